@@ -1,0 +1,13 @@
+from agents import roles
+
+
+def staff(request) -> dict:
+    """Expose the user's roles to templates, for the navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "is_teleconseiller": roles.has_role(user, roles.TELECONSEILLER),
+        "is_superviseur": roles.has_role(user, roles.SUPERVISEUR),
+        "is_admin_cpam": roles.has_role(user, roles.ADMIN_CPAM),
+    }

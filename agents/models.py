@@ -1,0 +1,268 @@
+"""The workforce: territories (CPAMs), plateaux, teams, agents, languages and contracts."""
+
+import zoneinfo
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from agents import roles
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+def _parse_hour(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def default_calling_start() -> time:
+    return _parse_hour(settings.DEFAULT_CALLING_HOURS[0])
+
+
+def default_calling_end() -> time:
+    return _parse_hour(settings.DEFAULT_CALLING_HOURS[1])
+
+
+class Language(models.Model):
+    """A language a person speaks: ISO 639-1, or ISO 639-3 where there is no 639-1 code."""
+
+    code = models.CharField(_("code"), max_length=3, primary_key=True)
+    name_fr = models.CharField(_("French name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=80)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+
+
+class TerritoryQuerySet(models.QuerySet):
+    def for_user(self, user) -> "TerritoryQuerySet":
+        if user.is_superuser:
+            return self
+        territory_id = staff_territory_id(user)
+        if territory_id is None:
+            return self.none()
+        return self.filter(pk=territory_id)
+
+
+class Territory(models.Model):
+    """A CPAM: one département, its time zone and its calling hours."""
+
+    code = models.CharField(_("département code"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    phone_region = models.CharField(
+        _("phone region"),
+        max_length=2,
+        default="FR",
+        help_text=_("Region used to read national phone numbers (FR, RE, GP, MQ, GF, YT…)."),
+    )
+    calling_hours_start = models.TimeField(_("calling hours start"), default=default_calling_start)
+    calling_hours_end = models.TimeField(_("calling hours end"), default=default_calling_end)
+    lends_to = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="borrows_from",
+        verbose_name=_("lends its calls to"),
+        help_text=_("Territories whose agents may also take this territory's calls."),
+    )
+
+    objects = TerritoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(calling_hours_start__lt=models.F("calling_hours_end")),
+                name="territory_calling_hours_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class PlateauQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PlateauQuerySet":
+        if user.is_superuser:
+            return self
+        return self.filter(territory_id=staff_territory_id(user))
+
+
+class Plateau(models.Model):
+    """A call-centre floor of a territory."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="plateaux", verbose_name=_("territory"))
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+
+    objects = PlateauQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["territory__code", "name"]
+        verbose_name = _("plateau")
+        verbose_name_plural = _("plateaux")
+        constraints = [models.UniqueConstraint(fields=["territory", "name"], name="plateau_unique_name_per_territory")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_user(self, user) -> "TeamQuerySet":
+        if user.is_superuser:
+            return self
+        return self.filter(plateau__territory_id=staff_territory_id(user))
+
+
+class Team(models.Model):
+    plateau = models.ForeignKey(Plateau, on_delete=models.PROTECT, related_name="teams", verbose_name=_("plateau"))
+    name = models.CharField(_("name"), max_length=120)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plateau__name", "name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [models.UniqueConstraint(fields=["plateau", "name"], name="team_unique_name_per_plateau")]
+
+    def __str__(self) -> str:
+        return f"{self.plateau.name} / {self.name}"
+
+
+class AgentQuerySet(models.QuerySet):
+    def for_user(self, user) -> "AgentQuerySet":
+        if user.is_superuser:
+            return self
+        if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
+            return self.filter(territory_id=staff_territory_id(user))
+        if roles.has_role(user, roles.TELECONSEILLER):
+            return self.filter(user=user)
+        return self.none()
+
+
+class Agent(models.Model):
+    """A member of staff: téléconseiller, superviseur or CPAM admin, with a territory."""
+
+    class Employer(models.TextChoices):
+        CNAM = "cnam", _("Assurance Maladie staff")
+        FIXED_TERM = "fixed_term", _("Fixed-term recruit")
+        PROVIDER = "provider", _("Outsourced provider")
+        DOCTOR = "doctor", _("Doctor")
+
+    class Status(models.TextChoices):
+        OFFLINE = "offline", _("Offline")
+        READY = "ready", _("Ready")
+        ON_CALL = "on_call", _("On call")
+        WRAP_UP = "wrap_up", _("Wrap-up")
+        PAUSED = "paused", _("Paused")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user"))
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="agents", verbose_name=_("territory"))
+    plateau = models.ForeignKey(Plateau, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("plateau"))
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="agents", verbose_name=_("team"))
+    employer = models.CharField(_("employer"), max_length=16, choices=Employer.choices, default=Employer.CNAM)
+    provider_name = models.CharField(_("provider name"), max_length=120, blank=True)
+    languages = models.ManyToManyField(Language, related_name="agents", verbose_name=_("languages"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OFFLINE)
+    status_since = models.DateTimeField(_("status since"), default=timezone.now)
+    pause_reason = models.CharField(_("pause reason"), max_length=32, blank=True)
+
+    objects = AgentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(employer="provider") | ~Q(provider_name=""),
+                name="agent_provider_is_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paused") | Q(pause_reason=""),
+                name="agent_pause_reason_only_when_paused",
+            ),
+        ]
+        indexes = [models.Index(fields=["territory", "status"], name="agent_territory_status")]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self) -> None:
+        if self.plateau_id and self.plateau.territory_id != self.territory_id:
+            raise ValidationError({"plateau": _("This plateau belongs to another territory.")})
+        if self.team_id and self.team.plateau_id != self.plateau_id:
+            raise ValidationError({"team": _("This team belongs to another plateau.")})
+
+
+class ContractQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ContractQuerySet":
+        return self.filter(agent__in=Agent.objects.for_user(user))
+
+    def active_on(self, day) -> "ContractQuerySet":
+        return self.filter(Q(end_on__isnull=True) | Q(end_on__gte=day), start_on__lte=day)
+
+
+class Contract(models.Model):
+    """An employment contract; a renewal is a new row pointing at the one it extends."""
+
+    class Kind(models.TextChoices):
+        CDI = "cdi", _("Permanent (CDI)")
+        CDD = "cdd", _("Fixed-term (CDD)")
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("agent"))
+    kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
+    start_on = models.DateField(_("start"))
+    end_on = models.DateField(_("end"), null=True, blank=True)
+    renews = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by", verbose_name=_("renews")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agent", "start_on"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")), name="contract_end_after_start"),
+            models.CheckConstraint(condition=~Q(kind="cdd") | Q(end_on__isnull=False), name="contract_cdd_has_end"),
+        ]
+
+    def __str__(self) -> str:
+        end = self.end_on.isoformat() if self.end_on else "…"
+        return f"{self.get_kind_display()} {self.start_on.isoformat()} → {end}"
+
+
+def staff_territory_id(user) -> int | None:
+    """Return the territory of a member of staff, or None (lab feeds, users without a profile)."""
+    if not user.is_authenticated:
+        return None
+    cached = getattr(user, "_territory_id", False)
+    if cached is False:
+        cached = Agent.objects.filter(user=user).values_list("territory_id", flat=True).first()
+        user._territory_id = cached
+    return cached

@@ -1,0 +1,45 @@
+"""Roles are Django groups; these names are created by a migration and never renamed."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+TELECONSEILLER = "teleconseiller"
+SUPERVISEUR = "superviseur"
+ADMIN_CPAM = "admin_cpam"
+# A technical account of a laboratory or doctors' feed: may only register index cases.
+LAB_FEED = "lab_feed"
+
+ALL_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM, LAB_FEED)
+STAFF_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM)
+
+
+def roles_of(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    """Say whether the user holds one of the roles; a superuser holds them all."""
+    return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & set(roles)))
+
+
+def role_required(*roles: str) -> Callable:
+    """Refuse (403) a page to a logged-in user without one of the roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,173 @@
+"""People and epidemiology: persons, their phones, index cases (patients zéro) and exposures."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agents import roles
+from agents.models import Language, Territory, staff_territory_id
+
+
+def _territory_scope(user, field: str) -> Q | None:
+    """Return the filter that scopes a staff user to their territory, None for everything."""
+    if user.is_superuser:
+        return None
+    if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
+        return Q(**{field: staff_territory_id(user)})
+    return Q(pk__in=[])
+
+
+class PersonQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PersonQuerySet":
+        if not user.is_superuser and roles.has_role(user, roles.TELECONSEILLER) and not roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
+            # A téléconseiller sees only the people whose call they hold.
+            return self.filter(call_tasks__lease_holder__user=user).distinct()
+        scope = _territory_scope(user, "territory_id")
+        return self if scope is None else self.filter(scope)
+
+
+class Person(models.Model):
+    """Someone to call: a patient zéro or a contact. Identity is purged after retention."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="persons", verbose_name=_("territory"))
+    first_name = models.CharField(_("first name"), max_length=120)
+    last_name = models.CharField(_("last name"), max_length=120)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [models.Index(fields=["territory", "last_name"], name="person_territory_name")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class PhoneQuerySet(models.QuerySet):
+    def in_service(self) -> "PhoneQuerySet":
+        return self.filter(retired_at__isnull=True)
+
+
+class Phone(models.Model):
+    """One number of a person, in E.164. A wrong number retires the number, not the person."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones", verbose_name=_("person"))
+    number = models.CharField(_("number"), max_length=20, help_text=_("E.164, e.g. +33612345678"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+
+    objects = PhoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "position"]
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "number"], name="phone_unique_number_per_person"),
+            models.CheckConstraint(condition=Q(number__regex=r"^\+[1-9][0-9]{6,14}$"), name="phone_number_is_e164"),
+        ]
+        indexes = [models.Index(fields=["number"], name="phone_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class IndexCaseQuerySet(models.QuerySet):
+    def for_user(self, user) -> "IndexCaseQuerySet":
+        scope = _territory_scope(user, "territory_id")
+        return self if scope is None else self.filter(scope)
+
+
+class IndexCase(models.Model):
+    """A patient zéro: a person with a positive sample, to interview about their contacts."""
+
+    class Source(models.TextChoices):
+        LAB = "lab", _("Laboratory feed")
+        DOCTOR = "doctor", _("Doctor")
+        FORM = "form", _("Registration form")
+        API = "api", _("API")
+        IMPORT = "import", _("CSV import")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="index_cases", verbose_name=_("person"))
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="index_cases", verbose_name=_("territory"))
+    sampled_at = models.DateTimeField(_("sampled at"))
+    symptom_onset_on = models.DateField(_("symptom onset"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    external_ref = models.CharField(
+        _("external reference"), max_length=64, blank=True, help_text=_("The laboratory's or doctor's file number.")
+    )
+    identified_at = models.DateTimeField(_("identified at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+
+    objects = IndexCaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-identified_at"]
+        verbose_name = _("index case")
+        verbose_name_plural = _("index cases")
+        constraints = [
+            # A re-sent intake with the same reference must not create a second case.
+            models.UniqueConstraint(
+                fields=["territory", "external_ref"], condition=~Q(external_ref=""), name="index_case_unique_external_ref"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.person}"
+
+
+class ExposureQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ExposureQuerySet":
+        scope = _territory_scope(user, "index_case__territory_id")
+        return self if scope is None else self.filter(scope)
+
+
+class Exposure(models.Model):
+    """A contact: a person exposed to an index case."""
+
+    class Type(models.TextChoices):
+        HOUSEHOLD = "household", _("Household")
+        CLOSE = "close", _("Close contact")
+        CO_EXPOSED = "co_exposed", _("Co-exposed")
+
+    index_case = models.ForeignKey(IndexCase, on_delete=models.CASCADE, related_name="exposures", verbose_name=_("index case"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="exposures", verbose_name=_("person"))
+    exposure_type = models.CharField(_("exposure type"), max_length=12, choices=Type.choices)
+    last_exposure_date = models.DateField(_("last exposure date"))
+    identified_at = models.DateTimeField(_("identified at"), default=timezone.now)
+
+    objects = ExposureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["identified_at"]
+        verbose_name = _("exposure")
+        verbose_name_plural = _("exposures")
+        constraints = [models.UniqueConstraint(fields=["index_case", "person"], name="exposure_unique_person_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ← {self.index_case}"
+
+
+class PersonAccess(models.Model):
+    """Who read a person's record, and when (health data: every read by staff is logged)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("person"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    accessed_at = models.DateTimeField(_("accessed at"), default=timezone.now)
+    what = models.CharField(_("what"), max_length=64)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name = _("person access")
+        verbose_name_plural = _("person accesses")

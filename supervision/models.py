@@ -1,0 +1,1 @@
+"""Read models for supervision (per-agent day counters) arrive with the call loop."""
