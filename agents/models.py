@@ -180,8 +180,12 @@ class Agent(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user"))
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="agents", verbose_name=_("territory"))
-    plateau = models.ForeignKey(Plateau, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("plateau"))
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="agents", verbose_name=_("team"))
+    plateau = models.ForeignKey(
+        Plateau, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("plateau")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="agents", verbose_name=_("team")
+    )
     employer = models.CharField(_("employer"), max_length=16, choices=Employer.choices, default=Employer.CNAM)
     provider_name = models.CharField(_("provider name"), max_length=120, blank=True)
     languages = models.ManyToManyField(Language, related_name="agents", verbose_name=_("languages"))
@@ -248,7 +252,9 @@ class Contract(models.Model):
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
         constraints = [
-            models.CheckConstraint(condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")), name="contract_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")), name="contract_end_after_start"
+            ),
             models.CheckConstraint(condition=~Q(kind="cdd") | Q(end_on__isnull=False), name="contract_cdd_has_end"),
         ]
 

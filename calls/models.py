@@ -44,8 +44,12 @@ class CallTask(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="call_tasks", verbose_name=_("person"))
     reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
-    index_case = models.ForeignKey(IndexCase, on_delete=models.CASCADE, null=True, blank=True, related_name="call_tasks", verbose_name=_("index case"))
-    exposure = models.ForeignKey(Exposure, on_delete=models.CASCADE, null=True, blank=True, related_name="call_tasks", verbose_name=_("exposure"))
+    index_case = models.ForeignKey(
+        IndexCase, on_delete=models.CASCADE, null=True, blank=True, related_name="call_tasks", verbose_name=_("index case")
+    )
+    exposure = models.ForeignKey(
+        Exposure, on_delete=models.CASCADE, null=True, blank=True, related_name="call_tasks", verbose_name=_("exposure")
+    )
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="call_tasks", verbose_name=_("territory"))
     language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language"))
     deadline_at = models.DateTimeField(_("deadline"))
@@ -53,7 +57,9 @@ class CallTask(models.Model):
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
-    lease_holder = models.ForeignKey(Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="leased_tasks", verbose_name=_("lease holder"))
+    lease_holder = models.ForeignKey(
+        Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="leased_tasks", verbose_name=_("lease holder")
+    )
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -115,6 +121,9 @@ class Assignment(models.Model):
             models.UniqueConstraint(fields=["task"], condition=Q(closed_at__isnull=True), name="assignment_one_open_per_task"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.task} → {self.agent}"
+
 
 class CallAttemptQuerySet(models.QuerySet):
     def for_user(self, user) -> "CallAttemptQuerySet":
@@ -142,7 +151,9 @@ class CallAttempt(models.Model):
         NOT_CONCERNED = "not_concerned", _("Deceased or not concerned")
 
     task = models.ForeignKey(CallTask, on_delete=models.CASCADE, related_name="call_attempts", verbose_name=_("task"))
-    assignment = models.ForeignKey(Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="call_attempts", verbose_name=_("assignment"))
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="call_attempts", verbose_name=_("assignment")
+    )
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="call_attempts", verbose_name=_("agent"))
     phone = models.CharField(_("phone dialled"), max_length=20, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
@@ -160,6 +171,11 @@ class CallAttempt(models.Model):
         verbose_name = _("call attempt")
         verbose_name_plural = _("call attempts")
         constraints = [
-            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")), name="call_attempt_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")), name="call_attempt_ends_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["agent", "started_at"], name="call_attempt_agent_started")]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} – {self.task}"

@@ -21,7 +21,11 @@ def _territory_scope(user, field: str) -> Q | None:
 
 class PersonQuerySet(models.QuerySet):
     def for_user(self, user) -> "PersonQuerySet":
-        if not user.is_superuser and roles.has_role(user, roles.TELECONSEILLER) and not roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
+        if (
+            not user.is_superuser
+            and roles.has_role(user, roles.TELECONSEILLER)
+            and not roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR)
+        ):
             # A téléconseiller sees only the people whose call they hold.
             return self.filter(call_tasks__lease_holder__user=user).distinct()
         scope = _territory_scope(user, "territory_id")
@@ -171,3 +175,6 @@ class PersonAccess(models.Model):
         ordering = ["-accessed_at"]
         verbose_name = _("person access")
         verbose_name_plural = _("person accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.person} ({self.what})"

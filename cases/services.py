@@ -153,7 +153,9 @@ def register_index_case(
         return _existing_result(existing)
 
 
-def _register(*, territory, person, sampled_at, source, now, contacts, symptom_onset_on, external_ref, created_by) -> IntakeResult:
+def _register(
+    *, territory, person, sampled_at, source, now, contacts, symptom_onset_on, external_ref, created_by
+) -> IntakeResult:
     index_person = _find_or_create_person(territory=territory, data=person, now=now)
     index_case = IndexCase.objects.create(
         person=index_person,

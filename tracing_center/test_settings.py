@@ -1,6 +1,10 @@
 """Test overrides: fast hashing, eager Celery, no HTTPS redirect."""
 
-from tracing_center.settings import *  # noqa: F403
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from tracing_center.settings import *  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
