@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db import transaction
 
 from agents.models import Language, Territory
-from calls.models import CallTask
+from calls.models import CallAttempt, CallTask
 from cases.models import Exposure, IndexCase, Person
 
 
@@ -42,3 +42,8 @@ def enqueue_call(
         exposure=exposure,
         created_at=now,
     )
+
+
+def forget_call_details(*, person_ids: list[int]) -> int:
+    """Blank the dialled numbers and notes of these persons' calls; counts and times stay."""
+    return CallAttempt.objects.filter(task__person_id__in=person_ids).exclude(phone="", notes="").update(phone="", notes="")

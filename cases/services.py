@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from agents.models import Language, Territory
 from calls.models import CallTask
-from calls.services import enqueue_call
+from calls.services import enqueue_call, forget_call_details
 from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
 
 # Among equal deadlines, a patient zéro goes before a household contact, before other contacts.
@@ -50,6 +50,19 @@ class IntakeResult:
     contacts: list[RegisteredContact] = field(default_factory=list)
 
 
+def _lock_phones(*, territory: Territory, persons: list[PersonData]) -> None:
+    # Matching a person is read-then-insert: two intakes naming the same contact at once would
+    # both miss and both insert. On PostgreSQL, a transaction lock per phone number serializes
+    # them; taken in sorted order, all at once, so that two intakes never wait on each other.
+    # SQLite needs none: its IMMEDIATE transactions already run one writer at a time.
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({f"{territory.pk}:{number}" for data in persons for number in data.phones})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
 def _find_or_create_person(*, territory: Territory, data: PersonData, now: datetime) -> Person:
     # The same name and a shared phone in the same territory is the same person: a contact
     # named twice must not be called twice.
@@ -88,6 +101,7 @@ def _find_or_create_person(*, territory: Territory, data: PersonData, now: datet
 @transaction.atomic
 def add_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: datetime) -> list[RegisteredContact]:
     """Record contacts of an index case and queue each one's call, due 24 h after identification."""
+    _lock_phones(territory=index_case.territory, persons=[c.person for c in contacts])
     registered = []
     for contact in contacts:
         person = _find_or_create_person(territory=index_case.territory, data=contact.person, now=now)
@@ -128,29 +142,30 @@ def register_index_case(
 ) -> IntakeResult:
     """Register a patient zéro and their contacts in one transaction, queueing every call."""
     external_ref = external_ref.strip()
-    if external_ref:
-        existing = IndexCase.objects.filter(territory=territory, external_ref=external_ref).first()
-        if existing is not None:
-            return _existing_result(existing)
-    try:
-        with transaction.atomic():
-            return _register(
-                territory=territory,
-                person=person,
-                sampled_at=sampled_at,
-                source=source,
-                now=now,
-                contacts=contacts,
-                symptom_onset_on=symptom_onset_on,
-                external_ref=external_ref,
-                created_by=created_by,
-            )
-    except IntegrityError:
-        # Two identical intakes raced: the loser answers with the winner's case.
-        existing = IndexCase.objects.filter(territory=territory, external_ref=external_ref).first() if external_ref else None
-        if existing is None:
-            raise
-        return _existing_result(existing)
+    for attempt in range(2):
+        if external_ref:
+            existing = IndexCase.objects.filter(territory=territory, external_ref=external_ref).first()
+            if existing is not None:
+                return _existing_result(existing)
+        try:
+            with transaction.atomic():
+                return _register(
+                    territory=territory,
+                    person=person,
+                    sampled_at=sampled_at,
+                    source=source,
+                    now=now,
+                    contacts=contacts,
+                    symptom_onset_on=symptom_onset_on,
+                    external_ref=external_ref,
+                    created_by=created_by,
+                )
+        except IntegrityError:
+            # A concurrent intake committed the same reference, or queued the same contact:
+            # once more, the second pass finds what the first one lost to and reuses it.
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _register(
@@ -197,3 +212,22 @@ def _existing_result(index_case: IndexCase) -> IntakeResult:
 def log_person_access(*, user, persons: list[Person], what: str, now: datetime) -> None:
     """Record that a member of staff read these persons' records."""
     PersonAccess.objects.bulk_create([PersonAccess(person=p, user=user, accessed_at=now, what=what) for p in persons])
+
+
+@transaction.atomic
+def purge_expired_personal_data(*, now: datetime, batch_size: int = 5000) -> int:
+    """Erase the identity of persons past the retention period; aggregate figures survive."""
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    # A person still to be called keeps their identity until their last task closes.
+    ids = list(
+        Person.objects.filter(purged_at__isnull=True, created_at__lt=cutoff)
+        .exclude(call_tasks__status__in=CallTask.OPEN_STATUSES)
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    if not ids:
+        return 0
+    Phone.objects.filter(person_id__in=ids).delete()
+    forget_call_details(person_ids=ids)
+    return Person.objects.filter(pk__in=ids, purged_at__isnull=True).update(
+        first_name="", last_name="", birth_date=None, address="", purged_at=now
+    )
