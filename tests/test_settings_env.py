@@ -1,0 +1,57 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+from django.core.exceptions import ImproperlyConfigured
+from django.test import SimpleTestCase
+
+from tracing_center.env import env_bool, env_int, env_list
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    clean.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+class EnvTests(SimpleTestCase):
+    def test_it_reads_booleans_strictly(self):
+        with mock.patch.dict(os.environ, {"X": "yes"}):
+            self.assertTrue(env_bool("X", False))
+        with mock.patch.dict(os.environ, {"X": "off"}):
+            self.assertFalse(env_bool("X", True))
+        with mock.patch.dict(os.environ, {"X": "treu"}), self.assertRaises(ImproperlyConfigured):
+            env_bool("X", False)
+
+    def test_it_reads_integers_strictly(self):
+        with mock.patch.dict(os.environ, {"X": "24"}):
+            self.assertEqual(env_int("X", 1), 24)
+        with mock.patch.dict(os.environ, {"X": "24h"}), self.assertRaises(ImproperlyConfigured):
+            env_int("X", 1)
+        with mock.patch.dict(os.environ, {"X": "0"}), self.assertRaises(ImproperlyConfigured):
+            env_int("X", 1, minimum=1)
+
+    def test_it_splits_lists(self):
+        with mock.patch.dict(os.environ, {"X": "a.org, b.org,"}):
+            self.assertEqual(env_list("X", []), ["a.org", "b.org"])
+
+    def test_it_refuses_to_start_without_a_secret_key_in_production(self):
+        result = run_manage("check", DEBUG="0", ALLOWED_HOSTS="tracing.example.org")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+
+    def test_it_passes_the_deploy_checks_with_production_settings(self):
+        result = run_manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            DEBUG="0",
+            SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-9f8e7d6c5b4a",
+            ALLOWED_HOSTS="tracing.example.org",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
