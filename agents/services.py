@@ -1,6 +1,6 @@
 """Writes on the workforce."""
 
-from datetime import date
+from datetime import date, time
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
@@ -10,9 +10,21 @@ from agents.models import Agent, Contract, Language, Plateau, Team, Territory
 
 
 @transaction.atomic
-def create_territory(*, code: str, name: str, timezone: str, phone_region: str = "FR") -> Territory:
-    """Create a territory (a CPAM)."""
+def create_territory(
+    *,
+    code: str,
+    name: str,
+    timezone: str,
+    phone_region: str = "FR",
+    calling_hours_start: time | None = None,
+    calling_hours_end: time | None = None,
+) -> Territory:
+    """Create a territory (a CPAM); calling hours default to the settings'."""
     territory = Territory(code=code, name=name, timezone=timezone, phone_region=phone_region)
+    if calling_hours_start is not None:
+        territory.calling_hours_start = calling_hours_start
+    if calling_hours_end is not None:
+        territory.calling_hours_end = calling_hours_end
     territory.full_clean()
     territory.save()
     return territory

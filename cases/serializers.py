@@ -1,0 +1,154 @@
+"""API v1 shapes of intake: a patient zéro with their contacts, and the answer."""
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from agents.models import Language
+from agents.serializers import TerritoryRefSerializer
+from cases.models import Exposure
+from cases.phones import to_e164
+from cases.services import ContactData, PersonData
+
+# A laboratory's clock may run a little ahead of ours: "now" from them is not the future.
+CLOCK_SKEW = timedelta(minutes=5)
+_PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Every field below reads context["territory"]: the view resolves it (and checks access) before
+# validating the rest, because a national number and a plain date mean different things in
+# La Réunion and in Paris.
+
+
+def _local_today(field: serializers.Field) -> date:
+    return timezone.localdate(timezone=field.context["territory"].zone)
+
+
+class PhoneField(serializers.CharField):
+    """A phone number in national or international form, answered in E.164."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", "National (06 12 34 56 78) or E.164 (+33612345678) form.")
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty) -> str:
+        # After CharField's own checks (blank, length), which apply to what was typed.
+        raw = super().run_validation(data)
+        try:
+            return to_e164(raw, region=self.context["territory"].phone_region)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class LanguageField(serializers.CharField):
+    """A language code, ISO 639-1 or 639-3 where there is none (fr, tr, snk)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("help_text", "ISO 639-1, or ISO 639-3 where there is none (fr, tr, snk).")
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty) -> Language:
+        code = super().run_validation(data).lower()
+        # One query for the whole intake, however many contacts it names.
+        languages = self.context.get("languages")
+        if languages is None:
+            languages = self.context["languages"] = Language.objects.in_bulk()
+        if code not in languages:
+            raise serializers.ValidationError(_("unknown language code: %(code)s") % {"code": code})
+        return languages[code]
+
+
+class PastDateField(serializers.DateField):
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if day > _local_today(self):
+            raise serializers.ValidationError(_("This date is in the future."))
+        return day
+
+
+class SampledAtField(serializers.DateTimeField):
+    """An ISO 8601 datetime, or a plain date read as midnight in the territory's time zone."""
+
+    def default_timezone(self):
+        # A datetime without an offset is local time in the territory, not in Paris.
+        return self.context["territory"].zone
+
+    def to_internal_value(self, value) -> datetime:
+        if isinstance(value, str) and _PLAIN_DATE.match(value.strip()):
+            try:
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                self.fail("invalid", format="YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+            moment = datetime.combine(day, time.min, tzinfo=self.default_timezone())
+        else:
+            moment = super().to_internal_value(value)
+        if moment > timezone.now() + CLOCK_SKEW:
+            raise serializers.ValidationError(_("The sample cannot be taken in the future."))
+        return moment
+
+
+class ContactInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=120)
+    last_name = serializers.CharField(max_length=120)
+    phone = PhoneField()
+    language = LanguageField()
+    exposure_type = serializers.ChoiceField(choices=Exposure.Type.choices)
+    last_exposure_date = PastDateField()
+
+    def validate(self, attrs: dict) -> ContactData:
+        return ContactData(
+            person=PersonData(
+                first_name=attrs["first_name"], last_name=attrs["last_name"], phones=[attrs["phone"]], language=attrs["language"]
+            ),
+            exposure_type=attrs["exposure_type"],
+            last_exposure_date=attrs["last_exposure_date"],
+        )
+
+
+class IndexCaseInputSerializer(TerritoryRefSerializer):
+    """A patient zéro and the contacts known so far. Validated data are the intake service's arguments."""
+
+    first_name = serializers.CharField(max_length=120)
+    last_name = serializers.CharField(max_length=120)
+    phone = PhoneField()
+    language = LanguageField()
+    birth_date = PastDateField(required=False, allow_null=True)
+    sampled_at = SampledAtField(help_text="ISO 8601 datetime, or a date (midnight in the territory's time zone).")
+    symptom_onset_on = PastDateField(required=False, allow_null=True)
+    external_ref = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The laboratory's or doctor's file number: sent again, it answers with the existing case.",
+    )
+    contacts = ContactInputSerializer(many=True, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        return {
+            "person": PersonData(
+                first_name=attrs["first_name"],
+                last_name=attrs["last_name"],
+                phones=[attrs["phone"]],
+                language=attrs["language"],
+                birth_date=attrs.get("birth_date"),
+            ),
+            "sampled_at": attrs["sampled_at"],
+            "symptom_onset_on": attrs.get("symptom_onset_on"),
+            "external_ref": attrs.get("external_ref", ""),
+            "contacts": attrs.get("contacts", []),
+        }
+
+
+class IntakeContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="exposure.pk", read_only=True, help_text="The exposure's id.")
+    deadline_at = serializers.DateTimeField(source="task.deadline_at", read_only=True)
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="index_case.pk", read_only=True, help_text="The index case's id.")
+    contacts = IntakeContactSerializer(many=True, read_only=True)
