@@ -15,3 +15,5 @@ CSRF_COOKIE_SECURE = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LANGUAGE_CODE = "fr"
+# WhiteNoise serves collected files; tests never collect them.
+WHITENOISE_AUTOREFRESH = True
