@@ -1,0 +1,290 @@
+"""The CSV import of contacts: every row is checked first, then all are recorded or none."""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agents.models import Language, Territory
+from cases.models import Exposure, IndexCase
+from cases.phones import to_e164
+from cases.services import ContactData, PersonData, add_contacts
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+COLUMNS = ("index_case", "first_name", "last_name", "phone", "language", "exposure_type", "last_exposure_date")
+NAME_MAX_LENGTH = 120
+# SQLite refuses queries with too many parameters: look references up in slices.
+_LOOKUP_CHUNK = 500
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FRENCH_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+
+
+class ContactImportError(Exception):
+    """The file was refused; ``errors`` says why, one message per problem, with line numbers."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportedCase:
+    index_case: IndexCase
+    rows: int
+    created: int
+
+
+@dataclass
+class ImportResult:
+    cases: list[ImportedCase] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(c.rows for c in self.cases)
+
+    @property
+    def created(self) -> int:
+        return sum(c.created for c in self.cases)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    index_case: IndexCase
+    contact: ContactData
+
+
+def import_contacts(*, territory: Territory, content: bytes, now: datetime) -> ImportResult:
+    """Check every row of a contacts CSV, then record them all in one transaction, or none."""
+    rows = _read_rows(territory=territory, content=content, now=now)
+    by_case: dict[int, tuple[IndexCase, list[ContactData]]] = {}
+    for row in rows:
+        by_case.setdefault(row.index_case.pk, (row.index_case, []))[1].append(row.contact)
+    result = ImportResult()
+    with transaction.atomic():
+        for index_case, contacts in by_case.values():
+            # A contact already known for this case is recorded once: count what is new.
+            before = Exposure.objects.filter(index_case=index_case).count()
+            add_contacts(index_case=index_case, contacts=contacts, now=now)
+            created = Exposure.objects.filter(index_case=index_case).count() - before
+            result.cases.append(ImportedCase(index_case=index_case, rows=len(contacts), created=created))
+    return result
+
+
+def _read_rows(*, territory: Territory, content: bytes, now: datetime) -> list["_Row"]:
+    if len(content) > MAX_FILE_BYTES:
+        raise ContactImportError([too_large_message()])
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise ContactImportError(
+            [
+                _line(
+                    line,
+                    _("the file is not encoded in UTF-8 (in Excel, save it as “CSV UTF-8”)."),
+                )
+            ]
+        ) from None
+    if not text.strip():
+        raise ContactImportError([_("The file is empty.")])
+
+    first_line = text.split("\n", 1)[0]
+    # French Excel writes ';', most other tools ','. The header decides, as it holds no data.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [cell.strip().lower() for cell in next(reader)]
+        header_errors = _check_header(header)
+        if header_errors:
+            raise ContactImportError(header_errors)
+        raw_rows: list[tuple[int, dict[str, str]]] = []
+        errors: list[str] = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # Spreadsheets leave blank lines at the end.
+            if len(raw_rows) >= MAX_ROWS:
+                raise ContactImportError([_("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS}])
+            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+                errors.append(
+                    _line(
+                        reader.line_num,
+                        _("%(found)d values for %(expected)d columns.") % {"found": len(cells), "expected": len(header)},
+                    )
+                )
+                continue
+            cells = cells + [""] * (len(header) - len(cells))
+            raw_rows.append((reader.line_num, {name: cells[i].strip() for i, name in enumerate(header)}))
+    except csv.Error as exc:
+        raise ContactImportError([_line(reader.line_num, _("unreadable CSV: %(error)s") % {"error": exc})]) from None
+    if not raw_rows and not errors:
+        raise ContactImportError([_("The file has a header but no rows.")])
+
+    cases = _find_index_cases(territory, {values["index_case"] for _, values in raw_rows if values["index_case"]})
+    languages = _languages()
+    today = timezone.localdate(now, timezone=territory.zone)
+    rows = []
+    for line, values in raw_rows:
+        row, row_errors = _check_row(line, values, territory=territory, cases=cases, languages=languages, today=today)
+        errors.extend(row_errors)
+        if row is not None:
+            rows.append(row)
+    if errors:
+        raise ContactImportError(errors)
+    return rows
+
+
+def too_large_message() -> str:
+    return _("The file is larger than %(size)d MB: split it.") % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+
+
+def _line(line: int, message: str) -> str:
+    return _("line %(line)d: %(message)s") % {"line": line, "message": message}
+
+
+def _cell_error(line: int, column: str, message) -> str:
+    return _line(line, f"{column}: {message}")
+
+
+def _check_header(header: list[str]) -> list[str]:
+    errors = []
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    duplicated = sorted({c for c in header if c in COLUMNS and header.count(c) > 1})
+    if missing:
+        errors.append(_line(1, _("missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}))
+    if unknown:
+        errors.append(_line(1, _("unknown column(s): %(columns)s.") % {"columns": ", ".join(c or '""' for c in unknown)}))
+    if duplicated:
+        errors.append(_line(1, _("column(s) given twice: %(columns)s.") % {"columns": ", ".join(duplicated)}))
+    if errors:
+        errors.append(_("Expected columns: %(columns)s.") % {"columns": ", ".join(COLUMNS)})
+    return errors
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _find_index_cases(territory: Territory, refs: set[str]) -> dict[str, IndexCase]:
+    """Map each reference of the file to its index case: external reference first, then id."""
+    refs_list = sorted(refs)
+    by_external: dict[str, IndexCase] = {}
+    by_id: dict[str, IndexCase] = {}
+    ids = [int(r) for r in refs_list if r.isdigit() and len(r) < 18]
+    for chunk in _chunks(refs_list, _LOOKUP_CHUNK):
+        for case in IndexCase.objects.filter(territory=territory, external_ref__in=chunk).select_related("territory"):
+            by_external[case.external_ref] = case
+    for chunk in _chunks(ids, _LOOKUP_CHUNK):
+        for case in IndexCase.objects.filter(Q(pk__in=chunk), territory=territory).select_related("territory"):
+            by_id[str(case.pk)] = case
+    found = {}
+    for ref in refs_list:
+        case = by_external.get(ref) or by_id.get(ref.lstrip("0") or "0")
+        if case is not None:
+            found[ref] = case
+    return found
+
+
+def _languages() -> dict[str, Language]:
+    """Map codes and names (French and English), lower-cased, to languages."""
+    languages = list(Language.objects.all())
+    by_key: dict[str, Language] = {}
+    for language in languages:
+        by_key.setdefault(language.name_en.lower(), language)
+        by_key.setdefault(language.name_fr.lower(), language)
+    # Codes win over a name that happens to spell another code.
+    by_key.update({language.code.lower(): language for language in languages})
+    return by_key
+
+
+def _parse_date(value: str) -> date:
+    try:
+        if _ISO_DATE.match(value):
+            return date.fromisoformat(value)
+        if _FRENCH_DATE.match(value):
+            day, month, year = (int(part) for part in value.split("/"))
+            return date(year, month, day)
+    except ValueError:
+        pass
+    raise ValueError(value)
+
+
+def _check_row(
+    line: int, values: dict[str, str], *, territory: Territory, cases: dict[str, IndexCase], languages, today: date
+) -> tuple["_Row | None", list[str]]:
+    errors = []
+
+    ref = values["index_case"]
+    index_case = cases.get(ref)
+    if not ref:
+        errors.append(_cell_error(line, "index_case", _("This value is required.")))
+    elif index_case is None:
+        errors.append(
+            _cell_error(
+                line, "index_case", _("No index case %(ref)s in territory %(code)s.") % {"ref": ref, "code": territory.code}
+            )
+        )
+
+    for column in ("first_name", "last_name"):
+        if not values[column]:
+            errors.append(_cell_error(line, column, _("This value is required.")))
+        elif len(values[column]) > NAME_MAX_LENGTH:
+            errors.append(_cell_error(line, column, _("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}))
+
+    phone = None
+    try:
+        phone = to_e164(values["phone"], region=territory.phone_region)
+    except ValidationError as exc:
+        errors.extend(_cell_error(line, "phone", message) for message in exc.messages)
+
+    language = languages.get(values["language"].lower())
+    if not values["language"]:
+        errors.append(_cell_error(line, "language", _("This value is required.")))
+    elif language is None:
+        errors.append(_cell_error(line, "language", _("Unknown language: %(value)s") % {"value": values["language"]}))
+
+    exposure_type = values["exposure_type"].lower().replace("-", "_")
+    if exposure_type not in Exposure.Type.values:
+        errors.append(
+            _cell_error(
+                line,
+                "exposure_type",
+                _("Unknown exposure type: %(value)s (expected one of: %(choices)s)")
+                % {"value": values["exposure_type"], "choices": ", ".join(Exposure.Type.values)},
+            )
+        )
+
+    exposure_date = None
+    try:
+        exposure_date = _parse_date(values["last_exposure_date"])
+    except ValueError:
+        errors.append(
+            _cell_error(
+                line,
+                "last_exposure_date",
+                _("Invalid date: %(value)s (expected YYYY-MM-DD or DD/MM/YYYY)") % {"value": values["last_exposure_date"]},
+            )
+        )
+    else:
+        if exposure_date > today:
+            errors.append(_cell_error(line, "last_exposure_date", _("The date is in the future.")))
+
+    if errors:
+        return None, errors
+    contact = ContactData(
+        person=PersonData(first_name=values["first_name"], last_name=values["last_name"], phones=[phone], language=language),
+        exposure_type=exposure_type,
+        last_exposure_date=exposure_date,
+    )
+    return _Row(line=line, index_case=index_case, contact=contact), []

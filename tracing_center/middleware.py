@@ -1,0 +1,20 @@
+"""Project-wide middleware."""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+
+class FrenchFirstLocaleMiddleware(LocaleMiddleware):
+    """Speak French unless the user chose another language with the switch.
+
+    Django's own middleware follows the browser's Accept-Language; on a French floor whose
+    workstations may be set up in English, the interface must still open in French.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
