@@ -1,5 +1,6 @@
 """Writes on the queue."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -9,39 +10,62 @@ from calls.models import CallAttempt, CallTask
 from cases.models import Exposure, IndexCase, Person
 
 
+@dataclass(frozen=True)
+class CallRequest:
+    """A call to queue: who, why, by when."""
+
+    person: Person
+    reason: str
+    territory: Territory
+    language: Language
+    deadline_at: datetime
+    priority: int = 0
+    index_case: IndexCase | None = None
+    exposure: Exposure | None = None
+
+
 @transaction.atomic
-def enqueue_call(
-    *,
-    person: Person,
-    reason: str,
-    territory: Territory,
-    language: Language,
-    deadline_at: datetime,
-    now: datetime,
-    priority: int = 0,
-    index_case: IndexCase | None = None,
-    exposure: Exposure | None = None,
-) -> CallTask:
-    """Queue a call, or tighten the deadline of the open task already queued for it."""
+def enqueue_calls(*, requests: list[CallRequest], now: datetime) -> list[CallTask]:
+    """Queue calls, one task per request, reusing (and tightening) an open task for the same call."""
     # One open task per person and reason (a constraint): a contact named by two patients zéro
     # gets one call, due by the earlier deadline.
-    existing = CallTask.objects.select_for_update().open().filter(person=person, reason=reason).first()
-    if existing is not None:
-        if deadline_at < existing.deadline_at:
-            existing.deadline_at = deadline_at
-            existing.save(update_fields=["deadline_at"])
-        return existing
-    return CallTask.objects.create(
-        person=person,
-        reason=reason,
-        territory=territory,
-        language=language,
-        deadline_at=deadline_at,
-        priority=priority,
-        index_case=index_case,
-        exposure=exposure,
-        created_at=now,
-    )
+    person_ids = sorted({r.person.pk for r in requests})
+    open_tasks: dict[tuple[int, str], CallTask] = {}
+    for i in range(0, len(person_ids), 500):
+        for task in CallTask.objects.select_for_update().open().filter(person_id__in=person_ids[i : i + 500]):
+            open_tasks[(task.person_id, task.reason)] = task
+    created: list[CallTask] = []
+    tightened: dict[int, CallTask] = {}
+    result = []
+    for r in requests:
+        task = open_tasks.get((r.person.pk, r.reason))
+        if task is None:
+            task = CallTask(
+                person=r.person,
+                reason=r.reason,
+                territory=r.territory,
+                language=r.language,
+                deadline_at=r.deadline_at,
+                priority=r.priority,
+                index_case=r.index_case,
+                exposure=r.exposure,
+                created_at=now,
+            )
+            open_tasks[(r.person.pk, r.reason)] = task
+            created.append(task)
+        elif r.deadline_at < task.deadline_at:
+            task.deadline_at = r.deadline_at
+            if task.pk:
+                tightened[task.pk] = task
+        result.append(task)
+    CallTask.objects.bulk_create(created)
+    CallTask.objects.bulk_update(list(tightened.values()), ["deadline_at"])
+    return result
+
+
+def enqueue_call(*, now: datetime, **request) -> CallTask:
+    """Queue one call (see enqueue_calls)."""
+    return enqueue_calls(requests=[CallRequest(**request)], now=now)[0]
 
 
 def forget_call_details(*, person_ids: list[int]) -> int:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from agents.models import Language, Territory
 from cases.models import Exposure, IndexCase
 from cases.phones import to_e164
-from cases.services import ContactData, PersonData, add_contacts
+from cases.services import ContactData, PersonData, add_contacts, lock_people
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -71,6 +71,8 @@ def import_contacts(*, territory: Territory, content: bytes, now: datetime) -> I
         by_case.setdefault(row.index_case.pk, (row.index_case, []))[1].append(row.contact)
     result = ImportResult()
     with transaction.atomic():
+        # All at once, before any write: locks taken case by case could wait on each other.
+        lock_people(territory=territory, persons=[row.contact.person for row in rows])
         for index_case, contacts in by_case.values():
             # A contact already known for this case is recorded once: count what is new.
             before = Exposure.objects.filter(index_case=index_case).count()

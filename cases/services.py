@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 
 from agents.models import Language, Territory
 from calls.models import CallTask
-from calls.services import enqueue_call, forget_call_details
+from calls.services import CallRequest, enqueue_call, enqueue_calls, forget_call_details
 from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
 
 # Among equal deadlines, a patient zéro goes before a household contact, before other contacts.
@@ -50,82 +50,141 @@ class IntakeResult:
     contacts: list[RegisteredContact] = field(default_factory=list)
 
 
-def _lock_phones(*, territory: Territory, persons: list[PersonData]) -> None:
+# Past this many numbers, one intake locks its whole territory rather than each number: a
+# lock per number of a 20,000-row import would exhaust PostgreSQL's lock table.
+_MAX_PHONE_LOCKS = 32
+
+
+def lock_people(*, territory: Territory, persons: list[PersonData]) -> None:
+    """Serialize intakes that could name the same people (PostgreSQL; SQLite already is)."""
     # Matching a person is read-then-insert: two intakes naming the same contact at once would
-    # both miss and both insert. On PostgreSQL, a transaction lock per phone number serializes
-    # them; taken in sorted order, all at once, so that two intakes never wait on each other.
-    # SQLite needs none: its IMMEDIATE transactions already run one writer at a time.
+    # both miss and both insert. On PostgreSQL, transaction-level advisory locks serialize them:
+    # every intake holds its territory's lock shared plus one exclusive lock per phone number,
+    # all taken in sorted order, so that two intakes never wait on each other in a cycle; a large
+    # import holds the territory's lock exclusively instead. SQLite needs none of this: its
+    # IMMEDIATE transactions already run one writer at a time.
     if connection.vendor != "postgresql":
         return
-    keys = sorted({f"{territory.pk}:{number}" for data in persons for number in data.phones})
+    numbers = sorted({f"{territory.pk}:{number}" for data in persons for number in data.phones})
+    territory_key = f"territory:{territory.pk}"
     with connection.cursor() as cursor:
-        for key in keys:
+        if len(numbers) > _MAX_PHONE_LOCKS:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [territory_key])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", [territory_key])
+        for key in numbers:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
-def _find_or_create_person(*, territory: Territory, data: PersonData, now: datetime) -> Person:
+def _chunks(items: list, size: int = 500):
+    # SQLite caps the number of parameters of one query: look things up in slices.
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _person_key(first_name: str, last_name: str, number: str) -> tuple[str, str, str]:
+    return (first_name.casefold(), last_name.casefold(), number)
+
+
+def _find_or_create_persons(*, territory: Territory, people: list[PersonData], now: datetime) -> list[Person]:
+    """Return one person per entry, reusing a known one: same names and a shared phone."""
     # The same name and a shared phone in the same territory is the same person: a contact
-    # named twice must not be called twice.
-    person = (
-        Person.objects.filter(
-            territory=territory,
-            purged_at__isnull=True,
-            first_name__iexact=data.first_name,
-            last_name__iexact=data.last_name,
-            phones__number__in=data.phones,
-            phones__retired_at__isnull=True,
+    # named twice, by two cases or twice in one file, must not be called twice.
+    numbers = sorted({n for data in people for n in data.phones})
+    known: dict[tuple[str, str, str], int] = {}
+    for chunk in _chunks(numbers):
+        rows = (
+            Phone.objects.in_service()
+            .filter(number__in=chunk, person__territory=territory, person__purged_at__isnull=True)
+            .order_by("person_id")
+            .values_list("person_id", "person__first_name", "person__last_name", "number")
         )
-        .order_by("pk")
-        .first()
-    )
-    if person is None:
-        person = Person.objects.create(
-            territory=territory,
-            first_name=data.first_name,
-            last_name=data.last_name,
-            language=data.language,
-            birth_date=data.birth_date,
-            address=data.address,
-            created_at=now,
-        )
-    known = set(person.phones.values_list("number", flat=True)) if person.pk else set()
-    position = len(known)
-    for number in data.phones:
-        if number not in known:
-            Phone.objects.create(person=person, number=number, position=position)
-            known.add(number)
-            position += 1
-    return person
+        for person_id, first_name, last_name, number in rows:
+            known.setdefault(_person_key(first_name, last_name, number), person_id)
+
+    chosen: list[int | Person] = []
+    new_by_key: dict[tuple[str, str, str], Person] = {}
+    for data in people:
+        keys = [_person_key(data.first_name, data.last_name, n) for n in data.phones]
+        match = next((known[k] for k in keys if k in known), None) or next((new_by_key[k] for k in keys if k in new_by_key), None)
+        if match is None:
+            match = Person(
+                territory=territory,
+                first_name=data.first_name,
+                last_name=data.last_name,
+                language=data.language,
+                birth_date=data.birth_date,
+                address=data.address,
+                created_at=now,
+            )
+        if isinstance(match, Person):
+            for k in keys:
+                new_by_key.setdefault(k, match)
+        chosen.append(match)
+
+    created = list({id(p): p for p in new_by_key.values()}.values())
+    Person.objects.bulk_create(created)
+    existing_ids = sorted({c for c in chosen if isinstance(c, int)})
+    persons = Person.objects.in_bulk(existing_ids) if existing_ids else {}
+    persons.update({p.pk: p for p in created})
+    result = [persons[c] if isinstance(c, int) else c for c in chosen]
+
+    numbers_of: dict[int, list[str]] = {}
+    for chunk in _chunks(existing_ids):
+        for person_id, number in (
+            Phone.objects.filter(person_id__in=chunk).order_by("position").values_list("person_id", "number")
+        ):
+            numbers_of.setdefault(person_id, []).append(number)
+    new_phones = []
+    for person, data in zip(result, people, strict=True):
+        held = numbers_of.setdefault(person.pk, [])
+        for number in data.phones:
+            if number not in held:
+                new_phones.append(Phone(person=person, number=number, position=len(held)))
+                held.append(number)
+    Phone.objects.bulk_create(new_phones)
+    return result
 
 
 @transaction.atomic
 def add_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: datetime) -> list[RegisteredContact]:
     """Record contacts of an index case and queue each one's call, due 24 h after identification."""
-    _lock_phones(territory=index_case.territory, persons=[c.person for c in contacts])
-    registered = []
-    for contact in contacts:
-        person = _find_or_create_person(territory=index_case.territory, data=contact.person, now=now)
-        exposure, _ = Exposure.objects.get_or_create(
-            index_case=index_case,
-            person=person,
-            defaults={
-                "exposure_type": contact.exposure_type,
-                "last_exposure_date": contact.last_exposure_date,
-                "identified_at": now,
-            },
-        )
-        task = enqueue_call(
-            person=person,
-            reason=CallTask.Reason.CONTACT_NOTIFICATION,
-            territory=index_case.territory,
-            language=person.language,
-            deadline_at=exposure.identified_at + timedelta(hours=settings.CONTACT_DEADLINE_HOURS),
-            priority=PRIORITY_HOUSEHOLD if contact.exposure_type == Exposure.Type.HOUSEHOLD else PRIORITY_CONTACT,
-            exposure=exposure,
-            now=now,
-        )
-        registered.append(RegisteredContact(exposure=exposure, task=task))
-    return registered
+    lock_people(territory=index_case.territory, persons=[c.person for c in contacts])
+    persons = _find_or_create_persons(territory=index_case.territory, people=[c.person for c in contacts], now=now)
+
+    exposures = {e.person_id: e for e in Exposure.objects.filter(index_case=index_case, person__in=[p.pk for p in persons])}
+    new_exposures = []
+    for person, contact in zip(persons, contacts, strict=True):
+        if person.pk not in exposures:
+            exposures[person.pk] = Exposure(
+                index_case=index_case,
+                person=person,
+                exposure_type=contact.exposure_type,
+                last_exposure_date=contact.last_exposure_date,
+                identified_at=now,
+            )
+            new_exposures.append(exposures[person.pk])
+    Exposure.objects.bulk_create(new_exposures)
+
+    deadline = timedelta(hours=settings.CONTACT_DEADLINE_HOURS)
+    tasks = enqueue_calls(
+        requests=[
+            CallRequest(
+                person=person,
+                reason=CallTask.Reason.CONTACT_NOTIFICATION,
+                territory=index_case.territory,
+                language=person.language,
+                deadline_at=exposures[person.pk].identified_at + deadline,
+                priority=PRIORITY_HOUSEHOLD
+                if exposures[person.pk].exposure_type == Exposure.Type.HOUSEHOLD
+                else PRIORITY_CONTACT,
+                exposure=exposures[person.pk],
+            )
+            for person in persons
+        ],
+        now=now,
+    )
+    return [RegisteredContact(exposure=exposures[p.pk], task=t) for p, t in zip(persons, tasks, strict=True)]
 
 
 def register_index_case(
@@ -171,7 +230,7 @@ def register_index_case(
 def _register(
     *, territory, person, sampled_at, source, now, contacts, symptom_onset_on, external_ref, created_by
 ) -> IntakeResult:
-    index_person = _find_or_create_person(territory=territory, data=person, now=now)
+    [index_person] = _find_or_create_persons(territory=territory, people=[person], now=now)
     index_case = IndexCase.objects.create(
         person=index_person,
         territory=territory,

@@ -41,3 +41,30 @@ class IntakeServiceTests(PersonasTestCase):
         self.assertEqual([c.exposure.pk for c in again.contacts], [c.exposure.pk for c in first.contacts])
         self.assertEqual(IndexCase.objects.count(), 1)
         self.assertEqual(CallTask.objects.count(), 2)
+
+    def test_it_records_a_contact_listed_twice_once(self):
+        result = self.register_case(
+            self.t93, contacts=[contact("Ana", "Silva", "0611111111"), contact("ANA", "silva", "06 11 11 11 11")]
+        )
+        self.assertEqual(Person.objects.filter(last_name__iexact="silva").count(), 1)
+        self.assertEqual(result.contacts[0].exposure.pk, result.contacts[1].exposure.pk)
+        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 1)
+
+    def test_it_keeps_two_people_who_share_a_household_phone_apart(self):
+        self.register_case(self.t93, contacts=[contact("Ana", "Silva", "0145454545"), contact("Rui", "Silva", "0145454545")])
+        self.assertEqual(Person.objects.filter(last_name="Silva").count(), 2)
+        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 2)
+
+    def test_it_tightens_the_deadline_of_a_contact_named_again_earlier(self):
+        from django.utils import timezone
+
+        from cases.services import add_contacts
+
+        first = self.register_case(self.t93, name="Un", phone="0601010101")
+        second = self.register_case(self.t93, name="Deux", phone="0602020202")
+        later = timezone.now()
+        add_contacts(index_case=second.index_case, contacts=[contact("Ana", "Silva", "0611111111")], now=later)
+        earlier = later - timedelta(hours=3)
+        add_contacts(index_case=first.index_case, contacts=[contact("Ana", "Silva", "0611111111")], now=earlier)
+        task = CallTask.objects.get(reason=CallTask.Reason.CONTACT_NOTIFICATION)
+        self.assertEqual(task.deadline_at, earlier + timedelta(hours=24))

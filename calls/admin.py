@@ -1,0 +1,86 @@
+"""The Django admin of the queue, scoped to the CPAM admin's territory.
+
+Tasks are created by the intake and moved by the desk; here an admin may only re-prioritise,
+delay or re-route one (priority, not before, language). Call attempts are the record behind
+every figure (invariant 5): nobody edits or deletes them.
+"""
+
+from django.contrib import admin
+
+from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from calls.models import CallAttempt, CallTask
+from cases.admin import PersonReadLoggingMixin
+from cases.models import Person
+
+ATTEMPT_FIELDS = ("started_at", "connected_at", "ended_at", "agent", "phone", "outcome", "accepted", "notes", "telephony_ref")
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CallAttemptInline(ReadOnlyAdminMixin, ScopedTabularInline):
+    model = CallAttempt
+    fields = ATTEMPT_FIELDS
+    readonly_fields = ATTEMPT_FIELDS
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agent__user")
+
+
+@admin.register(CallTask)
+class CallTaskAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
+    list_display = ("person", "reason", "status", "deadline_at", "language", "territory")
+    list_filter = ("territory", "reason", "status", "language")
+    list_select_related = ("person", "language", "territory")
+    search_fields = ("person__last_name", "person__first_name")
+    # The queue can be huge: no second COUNT(*) of the whole table under every filtered list.
+    show_full_result_count = False
+    fields = (
+        "person",
+        "reason",
+        "territory",
+        "index_case",
+        "exposure",
+        "status",
+        "deadline_at",
+        "priority",
+        "not_before",
+        "language",
+        "attempts",
+        "lease_holder",
+        "lease_expires_at",
+        "created_at",
+        "closed_at",
+    )
+    readonly_fields = tuple(name for name in fields if name not in ("priority", "not_before", "language"))
+    autocomplete_fields = ("language",)
+    inlines = (CallAttemptInline,)
+
+    def persons_read(self, obj: CallTask) -> list[Person]:
+        return [obj.person]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CallAttempt)
+class CallAttemptAdmin(PersonReadLoggingMixin, ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ("started_at", "task", "agent", "outcome", "accepted")
+    list_filter = ("outcome", "accepted")
+    list_select_related = ("task__person", "agent__user")
+    search_fields = ("task__person__last_name", "agent__user__username", "agent__user__last_name")
+    show_full_result_count = False
+    fields = ("task", *ATTEMPT_FIELDS)
+    readonly_fields = fields
+
+    def persons_read(self, obj: CallAttempt) -> list[Person]:
+        return [obj.task.person]

@@ -1,0 +1,137 @@
+"""The Django admin of people and cases, scoped to the CPAM admin's territory.
+
+Identity is health data: lists show names and territory only, and every opening of a record
+that shows a person is logged (invariant 8). Patients zéro and contacts are created by the
+intake (form, API, import), which queues their calls; the admin corrects, it does not add.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.utils import timezone
+
+from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from cases.models import Exposure, IndexCase, Person, Phone
+from cases.phones import to_e164
+from cases.services import log_person_access
+
+
+class PersonReadLoggingMixin:
+    """Log who opened a record showing a person, as the staff pages do."""
+
+    def persons_read(self, obj) -> list[Person]:
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            log_person_access(
+                user=request.user, persons=self.persons_read(obj), what=f"admin:{self.opts.model_name}", now=timezone.now()
+            )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+class PhoneForm(forms.ModelForm):
+    class Meta:
+        model = Phone
+        fields = ("number", "position")
+
+    def clean_number(self) -> str:
+        try:
+            region = self.instance.person.territory.phone_region
+        except ObjectDoesNotExist:
+            region = "FR"
+        return to_e164(self.cleaned_data["number"], region=region)
+
+
+class PhoneInline(ScopedTabularInline):
+    model = Phone
+    form = PhoneForm
+    fields = ("number", "position", "retired_at")
+    readonly_fields = ("retired_at",)
+    extra = 0
+
+
+@admin.register(Person)
+class PersonAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
+    list_display = ("last_name", "first_name", "territory")
+    list_filter = ("territory",)
+    list_select_related = ("territory",)
+    search_fields = ("last_name", "first_name")
+    fields = ("territory", "first_name", "last_name", "birth_date", "language", "address", "created_at", "purged_at")
+    readonly_fields = ("created_at", "purged_at")
+    autocomplete_fields = ("language",)
+    inlines = (PhoneInline,)
+
+    def persons_read(self, obj: Person) -> list[Person]:
+        return [obj]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Staff search a number as they read it ("06 12 34 56 78"); it is stored in E.164.
+        try:
+            number = to_e164(search_term)
+        except ValidationError:
+            return results, may_have_duplicates
+        return results | queryset.filter(phones__number=number), True
+
+
+class ExposureInline(ScopedTabularInline):
+    model = Exposure
+    fk_name = "index_case"
+    fields = ("person", "exposure_type", "last_exposure_date", "identified_at")
+    readonly_fields = ("person", "identified_at")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+    def has_add_permission(self, request, obj=None):
+        # A contact added here would have no call queued: contacts come through the intake.
+        return False
+
+
+@admin.register(IndexCase)
+class IndexCaseAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
+    list_display = ("__str__", "territory", "source", "sampled_at", "identified_at")
+    list_filter = ("territory", "source")
+    list_select_related = ("person", "territory")
+    search_fields = ("person__last_name", "person__first_name", "=external_ref")
+    fields = (
+        "person",
+        "territory",
+        "source",
+        "external_ref",
+        "sampled_at",
+        "symptom_onset_on",
+        "identified_at",
+        "created_by",
+    )
+    # The deadlines of the queued calls derive from these: they are not edited after intake.
+    readonly_fields = ("person", "territory", "source", "external_ref", "identified_at", "created_by")
+    inlines = (ExposureInline,)
+
+    def persons_read(self, obj: IndexCase) -> list[Person]:
+        return [obj.person, *Person.objects.filter(exposures__index_case=obj)]
+
+    def has_add_permission(self, request):
+        # A patient zéro registered here would have no interview queued: use the intake.
+        return False
+
+
+@admin.register(Exposure)
+class ExposureAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
+    list_display = ("person", "index_case", "exposure_type", "last_exposure_date", "identified_at")
+    list_filter = ("index_case__territory", "exposure_type")
+    list_select_related = ("person", "index_case__person")
+    search_fields = ("person__last_name", "person__first_name")
+    fields = ("index_case", "person", "exposure_type", "last_exposure_date", "identified_at")
+    readonly_fields = ("index_case", "person", "identified_at")
+
+    def persons_read(self, obj: Exposure) -> list[Person]:
+        return [obj.person, obj.index_case.person]
+
+    def has_add_permission(self, request):
+        return False
