@@ -1,0 +1,467 @@
+"""A realistic demo: three CPAMs, about forty agents, sixty patients zéro and their contacts.
+
+Everything goes through the services (create_agent, register_index_case), so the demo's queue
+is the one production would have built. The cases come from random.Random(2020): the same demo
+every time, with identification times spread over the past 24 hours so that contact deadlines
+fall over the next 24 hours, a few of them close.
+"""
+
+import random
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from agents import roles
+from agents.models import Agent, Language, Plateau, Team, Territory
+from agents.services import create_agent, create_territory
+from cases.models import Exposure, IndexCase
+from cases.phones import to_e164
+from cases.services import ContactData, PersonData, register_index_case
+
+# Printed by `manage.py load_demo`; it passes the password validators (length, common, numeric).
+DEMO_PASSWORD = "demo-Tracing-2026"
+SUPERUSER = "admin"
+SEED = 2020
+INDEX_CASES = {"93": 40, "75": 12, "974": 8}
+# Identified this many hours ago: contact deadlines fall 0.5 to 2 hours from now.
+CLOSE_TO_DEADLINE_HOURS = (22.0, 23.5)
+CLOSE_TO_DEADLINE_CASES = 6
+
+TERRITORIES = [
+    # code, name, time zone, phone region, plateau, plateau address, teams
+    (
+        "93",
+        "CPAM de la Seine-Saint-Denis",
+        "Europe/Paris",
+        "FR",
+        "Saint-Denis",
+        "93200 Saint-Denis",
+        ["Équipe A", "Équipe B", "Équipe C"],
+    ),
+    ("75", "CPAM de Paris", "Europe/Paris", "FR", "Paris", "75019 Paris", ["Équipe A", "Équipe B"]),
+    ("974", "CGSS de La Réunion", "Indian/Reunion", "RE", "Saint-Denis de La Réunion", "97400 Saint-Denis", ["Équipe A"]),
+]
+
+CNAM, FIXED_3, FIXED_6, PROVIDER = "cnam", "fixed_3", "fixed_6", "provider"
+CONTRACT_DAYS = {FIXED_3: 91, FIXED_6: 182}
+EMPLOYERS = {
+    CNAM: Agent.Employer.CNAM,
+    FIXED_3: Agent.Employer.FIXED_TERM,
+    FIXED_6: Agent.Employer.FIXED_TERM,
+    PROVIDER: Agent.Employer.PROVIDER,
+}
+PROVIDERS = {"93": "Callvia Bruxelles", "75": "Callvia Bruxelles", "974": "Callvia Océan Indien"}
+
+
+@dataclass(frozen=True)
+class DemoAgent:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    territory: str
+    languages: tuple[str, ...]
+    employment: str = CNAM
+    team: int = 0
+
+
+def _agent(first_name, last_name, territory, languages, employment=CNAM, team=0, *, username="", role=roles.TELECONSEILLER):
+    return DemoAgent(
+        username=username or _username(first_name, last_name),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        territory=territory,
+        languages=("fr", *languages),
+        employment=employment,
+        team=team,
+    )
+
+
+# Letters that do not decompose into an ASCII letter and an accent.
+ASCII_LETTERS = str.maketrans({"ı": "i", "İ": "I", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ß": "ss"})
+
+
+def _username(first_name: str, last_name: str) -> str:
+    text = f"{first_name}.{last_name}".translate(ASCII_LETTERS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return text.lower().replace(" ", "-")
+
+
+T, S, A = roles.TELECONSEILLER, roles.SUPERVISEUR, roles.ADMIN_CPAM
+AGENTS = [
+    # Seine-Saint-Denis: the largest floor, and the widest mix of languages.
+    _agent("Inès", "Haddad", "93", ("ar", "en"), FIXED_3, username="agent93"),
+    _agent("Karim", "Mansouri", "93", ("ar",), username="superviseur93", role=S),
+    _agent("Claire", "Dubois", "93", (), username="admin93", role=A),
+    _agent("Mamadou", "Traoré", "93", ("bm", "snk"), FIXED_6),
+    _agent("Aïssata", "Doucouré", "93", ("snk", "bm"), FIXED_3),
+    _agent("Fatou", "Ndiaye", "93", ("wo",), PROVIDER, 1),
+    _agent("Emre", "Yılmaz", "93", ("tr",), FIXED_6, 1),
+    _agent("Zeynep", "Kaya", "93", ("tr", "en"), PROVIDER, 1),
+    _agent("Wei", "Chen", "93", ("zh", "en")),
+    _agent("Lina", "Zhang", "93", ("zh",), FIXED_3, 1),
+    _agent("Tharshini", "Sivakumar", "93", ("ta", "en"), FIXED_6, 2),
+    _agent("Ana", "Ferreira", "93", ("pt", "es"), team=2),
+    _agent("João", "Pereira", "93", ("pt",), PROVIDER, 2),
+    _agent("Ioana", "Popescu", "93", ("ro",), FIXED_3, 2),
+    _agent("Mihai", "Dumitru", "93", ("ro", "en"), PROVIDER),
+    _agent("Nadia", "Belkacem", "93", ("ar", "kab")),
+    _agent("Youssef", "El Amrani", "93", ("ar",), FIXED_6, 1),
+    _agent("Sophie", "Martin", "93", ("en",), team=2),
+    _agent("Julien", "Moreau", "93", (), FIXED_3),
+    _agent("Rahim", "Uddin", "93", ("bn", "en"), FIXED_6, 1),
+    _agent("Grace", "Mbuyi", "93", ("ln",), PROVIDER, 2),
+    _agent("Camille", "Lefebvre", "93", ("es",), FIXED_3),
+    # Paris
+    _agent("Thomas", "Bernard", "75", ("en",), FIXED_6, username="agent75"),
+    _agent("Nathalie", "Girard", "75", (), username="superviseur75", role=S),
+    _agent("Pierre", "Laurent", "75", (), username="admin75", role=A),
+    _agent("Lucas", "Petit", "75", ("en", "es"), FIXED_6, 1),
+    _agent("Mei", "Wang", "75", ("zh",), FIXED_3),
+    _agent("Hugo", "Roux", "75", ("it",), team=1),
+    _agent("Olena", "Kovalenko", "75", ("uk", "ru"), FIXED_6),
+    _agent("Amadou", "Sow", "75", ("ff", "wo"), PROVIDER, 1),
+    _agent("Sarah", "Cohen", "75", ("he", "en")),
+    _agent("Lan", "Nguyen", "75", ("vi",), FIXED_3, 1),
+    # La Réunion
+    _agent("Jean-Marc", "Payet", "974", ("rcf",), FIXED_3, username="agent974"),
+    _agent("Marie-Claude", "Hoarau", "974", ("rcf",), username="superviseur974", role=S),
+    _agent("Sandrine", "Grondin", "974", ("rcf",), username="admin974", role=A),
+    _agent("Kévin", "Fontaine", "974", ("rcf",), FIXED_3),
+    _agent("Priya", "Moutoussamy", "974", ("rcf", "ta"), FIXED_6),
+    _agent("Yasmine", "Issop", "974", ("rcf", "en", "gu")),
+    _agent("Laurent", "Técher", "974", ("rcf",)),
+    _agent("Fatima", "Saïd", "974", ("rcf", "swb", "mg"), PROVIDER),
+]
+
+# --- People: first names, surnames, their languages and the phones they may have ------------
+
+
+@dataclass(frozen=True)
+class Origin:
+    # Comma-separated: some surnames have a space ("Da Silva", "El Idrissi").
+    first_names: str
+    last_names: str
+    # The language a person of this origin asks to be called in: French first, most often.
+    languages: tuple[tuple[str, int], ...]
+    # Country prefix and national pattern of a foreign number, and how often one turns up.
+    foreign: tuple[str, str] | None = None
+    foreign_share: float = 0.0
+
+    def first_name(self, rng: random.Random) -> str:
+        return rng.choice(self.first_names.split(", "))
+
+    def last_name(self, rng: random.Random) -> str:
+        return rng.choice(self.last_names.split(", "))
+
+
+ORIGINS = {
+    "french": Origin(
+        first_names=(
+            "Lucas, Hugo, Louis, Nathan, Gabriel, Jules, Thomas, Nicolas, Julien, Antoine, Maxime, Camille, Léa, "
+            "Manon, Chloé, Emma, Julie, Marie, Laura, Pauline, Céline, Nathalie, Isabelle, Sylvie, Christophe, "
+            "Philippe, Stéphane, Sébastien, Frédéric, Monique"
+        ),
+        last_names=(
+            "Martin, Bernard, Dubois, Thomas, Robert, Richard, Petit, Durand, Leroy, Moreau, Simon, Laurent, "
+            "Lefebvre, Michel, Garcia, David, Bertrand, Roux, Vincent, Fournier, Morel, Girard, Mercier, Dupont, "
+            "Lambert, Bonnet, Legrand, Garnier, Faure, Rousseau, Blanc"
+        ),
+        languages=(("fr", 97), ("en", 3)),
+        foreign=("+44", "7{d}{n8}"),
+        foreign_share=0.03,
+    ),
+    "maghreb": Origin(
+        first_names=(
+            "Mohamed, Karim, Yacine, Sofiane, Mehdi, Bilal, Rachid, Nordine, Samir, Hakim, Amine, Fatima, Nadia, "
+            "Samira, Leïla, Yasmina, Amel, Sonia, Meriem, Kenza, Rayan, Adam, Lina"
+        ),
+        last_names=(
+            "Benali, Belkacem, Bouzid, Haddad, Mansouri, Cherif, Brahimi, Saïdi, Hamidi, Amrani, Bensaïd, "
+            "Boukhari, Meziane, Khelifi, Zerrouki, Benmoussa, Aït Ahmed, El Idrissi, Rahmani"
+        ),
+        languages=(("fr", 80), ("ar", 17), ("kab", 3)),
+        foreign=("+212", "6{n8}"),
+        foreign_share=0.06,
+    ),
+    "west_africa": Origin(
+        first_names=(
+            "Mamadou, Moussa, Ousmane, Boubacar, Seydou, Ibrahima, Abdoulaye, Aminata, Fatoumata, Aïssata, "
+            "Mariam, Kadiatou, Oumou, Awa, Fanta, Hawa, Sékou, Bakary, Djeneba, Coumba"
+        ),
+        last_names=(
+            "Traoré, Diarra, Koné, Coulibaly, Keïta, Diallo, Sissoko, Camara, Cissé, Touré, Dembélé, Doucouré, "
+            "Sylla, Kanté, Sakho, Ndiaye, Diop, Fofana, Soumaré, Konaté, Tandia, Dramé"
+        ),
+        languages=(("fr", 70), ("snk", 12), ("bm", 10), ("wo", 5), ("ff", 3)),
+    ),
+    "turkish": Origin(
+        first_names=(
+            "Mehmet, Mustafa, Ahmet, Emre, Murat, Hüseyin, Yusuf, Burak, Kemal, Elif, Zeynep, Ayşe, Fatma, "
+            "Emine, Büşra, Merve, Hatice"
+        ),
+        last_names=(
+            "Yılmaz, Kaya, Demir, Şahin, Çelik, Yıldız, Yıldırım, Öztürk, Aydın, Özdemir, Arslan, Doğan, Kılıç, Aslan, Kurt, Koç"
+        ),
+        languages=(("tr", 55), ("fr", 45)),
+        foreign=("+90", "5{t}{n8}"),
+        foreign_share=0.3,
+    ),
+    "chinese": Origin(
+        first_names="Wei, Jing, Hui, Ming, Jun, Lei, Yan, Fang, Hong, Jian, Ling, Mei, Kevin, Julie, Sophie, David",
+        last_names="Chen, Wang, Li, Zhang, Liu, Lin, Huang, Zhou, Wu, Xu, Zhu, Ye, Hu, Jin",
+        languages=(("zh", 60), ("fr", 40)),
+        foreign=("+86", "1{c}{n9}"),
+        foreign_share=0.08,
+    ),
+    "tamil": Origin(
+        first_names=(
+            "Tharshan, Kajan, Prakash, Ragavan, Sutharsan, Vithya, Tharshini, Nivetha, Kavitha, Priya, Mathusha, Keerthana"
+        ),
+        last_names=(
+            "Sivakumar, Ravichandran, Jeyakumar, Selvarajah, Thevarajah, Nadarajah, Sriskandarajah, Mahendran, "
+            "Balasubramaniam, Kanagaratnam, Thurairajah"
+        ),
+        languages=(("ta", 50), ("fr", 45), ("en", 5)),
+    ),
+    "portuguese": Origin(
+        first_names=(
+            "João, José, Manuel, António, Carlos, Rui, Paulo, Tiago, Diogo, Maria, Ana, Isabel, Fernanda, Sandra, Cristina, Sofia"
+        ),
+        last_names=(
+            "Da Silva, Ferreira, Pereira, Rodrigues, Dos Santos, Fernandes, Gonçalves, Lopes, Marques, Alves, "
+            "Carvalho, Teixeira, Mendes, Costa, Oliveira"
+        ),
+        languages=(("fr", 70), ("pt", 30)),
+        foreign=("+351", "9{p}{n7}"),
+        foreign_share=0.12,
+    ),
+    "romanian": Origin(
+        first_names="Ion, Andrei, Mihai, Florin, Gheorghe, Vasile, Ioana, Elena, Andreea, Mihaela, Florentina, Cristina",
+        last_names="Popescu, Ionescu, Popa, Dumitru, Stan, Stoica, Gheorghe, Rusu, Munteanu, Matei, Constantin, Marin",
+        languages=(("ro", 60), ("fr", 40)),
+        foreign=("+40", "7{r}{n7}"),
+        foreign_share=0.2,
+    ),
+    "reunion": Origin(
+        first_names=(
+            "Jean-Marc, Jean-Paul, Marie-Claude, Marie-Josée, Johan, Mickaël, Kévin, Jessica, Sandrine, Nadège, "
+            "Gaël, Teddy, Mélissa, Laëtitia, Jimmy, Loïc, Océane, Yannis"
+        ),
+        last_names=(
+            "Payet, Hoarau, Grondin, Técher, Fontaine, Boyer, Rivière, Nativel, Lebon, Hoareau, Maillot, "
+            "Moutoussamy, Vélayoudom, Ah-Hot, Ah-Sing, Issop, Patel, Ramassamy, Sautron, Turpin"
+        ),
+        languages=(("fr", 62), ("rcf", 35), ("swb", 3)),
+    ),
+}
+# Who lives in each territory's caseload, in shares.
+ORIGIN_MIX = {
+    "93": {
+        "french": 28,
+        "maghreb": 24,
+        "west_africa": 16,
+        "turkish": 6,
+        "chinese": 7,
+        "tamil": 6,
+        "portuguese": 7,
+        "romanian": 4,
+    },
+    "75": {
+        "french": 50,
+        "maghreb": 15,
+        "west_africa": 10,
+        "chinese": 8,
+        "portuguese": 7,
+        "tamil": 4,
+        "turkish": 3,
+        "romanian": 3,
+    },
+    "974": {"reunion": 100},
+}
+# How many contacts a patient zéro names (0 to 6), in shares.
+CONTACT_COUNTS = {0: 1, 1: 2, 2: 3, 3: 3, 4: 2, 5: 1, 6: 1}
+PATTERN_DIGITS = {"d": "1234579", "t": "0345", "c": "3456789", "p": "1236", "r": "2345678"}
+
+
+@dataclass
+class DemoSummary:
+    territories: int
+    agents: int
+    index_cases: int
+    contacts: int
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    territory: str
+
+
+def demo_logins() -> list[Login]:
+    """Return the demo's accounts, the superuser first; all have DEMO_PASSWORD."""
+    return [Login(SUPERUSER, "superuser", ""), *(Login(a.username, a.role, a.territory) for a in AGENTS)]
+
+
+def is_loaded() -> bool:
+    return Territory.objects.filter(code=TERRITORIES[0][0]).exists()
+
+
+@transaction.atomic
+def load_demo(*, now: datetime) -> DemoSummary | None:
+    """Build the demo once; return None, creating nothing, if it is there already."""
+    if is_loaded():
+        return None
+    territories = _create_workforce(now=now)
+    User.objects.create_superuser(SUPERUSER, "", DEMO_PASSWORD)
+    index_cases, contacts = _register_cases(territories=territories, now=now)
+    return DemoSummary(territories=len(territories), agents=len(AGENTS), index_cases=index_cases, contacts=contacts)
+
+
+def _create_workforce(*, now: datetime) -> dict[str, Territory]:
+    languages = Language.objects.in_bulk({code for agent in AGENTS for code in agent.languages})
+    territories, plateaux, teams = {}, {}, {}
+    for code, name, zone, region, plateau_name, address, team_names in TERRITORIES:
+        territory = create_territory(code=code, name=name, timezone=zone, phone_region=region)
+        territories[code] = territory
+        plateaux[code] = Plateau.objects.create(territory=territory, name=plateau_name, address=address)
+        teams[code] = [Team.objects.create(plateau=plateaux[code], name=team) for team in team_names]
+    for spec in AGENTS:
+        territory = territories[spec.territory]
+        today = now.astimezone(territory.zone).date()
+        days = CONTRACT_DAYS.get(spec.employment)
+        on_floor = spec.role != roles.ADMIN_CPAM
+        create_agent(
+            username=spec.username,
+            password=DEMO_PASSWORD,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            email=f"{spec.username}@demo.tracing-center.example",
+            role=spec.role,
+            territory=territory,
+            languages=[languages[code] for code in spec.languages],
+            today=today,
+            plateau=plateaux[spec.territory] if on_floor else None,
+            team=teams[spec.territory][spec.team] if on_floor else None,
+            employer=EMPLOYERS[spec.employment],
+            provider_name=PROVIDERS[spec.territory] if spec.employment == PROVIDER else "",
+            contract_end=today + timedelta(days=days) if days else None,
+        )
+    return territories
+
+
+def _register_cases(*, territories: dict[str, Territory], now: datetime) -> tuple[int, int]:
+    rng = random.Random(SEED)
+    languages = {language.code: language for language in Language.objects.all()}
+    plan = [code for code, count in INDEX_CASES.items() for _ in range(count)]
+    rng.shuffle(plan)
+    close = set(rng.sample(range(len(plan)), CLOSE_TO_DEADLINE_CASES))
+    contacts_total = 0
+    for position, code in enumerate(plan):
+        territory = territories[code]
+        if position in close:
+            hours_ago = rng.uniform(*CLOSE_TO_DEADLINE_HOURS)
+            contact_count = rng.randint(2, 5)
+        else:
+            hours_ago = rng.uniform(0.1, CLOSE_TO_DEADLINE_HOURS[0])
+            contact_count = _weighted(rng, CONTACT_COUNTS)
+        identified_at = now - timedelta(hours=hours_ago)
+        identified_on = identified_at.astimezone(territory.zone).date()
+        sampled_at = identified_at - timedelta(hours=rng.uniform(10, 48))
+        symptom_onset_on = None
+        if rng.random() < 0.7:
+            symptom_onset_on = sampled_at.astimezone(territory.zone).date() - timedelta(days=rng.randint(0, 4))
+        origin_name = _weighted(rng, ORIGIN_MIX[code])
+        index_person = _person(rng, territory, ORIGINS[origin_name], languages)
+        household = rng.randint(0, min(3, contact_count))
+        contacts = []
+        for number in range(contact_count):
+            if number < household:
+                # Same household: same surname, same language.
+                exposure_type = Exposure.Type.HOUSEHOLD
+                person = _person(rng, territory, ORIGINS[origin_name], languages, household_of=index_person)
+                last_exposure = identified_on
+            else:
+                exposure_type = rng.choice([Exposure.Type.CLOSE, Exposure.Type.CLOSE, Exposure.Type.CO_EXPOSED])
+                person = _person(rng, territory, ORIGINS[_weighted(rng, ORIGIN_MIX[code])], languages)
+                last_exposure = identified_on - timedelta(days=rng.randint(0, 4))
+            contacts.append(ContactData(person=person, exposure_type=exposure_type, last_exposure_date=last_exposure))
+        lab = rng.random() < 0.8
+        register_index_case(
+            territory=territory,
+            person=index_person,
+            sampled_at=sampled_at,
+            source=IndexCase.Source.LAB if lab else IndexCase.Source.DOCTOR,
+            now=identified_at,
+            contacts=contacts,
+            symptom_onset_on=symptom_onset_on,
+            external_ref=f"SIDEP-{code}-{position + 1:05d}" if lab else "",
+        )
+        contacts_total += len(contacts)
+    return len(plan), contacts_total
+
+
+def _weighted(rng: random.Random, shares: dict):
+    return rng.choices(list(shares), weights=list(shares.values()))[0]
+
+
+def _person(
+    rng: random.Random, territory: Territory, origin: Origin, languages: dict, *, household_of: PersonData | None = None
+) -> PersonData:
+    if household_of is not None:
+        last_name, language = household_of.last_name, household_of.language
+    else:
+        last_name = origin.last_name(rng)
+        language = languages[_weighted(rng, dict(origin.languages))]
+    phones = [_phone(rng, territory, origin)]
+    if rng.random() < 0.1:
+        second = _local_phone(rng, territory)
+        if second not in phones:
+            phones.append(second)
+    return PersonData(first_name=origin.first_name(rng), last_name=last_name, phones=phones, language=language)
+
+
+def _phone(rng: random.Random, territory: Territory, origin: Origin) -> str:
+    if origin.foreign and rng.random() < origin.foreign_share:
+        prefix, pattern = origin.foreign
+        return _valid(rng, lambda: prefix + _fill(rng, pattern), territory)
+    return _local_phone(rng, territory)
+
+
+def _local_phone(rng: random.Random, territory: Territory) -> str:
+    if territory.phone_region == "RE":
+        return _valid(rng, lambda: rng.choice(["0692", "0693"]) + _digits(rng, 6), territory, country="+262")
+    return _valid(rng, lambda: rng.choice(["06", "06", "07"]) + _digits(rng, 8), territory, country="+33")
+
+
+def _valid(rng: random.Random, make, territory: Territory, *, country: str = "+") -> str:
+    # Not every random number is allocated (libphonenumber knows the plan): draw until one is.
+    # A national number that is not metropolitan reads as an overseas one (0690… is
+    # Guadeloupe): the country code keeps the territory's own.
+    for _ in range(100):
+        try:
+            number = to_e164(make(), region=territory.phone_region)
+        except ValidationError:
+            continue
+        if number.startswith(country):
+            return number
+    raise RuntimeError("no valid phone number drawn")  # pragma: no cover
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(count))
+
+
+def _fill(rng: random.Random, pattern: str) -> str:
+    text = pattern
+    for key, digits in PATTERN_DIGITS.items():
+        text = text.replace("{" + key + "}", rng.choice(digits))
+    for count in range(9, 0, -1):
+        text = text.replace("{n" + str(count) + "}", _digits(rng, count))
+    return text
