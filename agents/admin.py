@@ -18,8 +18,8 @@ admin.site.site_title = _("Tracing Center administration")
 admin.site.index_title = _("Administration")
 
 ROLE_LABELS = {
-    roles.TELECONSEILLER: _("Téléconseiller"),
-    roles.SUPERVISEUR: _("Superviseur"),
+    roles.TELECONSEILLER: _("Call agent"),
+    roles.SUPERVISEUR: _("Supervisor"),
     roles.ADMIN_CPAM: _("CPAM admin"),
 }
 

@@ -9,10 +9,14 @@ class FrenchFirstLocaleMiddleware(LocaleMiddleware):
     """Speak French unless the user chose another language with the switch.
 
     Django's own middleware follows the browser's Accept-Language; on a French floor whose
-    workstations may be set up in English, the interface must still open in French.
+    workstations may be set up in English, the pages must still open in French. The API keeps
+    Django's behaviour.
     """
 
     def process_request(self, request):
+        if request.path.startswith("/api/"):
+            # Machine clients say what they read: the API follows Accept-Language.
+            return super().process_request(request)
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         supported = {code for code, _name in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE

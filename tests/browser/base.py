@@ -31,6 +31,7 @@ class BrowserTestCase(StaticLiveServerTestCase):
             raise RuntimeError(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
         # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
         # test itself are still synchronous.
+        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         # Playwright runs the test in a greenlet, where Django's connection handler hands out a
         # fresh connection object that lacks the snapshot serialized_rollback restores from.
@@ -62,6 +63,10 @@ class BrowserTestCase(StaticLiveServerTestCase):
         cls.browser.close()
         cls.playwright.stop()
         super().tearDownClass()
+        if cls._async_unsafe is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
 
     def new_page(self, *, locale: str = "en-US"):
         context = self.browser.new_context(locale=locale)

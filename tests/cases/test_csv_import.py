@@ -4,6 +4,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from unittest import mock
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -229,7 +230,8 @@ class ImportPageTests(PersonasTestCase):
 
     def upload(self, content: bytes, **data):
         data["file"] = SimpleUploadedFile("contacts.csv", content, content_type="text/csv")
-        return self.client.post(self.url, data, HTTP_ACCEPT_LANGUAGE="en")
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return self.client.post(self.url, data)
 
     def test_it_imports_an_uploaded_file(self):
         self.client.force_login(self.bob)
