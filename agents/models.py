@@ -151,6 +151,24 @@ class Team(models.Model):
         return f"{self.plateau.name} / {self.name}"
 
 
+class PauseReason(models.Model):
+    """Why an agent is paused, and how long such a pause may last before it is flagged."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    label_fr = models.CharField(_("French label"), max_length=80)
+    label_en = models.CharField(_("English label"), max_length=80)
+    max_minutes = models.PositiveSmallIntegerField(_("longest normal duration (minutes)"), default=15)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["label_fr"]
+        verbose_name = _("pause reason")
+        verbose_name_plural = _("pause reasons")
+
+    def __str__(self) -> str:
+        return self.label_en if (get_language() or "fr").startswith("en") else self.label_fr
+
+
 class AgentQuerySet(models.QuerySet):
     def for_user(self, user) -> "AgentQuerySet":
         if user.is_superuser:
@@ -191,7 +209,9 @@ class Agent(models.Model):
     languages = models.ManyToManyField(Language, related_name="agents", verbose_name=_("languages"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OFFLINE)
     status_since = models.DateTimeField(_("status since"), default=timezone.now)
-    pause_reason = models.CharField(_("pause reason"), max_length=32, blank=True)
+    pause_reason = models.ForeignKey(
+        PauseReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("pause reason")
+    )
 
     objects = AgentQuerySet.as_manager()
 
@@ -205,7 +225,7 @@ class Agent(models.Model):
                 name="agent_provider_is_named",
             ),
             models.CheckConstraint(
-                condition=Q(status="paused") | Q(pause_reason=""),
+                condition=Q(status="paused", pause_reason__isnull=False) | (~Q(status="paused") & Q(pause_reason__isnull=True)),
                 name="agent_pause_reason_only_when_paused",
             ),
         ]
@@ -219,6 +239,36 @@ class Agent(models.Model):
             raise ValidationError({"plateau": _("This plateau belongs to another territory.")})
         if self.team_id and self.team.plateau_id != self.plateau_id:
             raise ValidationError({"team": _("This team belongs to another plateau.")})
+
+
+class AgentStatusPeriod(models.Model):
+    """One period an agent spent in one status: the time sheet is the sum of these rows."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="status_periods", verbose_name=_("agent"))
+    status = models.CharField(_("status"), max_length=16, choices=Agent.Status.choices)
+    pause_reason = models.ForeignKey(
+        PauseReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("pause reason")
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["agent", "started_at"]
+        verbose_name = _("status period")
+        verbose_name_plural = _("status periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent"], condition=Q(ended_at__isnull=True), name="status_period_one_open_per_agent"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="status_period_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "started_at"], name="status_period_agent_started")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class ContractQuerySet(models.QuerySet):

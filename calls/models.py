@@ -36,9 +36,15 @@ class CallTask(models.Model):
         QUEUED = "queued", _("Queued")
         ASSIGNED = "assigned", _("Assigned")
         DONE = "done", _("Reached")
-        NOTIFIED = "notified", _("Notified by SMS")
+        CLOSED = "closed", _("Closed without reaching")
         ESCALATED = "escalated", _("Escalated")
         CANCELLED = "cancelled", _("Cancelled")
+
+    class Escalation(models.TextChoices):
+        MAX_ATTEMPTS = "max_attempts", _("Maximum attempts reached")
+        DEADLINE = "deadline", _("Deadline reached")
+        NO_PHONE = "no_phone", _("No valid phone number")
+        LANGUAGE = "language", _("Language barrier, language unknown")
 
     OPEN_STATUSES = (Status.QUEUED, Status.ASSIGNED, Status.ESCALATED)
 
@@ -56,6 +62,21 @@ class CallTask(models.Model):
     priority = models.SmallIntegerField(_("priority"), default=0, help_text=_("Higher goes first among equal deadlines."))
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    phone_position = models.PositiveSmallIntegerField(
+        _("phone to dial"), default=0, help_text=_("Index among the person's numbers in service.")
+    )
+    reserved_for = models.ForeignKey(
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_callbacks",
+        verbose_name=_("callback owner"),
+        help_text=_("An owned callback goes only to this agent, unless they are absent when it is due."),
+    )
+    at_risk_since = models.DateTimeField(_("at risk since"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalation_reason = models.CharField(_("escalation reason"), max_length=16, choices=Escalation.choices, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     lease_holder = models.ForeignKey(
         Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="leased_tasks", verbose_name=_("lease holder")
@@ -87,6 +108,11 @@ class CallTask(models.Model):
                 condition=~Q(reason="contact_notification") | Q(exposure__isnull=False), name="call_task_contact_has_exposure"
             ),
             models.CheckConstraint(
+                condition=(Q(status="escalated") & ~Q(escalation_reason="") & Q(escalated_at__isnull=False))
+                | (~Q(status="escalated") & Q(escalation_reason="")),
+                name="call_task_escalation_has_reason",
+            ),
+            models.CheckConstraint(
                 condition=~Q(reason="index_interview") | Q(index_case__isnull=False), name="call_task_interview_has_index_case"
             ),
         ]
@@ -96,6 +122,12 @@ class CallTask(models.Model):
                 fields=["territory", "language", "deadline_at", "-priority", "created_at"],
                 condition=Q(status="queued"),
                 name="call_task_queue_order",
+            ),
+            # The sweeps: open tasks by deadline, leases by expiry.
+            models.Index(fields=["deadline_at"], condition=Q(status__in=["queued", "assigned"]), name="call_task_open_deadline"),
+            models.Index(fields=["lease_expires_at"], condition=Q(status="assigned"), name="call_task_lease_expiry"),
+            models.Index(
+                fields=["not_before"], condition=Q(status="queued", reserved_for__isnull=False), name="call_task_owned_callbacks"
             ),
         ]
 
@@ -110,6 +142,9 @@ class Assignment(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("agent"))
     claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
     lease_expires_at = models.DateTimeField(_("lease expires at"))
+    phone = models.CharField(_("phone to dial"), max_length=20, blank=True)
+    dialled_at = models.DateTimeField(_("dialled at"), null=True, blank=True)
+    connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
@@ -119,6 +154,8 @@ class Assignment(models.Model):
         constraints = [
             # Invariant 1, held by the database: no two agents hold the same task at once.
             models.UniqueConstraint(fields=["task"], condition=Q(closed_at__isnull=True), name="assignment_one_open_per_task"),
+            # An agent works one call at a time.
+            models.UniqueConstraint(fields=["agent"], condition=Q(closed_at__isnull=True), name="assignment_one_open_per_agent"),
         ]
 
     def __str__(self) -> str:
@@ -179,3 +216,54 @@ class CallAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} – {self.task}"
+
+
+class RetryRule(models.Model):
+    """What an outcome does to its task: data, edited by CPAM admins, not code."""
+
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CallAttempt.Outcome.choices, unique=True)
+    closes_task = models.BooleanField(_("closes the task"), default=False)
+    delay_minutes = models.PositiveIntegerField(_("delay before the next attempt (minutes)"), default=0)
+    try_next_phone = models.BooleanField(_("try the next phone number"), default=False)
+    max_attempts = models.PositiveSmallIntegerField(
+        _("maximum attempts"), default=5, help_text=_("After this many attempts, an SMS goes out and the task is escalated.")
+    )
+
+    class Meta:
+        ordering = ["outcome"]
+        verbose_name = _("retry rule")
+        verbose_name_plural = _("retry rules")
+
+    def __str__(self) -> str:
+        return self.get_outcome_display()
+
+
+class SmsMessage(models.Model):
+    """The fallback channel: one SMS per task and kind, never two."""
+
+    class Kind(models.TextChoices):
+        FALLBACK = "fallback", _("Fallback after failed calls")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    task = models.ForeignKey(CallTask, on_delete=models.CASCADE, related_name="sms_messages", verbose_name=_("task"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.FALLBACK)
+    phone = models.CharField(_("phone"), max_length=20)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    provider_ref = models.CharField(_("provider reference"), max_length=64, blank=True)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
+        constraints = [models.UniqueConstraint(fields=["task", "kind"], name="sms_once_per_task_and_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.phone}"

@@ -178,3 +178,68 @@ class PersonAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person} ({self.what})"
+
+
+class IsolationRuleSet(models.Model):
+    """The isolation and testing rules in force from a date: data, edited as doctrine changes."""
+
+    name = models.CharField(_("name"), max_length=120)
+    valid_from = models.DateField(_("valid from"), unique=True)
+    index_isolation_days = models.PositiveSmallIntegerField(_("patient zéro isolation (days from onset or sample)"))
+    contact_isolation_days = models.PositiveSmallIntegerField(_("contact isolation (days from last exposure)"))
+    contact_test_days = models.PositiveSmallIntegerField(_("contact test (days after last exposure)"))
+    index_instructions = models.TextField(_("instructions for a patient zéro"))
+    contact_instructions = models.TextField(_("instructions for a contact"))
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("isolation rule set")
+        verbose_name_plural = _("isolation rule sets")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.valid_from.isoformat()})"
+
+
+class Interview(models.Model):
+    """What a patient zéro told the agent during their interview."""
+
+    index_case = models.OneToOneField(IndexCase, on_delete=models.CASCADE, related_name="interview", verbose_name=_("index case"))
+    symptomatic = models.BooleanField(_("symptomatic"), default=False)
+    symptom_onset_on = models.DateField(_("symptom onset"), null=True, blank=True)
+    isolation_until = models.DateField(_("isolation until"))
+    consent_to_name = models.BooleanField(_("agrees to be named to contacts"), default=False)
+    support_needed = models.BooleanField(_("needs support (food, housing, care)"), default=False)
+    rule_set = models.ForeignKey(IsolationRuleSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("rules applied"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("interview")
+        verbose_name_plural = _("interviews")
+
+    def __str__(self) -> str:
+        return f"{self.index_case}"
+
+
+class Notification(models.Model):
+    """What a contact was told: isolation, test date, certificate, support."""
+
+    exposure = models.OneToOneField(Exposure, on_delete=models.CASCADE, related_name="notification", verbose_name=_("exposure"))
+    isolation_until = models.DateField(_("isolation until"))
+    test_on = models.DateField(_("test date"))
+    certificate_needed = models.BooleanField(_("needs an isolation certificate"), default=False)
+    support_referral = models.BooleanField(_("referred for support"), default=False)
+    rule_set = models.ForeignKey(IsolationRuleSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("rules applied"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.exposure}"
