@@ -101,6 +101,11 @@ class Territory(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    def is_calling_time(self, moment) -> bool:
+        """Say whether people of this territory may be called at this moment, in their local time."""
+        local = moment.astimezone(self.zone).time()
+        return self.calling_hours_start <= local < self.calling_hours_end
+
 
 class PlateauQuerySet(models.QuerySet):
     def for_user(self, user) -> "PlateauQuerySet":

@@ -1,12 +1,14 @@
 """Writes on the workforce."""
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agents import roles
-from agents.models import Agent, Contract, Language, Plateau, Team, Territory
+from agents.exceptions import InvalidStatus
+from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
 
 
 @transaction.atomic
@@ -71,4 +73,21 @@ def create_agent(
             start_on=today,
             end_on=contract_end,
         )
+    return agent
+
+
+@transaction.atomic
+def set_agent_status(*, agent: Agent, status: str, now: datetime, pause_reason: PauseReason | None = None) -> Agent:
+    """Change an agent's live status and log the period it opens (time sheets add these up)."""
+    if (status == Agent.Status.PAUSED) != (pause_reason is not None):
+        raise InvalidStatus(_("A pause needs a reason, and only a pause has one."))
+    # Lock the agent: two tabs changing one status must not leave two open periods.
+    current = Agent.objects.select_for_update().only("status", "pause_reason_id").get(pk=agent.pk)
+    reason_id = pause_reason.pk if pause_reason else None
+    if current.status == status and current.pause_reason_id == reason_id:
+        return agent
+    AgentStatusPeriod.objects.filter(agent=agent, ended_at__isnull=True).update(ended_at=now)
+    AgentStatusPeriod.objects.create(agent=agent, status=status, pause_reason=pause_reason, started_at=now)
+    Agent.objects.filter(pk=agent.pk).update(status=status, status_since=now, pause_reason=pause_reason)
+    agent.status, agent.status_since, agent.pause_reason = status, now, pause_reason
     return agent

@@ -23,6 +23,15 @@ class CallTaskQuerySet(models.QuerySet):
     def open(self) -> "CallTaskQuerySet":
         return self.filter(status__in=CallTask.OPEN_STATUSES)
 
+    def eligible_for(self, *, agent: Agent, territory_ids: list[int], language_codes: list[str], now) -> "CallTaskQuerySet":
+        """Return the tasks this agent may take now, most urgent first (DESIGN.md §2, §3)."""
+        return (
+            self.filter(status=CallTask.Status.QUEUED, territory_id__in=territory_ids, language_id__in=language_codes)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            .filter(Q(reserved_for__isnull=True) | Q(reserved_for=agent))
+            .order_by("deadline_at", "-priority", "created_at")
+        )
+
 
 class CallTask(models.Model):
     """One person to call for one reason, before a deadline."""
@@ -246,6 +255,7 @@ class SmsMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 
 from agents.models import Language, Territory
 from calls.models import CallTask
-from calls.services import CallRequest, enqueue_call, enqueue_calls, forget_call_details
+from calls.services.intake import CallRequest, enqueue_call, enqueue_calls, forget_call_details
 from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
 
 # Among equal deadlines, a patient zéro goes before a household contact, before other contacts.
@@ -290,3 +290,17 @@ def purge_expired_personal_data(*, now: datetime, batch_size: int = 5000) -> int
     return Person.objects.filter(pk__in=ids, purged_at__isnull=True).update(
         first_name="", last_name="", birth_date=None, address="", purged_at=now
     )
+
+
+@transaction.atomic
+def retire_phone(*, person: Person, number: str, now: datetime) -> int:
+    """Take a wrong number out of service; the person and their other numbers stay."""
+    return Phone.objects.filter(person=person, number=number, retired_at__isnull=True).update(retired_at=now)
+
+
+@transaction.atomic
+def set_person_language(*, person: Person, language: Language) -> Person:
+    """Correct the language a person speaks (found out during a call)."""
+    Person.objects.filter(pk=person.pk).update(language=language)
+    person.language = language
+    return person

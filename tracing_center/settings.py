@@ -273,3 +273,13 @@ RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 LEASE_MINUTES = env_int("LEASE_MINUTES", 20, minimum=1)
 # Default calling hours for a new territory (each territory can change its own).
 DEFAULT_CALLING_HOURS = (env_str("CALLING_HOURS_START", "08:30"), env_str("CALLING_HOURS_END", "19:00"))
+# The number people are asked to call back, in SMS texts.
+CALLBACK_NUMBER = env_str("CALLBACK_NUMBER", "09 74 75 76 78")
+# A task is "at risk" this many hours before its deadline: raised in priority, listed for supervisors.
+AT_RISK_HOURS = env_int("AT_RISK_HOURS", 4, minimum=1)
+
+# --- Boundaries: SMS provider and telephony ---------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "calls.sms.ConsoleBackend")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
+SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY")
+TELEPHONY_BACKEND = env_str("TELEPHONY_BACKEND", "calls.telephony.LogBackend")

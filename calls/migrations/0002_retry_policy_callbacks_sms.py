@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('fallback', 'Fallback after failed calls')], default='fallback', max_length=16, verbose_name='kind')),
                 ('phone', models.CharField(max_length=20, verbose_name='phone')),
                 ('body', models.TextField(verbose_name='body')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8, verbose_name='status')),
+                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8, verbose_name='status')),
                 ('provider_ref', models.CharField(blank=True, max_length=64, verbose_name='provider reference')),
                 ('error', models.CharField(blank=True, max_length=255, verbose_name='error')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),

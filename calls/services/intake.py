@@ -1,4 +1,4 @@
-"""Writes on the queue."""
+"""Queueing calls: one open task per person and reason."""
 
 from dataclasses import dataclass
 from datetime import datetime

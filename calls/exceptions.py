@@ -1,0 +1,21 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+
+from tracing_center.api import DomainError
+
+
+class LeaseLost(DomainError):
+    """The lease on this call was lost or already closed: the attempt is recorded, the task unchanged."""
+
+    code = "lease_lost"
+
+    def __init__(self, *, attempt_id: int | None = None):
+        super().__init__(str(_("This call is no longer yours: its lease expired or was closed. Your call was recorded.")))
+        self.attempt_id = attempt_id
+
+
+class InvalidOutcome(DomainError):
+    """This outcome cannot be recorded as given."""
+
+    http_status = status.HTTP_400_BAD_REQUEST
+    code = "invalid_outcome"

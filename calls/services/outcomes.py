@@ -1,0 +1,143 @@
+"""What a call did: the attempt row, the task's next step, the agent's counters."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agents.models import Agent, Language
+from agents.services import set_agent_status
+from calls.exceptions import InvalidOutcome, LeaseLost
+from calls.models import Assignment, CallAttempt, CallTask, RetryRule
+from calls.services.fallback import escalate, queue_fallback_sms
+from cases.services import retire_phone, set_person_language
+from supervision.services import count_attempt
+
+Outcome = CallAttempt.Outcome
+
+
+@transaction.atomic
+def mark_dialled(*, assignment: Assignment, agent: Agent, phone: str, now: datetime) -> Assignment:
+    """Stamp the moment the agent dialled (server time), and the number they chose."""
+    Assignment.objects.filter(pk=assignment.pk, agent=agent, closed_at__isnull=True).update(
+        dialled_at=now, phone=phone, connected_at=None
+    )
+    assignment.dialled_at, assignment.phone, assignment.connected_at = now, phone, None
+    return assignment
+
+
+@transaction.atomic
+def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> Assignment:
+    """Stamp the moment the person answered (server time)."""
+    Assignment.objects.filter(pk=assignment.pk, agent=agent, closed_at__isnull=True, connected_at__isnull=True).update(
+        connected_at=now
+    )
+    assignment.connected_at = assignment.connected_at or now
+    return assignment
+
+
+def record_outcome(
+    *,
+    assignment: Assignment,
+    agent: Agent,
+    outcome: str,
+    now: datetime,
+    notes: str = "",
+    callback_at: datetime | None = None,
+    callback_for_all: bool = False,
+    language: Language | None = None,
+) -> CallAttempt:
+    """Record a call's outcome and move its task on by the retry policy; 409 on a lost lease.
+
+    The attempt is written either way: a late outcome is refused, never lost.
+    """
+    if outcome == Outcome.CALLBACK and (callback_at is None or callback_at <= now):
+        raise InvalidOutcome(_("A callback needs a time in the future."))
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        task = CallTask.objects.select_for_update().select_related("person").get(pk=assignment.task_id)
+        started_at = assignment.dialled_at or assignment.claimed_at
+        connected_at = assignment.connected_at
+        if outcome == Outcome.REACHED and connected_at is None:
+            connected_at = started_at
+        attempt = CallAttempt(
+            task=task,
+            assignment=assignment,
+            agent=agent,
+            phone=assignment.phone,
+            started_at=started_at,
+            connected_at=connected_at,
+            ended_at=now,
+            outcome=outcome,
+            notes=notes,
+        )
+        holds_lease = (
+            assignment.closed_at is None
+            and assignment.lease_expires_at > now
+            and task.status == CallTask.Status.ASSIGNED
+            and task.lease_holder_id == agent.pk
+        )
+        attempt.accepted = holds_lease
+        attempt.save()
+        count_attempt(attempt=attempt)
+        if assignment.closed_at is None:
+            Assignment.objects.filter(pk=assignment.pk).update(closed_at=now)
+        if holds_lease:
+            _apply_policy(
+                task=task,
+                attempt=attempt,
+                agent=agent,
+                now=now,
+                callback_at=callback_at,
+                callback_for_all=callback_for_all,
+                language=language,
+            )
+        set_agent_status(agent=agent, status=Agent.Status.WRAP_UP, now=now)
+    if not holds_lease:
+        raise LeaseLost(attempt_id=attempt.pk)
+    return attempt
+
+
+def _apply_policy(*, task: CallTask, attempt: CallAttempt, agent: Agent, now, callback_at, callback_for_all, language) -> None:
+    rule = RetryRule.objects.get(outcome=attempt.outcome)
+    task.attempts += 1
+    task.lease_holder = None
+    task.lease_expires_at = None
+    task.reserved_for = None
+    task.not_before = now + timedelta(minutes=rule.delay_minutes) if rule.delay_minutes else None
+    task.status = CallTask.Status.QUEUED
+    fields = ["attempts", "lease_holder", "lease_expires_at", "reserved_for", "not_before", "status"]
+
+    if attempt.outcome == Outcome.REACHED:
+        task.status, task.closed_at = CallTask.Status.DONE, now
+        fields.append("closed_at")
+    elif rule.closes_task:
+        task.status, task.closed_at = CallTask.Status.CLOSED, now
+        fields.append("closed_at")
+    elif attempt.outcome == Outcome.CALLBACK:
+        task.not_before = callback_at
+        task.reserved_for = None if callback_for_all else agent
+    elif attempt.outcome == Outcome.WRONG_NUMBER:
+        # The number is retired, not the person: the next number takes its place in the list.
+        retire_phone(person=task.person, number=attempt.phone, now=now)
+        if not task.person.phones.in_service().exists():
+            task.save(update_fields=fields)
+            escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now)
+            return
+    elif attempt.outcome == Outcome.LANGUAGE_BARRIER:
+        if language is None:
+            task.save(update_fields=fields)
+            escalate(task=task, reason=CallTask.Escalation.LANGUAGE, now=now)
+            return
+        # Re-queued at once for an agent who speaks the person's language.
+        set_person_language(person=task.person, language=language)
+        task.language = language
+        fields.append("language")
+    elif rule.try_next_phone:
+        task.phone_position += 1
+        fields.append("phone_position")
+
+    task.save(update_fields=fields)
+    if task.status == CallTask.Status.QUEUED and task.attempts >= rule.max_attempts:
+        queue_fallback_sms(task=task, now=now)
+        escalate(task=task, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now)

@@ -1,0 +1,32 @@
+"""Writes on supervision's read models, called inside the writer's transaction."""
+
+from datetime import timedelta
+
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from calls.models import CallAttempt
+from supervision.models import AgentDay
+
+# A connected call shorter than this is counted as short: a sign of hang-ups to game handle time.
+SHORT_CALL = timedelta(seconds=10)
+
+
+def count_attempt(*, attempt: CallAttempt) -> None:
+    """Add one call attempt to its agent's day counters (same transaction as the attempt)."""
+    agent = attempt.agent
+    ended_at = attempt.ended_at or attempt.started_at
+    day = timezone.localdate(ended_at, timezone=agent.territory.zone)
+    talk = (ended_at - attempt.connected_at) if attempt.connected_at else timedelta(0)
+    AgentDay.objects.get_or_create(agent=agent, day=day)
+    # F() expressions: two workers counting for one agent never lose an increment.
+    AgentDay.objects.filter(agent=agent, day=day).update(
+        calls=F("calls") + 1,
+        reached=F("reached") + int(attempt.accepted and attempt.outcome == CallAttempt.Outcome.REACHED),
+        talk_seconds=F("talk_seconds") + int(talk.total_seconds()),
+        short_calls=F("short_calls") + int(attempt.connected_at is not None and talk < SHORT_CALL),
+        refused_outcomes=F("refused_outcomes") + int(not attempt.accepted),
+        # SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it: coalesce first.
+        last_call_at=Greatest(Coalesce(F("last_call_at"), Value(ended_at)), Value(ended_at)),
+    )
