@@ -26,13 +26,19 @@ class CallRequest:
 
 @transaction.atomic
 def enqueue_calls(*, requests: list[CallRequest], now: datetime) -> list[CallTask]:
-    """Queue calls, one task per request, reusing (and tightening) an open task for the same call."""
+    """Queue calls, one task per request, reusing (and tightening) an open task for the same call,
+    and creating none for a person already reached for that reason."""
     # One open task per person and reason (a constraint): a contact named by two patients zéro
     # gets one call, due by the earlier deadline.
+    # Invariant 7: a person reached for a reason is never called again for it; their reached
+    # task stands for the new request.
     person_ids = sorted({r.person.pk for r in requests})
     open_tasks: dict[tuple[int, str], CallTask] = {}
     for i in range(0, len(person_ids), 500):
-        for task in CallTask.objects.select_for_update().open().filter(person_id__in=person_ids[i : i + 500]):
+        chunk = person_ids[i : i + 500]
+        for task in CallTask.objects.filter(person_id__in=chunk, status=CallTask.Status.DONE):
+            open_tasks[(task.person_id, task.reason)] = task
+        for task in CallTask.objects.select_for_update().open().filter(person_id__in=chunk):
             open_tasks[(task.person_id, task.reason)] = task
     created: list[CallTask] = []
     tightened: dict[int, CallTask] = {}
@@ -53,7 +59,7 @@ def enqueue_calls(*, requests: list[CallRequest], now: datetime) -> list[CallTas
             )
             open_tasks[(r.person.pk, r.reason)] = task
             created.append(task)
-        elif r.deadline_at < task.deadline_at:
+        elif task.status != CallTask.Status.DONE and r.deadline_at < task.deadline_at:
             task.deadline_at = r.deadline_at
             if task.pk:
                 tightened[task.pk] = task

@@ -68,3 +68,10 @@ class IntakeServiceTests(PersonasTestCase):
         add_contacts(index_case=first.index_case, contacts=[contact("Ana", "Silva", "0611111111")], now=earlier)
         task = CallTask.objects.get(reason=CallTask.Reason.CONTACT_NOTIFICATION)
         self.assertEqual(task.deadline_at, earlier + timedelta(hours=24))
+
+    def test_it_does_not_queue_a_contact_already_reached_for_the_same_reason(self):
+        self.register_case(self.t93, name="Un", phone="0601010101", contacts=[contact("Ana", "Silva", "0611111111")])
+        CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).update(status=CallTask.Status.DONE)
+        again = self.register_case(self.t93, name="Deux", phone="0602020202", contacts=[contact("Ana", "Silva", "0611111111")])
+        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 1)
+        self.assertEqual(again.contacts[0].task.status, CallTask.Status.DONE)
