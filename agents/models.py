@@ -32,6 +32,22 @@ def default_calling_end() -> time:
     return _parse_hour(settings.DEFAULT_CALLING_HOURS[1])
 
 
+def scope_for_user(queryset: models.QuerySet, user, *, territory: str, own: str | None = None) -> models.QuerySet:
+    """Filter a queryset to what this user may see (the one rule behind every for_user()).
+
+    A superuser sees everything; a superviseur or CPAM admin, their territory (the `territory`
+    lookup path); a téléconseiller, only their own rows (the `own` lookup path to a user), if the
+    model has any; anybody else, nothing.
+    """
+    if user.is_superuser:
+        return queryset
+    if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
+        return queryset.filter(**{territory: staff_territory_id(user)})
+    if own and roles.has_role(user, roles.TELECONSEILLER):
+        return queryset.filter(**{own: user})
+    return queryset.none()
+
+
 class Language(models.Model):
     """A language a person speaks: ISO 639-1, or ISO 639-3 where there is no 639-1 code."""
 
@@ -176,13 +192,7 @@ class PauseReason(models.Model):
 
 class AgentQuerySet(models.QuerySet):
     def for_user(self, user) -> "AgentQuerySet":
-        if user.is_superuser:
-            return self
-        if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
-            return self.filter(territory_id=staff_territory_id(user))
-        if roles.has_role(user, roles.TELECONSEILLER):
-            return self.filter(user=user)
-        return self.none()
+        return scope_for_user(self, user, territory="territory_id", own="user")
 
 
 class Agent(models.Model):

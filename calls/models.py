@@ -5,20 +5,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents import roles
-from agents.models import Agent, Language, Territory, staff_territory_id
+from agents.models import Agent, Language, Territory, scope_for_user
 from cases.models import Exposure, IndexCase, Person
 
 
 class CallTaskQuerySet(models.QuerySet):
     def for_user(self, user) -> "CallTaskQuerySet":
-        if user.is_superuser:
-            return self
-        if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
-            return self.filter(territory_id=staff_territory_id(user))
-        if roles.has_role(user, roles.TELECONSEILLER):
-            return self.filter(lease_holder__user=user)
-        return self.none()
+        return scope_for_user(self, user, territory="territory_id", own="lease_holder__user")
 
     def open(self) -> "CallTaskQuerySet":
         return self.filter(status__in=CallTask.OPEN_STATUSES)
@@ -173,13 +166,7 @@ class Assignment(models.Model):
 
 class CallAttemptQuerySet(models.QuerySet):
     def for_user(self, user) -> "CallAttemptQuerySet":
-        if user.is_superuser:
-            return self
-        if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
-            return self.filter(task__territory_id=staff_territory_id(user))
-        if roles.has_role(user, roles.TELECONSEILLER):
-            return self.filter(agent__user=user)
-        return self.none()
+        return scope_for_user(self, user, territory="task__territory_id", own="agent__user")
 
 
 class CallAttempt(models.Model):

@@ -6,30 +6,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents import roles
-from agents.models import Language, Territory, staff_territory_id
-
-
-def _territory_scope(user, field: str) -> Q | None:
-    """Return the filter that scopes a staff user to their territory, None for everything."""
-    if user.is_superuser:
-        return None
-    if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
-        return Q(**{field: staff_territory_id(user)})
-    return Q(pk__in=[])
+from agents.models import Language, Territory, scope_for_user
 
 
 class PersonQuerySet(models.QuerySet):
     def for_user(self, user) -> "PersonQuerySet":
-        if (
-            not user.is_superuser
-            and roles.has_role(user, roles.TELECONSEILLER)
-            and not roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR)
-        ):
-            # A téléconseiller sees only the people whose call they hold.
-            return self.filter(call_tasks__lease_holder__user=user).distinct()
-        scope = _territory_scope(user, "territory_id")
-        return self if scope is None else self.filter(scope)
+        # A téléconseiller sees only the person whose call they hold (one call at a time, so the
+        # join yields no duplicates).
+        return scope_for_user(self, user, territory="territory_id", own="call_tasks__lease_holder__user")
 
 
 class Person(models.Model):
@@ -87,8 +71,7 @@ class Phone(models.Model):
 
 class IndexCaseQuerySet(models.QuerySet):
     def for_user(self, user) -> "IndexCaseQuerySet":
-        scope = _territory_scope(user, "territory_id")
-        return self if scope is None else self.filter(scope)
+        return scope_for_user(self, user, territory="territory_id")
 
 
 class IndexCase(models.Model):
@@ -133,8 +116,7 @@ class IndexCase(models.Model):
 
 class ExposureQuerySet(models.QuerySet):
     def for_user(self, user) -> "ExposureQuerySet":
-        scope = _territory_scope(user, "index_case__territory_id")
-        return self if scope is None else self.filter(scope)
+        return scope_for_user(self, user, territory="index_case__territory_id")
 
 
 class Exposure(models.Model):

@@ -4,19 +4,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agents import roles
-from agents.models import Agent, staff_territory_id
+from agents.models import Agent, scope_for_user
 
 
 class AgentDayQuerySet(models.QuerySet):
     def for_user(self, user) -> "AgentDayQuerySet":
-        if user.is_superuser:
-            return self
-        if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
-            return self.filter(agent__territory_id=staff_territory_id(user))
-        if roles.has_role(user, roles.TELECONSEILLER):
-            return self.filter(agent__user=user)
-        return self.none()
+        return scope_for_user(self, user, territory="agent__territory_id", own="agent__user")
 
 
 class AgentDay(models.Model):
