@@ -19,3 +19,12 @@ class InvalidOutcome(DomainError):
 
     http_status = status.HTTP_400_BAD_REQUEST
     code = "invalid_outcome"
+
+
+class CallInProgress(DomainError):
+    """The agent holds a call: record its outcome before changing status."""
+
+    code = "call_in_progress"
+
+    def __init__(self):
+        super().__init__(str(_("Record the outcome of your call before changing your status.")))

@@ -5,11 +5,12 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from agents.models import Language, Territory
 from calls.models import CallTask
 from calls.services.intake import CallRequest, enqueue_call, enqueue_calls, forget_call_details
-from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
+from cases.models import Exposure, IndexCase, Interview, IsolationRuleSet, Notification, Person, PersonAccess, Phone
 
 # Among equal deadlines, a patient zéro goes before a household contact, before other contacts.
 PRIORITY_INDEX_INTERVIEW = 2
@@ -304,3 +305,104 @@ def set_person_language(*, person: Person, language: Language) -> Person:
     Person.objects.filter(pk=person.pk).update(language=language)
     person.language = language
     return person
+
+
+# --- The desk's scripts: a patient zéro's interview, a contact's notification ---------------
+
+
+def isolation_rules_on(*, day: date) -> IsolationRuleSet | None:
+    """Return the isolation rule set in force on this day (the latest that started by then), or None."""
+    return IsolationRuleSet.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
+
+
+def index_isolation_until(*, rule_set: IsolationRuleSet, index_case: IndexCase, symptom_onset_on: date | None) -> date:
+    """Return a patient zéro's last day of isolation: from symptom onset, or from the sample without symptoms."""
+    start = symptom_onset_on or timezone.localdate(index_case.sampled_at, timezone=index_case.territory.zone)
+    return start + timedelta(days=rule_set.index_isolation_days)
+
+
+def contact_isolation_until(*, rule_set: IsolationRuleSet, last_exposure_date: date) -> date:
+    """Return a contact's last day of isolation, counted from their last exposure."""
+    return last_exposure_date + timedelta(days=rule_set.contact_isolation_days)
+
+
+def contact_test_on(*, rule_set: IsolationRuleSet, last_exposure_date: date, today: date) -> date:
+    """Return the day a contact should get tested: N days after the last exposure, or today if that day is past."""
+    return max(last_exposure_date + timedelta(days=rule_set.contact_test_days), today)
+
+
+@dataclass
+class InterviewResult:
+    interview: Interview
+    contacts: list[RegisteredContact] = field(default_factory=list)
+
+
+def _rules_in_force(*, territory: Territory, now: datetime) -> tuple[IsolationRuleSet, date]:
+    today = timezone.localdate(now, timezone=territory.zone)
+    rule_set = isolation_rules_on(day=today)
+    if rule_set is None:
+        # The desk's forms check this first: reaching here means the rules were deleted meanwhile.
+        raise IsolationRuleSet.DoesNotExist(f"no isolation rule set in force on {today.isoformat()}")
+    return rule_set, today
+
+
+@transaction.atomic
+def record_interview(
+    *,
+    index_case: IndexCase,
+    symptomatic: bool,
+    symptom_onset_on: date | None,
+    consent_to_name: bool,
+    support_needed: bool,
+    contacts: list[ContactData],
+    recorded_by,
+    now: datetime,
+) -> InterviewResult:
+    """Record a patient zéro's interview and the contacts they named, queueing each contact's call."""
+    rule_set, _today = _rules_in_force(territory=index_case.territory, now=now)
+    onset = symptom_onset_on if symptomatic else None
+    interview = Interview.objects.create(
+        index_case=index_case,
+        symptomatic=symptomatic,
+        symptom_onset_on=onset,
+        isolation_until=index_isolation_until(rule_set=rule_set, index_case=index_case, symptom_onset_on=onset),
+        consent_to_name=consent_to_name,
+        support_needed=support_needed,
+        rule_set=rule_set,
+        recorded_by=recorded_by,
+        recorded_at=now,
+    )
+    if onset is not None and index_case.symptom_onset_on != onset:
+        # The patient zéro's own account is the better source than the lab's form.
+        index_case.symptom_onset_on = onset
+        index_case.save(update_fields=["symptom_onset_on"])
+    registered = add_contacts(index_case=index_case, contacts=list(contacts), now=now) if contacts else []
+    return InterviewResult(interview=interview, contacts=registered)
+
+
+@transaction.atomic
+def record_notification(
+    *,
+    exposure: Exposure,
+    last_exposure_date: date,
+    certificate_needed: bool,
+    support_referral: bool,
+    recorded_by,
+    now: datetime,
+) -> Notification:
+    """Record what a contact was told: isolation end and test date by the rules in force, certificate, support."""
+    rule_set, today = _rules_in_force(territory=exposure.index_case.territory, now=now)
+    if exposure.last_exposure_date != last_exposure_date:
+        # The contact corrected the date on the phone: their word counts over the patient zéro's.
+        exposure.last_exposure_date = last_exposure_date
+        exposure.save(update_fields=["last_exposure_date"])
+    return Notification.objects.create(
+        exposure=exposure,
+        isolation_until=contact_isolation_until(rule_set=rule_set, last_exposure_date=last_exposure_date),
+        test_on=contact_test_on(rule_set=rule_set, last_exposure_date=last_exposure_date, today=today),
+        certificate_needed=certificate_needed,
+        support_referral=support_referral,
+        rule_set=rule_set,
+        recorded_by=recorded_by,
+        recorded_at=now,
+    )

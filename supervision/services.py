@@ -13,8 +13,11 @@ from supervision.models import AgentDay
 SHORT_CALL = timedelta(seconds=10)
 
 
-def count_attempt(*, attempt: CallAttempt) -> None:
-    """Add one call attempt to its agent's day counters (same transaction as the attempt)."""
+def count_attempt(*, attempt: CallAttempt, is_new_call: bool = True) -> None:
+    """Add one call attempt to its agent's day counters (same transaction as the attempt).
+
+    A refused outcome resent for a call already counted adds to refused_outcomes only.
+    """
     agent = attempt.agent
     ended_at = attempt.ended_at or attempt.started_at
     day = timezone.localdate(ended_at, timezone=agent.territory.zone)
@@ -22,10 +25,10 @@ def count_attempt(*, attempt: CallAttempt) -> None:
     AgentDay.objects.get_or_create(agent=agent, day=day)
     # F() expressions: two workers counting for one agent never lose an increment.
     AgentDay.objects.filter(agent=agent, day=day).update(
-        calls=F("calls") + 1,
+        calls=F("calls") + int(is_new_call),
         reached=F("reached") + int(attempt.accepted and attempt.outcome == CallAttempt.Outcome.REACHED),
-        talk_seconds=F("talk_seconds") + int(talk.total_seconds()),
-        short_calls=F("short_calls") + int(attempt.connected_at is not None and talk < SHORT_CALL),
+        talk_seconds=F("talk_seconds") + int(talk.total_seconds()) * is_new_call,
+        short_calls=F("short_calls") + int(is_new_call and attempt.connected_at is not None and talk < SHORT_CALL),
         refused_outcomes=F("refused_outcomes") + int(not attempt.accepted),
         # SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it: coalesce first.
         last_call_at=Greatest(Coalesce(F("last_call_at"), Value(ended_at)), Value(ended_at)),

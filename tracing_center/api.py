@@ -16,6 +16,16 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message or self.__class__.__doc__ or ""
 
+    def payload(self) -> dict:
+        """Return the response body: detail and code, plus the plain facts a subclass set on the
+        instance (LeaseLost's attempt_id), which the client needs to act on the refusal."""
+        facts = {
+            name: value
+            for name, value in vars(self).items()
+            if name != "message" and not name.startswith("_") and (value is None or isinstance(value, str | int | float))
+        }
+        return {"detail": str(self.message), "code": self.code, **facts}
+
 
 class ApiView(APIView):
     """An API view: authenticated by token or session, never redirected to the login page."""
@@ -30,5 +40,5 @@ class ApiView(APIView):
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"detail": str(exc.message), "code": exc.code}, status=exc.http_status)
+        return Response(exc.payload(), status=exc.http_status)
     return drf_exception_handler(exc, context)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from agents import api as agents_api
+from calls import api as calls_api
 from cases import api as cases_api
 
 app_name = "api"
@@ -11,4 +12,8 @@ urlpatterns: list = [
     path("territories/", agents_api.CreateTerritoryView.as_view(), name="create-territory"),
     path("agents/", agents_api.CreateAgentView.as_view(), name="create-agent"),
     path("index-cases/", cases_api.RegisterIndexCaseView.as_view(), name="register-index-case"),
+    path("agents/me/status/", calls_api.SetMyStatusView.as_view(), name="set-my-status"),
+    path("queue/next/", calls_api.ClaimNextView.as_view(), name="claim-next"),
+    path("assignments/<int:assignment_id>/renew/", calls_api.RenewLeaseView.as_view(), name="renew-lease"),
+    path("assignments/<int:assignment_id>/outcome/", calls_api.RecordOutcomeView.as_view(), name="record-outcome"),
 ]

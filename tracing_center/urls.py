@@ -6,11 +6,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from calls import views as calls_views
+
 urlpatterns = [
     path("", include("agents.urls")),
     path("cases/", include("cases.urls")),
+    path("desk/", include("calls.urls")),
+    path("supervision/", include("supervision.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # An agent who logs out goes offline and gives back the call they held.
+    path("accounts/logout/", calls_views.logout, name="logout"),
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -79,9 +79,17 @@ def record_outcome(
         )
         attempt.accepted = holds_lease
         attempt.save()
-        count_attempt(attempt=attempt)
+        # A second outcome for a closed assignment is a resent form, not another call; a late one
+        # on an expired lease was a real call, refused.
+        count_attempt(attempt=attempt, is_new_call=assignment.closed_at is None)
         if assignment.closed_at is None:
             Assignment.objects.filter(pk=assignment.pk).update(closed_at=now)
+            if not holds_lease:
+                # The lease ran out while the agent was still on the call: the task goes back to
+                # the queue now rather than at the next sweep.
+                CallTask.objects.filter(pk=task.pk, status=CallTask.Status.ASSIGNED, lease_holder=agent).update(
+                    status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None
+                )
         if holds_lease:
             _apply_policy(
                 task=task,

@@ -17,12 +17,13 @@ class HomeTests(PersonasTestCase):
         self.assertContains(response, "Bob Test")
         self.assertContains(response, "CPAM de la Seine-Saint-Denis")
 
-    def test_it_tells_a_teleconseiller_the_desk_is_coming(self):
+    def test_it_sends_a_teleconseiller_to_their_desk(self):
         self.client.force_login(self.alice)
         response = self.client.get(reverse("agents:home"))
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, reverse("cases:index-case-new"))
-        self.assertContains(response, 'class="card"')
+        self.assertContains(response, 'data-testid="home-desk"')
+        self.assertContains(response, reverse("calls:desk"))
 
     def test_it_gives_the_superuser_everything(self):
         self.client.force_login(self.root)

@@ -1,0 +1,183 @@
+"""Forms of the desk: they read and check what the agent types; services do the writing."""
+
+import zoneinfo
+from datetime import date, datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent, Language, PauseReason
+from calls.models import CallAttempt
+from cases.forms import DateInput
+from cases.models import Exposure, IndexCase
+from cases.services import isolation_rules_on
+
+Outcome = CallAttempt.Outcome
+
+CALLBACK_MINE = "mine"
+CALLBACK_ALL = "all"
+
+
+class StatusForm(forms.Form):
+    """The statuses an agent sets by hand; on call and wrap-up follow from the calls themselves."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(s.value, s.label) for s in (Agent.Status.READY, Agent.Status.PAUSED, Agent.Status.OFFLINE)],
+    )
+    pause_reason = forms.ModelChoiceField(
+        queryset=PauseReason.objects.filter(active=True), required=False, label=_("Pause reason"), empty_label="—"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Agent.Status.PAUSED:
+            if cleaned.get("pause_reason") is None and "pause_reason" not in self.errors:
+                self.add_error("pause_reason", _("Choose the reason for your pause."))
+        else:
+            cleaned["pause_reason"] = None
+        return cleaned
+
+
+class DialForm(forms.Form):
+    """A number to dial: only one of the person's numbers in service."""
+
+    number = forms.ChoiceField(label=_("Number"))
+
+    def __init__(self, *args, numbers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].choices = [(n, n) for n in numbers]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class OutcomeForm(forms.Form):
+    """How the call ended. The callback time is typed in the person's local time."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    callback_at = forms.DateTimeField(
+        label=_("Call back at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+    )
+    callback_for = forms.ChoiceField(
+        label=_("Callback owner"),
+        choices=[(CALLBACK_MINE, _("Owned by me")), (CALLBACK_ALL, _("Open to all"))],
+        initial=CALLBACK_MINE,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    language = forms.ModelChoiceField(
+        label=_("Language the person speaks"),
+        queryset=Language.objects.all(),
+        required=False,
+        empty_label=_("Unknown"),
+        help_text=_("Left unknown, the call goes to a supervisor."),
+    )
+
+    def __init__(self, *args, zone: zoneinfo.ZoneInfo, now: datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.now = now
+
+    def clean_callback_at(self) -> datetime | None:
+        value = self.cleaned_data["callback_at"]
+        if value is None:
+            return None
+        # The field read the wall time in the server's zone; the agent typed the person's.
+        return timezone.make_aware(timezone.make_naive(value), self.zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome = cleaned.get("outcome")
+        if outcome == Outcome.CALLBACK:
+            callback_at = cleaned.get("callback_at")
+            if callback_at is None and "callback_at" not in self.errors:
+                self.add_error("callback_at", _("Give the time to call back."))
+            elif callback_at is not None and callback_at <= self.now:
+                self.add_error("callback_at", _("The callback time must be in the future."))
+        else:
+            cleaned["callback_at"] = None
+        if outcome != Outcome.LANGUAGE_BARRIER:
+            cleaned["language"] = None
+        return cleaned
+
+    def callback_for_all(self) -> bool:
+        return self.cleaned_data.get("callback_for") == CALLBACK_ALL
+
+    @property
+    def is_reached(self) -> bool:
+        return self.is_bound and self.data.get(self.add_prefix("outcome")) == Outcome.REACHED
+
+
+def _today(zone: zoneinfo.ZoneInfo, now: datetime) -> date:
+    return now.astimezone(zone).date()
+
+
+def _not_in_future(value: date | None, today: date) -> date | None:
+    if value is not None and value > today:
+        raise ValidationError(_("The date is in the future."), code="future")
+    return value
+
+
+def _check_rules(form: forms.Form, today: date) -> None:
+    if isolation_rules_on(day=today) is None:
+        form.add_error(None, _("No isolation rules are in force today: ask your supervisor."))
+
+
+class InterviewForm(forms.Form):
+    """The patient zéro's answers; their contacts come in a formset beside it."""
+
+    symptomatic = forms.BooleanField(label=_("Symptomatic"), required=False)
+    symptom_onset_on = forms.DateField(label=_("Symptom onset date"), required=False, widget=DateInput())
+    consent_to_name = forms.BooleanField(label=_("Agrees to be named to their contacts"), required=False)
+    support_needed = forms.BooleanField(label=_("Needs support (food, housing, care)"), required=False)
+
+    def __init__(self, *args, index_case: IndexCase, now: datetime, **kwargs):
+        kwargs.setdefault("prefix", "interview")
+        kwargs.setdefault(
+            "initial", {"symptomatic": index_case.symptom_onset_on is not None, "symptom_onset_on": index_case.symptom_onset_on}
+        )
+        super().__init__(*args, **kwargs)
+        self.today = _today(index_case.territory.zone, now)
+
+    def clean_symptom_onset_on(self) -> date | None:
+        return _not_in_future(self.cleaned_data["symptom_onset_on"], self.today)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("symptomatic") and cleaned.get("symptom_onset_on") is None and "symptom_onset_on" not in self.errors:
+            self.add_error("symptom_onset_on", _("Give the date the symptoms began."))
+        _check_rules(self, self.today)
+        return cleaned
+
+
+class NotificationForm(forms.Form):
+    """What the contact confirms and needs."""
+
+    last_exposure_date = forms.DateField(label=_("Last exposure date"), widget=DateInput())
+    certificate_needed = forms.BooleanField(label=_("Needs an isolation certificate"), required=False)
+    support_referral = forms.BooleanField(label=_("Refer for support"), required=False)
+
+    def __init__(self, *args, exposure: Exposure, now: datetime, **kwargs):
+        kwargs.setdefault("prefix", "notification")
+        kwargs.setdefault("initial", {"last_exposure_date": exposure.last_exposure_date})
+        super().__init__(*args, **kwargs)
+        self.today = _today(exposure.index_case.territory.zone, now)
+
+    def clean_last_exposure_date(self) -> date:
+        return _not_in_future(self.cleaned_data["last_exposure_date"], self.today)
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_rules(self, self.today)
+        return cleaned

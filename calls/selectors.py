@@ -1,0 +1,122 @@
+"""Reads on the work for the desk: the call an agent holds and what its card shows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.shortcuts import get_object_or_404
+
+from agents.models import Agent, PauseReason
+from calls.models import Assignment, CallTask
+from calls.telephony import tel_link
+from cases.models import IsolationRuleSet, Person
+from cases.phones import display
+from cases.services import contact_isolation_until, contact_test_on, index_isolation_until, isolation_rules_on
+
+# Under this much time before its deadline, a call is shown as urgent (red).
+URGENT = timedelta(hours=2)
+
+
+def _assignments_of(agent: Agent):
+    return Assignment.objects.filter(agent=agent).select_related(
+        "task__person__language",
+        "task__person__territory",
+        "task__territory",
+        "task__index_case__territory",
+        "task__exposure__index_case__territory",
+    )
+
+
+def held_assignment(*, agent: Agent) -> Assignment | None:
+    """Return the call the agent holds (its lease may have run out meanwhile), or None."""
+    return _assignments_of(agent).filter(closed_at__isnull=True).first()
+
+
+def get_assignment_for_agent(*, agent: Agent, pk: int) -> Assignment:
+    """Return one of the agent's own assignments, open or closed; 404 for anyone else's."""
+    # A closed one is still found: an outcome sent on it must be recorded and refused, not lost.
+    return get_object_or_404(_assignments_of(agent), pk=pk)
+
+
+def active_pause_reasons():
+    return PauseReason.objects.filter(active=True)
+
+
+@dataclass(frozen=True)
+class PhoneChoice:
+    number: str
+    label: str
+    tel_href: str
+    suggested: bool
+
+
+def phones_to_dial(*, person: Person, suggested: str) -> list[PhoneChoice]:
+    """Return the person's numbers in service, in order, marking the one the queue suggests."""
+    numbers = person.phones.in_service().order_by("position").values_list("number", flat=True)
+    return [PhoneChoice(number=n, label=display(n), tel_href=tel_link(n), suggested=n == suggested) for n in numbers]
+
+
+@dataclass(frozen=True)
+class DeskCard:
+    """What the agent sees of the call they hold."""
+
+    assignment: Assignment
+    task: CallTask
+    person: Person
+    phones: list[PhoneChoice]
+    urgency: str  # "", "urgent" or "overdue"
+    lease_expired: bool
+    rule_set: IsolationRuleSet | None
+    today: date
+    # The script's figures, computed with the rules in force today.
+    isolation_until: date | None = None
+    test_on: date | None = None
+
+    @property
+    def zone(self) -> str:
+        return self.person.territory.timezone
+
+    @property
+    def is_interview(self) -> bool:
+        return self.task.reason == CallTask.Reason.INDEX_INTERVIEW
+
+    @property
+    def is_notification(self) -> bool:
+        return self.task.reason == CallTask.Reason.CONTACT_NOTIFICATION
+
+
+def urgency(*, deadline_at: datetime, now: datetime) -> str:
+    if deadline_at <= now:
+        return "overdue"
+    if deadline_at - now < URGENT:
+        return "urgent"
+    return ""
+
+
+def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
+    """Gather the card of a held call: person, phones, deadline, and the script's rules and dates."""
+    task = assignment.task
+    person = task.person
+    today = now.astimezone(person.territory.zone).date()
+    rule_set = isolation_rules_on(day=today)
+    isolation_until = test_on = None
+    if rule_set is not None and task.reason == CallTask.Reason.INDEX_INTERVIEW:
+        index_case = task.index_case
+        isolation_until = index_isolation_until(
+            rule_set=rule_set, index_case=index_case, symptom_onset_on=index_case.symptom_onset_on
+        )
+    elif rule_set is not None and task.reason == CallTask.Reason.CONTACT_NOTIFICATION:
+        last = task.exposure.last_exposure_date
+        isolation_until = contact_isolation_until(rule_set=rule_set, last_exposure_date=last)
+        test_on = contact_test_on(rule_set=rule_set, last_exposure_date=last, today=today)
+    return DeskCard(
+        assignment=assignment,
+        task=task,
+        person=person,
+        phones=phones_to_dial(person=person, suggested=assignment.phone),
+        urgency=urgency(deadline_at=task.deadline_at, now=now),
+        lease_expired=assignment.lease_expires_at <= now,
+        rule_set=rule_set,
+        today=today,
+        isolation_until=isolation_until,
+        test_on=test_on,
+    )

@@ -1,0 +1,137 @@
+"""API v1 shapes of the call loop: the agent's status, the claim, the lease and the outcome."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from agents.models import Agent, Language, PauseReason
+from calls.models import Assignment, CallAttempt, CallTask
+
+# The statuses an agent sets; on call and wrap-up follow from claims and outcomes.
+CHOSEN_STATUSES = [(s.value, s.label) for s in (Agent.Status.READY, Agent.Status.PAUSED, Agent.Status.OFFLINE)]
+
+
+class AgentStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CHOSEN_STATUSES)
+    pause_reason = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=PauseReason.objects.filter(active=True),
+        default=None,
+        allow_null=True,
+        help_text="Code of an active pause reason; required with status paused, refused otherwise.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        paused = attrs["status"] == Agent.Status.PAUSED
+        if paused and attrs["pause_reason"] is None:
+            raise serializers.ValidationError({"pause_reason": [_("A pause needs a reason.")]})
+        if not paused and attrs["pause_reason"] is not None:
+            raise serializers.ValidationError({"pause_reason": [_("Only a pause has a reason.")]})
+        return attrs
+
+
+class AgentStatusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agent
+        fields = ["status", "status_since"]
+        read_only_fields = fields
+
+
+# The person and the task are read from the assignment: the number to dial is the assignment's.
+class PersonToCallSerializer(serializers.Serializer):
+    """The person to call, and the number to dial."""
+
+    first_name = serializers.CharField(source="task.person.first_name", read_only=True)
+    last_name = serializers.CharField(source="task.person.last_name", read_only=True)
+    phone = serializers.CharField(read_only=True, help_text="E.164")
+
+
+class OfferedTaskSerializer(serializers.Serializer):
+    """The call to make."""
+
+    id = serializers.IntegerField(source="task.pk", read_only=True)
+    reason = serializers.ChoiceField(source="task.reason", choices=CallTask.Reason.choices, read_only=True)
+    deadline_at = serializers.DateTimeField(source="task.deadline_at", read_only=True)
+    language = serializers.CharField(source="task.language_id", read_only=True, help_text="ISO 639-1, or 639-3 where none")
+    person = PersonToCallSerializer(source="*", read_only=True)
+
+
+class LeasedAssignmentSerializer(serializers.ModelSerializer):
+    task = OfferedTaskSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "lease_expires_at", "task"]
+        read_only_fields = fields
+
+
+class QueueNextSerializer(serializers.Serializer):
+    assignment = LeasedAssignmentSerializer(source="*", read_only=True)
+
+
+class LeaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assignment
+        fields = ["id", "lease_expires_at"]
+        read_only_fields = fields
+
+
+class OutcomeInputSerializer(serializers.Serializer):
+    """What the call did; a callback is booked for a time in the future."""
+
+    # The view passes the server's `now` in the context: the callback must come after it.
+
+    outcome = serializers.ChoiceField(choices=CallAttempt.Outcome.choices)
+    callback_at = serializers.DateTimeField(default=None, allow_null=True, help_text="Required with outcome callback.")
+    callback_for_all = serializers.BooleanField(
+        default=False, help_text="Open the callback to every agent instead of keeping it for the caller."
+    )
+    notes = serializers.CharField(default="", allow_blank=True, max_length=4000)
+    language = serializers.CharField(
+        default=None,
+        allow_null=True,
+        max_length=3,
+        help_text="With language_barrier: the person's language (ISO 639-1, or 639-3 where none); without it the call is escalated.",
+    )
+
+    def validate_language(self, value: str | None) -> Language | None:
+        if value is None:
+            return None
+        try:
+            return Language.objects.get(code=value.strip().lower())
+        except Language.DoesNotExist:
+            raise serializers.ValidationError(_("Unknown language code: %(code)s") % {"code": value}) from None
+
+    def validate(self, attrs: dict) -> dict:
+        errors = {}
+        outcome, callback_at = attrs["outcome"], attrs["callback_at"]
+        if outcome == CallAttempt.Outcome.CALLBACK:
+            if callback_at is None:
+                errors["callback_at"] = [_("A callback needs a time.")]
+            elif callback_at <= self.context["now"]:
+                errors["callback_at"] = [_("A callback needs a time in the future.")]
+        elif callback_at is not None:
+            errors["callback_at"] = [_("Only a callback has a time.")]
+        if attrs["language"] is not None and outcome != CallAttempt.Outcome.LANGUAGE_BARRIER:
+            errors["language"] = [_("A language goes only with a language barrier.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class CallAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallAttempt
+        fields = ["id", "outcome", "started_at", "connected_at", "ended_at"]
+        read_only_fields = fields
+
+
+class CallTaskStateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallTask
+        fields = ["id", "status", "attempts", "not_before"]
+        read_only_fields = fields
+
+
+class OutcomeResultSerializer(serializers.Serializer):
+    attempt = CallAttemptSerializer(read_only=True)
+    task = CallTaskStateSerializer(read_only=True)

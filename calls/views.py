@@ -1,0 +1,335 @@
+"""The téléconseiller's desk: status, next call, the call's card and script, its outcome.
+
+Every change is a POST. With htmx, a POST answers with the desk's partial (messages included)
+and swaps it in place; without JavaScript, it redirects to the desk.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from agents import roles
+from agents.exceptions import AgentNotReady
+from agents.models import Agent
+from agents.roles import role_required
+from calls import selectors, telephony
+from calls.exceptions import CallInProgress, InvalidOutcome, LeaseLost
+from calls.forms import DialForm, InterviewForm, NotificationForm, OutcomeForm, StatusForm
+from calls.models import CallAttempt, CallTask
+from calls.services.dispatch import claim_next_task, renew_lease
+from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
+from calls.services.presence import change_status, go_offline
+from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactForm, ContactFormSet
+from cases.services import log_person_access, record_interview, record_notification
+
+TOTAL_FORMS = f"{CONTACTS_PREFIX}-TOTAL_FORMS"
+
+
+def _lease_lost_message() -> str:
+    return _("This call is no longer yours: its lease expired or another agent took it.")
+
+
+def desk_view(view: Callable) -> Callable:
+    """Open a view to téléconseillers only, passing their agent profile."""
+
+    @role_required(roles.TELECONSEILLER)
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # A superuser passes role_required but has no desk of their own unless they are an agent.
+        agent = Agent.objects.select_related("territory", "pause_reason").filter(user=request.user).first()
+        if agent is None:
+            raise PermissionDenied
+        return view(request, agent, *args, **kwargs)
+
+    return wrapped
+
+
+# --- Rendering ----------------------------------------------------------------------------
+
+
+def _script_form(task: CallTask, now: datetime, data=None) -> InterviewForm | NotificationForm | None:
+    if task.reason == CallTask.Reason.INDEX_INTERVIEW:
+        return InterviewForm(data, index_case=task.index_case, now=now)
+    if task.reason == CallTask.Reason.CONTACT_NOTIFICATION:
+        return NotificationForm(data, exposure=task.exposure, now=now)
+    return None
+
+
+def _contact_formset(task: CallTask, data=None) -> ContactFormSet | None:
+    if task.reason != CallTask.Reason.INDEX_INTERVIEW:
+        return None
+    return ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": task.territory})
+
+
+def _render_desk(
+    request: HttpRequest,
+    agent: Agent,
+    *,
+    outcome_form: OutcomeForm | None = None,
+    script_form=None,
+    contacts=None,
+    show_errors: bool = False,
+) -> HttpResponse:
+    now = timezone.now()
+    assignment = selectors.held_assignment(agent=agent)
+    card = None
+    if assignment is not None:
+        card = selectors.desk_card(assignment=assignment, now=now)
+        # Health data: every display of a person's card to an agent is logged.
+        log_person_access(user=request.user, persons=[card.person], what="desk", now=now)
+        if outcome_form is None:
+            outcome_form = OutcomeForm(zone=card.person.territory.zone, now=now)
+            script_form = _script_form(card.task, now)
+            contacts = _contact_formset(card.task)
+    agent.refresh_from_db(fields=["status", "status_since", "pause_reason"])
+    context = {
+        "agent": agent,
+        "card": card,
+        "pause_reasons": selectors.active_pause_reasons(),
+        "outcome_form": outcome_form,
+        "script_form": script_form,
+        "contacts": contacts,
+        "show_errors": show_errors,
+        "partial": bool(request.htmx),
+        "Status": Agent.Status,
+    }
+    template = "calls/_desk.html" if request.htmx else "calls/desk.html"
+    return render(request, template, context)
+
+
+def _back_to_desk(request: HttpRequest, agent: Agent) -> HttpResponse:
+    if request.htmx:
+        return _render_desk(request, agent)
+    return redirect("calls:desk")
+
+
+# --- Pages and actions --------------------------------------------------------------------
+
+
+@require_GET
+@desk_view
+def desk(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Show the agent's desk: their status, the next-call button, the card of the call they hold."""
+    return _render_desk(request, agent)
+
+
+@require_POST
+@desk_view
+def set_status(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Set the agent ready, paused (with a reason) or offline; offline gives back a held call."""
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _back_to_desk(request, agent)
+    try:
+        change_status(
+            agent=agent, status=form.cleaned_data["status"], now=timezone.now(), pause_reason=form.cleaned_data["pause_reason"]
+        )
+    except CallInProgress as exc:
+        messages.error(request, str(exc))
+    return _back_to_desk(request, agent)
+
+
+@require_POST
+@desk_view
+def claim_next(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Take the most urgent call the agent may make now."""
+    try:
+        assignment = claim_next_task(agent=agent, now=timezone.now())
+    except AgentNotReady as exc:
+        messages.error(request, str(exc))
+    else:
+        if assignment is None:
+            messages.info(request, _("No call available right now. Try again in a moment."))
+    return _back_to_desk(request, agent)
+
+
+@require_POST
+@desk_view
+def dial(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Dial one of the person's numbers through the telephony system, stamping the time."""
+    assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
+    if assignment.closed_at is not None:
+        messages.error(request, _lease_lost_message())
+        return _back_to_desk(request, agent)
+    numbers = [p.number for p in selectors.phones_to_dial(person=assignment.task.person, suggested="")]
+    form = DialForm(request.POST, numbers=numbers)
+    if not form.is_valid():
+        messages.error(request, _("This number is not one of the person's numbers in service."))
+        return _back_to_desk(request, agent)
+    number = form.cleaned_data["number"]
+    mark_dialled(assignment=assignment, agent=agent, phone=number, now=timezone.now())
+    try:
+        # The switch is a boundary: it rings the agent's line, then the person.
+        telephony.get_backend().dial(agent=agent, number=number, assignment_id=assignment.pk)
+    except telephony.TelephonyError:
+        messages.warning(request, _("The telephony system could not place the call: dial the number by hand."))
+    return _back_to_desk(request, agent)
+
+
+@require_POST
+@desk_view
+def connected(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Stamp the moment the person answered."""
+    assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
+    if assignment.closed_at is not None:
+        messages.error(request, _lease_lost_message())
+    else:
+        mark_connected(assignment=assignment, agent=agent, now=timezone.now())
+    return _back_to_desk(request, agent)
+
+
+@require_POST
+@desk_view
+def renew(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Keep the call for another lease period (desk.js asks every few minutes); 409 if it is lost."""
+    assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        assignment = renew_lease(assignment=assignment, agent=agent, now=timezone.now())
+    except LeaseLost:
+        if wants_json:
+            return JsonResponse({"code": LeaseLost.code, "detail": _lease_lost_message()}, status=409)
+        messages.error(request, _lease_lost_message())
+        return _back_to_desk(request, agent)
+    if wants_json:
+        return JsonResponse({"lease_expires_at": assignment.lease_expires_at.isoformat()})
+    messages.success(request, _("The call is yours for a while longer."))
+    return _back_to_desk(request, agent)
+
+
+def _with_extra_row(data):
+    data = data.copy()
+    try:
+        total = int(data.get(TOTAL_FORMS, "0"))
+    except ValueError:
+        total = 0
+    data[TOTAL_FORMS] = str(min(max(total, 0) + 1, MAX_CONTACTS))
+    return data
+
+
+@require_POST
+@desk_view
+def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Record how the call ended and, when the person was reached, what they said: all or nothing."""
+    assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
+    task = assignment.task
+    now = timezone.now()
+    # Without JavaScript, "add a contact" submits the whole form: show it again with one more row.
+    adding_row = "add_contact" in request.POST
+    data = _with_extra_row(request.POST) if adding_row else request.POST
+    outcome_form = OutcomeForm(data, zone=task.person.territory.zone, now=now)
+    script_form = _script_form(task, now, data)
+    contacts = _contact_formset(task, data)
+    if adding_row:
+        return _render_desk(request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts)
+
+    # The script's answers are required only when the person was reached; then everything is
+    # checked before anything is written.
+    valid = outcome_form.is_valid()
+    if outcome_form.is_reached:
+        valid = all([valid, script_form is None or script_form.is_valid(), contacts is None or contacts.is_valid()])
+    if not valid:
+        messages.error(request, _("Nothing was recorded: please correct the errors below."))
+        return _render_desk(
+            request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts, show_errors=True
+        )
+
+    outcome = outcome_form.cleaned_data
+    # The outcome and the answers (with the new contacts' calls) are one transaction (DESIGN.md
+    # invariant 10). The outcome goes first: on a lost lease it records the attempt, refused,
+    # and raises after its own savepoint; that refused attempt must survive, the answers not.
+    lease_lost = False
+    try:
+        with transaction.atomic():
+            try:
+                record_outcome(
+                    assignment=assignment,
+                    agent=agent,
+                    outcome=outcome["outcome"],
+                    now=now,
+                    notes=outcome["notes"],
+                    callback_at=outcome["callback_at"],
+                    callback_for_all=outcome_form.callback_for_all(),
+                    language=outcome["language"],
+                )
+            except LeaseLost:
+                lease_lost = True
+            else:
+                if outcome["outcome"] == CallAttempt.Outcome.REACHED:
+                    _record_answers(task=task, script_form=script_form, contacts=contacts, agent=agent, now=now)
+    except InvalidOutcome as exc:
+        outcome_form.add_error(None, str(exc))
+        return _render_desk(
+            request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts, show_errors=True
+        )
+    if lease_lost:
+        messages.error(request, _lease_lost_message())
+    else:
+        messages.success(request, _("Outcome recorded. Straight on to the next call?"))
+    return _back_to_desk(request, agent)
+
+
+def _record_answers(*, task: CallTask, script_form, contacts, agent: Agent, now: datetime) -> None:
+    if isinstance(script_form, InterviewForm):
+        answers = script_form.cleaned_data
+        record_interview(
+            index_case=task.index_case,
+            symptomatic=answers["symptomatic"],
+            symptom_onset_on=answers["symptom_onset_on"],
+            consent_to_name=answers["consent_to_name"],
+            support_needed=answers["support_needed"],
+            contacts=contacts.contacts(),
+            recorded_by=agent.user,
+            now=now,
+        )
+    elif isinstance(script_form, NotificationForm):
+        answers = script_form.cleaned_data
+        record_notification(
+            exposure=task.exposure,
+            last_exposure_date=answers["last_exposure_date"],
+            certificate_needed=answers["certificate_needed"],
+            support_referral=answers["support_referral"],
+            recorded_by=agent.user,
+            now=now,
+        )
+
+
+@require_GET
+@desk_view
+def contact_row(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Return one more empty contact row for the interview (htmx)."""
+    try:
+        index = int(request.GET.get(TOTAL_FORMS, ""))
+    except ValueError:
+        return HttpResponseBadRequest()
+    if index < 0:
+        return HttpResponseBadRequest()
+    if index >= MAX_CONTACTS:
+        return HttpResponse(status=204)
+    form = ContactForm(prefix=f"{CONTACTS_PREFIX}-{index}", empty_permitted=True, use_required_attribute=False)
+    context = {"form": form, "index": index, "next_total_forms": index + 1, "show_errors": False}
+    return render(request, "cases/_contact_form.html", context)
+
+
+_logout = auth_views.LogoutView.as_view()
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Log out; an agent goes offline first and gives back the call they held."""
+    agent = Agent.objects.filter(user=request.user).first() if request.user.is_authenticated else None
+    if agent is not None:
+        go_offline(agent=agent, now=timezone.now())
+    return _logout(request)

@@ -1,0 +1,121 @@
+"""Invariant 1 on PostgreSQL: no two agents ever hold the same task at once, under real concurrency."""
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test import TransactionTestCase
+
+from agents import roles
+from agents.models import Agent, Territory
+from agents.services import set_agent_status
+from calls.models import Assignment, CallAttempt, CallTask
+from calls.services.dispatch import claim_next_task, release_assignment
+from calls.services.outcomes import record_outcome
+from cases.models import Person, Phone
+from tests.base import make_user
+
+THREADS = 32
+NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.postgres
+class ConcurrentClaimTests(TransactionTestCase):
+    # Keep the languages, roles and retry rules that migrations load: a flush would drop them.
+    serialized_rollback = True
+
+    def setUp(self):
+        self.territory = Territory.objects.create(
+            code="93", name="CPAM 93", timezone="Europe/Paris", calling_hours_start=time(8, 30), calling_hours_end=time(19, 0)
+        )
+        self.agents = []
+        for i in range(THREADS):
+            agent = make_user(f"agent{i:02d}", roles.TELECONSEILLER, territory=self.territory, languages=("fr",)).agent
+            set_agent_status(agent=agent, status=Agent.Status.READY, now=NOW - timedelta(hours=1))
+            self.agents.append(agent)
+
+    def queue(self, count: int) -> list[int]:
+        persons = Person.objects.bulk_create(
+            Person(territory=self.territory, first_name="Ana", last_name=f"Person{i}", language_id="fr") for i in range(count)
+        )
+        Phone.objects.bulk_create(Phone(person=p, number=f"+336{i:08d}") for i, p in enumerate(persons))
+        tasks = CallTask.objects.bulk_create(
+            CallTask(
+                person=p,
+                reason=CallTask.Reason.FOLLOW_UP,
+                territory=self.territory,
+                language_id="fr",
+                # Many equal deadlines: every claim wants the same few rows.
+                deadline_at=NOW + timedelta(hours=1 + i % 3),
+                created_at=NOW - timedelta(hours=1),
+            )
+            for i, p in enumerate(persons)
+        )
+        return [t.pk for t in tasks]
+
+    def race(self, work) -> list:
+        """Run work(i) in THREADS threads released at once; fail on any exception."""
+        barrier = threading.Barrier(THREADS)
+        results: list = [None] * THREADS
+        errors: list = []
+
+        def run(i):
+            try:
+                barrier.wait()
+                results[i] = work(i)
+            except Exception as exc:  # noqa: BLE001 - the test reports every failure
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertEqual(errors, [])
+        return results
+
+    def test_it_leases_each_task_to_one_agent_when_all_claim_at_once(self):
+        task_ids = self.queue(20)
+        results = self.race(lambda i: claim_next_task(agent=self.agents[i], now=NOW))
+        claimed = [a for a in results if a is not None]
+        self.assertEqual(len(claimed), min(THREADS, len(task_ids)))
+        self.assertEqual(sorted(a.task_id for a in claimed), sorted(task_ids))
+        self.assertEqual(len({a.agent_id for a in claimed}), len(claimed))
+        open_rows = Counter(Assignment.objects.filter(closed_at__isnull=True).values_list("task_id", flat=True))
+        self.assertEqual(open_rows, Counter(task_ids))
+        leases = dict(CallTask.objects.values_list("pk", "lease_holder_id"))
+        self.assertEqual(leases, {a.task_id: a.agent_id for a in claimed})
+
+    def test_it_calls_each_task_once_when_agents_loop_claim_and_outcome(self):
+        task_ids = self.queue(200)
+
+        def work(i):
+            agent, now, reached, claims = self.agents[i], NOW, [], 0
+            while (assignment := claim_next_task(agent=agent, now=now)) is not None:
+                claims += 1
+                now += timedelta(seconds=1)
+                if claims % 5 == 0:
+                    # Given back untouched: another agent (or this one) takes it again.
+                    release_assignment(assignment=assignment, now=now)
+                else:
+                    record_outcome(assignment=assignment, agent=agent, outcome=CallAttempt.Outcome.REACHED, now=now)
+                    reached.append(assignment.task_id)
+                now += timedelta(seconds=1)
+                # Back to the pool between calls, like a web request: 32 threads share fewer connections.
+                connection.close()
+            return reached
+
+        results = self.race(work)
+        reached = [task_id for done in results for task_id in done]
+        self.assertEqual(sorted(reached), sorted(task_ids))  # every task once, none twice
+        accepted = CallAttempt.objects.filter(accepted=True)
+        self.assertEqual(accepted.count(), len(set(reached)))
+        self.assertEqual(Counter(accepted.values_list("task_id", flat=True)), Counter(task_ids))
+        self.assertFalse(CallAttempt.objects.filter(accepted=False).exists())
+        self.assertEqual(CallTask.objects.filter(status=CallTask.Status.DONE).count(), len(task_ids))
+        self.assertFalse(Assignment.objects.filter(closed_at__isnull=True).exists())
+        self.assertGreater(Assignment.objects.count(), len(task_ids))  # the released ones were claimed again

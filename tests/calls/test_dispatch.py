@@ -1,0 +1,262 @@
+"""The claim (DESIGN.md §2, invariants 2, 3 and 4): who is offered which call, and leases."""
+
+import itertools
+from datetime import UTC, datetime, time, timedelta
+
+from django.conf import settings
+
+from agents import roles
+from agents.exceptions import AgentNotReady
+from agents.models import Agent, PauseReason, Territory
+from agents.services import set_agent_status
+from calls.exceptions import LeaseLost
+from calls.models import Assignment, CallAttempt, CallTask
+from calls.services.dispatch import claim_next_task, release_assignment
+from calls.services.outcomes import record_outcome
+from cases.models import Person, Phone
+from supervision.models import AgentDay
+from tests.base import PersonasTestCase, make_user
+
+# A winter Thursday: Paris is UTC+1, La Réunion UTC+4. 11:00 in Paris, 14:00 in La Réunion.
+NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+# Agents go ready before any moment a test uses: status periods must never run backwards.
+READY_AT = datetime(2026, 1, 15, 0, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=settings.LEASE_MINUTES)
+
+_serial = itertools.count(1)
+
+
+class QueueTestCase(PersonasTestCase):
+    """Personas, two more agents of 93 (anna: fr; sidi: fr and Soninké), calling hours 08:30–19:00
+    everywhere, and a builder of queued calls."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        Territory.objects.update(calling_hours_start=time(8, 30), calling_hours_end=time(19, 0))
+        for territory in (cls.t93, cls.t75, cls.t974):
+            territory.refresh_from_db()
+        cls.anna = make_user("anna", roles.TELECONSEILLER, territory=cls.t93, languages=("fr",), plateau=cls.saint_denis)
+        cls.sidi = make_user("sidi", roles.TELECONSEILLER, territory=cls.t93, languages=("fr", "snk"), plateau=cls.saint_denis)
+
+    def make_task(
+        self,
+        *,
+        territory: Territory | None = None,
+        language: str = "fr",
+        deadline_at: datetime = NOW + timedelta(hours=24),
+        priority: int = 0,
+        created_at: datetime = NOW - timedelta(hours=1),
+        not_before: datetime | None = None,
+        phones: tuple[str, ...] = (),
+    ) -> CallTask:
+        """Queue a follow-up call to a new person (a follow-up needs no case nor exposure)."""
+        n = next(_serial)
+        territory = territory or self.t93
+        person = Person.objects.create(
+            territory=territory, first_name="Ana", last_name=f"Person{n}", language_id=language, created_at=created_at
+        )
+        for position, number in enumerate(phones or (f"+336{n:08d}",)):
+            Phone.objects.create(person=person, number=number, position=position)
+        return CallTask.objects.create(
+            person=person,
+            reason=CallTask.Reason.FOLLOW_UP,
+            territory=territory,
+            language_id=language,
+            deadline_at=deadline_at,
+            priority=priority,
+            created_at=created_at,
+            not_before=not_before,
+        )
+
+    @staticmethod
+    def ready(*users, at: datetime = READY_AT) -> None:
+        for user in users:
+            set_agent_status(agent=user.agent, status=Agent.Status.READY, now=at)
+
+    @staticmethod
+    def claim(user, at: datetime) -> Assignment | None:
+        return claim_next_task(agent=user.agent, now=at)
+
+    @staticmethod
+    def take_all(user, *, start: datetime = NOW) -> list[int]:
+        """Claim and reach calls one after the other until none is offered; return the task ids."""
+        taken, now = [], start
+        while (assignment := claim_next_task(agent=user.agent, now=now)) is not None:
+            taken.append(assignment.task_id)
+            now += timedelta(minutes=1)
+            record_outcome(assignment=assignment, agent=user.agent, outcome=CallAttempt.Outcome.REACHED, now=now)
+            now += timedelta(minutes=1)
+        return taken
+
+
+class OrderTests(QueueTestCase):
+    def test_it_offers_the_earliest_deadline_first(self):
+        late = self.make_task(deadline_at=NOW + timedelta(hours=10))
+        early = self.make_task(deadline_at=NOW + timedelta(hours=2))
+        middle = self.make_task(deadline_at=NOW + timedelta(hours=5))
+        self.ready(self.alice)
+        self.assertEqual(self.take_all(self.alice), [early.pk, middle.pk, late.pk])
+
+    def test_it_breaks_deadline_ties_by_priority_then_age(self):
+        deadline = NOW + timedelta(hours=6)
+        low_recent = self.make_task(deadline_at=deadline, priority=0, created_at=NOW - timedelta(hours=3))
+        high_recent = self.make_task(deadline_at=deadline, priority=1, created_at=NOW - timedelta(hours=1))
+        high_old = self.make_task(deadline_at=deadline, priority=1, created_at=NOW - timedelta(hours=2))
+        low_old = self.make_task(deadline_at=deadline, priority=0, created_at=NOW - timedelta(hours=4))
+        # A later deadline loses to all of them, whatever its priority.
+        later = self.make_task(deadline_at=deadline + timedelta(minutes=1), priority=5, created_at=NOW - timedelta(days=1))
+        self.ready(self.alice)
+        self.assertEqual(self.take_all(self.alice), [high_old.pk, high_recent.pk, low_old.pk, low_recent.pk, later.pk])
+
+
+class EligibilityTests(QueueTestCase):
+    def test_it_offers_only_the_languages_the_agent_speaks(self):
+        soninke = self.make_task(language="snk", deadline_at=NOW + timedelta(hours=1))
+        turkish = self.make_task(language="tr", deadline_at=NOW + timedelta(hours=2))
+        self.ready(self.alice, self.sidi)
+        self.assertEqual(self.take_all(self.alice), [turkish.pk])
+        soninke.refresh_from_db()
+        self.assertEqual(soninke.status, CallTask.Status.QUEUED)
+        self.assertEqual(self.take_all(self.sidi), [soninke.pk])
+
+    def test_it_offers_another_territory_only_when_it_lends_to_the_agents(self):
+        paris = self.make_task(territory=self.t75)
+        self.ready(self.alice)
+        self.assertIsNone(self.claim(self.alice, NOW))
+        # Lending goes one way: 93 lending to 75 gives 75's agents 93's calls, not the reverse.
+        self.t93.lends_to.add(self.t75)
+        self.assertIsNone(self.claim(self.alice, NOW))
+        self.t75.lends_to.add(self.t93)
+        self.assertEqual(self.claim(self.alice, NOW).task_id, paris.pk)
+
+    def test_it_calls_only_inside_the_persons_local_hours(self):
+        reunion = self.make_task(territory=self.t974)
+        seine_saint_denis = self.make_task(territory=self.t93)
+        self.ready(self.alice, self.zoe)
+        # 06:00 UTC: 07:00 in Paris, too early; 10:00 in La Réunion.
+        six = datetime(2026, 1, 15, 6, 0, tzinfo=UTC)
+        self.assertIsNone(self.claim(self.alice, six))
+        assignment = self.claim(self.zoe, six)
+        self.assertEqual(assignment.task_id, reunion.pk)
+        release_assignment(assignment=assignment, now=six + timedelta(minutes=1))
+        # 08:30 in Paris opens, 19:00 closes.
+        self.assertIsNone(self.claim(self.alice, datetime(2026, 1, 15, 7, 29, 59, tzinfo=UTC)))
+        opening = self.claim(self.alice, datetime(2026, 1, 15, 7, 30, tzinfo=UTC))
+        self.assertEqual(opening.task_id, seine_saint_denis.pk)
+        release_assignment(assignment=opening, now=datetime(2026, 1, 15, 7, 31, tzinfo=UTC))
+        self.assertIsNone(self.claim(self.alice, datetime(2026, 1, 15, 18, 0, tzinfo=UTC)))
+        # 18:30 UTC: 19:30 in Paris, 22:30 in La Réunion: nobody is called.
+        half_past_six = datetime(2026, 1, 15, 18, 30, tzinfo=UTC)
+        self.assertIsNone(self.claim(self.alice, half_past_six))
+        self.assertIsNone(self.claim(self.zoe, half_past_six))
+        self.assertEqual(CallTask.objects.filter(status=CallTask.Status.QUEUED).count(), 2)
+
+    def test_it_waits_for_not_before(self):
+        task = self.make_task(not_before=NOW + timedelta(minutes=30))
+        self.ready(self.alice)
+        self.assertIsNone(self.claim(self.alice, NOW + timedelta(minutes=29, seconds=59)))
+        self.assertEqual(self.claim(self.alice, NOW + timedelta(minutes=30)).task_id, task.pk)
+
+    def test_it_refuses_an_agent_who_is_not_ready(self):
+        self.make_task()
+        with self.assertRaises(AgentNotReady):
+            self.claim(self.alice, NOW)  # offline
+        set_agent_status(
+            agent=self.alice.agent, status=Agent.Status.PAUSED, now=READY_AT, pause_reason=PauseReason.objects.get(code="pause")
+        )
+        with self.assertRaises(AgentNotReady):
+            self.claim(self.alice, NOW)
+        self.assertFalse(Assignment.objects.exists())
+
+
+class LeaseTests(QueueTestCase):
+    def test_it_gives_the_same_call_back_while_the_lease_holds(self):
+        task = self.make_task()
+        self.make_task(deadline_at=NOW + timedelta(hours=30))
+        self.ready(self.alice)
+        first = self.claim(self.alice, NOW)
+        again = self.claim(self.alice, NOW + LEASE - timedelta(seconds=1))
+        self.assertEqual((again.pk, again.task_id, again.lease_expires_at), (first.pk, task.pk, NOW + LEASE))
+        self.assertEqual(Assignment.objects.count(), 1)
+        task.refresh_from_db()
+        self.assertEqual(
+            (task.status, task.lease_holder, task.lease_expires_at), (CallTask.Status.ASSIGNED, self.alice.agent, NOW + LEASE)
+        )
+
+    def test_it_never_offers_a_leased_call_to_another_agent(self):
+        self.make_task()
+        self.ready(self.alice, self.anna)
+        self.assertIsNotNone(self.claim(self.alice, NOW))
+        self.assertIsNone(self.claim(self.anna, NOW))
+        # Expired, it stays the holder's until their next claim or the sweep gives it back.
+        self.assertIsNone(self.claim(self.anna, NOW + LEASE + timedelta(minutes=1)))
+
+    def test_it_gives_back_an_expired_lease_on_the_holders_next_claim(self):
+        task = self.make_task()
+        self.ready(self.alice, self.anna)
+        expired = self.claim(self.alice, NOW)
+        later = NOW + LEASE + timedelta(minutes=1)
+        renewed = self.claim(self.alice, later)
+        expired.refresh_from_db()
+        self.assertEqual(expired.closed_at, later)
+        self.assertNotEqual(renewed.pk, expired.pk)
+        self.assertEqual((renewed.task_id, renewed.lease_expires_at), (task.pk, later + LEASE))
+        self.assertEqual(Assignment.objects.filter(task=task, closed_at__isnull=True).get(), renewed)
+        # A late outcome on the expired lease is refused, and recorded.
+        with self.assertRaises(LeaseLost) as refused:
+            record_outcome(assignment=expired, agent=self.alice.agent, outcome="reached", now=later + timedelta(minutes=1))
+        attempt = CallAttempt.objects.get(pk=refused.exception.attempt_id)
+        self.assertFalse(attempt.accepted)
+        task.refresh_from_db()
+        self.assertEqual((task.status, task.lease_holder, task.attempts), (CallTask.Status.ASSIGNED, self.alice.agent, 0))
+
+    def test_it_offers_a_released_call_to_another_agent(self):
+        task = self.make_task()
+        self.ready(self.alice, self.anna)
+        held = self.claim(self.alice, NOW)
+        release_assignment(assignment=held, now=NOW + timedelta(minutes=3))
+        held.refresh_from_db()
+        self.assertEqual(held.closed_at, NOW + timedelta(minutes=3))
+        taken = self.claim(self.anna, NOW + timedelta(minutes=4))
+        self.assertEqual(taken.task_id, task.pk)
+        task.refresh_from_db()
+        self.assertEqual((task.status, task.lease_holder), (CallTask.Status.ASSIGNED, self.anna.agent))
+        with self.assertRaises(LeaseLost):
+            record_outcome(assignment=held, agent=self.alice.agent, outcome="reached", now=NOW + timedelta(minutes=5))
+        task.refresh_from_db()
+        self.assertEqual((task.status, task.lease_holder, task.attempts), (CallTask.Status.ASSIGNED, self.anna.agent, 0))
+
+    def test_it_refuses_an_outcome_on_a_lost_lease_and_records_the_attempt(self):
+        task = self.make_task()
+        self.ready(self.alice)
+        assignment = self.claim(self.alice, NOW)
+        late = NOW + LEASE + timedelta(minutes=1)
+        with self.assertRaises(LeaseLost) as refused:
+            record_outcome(assignment=assignment, agent=self.alice.agent, outcome="no_answer", now=late)
+        attempt = CallAttempt.objects.get()
+        self.assertEqual(refused.exception.attempt_id, attempt.pk)
+        self.assertEqual(
+            (attempt.accepted, attempt.outcome, attempt.task_id, attempt.started_at, attempt.ended_at),
+            (False, "no_answer", task.pk, NOW, late),
+        )
+        # The outcome is not applied; the expired lease goes back to the queue at once.
+        task.refresh_from_db()
+        self.assertEqual(
+            (task.status, task.lease_holder, task.attempts, task.not_before, task.phone_position),
+            (CallTask.Status.QUEUED, None, 0, None, 0),
+        )
+        day = AgentDay.objects.get(agent=self.alice.agent)
+        self.assertEqual((day.calls, day.refused_outcomes), (1, 1))
+
+    def test_it_refuses_an_outcome_posted_twice(self):
+        task = self.make_task()
+        self.ready(self.alice)
+        assignment = self.claim(self.alice, NOW)
+        first = record_outcome(assignment=assignment, agent=self.alice.agent, outcome="busy", now=NOW + timedelta(minutes=1))
+        with self.assertRaises(LeaseLost) as refused:
+            record_outcome(assignment=assignment, agent=self.alice.agent, outcome="reached", now=NOW + timedelta(minutes=2))
+        self.assertEqual(CallAttempt.objects.get(accepted=True), first)
+        self.assertEqual(CallAttempt.objects.get(accepted=False).pk, refused.exception.attempt_id)
+        task.refresh_from_db()
+        self.assertEqual((task.status, task.attempts), (CallTask.Status.QUEUED, 1))
