@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents import roles
 from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-from agents.models import Agent, Contract, Language, Plateau, Team, Territory
+from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory, scope_for_user
 from agents.services import create_agent
 
 admin.site.site_header = _("Tracing Center administration")
@@ -226,3 +226,53 @@ class LanguageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ScopedRecordAdmin(admin.ModelAdmin):
+    """A read-only record whose model has no for_user(): scoped by the lookup path to its territory.
+
+    The rule is the one behind every for_user() (agents.models.scope_for_user): a superuser sees
+    everything, a CPAM admin their territory, anybody else nothing.
+    """
+
+    territory_path: str
+
+    def get_queryset(self, request):
+        return scope_for_user(super().get_queryset(request), request.user, territory=self.territory_path)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PauseReason)
+class PauseReasonAdmin(admin.ModelAdmin):
+    """Reference data shared by every territory: a reason in use is retired (inactive), not deleted."""
+
+    list_display = ("code", "label_fr", "label_en", "max_minutes", "active")
+    list_filter = ("active",)
+    search_fields = ("code", "label_fr", "label_en")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the reason in the status log and the exports: it is fixed once created.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AgentStatusPeriod)
+class AgentStatusPeriodAdmin(ScopedRecordAdmin):
+    """The time-sheet record: written by the desk, read here."""
+
+    territory_path = "agent__territory_id"
+    list_display = ("agent", "status", "pause_reason", "started_at", "ended_at")
+    list_filter = ("status",)
+    list_select_related = ("agent__user", "pause_reason")
+    search_fields = ("agent__user__username", "agent__user__last_name")
+    show_full_result_count = False

@@ -2,13 +2,15 @@
 
 Tasks are created by the intake and moved by the desk; here an admin may only re-prioritise,
 delay or re-route one (priority, not before, language). Call attempts are the record behind
-every figure (invariant 5): nobody edits or deletes them.
+every figure (invariant 5): nobody edits or deletes them. The retry policy is data that CPAM
+admins tune; SMS messages are a record, read-only.
 """
 
 from django.contrib import admin
 
+from agents.admin import ScopedRecordAdmin
 from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-from calls.models import CallAttempt, CallTask
+from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
@@ -83,4 +85,35 @@ class CallAttemptAdmin(PersonReadLoggingMixin, ReadOnlyAdminMixin, ScopedModelAd
     readonly_fields = fields
 
     def persons_read(self, obj: CallAttempt) -> list[Person]:
+        return [obj.task.person]
+
+
+@admin.register(RetryRule)
+class RetryRuleAdmin(admin.ModelAdmin):
+    """The retry policy, shared by every territory: one rule per outcome, tuned in the list."""
+
+    list_display = ("outcome", "closes_task", "delay_minutes", "try_next_phone", "max_attempts")
+    list_editable = ("closes_task", "delay_minutes", "try_next_phone", "max_attempts")
+    readonly_fields = ("outcome",)
+
+    # Every outcome has its rule (seeded); the desk needs each one, so none is added or removed.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
+    territory_path = "task__territory_id"
+    list_display = ("created_at", "task", "kind", "status", "sent_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("task__person",)
+    search_fields = ("task__person__last_name", "=provider_ref")
+    show_full_result_count = False
+    fields = ("task", "kind", "phone", "body", "status", "provider_ref", "error", "created_at", "sent_at")
+    readonly_fields = fields
+
+    def persons_read(self, obj: SmsMessage) -> list[Person]:
         return [obj.task.person]

@@ -3,6 +3,8 @@
 Identity is health data: lists show names and territory only, and every opening of a record
 that shows a person is logged (invariant 8). Patients zéro and contacts are created by the
 intake (form, API, import), which queues their calls; the admin corrects, it does not add.
+Interviews and notifications are what agents recorded: read-only here. Isolation rule sets are
+national doctrine, dated, shared by every territory.
 """
 
 from django import forms
@@ -10,8 +12,9 @@ from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
 
+from agents.admin import ScopedRecordAdmin
 from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-from cases.models import Exposure, IndexCase, Person, Phone
+from cases.models import Exposure, IndexCase, Interview, IsolationRuleSet, Notification, Person, Phone
 from cases.phones import to_e164
 from cases.services import log_person_access
 
@@ -135,3 +138,46 @@ class ExposureAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(IsolationRuleSet)
+class IsolationRuleSetAdmin(admin.ModelAdmin):
+    """Doctrine changes by a new dated rule set, not by editing one already applied."""
+
+    list_display = ("name", "valid_from", "index_isolation_days", "contact_isolation_days", "contact_test_days")
+    search_fields = ("name",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Interviews and notifications name the rules they applied: those rules are the record.
+        if obj is not None and (
+            Interview.objects.filter(rule_set=obj).exists() or Notification.objects.filter(rule_set=obj).exists()
+        ):
+            return [field.name for field in self.model._meta.concrete_fields if field.name != "id"]
+        return ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Interview)
+class InterviewAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
+    territory_path = "index_case__territory_id"
+    list_display = ("index_case", "recorded_at", "recorded_by")
+    list_select_related = ("index_case__person", "recorded_by")
+    search_fields = ("index_case__person__last_name",)
+    show_full_result_count = False
+
+    def persons_read(self, obj: Interview) -> list[Person]:
+        return [obj.index_case.person]
+
+
+@admin.register(Notification)
+class NotificationAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
+    territory_path = "exposure__index_case__territory_id"
+    list_display = ("exposure", "recorded_at", "recorded_by")
+    list_select_related = ("exposure__person", "exposure__index_case__person", "recorded_by")
+    search_fields = ("exposure__person__last_name",)
+    show_full_result_count = False
+
+    def persons_read(self, obj: Notification) -> list[Person]:
+        return [obj.exposure.person]

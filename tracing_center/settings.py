@@ -147,12 +147,22 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+
+# Every job runs at an interval, so none is pinned inside the 02:00-03:00 clock change. A sweep
+# message not started within its interval expires: the next one does the same work, so a busy
+# worker never piles them up.
+def _every(task: str, seconds: int) -> dict:
+    return {"task": task, "schedule": timedelta(seconds=seconds), "options": {"expires": seconds}}
+
+
 CELERY_BEAT_SCHEDULE = {
-    # Sweeps run at minute intervals, so none is pinned inside the 02:00-03:00 clock change.
-    "purge-expired-personal-data": {
-        "task": "cases.tasks.purge_expired_personal_data",
-        "schedule": timedelta(minutes=30),
-    },
+    "purge-expired-personal-data": _every("cases.tasks.purge_expired_personal_data", 30 * 60),
+    "expire-leases": _every("calls.tasks.expire_leases", 30),
+    "release-callbacks": _every("calls.tasks.release_callbacks", 30),
+    "flag-at-risk": _every("calls.tasks.flag_at_risk", 60),
+    "fallback-at-deadline": _every("calls.tasks.fallback_at_deadline", 30),
+    "close-reached-duplicates": _every("calls.tasks.close_reached_duplicates", 60),
 }
 
 # --- Authentication, sessions, security -----------------------------------------------------
@@ -282,4 +292,6 @@ AT_RISK_HOURS = env_int("AT_RISK_HOURS", 4, minimum=1)
 SMS_BACKEND = env_str("SMS_BACKEND", "calls.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY")
+if SMS_BACKEND == "calls.sms.HttpGatewayBackend" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
+    raise ImproperlyConfigured("SMS_BACKEND=calls.sms.HttpGatewayBackend needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
 TELEPHONY_BACKEND = env_str("TELEPHONY_BACKEND", "calls.telephony.LogBackend")

@@ -36,9 +36,11 @@ def enqueue_calls(*, requests: list[CallRequest], now: datetime) -> list[CallTas
     open_tasks: dict[tuple[int, str], CallTask] = {}
     for i in range(0, len(person_ids), 500):
         chunk = person_ids[i : i + 500]
-        for task in CallTask.objects.filter(person_id__in=chunk, status=CallTask.Status.DONE):
-            open_tasks[(task.person_id, task.reason)] = task
         for task in CallTask.objects.select_for_update().open().filter(person_id__in=chunk):
+            open_tasks[(task.person_id, task.reason)] = task
+        # Read after the lock: an outcome reaching one of these people may have committed while
+        # we waited, turning its open task into a reached one.
+        for task in CallTask.objects.filter(person_id__in=chunk, status=CallTask.Status.DONE):
             open_tasks[(task.person_id, task.reason)] = task
     created: list[CallTask] = []
     tightened: dict[int, CallTask] = {}
