@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import roles
-from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory, scope_for_user
+from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
+from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
 from agents.services import create_agent
 
 admin.site.site_header = _("Tracing Center administration")
@@ -219,28 +219,6 @@ class LanguageAdmin(admin.ModelAdmin):
     search_fields = ("code", "name_fr", "name_en")
 
     def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ScopedRecordAdmin(admin.ModelAdmin):
-    """A read-only record whose model has no for_user(): scoped by the lookup path to its territory.
-
-    The rule is the one behind every for_user() (agents.models.scope_for_user): a superuser sees
-    everything, a CPAM admin their territory, anybody else nothing.
-    """
-
-    territory_path: str
-
-    def get_queryset(self, request):
-        return scope_for_user(super().get_queryset(request), request.user, territory=self.territory_path)
-
-    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -12,7 +12,7 @@ from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 
-from agents.models import Language, staff_territory_id
+from agents.models import Language, scope_for_user, staff_territory_id
 
 # Reference data that is the same for every territory: anyone with the permission may read it.
 GLOBAL_MODELS: set[type[models.Model]] = {Language}
@@ -142,3 +142,25 @@ class ScopedTabularInline(TerritoryScopedMixin, admin.TabularInline):
 
 class ScopedStackedInline(TerritoryScopedMixin, admin.StackedInline):
     pass
+
+
+class ScopedRecordAdmin(admin.ModelAdmin):
+    """A read-only record whose model has no for_user(): scoped by the lookup path to its territory.
+
+    The rule is the one behind every for_user() (agents.models.scope_for_user): a superuser sees
+    everything, a CPAM admin their territory, anybody else nothing.
+    """
+
+    territory_path: str
+
+    def get_queryset(self, request):
+        return scope_for_user(super().get_queryset(request), request.user, territory=self.territory_path)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,8 +8,7 @@ admins tune; SMS messages are a record, read-only.
 
 from django.contrib import admin
 
-from agents.admin import ScopedRecordAdmin
-from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
 from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person

@@ -12,8 +12,7 @@ from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
 
-from agents.admin import ScopedRecordAdmin
-from agents.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
 from cases.models import Exposure, IndexCase, Interview, IsolationRuleSet, Notification, Person, Phone
 from cases.phones import to_e164
 from cases.services import log_person_access
