@@ -34,11 +34,9 @@ class PresenceTests(QueueTestCase):
         self.ready(self.alice)
         assignment = self.claim(self.alice, NOW)
         record_outcome(assignment=assignment, agent=self.alice.agent, outcome="busy", now=NOW + timedelta(minutes=1))
-        try:
+        with self.assertRaises(LeaseLost):
             record_outcome(
                 assignment=assignment, agent=self.alice.agent, outcome="busy", now=NOW + timedelta(minutes=1, seconds=2)
             )
-        except Exception as exc:  # noqa: BLE001 - LeaseLost is the expected refusal
-            self.assertEqual(type(exc).__name__, "LeaseLost")
         day = AgentDay.objects.get(agent=self.alice.agent)
         self.assertEqual((day.calls, day.refused_outcomes), (1, 1))
