@@ -134,9 +134,7 @@ class LostLeaseTests(OutcomeApiTestCase):
         self.assertEqual(response.json(), {"detail": response.json()["detail"], "code": "lease_lost", "attempt_id": attempt.pk})
         self.assertFalse(attempt.accepted)
         self.task.refresh_from_db()
-        self.assertEqual(
-            (self.task.status, self.task.lease_holder, self.task.attempts), (CallTask.Status.QUEUED, None, 0)
-        )
+        self.assertEqual((self.task.status, self.task.lease_holder, self.task.attempts), (CallTask.Status.QUEUED, None, 0))
 
     def test_it_refuses_an_outcome_posted_twice(self):
         assignment = self.claim(self.alice)
