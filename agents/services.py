@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from agents import roles
 from agents.exceptions import InvalidStatus
 from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
+from supervision.services import count_status_period
 
 
 @transaction.atomic
@@ -86,7 +87,10 @@ def set_agent_status(*, agent: Agent, status: str, now: datetime, pause_reason: 
     reason_id = pause_reason.pk if pause_reason else None
     if current.status == status and current.pause_reason_id == reason_id:
         return agent
-    AgentStatusPeriod.objects.filter(agent=agent, ended_at__isnull=True).update(ended_at=now)
+    closing = AgentStatusPeriod.objects.filter(agent=agent, ended_at__isnull=True).first()
+    if closing is not None:
+        AgentStatusPeriod.objects.filter(pk=closing.pk).update(ended_at=now)
+        count_status_period(agent=agent, status=closing.status, started_at=closing.started_at, ended_at=now)
     AgentStatusPeriod.objects.create(agent=agent, status=status, pause_reason=pause_reason, started_at=now)
     Agent.objects.filter(pk=agent.pk).update(status=status, status_since=now, pause_reason=pause_reason)
     agent.status, agent.status_since, agent.pause_reason = status, now, pause_reason

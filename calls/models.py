@@ -85,6 +85,7 @@ class CallTask(models.Model):
     )
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    first_attempt_at = models.DateTimeField(_("first attempt at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = CallTaskQuerySet.as_manager()

@@ -1,10 +1,11 @@
 """Read models for supervision: counters updated in the same transaction as the attempt."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Agent, scope_for_user
+from agents.models import Agent, Territory, scope_for_user
 
 
 class AgentDayQuerySet(models.QuerySet):
@@ -23,6 +24,12 @@ class AgentDay(models.Model):
     short_calls = models.PositiveIntegerField(_("short calls"), default=0)
     refused_outcomes = models.PositiveIntegerField(_("outcomes refused (lease lost)"), default=0)
     last_call_at = models.DateTimeField(_("last call at"), null=True, blank=True)
+    # Seconds in each status, from the status periods closed that day (the open one is added live).
+    ready_seconds = models.PositiveIntegerField(_("ready time (s)"), default=0)
+    on_call_seconds = models.PositiveIntegerField(_("on-call time (s)"), default=0)
+    wrap_up_seconds = models.PositiveIntegerField(_("wrap-up time (s)"), default=0)
+    paused_seconds = models.PositiveIntegerField(_("pause time (s)"), default=0)
+    first_login_at = models.DateTimeField(_("first login at"), null=True, blank=True)
 
     objects = AgentDayQuerySet.as_manager()
 
@@ -37,3 +44,123 @@ class AgentDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.day}"
+
+
+class AlertQuerySet(models.QuerySet):
+    def for_user(self, user) -> "AlertQuerySet":
+        return scope_for_user(self, user, territory="agent__territory_id")
+
+    def open(self) -> "AlertQuerySet":
+        return self.filter(cleared_at__isnull=True)
+
+
+class Alert(models.Model):
+    """An agent flagged for a supervisor: idle, paused too long, no call for a while, short calls."""
+
+    class Kind(models.TextChoices):
+        IDLE = "idle", _("Ready but idle too long")
+        LONG_PAUSE = "long_pause", _("Paused beyond the reason's limit")
+        NO_CALL = "no_call", _("Logged in with no call for too long")
+        LONG_CALL = "long_call", _("On call for very long")
+        SHORT_CALLS = "short_calls", _("Unusual share of short calls")
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("agent"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    raised_at = models.DateTimeField(_("raised at"))
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            # A condition that lasts is one alert, not one per sweep.
+            models.UniqueConstraint(
+                fields=["agent", "kind"], condition=Q(cleared_at__isnull=True), name="alert_one_open_per_agent_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False), name="alert_acknowledged_by_someone"
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "raised_at"], name="alert_agent_raised")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.agent}"
+
+
+class SupervisorActionQuerySet(models.QuerySet):
+    def for_user(self, user) -> "SupervisorActionQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
+class SupervisorAction(models.Model):
+    """What a supervisor did to an agent or a call, kept as evidence."""
+
+    class Kind(models.TextChoices):
+        RELEASE_LEASE = "release_lease", _("Released a stuck call")
+        REASSIGN_CALLBACK = "reassign_callback", _("Reassigned a callback")
+        PAUSE_AGENT = "pause_agent", _("Put an agent in pause")
+        LOG_OUT_AGENT = "log_out_agent", _("Logged an agent out")
+        ACKNOWLEDGE_ALERT = "acknowledge_alert", _("Acknowledged an alert")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+", verbose_name=_("territory"))
+    kind = models.CharField(_("action"), max_length=20, choices=Kind.choices)
+    agent = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("agent"))
+    task = models.ForeignKey(
+        "calls.CallTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("call")
+    )
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"))
+
+    objects = SupervisorActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("supervisor action")
+        verbose_name_plural = _("supervisor actions")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.at:%Y-%m-%d %H:%M}"
+
+
+class SlaDayQuerySet(models.QuerySet):
+    def for_user(self, user) -> "SlaDayQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
+class SlaDay(models.Model):
+    """One territory's deadline figures for the calls due on one local day (a rollup)."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory"))
+    day = models.DateField(_("day"))
+    contacts_due = models.PositiveIntegerField(_("contacts due"), default=0)
+    contacts_reached_in_time = models.PositiveIntegerField(_("contacts reached in time"), default=0)
+    contacts_notified_in_time = models.PositiveIntegerField(_("contacts notified by SMS in time"), default=0)
+    index_due = models.PositiveIntegerField(_("patients zéro due"), default=0)
+    index_reached_in_time = models.PositiveIntegerField(_("patients zéro reached in time"), default=0)
+    first_attempt_median_seconds = models.PositiveIntegerField(_("median time to first attempt (s)"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = SlaDayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "territory"]
+        verbose_name = _("SLA day")
+        verbose_name_plural = _("SLA days")
+        constraints = [models.UniqueConstraint(fields=["territory", "day"], name="sla_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.territory} {self.day}"

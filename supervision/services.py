@@ -1,6 +1,6 @@
 """Writes on supervision's read models, called inside the writer's transaction."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -33,3 +33,30 @@ def count_attempt(*, attempt: CallAttempt, is_new_call: bool = True) -> None:
         # SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it: coalesce first.
         last_call_at=Greatest(Coalesce(F("last_call_at"), Value(ended_at)), Value(ended_at)),
     )
+
+
+_STATUS_BUCKETS = {
+    "ready": "ready_seconds",
+    "on_call": "on_call_seconds",
+    "wrap_up": "wrap_up_seconds",
+    "paused": "paused_seconds",
+}
+
+
+def count_status_period(*, agent, status: str, started_at, ended_at) -> None:
+    """Add a closed status period to its agent's day counters, split at local midnights."""
+    bucket = _STATUS_BUCKETS.get(status)
+    if bucket is None or ended_at <= started_at:
+        return  # Offline time is not working time.
+    zone = agent.territory.zone
+    start = started_at
+    while start < ended_at:
+        day = timezone.localdate(start, timezone=zone)
+        next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        end = min(ended_at, next_midnight)
+        AgentDay.objects.get_or_create(agent=agent, day=day)
+        AgentDay.objects.filter(agent=agent, day=day).update(
+            **{bucket: F(bucket) + int((end - start).total_seconds())},
+            first_login_at=Coalesce(F("first_login_at"), Value(start)),
+        )
+        start = end

@@ -114,7 +114,8 @@ def _apply_policy(*, task: CallTask, attempt: CallAttempt, agent: Agent, now, ca
     task.reserved_for = None
     task.not_before = now + timedelta(minutes=rule.delay_minutes) if rule.delay_minutes else None
     task.status = CallTask.Status.QUEUED
-    fields = ["attempts", "lease_holder", "lease_expires_at", "reserved_for", "not_before", "status"]
+    task.first_attempt_at = task.first_attempt_at or attempt.started_at
+    fields = ["attempts", "lease_holder", "lease_expires_at", "reserved_for", "not_before", "status", "first_attempt_at"]
 
     if attempt.outcome == Outcome.REACHED:
         task.status, task.closed_at = CallTask.Status.DONE, now
