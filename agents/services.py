@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from agents import roles
 from agents.exceptions import InvalidStatus
 from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
-from supervision.services import count_status_period
+from supervision.services.counters import count_status_period
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from supervision import views
+from supervision.views import escalations
 
 app_name = "supervision"
 urlpatterns = [
-    path("escalations/", views.escalations, name="escalations"),
+    path("escalations/", escalations.escalations, name="escalations"),
 ]

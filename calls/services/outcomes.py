@@ -11,7 +11,7 @@ from calls.exceptions import InvalidOutcome, LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule
 from calls.services.fallback import escalate, queue_fallback_sms
 from cases.services import retire_phone, set_person_language
-from supervision.services import count_attempt
+from supervision.services.counters import count_attempt
 
 Outcome = CallAttempt.Outcome
 

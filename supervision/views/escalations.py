@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from agents import roles
 from agents.roles import role_required
-from supervision import selectors
+from supervision.selectors import escalations as selectors
 
 
 @require_GET

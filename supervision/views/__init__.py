@@ -1,0 +1,1 @@
+"""Supervisors' pages, one module per board or report."""
