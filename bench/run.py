@@ -1,0 +1,310 @@
+"""`make bench`: the claim benchmark, end to end, with a table of the figures.
+
+Environment:
+  DATABASE_URL   the bench database (default postgres://postgres@127.0.0.1:5432/tracing_center_bench);
+                 created and migrated here; its call, case and status tables are emptied.
+  BENCH_SIZES    queued tasks to measure at, comma-separated (default 10000,1000000); the load
+                 runs (raw SQL, API) use the last size.
+  BENCH_CLIENTS  concurrent agents for the load runs (default 64)
+  BENCH_DURATION seconds measured per load run (default 25), after BENCH_WARMUP (default 5)
+  BENCH_CLAIMS   claims timed per size through the service (default 3000)
+  BENCH_GUNICORN gunicorn options (default: see api_load.py)
+  BENCH_SKIP     comma-separated steps to skip: raw, api, reference (the API run of the claim as
+                 first written)
+
+Results go to var/bench/results.json and var/bench/results.md as well as the terminal.
+"""
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import DEFAULT_DATABASE_URL, ROOT, bench_env  # noqa: E402
+
+PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+OUT = ROOT / "var" / "bench"
+
+
+def step(title: str) -> None:
+    print(f"\n=== {title}", flush=True)
+
+
+def run(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
+    started = time.monotonic()
+    done = subprocess.run(args, cwd=ROOT, env=env, check=False, **kwargs)
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(args)}")
+    print(f"    ({time.monotonic() - started:.0f} s)", flush=True)
+    return done
+
+
+def psql(database_url: str, sql: str, *, autocommit: bool = True) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=autocommit) as conn:
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def machine(database_url: str) -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    settings = dict(
+        psql(
+            database_url,
+            "SELECT name, setting || COALESCE(unit, '') FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit',"
+            " 'autovacuum', 'jit', 'max_connections', 'work_mem', 'effective_cache_size')",
+        )
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": psql(database_url, "SHOW server_version")[0][0],
+        "pg_settings": settings,
+        "load_average_at_start": os.getloadavg(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    info = psycopg.conninfo.conninfo_to_dict(database_url)
+    name = info.get("dbname")
+    admin = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"    created database {name}")
+
+
+def vacuum(database_url: str) -> None:
+    # What autovacuum would do between the runs (it may be off on a bench server): fresh
+    # statistics, dead rows of the previous run cleared.
+    psql(database_url, "VACUUM (ANALYZE) calls_calltask, calls_assignment, agents_agent, agents_agentstatusperiod")
+
+
+def main() -> None:
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    os.environ["DATABASE_URL"] = database_url
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,1000000").split(",") if s.strip()]
+    clients = int(os.environ.get("BENCH_CLIENTS", 64))
+    claims = int(os.environ.get("BENCH_CLAIMS", 3000))
+    skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
+    env = bench_env()
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    step(f"database {database_url}")
+    ensure_database(database_url)
+    run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+    results: dict = {"machine": machine(database_url), "database_url": database_url, "sizes": {}}
+    print(json.dumps(results["machine"], indent=2))
+
+    previous = 0
+    for i, size in enumerate(sizes):
+        last = i == len(sizes) - 1
+        step(f"backlog of {size:,} queued tasks")
+        command = [PY, "manage.py", "generate_backlog", "--tasks", str(size - previous), "--agents", str(clients)]
+        if i == 0 or size < previous:
+            command = [PY, "manage.py", "generate_backlog", "--tasks", str(size), "--agents", str(clients), "--reset"]
+        load_started = time.monotonic()
+        run(command, env)
+        load_s = time.monotonic() - load_started
+        previous = size
+        vacuum(database_url)
+        step(f"service claim latency at {size:,} (claim_next_task, single thread)")
+        out = OUT / f"service-{size}.json"
+        run([PY, str(HERE / "service.py"), "--claims", str(claims), "--compare", "500", "--out", str(out)]
+            + (["--explain"] if last else []), env)  # fmt: skip
+        results["sizes"][size] = json.loads(out.read_text())
+        results["sizes"][size]["load_s"] = load_s
+
+    step("CPU per request in process (Django test client), claim as first written vs current")
+    out = OUT / "request-cpu.json"
+    run([PY, str(HERE / "request_cpu.py"), "--out", str(out)], env)
+    results["request_cpu"] = json.loads(out.read_text())
+
+    if "raw" not in skip:
+        vacuum(database_url)
+        mark = psql(database_url, "SELECT COALESCE(MAX(id), 0) FROM calls_assignment")[0][0]
+        step(f"raw SQL claim loop at {sizes[-1]:,}, {clients} connections (the ceiling)")
+        out = OUT / "raw.json"
+        run([PY, str(HERE / "raw_claim.py"), "--clients", str(clients), "--out", str(out)], env)
+        results["raw"] = json.loads(out.read_text())
+        # Put back at the head of the queue what the loop pushed an hour away, so that the API run
+        # starts from the same queue.
+        psql(
+            database_url,
+            f"UPDATE calls_calltask SET not_before = NULL WHERE status = 'queued' AND id IN "
+            f"(SELECT task_id FROM calls_assignment WHERE id > {int(mark)})",
+        )
+
+    if "api" not in skip:
+        if not shutil.which("wrk"):
+            print("\n!!! wrk is missing (apt-get install -y wrk): API run skipped")
+        else:
+            runs = [("api_reference", ["--reference"]), ("api", [])] if "reference" not in skip else [("api", [])]
+            for name, extra in runs:
+                vacuum(database_url)
+                mark = psql(database_url, "SELECT COALESCE(MAX(id), 0) FROM calls_assignment")[0][0]
+                label = "claim as first written (before)" if extra else "fast claim (after)"
+                step(f"HTTP API at {sizes[-1]:,}: gunicorn + wrk, {clients} agents, {label}")
+                out = OUT / f"{name}.json"
+                run([PY, str(HERE / "api_load.py"), "--clients", str(clients), "--out", str(out), *extra], env)
+                results[name] = json.loads(out.read_text())
+                if extra:
+                    # The next run starts from the same head of the queue.
+                    psql(
+                        database_url,
+                        f"UPDATE calls_calltask SET not_before = NULL WHERE status = 'queued' AND id IN "
+                        f"(SELECT task_id FROM calls_assignment WHERE id > {int(mark)})",
+                    )
+            # What the no-answer retries of the run left at the head of the queue costs the next claim.
+            step("service claim latency after the API run (its retries wait at the head of the queue)")
+            out = OUT / "service-after-load.json"
+            run([PY, str(HERE / "service.py"), "--claims", "500", "--explain", "--out", str(out)], env)
+            results["after_load"] = json.loads(out.read_text())
+
+    results["runtime_s"] = time.monotonic() - started
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    report = render(results)
+    (OUT / "results.md").write_text(report)
+    print("\n" + report)
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    pg = m["pg_settings"]
+    lines = [
+        f"Claim benchmark, {m['date']}",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; PostgreSQL {m['postgresql']} "
+        f"(shared_buffers {pg.get('shared_buffers')}, synchronous_commit {pg.get('synchronous_commit')}, "
+        f"autovacuum {pg.get('autovacuum')}, jit {pg.get('jit')}); Python {m['python']}; "
+        f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}",
+        "",
+        "| Measure | Figure |",
+        "| --- | --- |",
+    ]
+    sizes = results["sizes"]
+    for size, r in sizes.items():
+        c = r["claim"]
+        lines.append(
+            f"| Service claim at {int(size):,} queued (single thread) | p50 {c['p50']:.2f} ms, p95 {c['p95']:.2f} ms, "
+            f"p99 {c['p99']:.2f} ms ({c['n']:,} claims) |"
+        )
+        n = r["statements"].get("counts")
+        if n and not any(row.startswith("| SQL statements per claim") for row in lines):
+            lines.append(
+                f"| SQL statements per claim (+ BEGIN/COMMIT), agent already on call / coming out of wrap-up | "
+                f"fast path {n['fast_on_call']} / {n['fast_wrap_up']}; as first written {n['reference_on_call']} / "
+                f"{n['reference_wrap_up']} |"
+            )
+        if r.get("compare"):
+            o, f = r["compare"]["orm"], r["compare"]["fast"]
+            lines.append(
+                f"| &nbsp;&nbsp;ORM path (the claim as first written) vs fast path, interleaved, at {int(size):,} | "
+                f"p50 {o['p50']:.2f} → {f['p50']:.2f} ms, p99 {o['p99']:.2f} → {f['p99']:.2f} ms |"
+            )
+        if r.get("load_s"):
+            lines.append(f"| &nbsp;&nbsp;backlog generation to {int(size):,} | {r['load_s']:.0f} s |")
+    keys = list(sizes)
+    if len(keys) >= 2:
+        small, large = sizes[keys[0]]["claim"], sizes[keys[-1]]["claim"]
+        lines.append(
+            f"| Ratio {int(keys[-1]):,} / {int(keys[0]):,} | p50 ×{large['p50'] / small['p50']:.2f}, "
+            f"p99 ×{large['p99'] / small['p99']:.2f} (target ≤ 2) |"
+        )
+    explain = sizes[keys[-1]].get("explain") if keys else None
+    if explain:
+        lines.append(
+            f"| EXPLAIN ANALYZE at {int(keys[-1]):,} ({explain['agent']}, {explain['pairs']} territory×language pairs) | "
+            f"{explain['queue_index_loops']} index walks on call_task_queue_order, "
+            f"{'a Seq Scan on calls_calltask!' if explain['seq_scan_on_tasks'] else 'no sequential scan, no sort of the backlog'}; "
+            f"{explain['buffers']} buffers; planning {explain['planning_ms']} ms, execution {explain['execution_ms']} ms |"
+        )
+    raw = results.get("raw")
+    if raw:
+        c = raw["claim_ms"]
+        lines.append(
+            f"| Raw SQL claim loop, {raw['clients']} connections (ceiling) | **{raw['claims_per_s']:.0f} claims/s**, claim "
+            f"transaction p50 {c['p50']:.1f} ms, p99 {c['p99']:.1f} ms; CPU: PostgreSQL {raw['cpu_share']['postgres']:.0%}, "
+            f"client {raw['cpu_share']['client']:.0%} |"
+        )
+    api = results.get("api")
+    if api:
+        c = api["claim_ms"]
+        lines.append(
+            f"| HTTP API, {api['clients']} agents, claim + outcome loop (gunicorn {api['gunicorn']}) | "
+            f"**{api['claims_per_s']:.0f} claims/s** (target ≥ 1,000); queue/next p50 {c['p50']:.1f} ms, p95 {c['p95']:.1f} ms, "
+            f"**p99 {c['p99']:.1f} ms** (target < 100); outcome p50 {api['outcome_ms']['p50']:.1f} ms; "
+            f"{api['empties']} empty, {api['failed']} failed |"
+        )
+        share = api["cpu_share"]
+        lines.append(
+            f"| &nbsp;&nbsp;claims per CPU-second of gunicorn + PostgreSQL | {api['claims_per_cpu_s']:.1f} "
+            f"(before: {results['api_reference']['claims_per_cpu_s']:.1f}) |"
+            if results.get("api_reference")
+            else f"| &nbsp;&nbsp;claims per CPU-second of gunicorn + PostgreSQL | {api['claims_per_cpu_s']:.1f} |"
+        )
+        lines.append(
+            f"| &nbsp;&nbsp;CPU during the API run (share of {m['cores']} cores) | gunicorn {share['gunicorn']:.0%}, "
+            f"PostgreSQL {share['postgres']:.0%}, wrk {share['wrk']:.0%}, whole machine {share['machine']:.0%} |"
+        )
+    cpu = results.get("request_cpu")
+    if cpu:
+        r, f = cpu["reference"], cpu["fast"]
+        lines.append(
+            f"| CPU per request in the Python process (test client, no HTTP), as first written → now | queue/next "
+            f"{r['queue_next_cpu_ms']:.1f} → {f['queue_next_cpu_ms']:.1f} ms; outcome {r['outcome_cpu_ms']:.1f} → "
+            f"{f['outcome_cpu_ms']:.1f} ms (not changed here) |"
+        )
+    before = results.get("api_reference")
+    if before and api:
+        b = before["claim_ms"]
+        lines.append(
+            f"| &nbsp;&nbsp;API with the claim as first written (before), same run conditions | {before['claims_per_s']:.0f} claims/s, "
+            f"queue/next p50 {b['p50']:.1f} ms, p99 {b['p99']:.1f} ms; gunicorn CPU {before['cpu_share']['gunicorn']:.0%} |"
+        )
+    if raw and api:
+        lines.append(f"| API / raw | {api['claims_per_s'] / raw['claims_per_s']:.0%} |")
+    after = results.get("after_load")
+    if after:
+        c, e = after["claim"], after.get("explain", {})
+        lines.append(
+            f"| Service claim after the API run ({after['deferred']:,} queued tasks waiting for a retry time) | "
+            f"p50 {c['p50']:.2f} ms, p99 {c['p99']:.2f} ms; EXPLAIN: {e.get('rows_removed_by_filter')} index rows "
+            f"dropped by the not_before filter, {e.get('buffers')} buffers, execution {e.get('execution_ms')} ms |"
+        )
+    lines.append(f"\nTotal bench time: {results['runtime_s'] / 60:.1f} min")
+    if explain:
+        lines += [
+            "",
+            f"EXPLAIN (ANALYZE, BUFFERS) of the claim query at {int(keys[-1]):,} queued tasks:",
+            "",
+            "```",
+            explain["plan"],
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
