@@ -132,6 +132,8 @@ class CallTask(models.Model):
             models.Index(
                 fields=["not_before"], condition=Q(status="queued", reserved_for__isnull=False), name="call_task_owned_callbacks"
             ),
+            # SLA rollups and reports read a territory's tasks, of any status, by deadline.
+            models.Index(fields=["territory", "deadline_at"], name="call_task_territory_deadline"),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,24 @@
 from django.urls import path
 
-from supervision.views import escalations
+from supervision.views import actions, alerts, board, escalations, queue_health, reports
 
 app_name = "supervision"
 urlpatterns = [
+    path("", board.plateau_board, name="plateau"),
+    path("board/rows/", board.board_rows, name="board-rows"),
+    path("national/", board.national_overview, name="national"),
+    path("queue/", queue_health.queue_health, name="queue-health"),
+    path("queue/panel/", queue_health.queue_health_panel, name="queue-health-panel"),
+    path("reports/sla/", reports.sla_report, name="sla-report"),
+    path("reports/sla.csv", reports.sla_report_csv, name="sla-report-csv"),
+    path("reports/agents/", reports.productivity_report, name="productivity-report"),
+    path("reports/agents.csv", reports.productivity_report_csv, name="productivity-report-csv"),
+    path("alerts/", alerts.alert_list, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge-alert"),
+    path("agents/<int:pk>/pause/", actions.pause_agent, name="pause-agent"),
+    path("agents/<int:pk>/log-out/", actions.log_out_agent, name="log-out-agent"),
+    path("tasks/<int:pk>/release/", actions.release_lease, name="release-lease"),
+    path("tasks/<int:pk>/reassign/", actions.reassign_callback, name="reassign-callback"),
+    path("actions/", actions.action_log, name="action-log"),
     path("escalations/", escalations.escalations, name="escalations"),
 ]

@@ -5,6 +5,8 @@ from django.urls import path
 from agents import api as agents_api
 from calls import api as calls_api
 from cases import api as cases_api
+from supervision import api as supervision_api
+from supervision import queue_api
 
 app_name = "api"
 urlpatterns: list = [
@@ -16,4 +18,6 @@ urlpatterns: list = [
     path("queue/next/", calls_api.ClaimNextView.as_view(), name="claim-next"),
     path("assignments/<int:assignment_id>/renew/", calls_api.RenewLeaseView.as_view(), name="renew-lease"),
     path("assignments/<int:assignment_id>/outcome/", calls_api.RecordOutcomeView.as_view(), name="record-outcome"),
+    path("supervision/agents/", supervision_api.SupervisionAgentsView.as_view(), name="supervision-agents"),
+    path("supervision/queue-health/", queue_api.QueueHealthView.as_view(), name="supervision-queue-health"),
 ]

@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "agents.context_processors.staff",
+                "supervision.context_processors.alert_badge",
             ],
         },
     },
@@ -127,13 +128,15 @@ else:
     # Embedded mode: a real worker and beat on kombu's filesystem transport, and a file cache
     # that the web server and the worker share.
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcasts (worker remote control) go here, not into the current directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
@@ -261,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An agent's status appears in several components (their own status, the supervision list).
+    "ENUM_NAME_OVERRIDES": {"AgentStatusEnum": "agents.models.Agent.Status"},
 }
 
 # --- Logging --------------------------------------------------------------------------------
@@ -295,3 +300,30 @@ SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY")
 if SMS_BACKEND == "calls.sms.HttpGatewayBackend" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
     raise ImproperlyConfigured("SMS_BACKEND=calls.sms.HttpGatewayBackend needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
 TELEPHONY_BACKEND = env_str("TELEPHONY_BACKEND", "calls.telephony.LogBackend")
+
+# --- Supervision (DESIGN.md §5) -------------------------------------------------------------
+# Colours and flags of the plateau board, in seconds in the current status (settings, not code).
+SUPERVISION_THRESHOLDS = {
+    "ready_notice": env_int("BOARD_READY_NOTICE_SECONDS", 60, minimum=1),  # blue
+    "ready_alert": env_int("BOARD_READY_ALERT_SECONDS", 300, minimum=1),  # dark blue, flagged idle
+    "paused_notice": env_int("BOARD_PAUSED_NOTICE_SECONDS", 600, minimum=1),  # yellow; red past the reason's limit
+    "on_call_alert": env_int("BOARD_ON_CALL_ALERT_SECONDS", 2700, minimum=1),  # purple
+    # Logged in (not offline) with no call for this long: flagged.
+    "no_call": env_int("BOARD_NO_CALL_SECONDS", 1800, minimum=60),
+    # A share of short calls above this, over at least `short_calls_min_calls` calls: flagged.
+    "short_call_share_percent": env_int("BOARD_SHORT_CALL_SHARE_PERCENT", 30, minimum=1),
+    "short_calls_min_calls": env_int("BOARD_SHORT_CALLS_MIN_CALLS", 10, minimum=1),
+}
+# How often boards are recomputed into the cache, and how often pages poll it.
+BOARD_REFRESH_SECONDS = env_int("BOARD_REFRESH_SECONDS", 5, minimum=1)
+BOARD_POLL_SECONDS = env_int("BOARD_POLL_SECONDS", 5, minimum=1)
+CELERY_BEAT_SCHEDULE["refresh-boards"] = {
+    "task": "supervision.tasks.refresh_boards",
+    "schedule": timedelta(seconds=BOARD_REFRESH_SECONDS),
+    "options": {"expires": BOARD_REFRESH_SECONDS},
+}
+CELERY_BEAT_SCHEDULE["roll-up-sla"] = {
+    "task": "supervision.tasks.roll_up_sla",
+    "schedule": timedelta(minutes=5),
+    "options": {"expires": 300},
+}

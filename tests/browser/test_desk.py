@@ -2,6 +2,7 @@ from datetime import time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agents import roles
 from agents.models import Territory
@@ -67,8 +68,8 @@ class DeskBrowserTests(BrowserTestCase):
         page.wait_for_selector("[data-testid=next-call]")
         first_task = self.first.call_tasks.get()
         self.assertEqual((first_task.status, first_task.attempts), (CallTask.Status.QUEUED, 1))
-        # Straight on to the next call: the button has the focus.
-        self.assertEqual(page.evaluate("document.activeElement.id"), "next-call")
+        # Straight on to the next call: the button takes the focus once htmx has settled the swap.
+        expect(page.locator("#next-call")).to_be_focused()
 
         # The second call, taken with the keyboard (N): reached, with two contacts.
         page.keyboard.press("n")

@@ -1,0 +1,33 @@
+"""API v1 of supervision: the live state of the agents (DESIGN.md §7)."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agents import roles
+from agents.api import FORBIDDEN, NOT_AUTHENTICATED, role_permission
+from supervision.selectors.board import agents_for_api
+from supervision.serializers import SupervisedAgentSerializer
+from tracing_center.api import ApiView
+
+
+class SupervisionAgentsView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(roles.SUPERVISEUR, roles.ADMIN_CPAM)]
+
+    @extend_schema(
+        operation_id="list_supervised_agents",
+        parameters=[
+            OpenApiParameter("territory", str, description="A territory's code (superusers only; others see their own).")
+        ],
+        responses={200: SupervisedAgentSerializer(many=True), 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+    )
+    def get(self, request: Request) -> Response:
+        """List the agents of your territory logged in or active today, with their calls today.
+
+        From the live board's snapshot, refreshed every few seconds.
+        """
+        code = request.query_params.get("territory", "") if request.user.is_superuser else ""
+        rows = agents_for_api(user=request.user, now=timezone.now(), territory_code=code)
+        return Response(SupervisedAgentSerializer(rows, many=True).data)

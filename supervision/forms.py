@@ -1,0 +1,100 @@
+"""Filters of the supervisors' boards and reports: read from the query string, checked, never a 500."""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Team, Territory
+from cases.forms import DateInput
+
+# A longer range is a query over years of rows for a page nobody reads to the end.
+MAX_RANGE_DAYS = 366
+
+
+def _territory_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=Territory.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All territories"),
+        label=_("Territory"),
+    )
+
+
+class TerritoryFilterForm(forms.Form):
+    """The territory filter: only a superuser chooses one; everyone else sees their own."""
+
+    territory = _territory_field()
+
+    def __init__(self, data: QueryDict | None = None, *, user, **kwargs):
+        super().__init__(data if data is not None else QueryDict(), **kwargs)
+        if not user.is_superuser:
+            del self.fields["territory"]
+
+    def selected_territory(self) -> Territory | None:
+        return self.cleaned_data.get("territory")
+
+
+class DateRangeForm(TerritoryFilterForm):
+    """A range of local days, the last `default_days` up to today unless the user chose one."""
+
+    default_days = 14
+
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    field_order = ["start", "end", "territory"]
+
+    def __init__(self, data: QueryDict | None = None, *, user, today: date, **kwargs):
+        # Bound with the defaults filled in: the form shows the range in effect.
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if not data.get("end"):
+            data["end"] = today.isoformat()
+        if not data.get("start"):
+            end = _parse_date(data["end"]) or today
+            data["start"] = (end - timedelta(days=self.default_days - 1)).isoformat()
+        super().__init__(data, user=user, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                raise ValidationError(_("The start of the range is after its end."), code="reversed")
+            if (end - start).days + 1 > MAX_RANGE_DAYS:
+                raise ValidationError(
+                    _("Choose a range of at most %(days)s days."), code="too_long", params={"days": MAX_RANGE_DAYS}
+                )
+        return cleaned
+
+    def filters(self) -> dict:
+        return {"start": self.cleaned_data["start"], "end": self.cleaned_data["end"], "territory": self.selected_territory()}
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class SlaReportForm(DateRangeForm):
+    default_days = 14
+
+
+class ProductivityReportForm(DateRangeForm):
+    default_days = 7
+
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label=_("All teams"), label=_("Team"))
+
+    field_order = ["start", "end", "territory", "team"]
+
+    def __init__(self, data: QueryDict | None = None, *, user, today: date, **kwargs):
+        super().__init__(data, user=user, today=today, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_user(user).select_related("plateau")
+
+    def filters(self) -> dict:
+        return {**super().filters(), "team": self.cleaned_data.get("team")}

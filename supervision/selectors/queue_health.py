@@ -1,0 +1,296 @@
+"""Queue health: the open backlog against the agents able to work it, in a constant number of
+GROUP BY queries whatever the size of the backlog or the workforce.
+
+Projected misses, per territory and language, then summed per language (also written on the page):
+- demand(h): open calls (queued or assigned; escalated ones are out of the agents' queue) whose
+  deadline falls within the next h hours, for h = 2, 6 and 24;
+- rate: the calls per active hour (on call + wrap-up) of today's day counters of the agents
+  working now (ready, on call or in wrap-up) who speak the language, pooled;
+- supply(h) = working agents × rate × calling hours of the territory within the next h hours
+  (as if today's staffing held, and one call per task: an optimistic capacity);
+- projected misses = max(0, max over h of demand(h) − supply(h)); unknown when agents work but
+  have no active time yet today. An agent speaking several languages counts in each of them, and
+  agents a territory borrows are left out.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent, Language, Territory
+from calls.models import CallAttempt, CallTask
+from supervision.models import AgentDay
+from supervision.services.sla import local_day_bounds
+
+Status = CallTask.Status
+Reason = CallTask.Reason
+
+BUCKETS = (
+    ("overdue", _("Overdue")),
+    ("lt_2h", _("< 2 h")),
+    ("lt_6h", _("< 6 h")),
+    ("lt_24h", _("< 24 h")),
+    ("later", _("Later")),
+)
+BUCKET_KEYS = tuple(key for key, _label in BUCKETS)
+# The horizons of the projection: each bucket's calls must be made before its upper bound.
+HORIZONS = (("lt_2h", 2), ("lt_6h", 6), ("lt_24h", 24))
+WORKING = (Agent.Status.READY, Agent.Status.ON_CALL, Agent.Status.WRAP_UP)
+REASONS = (Reason.INDEX_INTERVIEW, Reason.CONTACT_NOTIFICATION, Reason.FOLLOW_UP)
+
+
+@dataclass
+class ReasonBacklog:
+    reason: str
+    label: str
+    buckets: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets.values())
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.buckets[key] for key in BUCKET_KEYS]
+
+
+@dataclass
+class LanguageHealth:
+    """One language's backlog, its agents and the projection."""
+
+    code: str
+    name: str
+    buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKET_KEYS, 0))
+    escalated: int = 0
+    ready: int = 0
+    working: int = 0
+    due_within_24h: int = 0
+    calls: int = 0
+    active_seconds: int = 0
+    capacity_24h: int | None = 0
+    projected_misses: int | None = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets.values())
+
+    @property
+    def cells(self) -> list[int]:
+        return [self.buckets[key] for key in BUCKET_KEYS]
+
+    @property
+    def calls_per_hour(self) -> float | None:
+        if not self.active_seconds:
+            return None
+        return round(self.calls * 3600 / self.active_seconds, 1)
+
+
+@dataclass
+class QueueHealth:
+    now: datetime
+    territory: Territory | None
+    languages: list[LanguageHealth]
+    by_reason: list[ReasonBacklog]
+    callbacks_owned: int
+    callbacks_open: int
+    escalations: int
+    # Calls per local hour (0–23), today and yesterday; None across several territories.
+    calls_today: list[int] | None = None
+    calls_yesterday: list[int] | None = None
+    buckets: tuple = BUCKETS
+
+    @property
+    def totals(self) -> list[int]:
+        return [sum(lang.buckets[key] for lang in self.languages) for key in BUCKET_KEYS]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals)
+
+    @property
+    def callbacks_due(self) -> int:
+        return self.callbacks_owned + self.callbacks_open
+
+    @property
+    def projected_misses(self) -> int:
+        """Return the misses projected in the languages where they are known."""
+        return sum(lang.projected_misses or 0 for lang in self.languages)
+
+
+def _bucket(now: datetime) -> Case:
+    return Case(
+        When(deadline_at__lte=now, then=Value("overdue")),
+        When(deadline_at__lte=now + timedelta(hours=2), then=Value("lt_2h")),
+        When(deadline_at__lte=now + timedelta(hours=6), then=Value("lt_6h")),
+        When(deadline_at__lte=now + timedelta(hours=24), then=Value("lt_24h")),
+        default=Value("later"),
+        output_field=CharField(),
+    )
+
+
+def calling_seconds(territory: Territory, start: datetime, end: datetime) -> float:
+    """Return how many seconds between start and end fall inside the territory's calling hours."""
+    zone = territory.zone
+    total = 0.0
+    day = start.astimezone(zone).date()
+    while datetime.combine(day, territory.calling_hours_start, tzinfo=zone) < end:
+        opens = datetime.combine(day, territory.calling_hours_start, tzinfo=zone)
+        closes = datetime.combine(day, territory.calling_hours_end, tzinfo=zone)
+        total += max(0.0, (min(end, closes) - max(start, opens)).total_seconds())
+        day += timedelta(days=1)
+    return total
+
+
+def _language_name(code: str, name_fr: str, name_en: str) -> str:
+    return str(Language(code=code, name_fr=name_fr or code, name_en=name_en or code))
+
+
+def queue_health(*, user, territory: Territory | None, now: datetime) -> QueueHealth:
+    """Return the queue health of the user's territory (a superuser: one territory, or all)."""
+    territories_qs = Territory.objects.for_user(user)
+    tasks = CallTask.objects.for_user(user).filter(status__in=CallTask.OPEN_STATUSES)
+    agents = Agent.objects.for_user(user).filter(status__in=WORKING)
+    days = AgentDay.objects.for_user(user).filter(agent__status__in=WORKING)
+    if territory is not None:
+        territories_qs = territories_qs.filter(pk=territory.pk)
+        tasks = tasks.filter(territory=territory)
+        agents = agents.filter(territory=territory)
+        days = days.filter(agent__territory=territory)
+    territories = {t.pk: t for t in territories_qs}
+    today_of = {t.pk: now.astimezone(t.zone).date() for t in territories.values()}
+
+    # 1. The open backlog by territory, language, reason, status and deadline bucket.
+    callback_due = Q(status=Status.QUEUED, not_before__lte=now)
+    task_rows = (
+        tasks.annotate(bucket=_bucket(now))
+        .values("territory_id", "language_id", "language__name_fr", "language__name_en", "reason", "status", "bucket")
+        .annotate(
+            n=Count("pk"),
+            owned_callbacks=Count("pk", filter=callback_due & Q(reserved_for__isnull=False)),
+            open_callbacks=Count("pk", filter=callback_due & Q(reserved_for__isnull=True)),
+        )
+        .order_by()
+    )
+    # 2. The agents working now, by territory, language and status.
+    agent_rows = (
+        agents.values("territory_id", "status", "languages__code", "languages__name_fr", "languages__name_en")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    # 3. Their calls and active time today (local days: the day is checked per territory below).
+    day_rows = (
+        days.filter(day__in=set(today_of.values()))
+        .values("agent__territory_id", "day", "agent__languages__code")
+        .annotate(calls=Sum("calls"), active=Sum(F("on_call_seconds") + F("wrap_up_seconds")))
+        .order_by()
+    )
+
+    languages: dict[str, LanguageHealth] = {}
+
+    def language(code, name_fr, name_en) -> LanguageHealth:
+        if code not in languages:
+            languages[code] = LanguageHealth(code=code, name=_language_name(code, name_fr, name_en))
+        return languages[code]
+
+    by_reason = {reason: ReasonBacklog(reason, Reason(reason).label, dict.fromkeys(BUCKET_KEYS, 0)) for reason in REASONS}
+    # Per (territory, language): demand by bucket, working agents, calls and active seconds.
+    demand: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKET_KEYS, 0))
+    working: dict[tuple, int] = defaultdict(int)
+    observed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    owned = open_ = escalations = 0
+    for row in task_rows:
+        lang = language(row["language_id"], row["language__name_fr"], row["language__name_en"])
+        lang.buckets[row["bucket"]] += row["n"]
+        by_reason[row["reason"]].buckets[row["bucket"]] += row["n"]
+        owned += row["owned_callbacks"]
+        open_ += row["open_callbacks"]
+        if row["status"] == Status.ESCALATED:
+            escalations += row["n"]
+            lang.escalated += row["n"]
+        else:
+            demand[(row["territory_id"], row["language_id"])][row["bucket"]] += row["n"]
+    for row in agent_rows:
+        if row["languages__code"] is None:
+            continue  # An agent without languages takes no call.
+        lang = language(row["languages__code"], row["languages__name_fr"], row["languages__name_en"])
+        lang.working += row["n"]
+        working[(row["territory_id"], row["languages__code"])] += row["n"]
+        if row["status"] == Agent.Status.READY:
+            lang.ready += row["n"]
+    for row in day_rows:
+        territory_id = row["agent__territory_id"]
+        if row["agent__languages__code"] is None or today_of.get(territory_id) != row["day"]:
+            continue
+        observed[(territory_id, row["agent__languages__code"])][0] += row["calls"] or 0
+        observed[(territory_id, row["agent__languages__code"])][1] += row["active"] or 0
+
+    for key in set(demand) | set(working):
+        territory_id, code = key
+        lang = languages[code]
+        buckets = demand.get(key, dict.fromkeys(BUCKET_KEYS, 0))
+        calls, active = observed.get(key, (0, 0))
+        lang.calls += calls
+        lang.active_seconds += active
+        cumulative, misses, capacity_24h = 0, 0, 0.0
+        known = True
+        for bucket, hours in HORIZONS:
+            cumulative += buckets[bucket]
+            if working.get(key, 0) == 0:
+                supply = 0.0
+            elif active:
+                rate = calls / active  # calls per active second
+                supply = working[key] * rate * calling_seconds(territories[territory_id], now, now + timedelta(hours=hours))
+            else:
+                known = False
+                continue
+            misses = max(misses, cumulative - math.floor(supply))
+            capacity_24h = supply
+        lang.due_within_24h += cumulative
+        if not known or lang.projected_misses is None:
+            lang.projected_misses = lang.capacity_24h = None
+        else:
+            lang.projected_misses += misses
+            lang.capacity_24h += math.floor(capacity_24h)
+
+    ordered = sorted(
+        languages.values(), key=lambda lang: (-lang.buckets["overdue"] - lang.buckets["lt_2h"], -lang.total, lang.code)
+    )
+    health = QueueHealth(
+        now=now,
+        territory=territory if territory is not None or len(territories) != 1 else next(iter(territories.values())),
+        languages=ordered,
+        by_reason=list(by_reason.values()),
+        callbacks_owned=owned,
+        callbacks_open=open_,
+        escalations=escalations,
+    )
+    if len(territories) == 1:
+        [only] = territories.values()
+        health.calls_yesterday, health.calls_today = _calls_by_hour(user=user, territory=only, today=today_of[only.pk], now=now)
+    return health
+
+
+def _calls_by_hour(*, user, territory: Territory, today: date, now: datetime) -> tuple[list[int], list[int]]:
+    """Count the calls made by the territory's agents per local hour, yesterday and today."""
+    zone = territory.zone
+    yesterday = today - timedelta(days=1)
+    start, _end = local_day_bounds(yesterday, zone)
+    # Two days of one territory's agents: the (agent, started_at) index bounds the read.
+    rows = (
+        CallAttempt.objects.for_user(user)
+        .filter(agent__territory=territory, started_at__gte=start, started_at__lte=now)
+        .annotate(local_day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone))
+        .values("local_day", "hour")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    series = {yesterday: [0] * 24, today: [0] * 24}
+    for row in rows:
+        if row["local_day"] in series:
+            series[row["local_day"]][row["hour"]] += row["n"]
+    return series[yesterday], series[today]

@@ -1,0 +1,117 @@
+"""What a supervisor does to an agent or a call, each logged as a SupervisorAction in the same
+transaction as the change it made."""
+
+from datetime import datetime
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent, PauseReason
+from agents.services import set_agent_status
+from calls.models import Assignment, CallTask
+from calls.services.dispatch import release_assignment
+from calls.services.presence import change_status, go_offline
+from supervision.models import SupervisorAction
+from tracing_center.api import DomainError
+
+Kind = SupervisorAction.Kind
+
+
+class ActionRefused(DomainError):
+    """This action does not apply to this agent or call in their present state."""
+
+    code = "action_refused"
+
+
+def _log(*, actor, kind: str, territory_id: int, now: datetime, agent: Agent | None = None, task=None, note: str = ""):
+    return SupervisorAction.objects.create(
+        actor=actor, territory_id=territory_id, kind=kind, agent=agent, task=task, note=note, at=now
+    )
+
+
+@transaction.atomic
+def release_lease(*, actor, task: CallTask, now: datetime) -> Assignment:
+    """Give a held call back to the queue (a stuck lease); its holder goes to wrap-up."""
+    assignment = Assignment.objects.select_related("agent").filter(task=task, closed_at__isnull=True).first()
+    if assignment is None:
+        raise ActionRefused(str(_("Nobody holds this call.")))
+    release_assignment(assignment=assignment, now=now)
+    holder = assignment.agent
+    if holder.status == Agent.Status.ON_CALL:
+        # Without a call the holder is no longer on one: the board must say so.
+        set_agent_status(agent=holder, status=Agent.Status.WRAP_UP, now=now)
+    _log(actor=actor, kind=Kind.RELEASE_LEASE, territory_id=task.territory_id, agent=holder, task=task, now=now)
+    return assignment
+
+
+def callback_candidates(*, task: CallTask, agents: list[Agent]) -> list[Agent]:
+    """Return the agents who may take this callback: of its territory, speaking its language."""
+    return [
+        a
+        for a in agents
+        if a.territory_id == task.territory_id
+        and a.pk != task.reserved_for_id
+        and task.language_id in {lang.pk for lang in a.languages.all()}
+    ]
+
+
+@transaction.atomic
+def reassign_callback(*, actor, task: CallTask, to: Agent | None, now: datetime) -> CallTask:
+    """Give an owned callback to another agent of its territory who speaks its language, or to all."""
+    if to is not None and not callback_candidates(task=task, agents=[to]):
+        raise ActionRefused(str(_("This agent cannot take this callback: another territory or language.")))
+    previous = task.reserved_for
+    # Conditional: the callback may have been taken, or opened to all by the sweep, meanwhile.
+    moved = CallTask.objects.filter(pk=task.pk, status=CallTask.Status.QUEUED, reserved_for__isnull=False).update(reserved_for=to)
+    if not moved:
+        raise ActionRefused(str(_("This callback is no longer waiting for its owner.")))
+    task.reserved_for = to
+    note = previous.user.get_username() if previous else ""
+    _log(actor=actor, kind=Kind.REASSIGN_CALLBACK, territory_id=task.territory_id, agent=to, task=task, note=note, now=now)
+    return task
+
+
+@transaction.atomic
+def pause_agent(*, actor, agent: Agent, pause_reason: PauseReason, now: datetime, note: str = "") -> Agent:
+    """Put a logged-in agent in pause; refused while they are on a call (CallInProgress)."""
+    if agent.status == Agent.Status.OFFLINE:
+        raise ActionRefused(str(_("This agent is offline.")))
+    agent = change_status(agent=agent, status=Agent.Status.PAUSED, pause_reason=pause_reason, now=now)
+    _log(
+        actor=actor, kind=Kind.PAUSE_AGENT, territory_id=agent.territory_id, agent=agent, note=note or pause_reason.code, now=now
+    )
+    return agent
+
+
+@transaction.atomic
+def log_out_agent(*, actor, agent: Agent, now: datetime, note: str = "") -> int:
+    """Set an agent offline, giving back their call, and end their sessions; return how many."""
+    go_offline(agent=agent, now=now)
+    ended = end_sessions(user_id=agent.user_id, now=now)
+    _log(actor=actor, kind=Kind.LOG_OUT_AGENT, territory_id=agent.territory_id, agent=agent, note=note, now=now)
+    return ended
+
+
+def end_sessions(*, user_id: int, now: datetime) -> int:
+    """Delete the user's live sessions; return how many.
+
+    Sessions are not indexed by user: every unexpired one is decoded, a rare action's cost
+    (about a second per 10,000 sessions). With a cache-only session engine, sessions cannot be
+    listed, and none are ended.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        return 0
+    model = store.get_model_class()
+    keys = [
+        session.session_key
+        for session in model.objects.filter(expire_date__gt=now).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+    for key in keys:
+        # Through the store: a cached_db session is removed from the cache too.
+        store(session_key=key).delete()
+    return len(keys)

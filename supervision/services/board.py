@@ -1,0 +1,243 @@
+"""The plateau boards: one snapshot per territory, computed by one periodic job into the cache.
+
+A snapshot reads the day counters (AgentDay, fed in the same transaction as each attempt and
+status change), the agents' live status and the calls they hold: three queries per territory,
+whatever the number of agents, and never a COUNT over the call history (DESIGN.md §5). Pages
+and the API read the snapshot from the cache; on a miss they compute their territory's at once.
+"""
+
+from datetime import datetime, time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F, FilteredRelation, Q
+from django.utils import timezone
+
+from agents.models import Agent, Territory
+from calls.models import Assignment
+from supervision.models import Alert
+from supervision.services import alerts
+
+Status = Agent.Status
+Kind = Alert.Kind
+
+# A snapshot written by the periodic job outlives a few missed runs; past that the board computes
+# its own rather than show stale figures.
+SNAPSHOT_RUNS_KEPT = 6
+MIN_SNAPSHOT_SECONDS = 30
+
+
+def snapshot_key(territory_id: int) -> str:
+    return f"supervision:board:{territory_id}"
+
+
+def totals_key(territory_id: int) -> str:
+    return f"supervision:board-totals:{territory_id}"
+
+
+def snapshot_timeout() -> int:
+    return max(MIN_SNAPSHOT_SECONDS, SNAPSHOT_RUNS_KEPT * settings.BOARD_REFRESH_SECONDS)
+
+
+def _colour(status: str, seconds: int, max_pause_seconds: int | None, limits: dict) -> str:
+    if status == Status.READY:
+        if seconds > limits["ready_alert"]:
+            return "ready_alert"
+        if seconds > limits["ready_notice"]:
+            return "ready_notice"
+    elif status == Status.PAUSED:
+        if max_pause_seconds is not None and seconds > max_pause_seconds:
+            return "paused_over"
+        if seconds > limits["paused_notice"]:
+            return "paused_notice"
+    elif status == Status.ON_CALL and seconds > limits["on_call_alert"]:
+        return "on_call_alert"
+    return ""
+
+
+def _flags(row: dict, *, now: datetime, limits: dict) -> list[str]:
+    status, seconds = row["status"], row["status_seconds"]
+    flags = []
+    if status == Status.READY and seconds > limits["ready_alert"]:
+        flags.append(Kind.IDLE)
+    if status == Status.PAUSED and row["pause_max_minutes"] is not None and seconds > row["pause_max_minutes"] * 60:
+        flags.append(Kind.LONG_PAUSE)
+    if status == Status.ON_CALL and seconds > limits["on_call_alert"]:
+        flags.append(Kind.LONG_CALL)
+    if status in (Status.READY, Status.WRAP_UP, Status.PAUSED):
+        # Since the last call of the day, or since the day's first login when there was none.
+        since = max(filter(None, [row["last_call_at"], row["first_login_at"] or row["status_since"]]))
+        if (now - since).total_seconds() > limits["no_call"]:
+            flags.append(Kind.NO_CALL)
+    calls = row["calls"]
+    if calls >= limits["short_calls_min_calls"] and row["short_calls"] * 100 > limits["short_call_share_percent"] * calls:
+        flags.append(Kind.SHORT_CALLS)
+    return flags
+
+
+def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
+    """Compute one territory's board: a row per agent logged in or active today (three queries)."""
+    zone = territory.zone
+    day = timezone.localdate(now, timezone=zone)
+    midnight = datetime.combine(day, time.min, tzinfo=zone)
+    limits = settings.SUPERVISION_THRESHOLDS
+    counters = ["calls", "reached", "talk_seconds", "short_calls", "last_call_at", "first_login_at"]
+    counters += ["ready_seconds", "on_call_seconds", "wrap_up_seconds", "paused_seconds"]
+    agents = (
+        Agent.objects.filter(territory=territory)
+        .annotate(today=FilteredRelation("days", condition=Q(days__day=day)))
+        .filter(~Q(status=Status.OFFLINE) | Q(today__isnull=False))
+        .annotate(**{f"day_{name}": F(f"today__{name}") for name in counters})
+        .values(
+            "pk",
+            "status",
+            "status_since",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "team_id",
+            "team__name",
+            "plateau_id",
+            "plateau__name",
+            "pause_reason__code",
+            "pause_reason__label_fr",
+            "pause_reason__label_en",
+            "pause_reason__max_minutes",
+            *(f"day_{name}" for name in counters),
+        )
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    languages: dict[int, list[str]] = {}
+    for agent_id, code in (
+        Agent.languages.through.objects.filter(agent__territory=territory)
+        .order_by("agent_id", "language_id")
+        .values_list("agent_id", "language_id")
+    ):
+        languages.setdefault(agent_id, []).append(code)
+    held = {
+        a["agent_id"]: a
+        for a in Assignment.objects.filter(agent__territory=territory, closed_at__isnull=True).values(
+            "agent_id", "task_id", "claimed_at", "lease_expires_at"
+        )
+    }
+    rows = []
+    for a in agents:
+        status, since = a["status"], a["status_since"]
+        seconds = {s: a[f"day_{s}_seconds"] or 0 for s in ("ready", "on_call", "wrap_up", "paused")}
+        if status != Status.OFFLINE:
+            # The open status period is not counted yet: add today's part of it.
+            seconds[status] += max(0, int((now - max(since, midnight)).total_seconds()))
+        calls = a["day_calls"] or 0
+        talk = a["day_talk_seconds"] or 0
+        holding = held.get(a["pk"])
+        row = {
+            "agent_id": a["pk"],
+            "username": a["user__username"],
+            "full_name": f"{a['user__first_name']} {a['user__last_name']}".strip() or a["user__username"],
+            "last_name": a["user__last_name"],
+            "team_id": a["team_id"],
+            "team": a["team__name"] or "",
+            "plateau_id": a["plateau_id"],
+            "plateau": a["plateau__name"] or "",
+            "languages": languages.get(a["pk"], []),
+            "status": status,
+            "status_since": since,
+            "status_seconds": max(0, int((now - since).total_seconds())),
+            "pause_reason": a["pause_reason__code"] or "",
+            "pause_label_fr": a["pause_reason__label_fr"] or "",
+            "pause_label_en": a["pause_reason__label_en"] or "",
+            "pause_max_minutes": a["pause_reason__max_minutes"],
+            "calls": calls,
+            "reached": a["day_reached"] or 0,
+            "talk_seconds": talk,
+            "wrap_up_seconds": seconds["wrap_up"],
+            "aht_seconds": (talk + seconds["wrap_up"]) // calls if calls else None,
+            "short_calls": a["day_short_calls"] or 0,
+            "last_call_at": a["day_last_call_at"],
+            "first_login_at": a["day_first_login_at"],
+            "ready_seconds": seconds["ready"],
+            "on_call_seconds": seconds["on_call"],
+            "paused_seconds": seconds["paused"],
+            "logged_in_seconds": sum(seconds.values()),
+            "active_seconds": seconds["on_call"] + seconds["wrap_up"],
+            "held_task_id": holding["task_id"] if holding else None,
+            "lease_expires_at": holding["lease_expires_at"] if holding else None,
+        }
+        max_pause = row["pause_max_minutes"] * 60 if row["pause_max_minutes"] is not None else None
+        row["colour"] = _colour(status, row["status_seconds"], max_pause, limits)
+        row["flags"] = [str(flag) for flag in _flags(row, now=now, limits=limits)]
+        rows.append(row)
+    return {
+        "territory": {"id": territory.pk, "code": territory.code, "name": territory.name, "timezone": territory.timezone},
+        "day": day,
+        "computed_at": now,
+        "rows": rows,
+    }
+
+
+def summarize(snapshot: dict) -> dict:
+    """Return a snapshot's totals: agents by status, calls and reached today, flagged agents."""
+    rows = snapshot["rows"]
+    by_status = dict.fromkeys(Status.values, 0)
+    for row in rows:
+        by_status[row["status"]] += 1
+    return {
+        "territory": snapshot["territory"],
+        "computed_at": snapshot["computed_at"],
+        "agents": len(rows),
+        "by_status": by_status,
+        "calls": sum(row["calls"] for row in rows),
+        "reached": sum(row["reached"] for row in rows),
+        "flagged": sum(1 for row in rows if row["flags"]),
+    }
+
+
+def _entries(snapshot: dict) -> dict:
+    territory_id = snapshot["territory"]["id"]
+    # The totals apart: the national overview reads a hundred of them, not every agent's row.
+    return {snapshot_key(territory_id): snapshot, totals_key(territory_id): summarize(snapshot)}
+
+
+def snapshot_for(*, territory: Territory, now: datetime) -> dict:
+    """Return the territory's cached snapshot, computing (and caching briefly) a missing one."""
+    return snapshots_for(territories=[territory], now=now)[0]
+
+
+def snapshots_for(*, territories: list[Territory], now: datetime) -> list[dict]:
+    """Return the snapshots of several territories in their order: one cache read, and a
+    computation only for those missing (cached for a refresh period, so that the pollers of a
+    board share it until the periodic job runs)."""
+    found = cache.get_many([snapshot_key(t.pk) for t in territories])
+    missing: dict = {}
+    result = []
+    for territory in territories:
+        snapshot = found.get(snapshot_key(territory.pk))
+        if snapshot is None:
+            snapshot = compute_snapshot(territory=territory, now=now)
+            missing.update(_entries(snapshot))
+        result.append(snapshot)
+    if missing:
+        cache.set_many(missing, timeout=settings.BOARD_REFRESH_SECONDS)
+    return result
+
+
+def totals_for(*, territories: list[Territory], now: datetime) -> list[dict]:
+    """Return the totals of several territories in their order, from the cache where present."""
+    found = cache.get_many([totals_key(t.pk) for t in territories])
+    absent = [t for t in territories if totals_key(t.pk) not in found]
+    computed = {s["territory"]["id"]: summarize(s) for s in snapshots_for(territories=absent, now=now)} if absent else {}
+    return [found.get(totals_key(t.pk)) or computed[t.pk] for t in territories]
+
+
+def refresh_boards(*, now: datetime) -> int:
+    """Recompute every territory's board into the cache, then raise and clear the alerts; return
+    how many territories were refreshed."""
+    snapshots = [compute_snapshot(territory=t, now=now) for t in Territory.objects.order_by("pk")]
+    entries: dict = {}
+    for snapshot in snapshots:
+        entries.update(_entries(snapshot))
+    cache.set_many(entries, timeout=snapshot_timeout())
+    conditions = {(row["agent_id"], flag) for snapshot in snapshots for row in snapshot["rows"] for flag in row["flags"]}
+    alerts.sync_alerts(conditions=conditions, now=now)
+    alerts.cache_open_alert_counts(territory_ids=[s["territory"]["id"] for s in snapshots], timeout=snapshot_timeout())
+    return len(snapshots)

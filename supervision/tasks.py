@@ -1,0 +1,18 @@
+"""Background jobs of supervision: thin, idempotent, calling services."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from supervision.services import board, sla
+
+
+@shared_task(name="supervision.tasks.refresh_boards")
+def refresh_boards() -> int:
+    """Recompute every territory's board snapshot into the cache and raise or clear alerts."""
+    return board.refresh_boards(now=timezone.now())
+
+
+@shared_task(name="supervision.tasks.roll_up_sla")
+def roll_up_sla() -> int:
+    """Recompute today's and yesterday's SLA figures of every territory."""
+    return sla.roll_up_sla(now=timezone.now())

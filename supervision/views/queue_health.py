@@ -1,0 +1,55 @@
+"""The queue health board: the page, and the panel htmx polls to refresh it."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from agents import roles
+from agents.roles import role_required
+from supervision.forms import TerritoryFilterForm
+from supervision.selectors import queue_health as selectors
+from supervision.selectors.queue_health import QueueHealth
+from supervision.views.reports import bar_chart
+
+# How often the page asks for a fresh panel (htmx polling).
+REFRESH_SECONDS = 10
+
+
+def _calls_chart(health: QueueHealth) -> dict | None:
+    if health.calls_today is None:
+        return None
+    return bar_chart(
+        chart_id="calls-per-hour",
+        title=_("Calls per hour, today and yesterday"),
+        labels=[f"{hour}h" for hour in range(24)],
+        series=[
+            (_("Yesterday"), "b", health.calls_yesterday),
+            (_("Today"), "a", health.calls_today),
+        ],
+        max_labels=8,
+    )
+
+
+def _context(request: HttpRequest) -> dict:
+    form = TerritoryFilterForm(request.GET, user=request.user)
+    context = {"form": form, "refresh_seconds": REFRESH_SECONDS, "query": request.GET.urlencode()}
+    if form.is_valid():
+        health = selectors.queue_health(user=request.user, territory=form.selected_territory(), now=timezone.now())
+        context.update(health=health, chart=_calls_chart(health))
+    return context
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def queue_health(request: HttpRequest) -> HttpResponse:
+    """Show the backlog by language and deadline, the agents able to work it and the projected misses."""
+    return render(request, "supervision/queue_health.html", _context(request))
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def queue_health_panel(request: HttpRequest) -> HttpResponse:
+    """Render the figures of the queue health board alone, for htmx polling."""
+    return render(request, "supervision/_queue_health_panel.html", _context(request))

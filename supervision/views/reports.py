@@ -1,0 +1,338 @@
+"""The SLA and productivity reports: pages and their CSV exports, built from the same selector and
+the same columns, so the export says what the page says."""
+
+import csv
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from agents import roles
+from agents.roles import role_required
+from supervision.forms import DateRangeForm, ProductivityReportForm, SlaReportForm
+from supervision.selectors import reports as selectors
+from supervision.selectors.reports import ProductivityReport, ProductivityRow, SlaReport
+
+# --- Cells: one value, shown on the page and written to the CSV -------------------------------
+
+
+@dataclass(frozen=True)
+class Duration:
+    seconds: int | None
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable
+    numeric: bool = False
+
+
+def hms(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _page_text(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Duration):
+        return hms(value.seconds) or "—"
+    if isinstance(value, datetime):
+        return date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, float):
+        return number_format(value, 1)
+    return str(value)
+
+
+def _csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Duration):
+        return hms(value.seconds)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # The decimal separator of the user's language: French Excel reads "83,3", not "83.3".
+        return number_format(value, 1)
+    return str(value)
+
+
+def _local(moment: datetime | None, zone) -> datetime | None:
+    return moment.astimezone(zone) if moment is not None else None
+
+
+def _page_rows(columns: list[Column], rows: Iterable) -> list[list[tuple[str, bool]]]:
+    return [[(_page_text(column.value(row)), column.numeric) for column in columns] for row in rows]
+
+
+def _sla_columns() -> list[Column]:
+    return [
+        Column(_("Day"), lambda r: r.day),
+        Column(_("Territory"), lambda r: r.territory.code),
+        Column(_("Contacts due"), lambda r: r.contacts_due, True),
+        Column(_("Reached in time"), lambda r: r.contacts_reached, True),
+        Column(_("Notified by SMS in time"), lambda r: r.contacts_notified, True),
+        Column(_("Reached or notified within 24 h (%)"), lambda r: r.contacts_share, True),
+        Column(_("Patients zéro due"), lambda r: r.index_due, True),
+        Column(_("Patients zéro reached in time"), lambda r: r.index_reached, True),
+        Column(_("Patients zéro reached in time (%)"), lambda r: r.index_share, True),
+        Column(_("Median time to first attempt"), lambda r: Duration(r.median_seconds), True),
+        Column(_("Computed at"), lambda r: _local(r.computed_at, r.territory.zone)),
+    ]
+
+
+def _productivity_columns(report: ProductivityReport) -> list[Column]:
+    def pause_of(code: str) -> Callable[[ProductivityRow], Duration]:
+        return lambda r: Duration(r.pauses.get(code, 0))
+
+    return [
+        Column(_("Day"), lambda r: r.day),
+        Column(_("Agent"), lambda r: str(r.agent)),
+        Column(_("Username"), lambda r: r.agent.user.get_username()),
+        Column(_("Territory"), lambda r: r.agent.territory.code),
+        Column(_("Team"), lambda r: r.agent.team.name if r.agent.team else ""),
+        Column(_("Calls"), lambda r: r.calls, True),
+        Column(_("Reached"), lambda r: r.reached, True),
+        Column(_("Short calls"), lambda r: r.short_calls, True),
+        Column(_("Talk time"), lambda r: Duration(r.talk_seconds), True),
+        Column(_("Wrap-up time"), lambda r: Duration(r.wrap_up_seconds), True),
+        Column(_("Pause time"), lambda r: Duration(r.paused_seconds), True),
+        *(Column(_("Pause: %(reason)s") % {"reason": reason.label}, pause_of(reason.code), True) for reason in report.reasons),
+        Column(_("Logged-in time"), lambda r: Duration(r.logged_in_seconds), True),
+        Column(_("Active time"), lambda r: Duration(r.active_seconds), True),
+        Column(_("Active share (%)"), lambda r: r.active_share, True),
+        Column(_("First login"), lambda r: _local(r.first_login_at, r.agent.territory.zone)),
+        Column(_("Last call"), lambda r: _local(r.last_call_at, r.agent.territory.zone)),
+    ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(*, filename: str, columns: list[Column], rows: Iterable) -> StreamingHttpResponse:
+    """Stream a CSV for Excel: UTF-8 with a BOM, semicolons (French Excel), a header row."""
+    writer = csv.writer(_Echo(), delimiter=";")
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow([column.header for column in columns])
+        for row in rows:
+            yield writer.writerow([_csv_text(column.value(row)) for column in columns])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _bad_filters(form: DateRangeForm) -> HttpResponseBadRequest:
+    errors = [str(error) for errors in form.errors.values() for error in errors]
+    return HttpResponseBadRequest("\n".join(errors), content_type="text/plain; charset=utf-8")
+
+
+def user_today(user) -> date:
+    """Return today in the user's territory (a superuser without one: the server's zone)."""
+    try:
+        agent = user.agent
+    except ObjectDoesNotExist:
+        agent = None
+    # The header reads user.agent.territory too: the page pays for it once.
+    return timezone.localdate(timezone=agent.territory.zone) if agent is not None else timezone.localdate()
+
+
+# --- Charts: server-rendered SVG (CSP forbids inline styles; classes carry the colours) -------
+
+CHART_WIDTH, CHART_HEIGHT = 720, 220
+_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 12, 28
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _nice_ceiling(value: float) -> float:
+    if value <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, str, list[float | None]]],
+    y_max: float | None = None,
+    unit: str = "",
+    max_labels: int = 12,
+) -> dict:
+    """Lay out a grouped bar chart: one group per label, one bar per series (label, css class, values)."""
+    plot_width = CHART_WIDTH - _LEFT - _RIGHT
+    plot_height = CHART_HEIGHT - _TOP - _BOTTOM
+    values = [v for _label, _css, vs in series for v in vs if v is not None]
+    # Counts: at least 0–2, so the middle tick is a whole number.
+    top = y_max if y_max is not None else max(2, _nice_ceiling(max(values, default=0)))
+    count = max(1, len(labels))
+    group_width = plot_width / count
+    bar_width = group_width * 0.8 / max(1, len(series))
+    label_every = max(1, math.ceil(count / max_labels))
+    baseline = _TOP + plot_height
+    groups = []
+    for index, label in enumerate(labels):
+        bars = []
+        for position, (series_label, css, series_values) in enumerate(series):
+            value = series_values[index]
+            if value is None:
+                continue
+            height = plot_height * min(value, top) / top
+            shown = number_format(value, 1) if isinstance(value, float) else str(value)
+            bars.append(
+                {
+                    "x": _fmt(_LEFT + index * group_width + group_width * 0.1 + position * bar_width),
+                    "y": _fmt(baseline - height),
+                    "width": _fmt(max(bar_width - 1, 1)),
+                    "height": _fmt(height),
+                    "css": css,
+                    "title": f"{label} – {series_label}: {shown}{unit}",
+                }
+            )
+        groups.append(
+            {
+                "label": label,
+                "show_label": index % label_every == 0,
+                "label_x": _fmt(_LEFT + (index + 0.5) * group_width),
+                "bars": bars,
+            }
+        )
+    ticks = []
+    for fraction in (0, 0.5, 1):
+        value = top * fraction
+        label = number_format(value, 0 if value == int(value) else 1)
+        ticks.append({"y": _fmt(baseline - plot_height * fraction), "label": f"{label}{unit}"})
+    return {
+        "id": chart_id,
+        "title": title,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": _LEFT,
+        "right": CHART_WIDTH - _RIGHT,
+        "tick_x": _LEFT - 4,
+        "label_y": CHART_HEIGHT - 8,
+        "baseline": _fmt(baseline),
+        "groups": groups,
+        "ticks": ticks,
+        "series": [{"label": label, "css": css} for label, css, _values in series],
+    }
+
+
+def _sla_chart(report: SlaReport) -> dict:
+    return bar_chart(
+        chart_id="sla-chart",
+        title=_("Share of calls reached or notified in time, per day"),
+        labels=[date_format(row.day, "j M") for row in report.days],
+        series=[
+            (_("Contacts reached or notified within 24 h"), "a", [row.contacts_share for row in report.days]),
+            (_("Patients zéro reached in time"), "b", [row.index_share for row in report.days]),
+        ],
+        y_max=100,
+        unit=" %",
+    )
+
+
+def _productivity_chart(report: ProductivityReport) -> dict:
+    return bar_chart(
+        chart_id="productivity-chart",
+        title=_("Calls and people reached per day"),
+        labels=[date_format(day, "j M") for day, _calls, _reached in report.days],
+        series=[
+            (_("Calls"), "a", [calls for _day, calls, _reached in report.days]),
+            (_("Reached"), "b", [reached for _day, _calls, reached in report.days]),
+        ],
+    )
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def sla_report(request: HttpRequest) -> HttpResponse:
+    """Show the share of contacts and patients zéro reached in time, per day and territory."""
+    form = SlaReportForm(request.GET, user=request.user, today=user_today(request.user))
+    context = {"form": form}
+    if form.is_valid():
+        report = selectors.sla_report(user=request.user, **form.filters())
+        columns = _sla_columns()
+        context.update(
+            report=report,
+            headers=[(column.header, column.numeric) for column in columns],
+            rows=_page_rows(columns, report.rows),
+            chart=_sla_chart(report),
+            query=form.data.urlencode(),
+        )
+    return render(request, "supervision/sla_report.html", context)
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def sla_report_csv(request: HttpRequest) -> HttpResponse:
+    """Export the SLA report's rows, with the same scoping and filters as the page."""
+    form = SlaReportForm(request.GET, user=request.user, today=user_today(request.user))
+    if not form.is_valid():
+        return _bad_filters(form)
+    filters = form.filters()
+    report = selectors.sla_report(user=request.user, **filters)
+    filename = f"sla_{filters['start'].isoformat()}_{filters['end'].isoformat()}.csv"
+    return _csv_response(filename=filename, columns=_sla_columns(), rows=report.rows)
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def productivity_report(request: HttpRequest) -> HttpResponse:
+    """Show each agent's calls, reached, talk, wrap-up and pause time and active share, per day."""
+    form = ProductivityReportForm(request.GET, user=request.user, today=user_today(request.user))
+    context = {"form": form}
+    if form.is_valid():
+        report = selectors.productivity_report(user=request.user, now=timezone.now(), **form.filters())
+        columns = _productivity_columns(report)
+        context.update(
+            report=report,
+            headers=[(column.header, column.numeric) for column in columns],
+            rows=_page_rows(columns, report.rows),
+            chart=_productivity_chart(report),
+            limit=selectors.PAGE_ROW_LIMIT,
+            query=form.data.urlencode(),
+        )
+    return render(request, "supervision/productivity_report.html", context)
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def productivity_report_csv(request: HttpRequest) -> HttpResponse:
+    """Export every row of the productivity report, with the same scoping and filters as the page."""
+    form = ProductivityReportForm(request.GET, user=request.user, today=user_today(request.user))
+    if not form.is_valid():
+        return _bad_filters(form)
+    filters = form.filters()
+    report = selectors.productivity_report(user=request.user, now=timezone.now(), limit=None, **filters)
+    filename = f"productivity_{filters['start'].isoformat()}_{filters['end'].isoformat()}.csv"
+    return _csv_response(filename=filename, columns=_productivity_columns(report), rows=report.rows)

@@ -1,0 +1,119 @@
+from datetime import time, timedelta
+
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from agents import roles
+from agents.models import Plateau, Territory
+from cases.services import register_index_case
+from supervision.services.board import refresh_boards
+from tests.base import PASSWORD, make_user, person
+from tests.browser.base import BrowserTestCase
+
+
+@override_settings(BOARD_POLL_SECONDS=1)
+class BoardBrowserTests(BrowserTestCase):
+    def setUp(self):
+        # Snapshots of earlier tests' territories (ids are reused) must not show here.
+        cache.clear()
+        # Calling hours around the clock, so that the test passes at any hour.
+        self.territory = Territory.objects.create(
+            code="93",
+            name="CPAM de la Seine-Saint-Denis",
+            timezone="Europe/Paris",
+            calling_hours_start=time(0, 0),
+            calling_hours_end=time(23, 59),
+        )
+        plateau = Plateau.objects.create(territory=self.territory, name="Saint-Denis")
+        make_user("agent93", roles.TELECONSEILLER, territory=self.territory, languages=("fr",), plateau=plateau)
+        make_user("super93", roles.SUPERVISEUR, territory=self.territory, plateau=plateau)
+        now = timezone.now()
+        register_index_case(
+            territory=self.territory,
+            person=person("Paul", "Premier", "0612345678"),
+            sampled_at=now - timedelta(days=1),
+            source="form",
+            now=now - timedelta(hours=1),
+        )
+
+    HIDE = (
+        "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+        "document.dispatchEvent(new Event('visibilitychange'));"
+    )
+    SHOW = HIDE.replace("'hidden'", "'visible'")
+
+    def open_board(self):
+        page = self.new_page()
+        self.polls, self.pending = [], set()
+        page.on("request", lambda request: "board/rows" in request.url and self.polls.append(request))
+        page.on("request", lambda request: "board/rows" in request.url and self.pending.add(request))
+        page.on("requestfinished", lambda request: self.pending.discard(request))
+        page.on("requestfailed", lambda request: self.pending.discard(request))
+        # Before the context closes: a poll still running in the server when the test's database
+        # is flushed would lock its tables.
+        self.addCleanup(self.stop_polling, page)
+        self.log_in(page, "super93", PASSWORD)
+        page.goto(f"{self.live_server_url}{reverse('supervision:plateau')}")
+        return page
+
+    def stop_polling(self, page) -> None:
+        page.evaluate(self.HIDE)
+        for _ in range(100):
+            if not self.pending:
+                break
+            page.wait_for_timeout(50)
+
+    def test_the_board_shows_a_call_recorded_in_another_browser_within_the_refresh_period(self):
+        errors = []
+        board = self.open_board()
+        board.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        board.on("pageerror", lambda error: errors.append(str(error)))
+        board.wait_for_selector("[data-testid=board-empty]")
+
+        # The agent, in another browser context, takes a call and records it.
+        desk = self.new_page()
+        self.log_in(desk, "agent93", PASSWORD)
+        desk.goto(f"{self.live_server_url}{reverse('calls:desk')}")
+        desk.click("[data-testid=status-ready]")
+        desk.wait_for_selector("#current-status[data-status=ready]")
+        # The periodic job (no beat runs in tests): the board polls it in within a second.
+        refresh_boards(now=timezone.now())
+        row = "[data-testid=board-row][data-agent=agent93]"
+        board.wait_for_selector(f"{row}[data-status=ready]", timeout=3_000)
+        self.assertEqual(board.text_content(f"{row} [data-testid=calls-today]").strip(), "0")
+
+        desk.click("[data-testid=next-call]")
+        desk.wait_for_selector("[data-testid=contact-card]")
+        desk.click("input[name=outcome][value=no_answer]")
+        desk.click("[data-testid=record-outcome]")
+        desk.wait_for_selector("[data-testid=next-call]")
+        refresh_boards(now=timezone.now())
+
+        board.wait_for_selector(f"{row}[data-status=wrap_up]", timeout=3_000)
+        self.assertEqual(board.text_content(f"{row} [data-testid=calls-today]").strip(), "1")
+        self.assertEqual(board.text_content(f"{row} [data-testid=reached-today]").strip(), "0")
+        # Without a reload: the page's own filters are still there, and no script broke the CSP.
+        self.assertEqual(board.locator("[data-testid=board-filters]").count(), 1)
+        self.assertEqual(errors, [])
+
+        # The supervisor puts the agent in pause from their row, with the reason chosen above.
+        board.select_option("#pause-reason", "debrief")
+        board.click(f"{row} [data-testid=pause-agent]")
+        board.wait_for_selector(".message--success")
+        refresh_boards(now=timezone.now())
+        board.wait_for_selector(f"{row}[data-status=paused][data-pause=debrief]", timeout=3_000)
+
+    def test_it_stops_polling_while_the_tab_is_hidden(self):
+        board = self.open_board()
+        board.wait_for_timeout(2_500)
+        self.assertGreaterEqual(len(self.polls), 1)
+        board.evaluate(self.HIDE)
+        board.wait_for_timeout(300)
+        seen = len(self.polls)
+        board.wait_for_timeout(2_500)
+        self.assertEqual(len(self.polls), seen)
+        board.evaluate(self.SHOW)
+        board.wait_for_timeout(1_500)
+        self.assertGreater(len(self.polls), seen)

@@ -1,0 +1,321 @@
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from agents import roles
+from agents.models import Agent, PauseReason
+from agents.services import set_agent_status
+from calls.models import CallTask
+from calls.services.dispatch import claim_next_task
+from calls.services.fallback import escalate
+from calls.services.outcomes import record_outcome
+from cases.services import register_index_case
+from supervision.models import AgentDay
+from supervision.selectors.queue_health import calling_seconds, queue_health
+from tests.base import PersonasTestCase, contact, make_user, person
+
+URL = reverse("supervision:queue-health")
+PANEL_URL = reverse("supervision:queue-health-panel")
+NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)  # 10:00 in Paris; calling hours 08:30–19:00
+
+
+def register(territory, *, at, name="Martin", phone="0612345678", language="fr", contacts=()):
+    return register_index_case(
+        territory=territory,
+        person=person("Paul", name, phone, language),
+        sampled_at=at,
+        source="form",
+        now=at,
+        contacts=list(contacts),
+    )
+
+
+def due_in(hours: float, now: datetime) -> datetime:
+    """Return the registration time that puts a 24-hour deadline `hours` after now."""
+    return now - timedelta(hours=24 - hours)
+
+
+def set_deadline(task, deadline_at) -> None:
+    CallTask.objects.filter(pk=task.pk).update(deadline_at=deadline_at)
+
+
+class QueueHealthFixture(PersonasTestCase):
+    """93: a backlog in French and Turkish, two agents working; 75: a backlog of its own."""
+
+    @classmethod
+    def build(cls, now):
+        a = register(
+            cls.t93,
+            at=due_in(1, now),  # the patient zéro: due within 2 h
+            contacts=[
+                contact("Ana", "Silva", "0611111111"),
+                contact("Rui", "Costa", "0622222222", language="tr"),
+                contact("Eva", "Lima", "0633333333", language="tr"),
+            ],
+        )
+        ana, rui, eva = (c.task for c in a.contacts)
+        set_deadline(ana, now - timedelta(hours=1))
+        escalate(task=ana, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now)  # overdue and escalated
+        set_deadline(rui, now + timedelta(hours=4))
+        set_deadline(eva, now + timedelta(hours=12))
+        # Rui asked to be called back by alice, Eva's retry is open to all: both due now.
+        CallTask.objects.filter(pk=rui.pk).update(not_before=now - timedelta(minutes=5), reserved_for=cls.alice.agent)
+        CallTask.objects.filter(pk=eva.pk).update(not_before=now - timedelta(minutes=1))
+        b = register(cls.t93, at=now + timedelta(hours=6), name="Durand", phone="0644444444")  # due later
+        lea = register(cls.t93, at=due_in(20, now), name="Moreau", phone="0655555555").task
+        CallTask.objects.filter(pk=lea.pk).update(not_before=now + timedelta(hours=1))  # a callback not due yet
+        done = register(cls.t93, at=due_in(3, now), name="Fini", phone="0666666666").task
+        CallTask.objects.filter(pk=done.pk).update(status=CallTask.Status.DONE, closed_at=now)
+        p = register(
+            cls.t75, at=due_in(1, now), name="Parisien", phone="0677777777", contacts=[contact("Zoé", "Roux", "0688888888")]
+        )
+        escalate(task=p.contacts[0].task, reason=CallTask.Escalation.NO_PHONE, now=now)
+        cls.b = b
+
+    @classmethod
+    def staff(cls, now):
+        cls.frank = make_user("frank", roles.TELECONSEILLER, territory=cls.t93, plateau=cls.saint_denis)
+        cls.gina = make_user("gina", roles.TELECONSEILLER, territory=cls.t93, languages=("fr", "tr"))
+        cls.hugo = make_user("hugo", roles.TELECONSEILLER, territory=cls.t75, languages=("fr", "tr"))
+        set_agent_status(agent=cls.alice.agent, status=Agent.Status.READY, now=now - timedelta(hours=2))
+        set_agent_status(agent=cls.frank.agent, status=Agent.Status.READY, now=now - timedelta(hours=2))
+        set_agent_status(agent=cls.frank.agent, status=Agent.Status.ON_CALL, now=now - timedelta(minutes=3))
+        set_agent_status(
+            agent=cls.gina.agent,
+            status=Agent.Status.PAUSED,
+            now=now - timedelta(minutes=3),
+            pause_reason=PauseReason.objects.get(code="pause"),
+        )
+        set_agent_status(agent=cls.hugo.agent, status=Agent.Status.READY, now=now - timedelta(hours=1))
+
+
+class QueueHealthFiguresTests(QueueHealthFixture):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.build(NOW)
+        cls.staff(NOW)
+        today = date(2026, 1, 15)
+        # Today's counters: alice made 6 calls in an hour on call and in wrap-up, frank 2 in half an hour.
+        AgentDay.objects.update_or_create(
+            agent=cls.alice.agent, day=today, defaults={"calls": 6, "on_call_seconds": 1800, "wrap_up_seconds": 1800}
+        )
+        AgentDay.objects.update_or_create(agent=cls.frank.agent, day=today, defaults={"calls": 2, "on_call_seconds": 1800})
+        AgentDay.objects.update_or_create(agent=cls.hugo.agent, day=today, defaults={"calls": 50, "on_call_seconds": 3600})
+
+    def health(self, user=None, territory=None):
+        return queue_health(user=user or self.bob, territory=territory, now=NOW)
+
+    def test_it_counts_the_backlog_by_language_and_deadline(self):
+        health = self.health()
+        by_language = {lang.code: lang for lang in health.languages}
+        self.assertEqual(by_language["fr"].buckets, {"overdue": 1, "lt_2h": 1, "lt_6h": 0, "lt_24h": 1, "later": 1})
+        self.assertEqual(by_language["tr"].buckets, {"overdue": 0, "lt_2h": 0, "lt_6h": 1, "lt_24h": 1, "later": 0})
+        self.assertEqual((by_language["fr"].escalated, by_language["tr"].escalated), (1, 0))
+        self.assertEqual(health.totals, [1, 1, 1, 2, 1])
+        self.assertEqual(health.total, 6)
+        # The most urgent language first.
+        self.assertEqual([lang.code for lang in health.languages], ["fr", "tr"])
+
+    def test_it_splits_patients_zero_and_contacts(self):
+        by_reason = {row.reason: row for row in self.health().by_reason}
+        self.assertEqual(by_reason["index_interview"].cells, [0, 1, 0, 1, 1])
+        self.assertEqual(by_reason["contact_notification"].cells, [1, 0, 1, 1, 0])
+        self.assertEqual(by_reason["follow_up"].total, 0)
+
+    def test_it_counts_callbacks_due_and_escalations_waiting(self):
+        health = self.health()
+        self.assertEqual((health.callbacks_owned, health.callbacks_open, health.callbacks_due), (1, 1, 2))
+        self.assertEqual(health.escalations, 1)
+
+    def test_it_counts_the_agents_ready_and_working_per_language(self):
+        by_language = {lang.code: lang for lang in self.health().languages}
+        # alice is ready (fr, tr), frank on a call (fr); gina is paused; hugo works in 75.
+        self.assertEqual((by_language["fr"].ready, by_language["fr"].working), (1, 2))
+        self.assertEqual((by_language["tr"].ready, by_language["tr"].working), (1, 1))
+
+    def test_it_projects_misses_from_the_agents_observed_rate(self):
+        by_language = {lang.code: lang for lang in self.health().languages}
+        fr, tr = by_language["fr"], by_language["tr"]
+        # fr: 8 calls in 1.5 active hours; tr: alice alone, 6 an hour.
+        self.assertEqual((fr.calls_per_hour, tr.calls_per_hour), (5.3, 6.0))
+        # Calling hours within 24 h of 10:00: until 19:00, then 08:30–10:00 the next day.
+        self.assertEqual(calling_seconds(self.t93, NOW, NOW + timedelta(hours=24)), 10.5 * 3600)
+        self.assertEqual((fr.due_within_24h, tr.due_within_24h), (2, 2))
+        self.assertEqual((fr.capacity_24h, tr.capacity_24h), (112, 63))
+        self.assertEqual((fr.projected_misses, tr.projected_misses), (0, 0))
+
+    def test_it_projects_misses_when_the_backlog_outruns_the_agents(self):
+        # Fifteen more Turkish contacts due within 2 h: alice makes 12 calls in 2 hours.
+        register(
+            self.t93,
+            at=due_in(1.5, NOW),
+            name="Yilmaz",
+            phone="0699999999",
+            contacts=[contact(f"C{i}", "Kaya", f"06120{i:05d}", language="tr") for i in range(15)],
+        )
+        # Arabic: two calls due today, nobody to take them; Spanish: an agent without a rate yet.
+        register(self.t93, at=due_in(5, NOW), name="Haddad", phone="0698888888", language="ar")
+        register(self.t93, at=due_in(30, NOW), name="Benali", phone="0697777777", language="ar")
+        register(self.t93, at=due_in(3, NOW), name="Garcia", phone="0696666666", language="es")
+        ivan = make_user("ivan", roles.TELECONSEILLER, territory=self.t93, languages=("es",))
+        set_agent_status(agent=ivan.agent, status=Agent.Status.READY, now=NOW - timedelta(minutes=10))
+        health = self.health()
+        by_language = {lang.code: lang for lang in health.languages}
+        self.assertEqual(by_language["tr"].buckets["lt_2h"], 15)
+        self.assertEqual(by_language["tr"].projected_misses, 15 - 12)
+        self.assertEqual((by_language["ar"].working, by_language["ar"].due_within_24h), (0, 1))
+        self.assertEqual((by_language["ar"].capacity_24h, by_language["ar"].projected_misses), (0, 1))
+        self.assertIsNone(by_language["es"].calls_per_hour)
+        self.assertIsNone(by_language["es"].projected_misses)
+        self.assertEqual(health.projected_misses, 4)
+
+    def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
+        health = self.health(self.erin)
+        by_language = {lang.code: lang for lang in health.languages}
+        self.assertEqual(health.territory, self.t75)
+        self.assertEqual(set(by_language), {"fr", "tr"})
+        self.assertEqual(by_language["fr"].buckets, {"overdue": 0, "lt_2h": 2, "lt_6h": 0, "lt_24h": 0, "later": 0})
+        self.assertEqual((by_language["fr"].ready, by_language["tr"].ready), (1, 1))
+        self.assertEqual((by_language["fr"].calls_per_hour, health.escalations, health.callbacks_due), (50.0, 1, 0))
+
+    def test_it_shows_a_superuser_one_territory_or_all(self):
+        self.assertEqual(self.health(self.root, territory=self.t75).total, 2)
+        health = self.health(self.root)
+        self.assertIsNone(health.territory)
+        self.assertEqual(health.total, 8)
+        self.assertEqual(health.escalations, 2)
+        # Across territories with several time zones, no hourly chart.
+        self.assertIsNone(health.calls_today)
+
+    def test_it_counts_the_calls_per_local_hour_today_and_yesterday(self):
+        t93 = self.t93
+        t93.calling_hours_start, t93.calling_hours_end = time(0, 0), time(23, 59)
+        t93.save()
+        agent = make_user("kim", roles.TELECONSEILLER, territory=t93, languages=("fr", "tr")).agent
+
+        def call(at):
+            set_agent_status(agent=agent, status=Agent.Status.READY, now=at)
+            assignment = claim_next_task(agent=agent, now=at)
+            record_outcome(assignment=assignment, agent=agent, outcome="no_answer", now=at + timedelta(minutes=1))
+
+        # 10:20 Paris the day before yesterday, 23:30 Paris yesterday (22:30 UTC), 09:10 and 09:40 today.
+        for at in (
+            NOW - timedelta(hours=47, minutes=40),
+            NOW - timedelta(hours=10, minutes=30),
+            NOW - timedelta(minutes=50),
+            NOW - timedelta(minutes=20),
+        ):
+            call(at)
+        health = self.health()
+        self.assertEqual(health.calls_today[9], 2)
+        self.assertEqual(sum(health.calls_today), 2)
+        self.assertEqual(health.calls_yesterday[23], 1)
+        self.assertEqual(sum(health.calls_yesterday), 1)
+        # Nothing of 93 in 75's chart.
+        self.assertEqual(sum(self.health(self.erin).calls_today), 0)
+
+
+class QueueHealthPageTests(QueueHealthFixture):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        now = timezone.now()
+        cls.build(now)
+        cls.staff(now)
+
+    def test_it_sends_anonymous_users_to_the_login_page(self):
+        for url in (URL, PANEL_URL):
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 302)
+            self.assertTrue(response["Location"].startswith(reverse("login")))
+
+    def test_it_refuses_a_teleconseiller_and_a_lab_feed(self):
+        for user in (self.alice, self.labfeed):
+            self.client.force_login(user)
+            for url in (URL, PANEL_URL):
+                with self.subTest(user=user.username, url=url):
+                    self.assertEqual(self.client.get(url).status_code, 403)
+
+    def test_it_refuses_other_methods(self):
+        self.client.force_login(self.bob)
+        for url in (URL, PANEL_URL):
+            self.assertEqual(self.client.post(url).status_code, 405)
+
+    def test_it_shows_the_board_with_a_polled_panel(self):
+        for user in (self.bob, self.carol):
+            self.client.force_login(user)
+            with self.subTest(user=user.username):
+                response = self.client.get(URL)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.context["health"].total, 6)
+                self.assertContains(response, f'hx-get="{PANEL_URL}"')
+                self.assertContains(response, 'hx-trigger="every 10s"')
+                self.assertContains(response, '<span class="kpi__value" data-testid="backlog-total">6</span>', html=True)
+                self.assertContains(response, '<svg class="chart__svg"')
+                self.assertNotContains(response, "style=")
+
+    def test_its_panel_is_the_figures_alone(self):
+        self.client.force_login(self.bob)
+        response = self.client.get(PANEL_URL, headers={"HX-Request": "true"})
+        self.assertEqual(response.status_code, 200)
+        self.assertTemplateUsed(response, "supervision/_queue_health_panel.html")
+        self.assertTemplateNotUsed(response, "base.html")
+        self.assertContains(response, '<span class="kpi__value" data-testid="escalations">1</span>', html=True)
+
+    def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
+        self.client.force_login(self.erin)
+        # Naming another territory does not help: only a superuser chooses one.
+        for url in (URL, PANEL_URL, f"{URL}?territory=93", f"{PANEL_URL}?territory=93"):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                health = response.context["health"]
+                self.assertEqual((health.territory, health.total, health.escalations), (self.t75, 2, 1))
+                self.assertNotContains(response, 'data-language="tr"><th scope="row">')
+
+    def test_it_lets_a_superuser_choose_a_territory(self):
+        self.client.force_login(self.root)
+        response = self.client.get(URL)
+        self.assertEqual(response.context["health"].total, 8)
+        self.assertContains(response, 'name="territory"')
+        response = self.client.get(URL, {"territory": "75"})
+        self.assertEqual(response.context["health"].total, 2)
+        self.assertContains(response, f'hx-get="{PANEL_URL}?territory=75"')
+        response = self.client.get(PANEL_URL, {"territory": "93"})
+        self.assertEqual(response.context["health"].total, 6)
+
+    def test_it_answers_an_unknown_territory_with_a_form_error(self):
+        self.client.force_login(self.root)
+        response = self.client.get(URL, {"territory": "999"})
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["form"].errors)
+        self.assertNotIn("health", response.context)
+
+    def test_its_query_count_does_not_grow_with_the_backlog_or_the_agents(self):
+        self.client.force_login(self.bob)
+        # Session, user, groups, the user's territory (scoping), the territory, the backlog, the
+        # agents working, their day counters, the calls per hour, and the header's agent and
+        # territory (the panel has no header).
+        with self.assertNumQueries(11):
+            self.client.get(URL)
+        with self.assertNumQueries(9):
+            self.client.get(PANEL_URL)
+        now = timezone.now()
+        for i in range(5):
+            register(
+                self.t93,
+                at=due_in(i + 0.5, now),
+                name=f"Extra{i}",
+                phone=f"06444444{i:02d}",
+                language=("ar", "es", "tr", "fr", "de")[i],
+                contacts=[contact(f"C{i}", "X", f"06555555{i:02d}", language=("pt", "ro", "it", "pl", "ru")[i])],
+            )
+            agent = make_user(f"extra{i}", roles.TELECONSEILLER, territory=self.t93, languages=("fr", "ar", "es")).agent
+            set_agent_status(agent=agent, status=Agent.Status.READY, now=now)
+            AgentDay.objects.update_or_create(agent=agent, day=timezone.localdate(now, self.t93.zone), defaults={"calls": 3})
+        with self.assertNumQueries(11):
+            response = self.client.get(URL)
+        self.assertEqual(response.context["health"].total, 16)
+        with self.assertNumQueries(9):
+            self.client.get(PANEL_URL)
