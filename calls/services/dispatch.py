@@ -348,3 +348,12 @@ def renew_lease(*, assignment: Assignment, agent: Agent, now: datetime) -> Assig
     CallTask.objects.filter(pk=assignment.task_id, lease_holder=agent).update(lease_expires_at=lease_expires_at)
     assignment.lease_expires_at = lease_expires_at
     return assignment
+
+
+@transaction.atomic
+def move_callback(*, task: CallTask, to: Agent | None) -> bool:
+    """Give an owned callback to another agent, or to all (None); False if it no longer waits
+    for an owner (taken, or opened to all by the sweep, meanwhile)."""
+    return bool(
+        CallTask.objects.filter(pk=task.pk, status=CallTask.Status.QUEUED, reserved_for__isnull=False).update(reserved_for=to)
+    )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Agent, PauseReason
 from agents.services import set_agent_status
 from calls.models import Assignment, CallTask
-from calls.services.dispatch import release_assignment
+from calls.services.dispatch import move_callback, release_assignment
 from calls.services.presence import change_status, go_offline
 from supervision.models import SupervisorAction
 from tracing_center.api import DomainError
@@ -64,9 +64,7 @@ def reassign_callback(*, actor, task: CallTask, to: Agent | None, now: datetime)
     if to is not None and not callback_candidates(task=task, agents=[to]):
         raise ActionRefused(str(_("This agent cannot take this callback: another territory or language.")))
     previous = task.reserved_for
-    # Conditional: the callback may have been taken, or opened to all by the sweep, meanwhile.
-    moved = CallTask.objects.filter(pk=task.pk, status=CallTask.Status.QUEUED, reserved_for__isnull=False).update(reserved_for=to)
-    if not moved:
+    if not move_callback(task=task, to=to):
         raise ActionRefused(str(_("This callback is no longer waiting for its owner.")))
     task.reserved_for = to
     note = previous.user.get_username() if previous else ""
