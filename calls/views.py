@@ -11,7 +11,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,12 +24,12 @@ from agents.roles import role_required
 from calls import selectors, telephony
 from calls.exceptions import CallInProgress, InvalidOutcome, LeaseLost
 from calls.forms import DialForm, InterviewForm, NotificationForm, OutcomeForm, StatusForm
-from calls.models import CallAttempt, CallTask
+from calls.models import CallTask
 from calls.services.dispatch import claim_next_task, renew_lease
-from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
+from calls.services.outcomes import complete_call, mark_connected, mark_dialled
 from calls.services.presence import change_status, go_offline
 from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactForm, ContactFormSet
-from cases.services import log_person_access, record_interview, record_notification
+from cases.services import log_person_access
 
 TOTAL_FORMS = f"{CONTACTS_PREFIX}-TOTAL_FORMS"
 
@@ -247,63 +246,53 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
         )
 
     outcome = outcome_form.cleaned_data
-    # The outcome and the answers (with the new contacts' calls) are one transaction (DESIGN.md
-    # invariant 10). The outcome goes first: on a lost lease it records the attempt, refused,
-    # and raises after its own savepoint; that refused attempt must survive, the answers not.
-    lease_lost = False
     try:
-        with transaction.atomic():
-            try:
-                record_outcome(
-                    assignment=assignment,
-                    agent=agent,
-                    outcome=outcome["outcome"],
-                    now=now,
-                    notes=outcome["notes"],
-                    callback_at=outcome["callback_at"],
-                    callback_for_all=outcome_form.callback_for_all(),
-                    language=outcome["language"],
-                )
-            except LeaseLost:
-                lease_lost = True
-            else:
-                if outcome["outcome"] == CallAttempt.Outcome.REACHED:
-                    _record_answers(task=task, script_form=script_form, contacts=contacts, agent=agent, now=now)
+        complete_call(
+            assignment=assignment,
+            agent=agent,
+            outcome=outcome["outcome"],
+            now=now,
+            notes=outcome["notes"],
+            callback_at=outcome["callback_at"],
+            callback_for_all=outcome_form.callback_for_all(),
+            language=outcome["language"],
+            **_answers(script_form, contacts),
+        )
+    except LeaseLost:
+        messages.error(request, _lease_lost_message())
     except InvalidOutcome as exc:
         outcome_form.add_error(None, str(exc))
         return _render_desk(
             request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts, show_errors=True
         )
-    if lease_lost:
-        messages.error(request, _lease_lost_message())
     else:
         messages.success(request, _("Outcome recorded. Straight on to the next call?"))
     return _back_to_desk(request, agent)
 
 
-def _record_answers(*, task: CallTask, script_form, contacts, agent: Agent, now: datetime) -> None:
-    if isinstance(script_form, InterviewForm):
+def _answers(script_form, contacts) -> dict:
+    """Turn the script's forms into complete_call()'s answers (used only when reached)."""
+    if isinstance(script_form, InterviewForm) and script_form.is_valid():
         answers = script_form.cleaned_data
-        record_interview(
-            index_case=task.index_case,
-            symptomatic=answers["symptomatic"],
-            symptom_onset_on=answers["symptom_onset_on"],
-            consent_to_name=answers["consent_to_name"],
-            support_needed=answers["support_needed"],
-            contacts=contacts.contacts(),
-            recorded_by=agent.user,
-            now=now,
-        )
-    elif isinstance(script_form, NotificationForm):
+        return {
+            "interview": {
+                "symptomatic": answers["symptomatic"],
+                "symptom_onset_on": answers["symptom_onset_on"],
+                "consent_to_name": answers["consent_to_name"],
+                "support_needed": answers["support_needed"],
+                "contacts": contacts.contacts() if contacts is not None and contacts.is_valid() else [],
+            }
+        }
+    if isinstance(script_form, NotificationForm) and script_form.is_valid():
         answers = script_form.cleaned_data
-        record_notification(
-            exposure=task.exposure,
-            last_exposure_date=answers["last_exposure_date"],
-            certificate_needed=answers["certificate_needed"],
-            support_referral=answers["support_referral"],
-            recorded_by=agent.user,
-            now=now,
-        )
+        return {
+            "notification": {
+                "last_exposure_date": answers["last_exposure_date"],
+                "certificate_needed": answers["certificate_needed"],
+                "support_referral": answers["support_referral"],
+            }
+        }
+    return {}
 
 
 @require_GET

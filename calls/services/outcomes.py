@@ -10,7 +10,7 @@ from agents.services import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule
 from calls.services.fallback import escalate, queue_fallback_sms
-from cases.services import retire_phone, set_person_language
+from cases.services import record_interview, record_notification, retire_phone, set_person_language
 from supervision.services.counters import count_attempt
 
 Outcome = CallAttempt.Outcome
@@ -150,3 +150,50 @@ def _apply_policy(*, task: CallTask, attempt: CallAttempt, agent: Agent, now, ca
     if task.status == CallTask.Status.QUEUED and task.attempts >= rule.max_attempts:
         queue_fallback_sms(task=task, now=now)
         escalate(task=task, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now)
+
+
+def complete_call(
+    *,
+    assignment: Assignment,
+    agent: Agent,
+    outcome: str,
+    now: datetime,
+    notes: str = "",
+    callback_at: datetime | None = None,
+    callback_for_all: bool = False,
+    language: Language | None = None,
+    interview: dict | None = None,
+    notification: dict | None = None,
+) -> CallAttempt:
+    """Record a call's outcome and, when the person was reached, what they said (the interview
+    with its new contacts, or the notification): one transaction (invariant 10).
+
+    On a lost lease the refused attempt is kept and the answers are not: LeaseLost is raised
+    after the transaction commits.
+    """
+    lost = None
+    with transaction.atomic():
+        try:
+            attempt = record_outcome(
+                assignment=assignment,
+                agent=agent,
+                outcome=outcome,
+                now=now,
+                notes=notes,
+                callback_at=callback_at,
+                callback_for_all=callback_for_all,
+                language=language,
+            )
+        except LeaseLost as exc:
+            # record_outcome wrote the refused attempt in its own savepoint: keep it.
+            lost = exc
+        else:
+            if outcome == Outcome.REACHED:
+                task = assignment.task
+                if interview is not None and task.index_case_id:
+                    record_interview(index_case=task.index_case, recorded_by=agent.user, now=now, **interview)
+                elif notification is not None and task.exposure_id:
+                    record_notification(exposure=task.exposure, recorded_by=agent.user, now=now, **notification)
+    if lost is not None:
+        raise lost
+    return attempt
