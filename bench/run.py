@@ -10,7 +10,17 @@ Environment:
   BENCH_CLAIMS   claims timed per size through the service (default 3000)
   BENCH_GUNICORN gunicorn options (default: see api_load.py)
   BENCH_SKIP     comma-separated steps to skip: raw, api, reference (the API run of the claim as
-                 first written)
+                 first written), generate (reuse the national data already loaded)
+  BENCH_PARTS    the parts to run, comma-separated: claim, supervision (default both)
+
+The supervision part (bench/supervision.py) on its own database:
+  BENCH_SUPERVISION_DATABASE_URL  default: DATABASE_URL's database name + "_supervision"; created,
+                 migrated and EMPTIED by `manage.py generate_national --reset`
+  BENCH_SCALE    full (default: 11,000 agents, 100 territories, 6,000,000 attempts, a peak day of
+                 120,000 tasks and 300,000 attempts) or small (1,500 agents, 10 territories,
+                 300,000 attempts; under a minute)
+  BENCH_REQUESTS requests timed per page (default 300 at full scale, 100 small)
+  REDIS_URL      when set, the pages and the job share Redis as the cache (else LocMem)
 
 Results go to var/bench/results.json and var/bench/results.md as well as the terminal.
 """
@@ -100,6 +110,61 @@ def vacuum(database_url: str) -> None:
     psql(database_url, "VACUUM (ANALYZE) calls_calltask, calls_assignment, agents_agent, agents_agentstatusperiod")
 
 
+# generate_national's sizes (BENCH_SCALE) and the requests timed per page.
+SCALES = {
+    "full": {
+        "args": ["--agents", "11000", "--territories", "100", "--attempts", "6000000", "--peak-contacts", "120000",
+                 "--peak-attempts", "300000"],
+        "requests": 300,
+        "job_runs": 10,
+    },
+    "small": {
+        "args": ["--agents", "1500", "--territories", "10", "--attempts", "300000", "--peak-contacts", "8000",
+                 "--peak-attempts", "20000"],
+        "requests": 100,
+        "job_runs": 4,
+    },
+}  # fmt: skip
+
+
+def supervision_database_url(database_url: str) -> str:
+    import psycopg
+
+    if os.environ.get("BENCH_SUPERVISION_DATABASE_URL"):
+        return os.environ["BENCH_SUPERVISION_DATABASE_URL"]
+    name = psycopg.conninfo.conninfo_to_dict(database_url).get("dbname") or "tracing_center_bench"
+    head, _slash, tail = database_url.rpartition("/")
+    query = f"?{tail.split('?', 1)[1]}" if "?" in tail else ""
+    return f"{head}/{name}_supervision{query}"
+
+
+def run_supervision(database_url: str, skip: set[str]) -> dict:
+    """The supervision part: national data on its own database, then bench/supervision.py."""
+    scale_name = os.environ.get("BENCH_SCALE", "full")
+    if scale_name not in SCALES:
+        raise SystemExit(f"BENCH_SCALE must be one of {', '.join(SCALES)}")
+    scale = SCALES[scale_name]
+    url = supervision_database_url(database_url)
+    env = bench_env({"DATABASE_URL": url})
+    step(f"supervision database {url} (BENCH_SCALE={scale_name})")
+    ensure_database(url)
+    run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+    generate_s = None
+    if "generate" not in skip:
+        step(f"national data: manage.py generate_national {' '.join(scale['args'])}")
+        started = time.monotonic()
+        run([PY, "manage.py", "generate_national", *scale["args"], "--reset"], env)
+        generate_s = time.monotonic() - started
+    requests = int(os.environ.get("BENCH_REQUESTS", scale["requests"]))
+    step(f"supervision: boards, API and jobs in process, {requests} requests per page")
+    out = OUT / "supervision.json"
+    started = time.monotonic()
+    run([PY, str(HERE / "supervision.py"), "--requests", str(requests), "--job-runs", str(scale["job_runs"]), "--out", str(out)], env)  # fmt: skip
+    result = json.loads(out.read_text())
+    result.update({"scale": scale_name, "database_url": url, "generate_s": generate_s, "measure_s": time.monotonic() - started})
+    return result
+
+
 def main() -> None:
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     os.environ["DATABASE_URL"] = database_url
@@ -107,9 +172,19 @@ def main() -> None:
     clients = int(os.environ.get("BENCH_CLIENTS", 64))
     claims = int(os.environ.get("BENCH_CLAIMS", 3000))
     skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
+    parts = {s.strip() for s in os.environ.get("BENCH_PARTS", "claim,supervision").split(",") if s.strip()}
+    if not parts or parts - {"claim", "supervision"}:
+        raise SystemExit("BENCH_PARTS: claim, supervision or both")
     env = bench_env()
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    if "claim" not in parts:
+        results = {"runtime_s": 0.0}
+        results["supervision"] = run_supervision(database_url, skip)
+        results["machine"] = results["supervision"]["machine"]
+        results["runtime_s"] = time.monotonic() - started
+        finish(results)
+        return
 
     step(f"database {database_url}")
     ensure_database(database_url)
@@ -182,11 +257,37 @@ def main() -> None:
             run([PY, str(HERE / "service.py"), "--claims", "500", "--explain", "--out", str(out)], env)
             results["after_load"] = json.loads(out.read_text())
 
+    claim_s = time.monotonic() - started
+    if "supervision" in parts:
+        results["supervision"] = run_supervision(database_url, skip)
+    results["claim_runtime_s"] = claim_s
     results["runtime_s"] = time.monotonic() - started
+    finish(results)
+
+
+def finish(results: dict) -> None:
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    report = render(results)
+    report = (render(results) if results.get("sizes") else "") + render_supervision(results)
     (OUT / "results.md").write_text(report)
     print("\n" + report)
+
+
+def render_supervision(results: dict) -> str:
+    r = results.get("supervision")
+    if not r:
+        return ""
+    import importlib.util
+
+    # bench/supervision.py, not the Django app of the same name.
+    spec = importlib.util.spec_from_file_location("bench_supervision", HERE / "supervision.py")
+    supervision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(supervision)
+    generated = f"data generated in {r['generate_s'] / 60:.1f} min, " if r.get("generate_s") else "data reused, "
+    return (
+        f"\nSupervision benchmark (BENCH_SCALE={r['scale']})\n\n"
+        + supervision.render(r)
+        + f"\nSupervision part: {generated}measured in {r['measure_s'] / 60:.1f} min\n"
+    )
 
 
 def render(results: dict) -> str:
@@ -293,7 +394,7 @@ def render(results: dict) -> str:
             f"p50 {c['p50']:.2f} ms, p99 {c['p99']:.2f} ms; EXPLAIN: {e.get('rows_removed_by_filter')} index rows "
             f"dropped by the not_before filter, {e.get('buffers')} buffers, execution {e.get('execution_ms')} ms |"
         )
-    lines.append(f"\nTotal bench time: {results['runtime_s'] / 60:.1f} min")
+    lines.append(f"\nClaim bench time: {results.get('claim_runtime_s', results['runtime_s']) / 60:.1f} min")
     if explain:
         lines += [
             "",

@@ -139,7 +139,15 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+    # Board snapshots are a few keys per territory: Django's default cap of 300 entries would
+    # silently evict them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
 
 # --- Celery (DESIGN.md §4) ------------------------------------------------------------------
 CELERY_TASK_ACKS_LATE = True
