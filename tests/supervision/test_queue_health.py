@@ -251,7 +251,7 @@ class QueueHealthPageTests(QueueHealthFixture):
                 self.assertEqual(response.status_code, 200)
                 self.assertEqual(response.context["health"].total, 6)
                 self.assertContains(response, f'hx-get="{PANEL_URL}"')
-                self.assertContains(response, 'hx-trigger="every 10s"')
+                self.assertContains(response, 'hx-trigger="poll" data-poll-seconds="10"')
                 self.assertContains(response, '<span class="kpi__value" data-testid="backlog-total">6</span>', html=True)
                 self.assertContains(response, '<svg class="chart__svg"')
                 self.assertNotContains(response, "style=")
