@@ -144,7 +144,20 @@ class ScopedStackedInline(TerritoryScopedMixin, admin.StackedInline):
     pass
 
 
-class ScopedRecordAdmin(admin.ModelAdmin):
+class ReadOnlyAdminMixin:
+    """A record written by the application, never by hand: the admin only shows it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScopedRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A read-only record whose model has no for_user(): scoped by the lookup path to its territory.
 
     The rule is the one behind every for_user() (agents.models.scope_for_user): a superuser sees
@@ -155,12 +168,3 @@ class ScopedRecordAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope_for_user(super().get_queryset(request), request.user, territory=self.territory_path)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,23 +8,12 @@ admins tune; SMS messages are a record, read-only.
 
 from django.contrib import admin
 
-from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
+from agents.admin_scoping import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
 from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
 ATTEMPT_FIELDS = ("started_at", "connected_at", "ended_at", "agent", "phone", "outcome", "accepted", "notes", "telephony_ref")
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CallAttemptInline(ReadOnlyAdminMixin, ScopedTabularInline):

@@ -11,7 +11,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,8 +28,9 @@ from calls.models import CallTask
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.outcomes import complete_call, mark_connected, mark_dialled
 from calls.services.presence import change_status, go_offline
-from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactForm, ContactFormSet
+from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactFormSet
 from cases.services import log_person_access
+from cases.views import render_contact_row
 
 TOTAL_FORMS = f"{CONTACTS_PREFIX}-TOTAL_FORMS"
 
@@ -299,17 +300,7 @@ def _answers(script_form, contacts) -> dict:
 @desk_view
 def contact_row(request: HttpRequest, agent: Agent) -> HttpResponse:
     """Return one more empty contact row for the interview (htmx)."""
-    try:
-        index = int(request.GET.get(TOTAL_FORMS, ""))
-    except ValueError:
-        return HttpResponseBadRequest()
-    if index < 0:
-        return HttpResponseBadRequest()
-    if index >= MAX_CONTACTS:
-        return HttpResponse(status=204)
-    form = ContactForm(prefix=f"{CONTACTS_PREFIX}-{index}", empty_permitted=True, use_required_attribute=False)
-    context = {"form": form, "index": index, "next_total_forms": index + 1, "show_errors": False}
-    return render(request, "cases/_contact_form.html", context)
+    return render_contact_row(request)
 
 
 _logout = auth_views.LogoutView.as_view()

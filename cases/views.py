@@ -127,6 +127,12 @@ def index_case_new(request: HttpRequest) -> HttpResponse:
 @role_required(*CASE_MANAGERS)
 def contact_form_row(request: HttpRequest) -> HttpResponse:
     """Return one more empty contact row for the intake form (htmx)."""
+    return render_contact_row(request)
+
+
+def render_contact_row(request: HttpRequest) -> HttpResponse:
+    """Render the next empty row of a contacts formset, numbered from ?<prefix>-TOTAL_FORMS
+    (shared by the intake form and the desk's interview); 204 once the list is full."""
     try:
         index = int(request.GET.get(TOTAL_FORMS, ""))
     except ValueError:
