@@ -156,6 +156,16 @@ def _has_eligible(agent, territory_ids, language_codes, now) -> bool:
     ).exists()
 
 
+def _still_held(*, agent: Agent, now: datetime) -> Assignment | None:
+    """Return the call the agent holds under a valid lease: asking again (a second tab, a
+    retried request) gives the same call back; an expired one goes back to the queue."""
+    held = Assignment.objects.filter(agent=agent, closed_at__isnull=True).select_related("task__person").first()
+    if held is None or held.lease_expires_at > now:
+        return held
+    _give_back(assignment=held, now=now)
+    return None
+
+
 @transaction.atomic
 def claim_next_task(*, agent: Agent, now: datetime) -> Assignment | None:
     """Lease the most urgent eligible call to the agent; None when nothing is eligible."""
@@ -169,12 +179,8 @@ def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
     agent = Agent.objects.select_for_update(of=("self",)).select_related("territory").get(pk=agent.pk)
     if agent.status not in (Agent.Status.READY, Agent.Status.WRAP_UP, Agent.Status.ON_CALL):
         raise AgentNotReady
-    held = Assignment.objects.filter(agent=agent, closed_at__isnull=True).select_related("task__person").first()
-    if held is not None:
-        if held.lease_expires_at > now:
-            # Asking again (a second tab, a retried request) gives the same call back.
-            return held
-        _give_back(assignment=held, now=now)
+    if (held := _still_held(agent=agent, now=now)) is not None:
+        return held
     territory_ids = claimable_territory_ids(agent=agent, now=now)
     language_codes = list(agent.languages.values_list("code", flat=True))
     if not territory_ids or not language_codes:
@@ -220,13 +226,8 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
     language_codes, lenders, holds = row[n_agent + n_territory :]
     if agent.status not in (Agent.Status.READY, Agent.Status.WRAP_UP, Agent.Status.ON_CALL):
         raise AgentNotReady
-    if holds:
-        held = Assignment.objects.filter(agent=agent, closed_at__isnull=True).select_related("task__person").first()
-        if held is not None:
-            if held.lease_expires_at > now:
-                # Asking again (a second tab, a retried request) gives the same call back.
-                return held
-            _give_back(assignment=held, now=now)
+    if holds and (held := _still_held(agent=agent, now=now)) is not None:
+        return held
     # Their own territory and those lending to it, each only inside its people's calling hours.
     territories = [agent.territory] + [
         Territory(id=pk, timezone=tz, calling_hours_start=time.fromisoformat(start), calling_hours_end=time.fromisoformat(end))
