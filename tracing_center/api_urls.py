@@ -1,8 +1,9 @@
 """Public API v1 (DESIGN.md §7): one APIView per operation."""
 
-from django.urls import path
+from django.urls import include, path
 
 from agents import api as agents_api
+from agents.urls import contracts, recruitment, rota
 from calls import api as calls_api
 from cases import api as cases_api
 from supervision import api as supervision_api
@@ -20,4 +21,7 @@ urlpatterns: list = [
     path("assignments/<int:assignment_id>/outcome/", calls_api.RecordOutcomeView.as_view(), name="record-outcome"),
     path("supervision/agents/", supervision_api.SupervisionAgentsView.as_view(), name="supervision-agents"),
     path("supervision/queue-health/", queue_api.QueueHealthView.as_view(), name="supervision-queue-health"),
+    path("", include(recruitment.api_urlpatterns)),
+    path("", include(contracts.api_urlpatterns)),
+    path("", include(rota.api_urlpatterns)),
 ]

@@ -174,6 +174,9 @@ CELERY_BEAT_SCHEDULE = {
     "flag-at-risk": _every("calls.tasks.flag_at_risk", 60),
     "fallback-at-deadline": _every("calls.tasks.fallback_at_deadline", 30),
     "close-reached-duplicates": _every("calls.tasks.close_reached_duplicates", 60),
+    "close-unanswered-candidates": _every("agents.tasks.close_unanswered_candidates", 15 * 60),
+    "alert-contract-ends": _every("agents.tasks.alert_contract_ends", 15 * 60),
+    "end-expired-contracts": _every("agents.tasks.end_expired_contracts", 60),
 }
 
 # --- Authentication, sessions, security -----------------------------------------------------
@@ -300,6 +303,14 @@ DEFAULT_CALLING_HOURS = (env_str("CALLING_HOURS_START", "08:30"), env_str("CALLI
 CALLBACK_NUMBER = env_str("CALLBACK_NUMBER", "09 74 75 76 78")
 # A task is "at risk" this many hours before its deadline: raised in priority, listed for supervisors.
 AT_RISK_HOURS = env_int("AT_RISK_HOURS", 4, minimum=1)
+
+# --- Workforce --------------------------------------------------------------------------------
+# A candidate we have not heard from for this many days is closed as "no answer".
+CANDIDATE_NO_ANSWER_DAYS = env_int("CANDIDATE_NO_ANSWER_DAYS", 30, minimum=1)
+# CPAM admins are alerted this many days before a contract ends without a renewal.
+CONTRACT_END_ALERT_DAYS = env_int("CONTRACT_END_ALERT_DAYS", 14, minimum=1)
+# Opening hours given to a new territory, every day of the week and on public holidays.
+DEFAULT_OPENING_HOURS = (env_str("OPENING_HOURS_START", "08:30"), env_str("OPENING_HOURS_END", "17:30"))
 
 # --- Boundaries: SMS provider and telephony ---------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "calls.sms.ConsoleBackend")

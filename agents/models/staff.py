@@ -1,4 +1,4 @@
-"""The workforce: territories (CPAMs), plateaux, teams, agents, languages and contracts."""
+"""The staff: territories (CPAMs), plateaux, teams, agents, languages, the status log and contracts."""
 
 import zoneinfo
 from datetime import time
@@ -309,6 +309,11 @@ class Contract(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by", verbose_name=_("renews")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set once by the sweeps: the alert before the end was raised; the end was carried out
+    # (account deactivated, callbacks released). Rows, not Celery countdowns, hold these due dates.
+    end_alerted_at = models.DateTimeField(_("end alert raised at"), null=True, blank=True)
+    end_acknowledged_at = models.DateTimeField(_("end alert acknowledged at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("end carried out at"), null=True, blank=True)
 
     objects = ContractQuerySet.as_manager()
 

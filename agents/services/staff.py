@@ -2,13 +2,15 @@
 
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agents import roles
 from agents.exceptions import InvalidStatus
-from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
+from agents.models import Agent, AgentStatusPeriod, Contract, Language, OpeningHours, PauseReason, Plateau, Team, Territory
+from agents.models.staff import _parse_hour
 from supervision.services.counters import count_status_period
 
 
@@ -30,6 +32,11 @@ def create_territory(
         territory.calling_hours_end = calling_hours_end
     territory.full_clean()
     territory.save()
+    opens, closes = (_parse_hour(value) for value in settings.DEFAULT_OPENING_HOURS)
+    # Open every day, public holidays included, until an admin says otherwise.
+    OpeningHours.objects.bulk_create(
+        [OpeningHours(territory=territory, weekday=day, opens_at=opens, closes_at=closes) for day in range(8)]
+    )
     return territory
 
 

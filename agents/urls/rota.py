@@ -1,0 +1,4 @@
+"""URLs of the rota pages (urlpatterns) and API (api_urlpatterns)."""
+
+urlpatterns: list = []
+api_urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Pages of the workforce, one module per domain."""
