@@ -1,0 +1,1 @@
+"""Forms of the workforce pages, one module per domain."""
