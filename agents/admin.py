@@ -9,8 +9,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import roles
-from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
-from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
+from agents.admin_scoping import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
+from agents.models import (
+    Agent,
+    AgentStatusPeriod,
+    Candidate,
+    CandidateEvent,
+    ClockEntry,
+    Contract,
+    Language,
+    OpeningHours,
+    PauseReason,
+    Plateau,
+    Shift,
+    ShiftPattern,
+    StaffingParameters,
+    Team,
+    Territory,
+    TrainingSession,
+    VolumeForecast,
+)
 from agents.services import create_agent
 
 admin.site.site_header = _("Tracing Center administration")
@@ -24,11 +42,18 @@ ROLE_LABELS = {
 }
 
 
+class OpeningHoursInline(ScopedTabularInline):
+    model = OpeningHours
+    fields = ("weekday", "opens_at", "closes_at")
+    extra = 0
+
+
 @admin.register(Territory)
 class TerritoryAdmin(ScopedModelAdmin):
     list_display = ("code", "name", "timezone", "phone_region", "calling_hours_start", "calling_hours_end")
     search_fields = ("code", "name")
     filter_horizontal = ("lends_to",)
+    inlines = [OpeningHoursInline]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -203,12 +228,13 @@ class AgentAdmin(ScopedModelAdmin):
 
 @admin.register(Contract)
 class ContractAdmin(ScopedModelAdmin):
-    list_display = ("agent", "kind", "start_on", "end_on")
+    list_display = ("agent", "kind", "start_on", "end_on", "end_alerted_at", "closed_at")
     list_filter = ("kind", "end_on")
     list_select_related = ("agent__user",)
     search_fields = ("agent__user__username", "agent__user__first_name", "agent__user__last_name")
     autocomplete_fields = ("agent", "renews")
-    readonly_fields = ("created_at",)
+    # Set by the contract sweeps: the alert and the end carried out are records, not settings.
+    readonly_fields = ("created_at", "end_alerted_at", "end_acknowledged_at", "closed_at")
 
 
 @admin.register(Language)
@@ -254,3 +280,81 @@ class AgentStatusPeriodAdmin(ScopedRecordAdmin):
     list_select_related = ("agent__user", "pause_reason")
     search_fields = ("agent__user__username", "agent__user__last_name")
     show_full_result_count = False
+
+
+# --- Recruitment, rota, staffing: the French pages under /workforce/ are the tools; the admin
+# shows the rows and edits only what has no rule behind it (sessions, patterns, parameters).
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(ScopedModelAdmin):
+    list_display = ("name", "territory", "plateau", "starts_on", "days", "capacity")
+    list_filter = ("territory", "starts_on")
+    list_select_related = ("territory", "plateau")
+    search_fields = ("name",)
+
+
+class CandidateEventInline(ReadOnlyAdminMixin, ScopedTabularInline):
+    model = CandidateEvent
+    fields = ("at", "from_stage", "to_stage", "by", "note")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Candidate)
+class CandidateAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Candidates move through the pipeline on the recruitment pages, where the transitions are checked."""
+
+    list_display = ("__str__", "territory", "stage", "source", "applied_at", "last_heard_at")
+    list_filter = ("territory", "stage", "source", "languages")
+    list_select_related = ("territory",)
+    search_fields = ("first_name", "last_name", "phone", "email")
+    inlines = [CandidateEventInline]
+    show_full_result_count = False
+
+
+@admin.register(ShiftPattern)
+class ShiftPatternAdmin(ScopedModelAdmin):
+    list_display = ("name", "territory", "starts_at", "ends_at", "break_minutes")
+    list_filter = ("territory",)
+    list_select_related = ("territory",)
+
+
+@admin.register(Shift)
+class ShiftAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """The rota is edited on its page, which refuses overlaps and shifts outside a contract."""
+
+    list_display = ("agent", "plateau", "day", "starts_at", "ends_at", "break_minutes")
+    list_filter = ("plateau", "day")
+    list_select_related = ("agent__user", "plateau")
+    search_fields = ("agent__user__username", "agent__user__last_name")
+    show_full_result_count = False
+
+
+@admin.register(ClockEntry)
+class ClockEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    list_display = ("agent", "clocked_in_at", "clocked_out_at")
+    list_select_related = ("agent__user",)
+    search_fields = ("agent__user__username", "agent__user__last_name")
+    show_full_result_count = False
+
+
+@admin.register(StaffingParameters)
+class StaffingParametersAdmin(ScopedModelAdmin):
+    list_display = (
+        "territory",
+        "index_handle_minutes",
+        "contact_handle_minutes",
+        "attempts_per_contact",
+        "occupancy",
+        "shrinkage",
+        "paid_hours_per_day",
+    )
+    list_select_related = ("territory",)
+
+
+@admin.register(VolumeForecast)
+class VolumeForecastAdmin(ScopedModelAdmin):
+    list_display = ("territory", "day", "language", "index_cases", "contacts")
+    list_filter = ("territory", "day", "language")
+    list_select_related = ("territory", "language")

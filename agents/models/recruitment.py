@@ -149,6 +149,11 @@ class Candidate(models.Model):
         return self.stage in self.OPEN_STAGES
 
 
+class CandidateEventQuerySet(models.QuerySet):
+    def for_user(self, user) -> "CandidateEventQuerySet":
+        return scope_for_user(self, user, territory="candidate__territory_id")
+
+
 class CandidateEvent(models.Model):
     """One move of a candidate through the pipeline: the history of who decided what, and when."""
 
@@ -166,6 +171,8 @@ class CandidateEvent(models.Model):
         help_text=_("Empty when the system did it (the no-answer sweep)."),
     )
     note = models.TextField(_("note"), blank=True)
+
+    objects = CandidateEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["candidate", "at", "pk"]

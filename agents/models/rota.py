@@ -8,6 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from agents.models.staff import Agent, Plateau, Territory, scope_for_user
 
 
+class OpeningHoursQuerySet(models.QuerySet):
+    def for_user(self, user) -> "OpeningHoursQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
 class OpeningHours(models.Model):
     """When a territory's floor is open on one day of the week, or on public holidays.
 
@@ -31,6 +36,8 @@ class OpeningHours(models.Model):
     weekday = models.PositiveSmallIntegerField(_("day"), choices=Day.choices)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
+
+    objects = OpeningHoursQuerySet.as_manager()
 
     class Meta:
         ordering = ["territory", "weekday"]

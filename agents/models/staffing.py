@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from agents.models.staff import Language, Territory, scope_for_user
 
 
+class StaffingParametersQuerySet(models.QuerySet):
+    def for_user(self, user) -> "StaffingParametersQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
 class StaffingParameters(models.Model):
     """How a territory turns call volumes into agents: handle times, attempts, occupancy, shrinkage."""
 
@@ -53,6 +58,8 @@ class StaffingParameters(models.Model):
         default=Decimal("7.00"),
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("12"))],
     )
+
+    objects = StaffingParametersQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("staffing parameters")
