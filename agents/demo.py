@@ -9,15 +9,30 @@ fall over the next 24 hours, a few of them close.
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from agents import roles
-from agents.models import Agent, Language, Plateau, Team, Territory
+from agents.models import Agent, Contract, Language, Plateau, Team, Territory, TrainingSession
 from agents.services import create_agent, create_territory
+from agents.services.contracts import alert_contract_ends
+from agents.services.recruitment import (
+    CandidateData,
+    add_candidate,
+    close_unanswered_candidates,
+    complete_training,
+    create_training_session,
+    enrol_in_training,
+    record_assessment,
+    reject_candidate,
+    schedule_assessment,
+    withdraw_candidate,
+)
+from agents.services.rota import apply_pattern_to_week, save_shift_pattern
 from cases.models import Exposure, IndexCase
 from cases.phones import to_e164
 from cases.services import ContactData, PersonData, register_index_case
@@ -48,6 +63,16 @@ TERRITORIES = [
 
 CNAM, FIXED_3, FIXED_6, PROVIDER = "cnam", "fixed_3", "fixed_6", "provider"
 CONTRACT_DAYS = {FIXED_3: 91, FIXED_6: 182}
+# How long ago each kind of agent was hired, so that the rota can cover the whole current week.
+HIRED_DAYS_AGO = {CNAM: 730, FIXED_3: 30, FIXED_6: 60, PROVIDER: 0}
+# Recruits of the first wave: their 3-month contracts end in 11 days, inside the 14-day alert.
+ENDING_SOON = {"aissata.doucoure", "lina.zhang", "mei.wang", "kevin.fontaine"}
+ENDING_SOON_HIRED_DAYS_AGO = 80
+# Shift patterns of every floor: (name, start, end, unpaid break in minutes).
+SHIFT_PATTERNS = [("Matin", "08:30", "13:00", 0), ("Après-midi", "13:00", "17:30", 0), ("Journée", "08:30", "17:30", 60)]
+# Recruitment: candidates per territory, and how many days ago they applied (a few are silent
+# beyond the no-answer delay, so the sweep closes them when the demo loads).
+CANDIDATES = {"93": 24, "75": 10, "974": 6}
 EMPLOYERS = {
     CNAM: Agent.Employer.CNAM,
     FIXED_3: Agent.Employer.FIXED_TERM,
@@ -321,6 +346,11 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     territories = _create_workforce(now=now)
     User.objects.create_superuser(SUPERUSER, "", DEMO_PASSWORD)
     index_cases, contacts = _register_cases(territories=territories, now=now)
+    _plan_rota(territories=territories, now=now)
+    _recruit(territories=territories, now=now)
+    # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
+    close_unanswered_candidates(now=now)
+    alert_contract_ends(now=now)
     return DemoSummary(territories=len(territories), agents=len(AGENTS), index_cases=index_cases, contacts=contacts)
 
 
@@ -334,7 +364,10 @@ def _create_workforce(*, now: datetime) -> dict[str, Territory]:
         teams[code] = [Team.objects.create(plateau=plateaux[code], name=team) for team in team_names]
     for spec in AGENTS:
         territory = territories[spec.territory]
-        today = now.astimezone(territory.zone).date()
+        hired_days_ago = HIRED_DAYS_AGO[spec.employment]
+        if spec.username in ENDING_SOON:
+            hired_days_ago = ENDING_SOON_HIRED_DAYS_AGO
+        hired_on = now.astimezone(territory.zone).date() - timedelta(days=hired_days_ago)
         days = CONTRACT_DAYS.get(spec.employment)
         on_floor = spec.role != roles.ADMIN_CPAM
         create_agent(
@@ -346,12 +379,12 @@ def _create_workforce(*, now: datetime) -> dict[str, Territory]:
             role=spec.role,
             territory=territory,
             languages=[languages[code] for code in spec.languages],
-            today=today,
+            today=hired_on,
             plateau=plateaux[spec.territory] if on_floor else None,
             team=teams[spec.territory][spec.team] if on_floor else None,
             employer=EMPLOYERS[spec.employment],
             provider_name=PROVIDERS[spec.territory] if spec.employment == PROVIDER else "",
-            contract_end=today + timedelta(days=days) if days else None,
+            contract_end=hired_on + timedelta(days=days) if days else None,
         )
     return territories
 
@@ -465,3 +498,120 @@ def _fill(rng: random.Random, pattern: str) -> str:
     for count in range(9, 0, -1):
         text = text.replace("{n" + str(count) + "}", _digits(rng, count))
     return text
+
+
+# --- Workforce: the rota of this week and the next, and a recruitment pipeline -----------------
+
+
+def _plan_rota(*, territories: dict[str, Territory], now: datetime) -> None:
+    """Put every floor agent on the rota of this week and the next: five days each, every day covered."""
+    for territory in territories.values():
+        patterns = []
+        for name, starts_at, ends_at, break_minutes in SHIFT_PATTERNS:
+            patterns.append(
+                save_shift_pattern(
+                    territory=territory,
+                    name=name,
+                    starts_at=time.fromisoformat(starts_at),
+                    ends_at=time.fromisoformat(ends_at),
+                    break_minutes=break_minutes,
+                )
+            )
+        today = now.astimezone(territory.zone).date()
+        monday = today - timedelta(days=today.weekday())
+        floor = Agent.objects.filter(territory=territory, plateau__isnull=False).select_related("plateau", "territory")
+        for position, agent in enumerate(floor.order_by("user__username")):
+            # Two rest days in a row, shifted from one agent to the next: the floor is open every day.
+            rest = {position % 7, (position + 1) % 7}
+            days = [day for day in range(7) if day not in rest]
+            pattern = patterns[position % len(patterns)]
+            last_day = Contract.objects.filter(agent=agent).aggregate(last=Max("end_on"))["last"]
+            for week_start in (monday, monday + timedelta(days=7)):
+                # Not past the end of a contract: the rota refuses those days.
+                working = [day for day in days if last_day is None or week_start + timedelta(days=day) <= last_day]
+                if working:
+                    apply_pattern_to_week(
+                        agent=agent, plateau=agent.plateau, week_start=week_start, pattern=pattern, days=working
+                    )
+
+
+CANDIDATE_STAGES = [
+    # (share of the candidates, days since they applied, how far they got)
+    ("applied", 3),
+    ("applied", 40),
+    ("assessment_scheduled", 5),
+    ("assessed", 8),
+    ("failed", 9),
+    ("in_training", 12),
+    ("trained", 15),
+    ("rejected", 10),
+    ("withdrawn", 6),
+]
+
+
+def _recruit(*, territories: dict[str, Territory], now: datetime) -> None:
+    """Fill the recruitment pipeline: candidates at every stage, and two training cohorts."""
+    rng = random.Random(SEED + 1)
+    languages = {language.code: language for language in Language.objects.all()}
+    origins = {"93": ORIGIN_MIX["93"], "75": ORIGIN_MIX["75"], "974": ORIGIN_MIX["974"]}
+    for code, territory in territories.items():
+        admin = User.objects.get(username=f"admin{code}")
+        today = now.astimezone(territory.zone).date()
+        plateau = Plateau.objects.filter(territory=territory).first()
+        # One cohort trained last week, one starting in 3 days, one in 10.
+        sessions = [
+            create_training_session(
+                territory=territory, name=f"Cohorte du {day:%d/%m}", starts_on=day, capacity=12, plateau=plateau
+            )
+            for day in (today - timedelta(days=6), today + timedelta(days=3), today + timedelta(days=10))
+        ]
+        for number in range(CANDIDATES[code]):
+            stage, days_ago = CANDIDATE_STAGES[number % len(CANDIDATE_STAGES)]
+            applied_at = now - timedelta(days=days_ago, hours=rng.uniform(0, 8))
+            origin = ORIGINS[_weighted(rng, origins[code])]
+            spoken = {"fr", _weighted(rng, dict(origin.languages))}
+            candidate = add_candidate(
+                territory=territory,
+                data=CandidateData(
+                    first_name=origin.first_name(rng),
+                    last_name=origin.last_name(rng),
+                    phone=_local_phone(rng, territory),
+                    languages=[languages[language] for language in sorted(spoken)],
+                    source=rng.choice(["job_board", "job_board", "temp_agency", "france_travail", "referral"]),
+                ),
+                by=admin,
+                now=applied_at,
+            )
+            _advance(candidate, stage=stage, admin=admin, applied_at=applied_at, sessions=sessions, rng=rng)
+
+
+def _advance(candidate, *, stage: str, admin: User, applied_at: datetime, sessions: list[TrainingSession], rng) -> None:
+    step = applied_at
+    if stage == "rejected":
+        reject_candidate(
+            candidate=candidate, by=admin, now=step + timedelta(days=1), note="Profil sans expérience de la relation client"
+        )
+        return
+    if stage == "withdrawn":
+        withdraw_candidate(candidate=candidate, by=admin, now=step + timedelta(days=1), note="A accepté un autre poste")
+        return
+    if stage == "applied":
+        return
+    step += timedelta(days=1)
+    candidate = schedule_assessment(candidate=candidate, at=step + timedelta(days=2, hours=2), by=admin, now=step)
+    if stage == "assessment_scheduled":
+        return
+    step += timedelta(days=2, hours=3)
+    passed = stage != "failed"
+    score = rng.randint(62, 92) if passed else rng.randint(25, 45)
+    candidate = record_assessment(candidate=candidate, score=score, passed=passed, by=admin, now=step)
+    if stage in ("assessed", "failed"):
+        return
+    step += timedelta(hours=4)
+    session = sessions[1] if stage == "in_training" else sessions[0]
+    candidate = enrol_in_training(candidate=candidate, session=session, by=admin, now=step)
+    if stage == "in_training":
+        return
+    # Trained the evening of the cohort's last day.
+    trained_at = datetime.combine(session.ends_on, time(17, 30), tzinfo=candidate.territory.zone)
+    complete_training(candidate=candidate, by=admin, now=trained_at)

@@ -276,7 +276,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # An agent's status appears in several components (their own status, the supervision list).
-    "ENUM_NAME_OVERRIDES": {"AgentStatusEnum": "agents.models.Agent.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "AgentStatusEnum": "agents.models.Agent.Status",
+        "CandidateStageEnum": "agents.models.Candidate.Stage",
+        "ContractKindEnum": "agents.models.Contract.Kind",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

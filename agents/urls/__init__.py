@@ -8,6 +8,7 @@ from agents.views import home
 app_name = "agents"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("workforce/", home.workforce, name="workforce"),
     path("workforce/", include(recruitment.urlpatterns)),
     path("workforce/", include(contracts.urlpatterns)),
     path("workforce/", include(rota.urlpatterns)),

@@ -7,7 +7,7 @@ from django.db import transaction
 from agents.models import Agent, PauseReason
 from agents.services import set_agent_status
 from calls.exceptions import CallInProgress
-from calls.models import Assignment
+from calls.models import Assignment, CallTask
 from calls.services.dispatch import release_assignment
 
 
@@ -18,6 +18,13 @@ def go_offline(*, agent: Agent, now: datetime) -> Agent:
     if held is not None:
         release_assignment(assignment=held, now=now)
     return set_agent_status(agent=agent, status=Agent.Status.OFFLINE, now=now)
+
+
+def release_owned_callbacks(*, agent: Agent) -> int:
+    """Open to all agents the queued callbacks this agent booked; return how many."""
+    # For an agent who leaves for good (end of contract): the sweep would release them only when
+    # due, and only while the agent is offline; nobody should wait for a departed owner.
+    return CallTask.objects.filter(status=CallTask.Status.QUEUED, reserved_for=agent).update(reserved_for=None)
 
 
 @transaction.atomic

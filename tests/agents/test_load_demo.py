@@ -10,7 +10,7 @@ from django.test import RequestFactory, TestCase
 from django.utils import timezone
 
 from agents import demo, roles
-from agents.models import Agent, Contract, Territory
+from agents.models import Agent, Candidate, Contract, Shift, Territory, TrainingSession
 from calls.models import CallTask
 from cases.models import IndexCase, Person, Phone
 
@@ -89,3 +89,34 @@ class LoadDemoTests(TestCase):
     def test_it_refuses_to_run_without_debug_unless_forced(self):
         with self.assertRaises(CommandError):
             call_command("load_demo", stdout=StringIO())
+
+
+class LoadDemoWorkforceTests(TestCase):
+    """The demo's workforce side: a rota for this week, a pipeline at every stage, contract ends to decide."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_demo()
+
+    def test_it_staffs_every_day_of_this_week_on_every_floor(self):
+        for territory in Territory.objects.all():
+            today = timezone.localdate(timezone=territory.zone)
+            monday = today - timedelta(days=today.weekday())
+            days = set(Shift.objects.filter(agent__territory=territory, day__gte=monday).values_list("day", flat=True))
+            with self.subTest(territory=territory.code):
+                self.assertTrue({monday + timedelta(days=n) for n in range(7)} <= days)
+        agent93 = User.objects.get(username="agent93").agent
+        self.assertEqual(Shift.objects.filter(agent=agent93, day__gte=monday, day__lt=monday + timedelta(days=7)).count(), 5)
+
+    def test_it_fills_the_pipeline_and_closes_the_silent_candidates(self):
+        stages = set(Candidate.objects.filter(territory__code="93").values_list("stage", flat=True))
+        expected = {"applied", "assessment_scheduled", "assessed", "in_training", "trained", "rejected", "withdrawn", "no_answer"}
+        self.assertEqual(stages, expected)
+        self.assertEqual(TrainingSession.objects.filter(territory__code="93").count(), 3)
+
+    def test_it_raises_the_alerts_of_contracts_ending_within_two_weeks(self):
+        alerted = Contract.objects.filter(end_alerted_at__isnull=False)
+        self.assertEqual(
+            set(alerted.values_list("agent__user__username", flat=True)),
+            {"aissata.doucoure", "lina.zhang", "mei.wang", "kevin.fontaine"},
+        )
