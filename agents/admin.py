@@ -346,6 +346,7 @@ class StaffingParametersAdmin(ScopedModelAdmin):
         "index_handle_minutes",
         "contact_handle_minutes",
         "attempts_per_contact",
+        "unanswered_attempt_minutes",
         "occupancy",
         "shrinkage",
         "paid_hours_per_day",

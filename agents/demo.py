@@ -33,6 +33,7 @@ from agents.services.recruitment import (
     withdraw_candidate,
 )
 from agents.services.rota import apply_pattern_to_week, save_shift_pattern
+from agents.services.staffing import VolumeEntry, save_volume_forecasts
 from cases.models import Exposure, IndexCase
 from cases.phones import to_e164
 from cases.services import ContactData, PersonData, register_index_case
@@ -73,6 +74,9 @@ SHIFT_PATTERNS = [("Matin", "08:30", "13:00", 0), ("Après-midi", "13:00", "17:3
 # Recruitment: candidates per territory, and how many days ago they applied (a few are silent
 # beyond the no-answer delay, so the sweep closes them when the demo loads).
 CANDIDATES = {"93": 24, "75": 10, "974": 6}
+# Expected patients zéro and contacts per day in Seine-Saint-Denis, per language, for the
+# staffing page: an October-2020-like wave, rising over the week.
+VOLUME_FORECAST_93 = {"fr": (40, 260), "ar": (6, 40), "tr": (3, 18), "zh": (2, 12), "snk": (1, 8), "pt": (2, 10)}
 EMPLOYERS = {
     CNAM: Agent.Employer.CNAM,
     FIXED_3: Agent.Employer.FIXED_TERM,
@@ -348,6 +352,7 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     index_cases, contacts = _register_cases(territories=territories, now=now)
     _plan_rota(territories=territories, now=now)
     _recruit(territories=territories, now=now)
+    _forecast_volumes(territory=territories["93"], now=now)
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
     close_unanswered_candidates(now=now)
     alert_contract_ends(now=now)
@@ -615,3 +620,20 @@ def _advance(candidate, *, stage: str, admin: User, applied_at: datetime, sessio
     # Trained the evening of the cohort's last day.
     trained_at = datetime.combine(session.ends_on, time(17, 30), tzinfo=candidate.territory.zone)
     complete_training(candidate=candidate, by=admin, now=trained_at)
+
+
+def _forecast_volumes(*, territory: Territory, now: datetime) -> None:
+    """Expect a rising wave over the next seven days, so the staffing page shows real gaps."""
+    languages = Language.objects.in_bulk(list(VOLUME_FORECAST_93))
+    today = now.astimezone(territory.zone).date()
+    entries = [
+        VolumeEntry(
+            language=languages[code],
+            day=today + timedelta(days=offset),
+            index_cases=round(index_cases * (1 + offset / 10)),
+            contacts=round(contacts * (1 + offset / 10)),
+        )
+        for code, (index_cases, contacts) in VOLUME_FORECAST_93.items()
+        for offset in range(7)
+    ]
+    save_volume_forecasts(territory=territory, entries=entries)

@@ -9,16 +9,17 @@ from django.utils.translation import get_language
 
 from agents.models import Territory
 
-# Départements whose public holidays differ from metropolitan France's, by the package's subdivision.
+# Départements whose public holidays differ from metropolitan France's, by the package's
+# subdivision: Moselle, the Collectivité européenne d'Alsace (Bas-Rhin and Haut-Rhin), overseas.
 SUBDIVISIONS = {
-    "57": "GES",
-    "67": "GES",
-    "68": "GES",
-    "971": "GP",
-    "972": "MQ",
-    "973": "GY",
-    "974": "RE",
-    "976": "YT",
+    "57": "57",
+    "67": "6AE",
+    "68": "6AE",
+    "971": "971",
+    "972": "972",
+    "973": "973",
+    "974": "974",
+    "976": "976",
 }
 
 

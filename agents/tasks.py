@@ -22,3 +22,9 @@ def alert_contract_ends() -> int:
 def end_expired_contracts() -> int:
     """Deactivate the accounts of agents whose last contract ended, releasing their callbacks."""
     return contracts.end_expired_contracts(now=timezone.now())
+
+
+@shared_task(name="agents.tasks.open_started_contracts")
+def open_started_contracts() -> int:
+    """Open the accounts of agents whose contract starts today."""
+    return contracts.open_started_contracts(now=timezone.now())

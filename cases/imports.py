@@ -1,7 +1,5 @@
 """The CSV import of contacts: every row is checked first, then all are recorded or none."""
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +15,8 @@ from agents.models import Language, Territory
 from cases.models import Exposure, IndexCase
 from cases.phones import to_e164
 from cases.services import ContactData, PersonData, add_contacts, lock_people
+from tracing_center import csv_files
+from tracing_center.csv_files import CsvImportError, CsvLayout, cell_error, read_csv
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -28,12 +28,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FRENCH_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
 
-class ContactImportError(Exception):
-    """The file was refused; ``errors`` says why, one message per problem, with line numbers."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+class ContactImportError(CsvImportError):
+    """The contacts file was refused; ``errors`` says why, with line numbers."""
 
 
 @dataclass
@@ -83,54 +79,11 @@ def import_contacts(*, territory: Territory, content: bytes, now: datetime) -> I
 
 
 def _read_rows(*, territory: Territory, content: bytes, now: datetime) -> list["_Row"]:
-    if len(content) > MAX_FILE_BYTES:
-        raise ContactImportError([too_large_message()])
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise ContactImportError(
-            [
-                _line(
-                    line,
-                    _("the file is not encoded in UTF-8 (in Excel, save it as “CSV UTF-8”)."),
-                )
-            ]
-        ) from None
-    if not text.strip():
-        raise ContactImportError([_("The file is empty.")])
-
-    first_line = text.split("\n", 1)[0]
-    # French Excel writes ';', most other tools ','. The header decides, as it holds no data.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [cell.strip().lower() for cell in next(reader)]
-        header_errors = _check_header(header)
-        if header_errors:
-            raise ContactImportError(header_errors)
-        raw_rows: list[tuple[int, dict[str, str]]] = []
-        errors: list[str] = []
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue  # Spreadsheets leave blank lines at the end.
-            if len(raw_rows) >= MAX_ROWS:
-                raise ContactImportError([_("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS}])
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-                errors.append(
-                    _line(
-                        reader.line_num,
-                        _("%(found)d values for %(expected)d columns.") % {"found": len(cells), "expected": len(header)},
-                    )
-                )
-                continue
-            cells = cells + [""] * (len(header) - len(cells))
-            raw_rows.append((reader.line_num, {name: cells[i].strip() for i, name in enumerate(header)}))
-    except csv.Error as exc:
-        raise ContactImportError([_line(reader.line_num, _("unreadable CSV: %(error)s") % {"error": exc})]) from None
-    if not raw_rows and not errors:
-        raise ContactImportError([_("The file has a header but no rows.")])
-
+    raw_rows, errors = read_csv(
+        content,
+        layout=CsvLayout(columns=COLUMNS, required=COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS),
+        error=ContactImportError,
+    )
     cases = _find_index_cases(territory, {values["index_case"] for _, values in raw_rows if values["index_case"]})
     languages = _languages()
     today = timezone.localdate(now, timezone=territory.zone)
@@ -146,31 +99,7 @@ def _read_rows(*, territory: Territory, content: bytes, now: datetime) -> list["
 
 
 def too_large_message() -> str:
-    return _("The file is larger than %(size)d MB: split it.") % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-
-
-def _line(line: int, message: str) -> str:
-    return _("line %(line)d: %(message)s") % {"line": line, "message": message}
-
-
-def _cell_error(line: int, column: str, message) -> str:
-    return _line(line, f"{column}: {message}")
-
-
-def _check_header(header: list[str]) -> list[str]:
-    errors = []
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    duplicated = sorted({c for c in header if c in COLUMNS and header.count(c) > 1})
-    if missing:
-        errors.append(_line(1, _("missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}))
-    if unknown:
-        errors.append(_line(1, _("unknown column(s): %(columns)s.") % {"columns": ", ".join(c or '""' for c in unknown)}))
-    if duplicated:
-        errors.append(_line(1, _("column(s) given twice: %(columns)s.") % {"columns": ", ".join(duplicated)}))
-    if errors:
-        errors.append(_("Expected columns: %(columns)s.") % {"columns": ", ".join(COLUMNS)})
-    return errors
+    return csv_files.too_large_message(MAX_FILE_BYTES)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -230,36 +159,36 @@ def _check_row(
     ref = values["index_case"]
     index_case = cases.get(ref)
     if not ref:
-        errors.append(_cell_error(line, "index_case", _("This value is required.")))
+        errors.append(cell_error(line, "index_case", _("This value is required.")))
     elif index_case is None:
         errors.append(
-            _cell_error(
+            cell_error(
                 line, "index_case", _("No index case %(ref)s in territory %(code)s.") % {"ref": ref, "code": territory.code}
             )
         )
 
     for column in ("first_name", "last_name"):
         if not values[column]:
-            errors.append(_cell_error(line, column, _("This value is required.")))
+            errors.append(cell_error(line, column, _("This value is required.")))
         elif len(values[column]) > NAME_MAX_LENGTH:
-            errors.append(_cell_error(line, column, _("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}))
+            errors.append(cell_error(line, column, _("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}))
 
     phone = None
     try:
         phone = to_e164(values["phone"], region=territory.phone_region)
     except ValidationError as exc:
-        errors.extend(_cell_error(line, "phone", message) for message in exc.messages)
+        errors.extend(cell_error(line, "phone", message) for message in exc.messages)
 
     language = languages.get(values["language"].lower())
     if not values["language"]:
-        errors.append(_cell_error(line, "language", _("This value is required.")))
+        errors.append(cell_error(line, "language", _("This value is required.")))
     elif language is None:
-        errors.append(_cell_error(line, "language", _("Unknown language: %(value)s") % {"value": values["language"]}))
+        errors.append(cell_error(line, "language", _("Unknown language: %(value)s") % {"value": values["language"]}))
 
     exposure_type = values["exposure_type"].lower().replace("-", "_")
     if exposure_type not in Exposure.Type.values:
         errors.append(
-            _cell_error(
+            cell_error(
                 line,
                 "exposure_type",
                 _("Unknown exposure type: %(value)s (expected one of: %(choices)s)")
@@ -272,7 +201,7 @@ def _check_row(
         exposure_date = _parse_date(values["last_exposure_date"])
     except ValueError:
         errors.append(
-            _cell_error(
+            cell_error(
                 line,
                 "last_exposure_date",
                 _("Invalid date: %(value)s (expected YYYY-MM-DD or DD/MM/YYYY)") % {"value": values["last_exposure_date"]},
@@ -280,7 +209,7 @@ def _check_row(
         )
     else:
         if exposure_date > today:
-            errors.append(_cell_error(line, "last_exposure_date", _("The date is in the future.")))
+            errors.append(cell_error(line, "last_exposure_date", _("The date is in the future.")))
 
     if errors:
         return None, errors

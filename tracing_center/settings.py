@@ -177,6 +177,7 @@ CELERY_BEAT_SCHEDULE = {
     "close-unanswered-candidates": _every("agents.tasks.close_unanswered_candidates", 15 * 60),
     "alert-contract-ends": _every("agents.tasks.alert_contract_ends", 15 * 60),
     "end-expired-contracts": _every("agents.tasks.end_expired_contracts", 60),
+    "open-started-contracts": _every("agents.tasks.open_started_contracts", 60),
 }
 
 # --- Authentication, sessions, security -----------------------------------------------------

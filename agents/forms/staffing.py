@@ -42,6 +42,7 @@ class StaffingParametersForm(forms.ModelForm):
             "contact_handle_minutes",
             "use_observed_handle_times",
             "attempts_per_contact",
+            "unanswered_attempt_minutes",
             "occupancy",
             "shrinkage",
             "paid_hours_per_day",

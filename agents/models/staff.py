@@ -314,6 +314,8 @@ class Contract(models.Model):
     end_alerted_at = models.DateTimeField(_("end alert raised at"), null=True, blank=True)
     end_acknowledged_at = models.DateTimeField(_("end alert acknowledged at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("end carried out at"), null=True, blank=True)
+    # Set once the contract has started: the agent's account was opened (or already open) for it.
+    opened_at = models.DateTimeField(_("start carried out at"), null=True, blank=True)
 
     objects = ContractQuerySet.as_manager()
 

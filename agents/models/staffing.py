@@ -35,6 +35,14 @@ class StaffingParameters(models.Model):
         default=Decimal("1.50"),
         validators=[MinValueValidator(Decimal("1"))],
     )
+    unanswered_attempt_minutes = models.DecimalField(
+        _("unanswered attempt (minutes)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("2.0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("30"))],
+        help_text=_("What a call that is not answered costs: dialling, ringing, voicemail."),
+    )
     occupancy = models.DecimalField(
         _("occupancy"),
         max_digits=3,

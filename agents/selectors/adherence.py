@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils import timezone
+
 from agents.models import Agent, AgentStatusPeriod, ClockEntry, Shift
-from agents.selectors.rota import local_bounds, shift_minutes
+from agents.selectors.rota import forgotten_clock_out_at, is_forgotten, local_bounds, shift_minutes
 
 ACTIVE_STATUSES = {Agent.Status.READY, Agent.Status.ON_CALL, Agent.Status.WRAP_UP}
 
@@ -108,12 +110,18 @@ def adherence_rows(*, agents: Iterable[Agent], start: date, end: date, now: date
     for agent in agents:
         zone = agent.territory.zone
         logged_in = [(period.started_at, period.ended_at or now, period.status) for period in periods[agent.pk]]
-        clocked = [(entry.clocked_in_at, entry.clocked_out_at or now) for entry in clock_entries[agent.pk]]
+        clocked = [(entry.clocked_in_at, _clock_out(entry, zone, now, shifts)) for entry in clock_entries[agent.pk]]
         day = start
         while day <= end:
             rows.append(_row(agent, day, local_bounds(day, zone), shifts[(agent.pk, day)], logged_in, clocked, now))
             day += timedelta(days=1)
     return rows
+
+
+def _clock_out(entry: ClockEntry, zone, now: datetime, shifts) -> datetime:
+    if is_forgotten(entry, now):
+        return forgotten_clock_out_at(entry, shifts[(entry.agent_id, timezone.localdate(entry.clocked_in_at, timezone=zone))])
+    return entry.clocked_out_at or now
 
 
 def _row(agent, day, bounds, shifts, logged_in, clocked, now) -> AdherenceRow:
@@ -127,8 +135,11 @@ def _row(agent, day, bounds, shifts, logged_in, clocked, now) -> AdherenceRow:
     late = early = None
     if shifts and login_merged:
         first_start = shifts[0].starts_at
-        # Logged in before the shift started and still there at its start: on time.
-        late = max(0, _minutes(int((first_login_at - first_start).total_seconds())))
+        # The login that carries the agent into the shift: one before it and still there at its
+        # start is on time; one that ended before the start (a quick check at 08:30) does not count.
+        covering = next((start for start, end in login_merged if end > first_start), None)
+        if covering is not None:
+            late = max(0, _minutes(int((covering - first_start).total_seconds())))
         last_end = max(shift.ends_at for shift in shifts)
         last_logout = login_merged[-1][1]
         still_logged_in = any(end >= now for _start, end, _status in logged_in) and bounds[0] <= now < bounds[1]

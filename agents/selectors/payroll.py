@@ -8,12 +8,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils import timezone
+
 from agents.models import Agent, ClockEntry, Contract, Shift, Territory
 from agents.public_holidays import holiday_name
-from agents.selectors.rota import local_bounds, shift_minutes
+from agents.selectors.rota import forgotten_clock_out_at, is_forgotten, local_bounds, shift_minutes
 
 SOURCE_CLOCK = "clock"
 SOURCE_SCHEDULE = "schedule"
+# The agent forgot to clock out: the day is paid as scheduled until someone corrects the entry.
+SOURCE_MISSING_CLOCK_OUT = "missing_clock_out"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class PayrollRow:
     clocked_minutes: int
     has_clock_entry: bool
     holiday: str | None
+    missing_clock_out: bool = False
 
     @property
     def is_sunday(self) -> bool:
@@ -33,11 +38,15 @@ class PayrollRow:
 
     @property
     def source(self) -> str:
+        if self.missing_clock_out:
+            return SOURCE_MISSING_CLOCK_OUT
         return SOURCE_CLOCK if self.has_clock_entry else SOURCE_SCHEDULE
 
     @property
     def worked_minutes(self) -> int:
-        return self.clocked_minutes if self.has_clock_entry else self.scheduled_minutes
+        if self.missing_clock_out or not self.has_clock_entry:
+            return self.scheduled_minutes
+        return self.clocked_minutes
 
     @property
     def sunday_minutes(self) -> int:
@@ -77,10 +86,17 @@ def payroll_rows(*, territory: Territory, start: date, end: date, now: datetime)
     for shift in Shift.objects.filter(agent__territory=territory, day__range=(start, end)).order_by("starts_at"):
         shifts[(shift.agent_id, shift.day)].append(shift)
     clocked: dict[tuple[int, date], int] = defaultdict(int)
+    missing: set[tuple[int, date]] = set()
     entries = ClockEntry.objects.filter(agent__territory=territory, clocked_in_at__lt=high).exclude(clocked_out_at__lte=low)
     for entry in entries:
+        clock_out = entry.clocked_out_at or now
+        if is_forgotten(entry, now):
+            # Not paid 24 hours a day until someone notices: the day is paid as scheduled.
+            clock_in_day = timezone.localdate(entry.clocked_in_at, timezone=zone)
+            missing.add((entry.agent_id, clock_in_day))
+            clock_out = forgotten_clock_out_at(entry, shifts.get((entry.agent_id, clock_in_day), []))
         # An entry across midnight pays each local day its own part.
-        entry_start, entry_end = max(entry.clocked_in_at, low), min(entry.clocked_out_at or now, high)
+        entry_start, entry_end = max(entry.clocked_in_at, low), min(clock_out, high)
         day = entry_start.astimezone(zone).date()
         while day <= end:
             day_start, day_end = local_bounds(day, zone)
@@ -90,7 +106,9 @@ def payroll_rows(*, territory: Territory, start: date, end: date, now: datetime)
             if seconds > 0:
                 clocked[(entry.agent_id, day)] += int(seconds)
             day += timedelta(days=1)
-    keys = sorted(set(shifts) | set(clocked), key=lambda key: (key[1], key[0]))
+    keys = sorted(
+        set(shifts) | set(clocked) | {key for key in missing if start <= key[1] <= end}, key=lambda key: (key[1], key[0])
+    )
     agent_ids = {agent_id for agent_id, _day in keys}
     agents = {agent.pk: agent for agent in Agent.objects.filter(pk__in=agent_ids).select_related("user")}
     contracts: dict[int, list[Contract]] = defaultdict(list)
@@ -106,6 +124,7 @@ def payroll_rows(*, territory: Territory, start: date, end: date, now: datetime)
             clocked_minutes=clocked.get((agent_id, day), 0) // 60,
             has_clock_entry=(agent_id, day) in clocked,
             holiday=holiday_name(territory, day),
+            missing_clock_out=(agent_id, day) in missing,
         )
         for agent_id, day in keys
     ]

@@ -1,7 +1,7 @@
 """Reads of the rota: opening hours, a plateau's week grid, an agent's own week, shifts for the API."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -29,8 +29,30 @@ def parse_week(value: str | None, *, territory: Territory) -> date:
 
 
 def local_bounds(day: date, zone) -> tuple[datetime, datetime]:
-    """Return the aware start and end of a local day (23 or 25 hours on clock-change days)."""
-    return datetime.combine(day, time.min, tzinfo=zone), datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    """Return the start and end of a local day, in UTC (23 or 25 hours on clock-change days).
+
+    In UTC because Python subtracts two datetimes of the same ZoneInfo as wall-clock times: a
+    local midnight-to-midnight difference would be 24 hours on every day.
+    """
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# No shift and its overtime last this long: an entry open for longer was left open by mistake.
+FORGOTTEN_CLOCK_OUT_AFTER = timedelta(hours=16)
+
+
+def is_forgotten(entry: ClockEntry, now: datetime) -> bool:
+    """Say whether an open clock entry was left open by mistake (the agent went home unclocked)."""
+    return entry.clocked_out_at is None and now - entry.clocked_in_at > FORGOTTEN_CLOCK_OUT_AFTER
+
+
+def forgotten_clock_out_at(entry: ClockEntry, day_shifts: list[Shift]) -> datetime:
+    """Return when a forgotten entry is taken to end: the end of the last shift of its day (the
+    agent went home as scheduled), or its clock-in when there was no shift."""
+    ends = [shift.ends_at for shift in day_shifts if shift.ends_at > entry.clocked_in_at]
+    return max(ends) if ends else entry.clocked_in_at
 
 
 def shift_minutes(shift: Shift) -> int:

@@ -56,14 +56,20 @@ def compute_need(
     index_handle_minutes: Decimal,
     contact_handle_minutes: Decimal,
     attempts_per_contact: Decimal,
+    unanswered_attempt_minutes: Decimal,
     paid_hours_per_day: Decimal,
     occupancy: Decimal,
     shrinkage: Decimal,
 ) -> Need:
     """Return the workload in hours, the productive hours of one agent-day and the agents needed."""
+    people = Decimal(index_cases) + Decimal(contacts)
+    # Each person is reached once, for the full handle time; every other attempt is a call nobody
+    # answers, which costs only the dialling, the ringing and perhaps a voicemail.
     workload_minutes = (
-        Decimal(index_cases) * Decimal(index_handle_minutes) + Decimal(contacts) * Decimal(contact_handle_minutes)
-    ) * Decimal(attempts_per_contact)
+        Decimal(index_cases) * Decimal(index_handle_minutes)
+        + Decimal(contacts) * Decimal(contact_handle_minutes)
+        + people * (Decimal(attempts_per_contact) - 1) * Decimal(unanswered_attempt_minutes)
+    )
     workload_hours = workload_minutes / 60
     productive_hours = productive_hours_per_agent(paid_hours_per_day=paid_hours_per_day, occupancy=occupancy, shrinkage=shrinkage)
     if workload_hours <= 0:
@@ -303,6 +309,7 @@ def staffing_table(
                 index_handle_minutes=handles[INDEX].minutes,
                 contact_handle_minutes=handles[CONTACT].minutes,
                 attempts_per_contact=parameters.attempts_per_contact,
+                unanswered_attempt_minutes=parameters.unanswered_attempt_minutes,
                 paid_hours_per_day=parameters.paid_hours_per_day,
                 occupancy=parameters.occupancy,
                 shrinkage=parameters.shrinkage,

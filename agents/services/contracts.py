@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,7 +56,7 @@ def _locked(contract: Contract) -> Contract:
     return Contract.objects.select_for_update(of=("self",)).select_related("agent__user").get(pk=contract.pk)
 
 
-def renewal_end(*, start_on: date, months: int) -> date:
+def fixed_term_end(*, start_on: date, months: int) -> date:
     """Return the last day of a contract of `months` months starting on `start_on`."""
     shifted = start_on + relativedelta(months=months)
     if shifted.day != start_on.day:
@@ -73,7 +74,8 @@ def add_contract(*, agent: Agent, kind: str, start_on: date, end_on: date | None
         end_on = None
     if end_on is not None and end_on < start_on:
         raise InvalidContractDates(_("A contract cannot end before it starts."))
-    # Lock the agent: two additions at once must not both find no overlap.
+    # Lock the agent: two additions at once must not both find no overlap, and the end sweep
+    # (which locks the agent too) must see this contract or run before it.
     list(Agent.objects.select_for_update().filter(pk=agent.pk).order_by().values_list("pk", flat=True))
     overlapping = Contract.objects.filter(agent=agent).filter(Q(end_on__isnull=True) | Q(end_on__gte=start_on))
     if end_on is not None:
@@ -81,9 +83,17 @@ def add_contract(*, agent: Agent, kind: str, start_on: date, end_on: date | None
     if overlapping.exists():
         raise ContractOverlap(_("This agent already has a contract running on these dates."))
     contract = Contract.objects.create(agent=agent, kind=kind, start_on=start_on, end_on=end_on)
-    # A departed agent hired again: the end of their last contract had deactivated the account.
-    User.objects.filter(pk=agent.user_id, is_active=False).update(is_active=True)
+    if start_on <= timezone.localdate(timezone=agent.territory.zone):
+        # A departed agent hired again from today: the end of their last contract had closed the
+        # account. A later start opens it on its first day (open_started_contracts).
+        _open(contract=contract, now=timezone.now())
     return contract
+
+
+def _open(*, contract: Contract, now: datetime) -> None:
+    User.objects.filter(pk=contract.agent.user_id, is_active=False).update(is_active=True)
+    Contract.objects.filter(pk=contract.pk).update(opened_at=now)
+    contract.opened_at = now
 
 
 @transaction.atomic
@@ -101,7 +111,7 @@ def renew_contract(*, contract: Contract, months: int) -> Contract:
     if contract.closed_at is not None or not contract.agent.user.is_active:
         raise AgentDeactivated(_("This agent's account is deactivated: add a new contract instead."))
     start_on = contract.end_on + timedelta(days=1)
-    end_on = renewal_end(start_on=start_on, months=months)
+    end_on = fixed_term_end(start_on=start_on, months=months)
     # The pending alert needs no write: the alert list leaves out renewed contracts.
     return Contract.objects.create(
         agent_id=contract.agent_id, kind=Contract.Kind.CDD, start_on=start_on, end_on=end_on, renews=contract
@@ -169,16 +179,18 @@ def end_expired_contracts(*, now: datetime) -> int:
 
 @transaction.atomic
 def _carry_out_end(*, contract_id: int, today: date, now: datetime) -> bool:
+    agent_id = Contract.objects.filter(pk=contract_id).values_list("agent_id", flat=True).first()
+    if agent_id is None:
+        return False
+    # Lock the agent before the contracts: add_contract does the same, so a contract added while
+    # this end is carried out is either seen here or added after the account is closed.
+    agent = Agent.objects.select_for_update(of=("self",)).select_related("user").get(pk=agent_id)
     contract = Contract.objects.select_for_update().filter(pk=contract_id, closed_at__isnull=True).order_by("pk").first()
     if contract is None or Contract.objects.filter(renews=contract).exists():
         return False
-    agent = Agent.objects.select_related("user").get(pk=contract.agent_id)
-    staying = (
-        Contract.objects.filter(agent=agent)
-        .exclude(pk=contract.pk)
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
-        .exists()
-    )
+    # Only a contract running today keeps the account open: an agent re-hired from a later date
+    # has no account in between, and open_started_contracts opens it on that date.
+    staying = Contract.objects.filter(agent=agent).exclude(pk=contract.pk).active_on(today).exists()
     if not staying:
         go_offline(agent=agent, now=now)
         release_owned_callbacks(agent=agent)
@@ -186,3 +198,27 @@ def _carry_out_end(*, contract_id: int, today: date, now: datetime) -> bool:
         end_sessions(user_id=agent.user_id, now=now)
     Contract.objects.filter(pk=contract.pk).update(closed_at=now)
     return not staying
+
+
+def open_started_contracts(*, now: datetime) -> int:
+    """Open the accounts of agents whose contract starts today (a re-hire or a hire from a later date)."""
+    started = per_zone(now=now, condition=lambda today: Q(start_on__lte=today) & (Q(end_on__isnull=True) | Q(end_on__gte=today)))
+    # Only contracts made ahead of their start: one made from a past or present day was opened
+    # when it was made (or by hand), and an account closed since was closed on purpose.
+    ahead = Q(start_on__gt=TruncDate("created_at"))
+    due = list(
+        Contract.objects.filter(started, ahead, opened_at__isnull=True, closed_at__isnull=True).values_list("pk", flat=True)
+    )
+    opened = 0
+    for contract_id in due:
+        with transaction.atomic():
+            contract = (
+                Contract.objects.select_for_update(of=("self",))
+                .select_related("agent")
+                .filter(pk=contract_id, opened_at__isnull=True)
+                .first()
+            )
+            if contract is not None:
+                _open(contract=contract, now=now)
+                opened += 1
+    return opened

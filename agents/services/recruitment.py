@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from agents import roles
 from agents.exceptions import CandidateInputRefused, CandidateTransitionRefused, TrainingSessionRefused
 from agents.models import Candidate, CandidateEvent, Contract, Language, Plateau, Team, Territory, TrainingSession
+from agents.services.contracts import fixed_term_end
 from agents.services.staff import create_agent
 
 Stage = Candidate.Stage
@@ -71,11 +71,6 @@ def check_move(candidate: Candidate, *, to: str) -> None:
             _("A candidate at the stage “%(current)s” cannot move to “%(to)s”.")
             % {"current": Stage(candidate.stage).label, "to": Stage(to).label}
         )
-
-
-def contract_end_on(*, start_on: date, months: int) -> date:
-    """Return the last day of a fixed-term contract of this many months."""
-    return start_on + relativedelta(months=months) - timedelta(days=1)
 
 
 def open_candidate_phones(*, territory: Territory, phones: list[str]) -> set[str]:
@@ -135,7 +130,7 @@ def hiring_errors(
         errors["start_on"] = [_("Give the first day of the contract.")]
     elif contract_kind == Contract.Kind.CDD and months in CDD_MONTHS:
         today = timezone.localdate(timezone=candidate.territory.zone)
-        if contract_end_on(start_on=start_on, months=months) < today:
+        if fixed_term_end(start_on=start_on, months=months) < today:
             errors["start_on"] = [_("This contract would already be over.")]
     return errors
 
@@ -272,7 +267,7 @@ def hire_candidate(
     )
     if errors:
         raise CandidateInputRefused(errors)
-    end_on = contract_end_on(start_on=start_on, months=months) if contract_kind == Contract.Kind.CDD else None
+    end_on = fixed_term_end(start_on=start_on, months=months) if contract_kind == Contract.Kind.CDD else None
     try:
         # create_agent runs in its own savepoint: a failed insert leaves this transaction usable.
         agent = create_agent(
@@ -337,7 +332,10 @@ def close_unanswered_candidates(*, now: datetime) -> int:
     days = settings.CANDIDATE_NO_ANSWER_DAYS
     cutoff = now - timedelta(days=days)
     note = _("No answer for %(days)d days.") % {"days": days}
-    silent = Candidate.objects.filter(stage__in=Candidate.WAITING_STAGES, last_heard_at__lt=cutoff)
+    # A failed assessment waits on us (the rejection), not on the candidate.
+    silent = Candidate.objects.filter(stage__in=Candidate.WAITING_STAGES, last_heard_at__lt=cutoff).exclude(
+        stage=Stage.ASSESSED, assessment_passed=False
+    )
     closed = 0
     while True:
         with transaction.atomic():

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from agents.exceptions import (
     ShiftRefused,
 )
 from agents.models import Agent, ClockEntry, Contract, OpeningHours, Plateau, Shift, ShiftPattern, Territory
-from agents.selectors.rota import opening_hours_of, opening_hours_on, week_start_of
+from agents.selectors.rota import forgotten_clock_out_at, is_forgotten, opening_hours_of, opening_hours_on, week_start_of
 
 
 @transaction.atomic
@@ -261,9 +262,16 @@ def apply_pattern_to_week(
 @transaction.atomic
 def clock_in(*, agent: Agent, now: datetime) -> ClockEntry:
     """Record an agent's arrival; refused while they are already clocked in."""
-    _lock_agent(agent)
-    if ClockEntry.objects.filter(agent=agent, clocked_out_at__isnull=True).exists():
+    agent = _lock_agent(agent)
+    open_entry = ClockEntry.objects.filter(agent=agent, clocked_out_at__isnull=True).first()
+    if open_entry is not None and not is_forgotten(open_entry, now):
         raise AlreadyClockedIn(_("You are already clocked in: clock out first."))
+    if open_entry is not None:
+        # Yesterday's clock-out was forgotten: close it when that day's last shift ended, as
+        # payroll already counts it, so that today's arrival can be recorded.
+        day = timezone.localdate(open_entry.clocked_in_at, timezone=agent.territory.zone)
+        open_entry.clocked_out_at = forgotten_clock_out_at(open_entry, list(Shift.objects.filter(agent=agent, day=day)))
+        open_entry.save(update_fields=["clocked_out_at"])
     return ClockEntry.objects.create(agent=agent, clocked_in_at=now)
 
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents import roles
@@ -61,7 +62,11 @@ def create_agent(
     """Create a member of staff: account, role, agent profile and contract, all or nothing."""
     if role not in roles.STAFF_ROLES:
         raise ValueError(f"unknown role {role!r}")
-    user = User.objects.create_user(username, email, password, first_name=first_name, last_name=last_name)
+    # Hired from a later date: the account opens on the contract's first day (open_started_contracts).
+    starts_later = today > timezone.localdate(timezone=territory.zone)
+    user = User.objects.create_user(
+        username, email, password, first_name=first_name, last_name=last_name, is_active=not starts_later
+    )
     user.groups.add(Group.objects.get(name=role))
     if role == roles.ADMIN_CPAM:
         # CPAM admins use the Django admin, scoped to their territory.
@@ -80,6 +85,7 @@ def create_agent(
             kind=Contract.Kind.CDD if contract_end else Contract.Kind.CDI,
             start_on=today,
             end_on=contract_end,
+            opened_at=None if starts_later else timezone.now(),
         )
     return agent
 

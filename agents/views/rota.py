@@ -21,7 +21,15 @@ from agents.forms.rota import AdherenceForm, ApplyPatternForm, AssignShiftForm, 
 from agents.models import Agent, Contract, Plateau, Shift, ShiftPattern, Territory, staff_territory_id
 from agents.roles import role_required
 from agents.selectors.adherence import adherence_rows
-from agents.selectors.payroll import PayrollRow, month_bounds, payroll_rows, payroll_totals
+from agents.selectors.payroll import (
+    SOURCE_CLOCK,
+    SOURCE_MISSING_CLOCK_OUT,
+    SOURCE_SCHEDULE,
+    PayrollRow,
+    month_bounds,
+    payroll_rows,
+    payroll_totals,
+)
 from agents.selectors.rota import my_week as select_my_week
 from agents.selectors.rota import opening_hours_of, parse_week, plateau_week, shift_patterns_of, territory_today
 from agents.services.rota import (
@@ -332,6 +340,14 @@ class _Echo:
         return value
 
 
+# What the Sunday and holiday hours were counted from.
+SOURCE_LABELS = {
+    SOURCE_CLOCK: lambda: _("clock"),
+    SOURCE_SCHEDULE: lambda: _("schedule"),
+    SOURCE_MISSING_CLOCK_OUT: lambda: _("schedule (clock-out missing)"),
+}
+
+
 def _payroll_line(row: PayrollRow, zone, kinds: dict, employers: dict) -> list[str]:
     user = row.agent.user
     spans = ", ".join(f"{shift.starts_at.astimezone(zone):%H:%M}–{shift.ends_at.astimezone(zone):%H:%M}" for shift in row.shifts)
@@ -350,7 +366,7 @@ def _payroll_line(row: PayrollRow, zone, kinds: dict, employers: dict) -> list[s
         row.holiday or "",
         _hours(row.sunday_minutes),
         _hours(row.holiday_minutes),
-        _("clock") if row.has_clock_entry else _("schedule"),
+        SOURCE_LABELS[row.source](),
     ]
 
 

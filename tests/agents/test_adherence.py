@@ -1,7 +1,7 @@
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from agents.models import Agent, Contract, PauseReason
+from agents.models import Agent, ClockEntry, Contract, PauseReason
 from agents.selectors.adherence import adherence_rows
 from agents.services import set_agent_status
 from agents.services.rota import assign_shift, clock_in, clock_out
@@ -137,3 +137,46 @@ class AdherenceTests(RotaTestCase):
         with self.assertNumQueries(3):
             rows = adherence_rows(agents=agents, start=DAY - timedelta(days=6), end=DAY, now=at(20))
         self.assertEqual(len(rows), len(agents) * 7)
+
+
+class AdherenceEdgeTests(RotaTestCase):
+    def rows(self, user, *, now: datetime, day: date):
+        agents = Agent.objects.filter(user=user).select_related("user", "territory")
+        return adherence_rows(agents=agents, start=day, end=day, now=now)
+
+    def test_a_quick_login_before_the_shift_does_not_hide_a_late_start(self):
+        # Shift 09:00–13:00; logged in 08:30–08:35, then from 10:00: 60 minutes late.
+        agent = self.alice.agent
+        assign_shift(agent=agent, plateau=self.saint_denis, day=DAY, starts_at=time(9), ends_at=time(13), by=self.carol)
+        set_agent_status(agent=agent, status=Agent.Status.READY, now=at(8, 30))
+        set_agent_status(agent=agent, status=Agent.Status.OFFLINE, now=at(8, 35))
+        set_agent_status(agent=agent, status=Agent.Status.READY, now=at(10))
+        set_agent_status(agent=agent, status=Agent.Status.OFFLINE, now=at(13))
+        [row] = self.rows(self.alice, now=at(20), day=DAY)
+        self.assertEqual(row.late_start_minutes, 60)
+        self.assertEqual(row.in_schedule_minutes, 180)
+
+    def test_a_day_of_a_clock_change_has_its_own_length(self):
+        # 29 March 2026: Paris springs forward, the local day lasts 23 hours.
+        spring = date(2026, 3, 29)
+        agent = self.alice.agent
+        set_agent_status(agent=agent, status=Agent.Status.READY, now=at(20, day=spring - timedelta(days=1)))
+        set_agent_status(agent=agent, status=Agent.Status.OFFLINE, now=at(1, day=spring + timedelta(days=1)))
+        [row] = self.rows(self.alice, now=at(12, day=spring + timedelta(days=1)), day=spring)
+        self.assertEqual(row.logged_in_minutes, 23 * 60)
+
+    def test_a_forgotten_clock_out_counts_until_the_shift_ended_not_all_night(self):
+        agent = self.alice.agent
+        assign_shift(agent=agent, plateau=self.saint_denis, day=DAY, starts_at=time(9), ends_at=time(17), by=self.carol)
+        clock_in(agent=agent, now=at(8, 55))
+        next_day = DAY + timedelta(days=1)
+        [row] = self.rows(self.alice, now=at(9, day=next_day), day=DAY)
+        self.assertEqual(row.clocked_minutes, 8 * 60 + 5)  # 08:55 to the shift's end at 17:00
+        [following] = self.rows(self.alice, now=at(9, day=next_day), day=next_day)
+        self.assertEqual(following.clocked_minutes, 0)
+
+        # The next morning's clock-in closes the forgotten entry at the shift's end.
+        clock_in(agent=agent, now=at(8, 50, day=next_day))
+        closed = ClockEntry.objects.filter(agent=agent).order_by("clocked_in_at").first()
+        self.assertEqual(closed.clocked_out_at, at(17))
+        self.assertEqual(ClockEntry.objects.filter(agent=agent, clocked_out_at__isnull=True).count(), 1)

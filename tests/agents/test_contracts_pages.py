@@ -156,7 +156,7 @@ class ContractActionTests(ContractPagesTestCase):
         renewal = Contract.objects.get(renews=self.alice_contract)
         self.assertEqual((renewal.start_on, renewal.end_on), (date(2027, 4, 1), date(2027, 9, 30)))
         response = self.client.post(url, {"months": 3}, follow=True)
-        self.assertContains(response, "already renewed")
+        self.assertContains(response, "déjà été renouvelé")
         response = self.client.post(reverse("agents:contract-renew", args=[renewal.pk]), {"months": 4}, follow=True)
         self.assertEqual(len(response.context["messages"]), 1)
         self.assertEqual(Contract.objects.filter(agent=self.alice.agent).count(), 2)

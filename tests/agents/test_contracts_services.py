@@ -59,9 +59,9 @@ class RenewContractTests(ContractTestCase):
         self.assertEqual(Contract.objects.filter(agent=self.amel.agent).count(), 3)
 
     def test_it_runs_a_renewal_from_the_31st_to_the_end_of_a_short_month(self):
-        self.assertEqual(services.renewal_end(start_on=date(2026, 1, 31), months=3), date(2026, 4, 30))
-        self.assertEqual(services.renewal_end(start_on=date(2026, 1, 30), months=3), date(2026, 4, 29))
-        self.assertEqual(services.renewal_end(start_on=date(2026, 3, 1), months=6), date(2026, 8, 31))
+        self.assertEqual(services.fixed_term_end(start_on=date(2026, 1, 31), months=3), date(2026, 4, 30))
+        self.assertEqual(services.fixed_term_end(start_on=date(2026, 1, 30), months=3), date(2026, 4, 29))
+        self.assertEqual(services.fixed_term_end(start_on=date(2026, 3, 1), months=6), date(2026, 8, 31))
 
     def test_it_refuses_to_renew_twice(self):
         services.renew_contract(contract=self.contract, months=3)
@@ -136,6 +136,67 @@ class AddContractTests(ContractTestCase):
         self.amel.refresh_from_db()
         self.assertTrue(self.amel.is_active)
         self.assertIsNone(contract.renews)
+
+
+class ContractStartTests(ContractTestCase):
+    """No account is open without a contract running: a later start opens it on its first day."""
+
+    def test_an_agent_rehired_from_a_later_date_has_no_account_in_between(self):
+        today = timezone.localdate(timezone=self.t93.zone)
+        cdd(self.bob.agent, today - timedelta(days=90), today - timedelta(days=1))
+        later = services.add_contract(
+            agent=self.bob.agent, kind=Contract.Kind.CDD, start_on=today + timedelta(days=7), end_on=today + timedelta(days=97)
+        )
+        self.assertIsNone(later.opened_at)
+
+        # amel's contract of the fixture ended in January: hers is closed too.
+        self.assertEqual(services.end_expired_contracts(now=timezone.now()), 2)
+        self.bob.refresh_from_db()
+        self.assertFalse(self.bob.is_active)
+        self.assertEqual(services.open_started_contracts(now=timezone.now()), 0)
+
+        first_day = timezone.now() + timedelta(days=7)
+        self.assertEqual(services.open_started_contracts(now=first_day), 1)
+        self.assertEqual(services.open_started_contracts(now=first_day), 0)
+        self.bob.refresh_from_db()
+        later.refresh_from_db()
+        self.assertTrue(self.bob.is_active)
+        self.assertEqual(later.opened_at, first_day)
+
+    def test_a_contract_starting_later_does_not_reopen_a_closed_account_at_once(self):
+        services.end_expired_contracts(now=datetime(2026, 2, 1, 10, 0, tzinfo=UTC))
+        start_on = timezone.localdate(timezone=self.t93.zone) + timedelta(days=30)
+        services.add_contract(agent=self.amel.agent, kind=Contract.Kind.CDI, start_on=start_on)
+        self.amel.refresh_from_db()
+        self.assertFalse(self.amel.is_active)
+
+    def test_a_hire_from_a_later_date_opens_the_account_on_the_first_day(self):
+        from agents.models import Language
+        from agents.services import create_agent
+
+        start_on = timezone.localdate(timezone=self.t93.zone) + timedelta(days=4)
+        agent = create_agent(
+            username="lucie",
+            password=PASSWORD,
+            first_name="Lucie",
+            last_name="Martin",
+            role=roles.TELECONSEILLER,
+            territory=self.t93,
+            languages=list(Language.objects.filter(code="fr")),
+            today=start_on,
+            contract_end=start_on + timedelta(days=90),
+        )
+        self.assertFalse(agent.user.is_active)
+        self.assertIsNone(Contract.objects.get(agent=agent).opened_at)
+        login = {"username": "lucie", "password": PASSWORD}
+        self.assertEqual(Client().post(reverse("login"), login).status_code, 200)  # the form again: refused
+        services.open_started_contracts(now=timezone.now() + timedelta(days=4))
+        agent.user.refresh_from_db()
+        self.assertTrue(agent.user.is_active)
+        self.assertEqual(Client().post(reverse("login"), login).status_code, 302)
+
+    def test_the_celery_task_opens_started_contracts(self):
+        self.assertEqual(tasks.open_started_contracts.delay().get(), 0)
 
 
 class AlertContractEndsTests(ContractTestCase):

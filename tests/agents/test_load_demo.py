@@ -10,7 +10,7 @@ from django.test import RequestFactory, TestCase
 from django.utils import timezone
 
 from agents import demo, roles
-from agents.models import Agent, Candidate, Contract, Shift, Territory, TrainingSession
+from agents.models import Agent, Candidate, Contract, Shift, Territory, TrainingSession, VolumeForecast
 from calls.models import CallTask
 from cases.models import IndexCase, Person, Phone
 
@@ -120,3 +120,8 @@ class LoadDemoWorkforceTests(TestCase):
             set(alerted.values_list("agent__user__username", flat=True)),
             {"aissata.doucoure", "lina.zhang", "mei.wang", "kevin.fontaine"},
         )
+
+    def test_it_expects_a_week_of_volumes_in_seine_saint_denis(self):
+        forecasts = VolumeForecast.objects.filter(territory__code="93")
+        self.assertEqual(forecasts.values("day").distinct().count(), 7)
+        self.assertEqual(set(forecasts.values_list("language_id", flat=True)), set(demo.VOLUME_FORECAST_93))

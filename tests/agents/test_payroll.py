@@ -8,7 +8,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from agents.models import Contract, Shift
-from agents.selectors.payroll import SOURCE_CLOCK, SOURCE_SCHEDULE, month_bounds, payroll_rows, payroll_totals
+from agents.selectors.payroll import (
+    SOURCE_CLOCK,
+    SOURCE_MISSING_CLOCK_OUT,
+    SOURCE_SCHEDULE,
+    month_bounds,
+    payroll_rows,
+    payroll_totals,
+)
 from agents.services.rota import assign_shift, clock_in, clock_out
 from tests.agents.test_rota_services import RotaTestCase
 from tests.base import make_user
@@ -188,3 +195,14 @@ class PayrollExportTests(PayrollTestCase):
         header, *rows = read_csv(self.get(self.root, {"month": "2026-12", "territory": "974"}))
         self.assertEqual([row[0] for row in rows], ["zoe"])
         self.assertTrue(Shift.objects.filter(agent=self.zoe.agent).exists())
+
+    def test_it_pays_a_forgotten_clock_out_as_scheduled_and_flags_it(self):
+        # Clocked in on Wednesday 15 July at 08:55, never clocked out; the export runs on 1 August.
+        clock_in(agent=self.paul.agent, now=at(self.WEDNESDAY, 8, 55))
+        start, end = month_bounds(self.WEDNESDAY)
+        rows = payroll_rows(territory=self.t93, start=start, end=end, now=at(date(2026, 8, 1), 12))
+        wednesday = next(row for row in rows if row.day == self.WEDNESDAY)
+        self.assertEqual(wednesday.source, SOURCE_MISSING_CLOCK_OUT)
+        self.assertEqual(wednesday.worked_minutes, 180)  # the 3 scheduled hours
+        # Not a row for every day until the end of the month.
+        self.assertEqual([row.day for row in rows], [self.SUNDAY, self.BASTILLE_DAY, self.WEDNESDAY])

@@ -10,6 +10,7 @@ from agents.exceptions import CandidateInputRefused, CandidateTransitionRefused,
 from agents.models import Agent, Candidate, CandidateEvent, Contract, Language, TrainingSession
 from agents.selectors.recruitment import candidates_for_list, pipeline_board, training_sessions_with_seats
 from agents.services import recruitment as services
+from agents.services.contracts import fixed_term_end
 from agents.services.recruitment import TRANSITIONS, CandidateData
 from tests.base import PASSWORD, PersonasTestCase, make_user
 
@@ -283,8 +284,9 @@ class HireTests(RecruitmentTestCase):
         self.assertEqual((contract.kind, contract.end_on), (Contract.Kind.CDI, None))
 
     def test_it_computes_the_end_of_a_3_month_cdd_at_a_month_end(self):
-        self.assertEqual(services.contract_end_on(start_on=date(2026, 11, 30), months=3), date(2027, 2, 27))
-        self.assertEqual(services.contract_end_on(start_on=date(2026, 1, 1), months=3), date(2026, 3, 31))
+        # The same rule as a renewal's: from 30 November, three months run to the end of February.
+        self.assertEqual(fixed_term_end(start_on=date(2026, 11, 30), months=3), date(2027, 2, 28))
+        self.assertEqual(fixed_term_end(start_on=date(2026, 1, 1), months=3), date(2026, 3, 31))
 
     def assert_nothing_hired(self, candidate: Candidate, users_before: int) -> None:
         candidate.refresh_from_db()
@@ -367,6 +369,14 @@ class NoAnswerSweepTests(RecruitmentTestCase):
         self.assertEqual(services.close_unanswered_candidates(now=self.now), 0)
         candidate.refresh_from_db()
         self.assertEqual(candidate.stage, Stage.APPLIED)
+
+    def test_it_leaves_a_failed_assessment_to_the_admins_rejection(self):
+        failed = make_candidate(
+            self.t93, "+33611000042", stage=Stage.ASSESSED, last_heard_at=self.now - timedelta(days=40), assessment_passed=False
+        )
+        self.assertEqual(services.close_unanswered_candidates(now=self.now), 0)
+        failed.refresh_from_db()
+        self.assertEqual(failed.stage, Stage.ASSESSED)
 
     @override_settings(CANDIDATE_NO_ANSWER_DAYS=7)
     def test_it_reads_the_delay_from_the_settings(self):

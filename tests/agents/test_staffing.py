@@ -21,6 +21,7 @@ DEFAULTS = {
     "index_handle_minutes": Decimal(30),
     "contact_handle_minutes": Decimal(15),
     "attempts_per_contact": Decimal("1.50"),
+    "unanswered_attempt_minutes": Decimal("2.0"),
     "paid_hours_per_day": Decimal("7.00"),
     "occupancy": Decimal("0.85"),
     "shrinkage": Decimal("0.30"),
@@ -30,13 +31,27 @@ DEFAULTS = {
 class ComputeNeedTests(SimpleTestCase):
     def test_it_computes_the_worked_example_of_the_issue(self):
         need = compute_need(index_cases=Decimal(20), contacts=Decimal(120), **DEFAULTS)
-        # Workload: (20 patients zéro × 30 min + 120 contacts × 15 min) × 1.5 attempts
-        #         = (600 + 1800) × 1.5 = 3600 min = 60 h.
-        self.assertEqual(need.workload_hours, Decimal(60))
+        # Workload: one answered call per person, 20 patients zéro × 30 min + 120 contacts × 15 min
+        # = 600 + 1800 = 2400 min; then (20 + 120) people × (1.5 − 1) extra attempts × 2 min
+        # = 140 × 0.5 × 2 = 140 min unanswered; 2400 + 140 = 2540 min = 42.333… h.
+        self.assertEqual(need.workload_hours, Decimal(2540) / 60)
         # One agent-day: 7 paid hours × 0.85 occupancy × (1 − 0.30 shrinkage) = 7 × 0.85 × 0.70 = 4.165 h.
         self.assertEqual(need.productive_hours, Decimal("4.165"))
-        # Agents: 60 / 4.165 = 14.405… → rounded up to 15.
-        self.assertEqual(need.agents_needed, 15)
+        # Agents: 42.333… / 4.165 = 10.16… (10 × 4.165 = 41.65 < 42.333… < 11 × 4.165 = 45.815) → 11.
+        self.assertEqual(need.agents_needed, 11)
+
+    def test_it_counts_no_unanswered_call_with_one_attempt_per_person(self):
+        # attempts − 1 = 0: whatever an unanswered call costs, only the answered calls count,
+        # 600 + 1800 = 2400 min = 40 h; 40 / 4.165 = 9.60… → 10 agents.
+        for minutes in (Decimal(0), Decimal("2.0"), Decimal(30)):
+            with self.subTest(unanswered_attempt_minutes=minutes):
+                need = compute_need(
+                    index_cases=Decimal(20),
+                    contacts=Decimal(120),
+                    **{**DEFAULTS, "attempts_per_contact": Decimal(1), "unanswered_attempt_minutes": minutes},
+                )
+                self.assertEqual(need.workload_hours, Decimal(40))
+                self.assertEqual(need.agents_needed, 10)
 
     def test_it_does_not_round_up_an_exact_multiple(self):
         # 3 agent-days of calls: 3 × 4.165 h = 12.495 h = 749.7 min = 49.98 contacts × 15 min × 1 attempt.
@@ -50,9 +65,10 @@ class ComputeNeedTests(SimpleTestCase):
         self.assertEqual(need.agents_needed, 0)
 
     def test_it_needs_one_agent_for_one_call(self):
-        # (1 × 15 min) × 1.5 = 22.5 min = 0.375 h: a fraction of an agent is still an agent.
+        # 1 × 15 min + 1 × (1.5 − 1) × 2 min = 15 + 1 = 16 min = 0.266… h: a fraction of an agent is
+        # still an agent.
         need = compute_need(index_cases=Decimal(0), contacts=Decimal(1), **DEFAULTS)
-        self.assertEqual(need.workload_hours, Decimal("0.375"))
+        self.assertEqual(need.workload_hours, Decimal(16) / 60)
         self.assertEqual(need.agents_needed, 1)
 
     def test_it_computes_productive_hours_from_the_parameters(self):
@@ -199,10 +215,11 @@ class StaffingTableTests(StaffingFixture):
         cell = self.cell(table, "fr", self.day0)
         self.assertTrue(cell.volume.forecast)
         self.assertEqual((cell.volume.index_cases, cell.volume.contacts), (20, 120))
-        # No connected call yet: default handle times. (20 × 30 + 120 × 15) × 1.5 / 60 = 60 h;
-        # 60 / 4.165 = 14.4… → 15 agents.
-        self.assertEqual(cell.need.workload_hours, Decimal(60))
-        self.assertEqual(cell.need.agents_needed, 15)
+        # No connected call yet: default handle times, the worked example.
+        # 20 × 30 + 120 × 15 + 140 × 0.5 × 2 = 600 + 1800 + 140 = 2540 min; 2540 / 60 = 42.333… h;
+        # 42.333… / 4.165 = 10.16… → 11 agents.
+        self.assertEqual(cell.need.workload_hours, Decimal(2540) / 60)
+        self.assertEqual(cell.need.agents_needed, 11)
         self.assertEqual(table.productive_hours, Decimal("4.165"))
 
     def test_it_averages_the_last_seven_complete_days_otherwise(self):
@@ -213,8 +230,9 @@ class StaffingTableTests(StaffingFixture):
         # 8 days ago, today's and Paris's are left out.
         self.assertEqual(cell.volume.index_cases, Decimal(1))
         self.assertEqual(cell.volume.contacts, Decimal(3))
-        # (1 × 30 + 3 × 15) × 1.5 / 60 = 112.5 / 60 = 1.875 h; 1.875 / 4.165 = 0.45… → 1 agent.
-        self.assertEqual(cell.need.workload_hours, Decimal("1.875"))
+        # 1 × 30 + 3 × 15 + (1 + 3) × 0.5 × 2 = 30 + 45 + 4 = 79 min = 1.316… h;
+        # 1.316… / 4.165 = 0.31… → 1 agent.
+        self.assertEqual(cell.need.workload_hours, Decimal(79) / 60)
         self.assertEqual(cell.need.agents_needed, 1)
         # French has no call observed: the days without a forecast need nobody.
         later = self.cell(table, "fr", self.day0 + timedelta(days=1))
@@ -244,15 +262,16 @@ class StaffingTableTests(StaffingFixture):
         self.assertEqual(table.contact_handle.minutes, Decimal(15))
         self.assertFalse(table.contact_handle.observed)
         cell = self.cell(table, "fr", self.day0)
-        # (20 × 23 + 120 × 15) × 1.5 / 60 = (460 + 1800) × 1.5 / 60 = 3390 / 60 = 56.5 h;
-        # 56.5 / 4.165 = 13.56… → 14 agents.
-        self.assertEqual(cell.need.workload_hours, Decimal("56.5"))
-        self.assertEqual(cell.need.agents_needed, 14)
+        # 20 × 23 + 120 × 15 + 140 × 0.5 × 2 = 460 + 1800 + 140 = 2400 min = 40 h;
+        # 40 / 4.165 = 9.60… → 10 agents.
+        self.assertEqual(cell.need.workload_hours, Decimal(40))
+        self.assertEqual(cell.need.agents_needed, 10)
 
         save_staffing_parameters(territory=self.t93, **{**self.parameters(), "use_observed_handle_times": False})
         table = self.table()
         self.assertEqual(table.index_handle.minutes, Decimal(30))
-        self.assertEqual(self.cell(table, "fr", self.day0).need.agents_needed, 15)
+        # Back to 30 min: the worked example's 11 agents.
+        self.assertEqual(self.cell(table, "fr", self.day0).need.agents_needed, 11)
 
     def attempt(self, task, connected_at, minutes: int) -> CallAttempt:
         return CallAttempt(
@@ -271,18 +290,21 @@ class StaffingTableTests(StaffingFixture):
             "contact_handle_minutes": 15,
             "use_observed_handle_times": True,
             "attempts_per_contact": Decimal("1.50"),
+            "unanswered_attempt_minutes": Decimal("2.0"),
             "occupancy": Decimal("0.85"),
             "shrinkage": Decimal("0.30"),
             "paid_hours_per_day": Decimal("7.00"),
         }
 
     def test_it_applies_saved_parameters(self):
-        # 8 h × 0.80 × (1 − 0.25) = 4.8 h; (20 × 30 + 120 × 15) × 2 / 60 = 80 h; 80 / 4.8 = 16.67 → 17.
+        # 8 h × 0.80 × (1 − 0.25) = 4.8 h; 20 × 30 + 120 × 15 + 140 × (2 − 1) × 3 = 600 + 1800 + 420
+        # = 2820 min = 47 h; 47 / 4.8 = 9.79… → 10.
         save_staffing_parameters(
             territory=self.t93,
             **{
                 **self.parameters(),
                 "attempts_per_contact": Decimal(2),
+                "unanswered_attempt_minutes": Decimal(3),
                 "occupancy": Decimal("0.80"),
                 "shrinkage": Decimal("0.25"),
                 "paid_hours_per_day": Decimal(8),
@@ -291,8 +313,8 @@ class StaffingTableTests(StaffingFixture):
         table = self.table()
         self.assertEqual(table.productive_hours, Decimal("4.8"))
         cell = self.cell(table, "fr", self.day0)
-        self.assertEqual(cell.need.workload_hours, Decimal(80))
-        self.assertEqual(cell.need.agents_needed, 17)
+        self.assertEqual(cell.need.workload_hours, Decimal(47))
+        self.assertEqual(cell.need.agents_needed, 10)
 
     def test_it_counts_the_agents_on_the_rota_in_each_of_their_languages(self):
         table = self.table()
@@ -306,11 +328,11 @@ class StaffingTableTests(StaffingFixture):
         self.assertEqual(self.cell(table, "fr", day1).scheduled, 1)
         self.assertEqual(table.totals[1].scheduled, 1)
         self.assertEqual(table.totals[2].scheduled, 0)
-        # Gap against the rota: French day 0, 2 on the rota − 15 needed = −13.
-        self.assertEqual(self.cell(table, "fr", self.day0).gap_rota, -13)
-        # Total day 0: needed 15 (French) + 1 (Turkish) = 16; 3 − 16 = −13.
-        self.assertEqual(total0.agents_needed, 16)
-        self.assertEqual(total0.gap_rota, -13)
+        # Gap against the rota: French day 0, 2 on the rota − 11 needed = −9.
+        self.assertEqual(self.cell(table, "fr", self.day0).gap_rota, -9)
+        # Total day 0: needed 11 (French) + 1 (Turkish) = 12; 3 − 12 = −9.
+        self.assertEqual(total0.agents_needed, 12)
+        self.assertEqual(total0.gap_rota, -9)
 
     def test_it_counts_the_agents_whose_contract_covers_the_day(self):
         table = self.table()
@@ -323,8 +345,8 @@ class StaffingTableTests(StaffingFixture):
         self.assertEqual(self.cell(table, "tr", self.day0 + timedelta(days=3)).available, 1)
         self.assertEqual(table.totals[2].available, 4)
         self.assertEqual(table.totals[3].available, 3)
-        # Gap against contracts: French day 0, 3 − 15 = −12; Turkish day 3, 1 − 1 = 0.
-        self.assertEqual(self.cell(table, "fr", self.day0).gap_contracts, -12)
+        # Gap against contracts: French day 0, 3 − 11 = −8; Turkish day 3, 1 − 1 = 0.
+        self.assertEqual(self.cell(table, "fr", self.day0).gap_contracts, -8)
         self.assertEqual(self.cell(table, "tr", self.day0 + timedelta(days=3)).gap_contracts, 0)
 
     def test_it_shows_the_languages_with_volume_or_agents(self):

@@ -21,6 +21,7 @@ VALID_PARAMETERS = {
     "contact_handle_minutes": "20",
     "use_observed_handle_times": "",
     "attempts_per_contact": "2",
+    "unanswered_attempt_minutes": "2.5",
     "occupancy": "0.80",
     "shrinkage": "0.25",
     "paid_hours_per_day": "8",
@@ -142,8 +143,13 @@ class StaffingTablePageTests(StaffingFixture):
         self.assertContains(response, f'data-testid="cell-fr-{day}"')
         self.assertContains(response, f'data-testid="total-{day}"')
         self.assertContains(response, 'data-testid="staffing-method"')
-        # The French gap of day 0 (2 on the rota − 15 needed) is a shortfall, in red.
-        self.assertContains(response, '<td class="num staffing-gap--short" data-testid="gap-rota">-13</td>', html=False)
+        # The worked example: 2540 min = 42.333… h, shown rounded to 0.1 (with a French decimal comma).
+        cell = self.cell(response.context["table"], "fr", self.day0)
+        self.assertEqual(cell.need.workload_hours, Decimal(2540) / 60)
+        self.assertContains(response, '<td class="num">42,3</td>', html=False)
+        self.assertContains(response, 'data-testid="workload-formula"')
+        # The French gap of day 0 (2 on the rota − 11 needed) is a shortfall, in red.
+        self.assertContains(response, '<td class="num staffing-gap--short" data-testid="gap-rota">-9</td>', html=False)
         self.assertEqual(len(response.context["table"].days), 7)
 
     def test_it_shows_the_days_asked_for(self):
@@ -189,9 +195,13 @@ class StaffingParametersPageTests(StaffingFixture):
         self.assertEqual(parameters.index_handle_minutes, 40)
         self.assertFalse(parameters.use_observed_handle_times)
         self.assertEqual(parameters.occupancy, Decimal("0.80"))
-        # 8 × 0.80 × 0.75 = 4.8 h; (20 × 40 + 120 × 20) × 2 / 60 = 106.67 h; / 4.8 = 22.2 → 23.
+        self.assertEqual(parameters.unanswered_attempt_minutes, Decimal("2.5"))
+        # 8 × 0.80 × 0.75 = 4.8 h; 20 × 40 + 120 × 20 + (20 + 120) × (2 − 1) × 2.5 = 800 + 2400 + 350
+        # = 3550 min = 59.166… h; 59.166… / 4.8 = 12.3… (12 × 4.8 = 57.6, 13 × 4.8 = 62.4) → 13.
         table = self.client.get(STAFFING).context["table"]
-        self.assertEqual(self.cell(table, "fr", self.day0).need.agents_needed, 23)
+        cell = self.cell(table, "fr", self.day0)
+        self.assertEqual(cell.need.workload_hours, Decimal(3550) / 60)
+        self.assertEqual(cell.need.agents_needed, 13)
 
     def test_it_refuses_bad_parameters_and_saves_nothing(self):
         self.client.force_login(self.carol)
@@ -201,6 +211,7 @@ class StaffingParametersPageTests(StaffingFixture):
             "index_handle_minutes": "0",
             "contact_handle_minutes": "-3",
             "attempts_per_contact": "0.5",
+            "unanswered_attempt_minutes": "31",
             "paid_hours_per_day": "",
         }
         for name, value in bad_values.items():
