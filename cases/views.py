@@ -1,5 +1,7 @@
 """Pages of the intake: index case list and detail, the registration form and the CSV import."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -41,7 +43,8 @@ def index_case_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     cases = selectors.index_cases_for_list(user=request.user, search=search)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/index_case_list.html", {"page": page, "search": search})
+    query = urlencode({"q": search}) if search else ""
+    return render(request, "cases/index_case_list.html", {"page": page, "search": search, "query": query})
 
 
 @require_GET
