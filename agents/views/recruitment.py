@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -266,7 +267,7 @@ def candidate_hire(request: HttpRequest, pk: int) -> HttpResponse:
     """Hire the candidate: account, agent and contract in one step."""
 
     def act(candidate, data):
-        services.hire_candidate(
+        hired = services.hire_candidate(
             candidate=candidate,
             by=request.user,
             username=data["username"],
@@ -280,6 +281,9 @@ def candidate_hire(request: HttpRequest, pk: int) -> HttpResponse:
             now=timezone.now(),
             note=data["note"],
         )
+        if not hired.agent.user.is_active:
+            day = date_format(data["start_on"], "DATE_FORMAT")
+            messages.info(request, _("The account opens on the contract's first day, %(day)s.") % {"day": day})
 
     return _move(request, pk, "hire", act, _("Candidate hired: their account, agent profile and contract are created."))
 

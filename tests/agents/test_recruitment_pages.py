@@ -359,11 +359,15 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
             },
             candidate,
         )
-        self.assertRedirects(response, reverse("agents:candidate-detail", args=[candidate.pk]))
+        self.assertRedirects(response, reverse("agents:candidate-detail", args=[candidate.pk]), fetch_redirect_response=False)
         candidate.refresh_from_db()
         self.assertEqual(candidate.stage, Stage.HIRED)
         self.assertEqual(candidate.agent.user.username, "nhaddad")
         self.assertEqual(Contract.objects.get(agent=candidate.agent).start_on, start)
+        # Hired from next week: the account opens on the first day, and the admin is told so.
+        self.assertFalse(candidate.agent.user.is_active)
+        page = self.client.get(reverse("agents:candidate-detail", args=[candidate.pk]))
+        self.assertContains(page, "The account opens on the contract&#x27;s first day")
 
     def test_it_shows_a_username_clash_as_a_field_error_and_creates_nothing(self):
         candidate = make_candidate(self.t93, "+33611000012", stage=Stage.TRAINED)
