@@ -5,7 +5,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
@@ -24,9 +23,9 @@ from agents.models import (
     Team,
     Territory,
     TrainingSession,
-    staff_territory_id,
 )
 from agents.selectors.recruitment import candidate_events, candidates_for_list, get_candidate_for_user
+from agents.selectors.territories import access_own_territory
 from agents.services import recruitment as services
 from agents.services.recruitment import CDD_MONTHS, CandidateData, hiring_errors, open_candidate_phones
 from cases.phones import to_e164
@@ -271,10 +270,7 @@ def _territory_of_request(request: Request) -> Territory:
     """Return the territory a new candidate belongs to: the one named (if the user works there), or the user's."""
     if "territory" in request.data or request.user.is_superuser:
         return access_territory(request)
-    territory_id = staff_territory_id(request.user)
-    if territory_id is None:
-        raise PermissionDenied(_("You may not act in this territory."))
-    return Territory.objects.get(pk=territory_id)
+    return access_own_territory(request.user)
 
 
 class CandidateDetailView(ApiView):

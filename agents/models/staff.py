@@ -291,7 +291,12 @@ class ContractQuerySet(models.QuerySet):
         return self.filter(agent__in=Agent.objects.for_user(user))
 
     def active_on(self, day) -> "ContractQuerySet":
-        return self.filter(Q(end_on__isnull=True) | Q(end_on__gte=day), start_on__lte=day)
+        return self.filter(running_on(day))
+
+
+def running_on(day) -> Q:
+    """Select the contracts running on a day: started, and not ended before it (Contract.covers in SQL)."""
+    return Q(start_on__lte=day) & (Q(end_on__isnull=True) | Q(end_on__gte=day))
 
 
 class Contract(models.Model):
@@ -333,6 +338,10 @@ class Contract(models.Model):
     def __str__(self) -> str:
         end = self.end_on.isoformat() if self.end_on else "…"
         return f"{self.get_kind_display()} {self.start_on.isoformat()} → {end}"
+
+    def covers(self, day) -> bool:
+        """Say whether the contract runs on this day (running_on says it to the database)."""
+        return self.start_on <= day and (self.end_on is None or self.end_on >= day)
 
 
 def staff_territory_id(user) -> int | None:

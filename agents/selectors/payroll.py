@@ -74,7 +74,7 @@ def month_bounds(month: date) -> tuple[date, date]:
 
 
 def _contract_kind(contracts: list[Contract], day: date) -> str:
-    active = [c for c in contracts if c.start_on <= day and (c.end_on is None or c.end_on >= day)]
+    active = [c for c in contracts if c.covers(day)]
     return max(active, key=lambda c: c.start_on).kind if active else ""
 
 

@@ -237,13 +237,13 @@ def _callers(territory: Territory):
     return Agent.objects.filter(territory=territory, user__is_active=True, user__groups__name=roles.TELECONSEILLER)
 
 
-def _covered(contracts: list[tuple[date, date | None]], employer: str, day: date) -> bool:
+def _covered(contracts: list[Contract], employer: str, day: date) -> bool:
     if not contracts:
         # Staff of the Assurance Maladie, providers' agents and doctors need no contract row here;
         # a fixed-term recruit without one cannot work.
         return employer != Agent.Employer.FIXED_TERM
     # A renewal is a new row covering the following days, so an end that was renewed never shows.
-    return any(start <= day and (end is None or end >= day) for start, end in contracts)
+    return any(contract.covers(day) for contract in contracts)
 
 
 def staffing_table(
@@ -276,11 +276,9 @@ def staffing_table(
         .distinct()
     ):
         on_shift[day].add(agent_id)
-    contracts: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    for agent_id, start_on, end_on in Contract.objects.filter(agent_id__in=agent_ids).values_list(
-        "agent_id", "start_on", "end_on"
-    ):
-        contracts[agent_id].append((start_on, end_on))
+    contracts: dict[int, list[Contract]] = defaultdict(list)
+    for contract in Contract.objects.filter(agent_id__in=agent_ids).only("agent_id", "start_on", "end_on"):
+        contracts[contract.agent_id].append(contract)
     available_on = {
         day: {agent_id for agent_id, employer in employers.items() if _covered(contracts[agent_id], employer, day)}
         for day in horizon

@@ -22,7 +22,7 @@ from agents.exceptions import (
     ContractOverlap,
     InvalidContractDates,
 )
-from agents.models import Agent, Contract, Territory
+from agents.models import Agent, Contract, Territory, running_on
 from calls.services.presence import go_offline, release_owned_callbacks
 from supervision.services.actions import end_sessions
 
@@ -202,7 +202,7 @@ def _carry_out_end(*, contract_id: int, today: date, now: datetime) -> bool:
 
 def open_started_contracts(*, now: datetime) -> int:
     """Open the accounts of agents whose contract starts today (a re-hire or a hire from a later date)."""
-    started = per_zone(now=now, condition=lambda today: Q(start_on__lte=today) & (Q(end_on__isnull=True) | Q(end_on__gte=today)))
+    started = per_zone(now=now, condition=running_on)
     # Only contracts made ahead of their start: one made from a past or present day was opened
     # when it was made (or by hand), and an account closed since was closed on purpose.
     ahead = Q(start_on__gt=TruncDate("created_at"))

@@ -159,7 +159,7 @@ def _contract_days(agent: Agent, start: date, end: date) -> set[date]:
     days = set()
     day = start
     while day <= end:
-        if any(contract.start_on <= day and (contract.end_on is None or contract.end_on >= day) for contract in contracts):
+        if any(contract.covers(day) for contract in contracts):
             days.add(day)
         day += timedelta(days=1)
     return days

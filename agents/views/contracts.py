@@ -24,9 +24,10 @@ from agents.exceptions import (
     InvalidContractDates,
 )
 from agents.forms.contracts import AddContractForm, ContractFilterForm, EndContractForm, HeadcountForm, RenewContractForm
-from agents.models import Agent, Contract, Territory, staff_territory_id
+from agents.models import Agent, Contract, Territory
 from agents.roles import role_required
 from agents.selectors import contracts as selectors
+from agents.selectors.territories import access_own_territory
 from agents.services import contracts as services
 
 PAGE_SIZE = 50
@@ -165,10 +166,7 @@ def contract_alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _headcount_territory(request: HttpRequest, form: HeadcountForm) -> Territory:
     if not request.user.is_superuser:
-        territory_id = staff_territory_id(request.user)
-        if territory_id is None:
-            raise PermissionDenied
-        return Territory.objects.get(pk=territory_id)
+        return access_own_territory(request.user)
     chosen = form.cleaned_data.get("territory") if form.is_valid() else None
     territory = chosen or Territory.objects.order_by("code").first()
     if territory is None:

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,9 +27,10 @@ from agents.forms.recruitment import (
     ScheduleAssessmentForm,
     TrainingSessionForm,
 )
-from agents.models import Candidate, Territory, staff_territory_id
+from agents.models import Candidate, Territory
 from agents.roles import role_required
 from agents.selectors import recruitment as selectors
+from agents.selectors.territories import access_own_territory
 from agents.services import recruitment as services
 from agents.services.candidate_import import MAX_FILE_BYTES, MAX_ROWS, CandidateImportError, import_candidates
 from tracing_center.api import DomainError
@@ -44,11 +44,7 @@ def _own_territory(user) -> Territory | None:
     """Return the territory the user works for; None for a superuser, who chooses one."""
     if user.is_superuser:
         return None
-    territory_id = staff_territory_id(user)
-    if territory_id is None:
-        # A role without a territory (an incomplete account) may not write anywhere.
-        raise PermissionDenied
-    return Territory.objects.get(pk=territory_id)
+    return access_own_territory(user)
 
 
 @require_GET

@@ -32,6 +32,7 @@ from agents.selectors.payroll import (
 )
 from agents.selectors.rota import my_week as select_my_week
 from agents.selectors.rota import opening_hours_of, parse_week, plateau_week, shift_patterns_of, territory_today
+from agents.selectors.territories import access_own_territory
 from agents.services.rota import (
     apply_pattern_to_week,
     assign_shift,
@@ -77,10 +78,7 @@ def working_territory(request: HttpRequest) -> Territory:
         if territory is None:
             raise Http404
         return territory
-    territory_id = staff_territory_id(request.user)
-    if territory_id is None:
-        raise PermissionDenied
-    return Territory.objects.get(pk=territory_id)
+    return access_own_territory(request.user)
 
 
 # --- Rota ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agents import roles
 from agents.forms.staffing import HorizonForm, StaffingParametersForm, horizon_days, volume_forecast_formset
-from agents.models import Language, Territory, staff_territory_id
+from agents.models import Language, Territory
 from agents.roles import role_required
 from agents.selectors import staffing as selectors
+from agents.selectors.territories import access_own_territory
 from agents.services.staffing import VolumeEntry, save_staffing_parameters, save_volume_forecasts
 
 VIEWERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
@@ -39,10 +40,7 @@ def access_territory(request: HttpRequest) -> Territory | None:
         if not raw.isdigit():
             raise BadRequest("territory must be a number")
         return get_object_or_404(Territory.objects.for_user(user), pk=int(raw))
-    if staff_territory_id(user) is None:
-        # A role without a territory (an incomplete account) has nothing to plan.
-        raise PermissionDenied
-    return Territory.objects.for_user(user).get()
+    return access_own_territory(user)
 
 
 def _query(request: HttpRequest, territory: Territory, **values) -> str:
