@@ -11,10 +11,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
-from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, Contract, Language, Shift, StaffingParameters, Territory, VolumeForecast
+from agents.selectors.rota import territory_today
 from calls.models import CallAttempt, CallTask
 
 # The window the observed volumes and handle times are read from: the last complete local days.
@@ -153,10 +153,6 @@ class StaffingTable:
     def by_day(self) -> list[tuple[DayTotal, list[Cell]]]:
         """Return each day's total with its cells, one per language: the page's order."""
         return [(total, [row.cells[index] for row in self.rows]) for index, total in enumerate(self.totals)]
-
-
-def territory_today(territory: Territory) -> date:
-    return timezone.localdate(timezone=territory.zone)
 
 
 def staffing_parameters(*, territory: Territory) -> StaffingParameters:
