@@ -1,10 +1,9 @@
 """API v1 of the rota: list, assign and remove shifts; an agent's own shifts."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -17,7 +16,8 @@ from rest_framework.response import Response
 from agents import roles
 from agents.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, role_permission
 from agents.models import Agent, Plateau, Shift
-from agents.selectors.rota import parse_week, shift_minutes, shifts_for_user, territory_today, week_start_of
+from agents.selectors.rota import parse_week, shift_minutes, shifts_for_user, week_start_of
+from agents.selectors.territories import user_today
 from agents.services.rota import assign_shift, remove_shift
 from tracing_center.api import ApiView
 
@@ -103,15 +103,6 @@ class ShiftFilterSerializer(serializers.Serializer):
         return {**attrs, "from": start, "to": end}
 
 
-def _user_today(user) -> date:
-    """Return today in the user's territory (a superuser without one: the server's zone)."""
-    try:
-        agent = user.agent
-    except ObjectDoesNotExist:
-        return timezone.localdate()
-    return territory_today(agent.territory)
-
-
 class ShiftsView(ApiView):
     parser_classes = [JSONParser]
 
@@ -132,7 +123,7 @@ class ShiftsView(ApiView):
     )
     def get(self, request: Request) -> Response:
         """List shifts: your territory's (superviseurs, CPAM admins), or your own (téléconseillers)."""
-        filters = ShiftFilterSerializer(data=request.query_params, context={"today": _user_today(request.user)})
+        filters = ShiftFilterSerializer(data=request.query_params, context={"today": user_today(request.user)})
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         plateau = None

@@ -1,13 +1,11 @@
 """Pages of the rota: opening hours, shift patterns, the weekly rota, my week, the time clock,
 adherence and the payroll export."""
 
-import csv
-from collections.abc import Iterator
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agents import roles
 from agents.exceptions import AlreadyClockedIn, NotClockedIn, PatternNotApplied, ShiftRefused
 from agents.forms.rota import AdherenceForm, ApplyPatternForm, AssignShiftForm, OpeningHoursForm, PayrollForm, ShiftPatternForm
-from agents.models import Agent, Contract, Plateau, Shift, ShiftPattern, Territory, staff_territory_id
+from agents.models import Agent, Contract, Plateau, Shift, ShiftPattern, Territory
 from agents.roles import role_required
 from agents.selectors.adherence import adherence_rows
 from agents.selectors.payroll import (
@@ -32,7 +30,7 @@ from agents.selectors.payroll import (
 )
 from agents.selectors.rota import my_week as select_my_week
 from agents.selectors.rota import opening_hours_of, parse_week, plateau_week, shift_patterns_of, territory_today
-from agents.selectors.territories import access_own_territory
+from agents.selectors.territories import access_own_territory, user_today
 from agents.services.rota import (
     apply_pattern_to_week,
     assign_shift,
@@ -43,6 +41,7 @@ from agents.services.rota import (
     save_opening_hours,
     save_shift_pattern,
 )
+from tracing_center.csv_files import excel_csv_response
 
 ROTA_READERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 
@@ -279,10 +278,7 @@ def clock_out_view(request: HttpRequest) -> HttpResponse:
 @role_required(*ROTA_READERS)
 def adherence(request: HttpRequest) -> HttpResponse:
     """Show, per agent of a plateau, the day scheduled against the time logged in and active."""
-    territory_id = staff_territory_id(request.user)
-    zone_territory = Territory.objects.filter(pk=territory_id).first() if territory_id else None
-    today = territory_today(zone_territory) if zone_territory else timezone.localdate()
-    form = AdherenceForm(request.GET, user=request.user, today=today)
+    form = AdherenceForm(request.GET, user=request.user, today=user_today(request.user))
     context: dict = {"form": form}
     if form.is_valid():
         plateau, day = form.cleaned_data["plateau"], form.cleaned_data["day"]
@@ -331,11 +327,6 @@ def payroll(request: HttpRequest) -> HttpResponse:
             query=f"month={start:%Y-%m}&territory={territory.code}",
         )
     return render(request, "agents/rota/payroll.html", context)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 # What the Sunday and holiday hours were counted from.
@@ -397,14 +388,8 @@ def payroll_export(request: HttpRequest) -> HttpResponse:
         _("Public holiday hours"),
         _("Source"),
     ]
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def lines() -> Iterator[str]:
-        # A BOM and semicolons: French Excel opens UTF-8 with the right columns.
-        yield "\ufeff" + writer.writerow(headers)
-        for row in rows:
-            yield writer.writerow(_payroll_line(row, zone, kinds, employers))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="payroll_{territory.code}_{start:%Y-%m}.csv"'
-    return response
+    return excel_csv_response(
+        filename=f"payroll_{territory.code}_{start:%Y-%m}.csv",
+        header=headers,
+        rows=(_payroll_line(row, zone, kinds, employers) for row in rows),
+    )

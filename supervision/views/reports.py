@@ -1,13 +1,11 @@
 """The SLA and productivity reports: pages and their CSV exports, built from the same selector and
 the same columns, so the export says what the page says."""
 
-import csv
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,9 +15,11 @@ from django.views.decorators.http import require_GET
 
 from agents import roles
 from agents.roles import role_required
+from agents.selectors.territories import user_today
 from supervision.forms import DateRangeForm, ProductivityReportForm, SlaReportForm
 from supervision.selectors import reports as selectors
 from supervision.selectors.reports import ProductivityReport, ProductivityRow, SlaReport
+from tracing_center.csv_files import excel_csv_response
 
 # --- Cells: one value, shown on the page and written to the CSV -------------------------------
 
@@ -121,38 +121,18 @@ def _productivity_columns(report: ProductivityReport) -> list[Column]:
     ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_response(*, filename: str, columns: list[Column], rows: Iterable) -> StreamingHttpResponse:
-    """Stream a CSV for Excel: UTF-8 with a BOM, semicolons (French Excel), a header row."""
-    writer = csv.writer(_Echo(), delimiter=";")
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow([column.header for column in columns])
-        for row in rows:
-            yield writer.writerow([_csv_text(column.value(row)) for column in columns])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    """Export the columns of a report, as the page shows them."""
+    return excel_csv_response(
+        filename=filename,
+        header=[column.header for column in columns],
+        rows=([_csv_text(column.value(row)) for column in columns] for row in rows),
+    )
 
 
 def _bad_filters(form: DateRangeForm) -> HttpResponseBadRequest:
     errors = [str(error) for errors in form.errors.values() for error in errors]
     return HttpResponseBadRequest("\n".join(errors), content_type="text/plain; charset=utf-8")
-
-
-def user_today(user) -> date:
-    """Return today in the user's territory (a superuser without one: the server's zone)."""
-    try:
-        agent = user.agent
-    except ObjectDoesNotExist:
-        agent = None
-    # The header reads user.agent.territory too: the page pays for it once.
-    return timezone.localdate(timezone=agent.territory.zone) if agent is not None else timezone.localdate()
 
 
 # --- Charts: server-rendered SVG (CSP forbids inline styles; classes carry the colours) -------
