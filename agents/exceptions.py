@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from tracing_center.api import DomainError
+from common.exceptions import DomainError
 
 
 class InvalidStatus(DomainError):

@@ -25,7 +25,7 @@ from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.outcomes import record_outcome
 from calls.services.presence import change_status
 from cases.services import log_person_access
-from tracing_center.api import ApiView
+from common.api import ApiView
 
 NOT_YOURS = OpenApiResponse(description="No assignment of yours has this id.")
 NOT_READY = OpenApiResponse(description="code agent_not_ready: set your status to ready first.")

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, Language, PauseReason
 from calls.models import CallAttempt
-from cases.forms import DateInput
 from cases.models import Exposure, IndexCase
 from cases.services import isolation_rules_on
+from common.widgets import DateInput, DateTimeLocalInput
 
 Outcome = CallAttempt.Outcome
 
@@ -49,13 +49,6 @@ class DialForm(forms.Form):
     def __init__(self, *args, numbers: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["number"].choices = [(n, n) for n in numbers]
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 class OutcomeForm(forms.Form):

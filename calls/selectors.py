@@ -9,8 +9,8 @@ from agents.models import Agent, PauseReason
 from calls.models import Assignment, CallTask
 from calls.telephony import tel_link
 from cases.models import IsolationRuleSet, Person
-from cases.phones import display
 from cases.services import contact_isolation_until, contact_test_on, index_isolation_until, isolation_rules_on
+from common.phones import display
 
 # Under this much time before its deadline, a call is shown as urgent (red).
 URGENT = timedelta(hours=2)

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
 from cases.models import Exposure, IndexCase, Interview, IsolationRuleSet, Notification, Person, Phone
-from cases.phones import to_e164
 from cases.services import log_person_access
+from common.phones import to_e164
 
 
 class PersonReadLoggingMixin:

@@ -13,7 +13,7 @@ from agents.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, access_territory
 from cases.models import IndexCase
 from cases.serializers import IndexCaseInputSerializer, IntakeResultSerializer
 from cases.services import register_index_case
-from tracing_center.api import ApiView
+from common.api import ApiView
 
 
 class RegisterIndexCaseView(ApiView):

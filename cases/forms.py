@@ -10,19 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Language, Territory
 from cases.imports import MAX_FILE_BYTES, too_large_message
 from cases.models import Exposure
-from cases.phones import to_e164
 from cases.services import ContactData, PersonData
+from common.phones import to_e164
+from common.widgets import DateInput
 
 MAX_CONTACTS = 100
 CONTACTS_PREFIX = "contacts"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        # The browser's date picker reads and writes ISO dates, whatever the page's language.
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _language_field() -> forms.ModelChoiceField:

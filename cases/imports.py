@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from agents.models import Language, Territory
 from cases.models import Exposure, IndexCase
-from cases.phones import to_e164
 from cases.services import ContactData, PersonData, add_contacts, lock_people
-from tracing_center import csv_files
-from tracing_center.csv_files import CsvImportError, CsvLayout, cell_error, read_csv
+from common import csv_files
+from common.csv_files import CsvImportError, CsvLayout, cell_error, read_csv
+from common.phones import to_e164
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000

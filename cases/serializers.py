@@ -11,8 +11,8 @@ from rest_framework import serializers
 from agents.models import Language
 from agents.serializers import TerritoryRefSerializer
 from cases.models import Exposure
-from cases.phones import to_e164
 from cases.services import ContactData, PersonData
+from common.phones import to_e164
 
 # A laboratory's clock may run a little ahead of ours: "now" from them is not the future.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -8,9 +8,9 @@ from rest_framework.response import Response
 
 from agents import roles
 from agents.api import FORBIDDEN, NOT_AUTHENTICATED, role_permission
+from common.api import ApiView
 from supervision.selectors.board import agents_for_api
 from supervision.serializers import SupervisedAgentSerializer
-from tracing_center.api import ApiView
 
 
 class SupervisionAgentsView(ApiView):

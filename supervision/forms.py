@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Team, Territory
-from cases.forms import DateInput
+from common.widgets import DateInput
 
 # A longer range is a query over years of rows for a page nobody reads to the end.
 MAX_RANGE_DAYS = 366

@@ -10,9 +10,9 @@ from rest_framework.response import Response
 
 from agents import roles
 from agents.api import FORBIDDEN, NOT_AUTHENTICATED, role_permission
+from common.api import ApiView
 from supervision.forms import TerritoryFilterForm
 from supervision.selectors.queue_health import queue_health
-from tracing_center.api import ApiView
 
 
 class BucketsSerializer(serializers.Serializer):

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, Contract, Language, Plateau, Team, Territory
-from cases.phones import to_e164
 from cases.services import ContactData, PersonData, register_index_case
+from common.phones import to_e164
 
 PASSWORD = "Secret-Password-1"
 

@@ -24,7 +24,7 @@ from agents.serializers import (
     TokenSerializer,
 )
 from agents.services import create_agent, create_territory
-from tracing_center.api import ApiView
+from common.api import ApiView
 
 BAD_INPUT = OpenApiResponse(description="Field errors, keyed by field (nested lists keep their positions).")
 NOT_AUTHENTICATED = OpenApiResponse(description="No valid token or session.")

@@ -15,7 +15,7 @@ from agents.forms.contracts import MAX_WINDOW_DAYS
 from agents.models import Contract
 from agents.selectors import contracts as selectors
 from agents.services import contracts as services
-from tracing_center.api import ApiView
+from common.api import ApiView
 
 NOT_FOUND = OpenApiResponse(description="No such contract in your territory.")
 REFUSED = OpenApiResponse(description="Refused in the contract's present state (already renewed, a CDI, account deactivated…).")

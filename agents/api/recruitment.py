@@ -28,8 +28,8 @@ from agents.selectors.recruitment import candidate_events, candidates_for_list, 
 from agents.selectors.territories import access_own_territory
 from agents.services import recruitment as services
 from agents.services.recruitment import CDD_MONTHS, CandidateData, hiring_errors, open_candidate_phones
-from cases.phones import to_e164
-from tracing_center.api import ApiView
+from common.api import ApiView
+from common.phones import to_e164
 
 Stage = Candidate.Stage
 NOT_FOUND = OpenApiResponse(description="No such candidate in your territory.")

@@ -19,7 +19,7 @@ from agents.models import Agent, Plateau, Shift
 from agents.selectors.rota import parse_week, shift_minutes, shifts_for_user, week_start_of
 from agents.selectors.territories import user_today
 from agents.services.rota import assign_shift, remove_shift
-from tracing_center.api import ApiView
+from common.api import ApiView
 
 # A longer range is years of rows in one answer; page through weeks or months instead.
 MAX_RANGE_DAYS = 62

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Contract, Territory
 from agents.selectors.contracts import STATUS_ACTIVE, STATUS_ENDED
-from cases.forms import DateInput
+from common.widgets import DateInput
 
 # Further than a year ahead, "ending within" is every contract.
 MAX_WINDOW_DAYS = 366

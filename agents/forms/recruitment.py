@@ -11,8 +11,8 @@ from agents import roles
 from agents.models import Candidate, Contract, Language, Plateau, Team, Territory, TrainingSession
 from agents.services.candidate_import import MAX_FILE_BYTES, too_large_message
 from agents.services.recruitment import CDD_MONTHS, CandidateData, hiring_errors, open_candidate_phones
-from cases.forms import DateInput
-from cases.phones import to_e164
+from common.phones import to_e164
+from common.widgets import DateInput
 
 ROLE_LABELS = {
     roles.TELECONSEILLER: _("Call agent"),

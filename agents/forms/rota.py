@@ -7,14 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, OpeningHours, Plateau, ShiftPattern, Territory
-from cases.forms import DateInput
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%H:%M")
+from common.widgets import DateInput, MonthInput, TimeInput
 
 
 def _time_field(label, *, required: bool = True) -> forms.TimeField:
@@ -185,13 +178,6 @@ class AdherenceForm(forms.Form):
             data["plateau"] = str(first.pk) if first else ""
         super().__init__(data, **kwargs)
         self.fields["plateau"].queryset = plateaux
-
-
-class MonthInput(forms.DateInput):
-    input_type = "month"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m")
 
 
 class PayrollForm(forms.Form):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Language, StaffingParameters
 from agents.selectors.staffing import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS
-from cases.forms import DateInput
+from common.widgets import DateInput
 
 # Far above any CPAM's daily volume: a typo with three more zeros is refused, not planned for.
 MAX_DAILY_VOLUME = 100_000

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from agents.exceptions import CandidateInputRefused
 from agents.models import Candidate, Language, Territory
 from agents.services.recruitment import CandidateData, add_candidates, open_candidate_phones
-from cases.phones import to_e164
-from tracing_center import csv_files
-from tracing_center.csv_files import CsvImportError, CsvLayout, cell_error, error_line, read_csv
+from common import csv_files
+from common.csv_files import CsvImportError, CsvLayout, cell_error, error_line, read_csv
+from common.phones import to_e164
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000

@@ -33,7 +33,7 @@ from agents.selectors import recruitment as selectors
 from agents.selectors.territories import access_own_territory
 from agents.services import recruitment as services
 from agents.services.candidate_import import MAX_FILE_BYTES, MAX_ROWS, CandidateImportError, import_candidates
-from tracing_center.api import DomainError
+from common.exceptions import DomainError
 
 Stage = Candidate.Stage
 RECRUITER = roles.ADMIN_CPAM

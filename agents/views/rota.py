@@ -41,7 +41,7 @@ from agents.services.rota import (
     save_opening_hours,
     save_shift_pattern,
 )
-from tracing_center.csv_files import excel_csv_response
+from common.csv_files import excel_csv_response
 
 ROTA_READERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 

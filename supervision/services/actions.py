@@ -14,8 +14,8 @@ from agents.services import set_agent_status
 from calls.models import Assignment, CallTask
 from calls.services.dispatch import move_callback, release_assignment
 from calls.services.presence import change_status, go_offline
+from common.exceptions import DomainError
 from supervision.models import SupervisorAction
-from tracing_center.api import DomainError
 
 Kind = SupervisorAction.Kind
 

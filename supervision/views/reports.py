@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET
 from agents import roles
 from agents.roles import role_required
 from agents.selectors.territories import user_today
+from common.csv_files import excel_csv_response
 from supervision.forms import DateRangeForm, ProductivityReportForm, SlaReportForm
 from supervision.selectors import reports as selectors
 from supervision.selectors.reports import ProductivityReport, ProductivityRow, SlaReport
-from tracing_center.csv_files import excel_csv_response
 
 # --- Cells: one value, shown on the page and written to the CSV -------------------------------
 

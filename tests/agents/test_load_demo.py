@@ -9,10 +9,11 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory, TestCase
 from django.utils import timezone
 
-from agents import demo, roles
+from agents import roles
 from agents.models import Agent, Candidate, Contract, Shift, Territory, TrainingSession, VolumeForecast
 from calls.models import CallTask
 from cases.models import IndexCase, Person, Phone
+from demo import loader as demo
 
 
 def load_demo() -> str:

@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from agents.demo import DEMO_PASSWORD
+from demo.loader import DEMO_PASSWORD
 from tests.browser.base import BrowserTestCase
 
 

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase
 
-from cases.phones import to_e164
+from common.phones import to_e164
 
 
 class ToE164Tests(SimpleTestCase):

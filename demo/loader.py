@@ -35,8 +35,8 @@ from agents.services.recruitment import (
 from agents.services.rota import apply_pattern_to_week, save_shift_pattern
 from agents.services.staffing import VolumeEntry, save_volume_forecasts
 from cases.models import Exposure, IndexCase
-from cases.phones import to_e164
 from cases.services import ContactData, PersonData, register_index_case
+from common.phones import to_e164
 
 # Printed by `manage.py load_demo`; it passes the password validators (length, common, numeric).
 DEMO_PASSWORD = "demo-Tracing-2026"

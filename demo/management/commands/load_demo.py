@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from agents import demo
+from demo import loader as demo
 
 
 class Command(BaseCommand):

@@ -1,9 +1,6 @@
-"""Project-wide API glue: the base view and the one place domain errors become HTTP codes."""
+"""The base of every domain error: a refusal a caller can understand, mapped once to HTTP."""
 
 from rest_framework import status
-from rest_framework.response import Response
-from rest_framework.views import APIView
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class DomainError(Exception):
@@ -25,20 +22,3 @@ class DomainError(Exception):
             if name != "message" and not name.startswith("_") and (value is None or isinstance(value, str | int | float))
         }
         return {"detail": str(self.message), "code": self.code, **facts}
-
-
-class ApiView(APIView):
-    """An API view: authenticated by token or session, never redirected to the login page."""
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        view = super().as_view(**initkwargs)
-        # The API answers 401 itself; LoginRequiredMiddleware must not redirect it.
-        view.login_required = False
-        return view
-
-
-def exception_handler(exc, context):
-    if isinstance(exc, DomainError):
-        return Response(exc.payload(), status=exc.http_status)
-    return drf_exception_handler(exc, context)

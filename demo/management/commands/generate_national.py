@@ -54,9 +54,9 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
-from calls.management.commands.generate_backlog import FIRST_NAMES, LANGUAGES, LAST_NAMES, _sync_sequence, _Table
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from cases.models import Exposure, IndexCase, Interview, Notification, Person, PersonAccess, Phone
+from demo.management.commands.generate_backlog import FIRST_NAMES, LANGUAGES, LAST_NAMES, _sync_sequence, _Table
 from supervision.models import AgentDay, Alert, SlaDay, SupervisorAction
 
 PASSWORD = "bench-password-1"

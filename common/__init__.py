@@ -1,0 +1,1 @@
+"""What every app uses and no app owns: API glue, domain errors, CSV files, phones, widgets."""

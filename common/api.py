@@ -1,0 +1,24 @@
+"""API glue shared by every app: the base view and the one place domain errors become HTTP codes."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.exceptions import DomainError
+
+
+class ApiView(APIView):
+    """An API view: authenticated by token or session, never redirected to the login page."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        # The API answers 401 itself; LoginRequiredMiddleware must not redirect it.
+        view.login_required = False
+        return view
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(exc.payload(), status=exc.http_status)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,1 @@
+"""The demo floor loaded by `make run`, and the data generators of the benchmarks."""
