@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
 
 TELECONSEILLER = "teleconseiller"
 SUPERVISEUR = "superviseur"
@@ -43,3 +44,18 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+class IsSuperuser(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_superuser)
+
+
+def role_permission(*role_names: str) -> type[BasePermission]:
+    """Return a permission that lets in the holders of one of the roles (and superusers)."""
+
+    class HasRole(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return has_role(request.user, *role_names)
+
+    return HasRole

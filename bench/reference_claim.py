@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask
 from calls.services.dispatch import _give_back, _has_eligible, claimable_territory_ids, current_phone
 

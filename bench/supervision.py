@@ -211,9 +211,9 @@ def main() -> None:
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from agents.models import Agent, Territory
+    from agents.models import Agent, AgentDay, Territory
     from calls.models import CallAttempt, CallTask
-    from supervision.models import AgentDay, Alert
+    from supervision.models import Alert
     from supervision.services.board import refresh_boards, snapshot_key, totals_key
     from supervision.services.sla import roll_up_sla
 

@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agents import roles
-from agents.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED
 from agents.models import Agent
 from calls.models import Assignment, CallTask
 from calls.serializers import (
@@ -25,7 +24,7 @@ from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.outcomes import record_outcome
 from calls.services.presence import change_status
 from cases.services import log_person_access
-from common.api import ApiView
+from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
 
 NOT_YOURS = OpenApiResponse(description="No assignment of yours has this id.")
 NOT_READY = OpenApiResponse(description="code agent_not_ready: set your status to ready first.")

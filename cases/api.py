@@ -9,11 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agents import roles
-from agents.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, access_territory, role_permission
+from agents.access import access_territory_in_body
+from agents.roles import role_permission
 from cases.models import IndexCase
 from cases.serializers import IndexCaseInputSerializer, IntakeResultSerializer
 from cases.services import register_index_case
-from common.api import ApiView
+from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
 
 
 class RegisterIndexCaseView(ApiView):
@@ -36,7 +37,7 @@ class RegisterIndexCaseView(ApiView):
     def post(self, request: Request) -> Response:
         """Register a patient zéro and their contacts, queueing every call; all or nothing."""
         # A laboratory feed is national; a CPAM admin registers cases of their own territory.
-        territory = access_territory(request, national_roles=(roles.LAB_FEED,))
+        territory = access_territory_in_body(request, national_roles=(roles.LAB_FEED,))
         serializer = IndexCaseInputSerializer(data=request.data, context={"territory": territory})
         serializer.is_valid(raise_exception=True)
         is_lab = roles.LAB_FEED in roles.roles_of(request.user)

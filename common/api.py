@@ -1,10 +1,15 @@
 """API glue shared by every app: the base view and the one place domain errors become HTTP codes."""
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.exceptions import DomainError
+
+BAD_INPUT = OpenApiResponse(description="Field errors, keyed by field (nested lists keep their positions).")
+NOT_AUTHENTICATED = OpenApiResponse(description="No valid token or session.")
+FORBIDDEN = OpenApiResponse(description="Not allowed for this role or in this territory.")
 
 
 class ApiView(APIView):

@@ -17,10 +17,15 @@ from django.db import transaction
 from django.db.models import Max
 
 from agents import roles
-from agents.models import Agent, Contract, Language, Plateau, Team, Territory, TrainingSession
-from agents.services import create_agent, create_territory
-from agents.services.contracts import alert_contract_ends
-from agents.services.recruitment import (
+from agents.models import Agent, Language, Plateau, Team, Territory
+from agents.services.staff import create_territory
+from cases.models import Exposure, IndexCase
+from cases.services import ContactData, PersonData, register_index_case
+from common.phones import to_e164
+from workforce.models.contracts import Contract
+from workforce.models.recruitment import TrainingSession
+from workforce.services.contracts import alert_contract_ends
+from workforce.services.recruitment import (
     CandidateData,
     add_candidate,
     close_unanswered_candidates,
@@ -32,11 +37,9 @@ from agents.services.recruitment import (
     schedule_assessment,
     withdraw_candidate,
 )
-from agents.services.rota import apply_pattern_to_week, save_shift_pattern
-from agents.services.staffing import VolumeEntry, save_volume_forecasts
-from cases.models import Exposure, IndexCase
-from cases.services import ContactData, PersonData, register_index_case
-from common.phones import to_e164
+from workforce.services.rota import apply_pattern_to_week, save_shift_pattern
+from workforce.services.staff import create_agent
+from workforce.services.staffing import VolumeEntry, save_volume_forecasts
 
 # Printed by `manage.py load_demo`; it passes the password validators (length, common, numeric).
 DEMO_PASSWORD = "demo-Tracing-2026"

@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agents import roles
-from agents.api import FORBIDDEN, NOT_AUTHENTICATED, role_permission
-from common.api import ApiView
+from agents.roles import role_permission
+from common.api import FORBIDDEN, NOT_AUTHENTICATED, ApiView
 from supervision.selectors.board import agents_for_api
 from supervision.serializers import SupervisedAgentSerializer
 

@@ -17,9 +17,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, Contract, Language, Plateau, Team, Territory
+from agents.models import Agent, Language, Plateau, Team, Territory
 from cases.services import ContactData, PersonData, register_index_case
 from common.phones import to_e164
+from workforce.models.contracts import Contract
 
 PASSWORD = "Secret-Password-1"
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cases",
     "calls",
     "supervision",
+    "workforce",
     "demo",
 ]
 
@@ -280,8 +281,8 @@ SPECTACULAR_SETTINGS = {
     # An agent's status appears in several components (their own status, the supervision list).
     "ENUM_NAME_OVERRIDES": {
         "AgentStatusEnum": "agents.models.Agent.Status",
-        "CandidateStageEnum": "agents.models.Candidate.Stage",
-        "ContractKindEnum": "agents.models.Contract.Kind",
+        "CandidateStageEnum": "workforce.models.recruitment.Candidate.Stage",
+        "ContractKindEnum": "workforce.models.contracts.Contract.Kind",
     },
 }
 

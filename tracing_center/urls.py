@@ -10,6 +10,7 @@ from calls import views as calls_views
 
 urlpatterns = [
     path("", include("agents.urls")),
+    path("workforce/", include("workforce.urls")),
     path("cases/", include("cases.urls")),
     path("desk/", include("calls.urls")),
     path("supervision/", include("supervision.urls")),

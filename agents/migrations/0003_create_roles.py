@@ -1,45 +1,25 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-# What a CPAM admin may do in the Django admin; every admin queryset is scoped to their territory.
+from common.permissions import grant_permissions
+
+# What a CPAM admin may do in the Django admin on the foundation's models; every admin queryset is
+# scoped to their territory. Each app grants the permissions on its own models (cases 0004,
+# calls 0006, workforce 0002).
 ADMIN_CPAM_PERMISSIONS = {
-    "agents": {
-        "territory": ["view", "change"],
-        "plateau": ["view", "add", "change"],
-        "team": ["view", "add", "change", "delete"],
-        "agent": ["view", "add", "change"],
-        "contract": ["view", "add", "change"],
-        "language": ["view"],
-    },
-    "cases": {
-        "person": ["view", "change"],
-        "phone": ["view", "add", "change"],
-        "indexcase": ["view", "add", "change"],
-        "exposure": ["view", "add", "change"],
-    },
-    "calls": {
-        "calltask": ["view", "change"],
-        "callattempt": ["view"],
-    },
+    "territory": ["view", "change"],
+    "plateau": ["view", "add", "change"],
+    "team": ["view", "add", "change", "delete"],
+    "agent": ["view", "add", "change"],
+    "language": ["view"],
 }
 ROLES = ["teleconseiller", "superviseur", "admin_cpam", "lab_feed"]
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after the last migration; the admin role needs them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
     Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
     for name in ROLES:
         Group.objects.get_or_create(name=name)
-    admin = Group.objects.get(name="admin_cpam")
-    for app_label, models in ADMIN_CPAM_PERMISSIONS.items():
-        for model, actions in models.items():
-            codenames = [f"{action}_{model}" for action in actions]
-            admin.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    grant_permissions(apps, group="admin_cpam", app_label="agents", permissions=ADMIN_CPAM_PERMISSIONS)
 
 
 def drop_roles(apps, schema_editor):
@@ -51,7 +31,5 @@ class Migration(migrations.Migration):
         ("agents", "0002_load_languages"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("cases", "0001_people_and_cases"),
-        ("calls", "0001_queue_and_attempts"),
     ]
     operations = [migrations.RunPython(create_roles, drop_roles)]

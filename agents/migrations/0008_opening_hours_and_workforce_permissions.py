@@ -1,21 +1,9 @@
 from datetime import time
 
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-PERMISSIONS = {
-    "candidate": ["view", "add", "change"],
-    "candidateevent": ["view"],
-    "trainingsession": ["view", "add", "change"],
-    "openinghours": ["view", "add", "change", "delete"],
-    "shiftpattern": ["view", "add", "change", "delete"],
-    "shift": ["view"],
-    "clockentry": ["view"],
-    "staffingparameters": ["view", "change"],
-    "volumeforecast": ["view", "add", "change", "delete"],
-}
-
+from common.permissions import grant_permissions
 
 def _hour(value: str) -> time:
     hours, minutes = value.split(":")
@@ -38,15 +26,9 @@ def seed_opening_hours(apps, schema_editor):
 
 
 def grant(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    admin = Group.objects.get(name="admin_cpam")
-    codenames = [f"{action}_{model}" for model, actions in PERMISSIONS.items() for action in actions]
-    admin.permissions.add(*Permission.objects.filter(content_type__app_label="agents", codename__in=codenames))
+    # The workforce's models of the time were granted by the workforce app (its 0002).
+    permissions = {"openinghours": ["view", "add", "change", "delete"]}
+    grant_permissions(apps, group="admin_cpam", app_label="agents", permissions=permissions)
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,1 @@
-"""Writes on the workforce, one module per domain; the staff services are re-exported here."""
-
-from agents.services.staff import create_agent, create_territory, set_agent_status
-
-__all__ = ["create_agent", "create_territory", "set_agent_status"]
+"""Writes on the foundation: territories, agents and their status, day counters, sessions."""

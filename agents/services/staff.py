@@ -1,18 +1,16 @@
 """Writes on the workforce."""
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents import roles
 from agents.exceptions import InvalidStatus
-from agents.models import Agent, AgentStatusPeriod, Contract, Language, OpeningHours, PauseReason, Plateau, Team, Territory
-from agents.models.staff import _parse_hour
-from supervision.services.counters import count_status_period
+from agents.models import Agent, AgentStatusPeriod, Language, OpeningHours, PauseReason, Plateau, Team, Territory, _parse_hour
+from agents.services.counters import count_status_period
 
 
 @transaction.atomic
@@ -42,7 +40,7 @@ def create_territory(
 
 
 @transaction.atomic
-def create_agent(
+def create_agent_account(
     *,
     username: str,
     password: str,
@@ -51,19 +49,19 @@ def create_agent(
     role: str,
     territory: Territory,
     languages: list[Language],
-    today: date,
+    starts_later: bool,
+    employer: str,
     email: str = "",
     plateau: Plateau | None = None,
     team: Team | None = None,
-    employer: str = "",
     provider_name: str = "",
-    contract_end: date | None = None,
 ) -> Agent:
-    """Create a member of staff: account, role, agent profile and contract, all or nothing."""
+    """Create a member of staff's account, role and agent profile (the workforce adds the contract).
+
+    Hired from a later date (`starts_later`), the account stays closed until the contract's first day.
+    """
     if role not in roles.STAFF_ROLES:
         raise ValueError(f"unknown role {role!r}")
-    # Hired from a later date: the account opens on the contract's first day (open_started_contracts).
-    starts_later = today > timezone.localdate(timezone=territory.zone)
     user = User.objects.create_user(
         username, email, password, first_name=first_name, last_name=last_name, is_active=not starts_later
     )
@@ -72,21 +70,10 @@ def create_agent(
         # CPAM admins use the Django admin, scoped to their territory.
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    if not employer:
-        employer = Agent.Employer.FIXED_TERM if contract_end else Agent.Employer.CNAM
     agent = Agent.objects.create(
         user=user, territory=territory, plateau=plateau, team=team, employer=employer, provider_name=provider_name
     )
     agent.languages.set(languages)
-    if employer != Agent.Employer.PROVIDER:
-        # An outsourced provider's staff have no contract with the CPAM.
-        Contract.objects.create(
-            agent=agent,
-            kind=Contract.Kind.CDD if contract_end else Contract.Kind.CDI,
-            start_on=today,
-            end_on=contract_end,
-            opened_at=None if starts_later else timezone.now(),
-        )
     return agent
 
 

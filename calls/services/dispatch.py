@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from agents.exceptions import AgentNotReady
 from agents.models import Agent, Territory
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.exceptions import LeaseLost
 from calls.models import Assignment, CallTask
 from cases.models import Person, Phone

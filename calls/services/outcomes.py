@@ -6,12 +6,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Language
-from agents.services import set_agent_status
+from agents.services.counters import count_attempt
+from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule
 from calls.services.fallback import escalate, queue_fallback_sms
 from cases.services import record_interview, record_notification, retire_phone, set_person_language
-from supervision.services.counters import count_attempt
 
 Outcome = CallAttempt.Outcome
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db import transaction
 
 from agents.models import Agent, PauseReason
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.exceptions import CallInProgress
 from calls.models import Assignment, CallTask
 from calls.services.dispatch import release_assignment

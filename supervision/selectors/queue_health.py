@@ -22,9 +22,8 @@ from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Agent, Language, Territory
+from agents.models import Agent, AgentDay, Language, Territory
 from calls.models import CallAttempt, CallTask
-from supervision.models import AgentDay
 from supervision.services.sla import local_day_bounds
 
 Status = CallTask.Status

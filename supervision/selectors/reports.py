@@ -18,8 +18,8 @@ from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, S
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import get_language
 
-from agents.models import Agent, AgentStatusPeriod, Team, Territory
-from supervision.models import AgentDay, SlaDay
+from agents.models import Agent, AgentDay, AgentStatusPeriod, Team, Territory
+from supervision.models import SlaDay
 from supervision.services.sla import local_day_bounds
 
 # Past this many rows the page asks for narrower filters; the CSV has them all.

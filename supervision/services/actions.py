@@ -2,15 +2,13 @@
 transaction as the change it made."""
 
 from datetime import datetime
-from importlib import import_module
 
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, PauseReason
-from agents.services import set_agent_status
+from agents.services.sessions import end_sessions
+from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask
 from calls.services.dispatch import move_callback, release_assignment
 from calls.services.presence import change_status, go_offline
@@ -91,25 +89,3 @@ def log_out_agent(*, actor, agent: Agent, now: datetime, note: str = "") -> int:
     ended = end_sessions(user_id=agent.user_id, now=now)
     _log(actor=actor, kind=Kind.LOG_OUT_AGENT, territory_id=agent.territory_id, agent=agent, note=note, now=now)
     return ended
-
-
-def end_sessions(*, user_id: int, now: datetime) -> int:
-    """Delete the user's live sessions; return how many.
-
-    Sessions are not indexed by user: every unexpired one is decoded, a rare action's cost
-    (about a second per 10,000 sessions). With a cache-only session engine, sessions cannot be
-    listed, and none are ended.
-    """
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    if not hasattr(store, "get_model_class"):
-        return 0
-    model = store.get_model_class()
-    keys = [
-        session.session_key
-        for session in model.objects.filter(expire_date__gt=now).iterator()
-        if session.get_decoded().get(SESSION_KEY) == str(user_id)
-    ]
-    for key in keys:
-        # Through the store: a cached_db session is removed from the cache too.
-        store(session_key=key).delete()
-    return len(keys)

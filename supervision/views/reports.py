@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agents import roles
+from agents.access import user_today
 from agents.roles import role_required
-from agents.selectors.territories import user_today
 from common.csv_files import excel_csv_response
 from supervision.forms import DateRangeForm, ProductivityReportForm, SlaReportForm
 from supervision.selectors import reports as selectors

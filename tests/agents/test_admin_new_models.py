@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents.models import Agent, AgentStatusPeriod, PauseReason
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import RetryRule, SmsMessage
 from cases.models import Interview, IsolationRuleSet, Notification, PersonAccess
 from tests.base import PersonasTestCase, contact

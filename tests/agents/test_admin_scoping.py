@@ -5,10 +5,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agents import roles
-from agents.models import Agent, Contract, Language, Plateau
+from agents.models import Agent, Language, Plateau
 from calls.models import CallAttempt
 from cases.models import PersonAccess
 from tests.base import PersonasTestCase, contact, make_user
+from workforce.models.contracts import Contract
 
 
 class AdminScopingTests(PersonasTestCase):
@@ -126,7 +127,7 @@ class AdminScopingTests(PersonasTestCase):
         response = self.get(
             self.carol,
             reverse("admin:autocomplete"),
-            query_params={"term": "Test", "app_label": "agents", "model_name": "contract", "field_name": "agent"},
+            query_params={"term": "Test", "app_label": "workforce", "model_name": "contract", "field_name": "agent"},
         )
         names = {result["text"] for result in response.json()["results"]}
         self.assertEqual(names, {"Alice Test", "Bob Test", "Carol Test"})

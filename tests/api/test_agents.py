@@ -3,8 +3,9 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from agents.models import Agent, Contract
+from agents.models import Agent
 from tests.api.base import ApiTestCase
+from workforce.models.contracts import Contract
 
 
 class CreateAgentTests(ApiTestCase):

@@ -6,9 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agents.models import Candidate, CandidateEvent, Contract
-from tests.agents.test_recruitment_services import NEW_PASSWORD, make_candidate, make_session
 from tests.api.base import ApiTestCase
+from tests.workforce.test_recruitment_services import NEW_PASSWORD, make_candidate, make_session
+from workforce.models.contracts import Contract
+from workforce.models.recruitment import Candidate, CandidateEvent
 
 Stage = Candidate.Stage
 

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Contract
 from tests.api.base import ApiTestCase
 from tests.base import make_user
+from workforce.models.contracts import Contract
 
 
 class ContractApiTestCase(ApiTestCase):

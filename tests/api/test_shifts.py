@@ -5,11 +5,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from agents.models import OpeningHours, Shift
-from agents.services.rota import assign_shift
-from tests.agents.test_rota_pages import make_shift
-from tests.agents.test_rota_services import MONDAY, RotaTestCase
+from agents.models import OpeningHours
 from tests.base import make_user
+from tests.workforce.test_rota_pages import make_shift
+from tests.workforce.test_rota_services import MONDAY, RotaTestCase
+from workforce.models.rota import Shift
+from workforce.services.rota import assign_shift
 
 LIST_URL = reverse("api:shifts")
 ME_URL = reverse("api:my-shifts")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from agents.models import Agent, PauseReason, Territory
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome

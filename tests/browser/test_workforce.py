@@ -6,12 +6,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agents import roles
-from agents.models import Candidate, Contract, Language, Plateau, Shift
-from agents.services import create_territory
-from agents.services.recruitment import CandidateData, add_candidate, create_training_session, schedule_assessment
-from agents.services.rota import save_shift_pattern
+from agents.models import Language, Plateau
+from agents.services.staff import create_territory
 from tests.base import PASSWORD, make_user
 from tests.browser.base import BrowserTestCase
+from workforce.models.contracts import Contract
+from workforce.models.recruitment import Candidate
+from workforce.models.rota import Shift
+from workforce.services.recruitment import CandidateData, add_candidate, create_training_session, schedule_assessment
+from workforce.services.rota import save_shift_pattern
 
 NEW_PASSWORD = "Bienvenue-Saint-Denis-2026"
 
@@ -89,7 +92,7 @@ class HiringBrowserTests(BrowserTestCase):
         self.assertEqual(self.candidate.agent, agent)
 
         # The admin puts the new agent on today's rota.
-        page.goto(f"{self.live_server_url}{reverse('agents:plateau-rota', args=[self.plateau.pk])}")
+        page.goto(f"{self.live_server_url}{reverse('workforce:plateau-rota', args=[self.plateau.pk])}")
         form = page.locator("[data-testid=assign-form]")
         form.locator("select[name=agent]").select_option(str(agent.pk))
         form.locator("input[name=day]").fill(self.today.isoformat())

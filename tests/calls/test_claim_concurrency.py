@@ -10,7 +10,7 @@ from django.test import TransactionTestCase
 
 from agents import roles
 from agents.models import Agent, Territory
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.dispatch import claim_next_task, release_assignment
 from calls.services.outcomes import record_outcome

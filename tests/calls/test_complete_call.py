@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from agents.models import Agent, Territory
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.exceptions import LeaseLost
 from calls.models import CallAttempt, CallTask
 from calls.services.dispatch import claim_next_task

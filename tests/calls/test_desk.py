@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, AgentStatusPeriod, PauseReason
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.dispatch import claim_next_task
 from cases.models import Exposure, Interview, IsolationRuleSet, Notification, PersonAccess

@@ -7,14 +7,13 @@ from django.conf import settings
 
 from agents import roles
 from agents.exceptions import AgentNotReady
-from agents.models import Agent, PauseReason, Territory
-from agents.services import set_agent_status
+from agents.models import Agent, AgentDay, PauseReason, Territory
+from agents.services.staff import set_agent_status
 from calls.exceptions import LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.dispatch import claim_next_task, release_assignment
 from calls.services.outcomes import record_outcome
 from cases.models import Person, Phone
-from supervision.models import AgentDay
 from tests.base import PersonasTestCase, make_user
 
 # A winter Thursday: Paris is UTC+1, La Réunion UTC+4. 11:00 in Paris, 14:00 in La Réunion.

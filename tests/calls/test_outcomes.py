@@ -2,13 +2,12 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from agents.models import Language
+from agents.models import AgentDay, Language
 from calls.exceptions import InvalidOutcome
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule, SmsMessage
 from calls.services.fallback import queue_fallback_sms
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
 from cases.models import Phone
-from supervision.models import AgentDay
 from tests.base import contact
 from tests.calls.test_dispatch import NOW, QueueTestCase
 

@@ -1,11 +1,10 @@
 from datetime import timedelta
 
-from agents.models import Agent, PauseReason
+from agents.models import Agent, AgentDay, PauseReason
 from calls.exceptions import CallInProgress, LeaseLost
 from calls.models import CallTask
 from calls.services.outcomes import record_outcome
 from calls.services.presence import change_status
-from supervision.models import AgentDay
 from tests.calls.test_dispatch import NOW, QueueTestCase
 
 

@@ -2,12 +2,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from agents.models import Agent
-from agents.services import set_agent_status
+from agents.models import Agent, AgentDay
+from agents.services.staff import set_agent_status
 from calls.models import CallAttempt, CallTask, SmsMessage
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import record_outcome
-from supervision.models import AgentDay
 from tests.base import PersonasTestCase, contact
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from agents.exceptions import InvalidStatus
 from agents.models import Agent, AgentStatusPeriod, PauseReason
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.services.outcomes import record_outcome
 from tests.calls.test_dispatch import NOW, QueueTestCase
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, Territory
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls import tasks
 from calls.exceptions import LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage

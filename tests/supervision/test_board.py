@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from agents import roles
 from agents.models import Agent, PauseReason
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome

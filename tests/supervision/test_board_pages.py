@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, Plateau, Team
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from supervision.services.board import refresh_boards
 from tests.base import make_user

@@ -4,14 +4,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, PauseReason
-from agents.services import set_agent_status
+from agents.models import Agent, AgentDay, PauseReason
+from agents.services.staff import set_agent_status
 from calls.models import CallTask
 from calls.services.dispatch import claim_next_task
 from calls.services.fallback import escalate
 from calls.services.outcomes import record_outcome
 from cases.services import register_index_case
-from supervision.models import AgentDay
 from supervision.selectors.queue_health import calling_seconds, queue_health
 from tests.base import PersonasTestCase, contact, make_user, person
 

@@ -6,12 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, PauseReason, Team
-from agents.services import set_agent_status
+from agents.models import Agent, AgentDay, PauseReason, Team
+from agents.services.staff import set_agent_status
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
 from cases.services import register_index_case
-from supervision.models import AgentDay, SlaDay
+from supervision.models import SlaDay
 from tests.base import PersonasTestCase, contact, make_user, person
 
 SLA_URL = reverse("supervision:sla-report")

@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 from agents.models import Agent
-from agents.services import set_agent_status
+from agents.services.staff import set_agent_status
 from calls.models import CallTask, SmsMessage
 from calls.services.dispatch import claim_next_task
 from calls.services.fallback import queue_fallback_sms

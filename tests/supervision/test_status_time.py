@@ -1,8 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
-from agents.models import Agent, PauseReason
-from agents.services import set_agent_status
-from supervision.models import AgentDay
+from agents.models import Agent, AgentDay, PauseReason
+from agents.services.staff import set_agent_status
 from tests.base import PersonasTestCase
 
 T0 = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)  # 10:00 in Paris

@@ -32,10 +32,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, AgentStatusPeriod, Language, Territory
+from agents.models import Agent, AgentDay, AgentStatusPeriod, Language, Territory
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from cases.models import Exposure, IndexCase, Interview, Notification, Person, PersonAccess, Phone
-from supervision.models import AgentDay
 
 BENCH_PASSWORD = "bench-password-1"
 USERNAME = "bench-agent-{:04d}"

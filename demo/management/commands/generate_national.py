@@ -53,11 +53,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, AgentStatusPeriod, Contract, Language, PauseReason, Plateau, Team, Territory
+from agents.models import Agent, AgentDay, AgentStatusPeriod, Language, PauseReason, Plateau, Team, Territory
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from cases.models import Exposure, IndexCase, Interview, Notification, Person, PersonAccess, Phone
 from demo.management.commands.generate_backlog import FIRST_NAMES, LANGUAGES, LAST_NAMES, _sync_sequence, _Table
-from supervision.models import AgentDay, Alert, SlaDay, SupervisorAction
+from supervision.models import Alert, SlaDay, SupervisorAction
+from workforce.models.contracts import Contract
 
 PASSWORD = "bench-password-1"
 PARIS = ZoneInfo("Europe/Paris")
@@ -689,7 +690,7 @@ class Command(BaseCommand):
 
     def _agent_days(self) -> None:
         """AgentDay from the attempts themselves, by local day of the agent's territory, as
-        supervision.services.counters.count_attempt() counts them; the time in each status is
+        agents.services.counters.count_attempt() counts them; the time in each status is
         derived from the calls (on call = their length, wrap-up 25 s each, pauses 12 % of the
         span between first login and last call, ready the rest)."""
         with transaction.atomic(), connection.cursor() as cursor:

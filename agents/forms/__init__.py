@@ -1,1 +1,0 @@
-"""Forms of the workforce pages, one module per domain."""

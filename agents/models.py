@@ -1,0 +1,382 @@
+"""The staff: territories (CPAMs), plateaux, teams, agents, languages, the status log and contracts."""
+
+import zoneinfo
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from agents import roles
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+def _parse_hour(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def default_calling_start() -> time:
+    return _parse_hour(settings.DEFAULT_CALLING_HOURS[0])
+
+
+def default_calling_end() -> time:
+    return _parse_hour(settings.DEFAULT_CALLING_HOURS[1])
+
+
+def scope_for_user(queryset: models.QuerySet, user, *, territory: str, own: str | None = None) -> models.QuerySet:
+    """Filter a queryset to what this user may see (the one rule behind every for_user()).
+
+    A superuser sees everything; a superviseur or CPAM admin, their territory (the `territory`
+    lookup path); a téléconseiller, only their own rows (the `own` lookup path to a user), if the
+    model has any; anybody else, nothing.
+    """
+    if user.is_superuser:
+        return queryset
+    if roles.has_role(user, roles.ADMIN_CPAM, roles.SUPERVISEUR):
+        return queryset.filter(**{territory: staff_territory_id(user)})
+    if own and roles.has_role(user, roles.TELECONSEILLER):
+        return queryset.filter(**{own: user})
+    return queryset.none()
+
+
+class Language(models.Model):
+    """A language a person speaks: ISO 639-1, or ISO 639-3 where there is no 639-1 code."""
+
+    code = models.CharField(_("code"), max_length=3, primary_key=True)
+    name_fr = models.CharField(_("French name"), max_length=80)
+    name_en = models.CharField(_("English name"), max_length=80)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+
+
+class TerritoryQuerySet(models.QuerySet):
+    def for_user(self, user) -> "TerritoryQuerySet":
+        if user.is_superuser:
+            return self
+        territory_id = staff_territory_id(user)
+        if territory_id is None:
+            return self.none()
+        return self.filter(pk=territory_id)
+
+
+class Territory(models.Model):
+    """A CPAM: one département, its time zone and its calling hours."""
+
+    code = models.CharField(_("département code"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    phone_region = models.CharField(
+        _("phone region"),
+        max_length=2,
+        default="FR",
+        help_text=_("Region used to read national phone numbers (FR, RE, GP, MQ, GF, YT…)."),
+    )
+    calling_hours_start = models.TimeField(_("calling hours start"), default=default_calling_start)
+    calling_hours_end = models.TimeField(_("calling hours end"), default=default_calling_end)
+    lends_to = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="borrows_from",
+        verbose_name=_("lends its calls to"),
+        help_text=_("Territories whose agents may also take this territory's calls."),
+    )
+
+    objects = TerritoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(calling_hours_start__lt=models.F("calling_hours_end")),
+                name="territory_calling_hours_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def is_calling_time(self, moment) -> bool:
+        """Say whether people of this territory may be called at this moment, in their local time."""
+        local = moment.astimezone(self.zone).time()
+        return self.calling_hours_start <= local < self.calling_hours_end
+
+
+class PlateauQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PlateauQuerySet":
+        if user.is_superuser:
+            return self
+        return self.filter(territory_id=staff_territory_id(user))
+
+
+class Plateau(models.Model):
+    """A call-centre floor of a territory."""
+
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="plateaux", verbose_name=_("territory"))
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+
+    objects = PlateauQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["territory__code", "name"]
+        verbose_name = _("plateau")
+        verbose_name_plural = _("plateaux")
+        constraints = [models.UniqueConstraint(fields=["territory", "name"], name="plateau_unique_name_per_territory")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_user(self, user) -> "TeamQuerySet":
+        if user.is_superuser:
+            return self
+        return self.filter(plateau__territory_id=staff_territory_id(user))
+
+
+class Team(models.Model):
+    plateau = models.ForeignKey(Plateau, on_delete=models.PROTECT, related_name="teams", verbose_name=_("plateau"))
+    name = models.CharField(_("name"), max_length=120)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plateau__name", "name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [models.UniqueConstraint(fields=["plateau", "name"], name="team_unique_name_per_plateau")]
+
+    def __str__(self) -> str:
+        return f"{self.plateau.name} / {self.name}"
+
+
+class PauseReason(models.Model):
+    """Why an agent is paused, and how long such a pause may last before it is flagged."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    label_fr = models.CharField(_("French label"), max_length=80)
+    label_en = models.CharField(_("English label"), max_length=80)
+    max_minutes = models.PositiveSmallIntegerField(_("longest normal duration (minutes)"), default=15)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["label_fr"]
+        verbose_name = _("pause reason")
+        verbose_name_plural = _("pause reasons")
+
+    def __str__(self) -> str:
+        return self.label_en if (get_language() or "fr").startswith("en") else self.label_fr
+
+
+class AgentQuerySet(models.QuerySet):
+    def for_user(self, user) -> "AgentQuerySet":
+        return scope_for_user(self, user, territory="territory_id", own="user")
+
+
+class Agent(models.Model):
+    """A member of staff: téléconseiller, superviseur or CPAM admin, with a territory."""
+
+    class Employer(models.TextChoices):
+        CNAM = "cnam", _("Assurance Maladie staff")
+        FIXED_TERM = "fixed_term", _("Fixed-term recruit")
+        PROVIDER = "provider", _("Outsourced provider")
+        DOCTOR = "doctor", _("Doctor")
+
+    class Status(models.TextChoices):
+        OFFLINE = "offline", _("Offline")
+        READY = "ready", _("Ready")
+        ON_CALL = "on_call", _("On call")
+        WRAP_UP = "wrap_up", _("Wrap-up")
+        PAUSED = "paused", _("Paused")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user"))
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="agents", verbose_name=_("territory"))
+    plateau = models.ForeignKey(
+        Plateau, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("plateau")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="agents", verbose_name=_("team")
+    )
+    employer = models.CharField(_("employer"), max_length=16, choices=Employer.choices, default=Employer.CNAM)
+    provider_name = models.CharField(_("provider name"), max_length=120, blank=True)
+    languages = models.ManyToManyField(Language, related_name="agents", verbose_name=_("languages"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OFFLINE)
+    status_since = models.DateTimeField(_("status since"), default=timezone.now)
+    pause_reason = models.ForeignKey(
+        PauseReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("pause reason")
+    )
+
+    objects = AgentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(employer="provider") | ~Q(provider_name=""),
+                name="agent_provider_is_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paused", pause_reason__isnull=False) | (~Q(status="paused") & Q(pause_reason__isnull=True)),
+                name="agent_pause_reason_only_when_paused",
+            ),
+        ]
+        indexes = [models.Index(fields=["territory", "status"], name="agent_territory_status")]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self) -> None:
+        if self.plateau_id and self.plateau.territory_id != self.territory_id:
+            raise ValidationError({"plateau": _("This plateau belongs to another territory.")})
+        if self.team_id and self.team.plateau_id != self.plateau_id:
+            raise ValidationError({"team": _("This team belongs to another plateau.")})
+
+
+class AgentStatusPeriod(models.Model):
+    """One period an agent spent in one status: the time sheet is the sum of these rows."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="status_periods", verbose_name=_("agent"))
+    status = models.CharField(_("status"), max_length=16, choices=Agent.Status.choices)
+    pause_reason = models.ForeignKey(
+        PauseReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("pause reason")
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["agent", "started_at"]
+        verbose_name = _("status period")
+        verbose_name_plural = _("status periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent"], condition=Q(ended_at__isnull=True), name="status_period_one_open_per_agent"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="status_period_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "started_at"], name="status_period_agent_started")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+def staff_territory_id(user) -> int | None:
+    """Return the territory of a member of staff, or None (lab feeds, users without a profile)."""
+    if not user.is_authenticated:
+        return None
+    cached = getattr(user, "_territory_id", False)
+    if cached is False:
+        cached = Agent.objects.filter(user=user).values_list("territory_id", flat=True).first()
+        user._territory_id = cached
+    return cached
+
+
+class OpeningHoursQuerySet(models.QuerySet):
+    def for_user(self, user) -> "OpeningHoursQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
+class OpeningHours(models.Model):
+    """When a territory's floor is open on one day of the week, or on public holidays.
+
+    No row for a day means closed that day. Public holidays have their own row (weekday 7) because
+    the floor often opens then with shorter hours.
+    """
+
+    PUBLIC_HOLIDAY = 7
+
+    class Day(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+        PUBLIC_HOLIDAY = 7, _("Public holiday")
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("territory"))
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Day.choices)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+
+    objects = OpeningHoursQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["territory", "weekday"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "weekday"], name="opening_hours_one_per_day"),
+            models.CheckConstraint(condition=Q(opens_at__lt=models.F("closes_at")), name="opening_hours_ordered"),
+            models.CheckConstraint(condition=Q(weekday__lte=7), name="opening_hours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class AgentDayQuerySet(models.QuerySet):
+    def for_user(self, user) -> "AgentDayQuerySet":
+        return scope_for_user(self, user, territory="agent__territory_id", own="agent__user")
+
+
+class AgentDay(models.Model):
+    """One agent's figures for one local day; boards read these, never a COUNT over history."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="days", verbose_name=_("agent"))
+    day = models.DateField(_("day"))
+    calls = models.PositiveIntegerField(_("calls"), default=0)
+    reached = models.PositiveIntegerField(_("reached"), default=0)
+    talk_seconds = models.PositiveIntegerField(_("talk time (s)"), default=0)
+    short_calls = models.PositiveIntegerField(_("short calls"), default=0)
+    refused_outcomes = models.PositiveIntegerField(_("outcomes refused (lease lost)"), default=0)
+    last_call_at = models.DateTimeField(_("last call at"), null=True, blank=True)
+    # Seconds in each status, from the status periods closed that day (the open one is added live).
+    ready_seconds = models.PositiveIntegerField(_("ready time (s)"), default=0)
+    on_call_seconds = models.PositiveIntegerField(_("on-call time (s)"), default=0)
+    wrap_up_seconds = models.PositiveIntegerField(_("wrap-up time (s)"), default=0)
+    paused_seconds = models.PositiveIntegerField(_("pause time (s)"), default=0)
+    first_login_at = models.DateTimeField(_("first login at"), null=True, blank=True)
+
+    objects = AgentDayQuerySet.as_manager()
+
+    class Meta:
+        # Moved from the supervision app; the table keeps its name.
+        db_table = "supervision_agentday"
+        ordering = ["-day", "agent"]
+        verbose_name = _("agent day")
+        verbose_name_plural = _("agent days")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "day"], name="agent_day_unique"),
+            models.CheckConstraint(condition=Q(reached__lte=models.F("calls")), name="agent_day_reached_within_calls"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.day}"

@@ -1,0 +1,62 @@
+"""Writes on supervision's read models, called inside the writer's transaction."""
+
+from datetime import datetime, time, timedelta
+
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from agents.models import AgentDay
+from calls.models import CallAttempt
+
+# A connected call shorter than this is counted as short: a sign of hang-ups to game handle time.
+SHORT_CALL = timedelta(seconds=10)
+
+
+def count_attempt(*, attempt: CallAttempt, is_new_call: bool = True) -> None:
+    """Add one call attempt to its agent's day counters (same transaction as the attempt).
+
+    A refused outcome resent for a call already counted adds to refused_outcomes only.
+    """
+    agent = attempt.agent
+    ended_at = attempt.ended_at or attempt.started_at
+    day = timezone.localdate(ended_at, timezone=agent.territory.zone)
+    talk = (ended_at - attempt.connected_at) if attempt.connected_at else timedelta(0)
+    AgentDay.objects.get_or_create(agent=agent, day=day)
+    # F() expressions: two workers counting for one agent never lose an increment.
+    AgentDay.objects.filter(agent=agent, day=day).update(
+        calls=F("calls") + int(is_new_call),
+        reached=F("reached") + int(attempt.accepted and attempt.outcome == CallAttempt.Outcome.REACHED),
+        talk_seconds=F("talk_seconds") + int(talk.total_seconds()) * is_new_call,
+        short_calls=F("short_calls") + int(is_new_call and attempt.connected_at is not None and talk < SHORT_CALL),
+        refused_outcomes=F("refused_outcomes") + int(not attempt.accepted),
+        # SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it: coalesce first.
+        last_call_at=Greatest(Coalesce(F("last_call_at"), Value(ended_at)), Value(ended_at)),
+    )
+
+
+_STATUS_BUCKETS = {
+    "ready": "ready_seconds",
+    "on_call": "on_call_seconds",
+    "wrap_up": "wrap_up_seconds",
+    "paused": "paused_seconds",
+}
+
+
+def count_status_period(*, agent, status: str, started_at, ended_at) -> None:
+    """Add a closed status period to its agent's day counters, split at local midnights."""
+    bucket = _STATUS_BUCKETS.get(status)
+    if bucket is None or ended_at <= started_at:
+        return  # Offline time is not working time.
+    zone = agent.territory.zone
+    start = started_at
+    while start < ended_at:
+        day = timezone.localdate(start, timezone=zone)
+        next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        end = min(ended_at, next_midnight)
+        AgentDay.objects.get_or_create(agent=agent, day=day)
+        AgentDay.objects.filter(agent=agent, day=day).update(
+            **{bucket: F(bucket) + int((end - start).total_seconds())},
+            first_login_at=Coalesce(F("first_login_at"), Value(start)),
+        )
+        start = end

@@ -1,0 +1,29 @@
+"""Ending a user's live sessions (forced logout, end of contract)."""
+
+from datetime import datetime
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+
+
+def end_sessions(*, user_id: int, now: datetime) -> int:
+    """Delete the user's live sessions; return how many.
+
+    Sessions are not indexed by user: every unexpired one is decoded, a rare action's cost
+    (about a second per 10,000 sessions). With a cache-only session engine, sessions cannot be
+    listed, and none are ended.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        return 0
+    model = store.get_model_class()
+    keys = [
+        session.session_key
+        for session in model.objects.filter(expire_date__gt=now).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+    for key in keys:
+        # Through the store: a cached_db session is removed from the cache too.
+        store(session_key=key).delete()
+    return len(keys)

@@ -1,1 +1,0 @@
-"""Pages of the workforce, one module per domain."""

@@ -1,0 +1,132 @@
+from datetime import timedelta
+from io import StringIO
+
+import phonenumbers
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory, TestCase
+from django.utils import timezone
+
+from agents import roles
+from agents.models import Agent, Territory
+from calls.models import CallTask
+from cases.models import IndexCase, Person, Phone
+from demo import loader as demo
+from workforce.models.contracts import Contract
+from workforce.models.recruitment import Candidate, TrainingSession
+from workforce.models.rota import Shift
+from workforce.models.staffing import VolumeForecast
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", force=True, stdout=out)
+    return out.getvalue()
+
+
+class LoadDemoTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.started_at = timezone.now()
+        cls.output = load_demo()
+        cls.finished_at = timezone.now()
+
+    def test_it_creates_the_three_territories(self):
+        self.assertEqual(
+            list(Territory.objects.values_list("code", "timezone", "phone_region")),
+            [("75", "Europe/Paris", "FR"), ("93", "Europe/Paris", "FR"), ("974", "Indian/Reunion", "RE")],
+        )
+
+    def test_it_creates_a_workforce_of_about_forty(self):
+        self.assertEqual(Agent.objects.count(), 40)
+        for code in ("93", "75", "974"):
+            staff = Agent.objects.filter(territory__code=code)
+            for role in roles.STAFF_ROLES:
+                self.assertTrue(staff.filter(user__groups__name=role).exists(), f"{role} in {code}")
+        self.assertTrue(Agent.objects.filter(employer=Agent.Employer.PROVIDER, provider_name="Callvia Bruxelles").exists())
+        self.assertFalse(Contract.objects.filter(agent__employer=Agent.Employer.PROVIDER).exists())
+        lengths = {(c.end_on - c.start_on).days for c in Contract.objects.filter(kind=Contract.Kind.CDD)}
+        self.assertEqual(lengths, {91, 182})
+        self.assertTrue(Agent.objects.filter(territory__code="974", languages__code="rcf").exists())
+        self.assertTrue(Agent.objects.filter(territory__code="93", languages__code="snk").exists())
+
+    def test_it_queues_sixty_patients_zero_and_contacts_due_over_the_next_day(self):
+        self.assertEqual(IndexCase.objects.count(), 60)
+        self.assertGreater(IndexCase.objects.filter(territory__code="93").count(), 30)
+        tasks = CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION)
+        self.assertGreater(tasks.count(), 60)
+        deadlines = list(tasks.values_list("deadline_at", flat=True))
+        self.assertTrue(all(self.finished_at <= d <= self.started_at + timedelta(hours=24) for d in deadlines))
+        self.assertGreaterEqual(sum(d < self.finished_at + timedelta(hours=2) for d in deadlines), 3)
+        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.INDEX_INTERVIEW).count(), 60)
+
+    def test_it_gives_people_phones_of_their_territory(self):
+        for number in Phone.objects.values_list("number", flat=True):
+            self.assertTrue(phonenumbers.is_valid_number(phonenumbers.parse(number)), number)
+        reunion = set(Phone.objects.filter(person__territory__code="974").values_list("number", flat=True))
+        self.assertTrue(all(n.startswith(("+262692", "+262693")) for n in reunion))
+        self.assertTrue(Phone.objects.exclude(number__startswith="+33").exclude(number__startswith="+262").exists())
+        languages = list(Person.objects.values_list("language_id", flat=True))
+        self.assertGreater(languages.count("fr"), len(languages) / 2)
+        self.assertGreater(len(set(languages)), 5)
+
+    def test_it_documents_logins_that_work(self):
+        validate_password(demo.DEMO_PASSWORD, User(username="agent93"))
+        request = RequestFactory().post("/accounts/login/")
+        for username in ("agent93", "superviseur93", "admin93", "admin"):
+            with self.subTest(username):
+                user = authenticate(request, username=username, password=demo.DEMO_PASSWORD)
+                self.assertEqual(user.username if user else None, username)
+                self.assertIn(username, self.output)
+        self.assertIn(demo.DEMO_PASSWORD, self.output)
+        self.assertTrue(User.objects.get(username="admin").is_superuser)
+        self.assertTrue(User.objects.get(username="admin93").is_staff)
+
+    def test_it_loads_only_once(self):
+        counts = (User.objects.count(), Person.objects.count(), CallTask.objects.count())
+        output = load_demo()
+        self.assertIn("demo already loaded", output)
+        self.assertIn("agent93", output)
+        self.assertEqual((User.objects.count(), Person.objects.count(), CallTask.objects.count()), counts)
+
+    def test_it_refuses_to_run_without_debug_unless_forced(self):
+        with self.assertRaises(CommandError):
+            call_command("load_demo", stdout=StringIO())
+
+
+class LoadDemoWorkforceTests(TestCase):
+    """The demo's workforce side: a rota for this week, a pipeline at every stage, contract ends to decide."""
+
+    @classmethod
+    def setUpTestData(cls):
+        load_demo()
+
+    def test_it_staffs_every_day_of_this_week_on_every_floor(self):
+        for territory in Territory.objects.all():
+            today = timezone.localdate(timezone=territory.zone)
+            monday = today - timedelta(days=today.weekday())
+            days = set(Shift.objects.filter(agent__territory=territory, day__gte=monday).values_list("day", flat=True))
+            with self.subTest(territory=territory.code):
+                self.assertTrue({monday + timedelta(days=n) for n in range(7)} <= days)
+        agent93 = User.objects.get(username="agent93").agent
+        self.assertEqual(Shift.objects.filter(agent=agent93, day__gte=monday, day__lt=monday + timedelta(days=7)).count(), 5)
+
+    def test_it_fills_the_pipeline_and_closes_the_silent_candidates(self):
+        stages = set(Candidate.objects.filter(territory__code="93").values_list("stage", flat=True))
+        expected = {"applied", "assessment_scheduled", "assessed", "in_training", "trained", "rejected", "withdrawn", "no_answer"}
+        self.assertEqual(stages, expected)
+        self.assertEqual(TrainingSession.objects.filter(territory__code="93").count(), 3)
+
+    def test_it_raises_the_alerts_of_contracts_ending_within_two_weeks(self):
+        alerted = Contract.objects.filter(end_alerted_at__isnull=False)
+        self.assertEqual(
+            set(alerted.values_list("agent__user__username", flat=True)),
+            {"aissata.doucoure", "lina.zhang", "mei.wang", "kevin.fontaine"},
+        )
+
+    def test_it_expects_a_week_of_volumes_in_seine_saint_denis(self):
+        forecasts = VolumeForecast.objects.filter(territory__code="93")
+        self.assertEqual(forecasts.values("day").distinct().count(), 7)
+        self.assertEqual(set(forecasts.values_list("language_id", flat=True)), set(demo.VOLUME_FORECAST_93))

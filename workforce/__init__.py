@@ -1,0 +1,1 @@
+"""Recruitment, contracts, rota, time clock, adherence, payroll and staffing needs."""

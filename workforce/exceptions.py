@@ -1,0 +1,143 @@
+"""What the workforce services refuse: candidate moves, contracts, shifts and the clock."""
+
+from rest_framework import status
+
+from common.exceptions import DomainError
+
+
+class CandidateTransitionRefused(DomainError):
+    """This move is not allowed from the candidate's current stage."""
+
+    code = "candidate_transition_refused"
+
+
+class TrainingSessionRefused(DomainError):
+    """This training session cannot take this candidate (full, finished or of another territory)."""
+
+    code = "training_session_refused"
+
+
+class CandidateInputRefused(DomainError):
+    """Some fields of a recruitment request are wrong; ``errors`` maps each field to its messages."""
+
+    http_status = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(" ".join(str(message) for messages in errors.values() for message in messages))
+        self.errors = errors
+
+    def payload(self) -> dict:
+        # The shape of DRF's field errors, so that API clients read one format for every 400.
+        return {field: [str(message) for message in messages] for field, messages in self.errors.items()}
+
+
+class ContractAlreadyRenewed(DomainError):
+    """This contract was already renewed: renew or end its renewal instead."""
+
+    code = "contract_already_renewed"
+
+
+class ContractNotRenewable(DomainError):
+    """Only a fixed-term contract (CDD) can be renewed."""
+
+    code = "contract_not_renewable"
+
+
+class ContractClosed(DomainError):
+    """This contract's end was already carried out: the account is deactivated."""
+
+    code = "contract_closed"
+
+
+class ContractOverlap(DomainError):
+    """The agent already has a contract running on these dates."""
+
+    code = "contract_overlap"
+
+
+class AgentDeactivated(DomainError):
+    """This agent's account is deactivated: add a new contract rather than renewing."""
+
+    code = "agent_deactivated"
+
+
+class InvalidContractDates(DomainError):
+    """These contract dates are not possible."""
+
+    http_status = status.HTTP_400_BAD_REQUEST
+    code = "invalid_contract_dates"
+
+    def __init__(self, message: str = "", *, field: str = "end_on"):
+        super().__init__(message)
+        self.field = field
+
+
+class ShiftRefused(DomainError):
+    """This shift breaks a rule of the rota; nothing was written."""
+
+    code = "shift_refused"
+
+
+class ShiftOverlap(ShiftRefused):
+    """The agent already has a shift at that time."""
+
+    code = "shift_overlap"
+
+
+class ShiftOutsideContract(ShiftRefused):
+    """The agent has no active contract on that day."""
+
+    code = "shift_outside_contract"
+
+
+class ShiftOutsideOpeningHours(ShiftRefused):
+    """The shift starts before the floor opens or ends after it closes."""
+
+    code = "shift_outside_opening_hours"
+
+
+class FloorClosed(ShiftRefused):
+    """The floor is closed on that day."""
+
+    code = "floor_closed"
+
+
+class InvalidShift(ShiftRefused):
+    """The shift's times are wrong (end before start, break longer than the shift)."""
+
+    http_status = status.HTTP_400_BAD_REQUEST
+    code = "invalid_shift"
+
+
+class PatternNotApplied(ShiftRefused):
+    """Some days of the week refused the pattern, so no day got it; ``refused`` lists (day, reason)."""
+
+    code = "pattern_not_applied"
+
+    def __init__(self, refused: list):
+        super().__init__("; ".join(f"{day.isoformat()}: {reason}" for day, reason in refused))
+        self._refused = refused
+
+    @property
+    def refused(self) -> list:
+        return self._refused
+
+
+class InvalidShiftPattern(DomainError):
+    """A shift pattern must end after it starts, with a shorter break, under a name not taken."""
+
+    http_status = status.HTTP_400_BAD_REQUEST
+    code = "invalid_shift_pattern"
+
+
+class AlreadyClockedIn(DomainError):
+    """You are already clocked in: clock out first."""
+
+    code = "already_clocked_in"
+
+
+class NotClockedIn(DomainError):
+    """You are not clocked in."""
+
+    code = "not_clocked_in"

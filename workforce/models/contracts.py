@@ -1,0 +1,67 @@
+"""Employment contracts: CDI, CDD and their renewals."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent
+
+
+class ContractQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ContractQuerySet":
+        return self.filter(agent__in=Agent.objects.for_user(user))
+
+    def active_on(self, day) -> "ContractQuerySet":
+        return self.filter(running_on(day))
+
+
+def running_on(day) -> Q:
+    """Select the contracts running on a day: started, and not ended before it (Contract.covers in SQL)."""
+    return Q(start_on__lte=day) & (Q(end_on__isnull=True) | Q(end_on__gte=day))
+
+
+class Contract(models.Model):
+    """An employment contract; a renewal is a new row pointing at the one it extends."""
+
+    class Kind(models.TextChoices):
+        CDI = "cdi", _("Permanent (CDI)")
+        CDD = "cdd", _("Fixed-term (CDD)")
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("agent"))
+    kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
+    start_on = models.DateField(_("start"))
+    end_on = models.DateField(_("end"), null=True, blank=True)
+    renews = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by", verbose_name=_("renews")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set once by the sweeps: the alert before the end was raised; the end was carried out
+    # (account deactivated, callbacks released). Rows, not Celery countdowns, hold these due dates.
+    end_alerted_at = models.DateTimeField(_("end alert raised at"), null=True, blank=True)
+    end_acknowledged_at = models.DateTimeField(_("end alert acknowledged at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("end carried out at"), null=True, blank=True)
+    # Set once the contract has started: the agent's account was opened (or already open) for it.
+    opened_at = models.DateTimeField(_("start carried out at"), null=True, blank=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        # Moved from the agents app; the table keeps its name.
+        db_table = "agents_contract"
+        ordering = ["agent", "start_on"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")), name="contract_end_after_start"
+            ),
+            models.CheckConstraint(condition=~Q(kind="cdd") | Q(end_on__isnull=False), name="contract_cdd_has_end"),
+        ]
+
+    def __str__(self) -> str:
+        end = self.end_on.isoformat() if self.end_on else "…"
+        return f"{self.get_kind_display()} {self.start_on.isoformat()} → {end}"
+
+    def covers(self, day) -> bool:
+        """Say whether the contract runs on this day (running_on says it to the database)."""
+        return self.start_on <= day and (self.end_on is None or self.end_on >= day)

@@ -1,0 +1,146 @@
+"""Reads of contracts for pages and API: the list, an agent's history, end alerts and the headcount,
+always scoped with for_user()."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from agents import roles
+from agents.models import Agent, Language
+from workforce.models.contracts import Contract
+from workforce.services.contracts import per_zone
+
+STATUS_ACTIVE = "active"
+STATUS_ENDED = "ended"
+HEADCOUNT_WEEKS = 4
+# The end-alert box is a to-do list: past this length it is a crisis its first rows show.
+ALERT_LIMIT = 200
+
+
+def _with_renewal(contracts: QuerySet) -> QuerySet:
+    renewals = Contract.objects.filter(renews=OuterRef("pk")).order_by()
+    return contracts.annotate(renewed=Exists(renewals), renewal_id=Subquery(renewals.values("pk")[:1]))
+
+
+def contracts_for_list(
+    *, user, now: datetime, kind: str = "", ending_within_days: int | None = None, status: str = "", agent_id: int | None = None
+) -> QuerySet:
+    """Return the contracts the user may see, filtered, the soonest end first (CDIs last)."""
+    contracts = _with_renewal(Contract.objects.for_user(user).select_related("agent__user", "agent__territory"))
+    if kind:
+        contracts = contracts.filter(kind=kind)
+    if agent_id is not None:
+        contracts = contracts.filter(agent_id=agent_id)
+    # "Today" turns at each territory's own midnight: La Réunion is three hours ahead of Paris.
+    if ending_within_days is not None:
+        window = timedelta(days=ending_within_days)
+        contracts = contracts.filter(per_zone(now=now, condition=lambda today: Q(end_on__gte=today, end_on__lte=today + window)))
+    if status == STATUS_ACTIVE:
+        contracts = contracts.filter(
+            per_zone(now=now, condition=lambda today: Q(end_on__isnull=True) | Q(end_on__gte=today)), closed_at__isnull=True
+        )
+    elif status == STATUS_ENDED:
+        contracts = contracts.filter(per_zone(now=now, condition=lambda today: Q(end_on__lt=today)) | Q(closed_at__isnull=False))
+    return contracts.order_by(F("end_on").asc(nulls_last=True), "agent__user__last_name", "pk")
+
+
+def with_days_left(contracts, *, now: datetime) -> list[Contract]:
+    """Set on each contract the days left until its end, in its territory's time zone (None for a CDI)."""
+    contracts = list(contracts)
+    for contract in contracts:
+        today = timezone.localdate(now, timezone=contract.agent.territory.zone)
+        contract.days_left = (contract.end_on - today).days if contract.end_on else None
+    return contracts
+
+
+def access_contract(*, user, pk: int) -> Contract:
+    """Return a contract of the user's territory; 404 otherwise, so its existence stays secret."""
+    return get_object_or_404(
+        _with_renewal(Contract.objects.for_user(user).select_related("agent__user", "agent__territory")), pk=pk
+    )
+
+
+def access_agent(*, user, pk: int) -> Agent:
+    """Return an agent of the user's territory; 404 otherwise."""
+    return get_object_or_404(Agent.objects.for_user(user).select_related("user", "territory"), pk=pk)
+
+
+def agent_contracts(*, agent: Agent) -> list[Contract]:
+    """Return an agent's contracts, the oldest first: renewals follow what they renew."""
+    contracts = _with_renewal(Contract.objects.filter(agent=agent)).order_by("start_on", "pk")
+    for contract in contracts:
+        # The agent is already loaded: no query per row for the territory's zone.
+        contract.agent = agent
+    return list(contracts)
+
+
+def contract_end_alerts(*, user) -> list[Contract]:
+    """Return the contracts whose end alert is raised and still pending: not seen, renewed nor carried out."""
+    return list(
+        _with_renewal(Contract.objects.for_user(user))
+        .filter(end_alerted_at__isnull=False, end_acknowledged_at__isnull=True, closed_at__isnull=True, renewed=False)
+        .select_related("agent__user", "agent__territory")
+        .order_by("end_on", "pk")[:ALERT_LIMIT]
+    )
+
+
+@dataclass
+class HeadcountRow:
+    """Agents speaking a language (or all of them): how many now, how many leave each week, how many stay."""
+
+    language: Language | None
+    total: int = 0
+    leaving: list[int] = field(default_factory=lambda: [0] * HEADCOUNT_WEEKS)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - sum(self.leaving)
+
+
+@dataclass
+class Headcount:
+    weeks: list[tuple[date, date]]
+    rows: list[HeadcountRow]
+    all_agents: HeadcountRow
+
+
+def headcount(*, territory, today: date) -> Headcount:
+    """Count a territory's active téléconseillers by language, and those whose last contract ends in
+    each of the next four weeks (three queries, whatever the number of agents)."""
+    weeks = [(today + timedelta(days=7 * k), today + timedelta(days=7 * k + 6)) for k in range(HEADCOUNT_WEEKS)]
+    teleconseillers = User.groups.through.objects.filter(user_id=OuterRef("user_id"), group__name=roles.TELECONSEILLER)
+    agents = Agent.objects.filter(territory=territory, user__is_active=True).filter(Exists(teleconseillers))
+    # An agent leaves when their last contract ends, unless a CDI keeps them; an agent without a
+    # contract (an outsourced provider's) stays.
+    ends = {
+        pk: (None if permanent else last_end)
+        for pk, permanent, last_end in agents.annotate(
+            permanent=Exists(Contract.objects.filter(agent_id=OuterRef("pk"), end_on__isnull=True)),
+            last_end=Max("contracts__end_on"),
+        ).values_list("pk", "permanent", "last_end")
+        # A contract already over: the account goes at the next sweep; not part of the headcount.
+        if permanent or last_end is None or last_end >= today
+    }
+    links = Agent.languages.through.objects.filter(agent__in=agents).select_related("language").order_by("language__name_fr")
+    by_language: dict[str, HeadcountRow] = {}
+    all_agents = HeadcountRow(language=None)
+    for end_on in ends.values():
+        _count(all_agents, end_on, weeks)
+    for link in links:
+        if link.agent_id not in ends:
+            continue
+        row = by_language.setdefault(link.language_id, HeadcountRow(language=link.language))
+        _count(row, ends[link.agent_id], weeks)
+    rows = sorted(by_language.values(), key=lambda row: (-row.total, str(row.language)))
+    return Headcount(weeks=weeks, rows=rows, all_agents=all_agents)
+
+
+def _count(row: HeadcountRow, end_on: date | None, weeks: list[tuple[date, date]]) -> None:
+    row.total += 1
+    for index, (first, last) in enumerate(weeks):
+        if end_on is not None and first <= end_on <= last:
+            row.leaving[index] += 1

@@ -1,0 +1,1 @@
+"""Serializers of the workforce API, one module per domain (as workforce/api/)."""
