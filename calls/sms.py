@@ -7,8 +7,13 @@ import urllib.error
 import urllib.request
 import uuid
 
+from celery import shared_task
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from calls.models import SmsMessage
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +79,23 @@ class HttpGatewayBackend:
 
 def get_backend():
     return import_string(settings.SMS_BACKEND)()
+
+
+# The task lives next to the backend it drives: the services that queue an SMS import it from here
+# without importing the sweeps' tasks module (no import circle). Its name is unchanged.
+@shared_task(name="calls.tasks.send_sms")
+def send_sms(sms_id: int) -> str:
+    """Send one queued SMS; a redelivered message finds it taken and sends nothing."""
+    # Claim the message first: at most once is the promise ("SMS once, never twice").
+    with transaction.atomic():
+        claimed = SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.QUEUED).update(status=SmsMessage.Status.SENDING)
+    if not claimed:
+        return "skipped"
+    sms = SmsMessage.objects.get(pk=sms_id)
+    try:
+        reference = get_backend().send(to=sms.phone, body=sms.body)
+    except SmsError as exc:
+        SmsMessage.objects.filter(pk=sms_id).update(status=SmsMessage.Status.FAILED, error=str(exc)[:255])
+        return "failed"
+    SmsMessage.objects.filter(pk=sms_id).update(status=SmsMessage.Status.SENT, provider_ref=reference, sent_at=timezone.now())
+    return "sent"

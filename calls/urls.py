@@ -1,6 +1,6 @@
 from django.urls import path
 
-from calls import views
+from calls import api, views
 
 app_name = "calls"
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     path("assignments/<int:pk>/connected/", views.connected, name="connected"),
     path("assignments/<int:pk>/renew/", views.renew, name="renew"),
     path("assignments/<int:pk>/outcome/", views.record_call_outcome, name="record-outcome"),
+]
+api_urlpatterns = [
+    path("agents/me/status/", api.SetMyStatusView.as_view(), name="set-my-status"),
+    path("queue/next/", api.ClaimNextView.as_view(), name="claim-next"),
+    path("assignments/<int:assignment_id>/renew/", api.RenewLeaseView.as_view(), name="renew-lease"),
+    path("assignments/<int:assignment_id>/outcome/", api.RecordOutcomeView.as_view(), name="record-outcome"),
 ]

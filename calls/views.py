@@ -28,11 +28,9 @@ from calls.models import CallTask
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.outcomes import complete_call, mark_connected, mark_dialled
 from calls.services.presence import change_status, go_offline
-from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactFormSet
+from cases.forms import CONTACTS_PREFIX, ContactFormSet
 from cases.services import log_person_access
-from cases.views import render_contact_row
-
-TOTAL_FORMS = f"{CONTACTS_PREFIX}-TOTAL_FORMS"
+from cases.views import render_contact_row, with_extra_row
 
 
 def _lease_lost_message() -> str:
@@ -209,16 +207,6 @@ def renew(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     return _back_to_desk(request, agent)
 
 
-def _with_extra_row(data):
-    data = data.copy()
-    try:
-        total = int(data.get(TOTAL_FORMS, "0"))
-    except ValueError:
-        total = 0
-    data[TOTAL_FORMS] = str(min(max(total, 0) + 1, MAX_CONTACTS))
-    return data
-
-
 @require_POST
 @desk_view
 def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
@@ -228,7 +216,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
     now = timezone.now()
     # Without JavaScript, "add a contact" submits the whole form: show it again with one more row.
     adding_row = "add_contact" in request.POST
-    data = _with_extra_row(request.POST) if adding_row else request.POST
+    data = with_extra_row(request.POST) if adding_row else request.POST
     outcome_form = OutcomeForm(data, zone=task.person.territory.zone, now=now)
     script_form = _script_form(task, now, data)
     contacts = _contact_formset(task, data)

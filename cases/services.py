@@ -1,21 +1,15 @@
-"""Writes on people and cases: the one intake under the API, the form and the CSV import."""
+"""Writes on people and cases: identity across intakes, contacts, interviews, notifications, retention."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from agents.models import Language, Territory
-from calls.models import CallTask
-from calls.services.intake import CallRequest, enqueue_call, enqueue_calls, forget_call_details
 from cases.models import Exposure, IndexCase, Interview, IsolationRuleSet, Notification, Person, PersonAccess, Phone
-
-# Among equal deadlines, a patient zéro goes before a household contact, before other contacts.
-PRIORITY_INDEX_INTERVIEW = 2
-PRIORITY_HOUSEHOLD = 1
-PRIORITY_CONTACT = 0
 
 
 @dataclass(frozen=True)
@@ -35,20 +29,6 @@ class ContactData:
     person: PersonData
     exposure_type: str
     last_exposure_date: date
-
-
-@dataclass
-class RegisteredContact:
-    exposure: Exposure
-    task: CallTask
-
-
-@dataclass
-class IntakeResult:
-    index_case: IndexCase
-    created: bool
-    task: CallTask | None = None
-    contacts: list[RegisteredContact] = field(default_factory=list)
 
 
 # Past this many numbers, one intake locks its whole territory rather than each number: a
@@ -87,7 +67,7 @@ def _person_key(first_name: str, last_name: str, number: str) -> tuple[str, str,
     return (first_name.casefold(), last_name.casefold(), number)
 
 
-def _find_or_create_persons(*, territory: Territory, people: list[PersonData], now: datetime) -> list[Person]:
+def find_or_create_persons(*, territory: Territory, people: list[PersonData], now: datetime) -> list[Person]:
     """Return one person per entry, reusing a known one: same names and a shared phone."""
     # The same name and a shared phone in the same territory is the same person: a contact
     # named twice, by two cases or twice in one file, must not be called twice.
@@ -148,11 +128,10 @@ def _find_or_create_persons(*, territory: Territory, people: list[PersonData], n
 
 
 @transaction.atomic
-def add_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: datetime) -> list[RegisteredContact]:
-    """Record contacts of an index case and queue each one's call, due 24 h after identification."""
+def record_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: datetime) -> list[Exposure]:
+    """Record the contacts of an index case: one person each (a known one reused), one exposure each."""
     lock_people(territory=index_case.territory, persons=[c.person for c in contacts])
-    persons = _find_or_create_persons(territory=index_case.territory, people=[c.person for c in contacts], now=now)
-
+    persons = find_or_create_persons(territory=index_case.territory, people=[c.person for c in contacts], now=now)
     exposures = {e.person_id: e for e in Exposure.objects.filter(index_case=index_case, person__in=[p.pk for p in persons])}
     new_exposures = []
     for person, contact in zip(persons, contacts, strict=True):
@@ -166,73 +145,23 @@ def add_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: dat
             )
             new_exposures.append(exposures[person.pk])
     Exposure.objects.bulk_create(new_exposures)
-
-    deadline = timedelta(hours=settings.CONTACT_DEADLINE_HOURS)
-    tasks = enqueue_calls(
-        requests=[
-            CallRequest(
-                person=person,
-                reason=CallTask.Reason.CONTACT_NOTIFICATION,
-                territory=index_case.territory,
-                language=person.language,
-                deadline_at=exposures[person.pk].identified_at + deadline,
-                priority=PRIORITY_HOUSEHOLD
-                if exposures[person.pk].exposure_type == Exposure.Type.HOUSEHOLD
-                else PRIORITY_CONTACT,
-                exposure=exposures[person.pk],
-            )
-            for person in persons
-        ],
-        now=now,
-    )
-    return [RegisteredContact(exposure=exposures[p.pk], task=t) for p, t in zip(persons, tasks, strict=True)]
+    return [exposures[person.pk] for person in persons]
 
 
-def register_index_case(
+def create_index_case(
     *,
     territory: Territory,
     person: PersonData,
     sampled_at: datetime,
     source: str,
     now: datetime,
-    contacts: list[ContactData] = (),
     symptom_onset_on: date | None = None,
     external_ref: str = "",
     created_by=None,
-) -> IntakeResult:
-    """Register a patient zéro and their contacts in one transaction, queueing every call."""
-    external_ref = external_ref.strip()
-    for attempt in range(2):
-        if external_ref:
-            existing = IndexCase.objects.filter(territory=territory, external_ref=external_ref).first()
-            if existing is not None:
-                return _existing_result(existing)
-        try:
-            with transaction.atomic():
-                return _register(
-                    territory=territory,
-                    person=person,
-                    sampled_at=sampled_at,
-                    source=source,
-                    now=now,
-                    contacts=contacts,
-                    symptom_onset_on=symptom_onset_on,
-                    external_ref=external_ref,
-                    created_by=created_by,
-                )
-        except IntegrityError:
-            # A concurrent intake committed the same reference, or queued the same contact:
-            # once more, the second pass finds what the first one lost to and reuses it.
-            if attempt == 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _register(
-    *, territory, person, sampled_at, source, now, contacts, symptom_onset_on, external_ref, created_by
-) -> IntakeResult:
-    [index_person] = _find_or_create_persons(territory=territory, people=[person], now=now)
-    index_case = IndexCase.objects.create(
+) -> IndexCase:
+    """Record a patient zéro (a known person reused) and their case."""
+    [index_person] = find_or_create_persons(territory=territory, people=[person], now=now)
+    return IndexCase.objects.create(
         person=index_person,
         territory=territory,
         sampled_at=sampled_at,
@@ -242,55 +171,25 @@ def _register(
         identified_at=now,
         created_by=created_by,
     )
-    task = enqueue_call(
-        person=index_person,
-        reason=CallTask.Reason.INDEX_INTERVIEW,
-        territory=territory,
-        language=index_person.language,
-        deadline_at=now + timedelta(hours=settings.INDEX_CASE_DEADLINE_HOURS),
-        priority=PRIORITY_INDEX_INTERVIEW,
-        index_case=index_case,
-        now=now,
+
+
+def persons_past_retention(*, now: datetime) -> QuerySet[Person]:
+    """Select the persons whose identity is past the retention period and not yet erased."""
+    return Person.objects.filter(purged_at__isnull=True, created_at__lt=now - timedelta(days=settings.RETENTION_DAYS))
+
+
+@transaction.atomic
+def erase_identities(*, person_ids: list[int], now: datetime) -> int:
+    """Erase these persons' identity and phones; their cases and aggregate figures stay."""
+    Phone.objects.filter(person_id__in=person_ids).delete()
+    return Person.objects.filter(pk__in=person_ids, purged_at__isnull=True).update(
+        first_name="", last_name="", birth_date=None, address="", purged_at=now
     )
-    registered = add_contacts(index_case=index_case, contacts=list(contacts), now=now)
-    return IntakeResult(index_case=index_case, created=True, task=task, contacts=registered)
-
-
-def _existing_result(index_case: IndexCase) -> IntakeResult:
-    exposures = list(index_case.exposures.order_by("pk"))
-    # A contact's task may belong to an earlier exposure of the same person (one call per person).
-    task_by_person = {}
-    for task in CallTask.objects.filter(
-        person__in=[e.person_id for e in exposures], reason=CallTask.Reason.CONTACT_NOTIFICATION
-    ).order_by("created_at"):
-        task_by_person[task.person_id] = task
-    contacts = [RegisteredContact(exposure=e, task=task_by_person[e.person_id]) for e in exposures]
-    task = index_case.call_tasks.filter(reason=CallTask.Reason.INDEX_INTERVIEW).order_by("-created_at").first()
-    return IntakeResult(index_case=index_case, created=False, task=task, contacts=contacts)
 
 
 def log_person_access(*, user, persons: list[Person], what: str, now: datetime) -> None:
     """Record that a member of staff read these persons' records."""
     PersonAccess.objects.bulk_create([PersonAccess(person=p, user=user, accessed_at=now, what=what) for p in persons])
-
-
-@transaction.atomic
-def purge_expired_personal_data(*, now: datetime, batch_size: int = 5000) -> int:
-    """Erase the identity of persons past the retention period; aggregate figures survive."""
-    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
-    # A person still to be called keeps their identity until their last task closes.
-    ids = list(
-        Person.objects.filter(purged_at__isnull=True, created_at__lt=cutoff)
-        .exclude(call_tasks__status__in=CallTask.OPEN_STATUSES)
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    if not ids:
-        return 0
-    Phone.objects.filter(person_id__in=ids).delete()
-    forget_call_details(person_ids=ids)
-    return Person.objects.filter(pk__in=ids, purged_at__isnull=True).update(
-        first_name="", last_name="", birth_date=None, address="", purged_at=now
-    )
 
 
 @transaction.atomic
@@ -331,12 +230,6 @@ def contact_test_on(*, rule_set: IsolationRuleSet, last_exposure_date: date, tod
     return max(last_exposure_date + timedelta(days=rule_set.contact_test_days), today)
 
 
-@dataclass
-class InterviewResult:
-    interview: Interview
-    contacts: list[RegisteredContact] = field(default_factory=list)
-
-
 def _rules_in_force(*, territory: Territory, now: datetime) -> tuple[IsolationRuleSet, date]:
     today = timezone.localdate(now, timezone=territory.zone)
     rule_set = isolation_rules_on(day=today)
@@ -354,11 +247,10 @@ def record_interview(
     symptom_onset_on: date | None,
     consent_to_name: bool,
     support_needed: bool,
-    contacts: list[ContactData],
     recorded_by,
     now: datetime,
-) -> InterviewResult:
-    """Record a patient zéro's interview and the contacts they named, queueing each contact's call."""
+) -> Interview:
+    """Record a patient zéro's interview (the calls app records and queues the contacts they named)."""
     rule_set, _today = _rules_in_force(territory=index_case.territory, now=now)
     onset = symptom_onset_on if symptomatic else None
     interview = Interview.objects.create(
@@ -376,8 +268,7 @@ def record_interview(
         # The patient zéro's own account is the better source than the lab's form.
         index_case.symptom_onset_on = onset
         index_case.save(update_fields=["symptom_onset_on"])
-    registered = add_contacts(index_case=index_case, contacts=list(contacts), now=now) if contacts else []
-    return InterviewResult(interview=interview, contacts=registered)
+    return interview
 
 
 @transaction.atomic

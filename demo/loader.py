@@ -20,8 +20,9 @@ from agents import roles
 from agents.models import Agent, Language, Plateau, Team, Territory
 from agents.services.staff import create_territory
 from cases.models import Exposure, IndexCase
-from cases.services import ContactData, PersonData, register_index_case
+from cases.services import ContactData, PersonData
 from common.phones import to_e164
+from intake.services import register_index_case
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import TrainingSession
 from workforce.services.contracts import alert_contract_ends

@@ -1,7 +1,9 @@
-"""API v1 of supervision: the live state of the agents (DESIGN.md §7)."""
+"""API v1 of supervision: the live state of the agents (DESIGN.md §7) and the queue health figures,
+scoped like the pages."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,8 +11,10 @@ from rest_framework.response import Response
 from agents import roles
 from agents.roles import role_permission
 from common.api import FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from supervision.forms import TerritoryFilterForm
 from supervision.selectors.board import agents_for_api
-from supervision.serializers import SupervisedAgentSerializer
+from supervision.selectors.queue_health import queue_health
+from supervision.serializers import QueueHealthSerializer, SupervisedAgentSerializer
 
 
 class SupervisionAgentsView(ApiView):
@@ -31,3 +35,28 @@ class SupervisionAgentsView(ApiView):
         code = request.query_params.get("territory", "") if request.user.is_superuser else ""
         rows = agents_for_api(user=request.user, now=timezone.now(), territory_code=code)
         return Response(SupervisedAgentSerializer(rows, many=True).data)
+
+
+class QueueHealthView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(roles.SUPERVISEUR, roles.ADMIN_CPAM)]
+
+    @extend_schema(
+        operation_id="queue_health",
+        parameters=[
+            OpenApiParameter("territory", str, description="A territory's code (superusers only; others see their own).")
+        ],
+        responses={
+            200: QueueHealthSerializer,
+            400: OpenApiResponse(description="Unknown territory code."),
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """Return the backlog by language and time to deadline, the agents working, the projected
+        misses, the callbacks due and the escalations waiting, for your territory."""
+        form = TerritoryFilterForm(request.query_params, user=request.user)
+        if not form.is_valid():
+            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        health = queue_health(user=request.user, territory=form.selected_territory(), now=timezone.now())
+        return Response(QueueHealthSerializer(health).data)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from supervision import api
 from supervision.views import actions, alerts, board, escalations, queue_health, reports
 
 app_name = "supervision"
@@ -21,4 +22,8 @@ urlpatterns = [
     path("tasks/<int:pk>/reassign/", actions.reassign_callback, name="reassign-callback"),
     path("actions/", actions.action_log, name="action-log"),
     path("escalations/", escalations.escalations, name="escalations"),
+]
+api_urlpatterns = [
+    path("supervision/agents/", api.SupervisionAgentsView.as_view(), name="supervision-agents"),
+    path("supervision/queue-health/", api.QueueHealthView.as_view(), name="supervision-queue-health"),
 ]

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, Language, Plateau, Team, Territory
-from cases.services import ContactData, PersonData, register_index_case
+from cases.services import ContactData, PersonData
 from common.phones import to_e164
+from intake.services import register_index_case
 from workforce.models.contracts import Contract
 
 PASSWORD = "Secret-Password-1"

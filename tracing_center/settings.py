@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "agents",
     "cases",
     "calls",
+    "intake",
     "supervision",
     "workforce",
     "demo",

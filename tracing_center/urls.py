@@ -11,7 +11,7 @@ from calls import views as calls_views
 urlpatterns = [
     path("", include("agents.urls")),
     path("workforce/", include("workforce.urls")),
-    path("cases/", include("cases.urls")),
+    path("cases/", include("intake.urls")),
     path("desk/", include("calls.urls")),
     path("supervision/", include("supervision.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -8,9 +8,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from calls.models import CallTask, SmsMessage
+from calls.sms import send_sms
 
 
-def _fallback_body(task: CallTask) -> str:
+def fallback_body(task: CallTask) -> str:
     # The text is in French: the fallback reaches people the call could not, whatever their language.
     with translation.override("fr"):
         if task.reason == CallTask.Reason.INDEX_INTERVIEW:
@@ -34,12 +35,10 @@ def queue_fallback_sms(*, task: CallTask, now: datetime) -> SmsMessage | None:
         return None
     # A unique constraint holds "once": a second sweep, or two at once, find the first message.
     sms, created = SmsMessage.objects.get_or_create(
-        task=task, kind=SmsMessage.Kind.FALLBACK, defaults={"phone": numbers[0], "body": _fallback_body(task), "created_at": now}
+        task=task, kind=SmsMessage.Kind.FALLBACK, defaults={"phone": numbers[0], "body": fallback_body(task), "created_at": now}
     )
     if not created:
         return None
-    from calls.tasks import send_sms
-
     send_sms.delay_on_commit(sms.pk)
     return sms
 

@@ -1,13 +1,26 @@
-"""Queueing calls: one open task per person and reason."""
+"""Queueing calls: one open task per person and reason; contacts recorded and queued together."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from agents.models import Language, Territory
 from calls.models import CallAttempt, CallTask
 from cases.models import Exposure, IndexCase, Person
+from cases.services import ContactData, record_contacts
+
+# Among equal deadlines, a patient zéro goes before a household contact, before other contacts.
+PRIORITY_INDEX_INTERVIEW = 2
+PRIORITY_HOUSEHOLD = 1
+PRIORITY_CONTACT = 0
+
+
+@dataclass
+class RegisteredContact:
+    exposure: Exposure
+    task: CallTask
 
 
 @dataclass(frozen=True)
@@ -79,3 +92,31 @@ def enqueue_call(*, now: datetime, **request) -> CallTask:
 def forget_call_details(*, person_ids: list[int]) -> int:
     """Blank the dialled numbers and notes of these persons' calls; counts and times stay."""
     return CallAttempt.objects.filter(task__person_id__in=person_ids).exclude(phone="", notes="").update(phone="", notes="")
+
+
+def contact_priority(exposure: Exposure) -> int:
+    """Return the priority of a contact's call: a household contact before other contacts."""
+    return PRIORITY_HOUSEHOLD if exposure.exposure_type == Exposure.Type.HOUSEHOLD else PRIORITY_CONTACT
+
+
+@transaction.atomic
+def add_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: datetime) -> list[RegisteredContact]:
+    """Record contacts of an index case and queue each one's call, due 24 h after identification."""
+    exposures = record_contacts(index_case=index_case, contacts=contacts, now=now)
+    deadline = timedelta(hours=settings.CONTACT_DEADLINE_HOURS)
+    tasks = enqueue_calls(
+        requests=[
+            CallRequest(
+                person=exposure.person,
+                reason=CallTask.Reason.CONTACT_NOTIFICATION,
+                territory=index_case.territory,
+                language=exposure.person.language,
+                deadline_at=exposure.identified_at + deadline,
+                priority=contact_priority(exposure),
+                exposure=exposure,
+            )
+            for exposure in exposures
+        ],
+        now=now,
+    )
+    return [RegisteredContact(exposure=e, task=t) for e, t in zip(exposures, tasks, strict=True)]

@@ -11,6 +11,7 @@ from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule
 from calls.services.fallback import escalate, queue_fallback_sms
+from calls.services.intake import add_contacts
 from cases.services import record_interview, record_notification, retire_phone, set_person_language
 
 Outcome = CallAttempt.Outcome
@@ -191,7 +192,11 @@ def complete_call(
             if outcome == Outcome.REACHED:
                 task = assignment.task
                 if interview is not None and task.index_case_id:
-                    record_interview(index_case=task.index_case, recorded_by=agent.user, now=now, **interview)
+                    answers = dict(interview)
+                    contacts = answers.pop("contacts", [])
+                    record_interview(index_case=task.index_case, recorded_by=agent.user, now=now, **answers)
+                    if contacts:
+                        add_contacts(index_case=task.index_case, contacts=list(contacts), now=now)
                 elif notification is not None and task.exposure_id:
                     record_notification(exposure=task.exposure, recorded_by=agent.user, now=now, **notification)
     if lost is not None:

@@ -12,7 +12,8 @@ from django.db.models import Exists, F, OuterRef
 
 from agents.models import Agent
 from calls.models import Assignment, CallTask, SmsMessage
-from calls.services.fallback import _fallback_body
+from calls.services.fallback import fallback_body
+from calls.sms import send_sms
 from cases.models import Phone
 
 Status = CallTask.Status
@@ -96,7 +97,7 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
     ):
         first_phones.setdefault(person_id, number)
     messages = [
-        SmsMessage(task=t, kind=SmsMessage.Kind.FALLBACK, phone=first_phones[t.person_id], body=_fallback_body(t), created_at=now)
+        SmsMessage(task=t, kind=SmsMessage.Kind.FALLBACK, phone=first_phones[t.person_id], body=fallback_body(t), created_at=now)
         for t in tasks
         if not t.has_sms and t.person_id in first_phones
     ]
@@ -115,8 +116,6 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
         escalated_at=now,
         reserved_for=None,
     )
-    from calls.tasks import send_sms
-
     for sms_id in sms_ids:
         send_sms.delay_on_commit(sms_id)
     return escalated

@@ -7,9 +7,9 @@ class HomeTests(PersonasTestCase):
     def test_it_shows_a_manager_the_intake_pages(self):
         self.client.force_login(self.carol)
         response = self.client.get(reverse("agents:home"))
-        self.assertContains(response, reverse("cases:index-case-list"))
-        self.assertContains(response, reverse("cases:index-case-new"))
-        self.assertContains(response, reverse("cases:contact-import"))
+        self.assertContains(response, reverse("intake:index-case-list"))
+        self.assertContains(response, reverse("intake:index-case-new"))
+        self.assertContains(response, reverse("intake:contact-import"))
 
     def test_it_shows_the_user_name_and_territory(self):
         self.client.force_login(self.bob)
@@ -21,14 +21,14 @@ class HomeTests(PersonasTestCase):
         self.client.force_login(self.alice)
         response = self.client.get(reverse("agents:home"))
         self.assertEqual(response.status_code, 200)
-        self.assertNotContains(response, reverse("cases:index-case-new"))
+        self.assertNotContains(response, reverse("intake:index-case-new"))
         self.assertContains(response, 'data-testid="home-desk"')
         self.assertContains(response, reverse("calls:desk"))
 
     def test_it_gives_the_superuser_everything(self):
         self.client.force_login(self.root)
         response = self.client.get(reverse("agents:home"))
-        self.assertContains(response, reverse("cases:contact-import"))
+        self.assertContains(response, reverse("intake:contact-import"))
 
     def test_it_offers_the_language_switch_and_a_post_logout(self):
         self.client.force_login(self.carol)

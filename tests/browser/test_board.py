@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Plateau, Territory
-from cases.services import register_index_case
+from intake.services import register_index_case
 from supervision.services.board import refresh_boards
 from tests.base import PASSWORD, make_user, person
 from tests.browser.base import BrowserTestCase

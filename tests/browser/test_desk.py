@@ -8,7 +8,7 @@ from agents import roles
 from agents.models import Territory
 from calls.models import Assignment, CallTask
 from cases.models import Exposure, Interview
-from cases.services import register_index_case
+from intake.services import register_index_case
 from tests.base import PASSWORD, make_user, person
 from tests.browser.base import BrowserTestCase
 
@@ -104,7 +104,7 @@ class DeskBrowserTests(BrowserTestCase):
         # The CPAM admin sees them on the patient zéro's page, with their calls queued.
         admin_page = self.new_page()
         self.log_in(admin_page, "admin93", PASSWORD)
-        admin_page.goto(f"{self.live_server_url}{reverse('cases:index-case-detail', args=[self.second.pk])}")
+        admin_page.goto(f"{self.live_server_url}{reverse('intake:index-case-detail', args=[self.second.pk])}")
         rows = admin_page.locator("table tbody tr")
         self.assertEqual(rows.count(), 2)
         self.assertEqual(admin_page.locator("table tbody .badge--queued").count(), 2)

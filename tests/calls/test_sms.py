@@ -7,8 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from django.test import SimpleTestCase, override_settings
 
 from calls.models import SmsMessage
-from calls.sms import HttpGatewayBackend, SmsError
-from calls.tasks import send_sms
+from calls.sms import HttpGatewayBackend, SmsError, send_sms
 from tests.base import PersonasTestCase
 from tests.test_settings_env import run_manage
 

@@ -23,7 +23,7 @@ from calls.services.intake import enqueue_call
 from calls.services.outcomes import record_outcome
 from calls.sms import ConsoleBackend
 from cases.models import Person, Phone
-from cases.services import register_index_case
+from intake.services import register_index_case
 from tests.base import PersonasTestCase, contact, make_user, person
 
 # Noon in Paris, inside any calling hours; the sweeps and services all take `now`.

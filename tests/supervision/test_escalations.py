@@ -56,7 +56,7 @@ class EscalationsPageTests(PersonasTestCase):
                 # The soonest deadline first.
                 self.assertEqual(response.context["at_risk"], [self.rui, self.ana])
                 self.assertContains(response, f'data-task-id="{self.escalated93.pk}"')
-                self.assertContains(response, reverse("cases:index-case-detail", args=[self.case93.pk]))
+                self.assertContains(response, reverse("intake:index-case-detail", args=[self.case93.pk]))
                 self.assertNotContains(response, "PARISIEN")
 
     def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):

@@ -10,7 +10,7 @@ from calls.models import CallTask
 from calls.services.dispatch import claim_next_task
 from calls.services.fallback import escalate
 from calls.services.outcomes import record_outcome
-from cases.services import register_index_case
+from intake.services import register_index_case
 from supervision.selectors.queue_health import calling_seconds, queue_health
 from tests.base import PersonasTestCase, contact, make_user, person
 

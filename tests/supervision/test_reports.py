@@ -10,7 +10,7 @@ from agents.models import Agent, AgentDay, PauseReason, Team
 from agents.services.staff import set_agent_status
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
-from cases.services import register_index_case
+from intake.services import register_index_case
 from supervision.models import SlaDay
 from tests.base import PersonasTestCase, contact, make_user, person
 

@@ -6,7 +6,7 @@ from calls.models import CallTask, SmsMessage
 from calls.services.dispatch import claim_next_task
 from calls.services.fallback import queue_fallback_sms
 from calls.services.outcomes import record_outcome
-from cases.services import register_index_case
+from intake.services import register_index_case
 from supervision.models import SlaDay
 from supervision.services.sla import roll_up_sla
 from tests.base import PersonasTestCase, contact, person

@@ -12,7 +12,7 @@ from django.utils import timezone
 from agents import roles
 from agents.models import Agent, Language
 from calls.models import CallAttempt, CallTask
-from cases.services import register_index_case
+from intake.services import register_index_case
 from tests.base import PersonasTestCase, contact, make_user, person
 from workforce.models.contracts import Contract
 from workforce.models.rota import Shift

@@ -1,11 +1,11 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.services.intake import add_contacts
 from cases.models import PersonAccess
-from cases.services import add_contacts
 from tests.base import PersonasTestCase, contact
 
-LIST = reverse("cases:index-case-list")
+LIST = reverse("intake:index-case-list")
 
 
 class IndexCaseListTests(PersonasTestCase):
@@ -68,7 +68,7 @@ class IndexCaseDetailTests(PersonasTestCase):
             contacts=[contact("Ana", "Silva", "0611111111", exposure_type="household")],
         )
         self.client.force_login(self.root)
-        response = self.client.get(reverse("cases:index-case-detail", args=[result.index_case.pk]))
+        response = self.client.get(reverse("intake:index-case-detail", args=[result.index_case.pk]))
         self.assertContains(response, "+262692123456")
         self.assertContains(response, "SILVA Ana")
         self.assertContains(response, "+33611111111")
@@ -81,7 +81,7 @@ class IndexCaseDetailTests(PersonasTestCase):
     def test_it_logs_each_person_shown(self):
         result = self.register_case(self.t93, contacts=[contact("Ana", "Silva", "0611111111"), contact("Bo", "Li", "0622222222")])
         self.client.force_login(self.bob)
-        self.client.get(reverse("cases:index-case-detail", args=[result.index_case.pk]))
+        self.client.get(reverse("intake:index-case-detail", args=[result.index_case.pk]))
         accesses = PersonAccess.objects.filter(user=self.bob, what="index-case-detail")
         shown = {result.index_case.person_id} | {c.exposure.person_id for c in result.contacts}
         self.assertEqual({a.person_id for a in accesses}, shown)
@@ -91,12 +91,12 @@ class IndexCaseDetailTests(PersonasTestCase):
         first = self.register_case(self.t93, name="Un", phone="0601010101", contacts=[contact("Ana", "Silva", "0611111111")])
         second = self.register_case(self.t93, name="Deux", phone="0602020202", contacts=[contact("Ana", "Silva", "0611111111")])
         self.client.force_login(self.carol)
-        response = self.client.get(reverse("cases:index-case-detail", args=[second.index_case.pk]))
+        response = self.client.get(reverse("intake:index-case-detail", args=[second.index_case.pk]))
         self.assertEqual(response.context["detail"].contacts[0].task, first.contacts[0].task)
 
     def test_it_keeps_the_number_of_queries_constant(self):
         result = self.register_case(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
-        url = reverse("cases:index-case-detail", args=[result.index_case.pk])
+        url = reverse("intake:index-case-detail", args=[result.index_case.pk])
         self.client.force_login(self.carol)
         with self.assertNumQueries(13):
             self.client.get(url)

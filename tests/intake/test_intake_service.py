@@ -58,7 +58,7 @@ class IntakeServiceTests(PersonasTestCase):
     def test_it_tightens_the_deadline_of_a_contact_named_again_earlier(self):
         from django.utils import timezone
 
-        from cases.services import add_contacts
+        from calls.services.intake import add_contacts
 
         first = self.register_case(self.t93, name="Un", phone="0601010101")
         second = self.register_case(self.t93, name="Deux", phone="0602020202")

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from cases import views
+from intake import api, views
 
-app_name = "cases"
+app_name = "intake"
 urlpatterns = [
     path("", views.index_case_list, name="index-case-list"),
     path("<int:pk>/", views.index_case_detail, name="index-case-detail"),
     path("new/", views.index_case_new, name="index-case-new"),
     path("new/contact-row/", views.contact_form_row, name="contact-form-row"),
     path("import/", views.contact_import, name="contact-import"),
+]
+api_urlpatterns = [
+    path("index-cases/", api.RegisterIndexCaseView.as_view(), name="register-index-case"),
 ]

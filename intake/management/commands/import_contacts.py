@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from agents.models import Territory
-from cases.imports import MAX_FILE_BYTES, ContactImportError, import_contacts, too_large_message
+from intake.imports import MAX_FILE_BYTES, ContactImportError, import_contacts, too_large_message
 
 
 class Command(BaseCommand):

@@ -13,11 +13,11 @@ class PagesAccessTests(PersonasTestCase):
             cls.t93, name="Seinesaintdenis", external_ref="LAB-93", contacts=[contact("Ana", "Silva", "0611111111")]
         ).index_case
         cls.case_pages = [
-            reverse("cases:index-case-list"),
-            reverse("cases:index-case-detail", args=[cls.case93.pk]),
-            reverse("cases:index-case-new"),
-            reverse("cases:contact-form-row") + "?contacts-TOTAL_FORMS=1",
-            reverse("cases:contact-import"),
+            reverse("intake:index-case-list"),
+            reverse("intake:index-case-detail", args=[cls.case93.pk]),
+            reverse("intake:index-case-new"),
+            reverse("intake:contact-form-row") + "?contacts-TOTAL_FORMS=1",
+            reverse("intake:contact-import"),
         ]
 
     def test_it_sends_anonymous_users_to_the_login_page(self):
@@ -32,8 +32,8 @@ class PagesAccessTests(PersonasTestCase):
         for url in self.case_pages:
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 403)
-        self.assertEqual(self.client.post(reverse("cases:index-case-new"), {}).status_code, 403)
-        self.assertEqual(self.client.post(reverse("cases:contact-import"), {}).status_code, 403)
+        self.assertEqual(self.client.post(reverse("intake:index-case-new"), {}).status_code, 403)
+        self.assertEqual(self.client.post(reverse("intake:contact-import"), {}).status_code, 403)
 
     def test_it_refuses_the_cases_pages_to_a_lab_feed(self):
         self.client.force_login(self.labfeed)
@@ -50,7 +50,7 @@ class PagesAccessTests(PersonasTestCase):
 
     def test_it_hides_an_index_case_of_another_territory(self):
         self.client.force_login(self.dave)
-        response = self.client.get(reverse("cases:index-case-detail", args=[self.case93.pk]))
+        response = self.client.get(reverse("intake:index-case-detail", args=[self.case93.pk]))
         self.assertEqual(response.status_code, 404)
         self.assertNotIn(b"Seinesaintdenis", response.content)
         self.assertFalse(PersonAccess.objects.exists())
@@ -58,23 +58,23 @@ class PagesAccessTests(PersonasTestCase):
     def test_it_lists_nothing_of_another_territory(self):
         self.register_case(self.t75, name="Parisien")
         self.client.force_login(self.dave)
-        response = self.client.get(reverse("cases:index-case-list"))
+        response = self.client.get(reverse("intake:index-case-list"))
         self.assertContains(response, "PARISIEN")
         self.assertNotContains(response, "SEINESAINTDENIS")
         self.assertNotContains(response, "LAB-93")
-        response = self.client.get(reverse("cases:index-case-list"), {"q": "LAB-93"})
+        response = self.client.get(reverse("intake:index-case-list"), {"q": "LAB-93"})
         self.assertNotContains(response, "SEINESAINTDENIS")
 
     def test_it_refuses_wrong_methods(self):
         self.client.force_login(self.carol)
         cases = [
-            ("put", reverse("cases:index-case-new")),
-            ("delete", reverse("cases:index-case-new")),
-            ("put", reverse("cases:contact-import")),
-            ("post", reverse("cases:index-case-list")),
-            ("post", reverse("cases:index-case-detail", args=[self.case93.pk])),
-            ("delete", reverse("cases:index-case-detail", args=[self.case93.pk])),
-            ("post", reverse("cases:contact-form-row")),
+            ("put", reverse("intake:index-case-new")),
+            ("delete", reverse("intake:index-case-new")),
+            ("put", reverse("intake:contact-import")),
+            ("post", reverse("intake:index-case-list")),
+            ("post", reverse("intake:index-case-detail", args=[self.case93.pk])),
+            ("delete", reverse("intake:index-case-detail", args=[self.case93.pk])),
+            ("post", reverse("intake:contact-form-row")),
             ("post", reverse("agents:home")),
         ]
         for method, url in cases:
@@ -103,5 +103,5 @@ class PagesAccessTests(PersonasTestCase):
         orphan = User.objects.create_user("orphan", password=PASSWORD)
         orphan.groups.add(*self.carol.groups.all())
         self.client.force_login(orphan)
-        self.assertEqual(self.client.get(reverse("cases:index-case-new")).status_code, 403)
-        self.assertEqual(self.client.get(reverse("cases:contact-import")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("intake:index-case-new")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("intake:contact-import")).status_code, 403)

@@ -12,9 +12,9 @@ from agents import roles
 from agents.access import access_territory_in_body
 from agents.roles import role_permission
 from cases.models import IndexCase
-from cases.serializers import IndexCaseInputSerializer, IntakeResultSerializer
-from cases.services import register_index_case
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from intake.serializers import IndexCaseInputSerializer, IntakeResultSerializer
+from intake.services import register_index_case
 
 
 class RegisterIndexCaseView(ApiView):

@@ -4,8 +4,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from calls.models import CallTask
+from calls.tasks import purge_expired_personal_data
 from cases.models import Person, Phone
-from cases.tasks import purge_expired_personal_data
 from tests.base import PersonasTestCase, contact
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from agents.models import Territory
 from calls.models import CallTask
 from cases.models import IndexCase, Person
-from cases.services import register_index_case
+from intake.services import register_index_case
 from tests.base import contact, person
 
 THREADS = 8

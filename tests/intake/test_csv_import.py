@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from calls.models import CallTask
-from cases import imports
-from cases.imports import ContactImportError, import_contacts
 from cases.models import Exposure, Person
+from intake import imports
+from intake.imports import ContactImportError, import_contacts
 from tests.base import PersonasTestCase
 
 HEADER = ["index_case", "first_name", "last_name", "phone", "language", "exposure_type", "last_exposure_date"]
@@ -221,7 +221,7 @@ class ImportCommandTests(PersonasTestCase):
 
 
 class ImportPageTests(PersonasTestCase):
-    url = reverse("cases:contact-import")
+    url = reverse("intake:contact-import")
 
     @classmethod
     def setUpTestData(cls):
@@ -238,7 +238,7 @@ class ImportPageTests(PersonasTestCase):
         response = self.upload(csv_bytes([a_row("LAB-A", 1), a_row(str(self.case_a.pk), 2)], delimiter=";", bom=True))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.context["result"].rows, 2)
-        self.assertContains(response, reverse("cases:index-case-detail", args=[self.case_a.pk]))
+        self.assertContains(response, reverse("intake:index-case-detail", args=[self.case_a.pk]))
         self.assertEqual([m.level_tag for m in response.context["messages"]], ["success"])
         self.assertEqual(Exposure.objects.filter(index_case=self.case_a).count(), 2)
 
@@ -263,7 +263,7 @@ class ImportPageTests(PersonasTestCase):
 
     def test_it_refuses_a_file_too_large_before_reading_it(self):
         self.client.force_login(self.carol)
-        with mock.patch("cases.forms.MAX_FILE_BYTES", 10):
+        with mock.patch("intake.forms.MAX_FILE_BYTES", 10):
             response = self.upload(csv_bytes([a_row("LAB-A", 1)]))
         self.assertIn("file", response.context["form"].errors)
         self.assertEqual(Exposure.objects.count(), 0)

@@ -7,7 +7,7 @@ from calls.models import CallTask
 from cases.models import Exposure, IndexCase, Person, Phone
 from tests.base import PersonasTestCase
 
-URL = reverse("cases:index-case-new")
+URL = reverse("intake:index-case-new")
 
 
 def intake_data(*contacts: dict, **case) -> dict:
@@ -65,7 +65,7 @@ class IntakeFormTests(PersonasTestCase):
         )
         response = self.client.post(URL, data)
         case = IndexCase.objects.get()
-        self.assertRedirects(response, reverse("cases:index-case-detail", args=[case.pk]), fetch_redirect_response=False)
+        self.assertRedirects(response, reverse("intake:index-case-detail", args=[case.pk]), fetch_redirect_response=False)
         self.assertEqual(case.territory, self.t93)
         self.assertEqual(case.source, IndexCase.Source.FORM)
         self.assertEqual(case.external_ref, "LAB-42")
@@ -131,7 +131,7 @@ class IntakeFormTests(PersonasTestCase):
         existing = self.register_case(self.t93, external_ref="LAB-7").index_case
         self.client.force_login(self.carol)
         response = self.client.post(URL, intake_data(a_contact("Ana", "0611111111"), external_ref="LAB-7"))
-        self.assertRedirects(response, reverse("cases:index-case-detail", args=[existing.pk]), fetch_redirect_response=False)
+        self.assertRedirects(response, reverse("intake:index-case-detail", args=[existing.pk]), fetch_redirect_response=False)
         self.assertEqual(IndexCase.objects.count(), 1)
         self.assertEqual(Exposure.objects.count(), 0)
 
@@ -152,7 +152,7 @@ class IntakeFormTests(PersonasTestCase):
 
     def test_it_serves_an_empty_row_to_htmx(self):
         self.client.force_login(self.carol)
-        response = self.client.get(reverse("cases:contact-form-row"), {"contacts-TOTAL_FORMS": "3"}, HTTP_HX_REQUEST="true")
+        response = self.client.get(reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "3"}, HTTP_HX_REQUEST="true")
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'name="contacts-3-phone"')
         self.assertContains(response, 'name="contacts-TOTAL_FORMS" value="4"')
@@ -161,13 +161,13 @@ class IntakeFormTests(PersonasTestCase):
 
     def test_it_refuses_a_bad_row_request(self):
         self.client.force_login(self.carol)
-        self.assertEqual(self.client.get(reverse("cases:contact-form-row"), {"contacts-TOTAL_FORMS": "x"}).status_code, 400)
-        self.assertEqual(self.client.get(reverse("cases:contact-form-row"), {"contacts-TOTAL_FORMS": "100"}).status_code, 204)
+        self.assertEqual(self.client.get(reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "x"}).status_code, 400)
+        self.assertEqual(self.client.get(reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "100"}).status_code, 204)
 
     def test_it_wires_the_add_button_to_htmx(self):
         self.client.force_login(self.carol)
         response = self.client.get(URL)
-        self.assertContains(response, f'hx-get="{reverse("cases:contact-form-row")}"')
+        self.assertContains(response, f'hx-get="{reverse("intake:contact-form-row")}"')
         self.assertContains(response, 'hx-include="#id_contacts-TOTAL_FORMS"')
         self.assertContains(response, 'id="id_contacts-TOTAL_FORMS"')
         self.assertNotContains(response, 'name="territory"')

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import Language, Territory
+from calls.services.intake import add_contacts
 from cases.models import Exposure, IndexCase
-from cases.services import ContactData, PersonData, add_contacts, lock_people
+from cases.services import ContactData, PersonData, lock_people
 from common import csv_files
 from common.csv_files import CsvImportError, CsvLayout, cell_error, read_csv
 from common.phones import to_e164

@@ -1,0 +1,103 @@
+"""The one intake under the API, the form and the CSV import: the case (cases), then its calls (calls),
+in one transaction."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from agents.models import Territory
+from calls.models import CallTask
+from calls.services.intake import PRIORITY_INDEX_INTERVIEW, RegisteredContact, add_contacts, enqueue_call
+from cases.models import IndexCase
+from cases.services import ContactData, PersonData, create_index_case
+
+
+@dataclass
+class IntakeResult:
+    index_case: IndexCase
+    created: bool
+    task: CallTask | None = None
+    contacts: list[RegisteredContact] = field(default_factory=list)
+
+
+def register_index_case(
+    *,
+    territory: Territory,
+    person: PersonData,
+    sampled_at: datetime,
+    source: str,
+    now: datetime,
+    contacts: list[ContactData] = (),
+    symptom_onset_on: date | None = None,
+    external_ref: str = "",
+    created_by=None,
+) -> IntakeResult:
+    """Register a patient zéro and their contacts in one transaction, queueing every call."""
+    external_ref = external_ref.strip()
+    for attempt in range(2):
+        if external_ref:
+            existing = IndexCase.objects.filter(territory=territory, external_ref=external_ref).first()
+            if existing is not None:
+                return _existing_result(existing)
+        try:
+            with transaction.atomic():
+                return _register(
+                    territory=territory,
+                    person=person,
+                    sampled_at=sampled_at,
+                    source=source,
+                    now=now,
+                    contacts=contacts,
+                    symptom_onset_on=symptom_onset_on,
+                    external_ref=external_ref,
+                    created_by=created_by,
+                )
+        except IntegrityError:
+            # A concurrent intake committed the same reference, or queued the same contact:
+            # once more, the second pass finds what the first one lost to and reuses it.
+            if attempt == 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _register(
+    *, territory, person, sampled_at, source, now, contacts, symptom_onset_on, external_ref, created_by
+) -> IntakeResult:
+    index_case = create_index_case(
+        territory=territory,
+        person=person,
+        sampled_at=sampled_at,
+        source=source,
+        now=now,
+        symptom_onset_on=symptom_onset_on,
+        external_ref=external_ref,
+        created_by=created_by,
+    )
+    index_person = index_case.person
+    task = enqueue_call(
+        person=index_person,
+        reason=CallTask.Reason.INDEX_INTERVIEW,
+        territory=territory,
+        language=index_person.language,
+        deadline_at=now + timedelta(hours=settings.INDEX_CASE_DEADLINE_HOURS),
+        priority=PRIORITY_INDEX_INTERVIEW,
+        index_case=index_case,
+        now=now,
+    )
+    registered = add_contacts(index_case=index_case, contacts=list(contacts), now=now)
+    return IntakeResult(index_case=index_case, created=True, task=task, contacts=registered)
+
+
+def _existing_result(index_case: IndexCase) -> IntakeResult:
+    exposures = list(index_case.exposures.order_by("pk"))
+    # A contact's task may belong to an earlier exposure of the same person (one call per person).
+    task_by_person = {}
+    for task in CallTask.objects.filter(
+        person__in=[e.person_id for e in exposures], reason=CallTask.Reason.CONTACT_NOTIFICATION
+    ).order_by("created_at"):
+        task_by_person[task.person_id] = task
+    contacts = [RegisteredContact(exposure=e, task=task_by_person[e.person_id]) for e in exposures]
+    task = index_case.call_tasks.filter(reason=CallTask.Reason.INDEX_INTERVIEW).order_by("-created_at").first()
+    return IntakeResult(index_case=index_case, created=False, task=task, contacts=contacts)

@@ -1,0 +1,164 @@
+"""Pages of the intake: index case list and detail, the registration form and the CSV import."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from agents import roles
+from agents.models import Territory, staff_territory_id
+from agents.roles import role_required
+from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactFormSet
+from cases.services import log_person_access
+from cases.views import render_contact_row, with_extra_row
+from intake import selectors
+from intake.forms import ContactImportForm, IndexCaseForm
+from intake.imports import MAX_FILE_BYTES, MAX_ROWS, ContactImportError, import_contacts
+from intake.services import register_index_case
+
+CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
+PAGE_SIZE = 50
+
+
+def _own_territory(user) -> Territory | None:
+    """Return the territory the user works for; None for a superuser, who chooses one."""
+    if user.is_superuser:
+        return None
+    territory_id = staff_territory_id(user)
+    if territory_id is None:
+        # A role without a territory (an incomplete account) may not write anywhere.
+        raise PermissionDenied
+    return Territory.objects.get(pk=territory_id)
+
+
+@require_GET
+@role_required(*CASE_MANAGERS)
+def index_case_list(request: HttpRequest) -> HttpResponse:
+    """List the index cases of the user's territory, newest first."""
+    search = request.GET.get("q", "").strip()[:100]
+    cases = selectors.index_cases_for_list(user=request.user, search=search)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({"q": search}) if search else ""
+    return render(request, "intake/index_case_list.html", {"page": page, "search": search, "query": query})
+
+
+@require_GET
+@role_required(*CASE_MANAGERS)
+def index_case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a patient zéro, their contacts and their calls; log the read of each person shown."""
+    index_case = selectors.get_index_case_for_user(user=request.user, pk=pk)
+    detail = selectors.index_case_detail(index_case=index_case)
+    log_person_access(user=request.user, persons=detail.persons, what="index-case-detail", now=timezone.now())
+    return render(request, "intake/index_case_detail.html", {"detail": detail, "index_case": index_case})
+
+
+def _render_intake(request, form, formset, *, show_errors: bool = True) -> HttpResponse:
+    context = {"form": form, "formset": formset, "show_errors": show_errors, "max_contacts": MAX_CONTACTS}
+    return render(request, "intake/index_case_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CASE_MANAGERS)
+def index_case_new(request: HttpRequest) -> HttpResponse:
+    """Register a patient zéro and their contacts: all of it, or nothing and the form again."""
+    territory = _own_territory(request.user)
+    territories = Territory.objects.for_user(request.user)
+    if request.method == "GET":
+        form = IndexCaseForm(territory=territory, territories=territories)
+        formset = ContactFormSet(prefix=CONTACTS_PREFIX, form_kwargs={"territory": territory})
+        return _render_intake(request, form, formset)
+
+    # Without JavaScript, "add a contact" submits the form: show it again with one more row.
+    adding_row = "add_contact" in request.POST
+    data = with_extra_row(request.POST) if adding_row else request.POST
+    form = IndexCaseForm(data, territory=territory, territories=territories)
+    form_valid = form.is_valid()
+    # Phones are read in the chosen territory's numbering region, so the case form goes first.
+    formset = ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": form.chosen_territory()})
+    if adding_row:
+        return _render_intake(request, form, formset, show_errors=False)
+    if not (form_valid and formset.is_valid()):
+        return _render_intake(request, form, formset)
+
+    result = register_index_case(
+        territory=form.chosen_territory(),
+        person=form.person_data(),
+        sampled_at=form.sampled_at(),
+        symptom_onset_on=form.cleaned_data["symptom_onset_on"],
+        external_ref=form.cleaned_data["external_ref"],
+        contacts=formset.contacts(),
+        source="form",
+        now=timezone.now(),
+        created_by=request.user,
+    )
+    if result.created:
+        count = len(result.contacts)
+        messages.success(
+            request,
+            ngettext(
+                "Index case #%(id)d registered with %(count)d contact.",
+                "Index case #%(id)d registered with %(count)d contacts.",
+                count,
+            )
+            % {"id": result.index_case.pk, "count": count},
+        )
+    else:
+        messages.warning(
+            request,
+            _("An index case with the reference %(ref)s already exists: nothing new was recorded.")
+            % {"ref": result.index_case.external_ref},
+        )
+    return redirect("intake:index-case-detail", pk=result.index_case.pk)
+
+
+@require_GET
+@role_required(*CASE_MANAGERS)
+def contact_form_row(request: HttpRequest) -> HttpResponse:
+    """Return one more empty contact row for the intake form (htmx)."""
+    return render_contact_row(request)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CASE_MANAGERS)
+def contact_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of contacts: every row is checked, then all are recorded or none."""
+    territory = _own_territory(request.user)
+    territories = Territory.objects.for_user(request.user)
+    result = None
+    errors: list[str] = []
+    if request.method == "POST":
+        form = ContactImportForm(request.POST, request.FILES, territory=territory, territories=territories)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = import_contacts(territory=form.chosen_territory(), content=b"".join(upload.chunks()), now=timezone.now())
+            except ContactImportError as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(rows)d contact imported for %(cases)d index case(s).",
+                        "%(rows)d contacts imported for %(cases)d index case(s).",
+                        result.rows,
+                    )
+                    % {"rows": result.rows, "cases": len(result.cases)},
+                )
+                form = ContactImportForm(territory=territory, territories=territories)
+    else:
+        form = ContactImportForm(territory=territory, territories=territories)
+    context = {
+        "form": form,
+        "result": result,
+        "errors": errors,
+        "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
+        "max_rows": MAX_ROWS,
+    }
+    return render(request, "intake/contact_import.html", context)
