@@ -19,17 +19,17 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
 
 
-def _parse_hour(value: str) -> time:
+def parse_hour(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 
 
 def default_calling_start() -> time:
-    return _parse_hour(settings.DEFAULT_CALLING_HOURS[0])
+    return parse_hour(settings.DEFAULT_CALLING_HOURS[0])
 
 
 def default_calling_end() -> time:
-    return _parse_hour(settings.DEFAULT_CALLING_HOURS[1])
+    return parse_hour(settings.DEFAULT_CALLING_HOURS[1])
 
 
 def scope_for_user(queryset: models.QuerySet, user, *, territory: str, own: str | None = None) -> models.QuerySet:

@@ -26,10 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, bench_env, summary_ms  # noqa: E402
+from bench_common import ROOT, bench_env, summary_ms  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-PASSWORD = "bench-password-1"  # calls/management/commands/generate_backlog.py
+PASSWORD = "bench-password-1"  # demo/management/commands/generate_backlog.py
 DEFAULT_GUNICORN = "--workers 3 --worker-class sync"
 
 
@@ -55,7 +55,7 @@ def _post(url: str, payload: dict | None, token: str | None = None) -> tuple[int
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _proc_cpu(pid: int) -> float:
+def proc_cpu(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
@@ -71,22 +71,22 @@ def _children(pid: int) -> list[int]:
 
 
 def _tree_cpu(pid: int) -> float:
-    return _proc_cpu(pid) + sum(_tree_cpu(child) for child in _children(pid))
+    return proc_cpu(pid) + sum(_tree_cpu(child) for child in _children(pid))
 
 
-def _postgres_cpu() -> float:
+def postgres_cpu() -> float:
     total = 0.0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() == "postgres":
-                    total += _proc_cpu(int(entry.name))
+                    total += proc_cpu(int(entry.name))
             except (FileNotFoundError, ProcessLookupError, PermissionError):
                 pass
     return total
 
 
-def _machine_cpu() -> tuple[float, float]:
+def machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine, all cores."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + values[4]
@@ -184,10 +184,10 @@ def run_wrk(url: str, clients: int, duration: int, tokens_file: str) -> dict:
         str(HERE / "claim_loop.lua"),
         url,
     ]
-    busy0, total0 = _machine_cpu()
+    busy0, total0 = machine_cpu()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _, status, usage = os.wait4(process.pid, 0)
-    busy1, total1 = _machine_cpu()
+    busy1, total1 = machine_cpu()
     output = process.stdout.read()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
@@ -225,7 +225,6 @@ def main() -> None:
     parser.add_argument("--gunicorn", default=os.environ.get("BENCH_GUNICORN", DEFAULT_GUNICORN))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
     parser.add_argument("--pool-max", type=int, default=int(os.environ.get("BENCH_DB_POOL_MAX", 0)) or None)
-    parser.add_argument("--reference", action="store_true", help="claim through bench/reference_claim.py (the before)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -241,8 +240,7 @@ def main() -> None:
     env = bench_env({"DB_POOL": "1", "DB_POOL_MIN": str(min(threads, pool_max)), "DB_POOL_MAX": str(pool_max)})
     usernames = [f"bench-agent-{n:04d}" for n in range(1, args.clients + 1)]
 
-    gunicorn_args = args.gunicorn + (f" --config {HERE / 'gunicorn_reference.py'}" if args.reference else "")
-    server = Server(args.port, gunicorn_args, env)
+    server = Server(args.port, args.gunicorn, env)
     try:
         tokens = obtain_tokens(server.url, usernames)
         set_ready(server.url, tokens)
@@ -254,9 +252,9 @@ def main() -> None:
             # wrk stops with requests in flight: let the server finish them, or an outcome of the
             # warm-up could land after the measured run took the same call back (a 409).
             time.sleep(3)
-        server_cpu0, pg_cpu0 = _tree_cpu(server.process.pid), _postgres_cpu()
+        server_cpu0, pg_cpu0 = _tree_cpu(server.process.pid), postgres_cpu()
         run = run_wrk(server.url, args.clients, args.duration, tokens_file)
-        server_cpu, pg_cpu = _tree_cpu(server.process.pid) - server_cpu0, _postgres_cpu() - pg_cpu0
+        server_cpu, pg_cpu = _tree_cpu(server.process.pid) - server_cpu0, postgres_cpu() - pg_cpu0
         os.unlink(tokens_file)
     finally:
         server.stop()
@@ -265,7 +263,6 @@ def main() -> None:
     capacity = run["machine_total_s"] or wall * os.cpu_count()
     result = {
         "gunicorn": args.gunicorn,
-        "claim": "reference (as first written)" if args.reference else "fast path",
         "pool_max": pool_max,
         "clients": args.clients,
         "duration_s": wall,
@@ -291,7 +288,7 @@ def main() -> None:
     }
     claim = result["claim_ms"]
     print(
-        f"API ({result['claim']}; {args.gunicorn}, pool max {pool_max}, {args.clients} agents, {wall:.0f} s): "
+        f"API ({args.gunicorn}, pool max {pool_max}, {args.clients} agents, {wall:.0f} s): "
         f"{result['claims_per_s']:.0f} claims/s, queue/next p50 {claim['p50']:.1f} ms p95 {claim['p95']:.1f} ms "
         f"p99 {claim['p99']:.1f} ms; outcome p50 {result['outcome_ms']['p50']:.1f} ms; "
         f"{run['empties']} empty, {run['failed']} failed; CPU wrk {result['cpu_share']['wrk']:.0%} "

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import setup_django, summary_ms  # noqa: E402
+from bench_common import setup_django, summary_ms  # noqa: E402
 
 CANDIDATES = 8
 
@@ -57,10 +57,11 @@ def main() -> None:
     import psycopg
     from django.db import connection
 
-    from calls.services.dispatch import _pg
+    from calls.services.dispatch import claim_statements
 
-    claim_sql = _pg()["claim_sql"]
-    position = _pg()["task"].attnames.index("phone_position")
+    statements = claim_statements()
+    claim_sql = statements["claim_sql"]
+    position = statements["task"].attnames.index("phone_position")
     settings = connection.settings_dict
     conninfo = psycopg.conninfo.make_conninfo(
         host=settings["HOST"] or "", port=settings["PORT"] or "", dbname=settings["NAME"], user=settings["USER"] or "",
@@ -142,20 +143,20 @@ def main() -> None:
             errors.append(f"{type(exc).__name__}: {exc}")
             phase["stop"] = True
 
-    from api_load import _machine_cpu, _postgres_cpu, _proc_cpu
+    from api_load import machine_cpu, postgres_cpu, proc_cpu
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(agents))]
     for t in threads:
         t.start()
     barrier.wait()
     time.sleep(args.warmup)
-    client0, pg0, (busy0, total0) = _proc_cpu(os.getpid()), _postgres_cpu(), _machine_cpu()
+    client0, pg0, (busy0, total0) = proc_cpu(os.getpid()), postgres_cpu(), machine_cpu()
     phase["measure"] = True
     started = time.perf_counter()
     time.sleep(args.duration)
     phase["measure"] = False
     wall = time.perf_counter() - started
-    client1, pg1, (busy1, total1) = _proc_cpu(os.getpid()), _postgres_cpu(), _machine_cpu()
+    client1, pg1, (busy1, total1) = proc_cpu(os.getpid()), postgres_cpu(), machine_cpu()
     phase["stop"] = True
     for t in threads:
         t.join(timeout=30)

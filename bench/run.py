@@ -9,8 +9,8 @@ Environment:
   BENCH_DURATION seconds measured per load run (default 25), after BENCH_WARMUP (default 5)
   BENCH_CLAIMS   claims timed per size through the service (default 3000)
   BENCH_GUNICORN gunicorn options (default: see api_load.py)
-  BENCH_SKIP     comma-separated steps to skip: raw, api, reference (the API run of the claim as
-                 first written), generate (reuse the national data already loaded)
+  BENCH_SKIP     comma-separated steps to skip: raw, api, generate (reuse the national data
+                 already loaded)
   BENCH_PARTS    the parts to run, comma-separated: claim, supervision (default both)
 
 The supervision part (bench/supervision.py) on its own database:
@@ -37,7 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import DEFAULT_DATABASE_URL, ROOT, bench_env  # noqa: E402
+from bench_common import DEFAULT_DATABASE_URL, ROOT, bench_env  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 OUT = ROOT / "var" / "bench"
@@ -206,12 +206,12 @@ def main() -> None:
         vacuum(database_url)
         step(f"service claim latency at {size:,} (claim_next_task, single thread)")
         out = OUT / f"service-{size}.json"
-        run([PY, str(HERE / "service.py"), "--claims", str(claims), "--compare", "500", "--out", str(out)]
-            + (["--explain"] if last else []), env)  # fmt: skip
+        service = [PY, str(HERE / "service.py"), "--claims", str(claims), "--out", str(out)]
+        run(service + (["--explain"] if last else []), env)
         results["sizes"][size] = json.loads(out.read_text())
         results["sizes"][size]["load_s"] = load_s
 
-    step("CPU per request in process (Django test client), claim as first written vs current")
+    step("CPU per request in process (Django test client)")
     out = OUT / "request-cpu.json"
     run([PY, str(HERE / "request_cpu.py"), "--out", str(out)], env)
     results["request_cpu"] = json.loads(out.read_text())
@@ -235,22 +235,11 @@ def main() -> None:
         if not shutil.which("wrk"):
             print("\n!!! wrk is missing (apt-get install -y wrk): API run skipped")
         else:
-            runs = [("api_reference", ["--reference"]), ("api", [])] if "reference" not in skip else [("api", [])]
-            for name, extra in runs:
-                vacuum(database_url)
-                mark = psql(database_url, "SELECT COALESCE(MAX(id), 0) FROM calls_assignment")[0][0]
-                label = "claim as first written (before)" if extra else "fast claim (after)"
-                step(f"HTTP API at {sizes[-1]:,}: gunicorn + wrk, {clients} agents, {label}")
-                out = OUT / f"{name}.json"
-                run([PY, str(HERE / "api_load.py"), "--clients", str(clients), "--out", str(out), *extra], env)
-                results[name] = json.loads(out.read_text())
-                if extra:
-                    # The next run starts from the same head of the queue.
-                    psql(
-                        database_url,
-                        f"UPDATE calls_calltask SET not_before = NULL WHERE status = 'queued' AND id IN "
-                        f"(SELECT task_id FROM calls_assignment WHERE id > {int(mark)})",
-                    )
+            vacuum(database_url)
+            step(f"HTTP API at {sizes[-1]:,}: gunicorn + wrk, {clients} agents")
+            out = OUT / "api.json"
+            run([PY, str(HERE / "api_load.py"), "--clients", str(clients), "--out", str(out)], env)
+            results["api"] = json.loads(out.read_text())
             # What the no-answer retries of the run left at the head of the queue costs the next claim.
             step("service claim latency after the API run (its retries wait at the head of the queue)")
             out = OUT / "service-after-load.json"
@@ -314,15 +303,8 @@ def render(results: dict) -> str:
         n = r["statements"].get("counts")
         if n and not any(row.startswith("| SQL statements per claim") for row in lines):
             lines.append(
-                f"| SQL statements per claim (+ BEGIN/COMMIT), agent already on call / coming out of wrap-up | "
-                f"fast path {n['fast_on_call']} / {n['fast_wrap_up']}; as first written {n['reference_on_call']} / "
-                f"{n['reference_wrap_up']} |"
-            )
-        if r.get("compare"):
-            o, f = r["compare"]["orm"], r["compare"]["fast"]
-            lines.append(
-                f"| &nbsp;&nbsp;ORM path (the claim as first written) vs fast path, interleaved, at {int(size):,} | "
-                f"p50 {o['p50']:.2f} → {f['p50']:.2f} ms, p99 {o['p99']:.2f} → {f['p99']:.2f} ms |"
+                "| SQL statements per claim (+ BEGIN/COMMIT), agent already on call / coming out "
+                f"of wrap-up | {n['on_call']} / {n['wrap_up']} |"
             )
         if r.get("load_s"):
             lines.append(f"| &nbsp;&nbsp;backlog generation to {int(size):,} | {r['load_s']:.0f} s |")
@@ -359,30 +341,17 @@ def render(results: dict) -> str:
             f"{api['empties']} empty, {api['failed']} failed |"
         )
         share = api["cpu_share"]
-        lines.append(
-            f"| &nbsp;&nbsp;claims per CPU-second of gunicorn + PostgreSQL | {api['claims_per_cpu_s']:.1f} "
-            f"(before: {results['api_reference']['claims_per_cpu_s']:.1f}) |"
-            if results.get("api_reference")
-            else f"| &nbsp;&nbsp;claims per CPU-second of gunicorn + PostgreSQL | {api['claims_per_cpu_s']:.1f} |"
-        )
+        per_cpu = f"{api['claims_per_cpu_s']:.1f}"
+        lines.append(f"| &nbsp;&nbsp;claims per CPU-second of gunicorn + PostgreSQL | {per_cpu} |")
         lines.append(
             f"| &nbsp;&nbsp;CPU during the API run (share of {m['cores']} cores) | gunicorn {share['gunicorn']:.0%}, "
             f"PostgreSQL {share['postgres']:.0%}, wrk {share['wrk']:.0%}, whole machine {share['machine']:.0%} |"
         )
     cpu = results.get("request_cpu")
     if cpu:
-        r, f = cpu["reference"], cpu["fast"]
         lines.append(
-            f"| CPU per request in the Python process (test client, no HTTP), as first written → now | queue/next "
-            f"{r['queue_next_cpu_ms']:.1f} → {f['queue_next_cpu_ms']:.1f} ms; outcome {r['outcome_cpu_ms']:.1f} → "
-            f"{f['outcome_cpu_ms']:.1f} ms (not changed here) |"
-        )
-    before = results.get("api_reference")
-    if before and api:
-        b = before["claim_ms"]
-        lines.append(
-            f"| &nbsp;&nbsp;API with the claim as first written (before), same run conditions | {before['claims_per_s']:.0f} claims/s, "
-            f"queue/next p50 {b['p50']:.1f} ms, p99 {b['p99']:.1f} ms; gunicorn CPU {before['cpu_share']['gunicorn']:.0%} |"
+            "| CPU per request in the Python process (test client, no HTTP) | queue/next "
+            f"{cpu['queue_next_cpu_ms']:.1f} ms; outcome {cpu['outcome_cpu_ms']:.1f} ms |"
         )
     if raw and api:
         lines.append(f"| API / raw | {api['claims_per_s'] / raw['claims_per_s']:.0%} |")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import setup_django, summary_ms  # noqa: E402
+from bench_common import setup_django, summary_ms  # noqa: E402
 
 
 def bench_agents():
@@ -51,64 +51,31 @@ def measure_latency(claims: int, warmup: int) -> dict:
     return {"claim": summary_ms(claim_s), "release": summary_ms(release_s), "empty": empty}
 
 
-def compare_paths(claims: int) -> dict:
-    """On PostgreSQL: the claim as first written (bench/reference_claim.py, about 17 statements)
-    and the fast path, interleaved so that both see the same load; claim + release each time."""
-    import reference_claim
-    from django.db import connection
-    from django.utils import timezone
-
-    from calls.services import dispatch
-
-    if connection.vendor != "postgresql":
-        return {}
-    agents = bench_agents()
-    times = {"orm": [], "fast": []}
-
-    def orm(agent, now):
-        return reference_claim.claim_next_task(agent=agent, now=now)
-
-    def fast(agent, now):
-        return dispatch.claim_next_task(agent=agent, now=now)
-
-    for i in range(claims):
-        agent = agents[i % len(agents)]
-        order = (("orm", orm), ("fast", fast)) if i % 2 else (("fast", fast), ("orm", orm))
-        for name, claim in order:
-            start = time.perf_counter()
-            assignment = claim(agent, timezone.now())
-            times[name].append(time.perf_counter() - start)
-            if assignment is not None:
-                dispatch.release_assignment(assignment=assignment, now=timezone.now())
-    return {name: summary_ms(values) for name, values in times.items()}
-
-
 def count_statements() -> dict:
-    """The SQL statements of one claim (BEGIN and COMMIT not counted), by the fast path and by the
-    claim as first written, for an agent on call already and for one coming out of wrap-up (who
-    has a status change to log, as in the API loop)."""
-    import reference_claim
+    """The SQL statements of one claim (BEGIN and COMMIT not counted), for an agent on call
+    already and for one coming out of wrap-up (who has a status change to log, as in the API
+    loop)."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from agents.models import Agent
-    from calls.services import dispatch
+    from calls.services.dispatch import claim_next_task
 
     agent = bench_agents()[0]
     counts, statements = {}, {}
-    for path, claim in (("fast", dispatch.claim_next_task), ("reference", reference_claim.claim_next_task)):
-        for status in (Agent.Status.ON_CALL, Agent.Status.WRAP_UP):
-            with transaction.atomic():
-                Agent.objects.filter(pk=agent.pk).update(status=status)
-                with CaptureQueriesContext(connection) as ctx:
-                    claim(agent=agent, now=timezone.now())
-                transaction.set_rollback(True)
-            # The savepoints of the atomic() above are not the claim's: a request has BEGIN/COMMIT.
-            sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-            counts[f"{path}_{status}"] = len(sql)
-            statements[f"{path}_{status}"] = [_shorten(s) for s in sql]
-    return {"count": counts["fast_on_call"], "counts": counts, "statements": statements}
+    for status in (Agent.Status.ON_CALL, Agent.Status.WRAP_UP):
+        with transaction.atomic():
+            Agent.objects.filter(pk=agent.pk).update(status=status)
+            with CaptureQueriesContext(connection) as ctx:
+                claim_next_task(agent=agent, now=timezone.now())
+            transaction.set_rollback(True)
+        # The savepoints of the atomic() above are not the claim's: a request has BEGIN/COMMIT.
+        savepoints = ("SAVEPOINT", "RELEASE SAVEPOINT")
+        sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(savepoints)]
+        counts[status.value] = len(sql)
+        statements[status.value] = [_shorten(s) for s in sql]
+    return {"count": counts[Agent.Status.ON_CALL.value], "counts": counts, "statements": statements}
 
 
 def _shorten(sql: str) -> str:
@@ -164,7 +131,6 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--explain", action="store_true")
-    parser.add_argument("--compare", type=int, default=0, help="claims through each path, ORM reference vs fast")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     setup_django()
@@ -176,8 +142,6 @@ def main() -> None:
     result = {"queued": queued.count(), "deferred": queued.filter(not_before__gt=timezone.now()).count()}
     result["statements"] = count_statements()
     result.update(measure_latency(args.claims, args.warmup))
-    if args.compare:
-        result["compare"] = compare_paths(args.compare)
     if args.explain:
         result["explain"] = explain()
     claim = result["claim"]
@@ -186,8 +150,6 @@ def main() -> None:
         f"p99 {claim['p99']:.2f} ms  ({claim['n']} claims, {result['empty']} empty, "
         f"{result['statements']['count']} SQL statements per claim)"
     )
-    for name, figures in result.get("compare", {}).items():
-        print(f"  {name:>4} path: p50 {figures['p50']:.2f} ms  p95 {figures['p95']:.2f} ms  p99 {figures['p99']:.2f} ms")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2, default=str))
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import setup_django, summary_ms  # noqa: E402
+from bench_common import setup_django, summary_ms  # noqa: E402
 
 BOARD_TARGET_MS = 50
 NATIONAL_TARGET_MS = 200

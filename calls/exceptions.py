@@ -28,3 +28,11 @@ class CallInProgress(DomainError):
 
     def __init__(self):
         super().__init__(str(_("Record the outcome of your call before changing your status.")))
+
+
+class SmsError(Exception):
+    """The provider refused or failed to take the message."""
+
+
+class TelephonyError(Exception):
+    """The switch refused or failed to place the call."""

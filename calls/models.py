@@ -16,14 +16,27 @@ class CallTaskQuerySet(models.QuerySet):
     def open(self) -> "CallTaskQuerySet":
         return self.filter(status__in=CallTask.OPEN_STATUSES)
 
+    def claimable(self, *, agent_id: int, now) -> "CallTaskQuerySet":
+        """Select the tasks any claim may take now, whatever their queue: queued, not held back by
+        `not_before`, and not another agent's callback (DESIGN.md §2). The PostgreSQL claim
+        compiles this same queryset into its SQL (calls.services.dispatch)."""
+        return (
+            self.filter(status=CallTask.Status.QUEUED)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            .filter(Q(reserved_for__isnull=True) | Q(reserved_for_id=agent_id))
+        )
+
     def eligible_for(self, *, agent: Agent, territory_ids: list[int], language_codes: list[str], now) -> "CallTaskQuerySet":
         """Return the tasks this agent may take now, most urgent first (DESIGN.md §2, §3)."""
         return (
-            self.filter(status=CallTask.Status.QUEUED, territory_id__in=territory_ids, language_id__in=language_codes)
-            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-            .filter(Q(reserved_for__isnull=True) | Q(reserved_for=agent))
-            .order_by("deadline_at", "-priority", "created_at")
+            self.claimable(agent_id=agent.pk, now=now)
+            .filter(territory_id__in=territory_ids, language_id__in=language_codes)
+            .order_by(*CLAIM_ORDER)
         )
+
+
+# Among eligible tasks: the earliest deadline first, then the highest priority, then the oldest.
+CLAIM_ORDER = ("deadline_at", "-priority", "created_at")
 
 
 class CallTask(models.Model):

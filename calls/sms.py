@@ -13,13 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from calls.exceptions import SmsError
 from calls.models import SmsMessage
 
 logger = logging.getLogger(__name__)
-
-
-class SmsError(Exception):
-    """The provider refused or failed to take the message."""
 
 
 class ConsoleBackend:

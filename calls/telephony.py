@@ -7,23 +7,18 @@ the attempt keeps to match the call-detail records. Without one, the desk falls 
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-if TYPE_CHECKING:
-    from agents.models import Agent
+from agents.models import Agent
 
 logger = logging.getLogger(__name__)
 
 
-class TelephonyError(Exception):
-    """The switch refused or failed to place the call."""
-
-
 class TelephonyBackend(Protocol):
-    def dial(self, *, agent: "Agent", number: str, assignment_id: int) -> str:
+    def dial(self, *, agent: Agent, number: str, assignment_id: int) -> str:
         """Place a call from the agent's line to this E.164 number; return the switch's reference."""
         ...
 
@@ -31,7 +26,7 @@ class TelephonyBackend(Protocol):
 class LogBackend:
     """Log the call instead of placing it (development, demo): the agent dials by hand."""
 
-    def dial(self, *, agent: "Agent", number: str, assignment_id: int) -> str:
+    def dial(self, *, agent: Agent, number: str, assignment_id: int) -> str:
         reference = f"log-{uuid.uuid4().hex[:12]}"
         # Logs outlive the retention purge: keep the number out of them.
         logger.info("Dial %s for agent %s, assignment %s (%s)", mask(number), agent.pk, assignment_id, reference)

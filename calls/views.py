@@ -22,7 +22,7 @@ from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
 from calls import selectors, telephony
-from calls.exceptions import CallInProgress, InvalidOutcome, LeaseLost
+from calls.exceptions import CallInProgress, InvalidOutcome, LeaseLost, TelephonyError
 from calls.forms import DialForm, InterviewForm, NotificationForm, OutcomeForm, StatusForm
 from calls.models import CallTask
 from calls.services.dispatch import claim_next_task, renew_lease
@@ -171,7 +171,7 @@ def dial(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     try:
         # The switch is a boundary: it rings the agent's line, then the person.
         telephony.get_backend().dial(agent=agent, number=number, assignment_id=assignment.pk)
-    except telephony.TelephonyError:
+    except TelephonyError:
         messages.warning(request, _("The telephony system could not place the call: dial the number by hand."))
     return _back_to_desk(request, agent)
 

@@ -15,13 +15,7 @@ from dataclasses import dataclass
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 
-
-class CsvImportError(Exception):
-    """The file was refused; ``errors`` says why, one message per problem, with line numbers."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+from common.exceptions import CsvImportError
 
 
 @dataclass(frozen=True)

@@ -22,3 +22,11 @@ class DomainError(Exception):
             if name != "message" and not name.startswith("_") and (value is None or isinstance(value, str | int | float))
         }
         return {"detail": str(self.message), "code": self.code, **facts}
+
+
+class CsvImportError(Exception):
+    """The file was refused; ``errors`` says why, one message per problem, with line numbers."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors

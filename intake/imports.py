@@ -16,8 +16,9 @@ from calls.services.intake import add_contacts
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData, lock_people
 from common import csv_files
-from common.csv_files import CsvImportError, CsvLayout, cell_error, read_csv
+from common.csv_files import CsvLayout, cell_error, read_csv
 from common.phones import to_e164
+from intake.exceptions import ContactImportError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -27,10 +28,6 @@ NAME_MAX_LENGTH = 120
 _LOOKUP_CHUNK = 500
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FRENCH_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
-
-
-class ContactImportError(CsvImportError):
-    """The contacts file was refused; ``errors`` says why, with line numbers."""
 
 
 @dataclass

@@ -19,8 +19,9 @@ from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactFormSet
 from cases.services import log_person_access
 from cases.views import render_contact_row, with_extra_row
 from intake import selectors
+from intake.exceptions import ContactImportError
 from intake.forms import ContactImportForm, IndexCaseForm
-from intake.imports import MAX_FILE_BYTES, MAX_ROWS, ContactImportError, import_contacts
+from intake.imports import MAX_FILE_BYTES, MAX_ROWS, import_contacts
 from intake.services import register_index_case
 
 CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)

@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from common.exceptions import DomainError
+from common.exceptions import CsvImportError, DomainError
 
 
 class CandidateTransitionRefused(DomainError):
@@ -141,3 +141,7 @@ class NotClockedIn(DomainError):
     """You are not clocked in."""
 
     code = "not_clocked_in"
+
+
+class CandidateImportError(CsvImportError):
+    """The candidates file was refused; ``errors`` says why, with line numbers."""

@@ -1,4 +1,4 @@
-"""Writes on supervision's read models, called inside the writer's transaction."""
+"""The per-agent per-day counters, written inside the transaction of each attempt and status change."""
 
 from datetime import datetime, time, timedelta
 
@@ -6,30 +6,37 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from agents.models import AgentDay
-from calls.models import CallAttempt
+from agents.models import Agent, AgentDay
 
 # A connected call shorter than this is counted as short: a sign of hang-ups to game handle time.
 SHORT_CALL = timedelta(seconds=10)
 
 
-def count_attempt(*, attempt: CallAttempt, is_new_call: bool = True) -> None:
+def count_attempt(
+    *,
+    agent: Agent,
+    started_at: datetime,
+    connected_at: datetime | None,
+    ended_at: datetime | None,
+    reached: bool,
+    accepted: bool,
+    is_new_call: bool = True,
+) -> None:
     """Add one call attempt to its agent's day counters (same transaction as the attempt).
 
     A refused outcome resent for a call already counted adds to refused_outcomes only.
     """
-    agent = attempt.agent
-    ended_at = attempt.ended_at or attempt.started_at
+    ended_at = ended_at or started_at
     day = timezone.localdate(ended_at, timezone=agent.territory.zone)
-    talk = (ended_at - attempt.connected_at) if attempt.connected_at else timedelta(0)
+    talk = (ended_at - connected_at) if connected_at else timedelta(0)
     AgentDay.objects.get_or_create(agent=agent, day=day)
     # F() expressions: two workers counting for one agent never lose an increment.
     AgentDay.objects.filter(agent=agent, day=day).update(
         calls=F("calls") + int(is_new_call),
-        reached=F("reached") + int(attempt.accepted and attempt.outcome == CallAttempt.Outcome.REACHED),
+        reached=F("reached") + int(accepted and reached),
         talk_seconds=F("talk_seconds") + int(talk.total_seconds()) * is_new_call,
-        short_calls=F("short_calls") + int(is_new_call and attempt.connected_at is not None and talk < SHORT_CALL),
-        refused_outcomes=F("refused_outcomes") + int(not attempt.accepted),
+        short_calls=F("short_calls") + int(is_new_call and connected_at is not None and talk < SHORT_CALL),
+        refused_outcomes=F("refused_outcomes") + int(not accepted),
         # SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it: coalesce first.
         last_call_at=Greatest(Coalesce(F("last_call_at"), Value(ended_at)), Value(ended_at)),
     )
@@ -43,7 +50,7 @@ _STATUS_BUCKETS = {
 }
 
 
-def count_status_period(*, agent, status: str, started_at, ended_at) -> None:
+def count_status_period(*, agent: Agent, status: str, started_at: datetime, ended_at: datetime) -> None:
     """Add a closed status period to its agent's day counters, split at local midnights."""
     bucket = _STATUS_BUCKETS.get(status)
     if bucket is None or ended_at <= started_at:

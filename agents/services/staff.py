@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from agents import roles
 from agents.exceptions import InvalidStatus
-from agents.models import Agent, AgentStatusPeriod, Language, OpeningHours, PauseReason, Plateau, Team, Territory, _parse_hour
+from agents.models import Agent, AgentStatusPeriod, Language, OpeningHours, PauseReason, Plateau, Team, Territory, parse_hour
 from agents.services.counters import count_status_period
 
 
@@ -31,7 +31,7 @@ def create_territory(
         territory.calling_hours_end = calling_hours_end
     territory.full_clean()
     territory.save()
-    opens, closes = (_parse_hour(value) for value in settings.DEFAULT_OPENING_HOURS)
+    opens, closes = (parse_hour(value) for value in settings.DEFAULT_OPENING_HOURS)
     # Open every day, public holidays included, until an admin says otherwise.
     OpeningHours.objects.bulk_create(
         [OpeningHours(territory=territory, weekday=day, opens_at=opens, closes_at=closes) for day in range(8)]

@@ -7,17 +7,19 @@ the agent was not on call already. On SQLite, where the claim locks the whole da
 the ORM version does the same things in the same order.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 from agents.exceptions import AgentNotReady
 from agents.models import Agent, Territory
 from agents.services.staff import set_agent_status
 from calls.exceptions import LeaseLost
-from calls.models import Assignment, CallTask
+from calls.models import CLAIM_ORDER, Assignment, CallTask
+from calls.services.fallback import escalate
 from cases.models import Person, Phone
 
 # Candidates read per (territory, language) pair before locking one; doubled when all of them
@@ -25,25 +27,44 @@ from cases.models import Person, Phone
 _CANDIDATES = 8
 _MAX_CANDIDATES = 512
 
-# Among eligible tasks: the earliest deadline first, then the highest priority, then the oldest.
-# One short index walk per (territory, language) pair (call_task_queue_order), never a sort of the
-# backlog: at most `candidates` rows per pair, then at most `candidates` overall.
-_PG_CANDIDATES = """
+# Stand-ins for the agent and the time while the claimable() queryset is compiled into the claim's
+# SQL; each becomes a named parameter there.
+_AGENT_STAND_IN = 7_000_000_001
+_NOW_STAND_IN = datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _claim_order(alias: str) -> str:
+    return ", ".join(f"{alias}.{f.lstrip('-')}{' DESC' if f.startswith('-') else ''}" for f in CLAIM_ORDER)
+
+
+def _candidates_sql() -> str:
+    """Return the SQL of a claim's candidates: CallTask.objects.claimable() in CLAIM_ORDER, as the
+    ORM compiles it, walked once per (territory, language) pair.
+
+    One short index walk per pair (call_task_queue_order), never a sort of the backlog: at most
+    `candidates` rows per pair, then at most `candidates` overall. Constants (the status) are
+    bound into the text, so that a generic plan of the prepared statement still matches the
+    partial index.
+    """
+    per_queue = (
+        CallTask.objects.claimable(agent_id=_AGENT_STAND_IN, now=_NOW_STAND_IN)
+        .filter(territory_id=RawSQL("terr.id", ()), language_id=RawSQL("lang.code", ()))
+        .order_by(*CLAIM_ORDER)
+        .values_list("id", "deadline_at", "priority", "created_at")
+    )
+    sql, params = per_queue.query.sql_with_params()
+    bound = connection.ops.compose_sql(sql, params).replace("%", "%%")
+    for stand_in, name in ((_NOW_STAND_IN, "now"), (_AGENT_STAND_IN, "agent")):
+        literal = connection.ops.compose_sql("%s", [stand_in])
+        if bound.count(literal) != 1:
+            raise AssertionError(f"the claimable() SQL should name {name} once: {bound}")
+        bound = bound.replace(literal, f"%({name})s")
+    return f"""
     SELECT c.id, c.deadline_at, c.priority, c.created_at
     FROM unnest(%(territories)s::bigint[]) AS terr(id)
     CROSS JOIN unnest(%(languages)s::varchar[]) AS lang(code)
-    CROSS JOIN LATERAL (
-        SELECT q.id, q.deadline_at, q.priority, q.created_at
-        FROM calls_calltask q
-        WHERE q.status = 'queued'
-          AND q.territory_id = terr.id
-          AND q.language_id = lang.code
-          AND (q.not_before IS NULL OR q.not_before <= %(now)s)
-          AND (q.reserved_for_id IS NULL OR q.reserved_for_id = %(agent)s)
-        ORDER BY q.deadline_at, q.priority DESC, q.created_at
-        LIMIT %(candidates)s
-    ) c
-    ORDER BY c.deadline_at, c.priority DESC, c.created_at
+    CROSS JOIN LATERAL ({bound} LIMIT %(candidates)s) c
+    ORDER BY {_claim_order("c")}
     LIMIT %(candidates)s
 """
 
@@ -72,7 +93,7 @@ class _Rows:
 
 
 @cache
-def _pg() -> dict:
+def claim_statements() -> dict:
     """The PostgreSQL statements of the claim, built once from the models' metadata."""
     agent, territory, task, person = _Rows(Agent, "a"), _Rows(Territory, "tr"), _Rows(CallTask, "t"), _Rows(Person, "p")
     languages = Agent.languages.through._meta
@@ -105,11 +126,11 @@ SELECT {task.select}, {person.select},
        ARRAY(SELECT ph.{col(phones, "number")} FROM {phones.db_table} ph
               WHERE ph.{col(phones, "person")} = t.person_id AND ph.{col(phones, "retired_at")} IS NULL
               ORDER BY ph.{col(phones, "position")})
-FROM ({_PG_CANDIDATES}) AS c
+FROM ({_candidates_sql()}) AS c
 JOIN calls_calltask t ON t.id = c.id
 JOIN {Person._meta.db_table} p ON p.id = t.person_id
 WHERE t.status = 'queued'
-ORDER BY c.deadline_at, c.priority DESC, c.created_at
+ORDER BY {_claim_order("c")}
 LIMIT 1
 FOR UPDATE OF t SKIP LOCKED
 """
@@ -193,8 +214,6 @@ def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
         phone = current_phone(task)
         if phone:
             break
-        from calls.services.fallback import escalate
-
         escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now)
     lease_expires_at = now + timedelta(minutes=settings.LEASE_MINUTES)
     # The database is locked: the condition is a second guard.
@@ -212,7 +231,7 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
     """_claim_orm() in three statements instead of nine, before the status change (the same
     reads, writes and locks, in the same order: agent, then task, then assignment;
     bench/reference_claim.py keeps the first version for comparison)."""
-    pg = _pg()
+    pg = claim_statements()
     # 1. Lock the agent; read its territory, languages, lending territories and whether it holds a call.
     with connection.cursor() as cursor:
         cursor.execute(pg["agent_sql"], {"agent": agent_id})
@@ -245,8 +264,6 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         phone = _phone_of(numbers, task.phone_position)
         if phone:
             break
-        from calls.services.fallback import escalate
-
         escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now)
     # 3. Lease the task and open the assignment; the condition on the (locked) row is a second guard.
     lease_expires_at = now + timedelta(minutes=settings.LEASE_MINUTES)
@@ -285,7 +302,7 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
 def _pick_task_pg(*, agent: Agent, territory_ids: list[int], language_codes: list[str], now: datetime):
     """Lock the most urgent eligible task; (task with its person, the person's numbers) or None.
     Rows locked by concurrent claims are skipped, not waited for."""
-    pg = _pg()
+    pg = claim_statements()
     candidates = _CANDIDATES
     while True:
         with connection.cursor() as cursor:

@@ -82,7 +82,15 @@ def record_outcome(
         attempt.save()
         # A second outcome for a closed assignment is a resent form, not another call; a late one
         # on an expired lease was a real call, refused.
-        count_attempt(attempt=attempt, is_new_call=assignment.closed_at is None)
+        count_attempt(
+            agent=attempt.agent,
+            started_at=attempt.started_at,
+            connected_at=attempt.connected_at,
+            ended_at=attempt.ended_at,
+            reached=attempt.outcome == CallAttempt.Outcome.REACHED,
+            accepted=attempt.accepted,
+            is_new_call=assignment.closed_at is None,
+        )
         if assignment.closed_at is None:
             Assignment.objects.filter(pk=assignment.pk).update(closed_at=now)
             if not holds_lease:

@@ -12,16 +12,10 @@ from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask
 from calls.services.dispatch import move_callback, release_assignment
 from calls.services.presence import change_status, go_offline
-from common.exceptions import DomainError
+from supervision.exceptions import ActionRefused
 from supervision.models import SupervisorAction
 
 Kind = SupervisorAction.Kind
-
-
-class ActionRefused(DomainError):
-    """This action does not apply to this agent or call in their present state."""
-
-    code = "action_refused"
 
 
 def _log(*, actor, kind: str, territory_id: int, now: datetime, agent: Agent | None = None, task=None, note: str = ""):

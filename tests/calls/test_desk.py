@@ -305,7 +305,7 @@ class DeskCallTests(DeskTestCase):
         self.assertIsNone(assignment.dialled_at)
 
     def test_it_says_so_when_the_telephony_system_fails(self):
-        from calls.telephony import TelephonyError
+        from calls.exceptions import TelephonyError
 
         assignment = self.claim()
         with mock.patch("calls.views.telephony.get_backend") as get_backend:

@@ -6,8 +6,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.test import SimpleTestCase, override_settings
 
+from calls.exceptions import SmsError
 from calls.models import SmsMessage
-from calls.sms import HttpGatewayBackend, SmsError, send_sms
+from calls.sms import HttpGatewayBackend, send_sms
 from tests.base import PersonasTestCase
 from tests.test_settings_env import run_manage
 

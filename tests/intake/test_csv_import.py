@@ -13,7 +13,8 @@ from django.utils import timezone, translation
 from calls.models import CallTask
 from cases.models import Exposure, Person
 from intake import imports
-from intake.imports import ContactImportError, import_contacts
+from intake.exceptions import ContactImportError
+from intake.imports import import_contacts
 from tests.base import PersonasTestCase
 
 HEADER = ["index_case", "first_name", "last_name", "phone", "language", "exposure_type", "last_exposure_date"]

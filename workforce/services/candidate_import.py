@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from agents.models import Language, Territory
 from common import csv_files
-from common.csv_files import CsvImportError, CsvLayout, cell_error, error_line, read_csv
+from common.csv_files import CsvLayout, cell_error, error_line, read_csv
 from common.phones import to_e164
-from workforce.exceptions import CandidateInputRefused
+from workforce.exceptions import CandidateImportError, CandidateInputRefused
 from workforce.models.recruitment import Candidate
 from workforce.services.recruitment import CandidateData, add_candidates, open_candidate_phones
 
@@ -22,10 +22,6 @@ COLUMNS = ("first_name", "last_name", "phone", "email", "languages", "source")
 REQUIRED_COLUMNS = ("first_name", "last_name", "phone", "languages")
 NAME_MAX_LENGTH = 150
 _LANGUAGE_SEPARATORS = re.compile(r"[;,\s]+")
-
-
-class CandidateImportError(CsvImportError):
-    """The candidates file was refused; ``errors`` says why, with line numbers."""
 
 
 def import_candidates(*, territory: Territory, content: bytes, by: User | None, now: datetime) -> list[Candidate]:

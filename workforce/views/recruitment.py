@@ -19,7 +19,7 @@ from agents.access import access_own_territory
 from agents.models import Territory
 from agents.roles import role_required
 from common.exceptions import DomainError
-from workforce.exceptions import CandidateInputRefused
+from workforce.exceptions import CandidateImportError, CandidateInputRefused
 from workforce.forms.recruitment import (
     AssessmentForm,
     CandidateFilterForm,
@@ -34,7 +34,7 @@ from workforce.forms.recruitment import (
 from workforce.models.recruitment import Candidate
 from workforce.selectors import recruitment as selectors
 from workforce.services import recruitment as services
-from workforce.services.candidate_import import MAX_FILE_BYTES, MAX_ROWS, CandidateImportError, import_candidates
+from workforce.services.candidate_import import MAX_FILE_BYTES, MAX_ROWS, import_candidates
 
 Stage = Candidate.Stage
 RECRUITER = roles.ADMIN_CPAM

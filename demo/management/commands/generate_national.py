@@ -56,7 +56,7 @@ from agents import roles
 from agents.models import Agent, AgentDay, AgentStatusPeriod, Language, PauseReason, Plateau, Team, Territory
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from cases.models import Exposure, IndexCase, Interview, Notification, Person, PersonAccess, Phone
-from demo.management.commands.generate_backlog import FIRST_NAMES, LANGUAGES, LAST_NAMES, _sync_sequence, _Table
+from demo.bulk import FIRST_NAMES, LANGUAGES, LAST_NAMES, Table, sync_sequence
 from supervision.models import Alert, SlaDay, SupervisorAction
 from workforce.models.contracts import Contract
 
@@ -241,16 +241,16 @@ class Command(BaseCommand):
         pause_reasons = list(PauseReason.objects.filter(active=True).values_list("pk", flat=True))
         if not pause_reasons:
             raise CommandError("no pause reason: run the migrations")
-        users = _Table(User, ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined"])  # fmt: skip
-        user_groups = _Table(User.groups.through, ["id", "user_id", "group_id"])
-        plateaux = _Table(Plateau, ["id", "territory_id", "name", "address"])
-        teams = _Table(Team, ["id", "plateau_id", "name"])
-        agents = _Table(
+        users = Table(User, ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined"])  # fmt: skip
+        user_groups = Table(User.groups.through, ["id", "user_id", "group_id"])
+        plateaux = Table(Plateau, ["id", "territory_id", "name", "address"])
+        teams = Table(Team, ["id", "plateau_id", "name"])
+        agents = Table(
             Agent,
             ["id", "user_id", "territory_id", "plateau_id", "team_id", "employer", "provider_name", "status", "status_since", "pause_reason_id"],
         )  # fmt: skip
-        agent_languages = _Table(Agent.languages.through, ["id", "agent_id", "language_id"])
-        periods = _Table(AgentStatusPeriod, ["id", "agent_id", "status", "pause_reason_id", "started_at", "ended_at"])
+        agent_languages = Table(Agent.languages.through, ["id", "agent_id", "language_id"])
+        periods = Table(AgentStatusPeriod, ["id", "agent_id", "status", "pause_reason_id", "started_at", "ended_at"])
         now = self.now
         joined = now - timedelta(days=240)
         ids = {"user": 0, "plateau": 0, "team": 0, "agent": 0, "language": 0, "period": 0, "group": 0}
@@ -364,7 +364,7 @@ class Command(BaseCommand):
             for table in (users, user_groups, plateaux, teams, agents, agent_languages, periods):
                 table.flush()
         for model in (User, User.groups.through, Plateau, Team, Agent, Agent.languages.through, AgentStatusPeriod, Territory):
-            _sync_sequence(model)
+            sync_sequence(model)
         self.next_ids = {"person": 1, "case": 1, "exposure": 1, "task": 1, "attempt": 1, "phone": 1, "assignment": 1}
 
     # --- history ------------------------------------------------------------------------------
@@ -405,15 +405,15 @@ class Command(BaseCommand):
         shares = [t["share"] for t in self.territories]
         retention = timedelta(days=settings.RETENTION_DAYS)
         self.tables = {
-            "persons": _Table(
+            "persons": Table(
                 Person, ["id", "territory_id", "first_name", "last_name", "birth_date", "language_id", "created_at", "purged_at"]
             ),
-            "phones": _Table(Phone, ["id", "person_id", "number", "position"]),
-            "cases": _Table(IndexCase, ["id", "person_id", "territory_id", "sampled_at", "source", "identified_at"]),
-            "exposures": _Table(
+            "phones": Table(Phone, ["id", "person_id", "number", "position"]),
+            "cases": Table(IndexCase, ["id", "person_id", "territory_id", "sampled_at", "source", "identified_at"]),
+            "exposures": Table(
                 Exposure, ["id", "index_case_id", "person_id", "exposure_type", "last_exposure_date", "identified_at"]
             ),
-            "tasks": _Table(
+            "tasks": Table(
                 CallTask,
                 [
                     "id",
@@ -440,7 +440,7 @@ class Command(BaseCommand):
                     "closed_at",
                 ],
             ),  # fmt: skip
-            "attempts": _Table(
+            "attempts": Table(
                 CallAttempt,
                 [
                     "id",
@@ -457,7 +457,7 @@ class Command(BaseCommand):
                     "accepted",
                 ],
             ),  # fmt: skip
-            "assignments": _Table(
+            "assignments": Table(
                 Assignment,
                 [
                     "id",
@@ -501,7 +501,7 @@ class Command(BaseCommand):
                     f"{self.made['attempts']:,} attempts in all, {rate:,.0f}/s"
                 )
         for model in (Person, Phone, IndexCase, Exposure, CallTask, CallAttempt, Assignment):
-            _sync_sequence(model)
+            sync_sequence(model)
 
     def _day(self, *, rng, day: date, is_today: bool, per_territory: list[int], planned: int, active: float, purged: bool) -> int:
         """Generate one day's tasks and their attempts, territory by territory; COPY them."""
@@ -722,7 +722,7 @@ class Command(BaseCommand):
                 ) days
                 """
             )
-            _sync_sequence(AgentDay)
+            sync_sequence(AgentDay)
 
     def _analyze(self) -> None:
         models = [Person, Phone, IndexCase, Exposure, CallTask, CallAttempt, Assignment, AgentDay, Agent, AgentStatusPeriod,

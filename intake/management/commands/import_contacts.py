@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from agents.models import Territory
-from intake.imports import MAX_FILE_BYTES, ContactImportError, import_contacts, too_large_message
+from intake.exceptions import ContactImportError
+from intake.imports import MAX_FILE_BYTES, import_contacts, too_large_message
 
 
 class Command(BaseCommand):

@@ -1,4 +1,8 @@
-"""Shared bits of the claim benchmark: percentiles and Django set-up for the bench scripts."""
+"""Shared bits of the claim benchmark: percentiles and Django set-up for the bench scripts.
+
+Not named common.py: the bench scripts put bench/ first on sys.path, where a module `common`
+would hide the `common` app from Django.
+"""
 
 import os
 import sys
