@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from agents.models import Territory, validate_timezone
+from agents.models import Language, Territory, validate_timezone
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -60,3 +60,51 @@ class TerritorySerializer(serializers.ModelSerializer):
         model = Territory
         fields = ["id", "code", "name", "timezone", "phone_region", "calling_hours_start", "calling_hours_end"]
         read_only_fields = fields
+
+
+class LanguageCodeField(serializers.CharField):
+    """A language code, ISO 639-1 or 639-3 where there is none (fr, tr, snk), read as a Language.
+
+    The one check of language codes in the API: intake, outcomes and hiring all use it.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("help_text", "ISO 639-1, or ISO 639-3 where there is none (fr, tr, snk).")
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        code = super().run_validation(data)
+        if code is None:
+            return None
+        return languages_by_code([code], context=self.context)[0]
+
+
+class LanguageCodeListField(serializers.ListField):
+    """A non-empty list of language codes, read as Languages (duplicates dropped, order kept)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.CharField(max_length=3))
+        kwargs.setdefault("allow_empty", False)
+        kwargs.setdefault("help_text", "ISO 639-1 codes, or 639-3 where none")
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        codes = super().run_validation(data)
+        return languages_by_code(list(dict.fromkeys(codes)), context=self.context)
+
+
+def languages_by_code(codes: list[str], *, context: dict) -> list:
+    """Return the Languages of these codes, or refuse naming every unknown one.
+
+    The languages are read once per request (kept in the serializer's context), however many
+    contacts an intake names.
+    """
+    languages = context.get("languages")
+    if languages is None:
+        languages = context["languages"] = Language.objects.in_bulk()
+    codes = [code.strip().lower() for code in codes]
+    unknown = [code for code in codes if code not in languages]
+    if unknown:
+        raise serializers.ValidationError([_("unknown language code: %(code)s") % {"code": code} for code in unknown])
+    return [languages[code] for code in codes]

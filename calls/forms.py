@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, Language, PauseReason
 from calls.models import CallAttempt
+from calls.services.outcomes import callback_time_problem
 from cases.models import Exposure, IndexCase
 from cases.services import isolation_rules_on
 from common.widgets import DateInput, DateTimeLocalInput
@@ -93,11 +94,11 @@ class OutcomeForm(forms.Form):
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
         if outcome == Outcome.CALLBACK:
-            callback_at = cleaned.get("callback_at")
-            if callback_at is None and "callback_at" not in self.errors:
-                self.add_error("callback_at", _("Give the time to call back."))
-            elif callback_at is not None and callback_at <= self.now:
-                self.add_error("callback_at", _("The callback time must be in the future."))
+            # A time the field could not read has its error already.
+            if "callback_at" not in self.errors:
+                problem = callback_time_problem(callback_at=cleaned.get("callback_at"), now=self.now)
+                if problem:
+                    self.add_error("callback_at", problem)
         else:
             cleaned["callback_at"] = None
         if outcome != Outcome.LANGUAGE_BARRIER:

@@ -3,8 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from agents.models import Agent, Language, PauseReason
+from agents.models import Agent, PauseReason
+from agents.serializers import LanguageCodeField
 from calls.models import Assignment, CallAttempt, CallTask
+from calls.services.outcomes import callback_time_problem
 
 # The statuses an agent sets; on call and wrap-up follow from claims and outcomes.
 CHOSEN_STATUSES = [(s.value, s.label) for s in (Agent.Status.READY, Agent.Status.PAUSED, Agent.Status.OFFLINE)]
@@ -86,29 +88,18 @@ class OutcomeInputSerializer(serializers.Serializer):
         default=False, help_text="Open the callback to every agent instead of keeping it for the caller."
     )
     notes = serializers.CharField(default="", allow_blank=True, max_length=4000)
-    language = serializers.CharField(
+    language = LanguageCodeField(
         default=None,
         allow_null=True,
-        max_length=3,
         help_text="With language_barrier: the person's language (ISO 639-1, or 639-3 where none); without it the call is escalated.",
     )
-
-    def validate_language(self, value: str | None) -> Language | None:
-        if value is None:
-            return None
-        try:
-            return Language.objects.get(code=value.strip().lower())
-        except Language.DoesNotExist:
-            raise serializers.ValidationError(_("Unknown language code: %(code)s") % {"code": value}) from None
 
     def validate(self, attrs: dict) -> dict:
         errors = {}
         outcome, callback_at = attrs["outcome"], attrs["callback_at"]
         if outcome == CallAttempt.Outcome.CALLBACK:
-            if callback_at is None:
-                errors["callback_at"] = [_("A callback needs a time.")]
-            elif callback_at <= self.context["now"]:
-                errors["callback_at"] = [_("A callback needs a time in the future.")]
+            if problem := callback_time_problem(callback_at=callback_at, now=self.context["now"]):
+                errors["callback_at"] = [problem]
         elif callback_at is not None:
             errors["callback_at"] = [_("Only a callback has a time.")]
         if attrs["language"] is not None and outcome != CallAttempt.Outcome.LANGUAGE_BARRIER:

@@ -6,17 +6,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Territory
+from agents.forms import TerritoryChoiceForm
 from cases.forms import language_field, not_in_future, parse_phone
 from cases.services import PersonData
 from common.widgets import DateInput
 from intake.imports import MAX_FILE_BYTES, too_large_message
 
 
-class IndexCaseForm(forms.Form):
+class IndexCaseForm(TerritoryChoiceForm):
     """The patient zéro. The territory is the user's own; only a superuser chooses it."""
 
-    territory = forms.ModelChoiceField(queryset=Territory.objects.none(), label=_("Territory"))
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
     phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
@@ -32,20 +31,6 @@ class IndexCaseForm(forms.Form):
         required=False,
         help_text=_("The laboratory's or doctor's file number, if any."),
     )
-
-    def __init__(self, *args, territory: Territory | None = None, territories=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fixed_territory = territory
-        if territory is not None:
-            del self.fields["territory"]
-        else:
-            self.fields["territory"].queryset = territories if territories is not None else Territory.objects.all()
-
-    def chosen_territory(self) -> Territory | None:
-        """Return the territory once the form is cleaned (None if the choice was invalid)."""
-        if self.fixed_territory is not None:
-            return self.fixed_territory
-        return getattr(self, "cleaned_data", {}).get("territory")
 
     def clean_phone(self) -> str:
         return parse_phone(self.cleaned_data["phone"], self.chosen_territory())
@@ -76,20 +61,8 @@ class IndexCaseForm(forms.Form):
         return datetime.combine(self.cleaned_data["sampled_on"], time.min, tzinfo=self.chosen_territory().zone)
 
 
-class ContactImportForm(forms.Form):
-    territory = forms.ModelChoiceField(queryset=Territory.objects.none(), label=_("Territory"))
+class ContactImportForm(TerritoryChoiceForm):
     file = forms.FileField(label=_("CSV file"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}))
-
-    def __init__(self, *args, territory: Territory | None = None, territories=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fixed_territory = territory
-        if territory is not None:
-            del self.fields["territory"]
-        else:
-            self.fields["territory"].queryset = territories if territories is not None else Territory.objects.all()
-
-    def chosen_territory(self) -> Territory:
-        return self.fixed_territory or self.cleaned_data["territory"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

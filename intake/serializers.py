@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from agents.models import Language
-from agents.serializers import TerritoryRefSerializer
+from agents.serializers import LanguageCodeField, TerritoryRefSerializer
 from cases.models import Exposure
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
@@ -42,25 +41,6 @@ class PhoneField(serializers.CharField):
             return to_e164(raw, region=self.context["territory"].phone_region)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
-
-
-class LanguageField(serializers.CharField):
-    """A language code, ISO 639-1 or 639-3 where there is none (fr, tr, snk)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 3)
-        kwargs.setdefault("help_text", "ISO 639-1, or ISO 639-3 where there is none (fr, tr, snk).")
-        super().__init__(**kwargs)
-
-    def run_validation(self, data=serializers.empty) -> Language:
-        code = super().run_validation(data).lower()
-        # One query for the whole intake, however many contacts it names.
-        languages = self.context.get("languages")
-        if languages is None:
-            languages = self.context["languages"] = Language.objects.in_bulk()
-        if code not in languages:
-            raise serializers.ValidationError(_("unknown language code: %(code)s") % {"code": code})
-        return languages[code]
 
 
 class PastDateField(serializers.DateField):
@@ -96,7 +76,7 @@ class ContactInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=120)
     last_name = serializers.CharField(max_length=120)
     phone = PhoneField()
-    language = LanguageField()
+    language = LanguageCodeField()
     exposure_type = serializers.ChoiceField(choices=Exposure.Type.choices)
     last_exposure_date = PastDateField()
 
@@ -116,7 +96,7 @@ class IndexCaseInputSerializer(TerritoryRefSerializer):
     first_name = serializers.CharField(max_length=120)
     last_name = serializers.CharField(max_length=120)
     phone = PhoneField()
-    language = LanguageField()
+    language = LanguageCodeField()
     birth_date = PastDateField(required=False, allow_null=True)
     sampled_at = SampledAtField(help_text="ISO 8601 datetime, or a date (midnight in the territory's time zone).")
     symptom_onset_on = PastDateField(required=False, allow_null=True)

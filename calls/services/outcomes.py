@@ -37,6 +37,18 @@ def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> As
     return assignment
 
 
+def callback_time_problem(*, callback_at: datetime | None, now: datetime) -> str | None:
+    """Say what is wrong with a callback's time (missing, or not in the future); None when it will do.
+
+    The one rule behind the service, the desk's form and the API's serializer.
+    """
+    if callback_at is None:
+        return _("A callback needs a time.")
+    if callback_at <= now:
+        return _("A callback needs a time in the future.")
+    return None
+
+
 def record_outcome(
     *,
     assignment: Assignment,
@@ -52,8 +64,8 @@ def record_outcome(
 
     The attempt is written either way: a late outcome is refused, never lost.
     """
-    if outcome == Outcome.CALLBACK and (callback_at is None or callback_at <= now):
-        raise InvalidOutcome(_("A callback needs a time in the future."))
+    if outcome == Outcome.CALLBACK and (problem := callback_time_problem(callback_at=callback_at, now=now)):
+        raise InvalidOutcome(problem)
     with transaction.atomic():
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         task = CallTask.objects.select_for_update().select_related("person").get(pk=assignment.task_id)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import roles
+from agents.forms import TerritoryChoiceForm
 from agents.models import Language, Plateau, Team, Territory
 from common.phones import to_e164
 from common.widgets import DateInput
@@ -28,27 +29,7 @@ def _note_field() -> forms.CharField:
     return forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class _TerritoryChoice(forms.Form):
-    """A form acting in a territory: the user's own, or, for a superuser, one chosen in the form."""
-
-    territory = forms.ModelChoiceField(queryset=Territory.objects.none(), label=_("Territory"))
-
-    def __init__(self, *args, territory: Territory | None = None, territories=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fixed_territory = territory
-        if territory is not None:
-            del self.fields["territory"]
-        else:
-            self.fields["territory"].queryset = territories if territories is not None else Territory.objects.all()
-
-    def chosen_territory(self) -> Territory | None:
-        """Return the territory once the form is cleaned (None if the choice was invalid)."""
-        if self.fixed_territory is not None:
-            return self.fixed_territory
-        return getattr(self, "cleaned_data", {}).get("territory")
-
-
-class CandidateForm(_TerritoryChoice):
+class CandidateForm(TerritoryChoiceForm):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
@@ -207,7 +188,7 @@ class NoteForm(forms.Form):
     note = _note_field()
 
 
-class TrainingSessionForm(_TerritoryChoice):
+class TrainingSessionForm(TerritoryChoiceForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     plateau = forms.ModelChoiceField(queryset=Plateau.objects.none(), label=_("Plateau"), required=False)
     starts_on = forms.DateField(label=_("First day"), widget=DateInput())
@@ -231,7 +212,7 @@ class TrainingSessionForm(_TerritoryChoice):
         return cleaned
 
 
-class CandidateImportForm(_TerritoryChoice):
+class CandidateImportForm(TerritoryChoiceForm):
     file = forms.FileField(label=_("CSV file"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}))
 
     def clean_file(self):

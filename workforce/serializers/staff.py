@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents import roles
-from agents.models import Agent, Language, Plateau, Team
-from agents.serializers import TerritoryRefSerializer
+from agents.models import Agent, Plateau, Team
+from agents.serializers import LanguageCodeListField, TerritoryRefSerializer
 
 
 class AgentInputSerializer(TerritoryRefSerializer):
@@ -22,9 +22,7 @@ class AgentInputSerializer(TerritoryRefSerializer):
     last_name = serializers.CharField(max_length=150)
     email = serializers.EmailField(required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=roles.STAFF_ROLES)
-    languages = serializers.ListField(
-        child=serializers.CharField(max_length=3), allow_empty=False, help_text="ISO 639-1 codes, or 639-3 where none"
-    )
+    languages = LanguageCodeListField()
     plateau = serializers.PrimaryKeyRelatedField(queryset=Plateau.objects.all(), required=False, allow_null=True)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     employer = serializers.ChoiceField(choices=Agent.Employer.choices, required=False)
@@ -36,14 +34,6 @@ class AgentInputSerializer(TerritoryRefSerializer):
         if User.objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError(_("This username is already taken."))
         return value
-
-    def validate_languages(self, value: list[str]) -> list[Language]:
-        codes = list(dict.fromkeys(code.strip().lower() for code in value))
-        found = Language.objects.in_bulk(codes)
-        unknown = [code for code in codes if code not in found]
-        if unknown:
-            raise serializers.ValidationError([_("unknown language code: %(code)s") % {"code": code} for code in unknown])
-        return [found[code] for code in codes]
 
     def validate_contract_end(self, value):
         if value is not None and value < self.context["today"]:
