@@ -1,15 +1,17 @@
 """Access helpers: which territory a user works for or names, and what day it is there."""
 
-from datetime import date
+from datetime import date, datetime
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import BadRequest, ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.request import Request
 
 from agents import roles
-from agents.models import Territory, staff_territory_id
+from agents.models import Agent, Territory, staff_territory_id
 from agents.serializers import TerritoryRefSerializer
 
 
@@ -21,9 +23,10 @@ def access_own_territory(user) -> Territory:
     return Territory.objects.get(pk=territory_id)
 
 
-def territory_today(territory: Territory) -> date:
-    """Return today in the territory's own time zone."""
-    return timezone.localdate(timezone=territory.zone)
+def territory_today(territory: Territory, now: datetime | None = None) -> date:
+    """Return today (or the day of `now`) in the territory's own time zone: the one answer to
+    "what day is it there"."""
+    return timezone.localdate(now, timezone=territory.zone)
 
 
 def user_today(user) -> date:
@@ -50,3 +53,39 @@ def access_territory_in_body(request: Request, *, national_roles: tuple[str, ...
     if not (user.is_superuser or national or staff_territory_id(user) == territory.pk):
         raise ApiPermissionDenied(_("You may not act in this territory."))
     return territory
+
+
+def access_own_territory_unless_superuser(user) -> Territory | None:
+    """Return the territory the user works for; None for a superuser, who chooses one."""
+    if user.is_superuser:
+        return None
+    return access_own_territory(user)
+
+
+def access_territory_by_code(*, user, code: str | None) -> Territory:
+    """Return the territory named by its code, or the user's own (a superuser's: the first);
+    404 outside the user's scope."""
+    territories = Territory.objects.for_user(user).order_by("code")
+    territory = territories.filter(code=code).first() if code else territories.first()
+    if territory is None:
+        raise Http404
+    return territory
+
+
+def access_territory_in_query(request: HttpRequest) -> Territory | None:
+    """Return the territory a page is about: the user's own, or, for a superuser, the one named
+    in ?territory= (None when they have not chosen yet)."""
+    user = request.user
+    if user.is_superuser:
+        raw = request.GET.get("territory", "")
+        if not raw:
+            return None
+        if not raw.isdigit():
+            raise BadRequest("territory must be a number")
+        return get_object_or_404(Territory.objects.for_user(user), pk=int(raw))
+    return access_own_territory(user)
+
+
+def access_agent(*, user, pk: int) -> Agent:
+    """Return an agent of the user's territory; 404 otherwise."""
+    return get_object_or_404(Agent.objects.for_user(user).select_related("user", "territory"), pk=pk)

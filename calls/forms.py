@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.access import territory_today
 from agents.models import Agent, Language, PauseReason
 from calls.models import CallAttempt
 from calls.services.outcomes import callback_time_problem
@@ -113,10 +114,6 @@ class OutcomeForm(forms.Form):
         return self.is_bound and self.data.get(self.add_prefix("outcome")) == Outcome.REACHED
 
 
-def _today(zone: zoneinfo.ZoneInfo, now: datetime) -> date:
-    return now.astimezone(zone).date()
-
-
 def _not_in_future(value: date | None, today: date) -> date | None:
     if value is not None and value > today:
         raise ValidationError(_("The date is in the future."), code="future")
@@ -142,7 +139,7 @@ class InterviewForm(forms.Form):
             "initial", {"symptomatic": index_case.symptom_onset_on is not None, "symptom_onset_on": index_case.symptom_onset_on}
         )
         super().__init__(*args, **kwargs)
-        self.today = _today(index_case.territory.zone, now)
+        self.today = territory_today(index_case.territory, now)
 
     def clean_symptom_onset_on(self) -> date | None:
         return _not_in_future(self.cleaned_data["symptom_onset_on"], self.today)
@@ -166,7 +163,7 @@ class NotificationForm(forms.Form):
         kwargs.setdefault("prefix", "notification")
         kwargs.setdefault("initial", {"last_exposure_date": exposure.last_exposure_date})
         super().__init__(*args, **kwargs)
-        self.today = _today(exposure.index_case.territory.zone, now)
+        self.today = territory_today(exposure.index_case.territory, now)
 
     def clean_last_exposure_date(self) -> date:
         return _not_in_future(self.cleaned_data["last_exposure_date"], self.today)

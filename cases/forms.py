@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agents.access import territory_today
 from agents.models import Language, Territory
 from cases.models import Exposure
 from cases.services import ContactData, PersonData
@@ -22,7 +23,7 @@ def language_field() -> forms.ModelChoiceField:
 
 
 def territory_today_or_server(territory: Territory | None) -> date:
-    return timezone.localdate(timezone=territory.zone) if territory is not None else timezone.localdate()
+    return territory_today(territory) if territory is not None else timezone.localdate()
 
 
 def parse_phone(raw: str, territory: Territory | None) -> str:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from agents.access import territory_today
 from agents.serializers import LanguageCodeField, TerritoryRefSerializer
 from cases.models import Exposure
 from cases.services import ContactData, PersonData
@@ -20,10 +21,6 @@ _PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Every field below reads context["territory"]: the view resolves it (and checks access) before
 # validating the rest, because a national number and a plain date mean different things in
 # La Réunion and in Paris.
-
-
-def _local_today(field: serializers.Field) -> date:
-    return timezone.localdate(timezone=field.context["territory"].zone)
 
 
 class PhoneField(serializers.CharField):
@@ -46,7 +43,7 @@ class PhoneField(serializers.CharField):
 class PastDateField(serializers.DateField):
     def to_internal_value(self, value) -> date:
         day = super().to_internal_value(value)
-        if day > _local_today(self):
+        if day > territory_today(self.context["territory"]):
             raise serializers.ValidationError(_("This date is in the future."))
         return day
 

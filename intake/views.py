@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +12,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agents import roles
-from agents.models import Territory, staff_territory_id
+from agents.access import access_own_territory_unless_superuser
+from agents.models import Territory
 from agents.roles import role_required
 from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactFormSet
 from cases.services import log_person_access
@@ -26,17 +26,6 @@ from intake.services import register_index_case
 
 CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 PAGE_SIZE = 50
-
-
-def _own_territory(user) -> Territory | None:
-    """Return the territory the user works for; None for a superuser, who chooses one."""
-    if user.is_superuser:
-        return None
-    territory_id = staff_territory_id(user)
-    if territory_id is None:
-        # A role without a territory (an incomplete account) may not write anywhere.
-        raise PermissionDenied
-    return Territory.objects.get(pk=territory_id)
 
 
 @require_GET
@@ -69,7 +58,7 @@ def _render_intake(request, form, formset, *, show_errors: bool = True) -> HttpR
 @role_required(*CASE_MANAGERS)
 def index_case_new(request: HttpRequest) -> HttpResponse:
     """Register a patient zéro and their contacts: all of it, or nothing and the form again."""
-    territory = _own_territory(request.user)
+    territory = access_own_territory_unless_superuser(request.user)
     territories = Territory.objects.for_user(request.user)
     if request.method == "GET":
         form = IndexCaseForm(territory=territory, territories=territories)
@@ -130,7 +119,7 @@ def contact_form_row(request: HttpRequest) -> HttpResponse:
 @role_required(*CASE_MANAGERS)
 def contact_import(request: HttpRequest) -> HttpResponse:
     """Upload a CSV of contacts: every row is checked, then all are recorded or none."""
-    territory = _own_territory(request.user)
+    territory = access_own_territory_unless_superuser(request.user)
     territories = Territory.objects.for_user(request.user)
     result = None
     errors: list[str] = []

@@ -26,11 +26,6 @@ def access_alert(*, user, pk: int) -> Alert:
     return get_object_or_404(Alert.objects.for_user(user).select_related("agent"), pk=pk)
 
 
-def access_agent(*, user, pk: int) -> Agent:
-    """Return an agent of the user's territory, for an action; 404 otherwise."""
-    return get_object_or_404(Agent.objects.for_user(user).select_related("territory", "user"), pk=pk)
-
-
 def access_task(*, user, pk: int) -> CallTask:
     """Return a call of the user's territory, for an action; 404 otherwise."""
     return get_object_or_404(CallTask.objects.for_user(user).select_related("reserved_for__user"), pk=pk)

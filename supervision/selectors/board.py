@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -43,16 +43,6 @@ FLAG_ANY = "any"
 def user_territories(user) -> list[Territory]:
     """Return the territories whose boards the user may see (one query)."""
     return list(Territory.objects.for_user(user).order_by("code"))
-
-
-def access_territory(*, user, code: str | None) -> Territory:
-    """Return the territory named by its code, or the user's own (a superuser's: the first);
-    404 outside the user's scope."""
-    territories = Territory.objects.for_user(user).order_by("code")
-    territory = territories.filter(code=code).first() if code else territories.first()
-    if territory is None:
-        raise Http404
-    return territory
 
 
 def _duration(seconds: int | None) -> str:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import roles
+from agents.access import access_agent
 from agents.roles import role_required
 from calls.exceptions import CallInProgress
 from supervision.selectors import alerts as selectors
@@ -52,7 +53,7 @@ def reassign_callback(request: HttpRequest, pk: int) -> HttpResponse:
     if target == "all":
         to = None
     elif target.isdigit():
-        to = selectors.access_agent(user=request.user, pk=int(target))
+        to = access_agent(user=request.user, pk=int(target))
     else:
         messages.error(request, _("Choose an agent, or all agents."))
         return _back(request, "supervision:action-log")
@@ -72,7 +73,7 @@ def reassign_callback(request: HttpRequest, pk: int) -> HttpResponse:
 @supervisor_action
 def pause_agent(request: HttpRequest, pk: int) -> HttpResponse:
     """Put an agent in pause, with a reason; refused while they are on a call."""
-    agent = selectors.access_agent(user=request.user, pk=pk)
+    agent = access_agent(user=request.user, pk=pk)
     reason = selectors.access_pause_reason(code=request.POST.get("reason", ""))
     if reason is None:
         messages.error(request, _("Choose a pause reason."))
@@ -94,7 +95,7 @@ def pause_agent(request: HttpRequest, pk: int) -> HttpResponse:
 @supervisor_action
 def log_out_agent(request: HttpRequest, pk: int) -> HttpResponse:
     """Set an agent offline, giving their call back, and end their sessions."""
-    agent = selectors.access_agent(user=request.user, pk=pk)
+    agent = access_agent(user=request.user, pk=pk)
     services.log_out_agent(actor=request.user, agent=agent, now=timezone.now())
     messages.success(request, _("%(agent)s is logged out.") % {"agent": agent})
     return _back(request)

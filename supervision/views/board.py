@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from agents import roles
+from agents.access import access_territory_by_code
 from agents.models import Agent, PauseReason
 from agents.roles import role_required
 from supervision.models import Alert
@@ -91,7 +92,7 @@ class _RowRenderer:
 
 
 def _board_context(request: HttpRequest) -> dict:
-    territory = selectors.access_territory(user=request.user, code=request.GET.get("territory"))
+    territory = access_territory_by_code(user=request.user, code=request.GET.get("territory"))
     board = selectors.plateau_board(user=request.user, territory=territory, query=request.GET, now=timezone.now())
     render_row = _RowRenderer()
     for row in board.rows:

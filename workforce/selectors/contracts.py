@@ -64,11 +64,6 @@ def access_contract(*, user, pk: int) -> Contract:
     )
 
 
-def access_agent(*, user, pk: int) -> Agent:
-    """Return an agent of the user's territory; 404 otherwise."""
-    return get_object_or_404(Agent.objects.for_user(user).select_related("user", "territory"), pk=pk)
-
-
 def agent_contracts(*, agent: Agent) -> list[Contract]:
     """Return an agent's contracts, the oldest first: renewals follow what they renew."""
     contracts = _with_renewal(Contract.objects.filter(agent=agent)).order_by("start_on", "pk")

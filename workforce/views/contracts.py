@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import roles
-from agents.access import access_own_territory
+from agents.access import access_agent, access_own_territory
 from agents.models import Agent, Territory
 from agents.roles import role_required
 from workforce.exceptions import (
@@ -87,7 +87,7 @@ def _render_agent_contracts(
 @contract_manager
 def agent_contracts(request: HttpRequest, agent_id: int) -> HttpResponse:
     """Show an agent's contracts, renewals in order, with the renew, end and add actions."""
-    agent = selectors.access_agent(user=request.user, pk=agent_id)
+    agent = access_agent(user=request.user, pk=agent_id)
     return _render_agent_contracts(request, agent)
 
 
@@ -138,7 +138,7 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
 @contract_manager
 def contract_add(request: HttpRequest, agent_id: int) -> HttpResponse:
     """Give an agent a new contract (a CDI, or a CDD), reactivating a departed agent's account."""
-    agent = selectors.access_agent(user=request.user, pk=agent_id)
+    agent = access_agent(user=request.user, pk=agent_id)
     form = AddContractForm(request.POST)
     if form.is_valid():
         try:

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import roles
-from agents.access import access_own_territory
+from agents.access import access_own_territory_unless_superuser, territory_today
 from agents.models import Territory
 from agents.roles import role_required
 from common.exceptions import DomainError
@@ -39,13 +39,6 @@ from workforce.services.candidate_import import MAX_FILE_BYTES, MAX_ROWS, import
 Stage = Candidate.Stage
 RECRUITER = roles.ADMIN_CPAM
 PAGE_SIZE = 50
-
-
-def _own_territory(user) -> Territory | None:
-    """Return the territory the user works for; None for a superuser, who chooses one."""
-    if user.is_superuser:
-        return None
-    return access_own_territory(user)
 
 
 @require_GET
@@ -72,7 +65,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 @role_required(RECRUITER)
 def candidate_new(request: HttpRequest) -> HttpResponse:
     """Record a new candidate at the stage "applied"."""
-    territory = _own_territory(request.user)
+    territory = access_own_territory_unless_superuser(request.user)
     territories = Territory.objects.for_user(request.user)
     data = request.POST if request.method == "POST" else None
     form = CandidateForm(data, territory=territory, territories=territories)
@@ -93,7 +86,7 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
 @role_required(RECRUITER)
 def candidate_import(request: HttpRequest) -> HttpResponse:
     """Upload a CSV of candidates: every row is checked, then all are recorded or none."""
-    territory = _own_territory(request.user)
+    territory = access_own_territory_unless_superuser(request.user)
     territories = Territory.objects.for_user(request.user)
     imported = None
     errors: list[str] = []
@@ -140,12 +133,8 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Moves: one POST endpoint each, sharing one way of answering -----------------------------
 
 
-def _today(candidate: Candidate):
-    return timezone.localdate(timezone=candidate.territory.zone)
-
-
 def _enrol_sessions(candidate: Candidate):
-    return selectors.sessions_open_for_enrolment(candidate=candidate, today=_today(candidate))
+    return selectors.sessions_open_for_enrolment(candidate=candidate, today=territory_today(candidate.territory))
 
 
 # Each form on the detail page: its key, how to build it, and the stage its move leads to
@@ -334,7 +323,9 @@ def _render_sessions(request: HttpRequest, form: TrainingSessionForm, *, status:
 @role_required(RECRUITER)
 def training_session_list(request: HttpRequest) -> HttpResponse:
     """List the training sessions with their seats taken and free, and the form to open one."""
-    form = TrainingSessionForm(territory=_own_territory(request.user), territories=Territory.objects.for_user(request.user))
+    form = TrainingSessionForm(
+        territory=access_own_territory_unless_superuser(request.user), territories=Territory.objects.for_user(request.user)
+    )
     return _render_sessions(request, form)
 
 
@@ -343,7 +334,9 @@ def training_session_list(request: HttpRequest) -> HttpResponse:
 def training_session_new(request: HttpRequest) -> HttpResponse:
     """Open a training session."""
     form = TrainingSessionForm(
-        request.POST, territory=_own_territory(request.user), territories=Territory.objects.for_user(request.user)
+        request.POST,
+        territory=access_own_territory_unless_superuser(request.user),
+        territories=Territory.objects.for_user(request.user),
     )
     if not form.is_valid():
         return _render_sessions(request, form, status=400)

@@ -12,13 +12,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import roles
-from agents.access import access_own_territory
+from agents.access import access_territory_in_query, territory_today
 from agents.models import Language, Territory
 from agents.roles import role_required
 from workforce.forms.staffing import HorizonForm, StaffingParametersForm, horizon_days, volume_forecast_formset
@@ -27,20 +27,6 @@ from workforce.services.staffing import VolumeEntry, save_staffing_parameters, s
 
 VIEWERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 PLANNERS = (roles.ADMIN_CPAM,)
-
-
-def access_territory(request: HttpRequest) -> Territory | None:
-    """Return the territory the page is about: the user's own, or, for a superuser, the one named
-    in ?territory= (None when they have not chosen yet)."""
-    user = request.user
-    if user.is_superuser:
-        raw = request.GET.get("territory", "")
-        if not raw:
-            return None
-        if not raw.isdigit():
-            raise BadRequest("territory must be a number")
-        return get_object_or_404(Territory.objects.for_user(user), pk=int(raw))
-    return access_own_territory(user)
 
 
 def _query(request: HttpRequest, territory: Territory, **values) -> str:
@@ -56,7 +42,7 @@ def _choose_territory(request: HttpRequest, url_name: str) -> HttpResponse:
 
 
 def _render_table(request: HttpRequest, territory: Territory, *, parameters_form=None) -> HttpResponse:
-    horizon_form = HorizonForm(request.GET, today=selectors.territory_today(territory))
+    horizon_form = HorizonForm(request.GET, today=territory_today(territory))
     can_plan = roles.has_role(request.user, *PLANNERS)
     parameters = selectors.staffing_parameters(territory=territory)
     context = {
@@ -81,7 +67,7 @@ def _render_table(request: HttpRequest, territory: Territory, *, parameters_form
 @role_required(*VIEWERS)
 def staffing(request: HttpRequest) -> HttpResponse:
     """Show the agents needed per language and day, against the rota and the contracts that end."""
-    territory = access_territory(request)
+    territory = access_territory_in_query(request)
     if territory is None:
         return _choose_territory(request, "workforce:staffing")
     return _render_table(request, territory)
@@ -91,7 +77,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
 @role_required(*PLANNERS)
 def staffing_parameters(request: HttpRequest) -> HttpResponse:
     """Change the handle times, attempts, occupancy and shrinkage of the user's territory."""
-    territory = access_territory(request)
+    territory = access_territory_in_query(request)
     if territory is None:
         raise BadRequest("choose a territory")
     form = StaffingParametersForm(request.POST, instance=selectors.staffing_parameters(territory=territory))
@@ -156,10 +142,10 @@ def _changes(formset, cells: list[selectors.ForecastCell]) -> tuple[list[VolumeE
 @role_required(*PLANNERS)
 def volume_forecasts(request: HttpRequest) -> HttpResponse:
     """Edit the expected patients zéro and contacts per language and day; save all rows or none."""
-    territory = access_territory(request)
+    territory = access_territory_in_query(request)
     if territory is None:
         return _choose_territory(request, "workforce:volume-forecasts")
-    horizon_form = HorizonForm(request.GET, today=selectors.territory_today(territory))
+    horizon_form = HorizonForm(request.GET, today=territory_today(territory))
     if not horizon_form.is_valid():
         return render(request, "workforce/staffing/forecasts.html", {"territory": territory, "horizon_form": horizon_form})
     start, days = horizon_form.horizon()
