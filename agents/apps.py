@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class AgentsConfig(AppConfig):
     name = "agents"
-    verbose_name = _("Workforce")
+    verbose_name = _("Floors and agents")

@@ -2,7 +2,8 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -19,6 +20,12 @@ urlpatterns = [
     path("accounts/logout/", calls_views.logout, name="logout"),
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The admin pages of models that moved to another app keep their old addresses.
+    re_path(
+        r"^admin/agents/(?P<rest>(?:candidate|candidateevent|clockentry|contract|shift|shiftpattern"
+        r"|staffingparameters|trainingsession|volumeforecast)/.*)$",
+        RedirectView.as_view(url="/admin/workforce/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracing_center.api_urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),

@@ -82,3 +82,22 @@ class AdminWorkforceModelsTests(PersonasTestCase):
         )
         self.assertEqual(response.status_code, 302)
         self.assertEqual(TrainingSession.objects.get(name="Cohorte de décembre").territory, self.t93)
+
+
+class AdminOldAddressesTests(PersonasTestCase):
+    """The admin pages of the models that moved app keep their old addresses (bookmarks, links)."""
+
+    def test_it_redirects_a_moved_workforce_model_to_its_new_app(self):
+        self.client.force_login(self.carol)
+        response = self.client.get("/admin/agents/contract/?kind=cdd")
+        self.assertRedirects(response, "/admin/workforce/contract/?kind=cdd", status_code=301)
+        self.assertEqual(self.client.get(response["Location"]).status_code, 200)
+
+    def test_it_redirects_a_candidate_page(self):
+        self.client.force_login(self.carol)
+        response = self.client.get("/admin/agents/candidate/12/change/")
+        self.assertEqual((response.status_code, response["Location"]), (301, "/admin/workforce/candidate/12/change/"))
+
+    def test_it_leaves_the_models_that_stayed_alone(self):
+        self.client.force_login(self.carol)
+        self.assertEqual(self.client.get("/admin/agents/agent/").status_code, 200)
