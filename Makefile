@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= 1
 
-.PHONY: run test install lint messages bench clean
+.PHONY: run test install lint browser messages bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,19 @@ run: install
 	@echo "Tracing Center: http://127.0.0.1:8000 (Ctrl-C stops web, worker and beat)"
 	$(VENV)/bin/honcho start -f Procfile.dev
 
+# Style, the stack of apps (an import against it fails), types, and migrations in step with models.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DEBUG=1 $(VENV)/bin/mypy
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-test: lint
+# The browser tests drive Debian's Chromium: installed here when missing (as root).
+browser:
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "Chromium is missing: apt-get install -y chromium"; exit 1; }
+
+test: lint browser
 	$(PY) -m pytest
 
 # Regenerate the message catalogues after changing user-facing strings, then translate them.

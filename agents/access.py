@@ -1,7 +1,9 @@
 """Access helpers: which territory a user works for or names, and what day it is there."""
 
 from datetime import date, datetime
+from typing import TypeAlias
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import BadRequest, ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -14,8 +16,12 @@ from agents import roles
 from agents.models import Agent, Territory, staff_territory_id
 from agents.serializers import TerritoryRefSerializer
 
+# What request.user holds (django-stubs read AUTH_USER_MODEL): the type of a `user` parameter
+# that receives it, anonymous included.
+RequestUser: TypeAlias = User | AnonymousUser
 
-def access_own_territory(user) -> Territory:
+
+def access_own_territory(user: RequestUser) -> Territory:
     """Return the user's territory; refuse (403) an account that has none (a role without a profile)."""
     territory_id = staff_territory_id(user)
     if territory_id is None:
@@ -29,7 +35,7 @@ def territory_today(territory: Territory, now: datetime | None = None) -> date:
     return timezone.localdate(now, timezone=territory.zone)
 
 
-def user_today(user) -> date:
+def user_today(user: User) -> date:
     """Return today in the user's territory (a superuser without one: the server's zone)."""
     try:
         agent = user.agent
@@ -55,14 +61,14 @@ def access_territory_in_body(request: Request, *, national_roles: tuple[str, ...
     return territory
 
 
-def access_own_territory_unless_superuser(user) -> Territory | None:
+def access_own_territory_unless_superuser(user: RequestUser) -> Territory | None:
     """Return the territory the user works for; None for a superuser, who chooses one."""
     if user.is_superuser:
         return None
     return access_own_territory(user)
 
 
-def access_territory_by_code(*, user, code: str | None) -> Territory:
+def access_territory_by_code(*, user: RequestUser, code: str | None) -> Territory:
     """Return the territory named by its code, or the user's own (a superuser's: the first);
     404 outside the user's scope."""
     territories = Territory.objects.for_user(user).order_by("code")
@@ -86,6 +92,6 @@ def access_territory_in_query(request: HttpRequest) -> Territory | None:
     return access_own_territory(user)
 
 
-def access_agent(*, user, pk: int) -> Agent:
+def access_agent(*, user: RequestUser, pk: int) -> Agent:
     """Return an agent of the user's territory; 404 otherwise."""
     return get_object_or_404(Agent.objects.for_user(user).select_related("user", "territory"), pk=pk)

@@ -59,6 +59,7 @@ class SetMyStatusView(ApiView):
     )
     def post(self, request: Request) -> Response:
         """Set your own status: ready to take calls, paused (with a reason) or offline."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         serializer = AgentStatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         agent = change_status(agent=request.user.agent, now=timezone.now(), **serializer.validated_data)
@@ -82,6 +83,7 @@ class ClaimNextView(ApiView):
     )
     def post(self, request: Request) -> Response:
         """Lease the most urgent call you may take; asked again while the lease holds, the same one."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         now = timezone.now()
         assignment = claim_next_task(agent=request.user.agent, now=now)
         if assignment is None:
@@ -102,6 +104,7 @@ class RenewLeaseView(ApiView):
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         """Extend the lease of the call you are on (a long interview)."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         agent = request.user.agent
         assignment = access_assignment(agent=agent, assignment_id=assignment_id)
         assignment = renew_lease(assignment=assignment, agent=agent, now=timezone.now())
@@ -126,6 +129,7 @@ class RecordOutcomeView(ApiView):
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         """Record the outcome of your call; the task moves on by the retry policy."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         agent = request.user.agent
         # Looked up before the body is read: someone else's assignment reveals nothing, not even errors.
         assignment = access_assignment(agent=agent, assignment_id=assignment_id)

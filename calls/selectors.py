@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from agents.models import Agent, PauseReason
@@ -16,7 +17,7 @@ from common.phones import display
 URGENT = timedelta(hours=2)
 
 
-def _assignments_of(agent: Agent):
+def _assignments_of(agent: Agent) -> QuerySet[Assignment]:
     return Assignment.objects.filter(agent=agent).select_related(
         "task__person__language",
         "task__person__territory",
@@ -37,7 +38,7 @@ def get_assignment_for_agent(*, agent: Agent, pk: int) -> Assignment:
     return get_object_or_404(_assignments_of(agent), pk=pk)
 
 
-def active_pause_reasons():
+def active_pause_reasons() -> QuerySet[PauseReason]:
     return PauseReason.objects.filter(active=True)
 
 
@@ -101,11 +102,14 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
     isolation_until = test_on = None
     if rule_set is not None and task.reason == CallTask.Reason.INDEX_INTERVIEW:
         index_case = task.index_case
+        assert index_case is not None  # a constraint: an interview has its index case
         isolation_until = index_isolation_until(
             rule_set=rule_set, index_case=index_case, symptom_onset_on=index_case.symptom_onset_on
         )
     elif rule_set is not None and task.reason == CallTask.Reason.CONTACT_NOTIFICATION:
-        last = task.exposure.last_exposure_date
+        exposure = task.exposure
+        assert exposure is not None  # a constraint: a notification has its exposure
+        last = exposure.last_exposure_date
         isolation_until = contact_isolation_until(rule_set=rule_set, last_exposure_date=last)
         test_on = contact_test_on(rule_set=rule_set, last_exposure_date=last, today=today)
     return DeskCard(

@@ -1,9 +1,11 @@
 """Writes on people and cases: identity across intakes, contacts, interviews, notifications, retention."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -57,7 +59,7 @@ def lock_people(*, territory: Territory, persons: list[PersonData]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
-def _chunks(items: list, size: int = 500):
+def _chunks(items: list, size: int = 500) -> Iterator[list]:
     # SQLite caps the number of parameters of one query: look things up in slices.
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -157,7 +159,7 @@ def create_index_case(
     now: datetime,
     symptom_onset_on: date | None = None,
     external_ref: str = "",
-    created_by=None,
+    created_by: User | None = None,
 ) -> IndexCase:
     """Record a patient zéro (a known person reused) and their case."""
     [index_person] = find_or_create_persons(territory=territory, people=[person], now=now)
@@ -187,7 +189,7 @@ def erase_identities(*, person_ids: list[int], now: datetime) -> int:
     )
 
 
-def log_person_access(*, user, persons: list[Person], what: str, now: datetime) -> None:
+def log_person_access(*, user: User, persons: list[Person], what: str, now: datetime) -> None:
     """Record that a member of staff read these persons' records."""
     PersonAccess.objects.bulk_create([PersonAccess(person=p, user=user, accessed_at=now, what=what) for p in persons])
 
@@ -247,7 +249,7 @@ def record_interview(
     symptom_onset_on: date | None,
     consent_to_name: bool,
     support_needed: bool,
-    recorded_by,
+    recorded_by: User,
     now: datetime,
 ) -> Interview:
     """Record a patient zéro's interview (the calls app records and queues the contacts they named)."""
@@ -278,7 +280,7 @@ def record_notification(
     last_exposure_date: date,
     certificate_needed: bool,
     support_referral: bool,
-    recorded_by,
+    recorded_by: User,
     now: datetime,
 ) -> Notification:
     """Record what a contact was told: isolation end and test date by the rules in force, certificate, support."""

@@ -1,5 +1,6 @@
 """API glue shared by every app: the base view and the one place domain errors become HTTP codes."""
 
+from django.contrib.auth.decorators import login_not_required
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,8 +20,7 @@ class ApiView(APIView):
     def as_view(cls, **initkwargs):
         view = super().as_view(**initkwargs)
         # The API answers 401 itself; LoginRequiredMiddleware must not redirect it.
-        view.login_required = False
-        return view
+        return login_not_required(view)
 
 
 def exception_handler(exc, context):

@@ -40,6 +40,7 @@ class RegisterIndexCaseView(ApiView):
         territory = access_territory_in_body(request, national_roles=(roles.LAB_FEED,))
         serializer = IndexCaseInputSerializer(data=request.data, context={"territory": territory})
         serializer.is_valid(raise_exception=True)
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         is_lab = roles.LAB_FEED in roles.roles_of(request.user)
         result = register_index_case(
             territory=territory,

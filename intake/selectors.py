@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from agents.access import RequestUser
 from calls.models import CallTask
 from cases.models import Exposure, IndexCase, Person, Phone
 
 
-def index_cases_for_list(*, user, search: str = "") -> QuerySet[IndexCase]:
+def index_cases_for_list(*, user: RequestUser, search: str = "") -> QuerySet[IndexCase]:
     """Return the index cases the user may see, newest first, with their number of contacts."""
     cases = (
         IndexCase.objects.for_user(user)
@@ -25,7 +26,7 @@ def index_cases_for_list(*, user, search: str = "") -> QuerySet[IndexCase]:
     return cases
 
 
-def get_index_case_for_user(*, user, pk: int) -> IndexCase:
+def get_index_case_for_user(*, user: RequestUser, pk: int) -> IndexCase:
     """Return the index case if the user may see it; 404 otherwise, so its existence stays secret."""
     return get_object_or_404(IndexCase.objects.for_user(user).select_related("person__language", "territory"), pk=pk)
 

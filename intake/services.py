@@ -1,10 +1,12 @@
 """The one intake under the API, the form and the CSV import: the case (cases), then its calls (calls),
 in one transaction."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from agents.models import Territory
@@ -29,10 +31,10 @@ def register_index_case(
     sampled_at: datetime,
     source: str,
     now: datetime,
-    contacts: list[ContactData] = (),
+    contacts: Sequence[ContactData] = (),
     symptom_onset_on: date | None = None,
     external_ref: str = "",
-    created_by=None,
+    created_by: User | None = None,
 ) -> IntakeResult:
     """Register a patient zéro and their contacts in one transaction, queueing every call."""
     external_ref = external_ref.strip()
@@ -63,7 +65,16 @@ def register_index_case(
 
 
 def _register(
-    *, territory, person, sampled_at, source, now, contacts, symptom_onset_on, external_ref, created_by
+    *,
+    territory: Territory,
+    person: PersonData,
+    sampled_at: datetime,
+    source: str,
+    now: datetime,
+    contacts: Sequence[ContactData],
+    symptom_onset_on: date | None,
+    external_ref: str,
+    created_by: User | None,
 ) -> IntakeResult:
     index_case = create_index_case(
         territory=territory,

@@ -57,6 +57,8 @@ class QueueHealthView(ApiView):
         misses, the callbacks due and the escalations waiting, for your territory."""
         form = TerritoryFilterForm(request.query_params, user=request.user)
         if not form.is_valid():
-            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+            # django-stubs type an ErrorList's items as ValidationErrors; iterated, it gives str.
+            detail = {name: list(errors) for name, errors in form.errors.items()}
+            raise ValidationError(detail)  # type: ignore[arg-type]
         health = queue_health(user=request.user, territory=form.selected_territory(), now=timezone.now())
         return Response(QueueHealthSerializer(health).data)

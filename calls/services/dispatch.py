@@ -9,10 +9,13 @@ the ORM version does the same things in the same order.
 
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Field, Model
 from django.db.models.expressions import RawSQL
+from django.db.models.options import Options
 
 from agents.exceptions import AgentNotReady
 from agents.models import Agent, Territory
@@ -21,6 +24,9 @@ from calls.exceptions import LeaseLost
 from calls.models import CLAIM_ORDER, Assignment, CallTask
 from calls.services.fallback import escalate
 from cases.models import Person, Phone
+
+if TYPE_CHECKING:
+    from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 
 # Candidates read per (territory, language) pair before locking one; doubled when all of them
 # were taken by concurrent claims.
@@ -53,9 +59,10 @@ def _candidates_sql() -> str:
         .values_list("id", "deadline_at", "priority", "created_at")
     )
     sql, params = per_queue.query.sql_with_params()
-    bound = connection.ops.compose_sql(sql, params).replace("%", "%%")
+    ops = cast("PostgresOperations", connection.ops)  # the claim's SQL is PostgreSQL's only
+    bound = ops.compose_sql(sql, params).replace("%", "%%")
     for stand_in, name in ((_NOW_STAND_IN, "now"), (_AGENT_STAND_IN, "agent")):
-        literal = connection.ops.compose_sql("%s", [stand_in])
+        literal = ops.compose_sql("%s", [stand_in])
         if bound.count(literal) != 1:
             raise AssertionError(f"the claimable() SQL should name {name} once: {bound}")
         bound = bound.replace(literal, f"%({name})s")
@@ -72,7 +79,7 @@ def _candidates_sql() -> str:
 class _Rows:
     """Turn the columns of one model, selected by raw SQL, into an instance, as the ORM would."""
 
-    def __init__(self, model, alias: str):
+    def __init__(self, model: type[Model], alias: str) -> None:
         self.model = model
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
@@ -85,7 +92,7 @@ class _Rows:
                 converters.append((i, column, found))
         self.converters = converters
 
-    def build(self, values: list):
+    def build(self, values: list) -> Model:
         for i, column, found in self.converters:
             for converter in found:
                 values[i] = converter(values[i], column, connection)
@@ -101,8 +108,10 @@ def claim_statements() -> dict:
     phones = Phone._meta
     column = connection.ops.quote_name
 
-    def col(meta, name: str) -> str:
-        return column(meta.get_field(name).column)
+    def col(meta: Options, name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)  # every name here is a concrete column
+        return column(field.column)
 
     agent_sql = f"""
 SELECT {agent.select}, {territory.select},
@@ -144,7 +153,7 @@ FOR UPDATE OF t SKIP LOCKED
     }
 
 
-def _insert(instance) -> tuple[str, list] | None:
+def _insert(instance: Model) -> tuple[str, list] | None:
     """Columns and values Django would insert for a new instance; None when one is computed by
     the database (db_default), which the caller then leaves to the ORM."""
     meta = instance._meta
@@ -171,7 +180,12 @@ def _pick_task_id(*, agent: Agent, territory_ids: list[int], language_codes: lis
     )
 
 
-def _has_eligible(agent, territory_ids, language_codes, now) -> bool:
+def _has_eligible(
+    agent: Agent,
+    territory_ids: list[int],
+    language_codes: list[str],
+    now: datetime,
+) -> bool:
     return CallTask.objects.eligible_for(
         agent=agent, territory_ids=territory_ids, language_codes=language_codes, now=now
     ).exists()
@@ -299,7 +313,9 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
     return assignment
 
 
-def _pick_task_pg(*, agent: Agent, territory_ids: list[int], language_codes: list[str], now: datetime):
+def _pick_task_pg(
+    *, agent: Agent, territory_ids: list[int], language_codes: list[str], now: datetime
+) -> tuple[CallTask, list[str]] | None:
     """Lock the most urgent eligible task; (task with its person, the person's numbers) or None.
     Rows locked by concurrent claims are skipped, not waited for."""
     pg = claim_statements()

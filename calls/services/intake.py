@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -84,7 +85,7 @@ def enqueue_calls(*, requests: list[CallRequest], now: datetime) -> list[CallTas
     return result
 
 
-def enqueue_call(*, now: datetime, **request) -> CallTask:
+def enqueue_call(*, now: datetime, **request: Any) -> CallTask:
     """Queue one call (see enqueue_calls)."""
     return enqueue_calls(requests=[CallRequest(**request)], now=now)[0]
 

@@ -127,7 +127,16 @@ def record_outcome(
     return attempt
 
 
-def _apply_policy(*, task: CallTask, attempt: CallAttempt, agent: Agent, now, callback_at, callback_for_all, language) -> None:
+def _apply_policy(
+    *,
+    task: CallTask,
+    attempt: CallAttempt,
+    agent: Agent,
+    now: datetime,
+    callback_at: datetime | None,
+    callback_for_all: bool,
+    language: Language | None,
+) -> None:
     rule = RetryRule.objects.get(outcome=attempt.outcome)
     task.attempts += 1
     task.lease_holder = None
@@ -212,12 +221,14 @@ def complete_call(
             if outcome == Outcome.REACHED:
                 task = assignment.task
                 if interview is not None and task.index_case_id:
+                    assert task.index_case is not None  # its id is set
                     answers = dict(interview)
                     contacts = answers.pop("contacts", [])
                     record_interview(index_case=task.index_case, recorded_by=agent.user, now=now, **answers)
                     if contacts:
                         add_contacts(index_case=task.index_case, contacts=list(contacts), now=now)
                 elif notification is not None and task.exposure_id:
+                    assert task.exposure is not None  # its id is set
                     record_notification(exposure=task.exposure, recorded_by=agent.user, now=now, **notification)
     if lost is not None:
         raise lost

@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 
 from agents import roles
+from agents.access import RequestUser
 from agents.models import Agent, PauseReason
 from calls.models import Assignment, CallTask
 from supervision.models import Alert, SupervisorAction
@@ -11,7 +12,7 @@ from supervision.models import Alert, SupervisorAction
 LIST_LIMIT = 200
 
 
-def open_alerts(*, user) -> list[Alert]:
+def open_alerts(*, user: RequestUser) -> list[Alert]:
     """Return the open alerts the user may see, the newest first."""
     return list(
         Alert.objects.for_user(user)
@@ -21,12 +22,12 @@ def open_alerts(*, user) -> list[Alert]:
     )
 
 
-def access_alert(*, user, pk: int) -> Alert:
+def access_alert(*, user: RequestUser, pk: int) -> Alert:
     """Return an alert of the user's territory; 404 otherwise, so its existence stays secret."""
     return get_object_or_404(Alert.objects.for_user(user).select_related("agent"), pk=pk)
 
 
-def access_task(*, user, pk: int) -> CallTask:
+def access_task(*, user: RequestUser, pk: int) -> CallTask:
     """Return a call of the user's territory, for an action; 404 otherwise."""
     return get_object_or_404(CallTask.objects.for_user(user).select_related("reserved_for__user"), pk=pk)
 
@@ -35,7 +36,7 @@ def access_pause_reason(*, code: str) -> PauseReason | None:
     return PauseReason.objects.filter(code=code, active=True).first()
 
 
-def held_calls(*, user) -> list[Assignment]:
+def held_calls(*, user: RequestUser) -> list[Assignment]:
     """Return the calls held by agents of the user's territory, the longest held first."""
     return list(
         Assignment.objects.filter(closed_at__isnull=True, task__in=CallTask.objects.for_user(user))
@@ -44,7 +45,7 @@ def held_calls(*, user) -> list[Assignment]:
     )
 
 
-def owned_callbacks(*, user) -> list[CallTask]:
+def owned_callbacks(*, user: RequestUser) -> list[CallTask]:
     """Return the callbacks waiting for the agent who booked them, the soonest due first."""
     return list(
         CallTask.objects.for_user(user)
@@ -54,7 +55,7 @@ def owned_callbacks(*, user) -> list[CallTask]:
     )
 
 
-def callback_agents(*, user) -> list[Agent]:
+def callback_agents(*, user: RequestUser) -> list[Agent]:
     """Return the téléconseillers of the user's territory, with their languages (two queries)."""
     return list(
         Agent.objects.for_user(user)
@@ -65,7 +66,7 @@ def callback_agents(*, user) -> list[Agent]:
     )
 
 
-def recent_actions(*, user) -> list[SupervisorAction]:
+def recent_actions(*, user: RequestUser) -> list[SupervisorAction]:
     """Return the supervisors' actions the user may see, the latest first."""
     return list(
         SupervisorAction.objects.for_user(user)

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agents import roles
+from agents.access import RequestUser
 from agents.models import Agent, Language, Territory
 from supervision.models import Alert
 from supervision.services.board import snapshot_for, snapshots_for, totals_for
@@ -40,7 +41,7 @@ DEFAULT_SORT = "name"
 FLAG_ANY = "any"
 
 
-def user_territories(user) -> list[Territory]:
+def user_territories(user: RequestUser) -> list[Territory]:
     """Return the territories whose boards the user may see (one query)."""
     return list(Territory.objects.for_user(user).order_by("code"))
 
@@ -140,7 +141,13 @@ def _sorted(rows: list[dict], *, sort: str, descending: bool) -> list[dict]:
     return sorted(present, key=key, reverse=descending) + absent
 
 
-def plateau_board(*, user, territory: Territory, query: QueryDict, now: datetime) -> Board:
+def plateau_board(
+    *,
+    user: RequestUser,
+    territory: Territory,
+    query: QueryDict,
+    now: datetime,
+) -> Board:
     """Return the board of one territory the user may see, filtered and sorted by the query."""
     default_plateau = None
     if not user.is_superuser and roles.has_role(user, roles.SUPERVISEUR) and not roles.has_role(user, roles.ADMIN_CPAM):
@@ -185,7 +192,11 @@ class TerritoryTotals:
     flagged: int
 
 
-def national_overview(*, user, now: datetime) -> tuple[list[TerritoryTotals], TerritoryTotals | None]:
+def national_overview(
+    *,
+    user: RequestUser,
+    now: datetime,
+) -> tuple[list[TerritoryTotals], TerritoryTotals | None]:
     """Return each territory's totals the user may see, and their sum (None when empty)."""
     totals = [TerritoryTotals(**t) for t in totals_for(territories=user_territories(user), now=now)]
     if not totals:
@@ -202,7 +213,7 @@ def national_overview(*, user, now: datetime) -> tuple[list[TerritoryTotals], Te
     return totals, grand
 
 
-def agents_for_api(*, user, now: datetime, territory_code: str = "") -> list[dict]:
+def agents_for_api(*, user: RequestUser, now: datetime, territory_code: str = "") -> list[dict]:
     """Return the board rows of the user's territory (a superuser: every territory, or one)."""
     territories = Territory.objects.for_user(user).order_by("code")
     if territory_code:

@@ -21,7 +21,9 @@ from datetime import date, datetime, timedelta
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
+from agents.access import RequestUser
 from agents.models import Agent, AgentDay, Language, Territory
 from calls.models import CallAttempt, CallTask
 from supervision.services.sla import local_day_bounds
@@ -46,7 +48,7 @@ REASONS = (Reason.INDEX_INTERVIEW, Reason.CONTACT_NOTIFICATION, Reason.FOLLOW_UP
 @dataclass
 class ReasonBacklog:
     reason: str
-    label: str
+    label: StrOrPromise
     buckets: dict[str, int]
 
     @property
@@ -149,7 +151,7 @@ def _language_name(code: str, name_fr: str, name_en: str) -> str:
     return str(Language(code=code, name_fr=name_fr or code, name_en=name_en or code))
 
 
-def queue_health(*, user, territory: Territory | None, now: datetime) -> QueueHealth:
+def queue_health(*, user: RequestUser, territory: Territory | None, now: datetime) -> QueueHealth:
     """Return the queue health of the user's territory (a superuser: one territory, or all)."""
     territories_qs = Territory.objects.for_user(user)
     tasks = CallTask.objects.for_user(user).filter(status__in=CallTask.OPEN_STATUSES)
@@ -191,7 +193,7 @@ def queue_health(*, user, territory: Territory | None, now: datetime) -> QueueHe
 
     languages: dict[str, LanguageHealth] = {}
 
-    def language(code, name_fr, name_en) -> LanguageHealth:
+    def language(code: str, name_fr: str, name_en: str) -> LanguageHealth:
         if code not in languages:
             languages[code] = LanguageHealth(code=code, name=_language_name(code, name_fr, name_en))
         return languages[code]
@@ -253,6 +255,7 @@ def queue_health(*, user, territory: Territory | None, now: datetime) -> QueueHe
         if not known or lang.projected_misses is None:
             lang.projected_misses = lang.capacity_24h = None
         else:
+            assert lang.capacity_24h is not None  # None only with projected_misses
             lang.projected_misses += misses
             lang.capacity_24h += math.floor(capacity_24h)
 
@@ -274,7 +277,13 @@ def queue_health(*, user, territory: Territory | None, now: datetime) -> QueueHe
     return health
 
 
-def _calls_by_hour(*, user, territory: Territory, today: date, now: datetime) -> tuple[list[int], list[int]]:
+def _calls_by_hour(
+    *,
+    user: RequestUser,
+    territory: Territory,
+    today: date,
+    now: datetime,
+) -> tuple[list[int], list[int]]:
     """Count the calls made by the territory's agents per local hour, yesterday and today."""
     zone = territory.zone
     yesterday = today - timedelta(days=1)

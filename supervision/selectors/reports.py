@@ -10,14 +10,16 @@ Productivity, per agent and local day (also written on the page):
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import get_language
 
+from agents.access import RequestUser
 from agents.models import Agent, AgentDay, AgentStatusPeriod, Team, Territory
 from supervision.models import SlaDay
 from supervision.services.sla import local_day_bounds
@@ -41,7 +43,7 @@ def days_between(start: date, end: date) -> list[date]:
 @dataclass
 class SlaRow:
     day: date
-    territory: Territory
+    territory: Territory | None  # None: a total over the territories
     contacts_due: int
     contacts_reached: int
     contacts_notified: int
@@ -77,7 +79,13 @@ class SlaReport:
     total: SlaRow | None = None
 
 
-def _sla_days(*, user, start: date, end: date, territory: Territory | None) -> QuerySet[SlaDay]:
+def _sla_days(
+    *,
+    user: RequestUser,
+    start: date,
+    end: date,
+    territory: Territory | None,
+) -> QuerySet[SlaDay]:
     days = SlaDay.objects.for_user(user).filter(day__gte=start, day__lte=end)
     if territory is not None:
         days = days.filter(territory=territory)
@@ -90,7 +98,13 @@ def _empty_sla_row(day: date, territory: Territory | None) -> SlaRow:
     )
 
 
-def sla_report(*, user, start: date, end: date, territory: Territory | None = None) -> SlaReport:
+def sla_report(
+    *,
+    user: RequestUser,
+    start: date,
+    end: date,
+    territory: Territory | None = None,
+) -> SlaReport:
     """Return the SLA rows (per day and territory) of the range, with per-day totals."""
     rows = [
         SlaRow(
@@ -113,7 +127,7 @@ def sla_report(*, user, start: date, end: date, territory: Territory | None = No
     per_day = {day: _empty_sla_row(day, territory) for day in days_between(start, end)}
     total = _empty_sla_row(end, territory)
     # Medians do not add up: a day's median is shown only when the rows are of one territory.
-    one_territory = len({row.territory.pk for row in rows}) <= 1
+    one_territory = len({row.territory for row in rows}) <= 1
     for row in rows:
         for summary in (per_day[row.day], total):
             summary.contacts_due += row.contacts_due
@@ -178,7 +192,9 @@ class ProductivityReport:
     truncated: bool = False
 
 
-def _agent_days(*, user, start: date, end: date, territory: Territory | None, team: Team | None) -> QuerySet[AgentDay]:
+def _agent_days(
+    *, user: RequestUser, start: date, end: date, territory: Territory | None, team: Team | None
+) -> QuerySet[AgentDay]:
     days = AgentDay.objects.for_user(user).filter(day__gte=start, day__lte=end)
     if territory is not None:
         days = days.filter(agent__territory=territory)
@@ -187,7 +203,15 @@ def _agent_days(*, user, start: date, end: date, territory: Territory | None, te
     return days
 
 
-def _pauses_by_reason(*, user, start, end, territory, team, now) -> tuple[dict, list[PauseReasonColumn]]:
+def _pauses_by_reason(
+    *,
+    user: RequestUser,
+    start: date,
+    end: date,
+    territory: Territory | None,
+    team: Team | None,
+    now: datetime,
+) -> tuple[dict, list[PauseReasonColumn]]:
     """Sum the pause periods by agent, local day of their start and reason: one query per time zone."""
     territories = Territory.objects.for_user(user).only("pk", "timezone")
     if territory is not None:
@@ -226,7 +250,7 @@ def _pauses_by_reason(*, user, start, end, territory, team, now) -> tuple[dict, 
 
 def productivity_report(
     *,
-    user,
+    user: RequestUser,
     start: date,
     end: date,
     now: datetime,
@@ -235,7 +259,13 @@ def productivity_report(
     limit: int | None = PAGE_ROW_LIMIT,
 ) -> ProductivityReport:
     """Return one row per agent and local day of the range; at most `limit` rows (None: all, streamed)."""
-    filters = {"user": user, "start": start, "end": end, "territory": territory, "team": team}
+    filters: dict[str, Any] = {
+        "user": user,
+        "start": start,
+        "end": end,
+        "territory": territory,
+        "team": team,
+    }
     pauses, reasons = _pauses_by_reason(now=now, **filters)
     days = (
         _agent_days(**filters)
@@ -243,7 +273,7 @@ def productivity_report(
         .order_by("-day", "agent__user__last_name", "agent__user__first_name", "agent_id")
     )
 
-    def rows_of(agent_days) -> Iterator[ProductivityRow]:
+    def rows_of(agent_days: Iterable[AgentDay]) -> Iterator[ProductivityRow]:
         for day in agent_days:
             yield ProductivityRow(
                 day=day.day,

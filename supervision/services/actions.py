@@ -3,6 +3,7 @@ transaction as the change it made."""
 
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -18,14 +19,23 @@ from supervision.models import SupervisorAction
 Kind = SupervisorAction.Kind
 
 
-def _log(*, actor, kind: str, territory_id: int, now: datetime, agent: Agent | None = None, task=None, note: str = ""):
+def _log(
+    *,
+    actor: User,
+    kind: str,
+    territory_id: int,
+    now: datetime,
+    agent: Agent | None = None,
+    task: CallTask | None = None,
+    note: str = "",
+) -> SupervisorAction:
     return SupervisorAction.objects.create(
         actor=actor, territory_id=territory_id, kind=kind, agent=agent, task=task, note=note, at=now
     )
 
 
 @transaction.atomic
-def release_lease(*, actor, task: CallTask, now: datetime) -> Assignment:
+def release_lease(*, actor: User, task: CallTask, now: datetime) -> Assignment:
     """Give a held call back to the queue (a stuck lease); its holder goes to wrap-up."""
     assignment = Assignment.objects.select_related("agent").filter(task=task, closed_at__isnull=True).first()
     if assignment is None:
@@ -51,7 +61,7 @@ def callback_candidates(*, task: CallTask, agents: list[Agent]) -> list[Agent]:
 
 
 @transaction.atomic
-def reassign_callback(*, actor, task: CallTask, to: Agent | None, now: datetime) -> CallTask:
+def reassign_callback(*, actor: User, task: CallTask, to: Agent | None, now: datetime) -> CallTask:
     """Give an owned callback to another agent of its territory who speaks its language, or to all."""
     if to is not None and not callback_candidates(task=task, agents=[to]):
         raise ActionRefused(str(_("This agent cannot take this callback: another territory or language.")))
@@ -65,7 +75,14 @@ def reassign_callback(*, actor, task: CallTask, to: Agent | None, now: datetime)
 
 
 @transaction.atomic
-def pause_agent(*, actor, agent: Agent, pause_reason: PauseReason, now: datetime, note: str = "") -> Agent:
+def pause_agent(
+    *,
+    actor: User,
+    agent: Agent,
+    pause_reason: PauseReason,
+    now: datetime,
+    note: str = "",
+) -> Agent:
     """Put a logged-in agent in pause; refused while they are on a call (CallInProgress)."""
     if agent.status == Agent.Status.OFFLINE:
         raise ActionRefused(str(_("This agent is offline.")))
@@ -77,7 +94,7 @@ def pause_agent(*, actor, agent: Agent, pause_reason: PauseReason, now: datetime
 
 
 @transaction.atomic
-def log_out_agent(*, actor, agent: Agent, now: datetime, note: str = "") -> int:
+def log_out_agent(*, actor: User, agent: Agent, now: datetime, note: str = "") -> int:
     """Set an agent offline, giving back their call, and end their sessions; return how many."""
     go_offline(agent=agent, now=now)
     ended = end_sessions(user_id=agent.user_id, now=now)

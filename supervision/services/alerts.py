@@ -3,6 +3,7 @@ supervisors."""
 
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
@@ -54,7 +55,7 @@ def cache_open_alert_counts(*, territory_ids: list[int], timeout: int) -> None:
 
 
 @transaction.atomic
-def acknowledge_alert(*, alert: Alert, user, note: str, now: datetime) -> bool:
+def acknowledge_alert(*, alert: Alert, user: User, note: str, now: datetime) -> bool:
     """Acknowledge an alert with a note, logged as a supervisor action; False if someone did already."""
     done = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_by=user, acknowledged_at=now, note=note

@@ -57,7 +57,7 @@ def _colour(status: str, seconds: int, max_pause_seconds: int | None, limits: di
 
 def _flags(row: dict, *, now: datetime, limits: dict) -> list[str]:
     status, seconds = row["status"], row["status_seconds"]
-    flags = []
+    flags: list[str] = []
     if status == Status.READY and seconds > limits["ready_alert"]:
         flags.append(Kind.IDLE)
     if status == Status.PAUSED and row["pause_max_minutes"] is not None and seconds > row["pause_max_minutes"] * 60:

@@ -14,6 +14,7 @@ Definitions (also written on the report page):
 import statistics
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
@@ -57,14 +58,20 @@ class _Median(Aggregate):
     output_field = FloatField()
 
 
-def local_day_bounds(day: date, zone) -> tuple[datetime, datetime]:
+def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """Return the aware start and end of a local day (23 or 25 hours long on clock-change days)."""
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
     return start, end
 
 
-def _sla_figures(*, territory_ids: list[int], zone, start: datetime, end: datetime) -> dict[tuple[int, date], dict]:
+def _sla_figures(
+    *,
+    territory_ids: list[int],
+    zone: ZoneInfo,
+    start: datetime,
+    end: datetime,
+) -> dict[tuple[int, date], dict]:
     """Return the figures of the calls due between start and end, by territory and local day."""
     contact, index = Q(reason=Reason.CONTACT_NOTIFICATION), Q(reason=Reason.INDEX_INTERVIEW)
     in_time = Q(status=CallTask.Status.DONE, closed_at__lte=F("deadline_at"))

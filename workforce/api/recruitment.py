@@ -64,6 +64,7 @@ class CandidatesView(ApiView, GenericAPIView):
     )
     def post(self, request: Request) -> Response:
         """Record a candidate at the stage "applied"; a superuser names the territory."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         territory = _territory_of_request(request)
         serializer = CandidateInputSerializer(data=request.data, context={"territory": territory})
         serializer.is_valid(raise_exception=True)

@@ -57,6 +57,7 @@ class ShiftsView(ApiView):
     )
     def get(self, request: Request) -> Response:
         """List shifts: your territory's (superviseurs, CPAM admins), or your own (téléconseillers)."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         filters = ShiftFilterSerializer(data=request.query_params, context={"today": user_today(request.user)})
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
@@ -73,6 +74,7 @@ class ShiftsView(ApiView):
     )
     def post(self, request: Request) -> Response:
         """Put an agent of your territory on a plateau's rota for one local day."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         # Agent and plateau first: someone from another territory learns nothing from field errors.
         refs = ShiftRefSerializer(data=request.data)
         refs.is_valid(raise_exception=True)
@@ -110,6 +112,7 @@ class MyShiftsView(ApiView):
     )
     def get(self, request: Request) -> Response:
         """List your own shifts of a week, Monday to Sunday in your territory."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         try:
             agent = request.user.agent
         except ObjectDoesNotExist:

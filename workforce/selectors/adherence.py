@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -119,13 +120,26 @@ def adherence_rows(*, agents: Iterable[Agent], start: date, end: date, now: date
     return rows
 
 
-def _clock_out(entry: ClockEntry, zone, now: datetime, shifts) -> datetime:
+def _clock_out(
+    entry: ClockEntry,
+    zone: ZoneInfo,
+    now: datetime,
+    shifts: dict[tuple[int, date], list[Shift]],
+) -> datetime:
     if is_forgotten(entry, now):
         return forgotten_clock_out_at(entry, shifts[(entry.agent_id, timezone.localdate(entry.clocked_in_at, timezone=zone))])
     return entry.clocked_out_at or now
 
 
-def _row(agent, day, bounds, shifts, logged_in, clocked, now) -> AdherenceRow:
+def _row(
+    agent: Agent,
+    day: date,
+    bounds: Interval,
+    shifts: list[Shift],
+    logged_in: list[tuple[datetime, datetime, str]],
+    clocked: list[Interval],
+    now: datetime,
+) -> AdherenceRow:
     login = [c for start, end, _status in logged_in if (c := _clip((start, end), bounds)) is not None]
     active = [c for start, end, status in logged_in if status in ACTIVE_STATUSES and (c := _clip((start, end), bounds))]
     presence = [c for interval in clocked if (c := _clip(interval, bounds)) is not None]

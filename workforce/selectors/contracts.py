@@ -1,8 +1,10 @@
 """Reads of contracts for pages and API: the list, an agent's history, end alerts and the headcount,
 always scoped with for_user()."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
@@ -10,7 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, Language
+from agents.access import RequestUser
+from agents.models import Agent, Language, Territory
 from workforce.models.contracts import Contract
 from workforce.services.contracts import per_zone
 
@@ -27,7 +30,13 @@ def _with_renewal(contracts: QuerySet) -> QuerySet:
 
 
 def contracts_for_list(
-    *, user, now: datetime, kind: str = "", ending_within_days: int | None = None, status: str = "", agent_id: int | None = None
+    *,
+    user: RequestUser,
+    now: datetime,
+    kind: str = "",
+    ending_within_days: int | None = None,
+    status: str = "",
+    agent_id: int | None = None,
 ) -> QuerySet:
     """Return the contracts the user may see, filtered, the soonest end first (CDIs last)."""
     contracts = _with_renewal(Contract.objects.for_user(user).select_related("agent__user", "agent__territory"))
@@ -48,8 +57,9 @@ def contracts_for_list(
     return contracts.order_by(F("end_on").asc(nulls_last=True), "agent__user__last_name", "pk")
 
 
-def with_days_left(contracts, *, now: datetime) -> list[Contract]:
+def with_days_left(contracts: Iterable[Any], *, now: datetime) -> list[Contract]:
     """Set on each contract the days left until its end, in its territory's time zone (None for a CDI)."""
+    # Contracts, typed Any: days_left is no field of the model, only an attribute for the pages.
     contracts = list(contracts)
     for contract in contracts:
         today = timezone.localdate(now, timezone=contract.agent.territory.zone)
@@ -57,7 +67,7 @@ def with_days_left(contracts, *, now: datetime) -> list[Contract]:
     return contracts
 
 
-def access_contract(*, user, pk: int) -> Contract:
+def access_contract(*, user: RequestUser, pk: int) -> Contract:
     """Return a contract of the user's territory; 404 otherwise, so its existence stays secret."""
     return get_object_or_404(
         _with_renewal(Contract.objects.for_user(user).select_related("agent__user", "agent__territory")), pk=pk
@@ -73,7 +83,7 @@ def agent_contracts(*, agent: Agent) -> list[Contract]:
     return list(contracts)
 
 
-def contract_end_alerts(*, user) -> list[Contract]:
+def contract_end_alerts(*, user: RequestUser) -> list[Contract]:
     """Return the contracts whose end alert is raised and still pending: not seen, renewed nor carried out."""
     return list(
         _with_renewal(Contract.objects.for_user(user))
@@ -103,7 +113,7 @@ class Headcount:
     all_agents: HeadcountRow
 
 
-def headcount(*, territory, today: date) -> Headcount:
+def headcount(*, territory: Territory, today: date) -> Headcount:
     """Count a territory's active téléconseillers by language, and those whose last contract ends in
     each of the next four weeks (three queries, whatever the number of agents)."""
     weeks = [(today + timedelta(days=7 * k), today + timedelta(days=7 * k + 6)) for k in range(HEADCOUNT_WEEKS)]

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
+from django_stubs_ext import StrOrPromise
 
+from agents.access import RequestUser
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
 from workforce.services.recruitment import SEATED_STAGES
 
@@ -15,7 +17,7 @@ Stage = Candidate.Stage
 _SESSION_LOOKBACK = timedelta(days=366)
 
 
-def get_candidate_for_user(*, user, pk: int) -> Candidate:
+def get_candidate_for_user(*, user: RequestUser, pk: int) -> Candidate:
     """Return the candidate if the user may see it; 404 otherwise, so its existence stays secret."""
     queryset = Candidate.objects.for_user(user).select_related(
         "territory", "assessed_by", "training_session", "agent__user", "agent__plateau"
@@ -23,7 +25,7 @@ def get_candidate_for_user(*, user, pk: int) -> Candidate:
     return get_object_or_404(queryset.prefetch_related("languages"), pk=pk)
 
 
-def get_training_session_for_user(*, user, pk: int) -> TrainingSession:
+def get_training_session_for_user(*, user: RequestUser, pk: int) -> TrainingSession:
     """Return the training session if the user may see it; 404 otherwise."""
     return get_object_or_404(TrainingSession.objects.for_user(user).select_related("territory"), pk=pk)
 
@@ -31,7 +33,7 @@ def get_training_session_for_user(*, user, pk: int) -> TrainingSession:
 @dataclass(frozen=True)
 class StageCount:
     stage: str
-    label: str
+    label: StrOrPromise
     count: int
     is_open: bool
 
@@ -52,7 +54,7 @@ class PipelineBoard:
     open_total: int
 
 
-def pipeline_board(*, user) -> PipelineBoard:
+def pipeline_board(*, user: RequestUser) -> PipelineBoard:
     """Count the candidates per stage, and per language and stage, in two queries."""
     candidates = Candidate.objects.for_user(user)
     per_stage = {row["stage"]: row["n"] for row in candidates.order_by().values("stage").annotate(n=Count("pk"))}
@@ -88,7 +90,9 @@ def pipeline_board(*, user) -> PipelineBoard:
     )
 
 
-def candidates_for_list(*, user, stage: str = "", language: str = "", source: str = "", search: str = "") -> QuerySet[Candidate]:
+def candidates_for_list(
+    *, user: RequestUser, stage: str = "", language: str = "", source: str = "", search: str = ""
+) -> QuerySet[Candidate]:
     """Return the candidates the user may see, filtered, most recent first; languages prefetched."""
     candidates = Candidate.objects.for_user(user).select_related("territory", "training_session")
     if stage:
@@ -111,7 +115,7 @@ def candidate_events(*, candidate: Candidate) -> QuerySet[CandidateEvent]:
     return candidate.events.select_related("by").order_by("at", "pk")
 
 
-def training_sessions_with_seats(*, user) -> QuerySet[TrainingSession]:
+def training_sessions_with_seats(*, user: RequestUser) -> QuerySet[TrainingSession]:
     """Return the sessions the user may see, with seats_taken and seats_free, newest first."""
     return (
         TrainingSession.objects.for_user(user)

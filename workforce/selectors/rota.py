@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from agents.access import territory_today
+from agents.access import RequestUser, territory_today
 from agents.models import Agent, OpeningHours, Plateau, Territory
 from agents.public_holidays import holiday_name
 from agents.selectors import opening_hours_of
@@ -26,7 +27,7 @@ def parse_week(value: str | None, *, territory: Territory) -> date:
     return week_start_of(day)
 
 
-def local_bounds(day: date, zone) -> tuple[datetime, datetime]:
+def local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """Return the start and end of a local day, in UTC (23 or 25 hours on clock-change days).
 
     In UTC because Python subtracts two datetimes of the same ZoneInfo as wall-clock times: a
@@ -178,7 +179,13 @@ def my_week(*, agent: Agent, week_start: date) -> MyWeek:
     return MyWeek(agent=agent, week_start=week_start, days=days, open_clock_entry=open_entry)
 
 
-def shifts_for_user(*, user, start: date, end: date, plateau: Plateau | None = None) -> QuerySet[Shift]:
+def shifts_for_user(
+    *,
+    user: RequestUser,
+    start: date,
+    end: date,
+    plateau: Plateau | None = None,
+) -> QuerySet[Shift]:
     """Return the shifts the user may see between two local days: their territory's, or their own."""
     shifts = Shift.objects.for_user(user).filter(day__range=(start, end))
     if plateau is not None:

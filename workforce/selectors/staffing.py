@@ -6,11 +6,12 @@ number of queries whatever the number of languages and days.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet, Sum
 
 from agents import roles
 from agents.access import territory_today
@@ -231,7 +232,7 @@ def handle_times(*, territory: Territory, parameters: StaffingParameters) -> dic
     return result
 
 
-def _callers(territory: Territory):
+def _callers(territory: Territory) -> QuerySet[Agent]:
     """The téléconseillers of the territory whose account is active: the people who take calls."""
     return Agent.objects.filter(territory=territory, user__is_active=True, user__groups__name=roles.TELECONSEILLER)
 
@@ -354,7 +355,13 @@ class ForecastCell:
     observed: Volume
 
 
-def forecast_grid(*, territory: Territory, start: date, days: int, extra_languages=()) -> list[ForecastCell]:
+def forecast_grid(
+    *,
+    territory: Territory,
+    start: date,
+    days: int,
+    extra_languages: Iterable[str] = (),
+) -> list[ForecastCell]:
     """Return, per language and day of the horizon, the forecast entered (if any) and the observed average."""
     horizon = [start + timedelta(days=offset) for offset in range(days)]
     forecasts = {

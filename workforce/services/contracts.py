@@ -111,6 +111,7 @@ def renew_contract(*, contract: Contract, months: int) -> Contract:
         raise ContractOverlap(_("A later contract already follows this one."))
     if contract.closed_at is not None or not contract.agent.user.is_active:
         raise AgentDeactivated(_("This agent's account is deactivated: add a new contract instead."))
+    assert contract.end_on is not None  # a constraint: a CDD has an end
     start_on = contract.end_on + timedelta(days=1)
     end_on = fixed_term_end(start_on=start_on, months=months)
     # The pending alert needs no write: the alert list leaves out renewed contracts.

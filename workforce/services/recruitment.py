@@ -269,7 +269,10 @@ def hire_candidate(
     )
     if errors:
         raise CandidateInputRefused(errors)
-    end_on = fixed_term_end(start_on=start_on, months=months) if contract_kind == Contract.Kind.CDD else None
+    end_on: date | None = None
+    if contract_kind == Contract.Kind.CDD:
+        assert months is not None  # hiring_errors() refused a CDD without its months
+        end_on = fixed_term_end(start_on=start_on, months=months)
     try:
         # create_agent runs in its own savepoint: a failed insert leaves this transaction usable.
         agent = create_agent(
@@ -371,7 +374,14 @@ def _lock(candidate: Candidate, *, to: str) -> Candidate:
 
 
 def _move(
-    candidate: Candidate, *, to: str, by: User | None, now: datetime, note: str, heard: bool = False, **fields
+    candidate: Candidate,
+    *,
+    to: str,
+    by: User | None,
+    now: datetime,
+    note: str,
+    heard: bool = False,
+    **fields: object,
 ) -> Candidate:
     from_stage = candidate.stage
     for name, value in fields.items():

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -151,7 +152,7 @@ def assign_shift(
     ends_at: time,
     break_minutes: int = 0,
     pattern: ShiftPattern | None = None,
-    by=None,
+    by: User | None = None,
 ) -> Shift:
     """Put an agent on the rota of a plateau for a local day, within opening hours and contract, without overlap."""
     agent = _lock_agent(agent)
@@ -187,7 +188,13 @@ def remove_shift(*, shift: Shift) -> None:
 
 @transaction.atomic
 def apply_pattern_to_week(
-    *, agent: Agent, plateau: Plateau, week_start: date, pattern: ShiftPattern, days: list[int], by=None
+    *,
+    agent: Agent,
+    plateau: Plateau,
+    week_start: date,
+    pattern: ShiftPattern,
+    days: list[int],
+    by: User | None = None,
 ) -> list[Shift]:
     """Put a pattern on several days of one week: on every day asked, or, if one day refuses, on none."""
     if pattern.territory_id != agent.territory_id:
