@@ -22,7 +22,8 @@ RequestUser: TypeAlias = User | AnonymousUser
 
 
 def access_own_territory(user: RequestUser) -> Territory:
-    """Return the user's territory; refuse (403) an account that has none (a role without a profile)."""
+    """Return the user's territory; refuse (403) an account that has none (a role without a
+    profile)."""
     territory_id = staff_territory_id(user)
     if territory_id is None:
         raise PermissionDenied
@@ -45,7 +46,9 @@ def user_today(user: User) -> date:
     return timezone.localdate(timezone=agent.territory.zone)
 
 
-def access_territory_in_body(request: Request, *, national_roles: tuple[str, ...] = ()) -> Territory:
+def access_territory_in_body(
+    request: Request, *, national_roles: tuple[str, ...] = ()
+) -> Territory:
     """Return the territory named in the request body, refusing (403) one the user does not work in.
 
     Resolved before the rest of the body, so that someone from another territory learns nothing
@@ -94,4 +97,6 @@ def access_territory_in_query(request: HttpRequest) -> Territory | None:
 
 def access_agent(*, user: RequestUser, pk: int) -> Agent:
     """Return an agent of the user's territory; 404 otherwise."""
-    return get_object_or_404(Agent.objects.for_user(user).select_related("user", "territory"), pk=pk)
+    return get_object_or_404(
+        Agent.objects.for_user(user).select_related("user", "territory"), pk=pk
+    )

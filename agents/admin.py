@@ -4,7 +4,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
-from agents.models import AgentStatusPeriod, Language, OpeningHours, PauseReason, Plateau, Team, Territory
+from agents.models import (
+    AgentStatusPeriod,
+    Language,
+    OpeningHours,
+    PauseReason,
+    Plateau,
+    Team,
+    Territory,
+)
 
 admin.site.site_header = _("Tracing Center administration")
 admin.site.site_title = _("Tracing Center administration")
@@ -19,7 +27,14 @@ class OpeningHoursInline(ScopedTabularInline):
 
 @admin.register(Territory)
 class TerritoryAdmin(ScopedModelAdmin):
-    list_display = ("code", "name", "timezone", "phone_region", "calling_hours_start", "calling_hours_end")
+    list_display = (
+        "code",
+        "name",
+        "timezone",
+        "phone_region",
+        "calling_hours_start",
+        "calling_hours_end",
+    )
     search_fields = ("code", "name")
     filter_horizontal = ("lends_to",)
     inlines = [OpeningHoursInline]
@@ -72,7 +87,8 @@ class LanguageAdmin(admin.ModelAdmin):
 
 @admin.register(PauseReason)
 class PauseReasonAdmin(admin.ModelAdmin):
-    """Reference data shared by every territory: a reason in use is retired (inactive), not deleted."""
+    """Reference data shared by every territory: a reason in use is retired (inactive), not
+    deleted."""
 
     list_display = ("code", "label_fr", "label_en", "max_minutes", "active")
     list_filter = ("active",)

@@ -102,7 +102,11 @@ class ScopedModelAdmin(TerritoryScopedMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser and has_territory_field(self.model) and "territory" not in fields:
+        if (
+            not request.user.is_superuser
+            and has_territory_field(self.model)
+            and "territory" not in fields
+        ):
             fields.append("territory")
         return fields
 
@@ -125,7 +129,11 @@ class ScopedModelAdmin(TerritoryScopedMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         territory_id = self.own_territory_id(request)
-        if territory_id is not None and has_territory_field(self.model) and obj.territory_id != territory_id:
+        if (
+            territory_id is not None
+            and has_territory_field(self.model)
+            and obj.territory_id != territory_id
+        ):
             raise PermissionDenied
         if not change:
             super().save_model(request, obj, form, change)
@@ -167,4 +175,6 @@ class ScopedRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     territory_path: str
 
     def get_queryset(self, request):
-        return scope_for_user(super().get_queryset(request), request.user, territory=self.territory_path)
+        return scope_for_user(
+            super().get_queryset(request), request.user, territory=self.territory_path
+        )

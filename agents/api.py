@@ -30,7 +30,11 @@ class ObtainTokenView(ApiView):
     @extend_schema(
         operation_id="obtain_token",
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: BAD_INPUT, 429: OpenApiResponse(description="Locked out after failures.")},
+        responses={
+            200: TokenSerializer,
+            400: BAD_INPUT,
+            429: OpenApiResponse(description="Locked out after failures."),
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -42,7 +46,9 @@ class ObtainTokenView(ApiView):
         django_request = request._request
         user = authenticate(django_request, **serializer.validated_data)
         if user is None:
-            raise serializers.ValidationError({"non_field_errors": [_("Unable to log in with these credentials.")]})
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to log in with these credentials.")]}
+            )
         # Obtaining a token is a login: axes resets the failure count, last_login is stamped.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
@@ -56,7 +62,12 @@ class CreateTerritoryView(ApiView):
     @extend_schema(
         operation_id="create_territory",
         request=TerritoryInputSerializer,
-        responses={201: TerritorySerializer, 400: BAD_INPUT, 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+        responses={
+            201: TerritorySerializer,
+            400: BAD_INPUT,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
     )
     def post(self, request: Request) -> Response:
         """Create a territory (a CPAM)."""

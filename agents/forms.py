@@ -17,7 +17,9 @@ class TerritoryChoiceForm(forms.Form):
         if territory is not None:
             del self.fields["territory"]
         else:
-            self.fields["territory"].queryset = territories if territories is not None else Territory.objects.all()
+            self.fields["territory"].queryset = (
+                territories if territories is not None else Territory.objects.all()
+            )
 
     def chosen_territory(self) -> Territory | None:
         """Return the territory once the form is cleaned (None if the choice was invalid)."""

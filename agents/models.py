@@ -1,4 +1,5 @@
-"""The staff: territories (CPAMs), plateaux, teams, agents, languages, the status log and contracts."""
+"""The staff: territories (CPAMs), plateaux, teams, agents, languages, the status log and
+contracts."""
 
 import zoneinfo
 from datetime import time
@@ -32,7 +33,9 @@ def default_calling_end() -> time:
     return parse_hour(settings.DEFAULT_CALLING_HOURS[1])
 
 
-def scope_for_user(queryset: models.QuerySet, user, *, territory: str, own: str | None = None) -> models.QuerySet:
+def scope_for_user(
+    queryset: models.QuerySet, user, *, territory: str, own: str | None = None
+) -> models.QuerySet:
     """Filter a queryset to what this user may see (the one rule behind every for_user()).
 
     A superuser sees everything; a superviseur or CPAM admin, their territory (the `territory`
@@ -118,7 +121,8 @@ class Territory(models.Model):
         return zoneinfo.ZoneInfo(self.timezone)
 
     def is_calling_time(self, moment) -> bool:
-        """Say whether people of this territory may be called at this moment, in their local time."""
+        """Say whether people of this territory may be called at this moment, in their local
+        time."""
         local = moment.astimezone(self.zone).time()
         return self.calling_hours_start <= local < self.calling_hours_end
 
@@ -133,7 +137,9 @@ class PlateauQuerySet(models.QuerySet):
 class Plateau(models.Model):
     """A call-centre floor of a territory."""
 
-    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="plateaux", verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="plateaux", verbose_name=_("territory")
+    )
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=255, blank=True)
 
@@ -143,7 +149,11 @@ class Plateau(models.Model):
         ordering = ["territory__code", "name"]
         verbose_name = _("plateau")
         verbose_name_plural = _("plateaux")
-        constraints = [models.UniqueConstraint(fields=["territory", "name"], name="plateau_unique_name_per_territory")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "name"], name="plateau_unique_name_per_territory"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -157,7 +167,9 @@ class TeamQuerySet(models.QuerySet):
 
 
 class Team(models.Model):
-    plateau = models.ForeignKey(Plateau, on_delete=models.PROTECT, related_name="teams", verbose_name=_("plateau"))
+    plateau = models.ForeignKey(
+        Plateau, on_delete=models.PROTECT, related_name="teams", verbose_name=_("plateau")
+    )
     name = models.CharField(_("name"), max_length=120)
 
     objects = TeamQuerySet.as_manager()
@@ -166,7 +178,9 @@ class Team(models.Model):
         ordering = ["plateau__name", "name"]
         verbose_name = _("team")
         verbose_name_plural = _("teams")
-        constraints = [models.UniqueConstraint(fields=["plateau", "name"], name="team_unique_name_per_plateau")]
+        constraints = [
+            models.UniqueConstraint(fields=["plateau", "name"], name="team_unique_name_per_plateau")
+        ]
 
     def __str__(self) -> str:
         return f"{self.plateau.name} / {self.name}"
@@ -178,7 +192,9 @@ class PauseReason(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     label_fr = models.CharField(_("French label"), max_length=80)
     label_en = models.CharField(_("English label"), max_length=80)
-    max_minutes = models.PositiveSmallIntegerField(_("longest normal duration (minutes)"), default=15)
+    max_minutes = models.PositiveSmallIntegerField(
+        _("longest normal duration (minutes)"), default=15
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -211,21 +227,47 @@ class Agent(models.Model):
         WRAP_UP = "wrap_up", _("Wrap-up")
         PAUSED = "paused", _("Paused")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent", verbose_name=_("user"))
-    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="agents", verbose_name=_("territory"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent",
+        verbose_name=_("user"),
+    )
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="agents", verbose_name=_("territory")
+    )
     plateau = models.ForeignKey(
-        Plateau, on_delete=models.PROTECT, null=True, blank=True, related_name="agents", verbose_name=_("plateau")
+        Plateau,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("plateau"),
     )
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="agents", verbose_name=_("team")
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("team"),
     )
-    employer = models.CharField(_("employer"), max_length=16, choices=Employer.choices, default=Employer.CNAM)
+    employer = models.CharField(
+        _("employer"), max_length=16, choices=Employer.choices, default=Employer.CNAM
+    )
     provider_name = models.CharField(_("provider name"), max_length=120, blank=True)
     languages = models.ManyToManyField(Language, related_name="agents", verbose_name=_("languages"))
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OFFLINE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OFFLINE
+    )
     status_since = models.DateTimeField(_("status since"), default=timezone.now)
     pause_reason = models.ForeignKey(
-        PauseReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("pause reason")
+        PauseReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pause reason"),
     )
 
     objects = AgentQuerySet.as_manager()
@@ -240,7 +282,8 @@ class Agent(models.Model):
                 name="agent_provider_is_named",
             ),
             models.CheckConstraint(
-                condition=Q(status="paused", pause_reason__isnull=False) | (~Q(status="paused") & Q(pause_reason__isnull=True)),
+                condition=Q(status="paused", pause_reason__isnull=False)
+                | (~Q(status="paused") & Q(pause_reason__isnull=True)),
                 name="agent_pause_reason_only_when_paused",
             ),
         ]
@@ -259,10 +302,17 @@ class Agent(models.Model):
 class AgentStatusPeriod(models.Model):
     """One period an agent spent in one status: the time sheet is the sum of these rows."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="status_periods", verbose_name=_("agent"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="status_periods", verbose_name=_("agent")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Agent.Status.choices)
     pause_reason = models.ForeignKey(
-        PauseReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("pause reason")
+        PauseReason,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pause reason"),
     )
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -273,7 +323,9 @@ class AgentStatusPeriod(models.Model):
         verbose_name_plural = _("status periods")
         constraints = [
             models.UniqueConstraint(
-                fields=["agent"], condition=Q(ended_at__isnull=True), name="status_period_one_open_per_agent"
+                fields=["agent"],
+                condition=Q(ended_at__isnull=True),
+                name="status_period_one_open_per_agent",
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
@@ -321,7 +373,12 @@ class OpeningHours(models.Model):
         SUNDAY = 6, _("Sunday")
         PUBLIC_HOLIDAY = 7, _("Public holiday")
 
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="opening_hours",
+        verbose_name=_("territory"),
+    )
     weekday = models.PositiveSmallIntegerField(_("day"), choices=Day.choices)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
@@ -333,8 +390,12 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            models.UniqueConstraint(fields=["territory", "weekday"], name="opening_hours_one_per_day"),
-            models.CheckConstraint(condition=Q(opens_at__lt=models.F("closes_at")), name="opening_hours_ordered"),
+            models.UniqueConstraint(
+                fields=["territory", "weekday"], name="opening_hours_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=models.F("closes_at")), name="opening_hours_ordered"
+            ),
             models.CheckConstraint(condition=Q(weekday__lte=7), name="opening_hours_weekday_range"),
         ]
 
@@ -350,7 +411,9 @@ class AgentDayQuerySet(models.QuerySet):
 class AgentDay(models.Model):
     """One agent's figures for one local day; boards read these, never a COUNT over history."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="days", verbose_name=_("agent"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="days", verbose_name=_("agent")
+    )
     day = models.DateField(_("day"))
     calls = models.PositiveIntegerField(_("calls"), default=0)
     reached = models.PositiveIntegerField(_("reached"), default=0)
@@ -375,7 +438,9 @@ class AgentDay(models.Model):
         verbose_name_plural = _("agent days")
         constraints = [
             models.UniqueConstraint(fields=["agent", "day"], name="agent_day_unique"),
-            models.CheckConstraint(condition=Q(reached__lte=models.F("calls")), name="agent_day_reached_within_calls"),
+            models.CheckConstraint(
+                condition=Q(reached__lte=models.F("calls")), name="agent_day_reached_within_calls"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,8 +11,11 @@ def opening_hours_of(*, territory: Territory) -> dict[int, OpeningHours]:
     return {row.weekday: row for row in OpeningHours.objects.filter(territory=territory)}
 
 
-def opening_hours_on(*, territory: Territory, day: date, hours: dict[int, OpeningHours] | None = None) -> OpeningHours | None:
-    """Return the hours the floor keeps on a day (its public-holiday row on a holiday), None if closed."""
+def opening_hours_on(
+    *, territory: Territory, day: date, hours: dict[int, OpeningHours] | None = None
+) -> OpeningHours | None:
+    """Return the hours the floor keeps on a day (its public-holiday row on a holiday), None if
+    closed."""
     if hours is None:
         hours = opening_hours_of(territory=territory)
     weekday = OpeningHours.PUBLIC_HOLIDAY if holiday_name(territory, day) else day.weekday()

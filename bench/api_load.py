@@ -1,6 +1,7 @@
 """Claims per second through the HTTP API: gunicorn serving the app, wrk as 64 agents.
 
-    python bench/api_load.py [--clients 64] [--duration 25] [--warmup 5] [--gunicorn "-w 3 -k gthread --threads 8"]
+    python bench/api_load.py [--clients 64] [--duration 25] [--warmup 5]
+        [--gunicorn "-w 3 -k gthread --threads 8"]
 
 Each wrk thread holds one connection and one agent's token (POST /api/v1/auth/token/ once each),
 and loops: POST /api/v1/queue/next/, then POST /api/v1/assignments/{id}/outcome/ {"outcome":
@@ -35,7 +36,9 @@ DEFAULT_GUNICORN = "--workers 3 --worker-class sync"
 
 def _post(url: str, payload: dict | None, token: str | None = None) -> tuple[int, dict | None]:
     data = json.dumps(payload).encode() if payload is not None else b""
-    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json"}
+    )
     if token:
         request.add_header("Authorization", f"Token {token}")
     try:
@@ -112,12 +115,19 @@ class Server:
             "60",
             *shlex.split(gunicorn_args),
         ]
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
+            "w+", prefix="bench-gunicorn-", suffix=".log", delete=False
+        )
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited: see {self.log.name}\n{Path(self.log.name).read_text()[-3000:]}")
+                raise SystemExit(
+                    f"gunicorn exited: see {self.log.name}\n"
+                    f"{Path(self.log.name).read_text()[-3000:]}"
+                )
             try:
                 # Any answer will do (405 for a GET): the workers are up.
                 urllib.request.urlopen(f"{self.url}/api/v1/auth/token/", timeout=2)
@@ -144,7 +154,9 @@ class Server:
 
 def obtain_tokens(url: str, usernames: list[str]) -> list[str]:
     def one(username: str) -> str:
-        status, body = _post(f"{url}/api/v1/auth/token/", {"username": username, "password": PASSWORD})
+        status, body = _post(
+            f"{url}/api/v1/auth/token/", {"username": username, "password": PASSWORD}
+        )
         if status != 200:
             raise SystemExit(f"token for {username}: HTTP {status} {body}")
         return body["token"]
@@ -160,7 +172,11 @@ def set_ready(url: str, tokens: list[str]) -> None:
             # A call held since the last run: take it back and close it, as the agent would.
             status, body = _post(f"{url}/api/v1/queue/next/", None, token)
             if status == 200:
-                _post(f"{url}/api/v1/assignments/{body['assignment']['id']}/outcome/", {"outcome": "no_answer"}, token)
+                _post(
+                    f"{url}/api/v1/assignments/{body['assignment']['id']}/outcome/",
+                    {"outcome": "no_answer"},
+                    token,
+                )
             status, body = _post(f"{url}/api/v1/agents/me/status/", {"status": "ready"}, token)
         if status != 200:
             raise SystemExit(f"status ready: HTTP {status} {body}")
@@ -170,7 +186,9 @@ def set_ready(url: str, tokens: list[str]) -> None:
 
 
 def run_wrk(url: str, clients: int, duration: int, tokens_file: str) -> dict:
-    with tempfile.NamedTemporaryFile("r", prefix="bench-wrk-", suffix=".txt", delete=False) as result:
+    with tempfile.NamedTemporaryFile(
+        "r", prefix="bench-wrk-", suffix=".txt", delete=False
+    ) as result:
         result_file = result.name
     env = dict(os.environ, TOKENS_FILE=tokens_file, RESULT_FILE=result_file)
     command = [
@@ -185,15 +203,17 @@ def run_wrk(url: str, clients: int, duration: int, tokens_file: str) -> dict:
         url,
     ]
     busy0, total0 = machine_cpu()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     _, status, usage = os.wait4(process.pid, 0)
     busy1, total1 = machine_cpu()
     output = process.stdout.read()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"wrk failed ({process.returncode}):\n{output}")
-    parsed = {"claim_us": [], "empty_us": [], "outcome_us": [], "errors": [], "claims": 0, "empties": 0, "outcomes": 0,
-              "failed": 0}  # fmt: skip
+    parsed = {"claim_us": [], "empty_us": [], "outcome_us": [], "errors": [], "claims": 0,
+              "empties": 0, "outcomes": 0, "failed": 0}  # fmt: skip
     for line in Path(result_file).read_text().splitlines():
         key, _, rest = line.partition(" ")
         if key in ("claim_us", "empty_us", "outcome_us"):
@@ -224,7 +244,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", 5)))
     parser.add_argument("--gunicorn", default=os.environ.get("BENCH_GUNICORN", DEFAULT_GUNICORN))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
-    parser.add_argument("--pool-max", type=int, default=int(os.environ.get("BENCH_DB_POOL_MAX", 0)) or None)
+    parser.add_argument(
+        "--pool-max", type=int, default=int(os.environ.get("BENCH_DB_POOL_MAX", 0)) or None
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -237,7 +259,9 @@ def main() -> None:
             threads = int(split[split.index(flag) + 1])
     # One connection per worker thread is all a worker can use; a little headroom for the pool.
     pool_max = args.pool_max or threads + 2
-    env = bench_env({"DB_POOL": "1", "DB_POOL_MIN": str(min(threads, pool_max)), "DB_POOL_MAX": str(pool_max)})
+    env = bench_env(
+        {"DB_POOL": "1", "DB_POOL_MIN": str(min(threads, pool_max)), "DB_POOL_MAX": str(pool_max)}
+    )
     usernames = [f"bench-agent-{n:04d}" for n in range(1, args.clients + 1)]
 
     server = Server(args.port, args.gunicorn, env)
@@ -289,10 +313,12 @@ def main() -> None:
     claim = result["claim_ms"]
     print(
         f"API ({args.gunicorn}, pool max {pool_max}, {args.clients} agents, {wall:.0f} s): "
-        f"{result['claims_per_s']:.0f} claims/s, queue/next p50 {claim['p50']:.1f} ms p95 {claim['p95']:.1f} ms "
+        f"{result['claims_per_s']:.0f} claims/s, queue/next p50 {claim['p50']:.1f} ms "
+        f"p95 {claim['p95']:.1f} ms "
         f"p99 {claim['p99']:.1f} ms; outcome p50 {result['outcome_ms']['p50']:.1f} ms; "
         f"{run['empties']} empty, {run['failed']} failed; CPU wrk {result['cpu_share']['wrk']:.0%} "
-        f"gunicorn {result['cpu_share']['gunicorn']:.0%} postgres {result['cpu_share']['postgres']:.0%} "
+        f"gunicorn {result['cpu_share']['gunicorn']:.0%} "
+        f"postgres {result['cpu_share']['postgres']:.0%} "
         f"machine {result['cpu_share']['machine']:.0%}"
     )
     for error in result["errors"]:

@@ -42,7 +42,9 @@ def bench_env(extra: dict | None = None) -> dict:
         {
             "DJANGO_SETTINGS_MODULE": "tracing_center.settings",
             "DEBUG": "0",
-            "SECRET_KEY": env.get("BENCH_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"),
+            "SECRET_KEY": env.get(
+                "BENCH_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+            ),
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "0",
             "DB_POOL": env.get("DB_POOL", "1"),

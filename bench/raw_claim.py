@@ -35,7 +35,11 @@ def load_agents(clients: int) -> list[dict]:
 
     now = timezone.now()
     agents = []
-    for agent in Agent.objects.filter(user__username__startswith="bench-agent-").select_related("territory").order_by("pk"):
+    for agent in (
+        Agent.objects.filter(user__username__startswith="bench-agent-")
+        .select_related("territory")
+        .order_by("pk")
+    ):
         agents.append(
             {
                 "id": agent.pk,
@@ -49,7 +53,9 @@ def load_agents(clients: int) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_CLIENTS", 64)))
-    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 25)))
+    parser.add_argument(
+        "--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 25))
+    )
     parser.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP", 5)))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -64,25 +70,32 @@ def main() -> None:
     position = statements["task"].attnames.index("phone_position")
     settings = connection.settings_dict
     conninfo = psycopg.conninfo.make_conninfo(
-        host=settings["HOST"] or "", port=settings["PORT"] or "", dbname=settings["NAME"], user=settings["USER"] or "",
-        password=settings["PASSWORD"] or "",
+        host=settings["HOST"] or "", port=settings["PORT"] or "", dbname=settings["NAME"],
+        user=settings["USER"] or "", password=settings["PASSWORD"] or "",
     )  # fmt: skip
     agents = load_agents(args.clients)
     connection.close()
     if len(agents) < args.clients:
-        raise SystemExit(f"{len(agents)} bench agents for {args.clients} clients: generate more (--agents)")
+        raise SystemExit(
+            f"{len(agents)} bench agents for {args.clients} clients: generate more (--agents)"
+        )
 
     lease_sql = (
-        "WITH taken AS (UPDATE calls_calltask SET status = 'assigned', lease_holder_id = %(agent)s, lease_expires_at = %(expires)s"
+        "WITH taken AS (UPDATE calls_calltask SET status = 'assigned', lease_holder_id = %(agent)s,"
+        " lease_expires_at = %(expires)s"
         " WHERE id = %(task)s AND status = 'queued' RETURNING id)"
         " INSERT INTO calls_assignment (task_id, agent_id, claimed_at, lease_expires_at, phone)"
         " SELECT id, %(agent)s, %(now)s, %(expires)s, %(phone)s FROM taken RETURNING id"
     )
     requeue_sql = (
-        "UPDATE calls_calltask SET status = 'queued', lease_holder_id = NULL, lease_expires_at = NULL, not_before = %(later)s"
+        "UPDATE calls_calltask SET status = 'queued', lease_holder_id = NULL,"
+        " lease_expires_at = NULL, not_before = %(later)s"
         " WHERE id = %(task)s AND status = 'assigned' AND lease_holder_id = %(agent)s"
     )
-    close_sql = "UPDATE calls_assignment SET closed_at = %(now)s WHERE id = %(assignment)s AND closed_at IS NULL"
+    close_sql = (
+        "UPDATE calls_assignment SET closed_at = %(now)s WHERE id = %(assignment)s"
+        " AND closed_at IS NULL"
+    )
 
     phase = {"measure": False, "stop": False}
     results = [{"claim_s": [], "empty": 0, "release_s": []} for _ in agents]
@@ -95,10 +108,13 @@ def main() -> None:
             with psycopg.connect(conninfo) as conn:
                 # Close whatever this agent held since an earlier run.
                 conn.execute(
-                    "UPDATE calls_assignment SET closed_at = now() WHERE agent_id = %s AND closed_at IS NULL", [agent["id"]]
+                    "UPDATE calls_assignment SET closed_at = now() WHERE agent_id = %s"
+                    " AND closed_at IS NULL",
+                    [agent["id"]],
                 )
                 conn.execute(
-                    "UPDATE calls_calltask SET status = 'queued', lease_holder_id = NULL, lease_expires_at = NULL"
+                    "UPDATE calls_calltask SET status = 'queued', lease_holder_id = NULL,"
+                    " lease_expires_at = NULL"
                     " WHERE lease_holder_id = %s AND status = 'assigned'",
                     [agent["id"]],
                 )
@@ -106,13 +122,14 @@ def main() -> None:
                 barrier.wait()
                 while not phase["stop"]:
                     now = datetime.now(UTC)
-                    params = {"territories": agent["territories"], "languages": agent["languages"], "now": now, "agent": agent["id"],
+                    params = {"territories": agent["territories"], "languages": agent["languages"],
+                              "now": now, "agent": agent["id"],
                               "candidates": CANDIDATES}  # fmt: skip
                     start = time.perf_counter()
                     # As dispatch does: more candidates when all of them were locked by others.
-                    while (row := conn.execute(claim_sql, params, prepare=True).fetchone()) is None and params[
-                        "candidates"
-                    ] < 512:
+                    while (
+                        row := conn.execute(claim_sql, params, prepare=True).fetchone()
+                    ) is None and params["candidates"] < 512:
                         params["candidates"] *= 4
                     assignment_id = None
                     if row is not None:
@@ -120,17 +137,25 @@ def main() -> None:
                         phone = numbers[row[position] % len(numbers)] if numbers else ""
                         assignment_id = conn.execute(
                             lease_sql,
-                            {"agent": agent["id"], "expires": now + timedelta(minutes=20), "task": task_id, "now": now,
-                             "phone": phone},
+                            {"agent": agent["id"], "expires": now + timedelta(minutes=20),
+                             "task": task_id, "now": now, "phone": phone},
                             prepare=True,
                         ).fetchone()  # fmt: skip
                     conn.commit()
                     claimed = time.perf_counter()
                     if assignment_id is not None:
                         conn.execute(
-                            requeue_sql, {"later": now + timedelta(hours=1), "task": task_id, "agent": agent["id"]}, prepare=True
+                            requeue_sql,
+                            {
+                                "later": now + timedelta(hours=1),
+                                "task": task_id,
+                                "agent": agent["id"],
+                            },
+                            prepare=True,
                         )
-                        conn.execute(close_sql, {"now": now, "assignment": assignment_id[0]}, prepare=True)
+                        conn.execute(
+                            close_sql, {"now": now, "assignment": assignment_id[0]}, prepare=True
+                        )
                         conn.commit()
                     released = time.perf_counter()
                     if phase["measure"]:
@@ -181,9 +206,12 @@ def main() -> None:
     }
     claim = result["claim_ms"]
     print(
-        f"raw SQL ({len(agents)} connections, {wall:.0f} s): {result['claims_per_s']:.0f} claims/s, claim transaction "
-        f"p50 {claim['p50']:.1f} ms p95 {claim['p95']:.1f} ms p99 {claim['p99']:.1f} ms; {result['empties']} empty; "
-        f"CPU client {result['cpu_share']['client']:.0%} postgres {result['cpu_share']['postgres']:.0%} "
+        f"raw SQL ({len(agents)} connections, {wall:.0f} s): "
+        f"{result['claims_per_s']:.0f} claims/s, claim transaction "
+        f"p50 {claim['p50']:.1f} ms p95 {claim['p95']:.1f} ms p99 {claim['p99']:.1f} ms; "
+        f"{result['empties']} empty; "
+        f"CPU client {result['cpu_share']['client']:.0%} "
+        f"postgres {result['cpu_share']['postgres']:.0%} "
         f"machine {result['cpu_share']['machine']:.0%}"
     )
     if args.out:

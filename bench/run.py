@@ -39,7 +39,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_common import DEFAULT_DATABASE_URL, ROOT, bench_env  # noqa: E402
 
-PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+PY = (
+    str(ROOT / ".venv" / "bin" / "python")
+    if (ROOT / ".venv" / "bin" / "python").exists()
+    else sys.executable
+)
 OUT = ROOT / "var" / "bench"
 
 
@@ -70,11 +74,16 @@ def machine(database_url: str) -> dict:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     settings = dict(
         psql(
             database_url,
-            "SELECT name, setting || COALESCE(unit, '') FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit',"
+            "SELECT name, setting || COALESCE(unit, '') FROM pg_settings"
+            " WHERE name IN ('shared_buffers', 'synchronous_commit',"
             " 'autovacuum', 'jit', 'max_connections', 'work_mem', 'effective_cache_size')",
         )
     )
@@ -107,20 +116,23 @@ def ensure_database(database_url: str) -> None:
 def vacuum(database_url: str) -> None:
     # What autovacuum would do between the runs (it may be off on a bench server): fresh
     # statistics, dead rows of the previous run cleared.
-    psql(database_url, "VACUUM (ANALYZE) calls_calltask, calls_assignment, agents_agent, agents_agentstatusperiod")
+    psql(
+        database_url,
+        "VACUUM (ANALYZE) calls_calltask, calls_assignment, agents_agent, agents_agentstatusperiod",
+    )
 
 
 # generate_national's sizes (BENCH_SCALE) and the requests timed per page.
 SCALES = {
     "full": {
-        "args": ["--agents", "11000", "--territories", "100", "--attempts", "6000000", "--peak-contacts", "120000",
-                 "--peak-attempts", "300000"],
+        "args": ["--agents", "11000", "--territories", "100", "--attempts", "6000000",
+                 "--peak-contacts", "120000", "--peak-attempts", "300000"],
         "requests": 300,
         "job_runs": 10,
     },
     "small": {
-        "args": ["--agents", "1500", "--territories", "10", "--attempts", "300000", "--peak-contacts", "8000",
-                 "--peak-attempts", "20000"],
+        "args": ["--agents", "1500", "--territories", "10", "--attempts", "300000",
+                 "--peak-contacts", "8000", "--peak-attempts", "20000"],
         "requests": 100,
         "job_runs": 4,
     },
@@ -159,9 +171,17 @@ def run_supervision(database_url: str, skip: set[str]) -> dict:
     step(f"supervision: boards, API and jobs in process, {requests} requests per page")
     out = OUT / "supervision.json"
     started = time.monotonic()
-    run([PY, str(HERE / "supervision.py"), "--requests", str(requests), "--job-runs", str(scale["job_runs"]), "--out", str(out)], env)  # fmt: skip
+    run([PY, str(HERE / "supervision.py"), "--requests", str(requests),
+         "--job-runs", str(scale["job_runs"]), "--out", str(out)], env)  # fmt: skip
     result = json.loads(out.read_text())
-    result.update({"scale": scale_name, "database_url": url, "generate_s": generate_s, "measure_s": time.monotonic() - started})
+    result.update(
+        {
+            "scale": scale_name,
+            "database_url": url,
+            "generate_s": generate_s,
+            "measure_s": time.monotonic() - started,
+        }
+    )
     return result
 
 
@@ -172,7 +192,11 @@ def main() -> None:
     clients = int(os.environ.get("BENCH_CLIENTS", 64))
     claims = int(os.environ.get("BENCH_CLAIMS", 3000))
     skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
-    parts = {s.strip() for s in os.environ.get("BENCH_PARTS", "claim,supervision").split(",") if s.strip()}
+    parts = {
+        s.strip()
+        for s in os.environ.get("BENCH_PARTS", "claim,supervision").split(",")
+        if s.strip()
+    }
     if not parts or parts - {"claim", "supervision"}:
         raise SystemExit("BENCH_PARTS: claim, supervision or both")
     env = bench_env()
@@ -196,9 +220,26 @@ def main() -> None:
     for i, size in enumerate(sizes):
         last = i == len(sizes) - 1
         step(f"backlog of {size:,} queued tasks")
-        command = [PY, "manage.py", "generate_backlog", "--tasks", str(size - previous), "--agents", str(clients)]
+        command = [
+            PY,
+            "manage.py",
+            "generate_backlog",
+            "--tasks",
+            str(size - previous),
+            "--agents",
+            str(clients),
+        ]
         if i == 0 or size < previous:
-            command = [PY, "manage.py", "generate_backlog", "--tasks", str(size), "--agents", str(clients), "--reset"]
+            command = [
+                PY,
+                "manage.py",
+                "generate_backlog",
+                "--tasks",
+                str(size),
+                "--agents",
+                str(clients),
+                "--reset",
+            ]
         load_started = time.monotonic()
         run(command, env)
         load_s = time.monotonic() - load_started
@@ -240,10 +281,17 @@ def main() -> None:
             out = OUT / "api.json"
             run([PY, str(HERE / "api_load.py"), "--clients", str(clients), "--out", str(out)], env)
             results["api"] = json.loads(out.read_text())
-            # What the no-answer retries of the run left at the head of the queue costs the next claim.
-            step("service claim latency after the API run (its retries wait at the head of the queue)")
+            # What the no-answer retries of the run left at the head of the queue costs the next
+            # claim.
+            step(
+                "service claim latency after the API run "
+                "(its retries wait at the head of the queue)"
+            )
             out = OUT / "service-after-load.json"
-            run([PY, str(HERE / "service.py"), "--claims", "500", "--explain", "--out", str(out)], env)
+            run(
+                [PY, str(HERE / "service.py"), "--claims", "500", "--explain", "--out", str(out)],
+                env,
+            )
             results["after_load"] = json.loads(out.read_text())
 
     claim_s = time.monotonic() - started
@@ -271,7 +319,11 @@ def render_supervision(results: dict) -> str:
     spec = importlib.util.spec_from_file_location("bench_supervision", HERE / "supervision.py")
     supervision = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(supervision)
-    generated = f"data generated in {r['generate_s'] / 60:.1f} min, " if r.get("generate_s") else "data reused, "
+    generated = (
+        f"data generated in {r['generate_s'] / 60:.1f} min, "
+        if r.get("generate_s")
+        else "data reused, "
+    )
     return (
         f"\nSupervision benchmark (BENCH_SCALE={r['scale']})\n\n"
         + supervision.render(r)
@@ -285,8 +337,10 @@ def render(results: dict) -> str:
     lines = [
         f"Claim benchmark, {m['date']}",
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; PostgreSQL {m['postgresql']} "
-        f"(shared_buffers {pg.get('shared_buffers')}, synchronous_commit {pg.get('synchronous_commit')}, "
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; "
+        f"PostgreSQL {m['postgresql']} "
+        f"(shared_buffers {pg.get('shared_buffers')}, "
+        f"synchronous_commit {pg.get('synchronous_commit')}, "
         f"autovacuum {pg.get('autovacuum')}, jit {pg.get('jit')}); Python {m['python']}; "
         f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}",
         "",
@@ -297,7 +351,8 @@ def render(results: dict) -> str:
     for size, r in sizes.items():
         c = r["claim"]
         lines.append(
-            f"| Service claim at {int(size):,} queued (single thread) | p50 {c['p50']:.2f} ms, p95 {c['p95']:.2f} ms, "
+            f"| Service claim at {int(size):,} queued (single thread) | "
+            f"p50 {c['p50']:.2f} ms, p95 {c['p95']:.2f} ms, "
             f"p99 {c['p99']:.2f} ms ({c['n']:,} claims) |"
         )
         n = r["statements"].get("counts")
@@ -307,45 +362,62 @@ def render(results: dict) -> str:
                 f"of wrap-up | {n['on_call']} / {n['wrap_up']} |"
             )
         if r.get("load_s"):
-            lines.append(f"| &nbsp;&nbsp;backlog generation to {int(size):,} | {r['load_s']:.0f} s |")
+            lines.append(
+                f"| &nbsp;&nbsp;backlog generation to {int(size):,} | {r['load_s']:.0f} s |"
+            )
     keys = list(sizes)
     if len(keys) >= 2:
         small, large = sizes[keys[0]]["claim"], sizes[keys[-1]]["claim"]
         lines.append(
-            f"| Ratio {int(keys[-1]):,} / {int(keys[0]):,} | p50 ×{large['p50'] / small['p50']:.2f}, "
+            f"| Ratio {int(keys[-1]):,} / {int(keys[0]):,} | "
+            f"p50 ×{large['p50'] / small['p50']:.2f}, "
             f"p99 ×{large['p99'] / small['p99']:.2f} (target ≤ 2) |"
         )
     explain = sizes[keys[-1]].get("explain") if keys else None
     if explain:
+        scan = (
+            "a Seq Scan on calls_calltask!"
+            if explain["seq_scan_on_tasks"]
+            else "no sequential scan, no sort of the backlog"
+        )
         lines.append(
-            f"| EXPLAIN ANALYZE at {int(keys[-1]):,} ({explain['agent']}, {explain['pairs']} territory×language pairs) | "
+            f"| EXPLAIN ANALYZE at {int(keys[-1]):,} ({explain['agent']}, "
+            f"{explain['pairs']} territory×language pairs) | "
             f"{explain['queue_index_loops']} index walks on call_task_queue_order, "
-            f"{'a Seq Scan on calls_calltask!' if explain['seq_scan_on_tasks'] else 'no sequential scan, no sort of the backlog'}; "
-            f"{explain['buffers']} buffers; planning {explain['planning_ms']} ms, execution {explain['execution_ms']} ms |"
+            f"{scan}; "
+            f"{explain['buffers']} buffers; planning {explain['planning_ms']} ms, "
+            f"execution {explain['execution_ms']} ms |"
         )
     raw = results.get("raw")
     if raw:
         c = raw["claim_ms"]
         lines.append(
-            f"| Raw SQL claim loop, {raw['clients']} connections (ceiling) | **{raw['claims_per_s']:.0f} claims/s**, claim "
-            f"transaction p50 {c['p50']:.1f} ms, p99 {c['p99']:.1f} ms; CPU: PostgreSQL {raw['cpu_share']['postgres']:.0%}, "
+            f"| Raw SQL claim loop, {raw['clients']} connections (ceiling) | "
+            f"**{raw['claims_per_s']:.0f} claims/s**, claim "
+            f"transaction p50 {c['p50']:.1f} ms, p99 {c['p99']:.1f} ms; "
+            f"CPU: PostgreSQL {raw['cpu_share']['postgres']:.0%}, "
             f"client {raw['cpu_share']['client']:.0%} |"
         )
     api = results.get("api")
     if api:
         c = api["claim_ms"]
         lines.append(
-            f"| HTTP API, {api['clients']} agents, claim + outcome loop (gunicorn {api['gunicorn']}) | "
-            f"**{api['claims_per_s']:.0f} claims/s** (target ≥ 1,000); queue/next p50 {c['p50']:.1f} ms, p95 {c['p95']:.1f} ms, "
-            f"**p99 {c['p99']:.1f} ms** (target < 100); outcome p50 {api['outcome_ms']['p50']:.1f} ms; "
+            f"| HTTP API, {api['clients']} agents, claim + outcome loop "
+            f"(gunicorn {api['gunicorn']}) | "
+            f"**{api['claims_per_s']:.0f} claims/s** (target ≥ 1,000); "
+            f"queue/next p50 {c['p50']:.1f} ms, p95 {c['p95']:.1f} ms, "
+            f"**p99 {c['p99']:.1f} ms** (target < 100); "
+            f"outcome p50 {api['outcome_ms']['p50']:.1f} ms; "
             f"{api['empties']} empty, {api['failed']} failed |"
         )
         share = api["cpu_share"]
         per_cpu = f"{api['claims_per_cpu_s']:.1f}"
         lines.append(f"| &nbsp;&nbsp;claims per CPU-second of gunicorn + PostgreSQL | {per_cpu} |")
         lines.append(
-            f"| &nbsp;&nbsp;CPU during the API run (share of {m['cores']} cores) | gunicorn {share['gunicorn']:.0%}, "
-            f"PostgreSQL {share['postgres']:.0%}, wrk {share['wrk']:.0%}, whole machine {share['machine']:.0%} |"
+            f"| &nbsp;&nbsp;CPU during the API run (share of {m['cores']} cores) | "
+            f"gunicorn {share['gunicorn']:.0%}, "
+            f"PostgreSQL {share['postgres']:.0%}, wrk {share['wrk']:.0%}, "
+            f"whole machine {share['machine']:.0%} |"
         )
     cpu = results.get("request_cpu")
     if cpu:
@@ -359,11 +431,16 @@ def render(results: dict) -> str:
     if after:
         c, e = after["claim"], after.get("explain", {})
         lines.append(
-            f"| Service claim after the API run ({after['deferred']:,} queued tasks waiting for a retry time) | "
-            f"p50 {c['p50']:.2f} ms, p99 {c['p99']:.2f} ms; EXPLAIN: {e.get('rows_removed_by_filter')} index rows "
-            f"dropped by the not_before filter, {e.get('buffers')} buffers, execution {e.get('execution_ms')} ms |"
+            f"| Service claim after the API run ({after['deferred']:,} queued tasks "
+            "waiting for a retry time) | "
+            f"p50 {c['p50']:.2f} ms, p99 {c['p99']:.2f} ms; "
+            f"EXPLAIN: {e.get('rows_removed_by_filter')} index rows "
+            f"dropped by the not_before filter, {e.get('buffers')} buffers, "
+            f"execution {e.get('execution_ms')} ms |"
         )
-    lines.append(f"\nClaim bench time: {results.get('claim_runtime_s', results['runtime_s']) / 60:.1f} min")
+    lines.append(
+        f"\nClaim bench time: {results.get('claim_runtime_s', results['runtime_s']) / 60:.1f} min"
+    )
     if explain:
         lines += [
             "",

@@ -21,7 +21,11 @@ from bench_common import setup_django, summary_ms  # noqa: E402
 def bench_agents():
     from agents.models import Agent
 
-    return list(Agent.objects.filter(user__username__startswith="bench-agent-").select_related("territory").order_by("pk"))
+    return list(
+        Agent.objects.filter(user__username__startswith="bench-agent-")
+        .select_related("territory")
+        .order_by("pk")
+    )
 
 
 def measure_latency(claims: int, warmup: int) -> dict:
@@ -118,11 +122,19 @@ def explain() -> dict:
         "plan": plan,
         "queue_index_loops": int(scans[0]) if scans else 0,
         # Rows of the queue index read and dropped by the not_before / reserved_for filter.
-        "rows_removed_by_filter": sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan.split("SubPlan")[0])),
-        "buffers": int(m.group(1)) if (m := re.search(r"Buffers: shared hit=(\d+)", plan)) else None,
+        "rows_removed_by_filter": sum(
+            int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan.split("SubPlan")[0])
+        ),
+        "buffers": int(m.group(1))
+        if (m := re.search(r"Buffers: shared hit=(\d+)", plan))
+        else None,
         "seq_scan_on_tasks": "Seq Scan on calls_calltask" in plan,
-        "execution_ms": float(m.group(1)) if (m := re.search(r"Execution Time: ([\d.]+) ms", plan)) else None,
-        "planning_ms": float(m.group(1)) if (m := re.search(r"Planning Time: ([\d.]+) ms", plan)) else None,
+        "execution_ms": float(m.group(1))
+        if (m := re.search(r"Execution Time: ([\d.]+) ms", plan))
+        else None,
+        "planning_ms": float(m.group(1))
+        if (m := re.search(r"Planning Time: ([\d.]+) ms", plan))
+        else None,
     }
 
 
@@ -139,14 +151,18 @@ def main() -> None:
     from calls.models import CallTask
 
     queued = CallTask.objects.filter(status=CallTask.Status.QUEUED)
-    result = {"queued": queued.count(), "deferred": queued.filter(not_before__gt=timezone.now()).count()}
+    result = {
+        "queued": queued.count(),
+        "deferred": queued.filter(not_before__gt=timezone.now()).count(),
+    }
     result["statements"] = count_statements()
     result.update(measure_latency(args.claims, args.warmup))
     if args.explain:
         result["explain"] = explain()
     claim = result["claim"]
     print(
-        f"service claim @ {result['queued']:,} queued: p50 {claim['p50']:.2f} ms  p95 {claim['p95']:.2f} ms  "
+        f"service claim @ {result['queued']:,} queued: p50 {claim['p50']:.2f} ms  "
+        f"p95 {claim['p95']:.2f} ms  "
         f"p99 {claim['p99']:.2f} ms  ({claim['n']} claims, {result['empty']} empty, "
         f"{result['statements']['count']} SQL statements per claim)"
     )

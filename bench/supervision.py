@@ -51,7 +51,12 @@ class Wsgi:
 
     def get(self, path: str, query: str = "", **headers) -> tuple[int, bytes]:
         environ = self.factory._base_environ(
-            PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD="GET", SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1", **headers
+            PATH_INFO=path,
+            QUERY_STRING=query,
+            REQUEST_METHOD="GET",
+            SERVER_NAME="127.0.0.1",
+            HTTP_HOST="127.0.0.1",
+            **headers,
         )
         status = []
         result = self.handler(environ, lambda s, h, exc_info=None: status.append(s))
@@ -101,9 +106,9 @@ def subjects() -> dict:
     from agents.models import Plateau
 
     plateaux = list(
-        Plateau.objects.annotate(n=Count("agents", filter=~Q(agents__user__username__startswith="nat-sup-"))).values(
-            "pk", "territory_id", "territory__code", "n"
-        )
+        Plateau.objects.annotate(
+            n=Count("agents", filter=~Q(agents__user__username__startswith="nat-sup-"))
+        ).values("pk", "territory_id", "territory__code", "n")
     )
     if not plateaux:
         raise SystemExit("no plateau: run manage.py generate_national first")
@@ -111,7 +116,10 @@ def subjects() -> dict:
     for p in plateaux:
         per_territory[p["territory_id"]] = per_territory.get(p["territory_id"], 0) + p["n"]
     biggest = max(per_territory, key=per_territory.get)
-    large = min((p for p in plateaux if p["territory_id"] == biggest), key=lambda p: abs(p["n"] - PLATEAU_WANTED))
+    large = min(
+        (p for p in plateaux if p["territory_id"] == biggest),
+        key=lambda p: abs(p["n"] - PLATEAU_WANTED),
+    )
     small = min(plateaux, key=lambda p: (p["n"], p["pk"]))
     out = {}
     for name, p in (("large", large), ("small", small)):
@@ -127,7 +135,15 @@ def subjects() -> dict:
 
 
 def time_requests(
-    wsgi: Wsgi, refresh: Refresher, path: str, *, n: int, warmup: int, budget_s: float, times: list | None = None, **headers
+    wsgi: Wsgi,
+    refresh: Refresher,
+    path: str,
+    *,
+    n: int,
+    warmup: int,
+    budget_s: float,
+    times: list | None = None,
+    **headers,
 ) -> dict:
     """Time n GETs (after warmup), refreshing the snapshots between them as beat would; the
     durations are added to `times` when given."""
@@ -192,8 +208,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--job-runs", type=int, default=10, help="runs of refresh_boards and roll_up_sla")
-    parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per page measured (50 requests at least)")
+    parser.add_argument(
+        "--job-runs", type=int, default=10, help="runs of refresh_boards and roll_up_sla"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="seconds at most per page measured (50 requests at least)",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     from run import machine
@@ -224,7 +247,10 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     redis = bool(os.environ.get("REDIS_URL"))
     # LocMem keeps 300 entries by default: far fewer than two per territory plus the badges.
-    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    locmem = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
     caches = settings.CACHES if redis else {"default": locmem}
     result: dict = {
         "machine": machine(os.environ["DATABASE_URL"]),
@@ -246,11 +272,16 @@ def main() -> None:
         }
         s = subjects()
         large, small = s["large"], s["small"]
-        result["subjects"] = {k: {key: v for key, v in s[k].items() if key != "user"} for k in ("large", "small")}
+        result["subjects"] = {
+            k: {key: v for key, v in s[k].items() if key != "user"} for k in ("large", "small")
+        }
         print(
-            f"data: {result['data']}\nplateau board of nat-sup-{large['plateau_id']} ({large['plateau_agents']} agents, "
-            f"territory {large['territory']} of {large['territory_agents']}); small: nat-sup-{small['plateau_id']} "
-            f"({small['plateau_agents']} agents, territory {small['territory']} of {small['territory_agents']}); "
+            f"data: {result['data']}\nplateau board of nat-sup-{large['plateau_id']} "
+            f"({large['plateau_agents']} agents, "
+            f"territory {large['territory']} of {large['territory_agents']}); "
+            f"small: nat-sup-{small['plateau_id']} "
+            f"({small['plateau_agents']} agents, territory {small['territory']} "
+            f"of {small['territory_agents']}); "
             f"cache {result['cache']}",
             flush=True,
         )
@@ -258,7 +289,10 @@ def main() -> None:
         refresh = Refresher()
         cookies = {name: session_cookie(s[name]["user"]) for name in ("large", "small")}
         cookies["superuser"] = session_cookie(s["superuser"])
-        tokens = {name: Token.objects.get_or_create(user=s[name]["user"])[0].key for name in ("large", "small")}
+        tokens = {
+            name: Token.objects.get_or_create(user=s[name]["user"])[0].key
+            for name in ("large", "small")
+        }
 
         # (d) the periodic job: the first run raises the alerts, the next ones keep them.
         t0 = time.perf_counter()
@@ -266,11 +300,17 @@ def main() -> None:
             refresh_boards(now=timezone.now())
         first_ms = (time.perf_counter() - t0) * 1000
         refresh.last = time.monotonic()
-        sizes = cache.get_many([snapshot_key(t) for t in Territory.objects.values_list("pk", flat=True)])
+        sizes = cache.get_many(
+            [snapshot_key(t) for t in Territory.objects.values_list("pk", flat=True)]
+        )
         import pickle
 
-        snapshot_bytes = {key: len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) for key, value in sizes.items()}
-        result["refresh_boards"] = time_job(lambda: refresh_boards(now=timezone.now()), args.job_runs)
+        snapshot_bytes = {
+            key: len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) for key, value in sizes.items()
+        }
+        result["refresh_boards"] = time_job(
+            lambda: refresh_boards(now=timezone.now()), args.job_runs
+        )
         result["refresh_boards"].update(
             {
                 "first_run_ms": first_ms,
@@ -303,14 +343,21 @@ def main() -> None:
             refresh(force=True)
             counts = {}
             for size in ("small", "large") if who != "superuser" else ("superuser",):
-                figures, body = count_queries(wsgi, path, **headers_for(name, size if who != "superuser" else who, extra))
-                figures["rows"] = body.count(b'data-testid="board-row"') if name in ("board", "rows") else None
+                figures, body = count_queries(
+                    wsgi, path, **headers_for(name, size if who != "superuser" else who, extra)
+                )
+                figures["rows"] = (
+                    body.count(b'data-testid="board-row"') if name in ("board", "rows") else None
+                )
                 if name == "api_agents":
                     figures["rows"] = len(json.loads(body))
                 counts[size] = figures
             result["queries"][name] = counts
             print(
-                f"queries {name}: " + ", ".join(f"{k}: {v['queries']} ({v['sql_ms']:.1f} ms)" for k, v in counts.items()),
+                f"queries {name}: "
+                + ", ".join(
+                    f"{k}: {v['queries']} ({v['sql_ms']:.1f} ms)" for k, v in counts.items()
+                ),
                 flush=True,
             )
 
@@ -320,10 +367,17 @@ def main() -> None:
             refresh(force=True)
             n = args.requests if name != "queue_health" else max(50, args.requests * 2 // 3)
             figures = time_requests(
-                wsgi, refresh, path, n=n, warmup=args.warmup, budget_s=args.budget, **headers_for(name, who, extra)
+                wsgi,
+                refresh,
+                path,
+                n=n,
+                warmup=args.warmup,
+                budget_s=args.budget,
+                **headers_for(name, who, extra),
             )
             result["pages"][name] = figures
-            print(f"{name}: p50 {figures['p50']:.1f} ms, p95 {figures['p95']:.1f} ms, p99 {figures['p99']:.1f} ms (n={figures['n']})", flush=True)  # fmt: skip
+            print(f"{name}: p50 {figures['p50']:.1f} ms, p95 {figures['p95']:.1f} ms, "
+                  f"p99 {figures['p99']:.1f} ms (n={figures['n']})", flush=True)  # fmt: skip
 
         # The board page again, in blocks of 20 requests alternating as is and with the objects of
         # the warmed-up process out of the garbage collector's sight (gc.freeze(), as a gunicorn
@@ -339,10 +393,13 @@ def main() -> None:
             if name == "frozen":
                 gc.collect()
                 gc.freeze()
-            time_requests(wsgi, refresh, path, n=20, warmup=0, budget_s=args.budget, times=series[name], **headers_for("board", who, extra))  # fmt: skip
+            time_requests(wsgi, refresh, path, n=20, warmup=0, budget_s=args.budget,
+                          times=series[name], **headers_for("board", who, extra))  # fmt: skip
             gc.unfreeze()
         result["pages"]["board_gc"] = {name: summary_ms(values) for name, values in series.items()}
-        print(f"board, as is vs gc.freeze(), interleaved: {result['pages']['board_gc']}", flush=True)
+        print(
+            f"board, as is vs gc.freeze(), interleaved: {result['pages']['board_gc']}", flush=True
+        )
 
         # The board when the job is late: the page computes its territory's snapshot itself.
         territory_id = Territory.objects.get(code=large["territory"]).pk
@@ -358,7 +415,9 @@ def main() -> None:
         # (f) the SLA rollup (every 5 minutes).
         with CaptureQueriesContext(connection) as ctx:
             rows = roll_up_sla(now=timezone.now())
-        result["roll_up_sla"] = time_job(lambda: roll_up_sla(now=timezone.now()), max(3, args.job_runs // 2))
+        result["roll_up_sla"] = time_job(
+            lambda: roll_up_sla(now=timezone.now()), max(3, args.job_runs // 2)
+        )
         result["roll_up_sla"].update({"queries": len(ctx.captured_queries), "rows": rows})
         print(f"roll_up_sla: {result['roll_up_sla']}", flush=True)
         result["refreshes_between_requests"] = refresh.runs
@@ -393,7 +452,8 @@ def render(r: dict) -> str:
         sm, lg = c["small"], c["large"]
         rows = (lambda x: f", {x['rows']} rows") if sm["rows"] is not None else (lambda x: "")
         return (
-            f"{sm['queries']} ({sm['sql_ms']:.1f} ms of SQL{rows(sm)}) / {lg['queries']} ({lg['sql_ms']:.1f} ms of SQL{rows(lg)})"
+            f"{sm['queries']} ({sm['sql_ms']:.1f} ms of SQL{rows(sm)}) / "
+            f"{lg['queries']} ({lg['sql_ms']:.1f} ms of SQL{rows(lg)})"
         )
 
     def constant(name: str) -> bool:
@@ -401,45 +461,67 @@ def render(r: dict) -> str:
 
     board_ok = p["board"]["p95"] <= BOARD_TARGET_MS and p["rows"]["p95"] <= BOARD_TARGET_MS
     lines = [
-        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; PostgreSQL {m['postgresql']} (shared_buffers "
-        f"{pg.get('shared_buffers')}, jit {pg.get('jit')}); Python {m['python']}; load average {load(m['load_average_at_start'])} "
-        f"at the start of the measurements, {load(r['load_average_at_end'])} at the end; {m['date']}.",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; "
+        f"PostgreSQL {m['postgresql']} (shared_buffers "
+        f"{pg.get('shared_buffers')}, jit {pg.get('jit')}); Python {m['python']}; "
+        f"load average {load(m['load_average_at_start'])} "
+        f"at the start of the measurements, {load(r['load_average_at_end'])} at the end; "
+        f"{m['date']}.",
         "",
-        f"Data: {d['territories']} territories, {d['agents']:,} agents ({d['logged_in']:,} logged in), {d['attempts']:,} call "
-        f"attempts, {d['tasks']:,} tasks ({d['open_tasks']:,} open), {d['agent_days']:,} agent days. Cache: {r['cache']}. "
+        f"Data: {d['territories']} territories, {d['agents']:,} agents "
+        f"({d['logged_in']:,} logged in), {d['attempts']:,} call "
+        f"attempts, {d['tasks']:,} tasks ({d['open_tasks']:,} open), "
+        f"{d['agent_days']:,} agent days. Cache: {r['cache']}. "
         f"Large: the plateau of {large['plateau_agents']} agents in territory {large['territory']} "
-        f"({large['territory_agents']} agents); small: the plateau of {small['plateau_agents']} in {small['territory']}.",
+        f"({large['territory_agents']} agents); "
+        f"small: the plateau of {small['plateau_agents']} in {small['territory']}.",
         "",
         "| measure | server time | SQL queries per request, small / large | target |",
         "|---|---|---|---|",
-        f"| (a) plateau board page, superviseur of {large['plateau_agents']} agents | {_ms(p['board'])} | {qc('board')} | "
-        f"≤ {BOARD_TARGET_MS} ms p95 {_mark(p['board']['p95'] <= BOARD_TARGET_MS)}, constant {_mark(constant('board'))} |",
-        f"| (a) its rows partial (htmx poll every {r.get('poll_seconds', 5)} s) | {_ms(p['rows'])} | {qc('rows')} | "
-        f"≤ {BOARD_TARGET_MS} ms p95 {_mark(p['rows']['p95'] <= BOARD_TARGET_MS)}, constant {_mark(constant('rows'))} |",
+        f"| (a) plateau board page, superviseur of {large['plateau_agents']} agents | "
+        f"{_ms(p['board'])} | {qc('board')} | "
+        f"≤ {BOARD_TARGET_MS} ms p95 {_mark(p['board']['p95'] <= BOARD_TARGET_MS)}, "
+        f"constant {_mark(constant('board'))} |",
+        f"| (a) its rows partial (htmx poll every {r.get('poll_seconds', 5)} s) | "
+        f"{_ms(p['rows'])} | {qc('rows')} | "
+        f"≤ {BOARD_TARGET_MS} ms p95 {_mark(p['rows']['p95'] <= BOARD_TARGET_MS)}, "
+        f"constant {_mark(constant('rows'))} |",
     ]
     if "board_gc" in p:
         lines.append(
-            f"| &nbsp;&nbsp;board page, blocks of 20 interleaved: as is / after gc.freeze() (proposed gunicorn hook) | "
+            "| &nbsp;&nbsp;board page, blocks of 20 interleaved: as is / after gc.freeze() "
+            "(proposed gunicorn hook) | "
             f"{_ms(p['board_gc']['as_is'])} / {_ms(p['board_gc']['frozen'])} | | |"
         )
     lines += [
-        f"| &nbsp;&nbsp;board page when the job is late (computes the {large['territory_agents']}-agent territory's snapshot) "
+        "| &nbsp;&nbsp;board page when the job is late "
+        f"(computes the {large['territory_agents']}-agent territory's snapshot) "
         f"| {_ms(p['board_cache_miss'])} | +3 | |",
-        f"| (b) national overview, superuser ({d['territories']} territories) | {_ms(p['national'])} | {qc('national')} | "
+        f"| (b) national overview, superuser ({d['territories']} territories) | "
+        f"{_ms(p['national'])} | {qc('national')} | "
         f"≤ {NATIONAL_TARGET_MS} ms p95 {_mark(p['national']['p95'] <= NATIONAL_TARGET_MS)} |",
-        f"| (c) GET /api/v1/supervision/agents/, one territory ({large['territory']}) | {_ms(p['api_agents'])} | "
+        f"| (c) GET /api/v1/supervision/agents/, one territory ({large['territory']}) | "
+        f"{_ms(p['api_agents'])} | "
         f"{qc('api_agents')} | constant {_mark(constant('api_agents'))} |",
-        f"| (e) queue-health page, one territory ({large['territory']}) | {_ms(p['queue_health'])} | {qc('queue_health')} | "
+        f"| (e) queue-health page, one territory ({large['territory']}) | "
+        f"{_ms(p['queue_health'])} | {qc('queue_health')} | "
         f"constant {_mark(constant('queue_health'))} |",
-        f"| (d) refresh_boards(), all {d['territories']} territories (every {r.get('refresh_seconds', 5)} s) | "
-        f"median {rb['median']:.0f} ms, max {rb['max']:.0f} ms ({rb['n']} runs; first run {rb['first_run_ms']:.0f} ms, "
+        f"| (d) refresh_boards(), all {d['territories']} territories "
+        f"(every {r.get('refresh_seconds', 5)} s) | "
+        f"median {rb['median']:.0f} ms, max {rb['max']:.0f} ms ({rb['n']} runs; "
+        f"first run {rb['first_run_ms']:.0f} ms, "
         f"raising {rb['open_alerts']:,} alerts) | {rb['queries']} per run (3 per territory) | |",
-        f"| &nbsp;&nbsp;what it caches | {rb['rows']:,} board rows, {rb['cache_bytes'] / 1e6:.1f} MB pickled (largest "
+        f"| &nbsp;&nbsp;what it caches | {rb['rows']:,} board rows, "
+        f"{rb['cache_bytes'] / 1e6:.1f} MB pickled (largest "
         f"territory {rb['largest_snapshot_bytes'] / 1e6:.2f} MB) | | |",
-        f"| (f) roll_up_sla(), today and yesterday of every territory (every 5 min) | median {sla['median']:.0f} ms, "
-        f"max {sla['max']:.0f} ms ({sla['n']} runs, {sla['rows']} rows) | {sla['queries']} per run | |",
+        "| (f) roll_up_sla(), today and yesterday of every territory (every 5 min) | "
+        f"median {sla['median']:.0f} ms, "
+        f"max {sla['max']:.0f} ms ({sla['n']} runs, {sla['rows']} rows) | "
+        f"{sla['queries']} per run | |",
         "",
-        f"Targets: {'met' if board_ok and p['national']['p95'] <= NATIONAL_TARGET_MS else 'MISSED'}. The slowest query of the "
+        "Targets: "
+        f"{'met' if board_ok and p['national']['p95'] <= NATIONAL_TARGET_MS else 'MISSED'}. "
+        "The slowest query of the "
         f"queue-health page: {q['queue_health']['large']['slowest_ms']:.0f} ms, "
         f"`{q['queue_health']['large']['slowest_sql'][:90]}…`",
     ]

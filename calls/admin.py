@@ -8,12 +8,27 @@ admins tune; SMS messages are a record, read-only.
 
 from django.contrib import admin
 
-from agents.admin_scoping import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
+from agents.admin_scoping import (
+    ReadOnlyAdminMixin,
+    ScopedModelAdmin,
+    ScopedRecordAdmin,
+    ScopedTabularInline,
+)
 from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
-ATTEMPT_FIELDS = ("started_at", "connected_at", "ended_at", "agent", "phone", "outcome", "accepted", "notes", "telephony_ref")
+ATTEMPT_FIELDS = (
+    "started_at",
+    "connected_at",
+    "ended_at",
+    "agent",
+    "phone",
+    "outcome",
+    "accepted",
+    "notes",
+    "telephony_ref",
+)
 
 
 class CallAttemptInline(ReadOnlyAdminMixin, ScopedTabularInline):
@@ -51,7 +66,9 @@ class CallTaskAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         "created_at",
         "closed_at",
     )
-    readonly_fields = tuple(name for name in fields if name not in ("priority", "not_before", "language"))
+    readonly_fields = tuple(
+        name for name in fields if name not in ("priority", "not_before", "language")
+    )
     autocomplete_fields = ("language",)
     inlines = (CallAttemptInline,)
 
@@ -100,7 +117,17 @@ class SmsMessageAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
     list_select_related = ("task__person",)
     search_fields = ("task__person__last_name", "=provider_ref")
     show_full_result_count = False
-    fields = ("task", "kind", "phone", "body", "status", "provider_ref", "error", "created_at", "sent_at")
+    fields = (
+        "task",
+        "kind",
+        "phone",
+        "body",
+        "status",
+        "provider_ref",
+        "error",
+        "created_at",
+        "sent_at",
+    )
     readonly_fields = fields
 
     def persons_read(self, obj: SmsMessage) -> list[Person]:

@@ -1,4 +1,5 @@
-"""API v1 of the call loop: an agent's status, the next call, its lease and its outcome (DESIGN.md §7)."""
+"""API v1 of the call loop: an agent's status, the next call, its lease and its outcome (DESIGN.md
+§7)."""
 
 from django.http import Http404
 from django.utils import timezone
@@ -29,19 +30,24 @@ from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
 NOT_YOURS = OpenApiResponse(description="No assignment of yours has this id.")
 NOT_READY = OpenApiResponse(description="code agent_not_ready: set your status to ready first.")
 LEASE_LOST = OpenApiResponse(
-    description="code lease_lost: the lease expired or the call was already closed; attempt_id names the attempt recorded anyway."
+    description=(
+        "code lease_lost: the lease expired or the call was already closed; attempt_id names the "
+        "attempt recorded anyway."
+    )
 )
 
 
 class IsCallingAgent(BasePermission):
-    """Let in téléconseillers with an agent profile: a superuser without one has no calls to take."""
+    """Let in téléconseillers with an agent profile: a superuser without one has no calls to
+    take."""
 
     def has_permission(self, request, view) -> bool:
         return roles.has_role(request.user, roles.TELECONSEILLER) and hasattr(request.user, "agent")
 
 
 def access_assignment(*, agent: Agent, assignment_id: int) -> Assignment:
-    """Return one of the agent's own assignments; anyone else's is as unknown as a missing one (404)."""
+    """Return one of the agent's own assignments; anyone else's is as unknown as a missing one
+    (404)."""
     try:
         return Assignment.objects.get(pk=assignment_id, agent=agent)
     except Assignment.DoesNotExist:
@@ -55,14 +61,21 @@ class SetMyStatusView(ApiView):
     @extend_schema(
         operation_id="set_my_status",
         request=AgentStatusInputSerializer,
-        responses={200: AgentStatusSerializer, 400: BAD_INPUT, 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+        responses={
+            200: AgentStatusSerializer,
+            400: BAD_INPUT,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
     )
     def post(self, request: Request) -> Response:
         """Set your own status: ready to take calls, paused (with a reason) or offline."""
         assert request.user.is_authenticated  # IsAuthenticated let them in
         serializer = AgentStatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        agent = change_status(agent=request.user.agent, now=timezone.now(), **serializer.validated_data)
+        agent = change_status(
+            agent=request.user.agent, now=timezone.now(), **serializer.validated_data
+        )
         return Response(AgentStatusSerializer(agent).data)
 
 
@@ -71,6 +84,11 @@ class ClaimNextView(ApiView):
     parser_classes = [JSONParser]
 
     @extend_schema(
+        # The operation's description in the schema, as one line (the docstring wraps).
+        description=(
+            "Lease the most urgent call you may take; "
+            "asked again while the lease holds, the same one."
+        ),
         operation_id="claim_next_call",
         request=None,
         responses={
@@ -82,14 +100,17 @@ class ClaimNextView(ApiView):
         },
     )
     def post(self, request: Request) -> Response:
-        """Lease the most urgent call you may take; asked again while the lease holds, the same one."""
+        """Lease the most urgent call you may take;
+        asked again while the lease holds, the same one."""
         assert request.user.is_authenticated  # IsAuthenticated let them in
         now = timezone.now()
         assignment = claim_next_task(agent=request.user.agent, now=now)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         # The answer shows who to call: a read of that person's record.
-        log_person_access(user=request.user, persons=[assignment.task.person], what="queue-next", now=now)
+        log_person_access(
+            user=request.user, persons=[assignment.task.person], what="queue-next", now=now
+        )
         return Response(QueueNextSerializer(assignment).data)
 
 
@@ -100,7 +121,13 @@ class RenewLeaseView(ApiView):
     @extend_schema(
         operation_id="renew_lease",
         request=None,
-        responses={200: LeaseSerializer, 401: NOT_AUTHENTICATED, 403: FORBIDDEN, 404: NOT_YOURS, 409: LEASE_LOST},
+        responses={
+            200: LeaseSerializer,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_YOURS,
+            409: LEASE_LOST,
+        },
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         """Extend the lease of the call you are on (a long interview)."""
@@ -131,11 +158,14 @@ class RecordOutcomeView(ApiView):
         """Record the outcome of your call; the task moves on by the retry policy."""
         assert request.user.is_authenticated  # IsAuthenticated let them in
         agent = request.user.agent
-        # Looked up before the body is read: someone else's assignment reveals nothing, not even errors.
+        # Looked up before the body is read: someone else's assignment reveals nothing, not even
+        # errors.
         assignment = access_assignment(agent=agent, assignment_id=assignment_id)
         now = timezone.now()
         serializer = OutcomeInputSerializer(data=request.data, context={"now": now})
         serializer.is_valid(raise_exception=True)
-        attempt = record_outcome(assignment=assignment, agent=agent, now=now, **serializer.validated_data)
+        attempt = record_outcome(
+            assignment=assignment, agent=agent, now=now, **serializer.validated_data
+        )
         task = CallTask.objects.only("status", "attempts", "not_before").get(pk=attempt.task_id)
         return Response(OutcomeResultSerializer({"attempt": attempt, "task": task}).data)

@@ -5,12 +5,20 @@ from common.exceptions import DomainError
 
 
 class LeaseLost(DomainError):
-    """The lease on this call was lost or already closed: the attempt is recorded, the task unchanged."""
+    """The lease on this call was lost or already closed: the attempt is recorded, the task
+    unchanged."""
 
     code = "lease_lost"
 
     def __init__(self, *, attempt_id: int | None = None):
-        super().__init__(str(_("This call is no longer yours: its lease expired or was closed. Your call was recorded.")))
+        super().__init__(
+            str(
+                _(
+                    "This call is no longer yours: its lease expired or was closed. "
+                    "Your call was recorded."
+                )
+            )
+        )
         self.attempt_id = attempt_id
 
 

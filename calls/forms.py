@@ -27,10 +27,16 @@ class StatusForm(forms.Form):
 
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[(s.value, s.label) for s in (Agent.Status.READY, Agent.Status.PAUSED, Agent.Status.OFFLINE)],
+        choices=[
+            (s.value, s.label)
+            for s in (Agent.Status.READY, Agent.Status.PAUSED, Agent.Status.OFFLINE)
+        ],
     )
     pause_reason = forms.ModelChoiceField(
-        queryset=PauseReason.objects.filter(active=True), required=False, label=_("Pause reason"), empty_label="—"
+        queryset=PauseReason.objects.filter(active=True),
+        required=False,
+        label=_("Pause reason"),
+        empty_label="—",
     )
 
     def clean(self):
@@ -56,8 +62,12 @@ class DialForm(forms.Form):
 class OutcomeForm(forms.Form):
     """How the call ended. The callback time is typed in the person's local time."""
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     callback_at = forms.DateTimeField(
         label=_("Call back at"),
         required=False,
@@ -97,7 +107,9 @@ class OutcomeForm(forms.Form):
         if outcome == Outcome.CALLBACK:
             # A time the field could not read has its error already.
             if "callback_at" not in self.errors:
-                problem = callback_time_problem(callback_at=cleaned.get("callback_at"), now=self.now)
+                problem = callback_time_problem(
+                    callback_at=cleaned.get("callback_at"), now=self.now
+                )
                 if problem:
                     self.add_error("callback_at", problem)
         else:
@@ -129,14 +141,24 @@ class InterviewForm(forms.Form):
     """The patient zéro's answers; their contacts come in a formset beside it."""
 
     symptomatic = forms.BooleanField(label=_("Symptomatic"), required=False)
-    symptom_onset_on = forms.DateField(label=_("Symptom onset date"), required=False, widget=DateInput())
-    consent_to_name = forms.BooleanField(label=_("Agrees to be named to their contacts"), required=False)
-    support_needed = forms.BooleanField(label=_("Needs support (food, housing, care)"), required=False)
+    symptom_onset_on = forms.DateField(
+        label=_("Symptom onset date"), required=False, widget=DateInput()
+    )
+    consent_to_name = forms.BooleanField(
+        label=_("Agrees to be named to their contacts"), required=False
+    )
+    support_needed = forms.BooleanField(
+        label=_("Needs support (food, housing, care)"), required=False
+    )
 
     def __init__(self, *args, index_case: IndexCase, now: datetime, **kwargs):
         kwargs.setdefault("prefix", "interview")
         kwargs.setdefault(
-            "initial", {"symptomatic": index_case.symptom_onset_on is not None, "symptom_onset_on": index_case.symptom_onset_on}
+            "initial",
+            {
+                "symptomatic": index_case.symptom_onset_on is not None,
+                "symptom_onset_on": index_case.symptom_onset_on,
+            },
         )
         super().__init__(*args, **kwargs)
         self.today = territory_today(index_case.territory, now)
@@ -146,7 +168,11 @@ class InterviewForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("symptomatic") and cleaned.get("symptom_onset_on") is None and "symptom_onset_on" not in self.errors:
+        if (
+            cleaned.get("symptomatic")
+            and cleaned.get("symptom_onset_on") is None
+            and "symptom_onset_on" not in self.errors
+        ):
             self.add_error("symptom_onset_on", _("Give the date the symptoms began."))
         _check_rules(self, self.today)
         return cleaned
@@ -156,7 +182,9 @@ class NotificationForm(forms.Form):
     """What the contact confirms and needs."""
 
     last_exposure_date = forms.DateField(label=_("Last exposure date"), widget=DateInput())
-    certificate_needed = forms.BooleanField(label=_("Needs an isolation certificate"), required=False)
+    certificate_needed = forms.BooleanField(
+        label=_("Needs an isolation certificate"), required=False
+    )
     support_referral = forms.BooleanField(label=_("Refer for support"), required=False)
 
     def __init__(self, *args, exposure: Exposure, now: datetime, **kwargs):

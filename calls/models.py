@@ -26,7 +26,9 @@ class CallTaskQuerySet(models.QuerySet):
             .filter(Q(reserved_for__isnull=True) | Q(reserved_for_id=agent_id))
         )
 
-    def eligible_for(self, *, agent: Agent, territory_ids: list[int], language_codes: list[str], now) -> "CallTaskQuerySet":
+    def eligible_for(
+        self, *, agent: Agent, territory_ids: list[int], language_codes: list[str], now
+    ) -> "CallTaskQuerySet":
         """Return the tasks this agent may take now, most urgent first (DESIGN.md §2, §3)."""
         return (
             self.claimable(agent_id=agent.pk, now=now)
@@ -63,18 +65,36 @@ class CallTask(models.Model):
 
     OPEN_STATUSES = (Status.QUEUED, Status.ASSIGNED, Status.ESCALATED)
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="call_tasks", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="call_tasks", verbose_name=_("person")
+    )
     reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
     index_case = models.ForeignKey(
-        IndexCase, on_delete=models.CASCADE, null=True, blank=True, related_name="call_tasks", verbose_name=_("index case")
+        IndexCase,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="call_tasks",
+        verbose_name=_("index case"),
     )
     exposure = models.ForeignKey(
-        Exposure, on_delete=models.CASCADE, null=True, blank=True, related_name="call_tasks", verbose_name=_("exposure")
+        Exposure,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="call_tasks",
+        verbose_name=_("exposure"),
     )
-    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="call_tasks", verbose_name=_("territory"))
-    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="call_tasks", verbose_name=_("territory")
+    )
+    language = models.ForeignKey(
+        Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
     deadline_at = models.DateTimeField(_("deadline"))
-    priority = models.SmallIntegerField(_("priority"), default=0, help_text=_("Higher goes first among equal deadlines."))
+    priority = models.SmallIntegerField(
+        _("priority"), default=0, help_text=_("Higher goes first among equal deadlines.")
+    )
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     phone_position = models.PositiveSmallIntegerField(
@@ -87,14 +107,25 @@ class CallTask(models.Model):
         blank=True,
         related_name="owned_callbacks",
         verbose_name=_("callback owner"),
-        help_text=_("An owned callback goes only to this agent, unless they are absent when it is due."),
+        help_text=_(
+            "An owned callback goes only to this agent, unless they are absent when it is due."
+        ),
     )
     at_risk_since = models.DateTimeField(_("at risk since"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
-    escalation_reason = models.CharField(_("escalation reason"), max_length=16, choices=Escalation.choices, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    escalation_reason = models.CharField(
+        _("escalation reason"), max_length=16, choices=Escalation.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
     lease_holder = models.ForeignKey(
-        Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="leased_tasks", verbose_name=_("lease holder")
+        Agent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leased_tasks",
+        verbose_name=_("lease holder"),
     )
     lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -110,8 +141,13 @@ class CallTask(models.Model):
         constraints = [
             # A lease is a holder and an expiry together, and only an assigned task has one.
             models.CheckConstraint(
-                condition=(Q(status="assigned", lease_holder__isnull=False, lease_expires_at__isnull=False))
-                | (~Q(status="assigned") & Q(lease_holder__isnull=True, lease_expires_at__isnull=True)),
+                condition=(
+                    Q(status="assigned", lease_holder__isnull=False, lease_expires_at__isnull=False)
+                )
+                | (
+                    ~Q(status="assigned")
+                    & Q(lease_holder__isnull=True, lease_expires_at__isnull=True)
+                ),
                 name="call_task_lease_iff_assigned",
             ),
             # Invariant 7: one open task per person and reason, so no two agents call for it.
@@ -121,15 +157,19 @@ class CallTask(models.Model):
                 name="call_task_one_open_per_person_reason",
             ),
             models.CheckConstraint(
-                condition=~Q(reason="contact_notification") | Q(exposure__isnull=False), name="call_task_contact_has_exposure"
+                condition=~Q(reason="contact_notification") | Q(exposure__isnull=False),
+                name="call_task_contact_has_exposure",
             ),
             models.CheckConstraint(
-                condition=(Q(status="escalated") & ~Q(escalation_reason="") & Q(escalated_at__isnull=False))
+                condition=(
+                    Q(status="escalated") & ~Q(escalation_reason="") & Q(escalated_at__isnull=False)
+                )
                 | (~Q(status="escalated") & Q(escalation_reason="")),
                 name="call_task_escalation_has_reason",
             ),
             models.CheckConstraint(
-                condition=~Q(reason="index_interview") | Q(index_case__isnull=False), name="call_task_interview_has_index_case"
+                condition=~Q(reason="index_interview") | Q(index_case__isnull=False),
+                name="call_task_interview_has_index_case",
             ),
         ]
         indexes = [
@@ -140,10 +180,20 @@ class CallTask(models.Model):
                 name="call_task_queue_order",
             ),
             # The sweeps: open tasks by deadline, leases by expiry.
-            models.Index(fields=["deadline_at"], condition=Q(status__in=["queued", "assigned"]), name="call_task_open_deadline"),
-            models.Index(fields=["lease_expires_at"], condition=Q(status="assigned"), name="call_task_lease_expiry"),
             models.Index(
-                fields=["not_before"], condition=Q(status="queued", reserved_for__isnull=False), name="call_task_owned_callbacks"
+                fields=["deadline_at"],
+                condition=Q(status__in=["queued", "assigned"]),
+                name="call_task_open_deadline",
+            ),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status="assigned"),
+                name="call_task_lease_expiry",
+            ),
+            models.Index(
+                fields=["not_before"],
+                condition=Q(status="queued", reserved_for__isnull=False),
+                name="call_task_owned_callbacks",
             ),
             # SLA rollups and reports read a territory's tasks, of any status, by deadline.
             models.Index(fields=["territory", "deadline_at"], name="call_task_territory_deadline"),
@@ -156,8 +206,12 @@ class CallTask(models.Model):
 class Assignment(models.Model):
     """A lease of one task to one agent; the outcome closes it."""
 
-    task = models.ForeignKey(CallTask, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("task"))
-    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("agent"))
+    task = models.ForeignKey(
+        CallTask, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("task")
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("agent")
+    )
     claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
     lease_expires_at = models.DateTimeField(_("lease expires at"))
     phone = models.CharField(_("phone to dial"), max_length=20, blank=True)
@@ -171,9 +225,17 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         constraints = [
             # Invariant 1, held by the database: no two agents hold the same task at once.
-            models.UniqueConstraint(fields=["task"], condition=Q(closed_at__isnull=True), name="assignment_one_open_per_task"),
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(closed_at__isnull=True),
+                name="assignment_one_open_per_task",
+            ),
             # An agent works one call at a time.
-            models.UniqueConstraint(fields=["agent"], condition=Q(closed_at__isnull=True), name="assignment_one_open_per_agent"),
+            models.UniqueConstraint(
+                fields=["agent"],
+                condition=Q(closed_at__isnull=True),
+                name="assignment_one_open_per_agent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,11 +261,20 @@ class CallAttempt(models.Model):
         LANGUAGE_BARRIER = "language_barrier", _("Language barrier")
         NOT_CONCERNED = "not_concerned", _("Deceased or not concerned")
 
-    task = models.ForeignKey(CallTask, on_delete=models.CASCADE, related_name="call_attempts", verbose_name=_("task"))
-    assignment = models.ForeignKey(
-        Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="call_attempts", verbose_name=_("assignment")
+    task = models.ForeignKey(
+        CallTask, on_delete=models.CASCADE, related_name="call_attempts", verbose_name=_("task")
     )
-    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="call_attempts", verbose_name=_("agent"))
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="call_attempts",
+        verbose_name=_("assignment"),
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.PROTECT, related_name="call_attempts", verbose_name=_("agent")
+    )
     phone = models.CharField(_("phone dialled"), max_length=20, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
@@ -211,7 +282,9 @@ class CallAttempt(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     notes = models.TextField(_("notes"), blank=True)
     telephony_ref = models.CharField(_("telephony reference"), max_length=64, blank=True)
-    accepted = models.BooleanField(_("accepted"), default=True, help_text=_("False when the outcome came on a lost lease."))
+    accepted = models.BooleanField(
+        _("accepted"), default=True, help_text=_("False when the outcome came on a lost lease.")
+    )
 
     objects = CallAttemptQuerySet.as_manager()
 
@@ -221,7 +294,8 @@ class CallAttempt(models.Model):
         verbose_name_plural = _("call attempts")
         constraints = [
             models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")), name="call_attempt_ends_after_start"
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="call_attempt_ends_after_start",
             ),
         ]
         indexes = [models.Index(fields=["agent", "started_at"], name="call_attempt_agent_started")]
@@ -233,12 +307,18 @@ class CallAttempt(models.Model):
 class RetryRule(models.Model):
     """What an outcome does to its task: data, edited by CPAM admins, not code."""
 
-    outcome = models.CharField(_("outcome"), max_length=16, choices=CallAttempt.Outcome.choices, unique=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=CallAttempt.Outcome.choices, unique=True
+    )
     closes_task = models.BooleanField(_("closes the task"), default=False)
-    delay_minutes = models.PositiveIntegerField(_("delay before the next attempt (minutes)"), default=0)
+    delay_minutes = models.PositiveIntegerField(
+        _("delay before the next attempt (minutes)"), default=0
+    )
     try_next_phone = models.BooleanField(_("try the next phone number"), default=False)
     max_attempts = models.PositiveSmallIntegerField(
-        _("maximum attempts"), default=5, help_text=_("After this many attempts, an SMS goes out and the task is escalated.")
+        _("maximum attempts"),
+        default=5,
+        help_text=_("After this many attempts, an SMS goes out and the task is escalated."),
     )
 
     class Meta:
@@ -262,11 +342,15 @@ class SmsMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    task = models.ForeignKey(CallTask, on_delete=models.CASCADE, related_name="sms_messages", verbose_name=_("task"))
+    task = models.ForeignKey(
+        CallTask, on_delete=models.CASCADE, related_name="sms_messages", verbose_name=_("task")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.FALLBACK)
     phone = models.CharField(_("phone"), max_length=20)
     body = models.TextField(_("body"))
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
     provider_ref = models.CharField(_("provider reference"), max_length=64, blank=True)
     error = models.CharField(_("error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -276,7 +360,9 @@ class SmsMessage(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("SMS message")
         verbose_name_plural = _("SMS messages")
-        constraints = [models.UniqueConstraint(fields=["task", "kind"], name="sms_once_per_task_and_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "kind"], name="sms_once_per_task_and_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.phone}"

@@ -10,7 +10,12 @@ from agents.models import Agent, PauseReason
 from calls.models import Assignment, CallTask
 from calls.telephony import tel_link
 from cases.models import IsolationRuleSet, Person
-from cases.services import contact_isolation_until, contact_test_on, index_isolation_until, isolation_rules_on
+from cases.services import (
+    contact_isolation_until,
+    contact_test_on,
+    index_isolation_until,
+    isolation_rules_on,
+)
 from common.phones import display
 
 # Under this much time before its deadline, a call is shown as urgent (red).
@@ -53,7 +58,10 @@ class PhoneChoice:
 def phones_to_dial(*, person: Person, suggested: str) -> list[PhoneChoice]:
     """Return the person's numbers in service, in order, marking the one the queue suggests."""
     numbers = person.phones.in_service().order_by("position").values_list("number", flat=True)
-    return [PhoneChoice(number=n, label=display(n), tel_href=tel_link(n), suggested=n == suggested) for n in numbers]
+    return [
+        PhoneChoice(number=n, label=display(n), tel_href=tel_link(n), suggested=n == suggested)
+        for n in numbers
+    ]
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,8 @@ def urgency(*, deadline_at: datetime, now: datetime) -> str:
 
 
 def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
-    """Gather the card of a held call: person, phones, deadline, and the script's rules and dates."""
+    """Gather the card of a held call: person, phones, deadline, and the script's rules and
+    dates."""
     task = assignment.task
     person = task.person
     today = now.astimezone(person.territory.zone).date()

@@ -9,7 +9,9 @@ from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.outcomes import callback_time_problem
 
 # The statuses an agent sets; on call and wrap-up follow from claims and outcomes.
-CHOSEN_STATUSES = [(s.value, s.label) for s in (Agent.Status.READY, Agent.Status.PAUSED, Agent.Status.OFFLINE)]
+CHOSEN_STATUSES = [
+    (s.value, s.label) for s in (Agent.Status.READY, Agent.Status.PAUSED, Agent.Status.OFFLINE)
+]
 
 
 class AgentStatusInputSerializer(serializers.Serializer):
@@ -51,9 +53,13 @@ class OfferedTaskSerializer(serializers.Serializer):
     """The call to make."""
 
     id = serializers.IntegerField(source="task.pk", read_only=True)
-    reason = serializers.ChoiceField(source="task.reason", choices=CallTask.Reason.choices, read_only=True)
+    reason = serializers.ChoiceField(
+        source="task.reason", choices=CallTask.Reason.choices, read_only=True
+    )
     deadline_at = serializers.DateTimeField(source="task.deadline_at", read_only=True)
-    language = serializers.CharField(source="task.language_id", read_only=True, help_text="ISO 639-1, or 639-3 where none")
+    language = serializers.CharField(
+        source="task.language_id", read_only=True, help_text="ISO 639-1, or 639-3 where none"
+    )
     person = PersonToCallSerializer(source="*", read_only=True)
 
 
@@ -83,15 +89,21 @@ class OutcomeInputSerializer(serializers.Serializer):
     # The view passes the server's `now` in the context: the callback must come after it.
 
     outcome = serializers.ChoiceField(choices=CallAttempt.Outcome.choices)
-    callback_at = serializers.DateTimeField(default=None, allow_null=True, help_text="Required with outcome callback.")
+    callback_at = serializers.DateTimeField(
+        default=None, allow_null=True, help_text="Required with outcome callback."
+    )
     callback_for_all = serializers.BooleanField(
-        default=False, help_text="Open the callback to every agent instead of keeping it for the caller."
+        default=False,
+        help_text="Open the callback to every agent instead of keeping it for the caller.",
     )
     notes = serializers.CharField(default="", allow_blank=True, max_length=4000)
     language = LanguageCodeField(
         default=None,
         allow_null=True,
-        help_text="With language_barrier: the person's language (ISO 639-1, or 639-3 where none); without it the call is escalated.",
+        help_text=(
+            "With language_barrier: the person's language (ISO 639-1, or 639-3 where none); "
+            "without it the call is escalated."
+        ),
     )
 
     def validate(self, attrs: dict) -> dict:

@@ -35,7 +35,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class HttpGatewayBackend:
-    """Send through an HTTP gateway: POST {"to", "text"} as JSON with a bearer key; it answers {"id"}."""
+    """Send through an HTTP gateway: POST {"to", "text"} as JSON with a bearer key; it answers
+    {"id"}."""
 
     timeout = 10
 
@@ -46,7 +47,10 @@ class HttpGatewayBackend:
 
     def send(self, *, to: str, body: str) -> str:
         if not self.url.startswith(("https://", "http://")) or not self.key:
-            raise SmsError("SMS gateway not configured: set SMS_GATEWAY_URL (http or https) and SMS_GATEWAY_KEY")
+            raise SmsError(
+                "SMS gateway not configured: set SMS_GATEWAY_URL (http or https) and "
+                "SMS_GATEWAY_KEY"
+            )
         request = urllib.request.Request(
             self.url,
             data=json.dumps({"to": to, "text": body}).encode(),
@@ -69,7 +73,12 @@ class HttpGatewayBackend:
         except ValueError as exc:
             raise SmsError("SMS gateway answered something other than JSON") from exc
         reference = payload.get("id") if isinstance(payload, dict) else None
-        if isinstance(reference, bool) or not isinstance(reference, str | int) or not str(reference) or len(str(reference)) > 64:
+        if (
+            isinstance(reference, bool)
+            or not isinstance(reference, str | int)
+            or not str(reference)
+            or len(str(reference)) > 64
+        ):
             raise SmsError("SMS gateway answered without a message id")
         return str(reference)
 
@@ -85,14 +94,20 @@ def send_sms(sms_id: int) -> str:
     """Send one queued SMS; a redelivered message finds it taken and sends nothing."""
     # Claim the message first: at most once is the promise ("SMS once, never twice").
     with transaction.atomic():
-        claimed = SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.QUEUED).update(status=SmsMessage.Status.SENDING)
+        claimed = SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.QUEUED).update(
+            status=SmsMessage.Status.SENDING
+        )
     if not claimed:
         return "skipped"
     sms = SmsMessage.objects.get(pk=sms_id)
     try:
         reference = get_backend().send(to=sms.phone, body=sms.body)
     except SmsError as exc:
-        SmsMessage.objects.filter(pk=sms_id).update(status=SmsMessage.Status.FAILED, error=str(exc)[:255])
+        SmsMessage.objects.filter(pk=sms_id).update(
+            status=SmsMessage.Status.FAILED, error=str(exc)[:255]
+        )
         return "failed"
-    SmsMessage.objects.filter(pk=sms_id).update(status=SmsMessage.Status.SENT, provider_ref=reference, sent_at=timezone.now())
+    SmsMessage.objects.filter(pk=sms_id).update(
+        status=SmsMessage.Status.SENT, provider_ref=reference, sent_at=timezone.now()
+    )
     return "sent"

@@ -6,7 +6,8 @@ from django.utils import timezone
 from calls.services import sweeps
 from calls.services.retention import purge_expired_personal_data as purge
 
-# The sweeps (calls.services.sweeps), run by beat every 30-60 s; each returns how many rows it moved.
+# The sweeps (calls.services.sweeps), run by beat every 30-60 s; each returns how many rows it
+# moved.
 
 
 @shared_task(name="calls.tasks.expire_leases")

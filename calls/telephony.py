@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 class TelephonyBackend(Protocol):
     def dial(self, *, agent: Agent, number: str, assignment_id: int) -> str:
-        """Place a call from the agent's line to this E.164 number; return the switch's reference."""
+        """Place a call from the agent's line to this E.164 number; return the switch's
+        reference."""
         ...
 
 
@@ -29,7 +30,13 @@ class LogBackend:
     def dial(self, *, agent: Agent, number: str, assignment_id: int) -> str:
         reference = f"log-{uuid.uuid4().hex[:12]}"
         # Logs outlive the retention purge: keep the number out of them.
-        logger.info("Dial %s for agent %s, assignment %s (%s)", mask(number), agent.pk, assignment_id, reference)
+        logger.info(
+            "Dial %s for agent %s, assignment %s (%s)",
+            mask(number),
+            agent.pk,
+            assignment_id,
+            reference,
+        )
         return reference
 
 

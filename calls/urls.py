@@ -16,6 +16,12 @@ urlpatterns = [
 api_urlpatterns = [
     path("agents/me/status/", api.SetMyStatusView.as_view(), name="set-my-status"),
     path("queue/next/", api.ClaimNextView.as_view(), name="claim-next"),
-    path("assignments/<int:assignment_id>/renew/", api.RenewLeaseView.as_view(), name="renew-lease"),
-    path("assignments/<int:assignment_id>/outcome/", api.RecordOutcomeView.as_view(), name="record-outcome"),
+    path(
+        "assignments/<int:assignment_id>/renew/", api.RenewLeaseView.as_view(), name="renew-lease"
+    ),
+    path(
+        "assignments/<int:assignment_id>/outcome/",
+        api.RecordOutcomeView.as_view(),
+        name="record-outcome",
+    ),
 ]

@@ -44,7 +44,11 @@ def desk_view(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # A superuser passes role_required but has no desk of their own unless they are an agent.
-        agent = Agent.objects.select_related("territory", "pause_reason").filter(user=request.user).first()
+        agent = (
+            Agent.objects.select_related("territory", "pause_reason")
+            .filter(user=request.user)
+            .first()
+        )
         if agent is None:
             raise PermissionDenied
         return view(request, agent, *args, **kwargs)
@@ -55,7 +59,9 @@ def desk_view(view: Callable) -> Callable:
 # --- Rendering ----------------------------------------------------------------------------
 
 
-def _script_form(task: CallTask, now: datetime, data=None) -> InterviewForm | NotificationForm | None:
+def _script_form(
+    task: CallTask, now: datetime, data=None
+) -> InterviewForm | NotificationForm | None:
     if task.reason == CallTask.Reason.INDEX_INTERVIEW:
         return InterviewForm(data, index_case=task.index_case, now=now)
     if task.reason == CallTask.Reason.CONTACT_NOTIFICATION:
@@ -132,7 +138,10 @@ def set_status(request: HttpRequest, agent: Agent) -> HttpResponse:
         return _back_to_desk(request, agent)
     try:
         change_status(
-            agent=agent, status=form.cleaned_data["status"], now=timezone.now(), pause_reason=form.cleaned_data["pause_reason"]
+            agent=agent,
+            status=form.cleaned_data["status"],
+            now=timezone.now(),
+            pause_reason=form.cleaned_data["pause_reason"],
         )
     except CallInProgress as exc:
         messages.error(request, str(exc))
@@ -161,7 +170,9 @@ def dial(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     if assignment.closed_at is not None:
         messages.error(request, _lease_lost_message())
         return _back_to_desk(request, agent)
-    numbers = [p.number for p in selectors.phones_to_dial(person=assignment.task.person, suggested="")]
+    numbers = [
+        p.number for p in selectors.phones_to_dial(person=assignment.task.person, suggested="")
+    ]
     form = DialForm(request.POST, numbers=numbers)
     if not form.is_valid():
         messages.error(request, _("This number is not one of the person's numbers in service."))
@@ -172,7 +183,9 @@ def dial(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
         # The switch is a boundary: it rings the agent's line, then the person.
         telephony.get_backend().dial(agent=agent, number=number, assignment_id=assignment.pk)
     except TelephonyError:
-        messages.warning(request, _("The telephony system could not place the call: dial the number by hand."))
+        messages.warning(
+            request, _("The telephony system could not place the call: dial the number by hand.")
+        )
     return _back_to_desk(request, agent)
 
 
@@ -191,14 +204,17 @@ def connected(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
 @require_POST
 @desk_view
 def renew(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
-    """Keep the call for another lease period (desk.js asks every few minutes); 409 if it is lost."""
+    """Keep the call for another lease period (desk.js asks every few minutes); 409 if it is
+    lost."""
     assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
         assignment = renew_lease(assignment=assignment, agent=agent, now=timezone.now())
     except LeaseLost:
         if wants_json:
-            return JsonResponse({"code": LeaseLost.code, "detail": _lease_lost_message()}, status=409)
+            return JsonResponse(
+                {"code": LeaseLost.code, "detail": _lease_lost_message()}, status=409
+            )
         messages.error(request, _lease_lost_message())
         return _back_to_desk(request, agent)
     if wants_json:
@@ -210,7 +226,8 @@ def renew(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
 @require_POST
 @desk_view
 def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
-    """Record how the call ended and, when the person was reached, what they said: all or nothing."""
+    """Record how the call ended and, when the person was reached, what they said: all or
+    nothing."""
     assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
     task = assignment.task
     now = timezone.now()
@@ -221,17 +238,30 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
     script_form = _script_form(task, now, data)
     contacts = _contact_formset(task, data)
     if adding_row:
-        return _render_desk(request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts)
+        return _render_desk(
+            request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts
+        )
 
     # The script's answers are required only when the person was reached; then everything is
     # checked before anything is written.
     valid = outcome_form.is_valid()
     if outcome_form.is_reached:
-        valid = all([valid, script_form is None or script_form.is_valid(), contacts is None or contacts.is_valid()])
+        valid = all(
+            [
+                valid,
+                script_form is None or script_form.is_valid(),
+                contacts is None or contacts.is_valid(),
+            ]
+        )
     if not valid:
         messages.error(request, _("Nothing was recorded: please correct the errors below."))
         return _render_desk(
-            request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts, show_errors=True
+            request,
+            agent,
+            outcome_form=outcome_form,
+            script_form=script_form,
+            contacts=contacts,
+            show_errors=True,
         )
 
     outcome = outcome_form.cleaned_data
@@ -252,7 +282,12 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
     except InvalidOutcome as exc:
         outcome_form.add_error(None, str(exc))
         return _render_desk(
-            request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts, show_errors=True
+            request,
+            agent,
+            outcome_form=outcome_form,
+            script_form=script_form,
+            contacts=contacts,
+            show_errors=True,
         )
     else:
         messages.success(request, _("Outcome recorded. Straight on to the next call?"))
@@ -269,7 +304,9 @@ def _answers(script_form, contacts) -> dict:
                 "symptom_onset_on": answers["symptom_onset_on"],
                 "consent_to_name": answers["consent_to_name"],
                 "support_needed": answers["support_needed"],
-                "contacts": contacts.contacts() if contacts is not None and contacts.is_valid() else [],
+                "contacts": contacts.contacts()
+                if contacts is not None and contacts.is_valid()
+                else [],
             }
         }
     if isinstance(script_form, NotificationForm) and script_form.is_valid():
@@ -297,7 +334,9 @@ _logout = auth_views.LogoutView.as_view()
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     """Log out; an agent goes offline first and gives back the call they held."""
-    agent = Agent.objects.filter(user=request.user).first() if request.user.is_authenticated else None
+    agent = (
+        Agent.objects.filter(user=request.user).first() if request.user.is_authenticated else None
+    )
     if agent is not None:
         go_offline(agent=agent, now=timezone.now())
     return _logout(request)

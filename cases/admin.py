@@ -13,7 +13,15 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
 
 from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
-from cases.models import Exposure, IndexCase, Interview, IsolationRuleSet, Notification, Person, Phone
+from cases.models import (
+    Exposure,
+    IndexCase,
+    Interview,
+    IsolationRuleSet,
+    Notification,
+    Person,
+    Phone,
+)
 from cases.services import log_person_access
 from common.phones import to_e164
 
@@ -27,9 +35,14 @@ class PersonReadLoggingMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             log_person_access(
-                user=request.user, persons=self.persons_read(obj), what=f"admin:{self.opts.model_name}", now=timezone.now()
+                user=request.user,
+                persons=self.persons_read(obj),
+                what=f"admin:{self.opts.model_name}",
+                now=timezone.now(),
             )
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
 
 class PhoneForm(forms.ModelForm):
@@ -59,7 +72,16 @@ class PersonAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
     list_filter = ("territory",)
     list_select_related = ("territory",)
     search_fields = ("last_name", "first_name")
-    fields = ("territory", "first_name", "last_name", "birth_date", "language", "address", "created_at", "purged_at")
+    fields = (
+        "territory",
+        "first_name",
+        "last_name",
+        "birth_date",
+        "language",
+        "address",
+        "created_at",
+        "purged_at",
+    )
     readonly_fields = ("created_at", "purged_at")
     autocomplete_fields = ("language",)
     inlines = (PhoneInline,)
@@ -112,7 +134,14 @@ class IndexCaseAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         "created_by",
     )
     # The deadlines of the queued calls derive from these: they are not edited after intake.
-    readonly_fields = ("person", "territory", "source", "external_ref", "identified_at", "created_by")
+    readonly_fields = (
+        "person",
+        "territory",
+        "source",
+        "external_ref",
+        "identified_at",
+        "created_by",
+    )
     inlines = (ExposureInline,)
 
     def persons_read(self, obj: IndexCase) -> list[Person]:
@@ -143,13 +172,20 @@ class ExposureAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
 class IsolationRuleSetAdmin(admin.ModelAdmin):
     """Doctrine changes by a new dated rule set, not by editing one already applied."""
 
-    list_display = ("name", "valid_from", "index_isolation_days", "contact_isolation_days", "contact_test_days")
+    list_display = (
+        "name",
+        "valid_from",
+        "index_isolation_days",
+        "contact_isolation_days",
+        "contact_test_days",
+    )
     search_fields = ("name",)
 
     def get_readonly_fields(self, request, obj=None):
         # Interviews and notifications name the rules they applied: those rules are the record.
         if obj is not None and (
-            Interview.objects.filter(rule_set=obj).exists() or Notification.objects.filter(rule_set=obj).exists()
+            Interview.objects.filter(rule_set=obj).exists()
+            or Notification.objects.filter(rule_set=obj).exists()
         ):
             return [field.name for field in self.model._meta.concrete_fields if field.name != "id"]
         return ()

@@ -19,7 +19,9 @@ CONTACTS_PREFIX = "contacts"
 
 
 def language_field() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(queryset=Language.objects.all(), initial="fr", label=_("Language"))
+    return forms.ModelChoiceField(
+        queryset=Language.objects.all(), initial="fr", label=_("Language")
+    )
 
 
 def territory_today_or_server(territory: Territory | None) -> date:
@@ -41,9 +43,13 @@ class ContactForm(forms.Form):
 
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
-    phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     language = language_field()
-    exposure_type = forms.ChoiceField(label=_("Exposure type"), choices=[("", "—")] + Exposure.Type.choices)
+    exposure_type = forms.ChoiceField(
+        label=_("Exposure type"), choices=[("", "—")] + Exposure.Type.choices
+    )
     last_exposure_date = forms.DateField(label=_("Last exposure date"), widget=DateInput())
 
     def __init__(self, *args, territory: Territory | None = None, **kwargs):
@@ -60,7 +66,10 @@ class ContactForm(forms.Form):
         data = self.cleaned_data
         return ContactData(
             person=PersonData(
-                first_name=data["first_name"], last_name=data["last_name"], phones=[data["phone"]], language=data["language"]
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                phones=[data["phone"]],
+                language=data["language"],
             ),
             exposure_type=data["exposure_type"],
             last_exposure_date=data["last_exposure_date"],
@@ -69,7 +78,9 @@ class ContactForm(forms.Form):
 
 class BaseContactFormSet(forms.BaseFormSet):
     def contacts(self) -> list[ContactData]:
-        return [form.contact_data() for form in self.forms if form.has_changed() and form.cleaned_data]
+        return [
+            form.contact_data() for form in self.forms if form.has_changed() and form.cleaned_data
+        ]
 
 
 ContactFormSet = forms.formset_factory(

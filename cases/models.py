@@ -13,17 +13,23 @@ class PersonQuerySet(models.QuerySet):
     def for_user(self, user) -> "PersonQuerySet":
         # A téléconseiller sees only the person whose call they hold (one call at a time, so the
         # join yields no duplicates).
-        return scope_for_user(self, user, territory="territory_id", own="call_tasks__lease_holder__user")
+        return scope_for_user(
+            self, user, territory="territory_id", own="call_tasks__lease_holder__user"
+        )
 
 
 class Person(models.Model):
     """Someone to call: a patient zéro or a contact. Identity is purged after retention."""
 
-    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="persons", verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="persons", verbose_name=_("territory")
+    )
     first_name = models.CharField(_("first name"), max_length=120)
     last_name = models.CharField(_("last name"), max_length=120)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language"))
+    language = models.ForeignKey(
+        Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
     address = models.CharField(_("address"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
@@ -48,7 +54,9 @@ class PhoneQuerySet(models.QuerySet):
 class Phone(models.Model):
     """One number of a person, in E.164. A wrong number retires the number, not the person."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="phones", verbose_name=_("person")
+    )
     number = models.CharField(_("number"), max_length=20, help_text=_("E.164, e.g. +33612345678"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
@@ -60,8 +68,12 @@ class Phone(models.Model):
         verbose_name = _("phone")
         verbose_name_plural = _("phones")
         constraints = [
-            models.UniqueConstraint(fields=["person", "number"], name="phone_unique_number_per_person"),
-            models.CheckConstraint(condition=Q(number__regex=r"^\+[1-9][0-9]{6,14}$"), name="phone_number_is_e164"),
+            models.UniqueConstraint(
+                fields=["person", "number"], name="phone_unique_number_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^\+[1-9][0-9]{6,14}$"), name="phone_number_is_e164"
+            ),
         ]
         indexes = [models.Index(fields=["number"], name="phone_number")]
 
@@ -84,17 +96,29 @@ class IndexCase(models.Model):
         API = "api", _("API")
         IMPORT = "import", _("CSV import")
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="index_cases", verbose_name=_("person"))
-    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="index_cases", verbose_name=_("territory"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="index_cases", verbose_name=_("person")
+    )
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="index_cases", verbose_name=_("territory")
+    )
     sampled_at = models.DateTimeField(_("sampled at"))
     symptom_onset_on = models.DateField(_("symptom onset"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     external_ref = models.CharField(
-        _("external reference"), max_length=64, blank=True, help_text=_("The laboratory's or doctor's file number.")
+        _("external reference"),
+        max_length=64,
+        blank=True,
+        help_text=_("The laboratory's or doctor's file number."),
     )
     identified_at = models.DateTimeField(_("identified at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     objects = IndexCaseQuerySet.as_manager()
@@ -106,7 +130,9 @@ class IndexCase(models.Model):
         constraints = [
             # A re-sent intake with the same reference must not create a second case.
             models.UniqueConstraint(
-                fields=["territory", "external_ref"], condition=~Q(external_ref=""), name="index_case_unique_external_ref"
+                fields=["territory", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="index_case_unique_external_ref",
             ),
         ]
 
@@ -127,8 +153,12 @@ class Exposure(models.Model):
         CLOSE = "close", _("Close contact")
         CO_EXPOSED = "co_exposed", _("Co-exposed")
 
-    index_case = models.ForeignKey(IndexCase, on_delete=models.CASCADE, related_name="exposures", verbose_name=_("index case"))
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="exposures", verbose_name=_("person"))
+    index_case = models.ForeignKey(
+        IndexCase, on_delete=models.CASCADE, related_name="exposures", verbose_name=_("index case")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="exposures", verbose_name=_("person")
+    )
     exposure_type = models.CharField(_("exposure type"), max_length=12, choices=Type.choices)
     last_exposure_date = models.DateField(_("last exposure date"))
     identified_at = models.DateTimeField(_("identified at"), default=timezone.now)
@@ -139,7 +169,11 @@ class Exposure(models.Model):
         ordering = ["identified_at"]
         verbose_name = _("exposure")
         verbose_name_plural = _("exposures")
-        constraints = [models.UniqueConstraint(fields=["index_case", "person"], name="exposure_unique_person_per_case")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["index_case", "person"], name="exposure_unique_person_per_case"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} ← {self.index_case}"
@@ -148,8 +182,12 @@ class Exposure(models.Model):
 class PersonAccess(models.Model):
     """Who read a person's record, and when (health data: every read by staff is logged)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("person"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("person")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
     accessed_at = models.DateTimeField(_("accessed at"), default=timezone.now)
     what = models.CharField(_("what"), max_length=64)
 
@@ -167,9 +205,15 @@ class IsolationRuleSet(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     valid_from = models.DateField(_("valid from"), unique=True)
-    index_isolation_days = models.PositiveSmallIntegerField(_("patient zéro isolation (days from onset or sample)"))
-    contact_isolation_days = models.PositiveSmallIntegerField(_("contact isolation (days from last exposure)"))
-    contact_test_days = models.PositiveSmallIntegerField(_("contact test (days after last exposure)"))
+    index_isolation_days = models.PositiveSmallIntegerField(
+        _("patient zéro isolation (days from onset or sample)")
+    )
+    contact_isolation_days = models.PositiveSmallIntegerField(
+        _("contact isolation (days from last exposure)")
+    )
+    contact_test_days = models.PositiveSmallIntegerField(
+        _("contact test (days after last exposure)")
+    )
     index_instructions = models.TextField(_("instructions for a patient zéro"))
     contact_instructions = models.TextField(_("instructions for a contact"))
 
@@ -185,15 +229,25 @@ class IsolationRuleSet(models.Model):
 class Interview(models.Model):
     """What a patient zéro told the agent during their interview."""
 
-    index_case = models.OneToOneField(IndexCase, on_delete=models.CASCADE, related_name="interview", verbose_name=_("index case"))
+    index_case = models.OneToOneField(
+        IndexCase, on_delete=models.CASCADE, related_name="interview", verbose_name=_("index case")
+    )
     symptomatic = models.BooleanField(_("symptomatic"), default=False)
     symptom_onset_on = models.DateField(_("symptom onset"), null=True, blank=True)
     isolation_until = models.DateField(_("isolation until"))
     consent_to_name = models.BooleanField(_("agrees to be named to contacts"), default=False)
     support_needed = models.BooleanField(_("needs support (food, housing, care)"), default=False)
-    rule_set = models.ForeignKey(IsolationRuleSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("rules applied"))
+    rule_set = models.ForeignKey(
+        IsolationRuleSet,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rules applied"),
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
@@ -208,14 +262,24 @@ class Interview(models.Model):
 class Notification(models.Model):
     """What a contact was told: isolation, test date, certificate, support."""
 
-    exposure = models.OneToOneField(Exposure, on_delete=models.CASCADE, related_name="notification", verbose_name=_("exposure"))
+    exposure = models.OneToOneField(
+        Exposure, on_delete=models.CASCADE, related_name="notification", verbose_name=_("exposure")
+    )
     isolation_until = models.DateField(_("isolation until"))
     test_on = models.DateField(_("test date"))
     certificate_needed = models.BooleanField(_("needs an isolation certificate"), default=False)
     support_referral = models.BooleanField(_("referred for support"), default=False)
-    rule_set = models.ForeignKey(IsolationRuleSet, on_delete=models.PROTECT, related_name="+", verbose_name=_("rules applied"))
+    rule_set = models.ForeignKey(
+        IsolationRuleSet,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rules applied"),
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 

@@ -1,4 +1,5 @@
-"""Writes on people and cases: identity across intakes, contacts, interviews, notifications, retention."""
+"""Writes on people and cases: identity across intakes, contacts, interviews, notifications,
+retention."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +12,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agents.models import Language, Territory
-from cases.models import Exposure, IndexCase, Interview, IsolationRuleSet, Notification, Person, PersonAccess, Phone
+from cases.models import (
+    Exposure,
+    IndexCase,
+    Interview,
+    IsolationRuleSet,
+    Notification,
+    Person,
+    PersonAccess,
+    Phone,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,9 @@ def lock_people(*, territory: Territory, persons: list[PersonData]) -> None:
         if len(numbers) > _MAX_PHONE_LOCKS:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [territory_key])
             return
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", [territory_key])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(hashtextextended(%s, 0))", [territory_key]
+        )
         for key in numbers:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
@@ -69,7 +81,9 @@ def _person_key(first_name: str, last_name: str, number: str) -> tuple[str, str,
     return (first_name.casefold(), last_name.casefold(), number)
 
 
-def find_or_create_persons(*, territory: Territory, people: list[PersonData], now: datetime) -> list[Person]:
+def find_or_create_persons(
+    *, territory: Territory, people: list[PersonData], now: datetime
+) -> list[Person]:
     """Return one person per entry, reusing a known one: same names and a shared phone."""
     # The same name and a shared phone in the same territory is the same person: a contact
     # named twice, by two cases or twice in one file, must not be called twice.
@@ -89,7 +103,9 @@ def find_or_create_persons(*, territory: Territory, people: list[PersonData], no
     new_by_key: dict[tuple[str, str, str], Person] = {}
     for data in people:
         keys = [_person_key(data.first_name, data.last_name, n) for n in data.phones]
-        match = next((known[k] for k in keys if k in known), None) or next((new_by_key[k] for k in keys if k in new_by_key), None)
+        match = next((known[k] for k in keys if k in known), None) or next(
+            (new_by_key[k] for k in keys if k in new_by_key), None
+        )
         if match is None:
             match = Person(
                 territory=territory,
@@ -115,7 +131,9 @@ def find_or_create_persons(*, territory: Territory, people: list[PersonData], no
     numbers_of: dict[int, list[str]] = {}
     for chunk in _chunks(existing_ids):
         for person_id, number in (
-            Phone.objects.filter(person_id__in=chunk).order_by("position").values_list("person_id", "number")
+            Phone.objects.filter(person_id__in=chunk)
+            .order_by("position")
+            .values_list("person_id", "number")
         ):
             numbers_of.setdefault(person_id, []).append(number)
     new_phones = []
@@ -130,11 +148,19 @@ def find_or_create_persons(*, territory: Territory, people: list[PersonData], no
 
 
 @transaction.atomic
-def record_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: datetime) -> list[Exposure]:
-    """Record the contacts of an index case: one person each (a known one reused), one exposure each."""
+def record_contacts(
+    *, index_case: IndexCase, contacts: list[ContactData], now: datetime
+) -> list[Exposure]:
+    """Record the contacts of an index case: one person each (a known one reused), one exposure
+    each."""
     lock_people(territory=index_case.territory, persons=[c.person for c in contacts])
-    persons = find_or_create_persons(territory=index_case.territory, people=[c.person for c in contacts], now=now)
-    exposures = {e.person_id: e for e in Exposure.objects.filter(index_case=index_case, person__in=[p.pk for p in persons])}
+    persons = find_or_create_persons(
+        territory=index_case.territory, people=[c.person for c in contacts], now=now
+    )
+    exposures = {
+        e.person_id: e
+        for e in Exposure.objects.filter(index_case=index_case, person__in=[p.pk for p in persons])
+    }
     new_exposures = []
     for person, contact in zip(persons, contacts, strict=True):
         if person.pk not in exposures:
@@ -177,7 +203,9 @@ def create_index_case(
 
 def persons_past_retention(*, now: datetime) -> QuerySet[Person]:
     """Select the persons whose identity is past the retention period and not yet erased."""
-    return Person.objects.filter(purged_at__isnull=True, created_at__lt=now - timedelta(days=settings.RETENTION_DAYS))
+    return Person.objects.filter(
+        purged_at__isnull=True, created_at__lt=now - timedelta(days=settings.RETENTION_DAYS)
+    )
 
 
 @transaction.atomic
@@ -191,13 +219,17 @@ def erase_identities(*, person_ids: list[int], now: datetime) -> int:
 
 def log_person_access(*, user: User, persons: list[Person], what: str, now: datetime) -> None:
     """Record that a member of staff read these persons' records."""
-    PersonAccess.objects.bulk_create([PersonAccess(person=p, user=user, accessed_at=now, what=what) for p in persons])
+    PersonAccess.objects.bulk_create(
+        [PersonAccess(person=p, user=user, accessed_at=now, what=what) for p in persons]
+    )
 
 
 @transaction.atomic
 def retire_phone(*, person: Person, number: str, now: datetime) -> int:
     """Take a wrong number out of service; the person and their other numbers stay."""
-    return Phone.objects.filter(person=person, number=number, retired_at__isnull=True).update(retired_at=now)
+    return Phone.objects.filter(person=person, number=number, retired_at__isnull=True).update(
+        retired_at=now
+    )
 
 
 @transaction.atomic
@@ -212,13 +244,19 @@ def set_person_language(*, person: Person, language: Language) -> Person:
 
 
 def isolation_rules_on(*, day: date) -> IsolationRuleSet | None:
-    """Return the isolation rule set in force on this day (the latest that started by then), or None."""
+    """Return the isolation rule set in force on this day (the latest that started by then), or
+    None."""
     return IsolationRuleSet.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
 
 
-def index_isolation_until(*, rule_set: IsolationRuleSet, index_case: IndexCase, symptom_onset_on: date | None) -> date:
-    """Return a patient zéro's last day of isolation: from symptom onset, or from the sample without symptoms."""
-    start = symptom_onset_on or timezone.localdate(index_case.sampled_at, timezone=index_case.territory.zone)
+def index_isolation_until(
+    *, rule_set: IsolationRuleSet, index_case: IndexCase, symptom_onset_on: date | None
+) -> date:
+    """Return a patient zéro's last day of isolation: from symptom onset, or from the sample without
+    symptoms."""
+    start = symptom_onset_on or timezone.localdate(
+        index_case.sampled_at, timezone=index_case.territory.zone
+    )
     return start + timedelta(days=rule_set.index_isolation_days)
 
 
@@ -228,7 +266,8 @@ def contact_isolation_until(*, rule_set: IsolationRuleSet, last_exposure_date: d
 
 
 def contact_test_on(*, rule_set: IsolationRuleSet, last_exposure_date: date, today: date) -> date:
-    """Return the day a contact should get tested: N days after the last exposure, or today if that day is past."""
+    """Return the day a contact should get tested: N days after the last exposure, or today if that
+    day is past."""
     return max(last_exposure_date + timedelta(days=rule_set.contact_test_days), today)
 
 
@@ -237,7 +276,9 @@ def _rules_in_force(*, territory: Territory, now: datetime) -> tuple[IsolationRu
     rule_set = isolation_rules_on(day=today)
     if rule_set is None:
         # The desk's forms check this first: reaching here means the rules were deleted meanwhile.
-        raise IsolationRuleSet.DoesNotExist(f"no isolation rule set in force on {today.isoformat()}")
+        raise IsolationRuleSet.DoesNotExist(
+            f"no isolation rule set in force on {today.isoformat()}"
+        )
     return rule_set, today
 
 
@@ -252,14 +293,17 @@ def record_interview(
     recorded_by: User,
     now: datetime,
 ) -> Interview:
-    """Record a patient zéro's interview (the calls app records and queues the contacts they named)."""
+    """Record a patient zéro's interview (the calls app records and queues the contacts they
+    named)."""
     rule_set, _today = _rules_in_force(territory=index_case.territory, now=now)
     onset = symptom_onset_on if symptomatic else None
     interview = Interview.objects.create(
         index_case=index_case,
         symptomatic=symptomatic,
         symptom_onset_on=onset,
-        isolation_until=index_isolation_until(rule_set=rule_set, index_case=index_case, symptom_onset_on=onset),
+        isolation_until=index_isolation_until(
+            rule_set=rule_set, index_case=index_case, symptom_onset_on=onset
+        ),
         consent_to_name=consent_to_name,
         support_needed=support_needed,
         rule_set=rule_set,
@@ -283,7 +327,8 @@ def record_notification(
     recorded_by: User,
     now: datetime,
 ) -> Notification:
-    """Record what a contact was told: isolation end and test date by the rules in force, certificate, support."""
+    """Record what a contact was told: isolation end and test date by the rules in force,
+    certificate, support."""
     rule_set, today = _rules_in_force(territory=exposure.index_case.territory, now=now)
     if exposure.last_exposure_date != last_exposure_date:
         # The contact corrected the date on the phone: their word counts over the patient zéro's.
@@ -291,8 +336,12 @@ def record_notification(
         exposure.save(update_fields=["last_exposure_date"])
     return Notification.objects.create(
         exposure=exposure,
-        isolation_until=contact_isolation_until(rule_set=rule_set, last_exposure_date=last_exposure_date),
-        test_on=contact_test_on(rule_set=rule_set, last_exposure_date=last_exposure_date, today=today),
+        isolation_until=contact_isolation_until(
+            rule_set=rule_set, last_exposure_date=last_exposure_date
+        ),
+        test_on=contact_test_on(
+            rule_set=rule_set, last_exposure_date=last_exposure_date, today=today
+        ),
         certificate_needed=certificate_needed,
         support_referral=support_referral,
         rule_set=rule_set,

@@ -30,6 +30,8 @@ def render_contact_row(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest()
     if index >= MAX_CONTACTS:
         return HttpResponse(status=204)
-    form = ContactForm(prefix=f"{CONTACTS_PREFIX}-{index}", empty_permitted=True, use_required_attribute=False)
+    form = ContactForm(
+        prefix=f"{CONTACTS_PREFIX}-{index}", empty_permitted=True, use_required_attribute=False
+    )
     context = {"form": form, "index": index, "next_total_forms": index + 1, "show_errors": False}
     return render(request, "cases/_contact_form.html", context)

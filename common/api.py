@@ -8,7 +8,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.exceptions import DomainError
 
-BAD_INPUT = OpenApiResponse(description="Field errors, keyed by field (nested lists keep their positions).")
+BAD_INPUT = OpenApiResponse(
+    description="Field errors, keyed by field (nested lists keep their positions)."
+)
 NOT_AUTHENTICATED = OpenApiResponse(description="No valid token or session.")
 FORBIDDEN = OpenApiResponse(description="Not allowed for this role or in this territory.")
 

@@ -41,7 +41,9 @@ def error_line(message: str) -> int:
 
 
 def too_large_message(max_bytes: int) -> str:
-    return _("The file is larger than %(size)d MB: split it.") % {"size": max_bytes // (1024 * 1024)}
+    return _("The file is larger than %(size)d MB: split it.") % {
+        "size": max_bytes // (1024 * 1024)
+    }
 
 
 def read_csv(
@@ -55,7 +57,13 @@ def read_csv(
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
-        raise error([line_error(line, _("the file is not encoded in UTF-8 (in Excel, save it as “CSV UTF-8”)."))]) from None
+        raise error(
+            [
+                line_error(
+                    line, _("the file is not encoded in UTF-8 (in Excel, save it as “CSV UTF-8”).")
+                )
+            ]
+        ) from None
     if not text.strip():
         raise error([_("The file is empty.")])
 
@@ -74,9 +82,14 @@ def read_csv(
             if not any(cell.strip() for cell in cells):
                 continue  # Spreadsheets leave blank lines at the end.
             if len(rows) >= layout.max_rows:
-                raise error([_("The file has more than %(max)d rows: split it.") % {"max": layout.max_rows}])
+                raise error(
+                    [_("The file has more than %(max)d rows: split it.") % {"max": layout.max_rows}]
+                )
             if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-                message = _("%(found)d values for %(expected)d columns.") % {"found": len(cells), "expected": len(header)}
+                message = _("%(found)d values for %(expected)d columns.") % {
+                    "found": len(cells),
+                    "expected": len(header),
+                }
                 errors.append(line_error(reader.line_num, message))
                 continue
             cells = cells + [""] * (len(header) - len(cells))
@@ -84,7 +97,9 @@ def read_csv(
             values.update({name: cells[i].strip() for i, name in enumerate(header)})
             rows.append((reader.line_num, values))
     except csv.Error as exc:
-        raise error([line_error(reader.line_num, _("unreadable CSV: %(error)s") % {"error": exc})]) from None
+        raise error(
+            [line_error(reader.line_num, _("unreadable CSV: %(error)s") % {"error": exc})]
+        ) from None
     if not rows and not errors:
         raise error([_("The file has a header but no rows.")])
     return rows, errors
@@ -96,11 +111,23 @@ def _check_header(header: list[str], layout: CsvLayout) -> list[str]:
     unknown = [c for c in header if c not in layout.columns]
     duplicated = sorted({c for c in header if c in layout.columns and header.count(c) > 1})
     if missing:
-        errors.append(line_error(1, _("missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}))
+        errors.append(
+            line_error(1, _("missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
+        )
     if unknown:
-        errors.append(line_error(1, _("unknown column(s): %(columns)s.") % {"columns": ", ".join(c or '""' for c in unknown)}))
+        errors.append(
+            line_error(
+                1,
+                _("unknown column(s): %(columns)s.")
+                % {"columns": ", ".join(c or '""' for c in unknown)},
+            )
+        )
     if duplicated:
-        errors.append(line_error(1, _("column(s) given twice: %(columns)s.") % {"columns": ", ".join(duplicated)}))
+        errors.append(
+            line_error(
+                1, _("column(s) given twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
+            )
+        )
     if errors:
         errors.append(_("Expected columns: %(columns)s.") % {"columns": ", ".join(layout.columns)})
     return errors
@@ -111,8 +138,11 @@ class _Echo:
         return value
 
 
-def excel_csv_response(*, filename: str, header: list[str], rows: Iterable[list[str]]) -> StreamingHttpResponse:
-    """Stream a CSV for Excel: UTF-8 with a BOM and semicolons, so French Excel opens the right columns."""
+def excel_csv_response(
+    *, filename: str, header: list[str], rows: Iterable[list[str]]
+) -> StreamingHttpResponse:
+    """Stream a CSV for Excel: UTF-8 with a BOM and semicolons, so French Excel opens the right
+    columns."""
     writer = csv.writer(_Echo(), delimiter=";")
 
     def lines() -> Iterator[str]:

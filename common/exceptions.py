@@ -11,7 +11,8 @@ class DomainError(Exception):
 
     def __init__(self, message: str = ""):
         super().__init__(message)
-        self.message = message or self.__class__.__doc__ or ""
+        # The docstring is the default message, wrapped in the source: one line of it.
+        self.message = message or " ".join((self.__class__.__doc__ or "").split())
 
     def payload(self) -> dict:
         """Return the response body: detail and code, plus the plain facts a subclass set on the
@@ -19,7 +20,9 @@ class DomainError(Exception):
         facts = {
             name: value
             for name, value in vars(self).items()
-            if name != "message" and not name.startswith("_") and (value is None or isinstance(value, str | int | float))
+            if name != "message"
+            and not name.startswith("_")
+            and (value is None or isinstance(value, str | int | float))
         }
         return {"detail": str(self.message), "code": self.code, **facts}
 

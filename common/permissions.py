@@ -3,7 +3,9 @@
 from django.contrib.auth.management import create_permissions
 
 
-def grant_permissions(apps, *, group: str, app_label: str, permissions: dict[str, list[str]]) -> None:
+def grant_permissions(
+    apps, *, group: str, app_label: str, permissions: dict[str, list[str]]
+) -> None:
     """Give `group` these permissions ({model: [action, …]}) on the models of one app.
 
     Django creates permissions after the last migration; a role that needs them now creates them
@@ -16,6 +18,8 @@ def grant_permissions(apps, *, group: str, app_label: str, permissions: dict[str
     app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    codenames = [f"{action}_{model}" for model, actions in permissions.items() for action in actions]
+    codenames = [
+        f"{action}_{model}" for model, actions in permissions.items() for action in actions
+    ]
     found = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
     Group.objects.get(name=group).permissions.add(*found)

@@ -26,7 +26,9 @@ def to_e164(raw: str, *, region: str = "FR") -> str:
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         if text.startswith("+"):
             break  # An international number does not depend on the region: no use trying others.
-    raise ValidationError(_("Invalid phone number: %(value)s"), code="invalid_phone", params={"value": raw})
+    raise ValidationError(
+        _("Invalid phone number: %(value)s"), code="invalid_phone", params={"value": raw}
+    )
 
 
 def display(e164: str) -> str:

@@ -63,7 +63,15 @@ TERRITORIES = [
         ["Équipe A", "Équipe B", "Équipe C"],
     ),
     ("75", "CPAM de Paris", "Europe/Paris", "FR", "Paris", "75019 Paris", ["Équipe A", "Équipe B"]),
-    ("974", "CGSS de La Réunion", "Indian/Reunion", "RE", "Saint-Denis de La Réunion", "97400 Saint-Denis", ["Équipe A"]),
+    (
+        "974",
+        "CGSS de La Réunion",
+        "Indian/Reunion",
+        "RE",
+        "Saint-Denis de La Réunion",
+        "97400 Saint-Denis",
+        ["Équipe A"],
+    ),
 ]
 
 CNAM, FIXED_3, FIXED_6, PROVIDER = "cnam", "fixed_3", "fixed_6", "provider"
@@ -74,13 +82,24 @@ HIRED_DAYS_AGO = {CNAM: 730, FIXED_3: 30, FIXED_6: 60, PROVIDER: 0}
 ENDING_SOON = {"aissata.doucoure", "lina.zhang", "mei.wang", "kevin.fontaine"}
 ENDING_SOON_HIRED_DAYS_AGO = 80
 # Shift patterns of every floor: (name, start, end, unpaid break in minutes).
-SHIFT_PATTERNS = [("Matin", "08:30", "13:00", 0), ("Après-midi", "13:00", "17:30", 0), ("Journée", "08:30", "17:30", 60)]
+SHIFT_PATTERNS = [
+    ("Matin", "08:30", "13:00", 0),
+    ("Après-midi", "13:00", "17:30", 0),
+    ("Journée", "08:30", "17:30", 60),
+]
 # Recruitment: candidates per territory, and how many days ago they applied (a few are silent
 # beyond the no-answer delay, so the sweep closes them when the demo loads).
 CANDIDATES = {"93": 24, "75": 10, "974": 6}
 # Expected patients zéro and contacts per day in Seine-Saint-Denis, per language, for the
 # staffing page: an October-2020-like wave, rising over the week.
-VOLUME_FORECAST_93 = {"fr": (40, 260), "ar": (6, 40), "tr": (3, 18), "zh": (2, 12), "snk": (1, 8), "pt": (2, 10)}
+VOLUME_FORECAST_93 = {
+    "fr": (40, 260),
+    "ar": (6, 40),
+    "tr": (3, 18),
+    "zh": (2, 12),
+    "snk": (1, 8),
+    "pt": (2, 10),
+}
 EMPLOYERS = {
     CNAM: Agent.Employer.CNAM,
     FIXED_3: Agent.Employer.FIXED_TERM,
@@ -102,7 +121,17 @@ class DemoAgent:
     team: int = 0
 
 
-def _agent(first_name, last_name, territory, languages, employment=CNAM, team=0, *, username="", role=roles.TELECONSEILLER):
+def _agent(
+    first_name,
+    last_name,
+    territory,
+    languages,
+    employment=CNAM,
+    team=0,
+    *,
+    username="",
+    role=roles.TELECONSEILLER,
+):
     return DemoAgent(
         username=username or _username(first_name, last_name),
         first_name=first_name,
@@ -116,7 +145,9 @@ def _agent(first_name, last_name, territory, languages, employment=CNAM, team=0,
 
 
 # Letters that do not decompose into an ASCII letter and an accent.
-ASCII_LETTERS = str.maketrans({"ı": "i", "İ": "I", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ß": "ss"})
+ASCII_LETTERS = str.maketrans(
+    {"ı": "i", "İ": "I", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ß": "ss"}
+)
 
 
 def _username(first_name: str, last_name: str) -> str:
@@ -196,14 +227,15 @@ class Origin:
 ORIGINS = {
     "french": Origin(
         first_names=(
-            "Lucas, Hugo, Louis, Nathan, Gabriel, Jules, Thomas, Nicolas, Julien, Antoine, Maxime, Camille, Léa, "
-            "Manon, Chloé, Emma, Julie, Marie, Laura, Pauline, Céline, Nathalie, Isabelle, Sylvie, Christophe, "
-            "Philippe, Stéphane, Sébastien, Frédéric, Monique"
+            "Lucas, Hugo, Louis, Nathan, Gabriel, Jules, Thomas, Nicolas, Julien, Antoine, Maxime, "
+            "Camille, Léa, Manon, Chloé, Emma, Julie, Marie, Laura, Pauline, Céline, Nathalie, "
+            "Isabelle, Sylvie, Christophe, Philippe, Stéphane, Sébastien, Frédéric, Monique"
         ),
         last_names=(
-            "Martin, Bernard, Dubois, Thomas, Robert, Richard, Petit, Durand, Leroy, Moreau, Simon, Laurent, "
-            "Lefebvre, Michel, Garcia, David, Bertrand, Roux, Vincent, Fournier, Morel, Girard, Mercier, Dupont, "
-            "Lambert, Bonnet, Legrand, Garnier, Faure, Rousseau, Blanc"
+            "Martin, Bernard, Dubois, Thomas, Robert, Richard, Petit, Durand, Leroy, Moreau, "
+            "Simon, Laurent, Lefebvre, Michel, Garcia, David, Bertrand, Roux, Vincent, Fournier, "
+            "Morel, Girard, Mercier, Dupont, Lambert, Bonnet, Legrand, Garnier, Faure, Rousseau, "
+            "Blanc"
         ),
         languages=(("fr", 97), ("en", 3)),
         foreign=("+44", "7{d}{n8}"),
@@ -211,12 +243,13 @@ ORIGINS = {
     ),
     "maghreb": Origin(
         first_names=(
-            "Mohamed, Karim, Yacine, Sofiane, Mehdi, Bilal, Rachid, Nordine, Samir, Hakim, Amine, Fatima, Nadia, "
-            "Samira, Leïla, Yasmina, Amel, Sonia, Meriem, Kenza, Rayan, Adam, Lina"
+            "Mohamed, Karim, Yacine, Sofiane, Mehdi, Bilal, Rachid, Nordine, Samir, Hakim, Amine, "
+            "Fatima, Nadia, Samira, Leïla, Yasmina, Amel, Sonia, Meriem, Kenza, Rayan, Adam, Lina"
         ),
         last_names=(
-            "Benali, Belkacem, Bouzid, Haddad, Mansouri, Cherif, Brahimi, Saïdi, Hamidi, Amrani, Bensaïd, "
-            "Boukhari, Meziane, Khelifi, Zerrouki, Benmoussa, Aït Ahmed, El Idrissi, Rahmani"
+            "Benali, Belkacem, Bouzid, Haddad, Mansouri, Cherif, Brahimi, Saïdi, Hamidi, Amrani, "
+            "Bensaïd, Boukhari, Meziane, Khelifi, Zerrouki, Benmoussa, Aït Ahmed, El Idrissi, "
+            "Rahmani"
         ),
         languages=(("fr", 80), ("ar", 17), ("kab", 3)),
         foreign=("+212", "6{n8}"),
@@ -224,29 +257,34 @@ ORIGINS = {
     ),
     "west_africa": Origin(
         first_names=(
-            "Mamadou, Moussa, Ousmane, Boubacar, Seydou, Ibrahima, Abdoulaye, Aminata, Fatoumata, Aïssata, "
-            "Mariam, Kadiatou, Oumou, Awa, Fanta, Hawa, Sékou, Bakary, Djeneba, Coumba"
+            "Mamadou, Moussa, Ousmane, Boubacar, Seydou, Ibrahima, Abdoulaye, Aminata, Fatoumata, "
+            "Aïssata, Mariam, Kadiatou, Oumou, Awa, Fanta, Hawa, Sékou, Bakary, Djeneba, Coumba"
         ),
         last_names=(
-            "Traoré, Diarra, Koné, Coulibaly, Keïta, Diallo, Sissoko, Camara, Cissé, Touré, Dembélé, Doucouré, "
-            "Sylla, Kanté, Sakho, Ndiaye, Diop, Fofana, Soumaré, Konaté, Tandia, Dramé"
+            "Traoré, Diarra, Koné, Coulibaly, Keïta, Diallo, Sissoko, Camara, Cissé, Touré, "
+            "Dembélé, Doucouré, Sylla, Kanté, Sakho, Ndiaye, Diop, Fofana, Soumaré, Konaté, "
+            "Tandia, Dramé"
         ),
         languages=(("fr", 70), ("snk", 12), ("bm", 10), ("wo", 5), ("ff", 3)),
     ),
     "turkish": Origin(
         first_names=(
-            "Mehmet, Mustafa, Ahmet, Emre, Murat, Hüseyin, Yusuf, Burak, Kemal, Elif, Zeynep, Ayşe, Fatma, "
-            "Emine, Büşra, Merve, Hatice"
+            "Mehmet, Mustafa, Ahmet, Emre, Murat, Hüseyin, Yusuf, Burak, Kemal, Elif, Zeynep, "
+            "Ayşe, Fatma, Emine, Büşra, Merve, Hatice"
         ),
         last_names=(
-            "Yılmaz, Kaya, Demir, Şahin, Çelik, Yıldız, Yıldırım, Öztürk, Aydın, Özdemir, Arslan, Doğan, Kılıç, Aslan, Kurt, Koç"
+            "Yılmaz, Kaya, Demir, Şahin, Çelik, Yıldız, Yıldırım, Öztürk, Aydın, Özdemir, Arslan, "
+            "Doğan, Kılıç, Aslan, Kurt, Koç"
         ),
         languages=(("tr", 55), ("fr", 45)),
         foreign=("+90", "5{t}{n8}"),
         foreign_share=0.3,
     ),
     "chinese": Origin(
-        first_names="Wei, Jing, Hui, Ming, Jun, Lei, Yan, Fang, Hong, Jian, Ling, Mei, Kevin, Julie, Sophie, David",
+        first_names=(
+            "Wei, Jing, Hui, Ming, Jun, Lei, Yan, Fang, Hong, Jian, Ling, Mei, Kevin, Julie, "
+            "Sophie, David"
+        ),
         last_names="Chen, Wang, Li, Zhang, Liu, Lin, Huang, Zhou, Wu, Xu, Zhu, Ye, Hu, Jin",
         languages=(("zh", 60), ("fr", 40)),
         foreign=("+86", "1{c}{n9}"),
@@ -254,41 +292,50 @@ ORIGINS = {
     ),
     "tamil": Origin(
         first_names=(
-            "Tharshan, Kajan, Prakash, Ragavan, Sutharsan, Vithya, Tharshini, Nivetha, Kavitha, Priya, Mathusha, Keerthana"
+            "Tharshan, Kajan, Prakash, Ragavan, Sutharsan, Vithya, Tharshini, Nivetha, Kavitha, "
+            "Priya, Mathusha, Keerthana"
         ),
         last_names=(
-            "Sivakumar, Ravichandran, Jeyakumar, Selvarajah, Thevarajah, Nadarajah, Sriskandarajah, Mahendran, "
-            "Balasubramaniam, Kanagaratnam, Thurairajah"
+            "Sivakumar, Ravichandran, Jeyakumar, Selvarajah, Thevarajah, Nadarajah, "
+            "Sriskandarajah, Mahendran, Balasubramaniam, Kanagaratnam, Thurairajah"
         ),
         languages=(("ta", 50), ("fr", 45), ("en", 5)),
     ),
     "portuguese": Origin(
         first_names=(
-            "João, José, Manuel, António, Carlos, Rui, Paulo, Tiago, Diogo, Maria, Ana, Isabel, Fernanda, Sandra, Cristina, Sofia"
+            "João, José, Manuel, António, Carlos, Rui, Paulo, Tiago, Diogo, Maria, Ana, Isabel, "
+            "Fernanda, Sandra, Cristina, Sofia"
         ),
         last_names=(
-            "Da Silva, Ferreira, Pereira, Rodrigues, Dos Santos, Fernandes, Gonçalves, Lopes, Marques, Alves, "
-            "Carvalho, Teixeira, Mendes, Costa, Oliveira"
+            "Da Silva, Ferreira, Pereira, Rodrigues, Dos Santos, Fernandes, Gonçalves, Lopes, "
+            "Marques, Alves, Carvalho, Teixeira, Mendes, Costa, Oliveira"
         ),
         languages=(("fr", 70), ("pt", 30)),
         foreign=("+351", "9{p}{n7}"),
         foreign_share=0.12,
     ),
     "romanian": Origin(
-        first_names="Ion, Andrei, Mihai, Florin, Gheorghe, Vasile, Ioana, Elena, Andreea, Mihaela, Florentina, Cristina",
-        last_names="Popescu, Ionescu, Popa, Dumitru, Stan, Stoica, Gheorghe, Rusu, Munteanu, Matei, Constantin, Marin",
+        first_names=(
+            "Ion, Andrei, Mihai, Florin, Gheorghe, Vasile, Ioana, Elena, Andreea, Mihaela, "
+            "Florentina, Cristina"
+        ),
+        last_names=(
+            "Popescu, Ionescu, Popa, Dumitru, Stan, Stoica, Gheorghe, Rusu, Munteanu, Matei, "
+            "Constantin, Marin"
+        ),
         languages=(("ro", 60), ("fr", 40)),
         foreign=("+40", "7{r}{n7}"),
         foreign_share=0.2,
     ),
     "reunion": Origin(
         first_names=(
-            "Jean-Marc, Jean-Paul, Marie-Claude, Marie-Josée, Johan, Mickaël, Kévin, Jessica, Sandrine, Nadège, "
-            "Gaël, Teddy, Mélissa, Laëtitia, Jimmy, Loïc, Océane, Yannis"
+            "Jean-Marc, Jean-Paul, Marie-Claude, Marie-Josée, Johan, Mickaël, Kévin, Jessica, "
+            "Sandrine, Nadège, Gaël, Teddy, Mélissa, Laëtitia, Jimmy, Loïc, Océane, Yannis"
         ),
         last_names=(
-            "Payet, Hoarau, Grondin, Técher, Fontaine, Boyer, Rivière, Nativel, Lebon, Hoareau, Maillot, "
-            "Moutoussamy, Vélayoudom, Ah-Hot, Ah-Sing, Issop, Patel, Ramassamy, Sautron, Turpin"
+            "Payet, Hoarau, Grondin, Técher, Fontaine, Boyer, Rivière, Nativel, Lebon, Hoareau, "
+            "Maillot, Moutoussamy, Vélayoudom, Ah-Hot, Ah-Sing, Issop, Patel, Ramassamy, Sautron, "
+            "Turpin"
         ),
         languages=(("fr", 62), ("rcf", 35), ("swb", 3)),
     ),
@@ -339,7 +386,10 @@ class Login:
 
 def demo_logins() -> list[Login]:
     """Return the demo's accounts, the superuser first; all have DEMO_PASSWORD."""
-    return [Login(SUPERUSER, "superuser", ""), *(Login(a.username, a.role, a.territory) for a in AGENTS)]
+    return [
+        Login(SUPERUSER, "superuser", ""),
+        *(Login(a.username, a.role, a.territory) for a in AGENTS),
+    ]
 
 
 def is_loaded() -> bool:
@@ -360,7 +410,9 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
     close_unanswered_candidates(now=now)
     alert_contract_ends(now=now)
-    return DemoSummary(territories=len(territories), agents=len(AGENTS), index_cases=index_cases, contacts=contacts)
+    return DemoSummary(
+        territories=len(territories), agents=len(AGENTS), index_cases=index_cases, contacts=contacts
+    )
 
 
 def _create_workforce(*, now: datetime) -> dict[str, Territory]:
@@ -369,8 +421,12 @@ def _create_workforce(*, now: datetime) -> dict[str, Territory]:
     for code, name, zone, region, plateau_name, address, team_names in TERRITORIES:
         territory = create_territory(code=code, name=name, timezone=zone, phone_region=region)
         territories[code] = territory
-        plateaux[code] = Plateau.objects.create(territory=territory, name=plateau_name, address=address)
-        teams[code] = [Team.objects.create(plateau=plateaux[code], name=team) for team in team_names]
+        plateaux[code] = Plateau.objects.create(
+            territory=territory, name=plateau_name, address=address
+        )
+        teams[code] = [
+            Team.objects.create(plateau=plateaux[code], name=team) for team in team_names
+        ]
     for spec in AGENTS:
         territory = territories[spec.territory]
         hired_days_ago = HIRED_DAYS_AGO[spec.employment]
@@ -418,7 +474,9 @@ def _register_cases(*, territories: dict[str, Territory], now: datetime) -> tupl
         sampled_at = identified_at - timedelta(hours=rng.uniform(10, 48))
         symptom_onset_on = None
         if rng.random() < 0.7:
-            symptom_onset_on = sampled_at.astimezone(territory.zone).date() - timedelta(days=rng.randint(0, 4))
+            symptom_onset_on = sampled_at.astimezone(territory.zone).date() - timedelta(
+                days=rng.randint(0, 4)
+            )
         origin_name = _weighted(rng, ORIGIN_MIX[code])
         index_person = _person(rng, territory, ORIGINS[origin_name], languages)
         household = rng.randint(0, min(3, contact_count))
@@ -427,13 +485,23 @@ def _register_cases(*, territories: dict[str, Territory], now: datetime) -> tupl
             if number < household:
                 # Same household: same surname, same language.
                 exposure_type = Exposure.Type.HOUSEHOLD
-                person = _person(rng, territory, ORIGINS[origin_name], languages, household_of=index_person)
+                person = _person(
+                    rng, territory, ORIGINS[origin_name], languages, household_of=index_person
+                )
                 last_exposure = identified_on
             else:
-                exposure_type = rng.choice([Exposure.Type.CLOSE, Exposure.Type.CLOSE, Exposure.Type.CO_EXPOSED])
-                person = _person(rng, territory, ORIGINS[_weighted(rng, ORIGIN_MIX[code])], languages)
+                exposure_type = rng.choice(
+                    [Exposure.Type.CLOSE, Exposure.Type.CLOSE, Exposure.Type.CO_EXPOSED]
+                )
+                person = _person(
+                    rng, territory, ORIGINS[_weighted(rng, ORIGIN_MIX[code])], languages
+                )
                 last_exposure = identified_on - timedelta(days=rng.randint(0, 4))
-            contacts.append(ContactData(person=person, exposure_type=exposure_type, last_exposure_date=last_exposure))
+            contacts.append(
+                ContactData(
+                    person=person, exposure_type=exposure_type, last_exposure_date=last_exposure
+                )
+            )
         lab = rng.random() < 0.8
         register_index_case(
             territory=territory,
@@ -454,7 +522,12 @@ def _weighted(rng: random.Random, shares: dict):
 
 
 def _person(
-    rng: random.Random, territory: Territory, origin: Origin, languages: dict, *, household_of: PersonData | None = None
+    rng: random.Random,
+    territory: Territory,
+    origin: Origin,
+    languages: dict,
+    *,
+    household_of: PersonData | None = None,
 ) -> PersonData:
     if household_of is not None:
         last_name, language = household_of.last_name, household_of.language
@@ -466,7 +539,9 @@ def _person(
         second = _local_phone(rng, territory)
         if second not in phones:
             phones.append(second)
-    return PersonData(first_name=origin.first_name(rng), last_name=last_name, phones=phones, language=language)
+    return PersonData(
+        first_name=origin.first_name(rng), last_name=last_name, phones=phones, language=language
+    )
 
 
 def _phone(rng: random.Random, territory: Territory, origin: Origin) -> str:
@@ -478,8 +553,12 @@ def _phone(rng: random.Random, territory: Territory, origin: Origin) -> str:
 
 def _local_phone(rng: random.Random, territory: Territory) -> str:
     if territory.phone_region == "RE":
-        return _valid(rng, lambda: rng.choice(["0692", "0693"]) + _digits(rng, 6), territory, country="+262")
-    return _valid(rng, lambda: rng.choice(["06", "06", "07"]) + _digits(rng, 8), territory, country="+33")
+        return _valid(
+            rng, lambda: rng.choice(["0692", "0693"]) + _digits(rng, 6), territory, country="+262"
+        )
+    return _valid(
+        rng, lambda: rng.choice(["06", "06", "07"]) + _digits(rng, 8), territory, country="+33"
+    )
 
 
 def _valid(rng: random.Random, make, territory: Territory, *, country: str = "+") -> str:
@@ -513,7 +592,8 @@ def _fill(rng: random.Random, pattern: str) -> str:
 
 
 def _plan_rota(*, territories: dict[str, Territory], now: datetime) -> None:
-    """Put every floor agent on the rota of this week and the next: five days each, every day covered."""
+    """Put every floor agent on the rota of this week and the next: five days each, every day
+    covered."""
     for territory in territories.values():
         patterns = []
         for name, starts_at, ends_at, break_minutes in SHIFT_PATTERNS:
@@ -528,19 +608,30 @@ def _plan_rota(*, territories: dict[str, Territory], now: datetime) -> None:
             )
         today = now.astimezone(territory.zone).date()
         monday = today - timedelta(days=today.weekday())
-        floor = Agent.objects.filter(territory=territory, plateau__isnull=False).select_related("plateau", "territory")
+        floor = Agent.objects.filter(territory=territory, plateau__isnull=False).select_related(
+            "plateau", "territory"
+        )
         for position, agent in enumerate(floor.order_by("user__username")):
-            # Two rest days in a row, shifted from one agent to the next: the floor is open every day.
+            # Two rest days in a row, shifted from one agent to the next: the floor is open every
+            # day.
             rest = {position % 7, (position + 1) % 7}
             days = [day for day in range(7) if day not in rest]
             pattern = patterns[position % len(patterns)]
             last_day = Contract.objects.filter(agent=agent).aggregate(last=Max("end_on"))["last"]
             for week_start in (monday, monday + timedelta(days=7)):
                 # Not past the end of a contract: the rota refuses those days.
-                working = [day for day in days if last_day is None or week_start + timedelta(days=day) <= last_day]
+                working = [
+                    day
+                    for day in days
+                    if last_day is None or week_start + timedelta(days=day) <= last_day
+                ]
                 if working:
                     apply_pattern_to_week(
-                        agent=agent, plateau=agent.plateau, week_start=week_start, pattern=pattern, days=working
+                        agent=agent,
+                        plateau=agent.plateau,
+                        week_start=week_start,
+                        pattern=pattern,
+                        days=working,
                     )
 
 
@@ -570,9 +661,17 @@ def _recruit(*, territories: dict[str, Territory], now: datetime) -> None:
         # One cohort trained last week, one starting in 3 days, one in 10.
         sessions = [
             create_training_session(
-                territory=territory, name=f"Cohorte du {day:%d/%m}", starts_on=day, capacity=12, plateau=plateau
+                territory=territory,
+                name=f"Cohorte du {day:%d/%m}",
+                starts_on=day,
+                capacity=12,
+                plateau=plateau,
             )
-            for day in (today - timedelta(days=6), today + timedelta(days=3), today + timedelta(days=10))
+            for day in (
+                today - timedelta(days=6),
+                today + timedelta(days=3),
+                today + timedelta(days=10),
+            )
         ]
         for number in range(CANDIDATES[code]):
             stage, days_ago = CANDIDATE_STAGES[number % len(CANDIDATE_STAGES)]
@@ -586,34 +685,63 @@ def _recruit(*, territories: dict[str, Territory], now: datetime) -> None:
                     last_name=origin.last_name(rng),
                     phone=_local_phone(rng, territory),
                     languages=[languages[language] for language in sorted(spoken)],
-                    source=rng.choice(["job_board", "job_board", "temp_agency", "france_travail", "referral"]),
+                    source=rng.choice(
+                        ["job_board", "job_board", "temp_agency", "france_travail", "referral"]
+                    ),
                 ),
                 by=admin,
                 now=applied_at,
             )
-            _advance(candidate, stage=stage, admin=admin, applied_at=applied_at, sessions=sessions, rng=rng)
+            _advance(
+                candidate,
+                stage=stage,
+                admin=admin,
+                applied_at=applied_at,
+                sessions=sessions,
+                rng=rng,
+            )
 
 
-def _advance(candidate, *, stage: str, admin: User, applied_at: datetime, sessions: list[TrainingSession], rng) -> None:
+def _advance(
+    candidate,
+    *,
+    stage: str,
+    admin: User,
+    applied_at: datetime,
+    sessions: list[TrainingSession],
+    rng,
+) -> None:
     step = applied_at
     if stage == "rejected":
         reject_candidate(
-            candidate=candidate, by=admin, now=step + timedelta(days=1), note="Profil sans expérience de la relation client"
+            candidate=candidate,
+            by=admin,
+            now=step + timedelta(days=1),
+            note="Profil sans expérience de la relation client",
         )
         return
     if stage == "withdrawn":
-        withdraw_candidate(candidate=candidate, by=admin, now=step + timedelta(days=1), note="A accepté un autre poste")
+        withdraw_candidate(
+            candidate=candidate,
+            by=admin,
+            now=step + timedelta(days=1),
+            note="A accepté un autre poste",
+        )
         return
     if stage == "applied":
         return
     step += timedelta(days=1)
-    candidate = schedule_assessment(candidate=candidate, at=step + timedelta(days=2, hours=2), by=admin, now=step)
+    candidate = schedule_assessment(
+        candidate=candidate, at=step + timedelta(days=2, hours=2), by=admin, now=step
+    )
     if stage == "assessment_scheduled":
         return
     step += timedelta(days=2, hours=3)
     passed = stage != "failed"
     score = rng.randint(62, 92) if passed else rng.randint(25, 45)
-    candidate = record_assessment(candidate=candidate, score=score, passed=passed, by=admin, now=step)
+    candidate = record_assessment(
+        candidate=candidate, score=score, passed=passed, by=admin, now=step
+    )
     if stage in ("assessed", "failed"):
         return
     step += timedelta(hours=4)

@@ -27,7 +27,8 @@ class RegisterIndexCaseView(ApiView):
         responses={
             201: IntakeResultSerializer,
             200: OpenApiResponse(
-                IntakeResultSerializer, description="This external_ref was already registered: the existing case."
+                IntakeResultSerializer,
+                description="This external_ref was already registered: the existing case.",
             ),
             400: BAD_INPUT,
             401: NOT_AUTHENTICATED,
@@ -50,5 +51,6 @@ class RegisterIndexCaseView(ApiView):
             **serializer.validated_data,
         )
         return Response(
-            IntakeResultSerializer(result).data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+            IntakeResultSerializer(result).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )

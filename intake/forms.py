@@ -18,13 +18,20 @@ class IndexCaseForm(TerritoryChoiceForm):
 
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
-    phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     phone_2 = forms.CharField(
-        label=_("Second phone"), max_length=32, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+        label=_("Second phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
     )
     language = language_field()
     sampled_on = forms.DateField(label=_("Sample date"), widget=DateInput())
-    symptom_onset_on = forms.DateField(label=_("Symptom onset date"), required=False, widget=DateInput())
+    symptom_onset_on = forms.DateField(
+        label=_("Symptom onset date"), required=False, widget=DateInput()
+    )
     external_ref = forms.CharField(
         label=_("External reference"),
         max_length=64,
@@ -54,15 +61,24 @@ class IndexCaseForm(TerritoryChoiceForm):
     def person_data(self) -> PersonData:
         data = self.cleaned_data
         phones = [data["phone"]] + ([data["phone_2"]] if data["phone_2"] else [])
-        return PersonData(first_name=data["first_name"], last_name=data["last_name"], phones=phones, language=data["language"])
+        return PersonData(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phones=phones,
+            language=data["language"],
+        )
 
     def sampled_at(self) -> datetime:
         # Only the day is known: its start, in the territory's zone.
-        return datetime.combine(self.cleaned_data["sampled_on"], time.min, tzinfo=self.chosen_territory().zone)
+        return datetime.combine(
+            self.cleaned_data["sampled_on"], time.min, tzinfo=self.chosen_territory().zone
+        )
 
 
 class ContactImportForm(TerritoryChoiceForm):
-    file = forms.FileField(label=_("CSV file"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}))
+    file = forms.FileField(
+        label=_("CSV file"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"})
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -22,7 +22,15 @@ from intake.exceptions import ContactImportError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-COLUMNS = ("index_case", "first_name", "last_name", "phone", "language", "exposure_type", "last_exposure_date")
+COLUMNS = (
+    "index_case",
+    "first_name",
+    "last_name",
+    "phone",
+    "language",
+    "exposure_type",
+    "last_exposure_date",
+)
 NAME_MAX_LENGTH = 120
 # SQLite refuses queries with too many parameters: look references up in slices.
 _LOOKUP_CHUNK = 500
@@ -72,22 +80,30 @@ def import_contacts(*, territory: Territory, content: bytes, now: datetime) -> I
             before = Exposure.objects.filter(index_case=index_case).count()
             add_contacts(index_case=index_case, contacts=contacts, now=now)
             created = Exposure.objects.filter(index_case=index_case).count() - before
-            result.cases.append(ImportedCase(index_case=index_case, rows=len(contacts), created=created))
+            result.cases.append(
+                ImportedCase(index_case=index_case, rows=len(contacts), created=created)
+            )
     return result
 
 
 def _read_rows(*, territory: Territory, content: bytes, now: datetime) -> list["_Row"]:
     raw_rows, errors = read_csv(
         content,
-        layout=CsvLayout(columns=COLUMNS, required=COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS),
+        layout=CsvLayout(
+            columns=COLUMNS, required=COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS
+        ),
         error=ContactImportError,
     )
-    cases = _find_index_cases(territory, {values["index_case"] for _, values in raw_rows if values["index_case"]})
+    cases = _find_index_cases(
+        territory, {values["index_case"] for _, values in raw_rows if values["index_case"]}
+    )
     languages = _languages()
     today = timezone.localdate(now, timezone=territory.zone)
     rows = []
     for line, values in raw_rows:
-        row, row_errors = _check_row(line, values, territory=territory, cases=cases, languages=languages, today=today)
+        row, row_errors = _check_row(
+            line, values, territory=territory, cases=cases, languages=languages, today=today
+        )
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)
@@ -112,10 +128,14 @@ def _find_index_cases(territory: Territory, refs: set[str]) -> dict[str, IndexCa
     by_id: dict[str, IndexCase] = {}
     ids = [int(r) for r in refs_list if r.isdigit() and len(r) < 18]
     for chunk in _chunks(refs_list, _LOOKUP_CHUNK):
-        for case in IndexCase.objects.filter(territory=territory, external_ref__in=chunk).select_related("territory"):
+        for case in IndexCase.objects.filter(
+            territory=territory, external_ref__in=chunk
+        ).select_related("territory"):
             by_external[case.external_ref] = case
     for chunk in _chunks(ids, _LOOKUP_CHUNK):
-        for case in IndexCase.objects.filter(Q(pk__in=chunk), territory=territory).select_related("territory"):
+        for case in IndexCase.objects.filter(Q(pk__in=chunk), territory=territory).select_related(
+            "territory"
+        ):
             by_id[str(case.pk)] = case
     found = {}
     for ref in refs_list:
@@ -150,7 +170,13 @@ def _parse_date(value: str) -> date:
 
 
 def _check_row(
-    line: int, values: dict[str, str], *, territory: Territory, cases: dict[str, IndexCase], languages, today: date
+    line: int,
+    values: dict[str, str],
+    *,
+    territory: Territory,
+    cases: dict[str, IndexCase],
+    languages,
+    today: date,
 ) -> tuple["_Row | None", list[str]]:
     errors = []
 
@@ -161,7 +187,10 @@ def _check_row(
     elif index_case is None:
         errors.append(
             cell_error(
-                line, "index_case", _("No index case %(ref)s in territory %(code)s.") % {"ref": ref, "code": territory.code}
+                line,
+                "index_case",
+                _("No index case %(ref)s in territory %(code)s.")
+                % {"ref": ref, "code": territory.code},
             )
         )
 
@@ -169,7 +198,11 @@ def _check_row(
         if not values[column]:
             errors.append(cell_error(line, column, _("This value is required.")))
         elif len(values[column]) > NAME_MAX_LENGTH:
-            errors.append(cell_error(line, column, _("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}))
+            errors.append(
+                cell_error(
+                    line, column, _("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}
+                )
+            )
 
     phone = None
     try:
@@ -181,7 +214,11 @@ def _check_row(
     if not values["language"]:
         errors.append(cell_error(line, "language", _("This value is required.")))
     elif language is None:
-        errors.append(cell_error(line, "language", _("Unknown language: %(value)s") % {"value": values["language"]}))
+        errors.append(
+            cell_error(
+                line, "language", _("Unknown language: %(value)s") % {"value": values["language"]}
+            )
+        )
 
     exposure_type = values["exposure_type"].lower().replace("-", "_")
     if exposure_type not in Exposure.Type.values:
@@ -202,7 +239,8 @@ def _check_row(
             cell_error(
                 line,
                 "last_exposure_date",
-                _("Invalid date: %(value)s (expected YYYY-MM-DD or DD/MM/YYYY)") % {"value": values["last_exposure_date"]},
+                _("Invalid date: %(value)s (expected YYYY-MM-DD or DD/MM/YYYY)")
+                % {"value": values["last_exposure_date"]},
             )
         )
     else:
@@ -212,7 +250,12 @@ def _check_row(
     if errors:
         return None, errors
     contact = ContactData(
-        person=PersonData(first_name=values["first_name"], last_name=values["last_name"], phones=[phone], language=language),
+        person=PersonData(
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            phones=[phone],
+            language=language,
+        ),
         exposure_type=exposure_type,
         last_exposure_date=exposure_date,
     )

@@ -21,14 +21,19 @@ def index_cases_for_list(*, user: RequestUser, search: str = "") -> QuerySet[Ind
     # Each word must match a name or the reference, so "paul martin" finds Paul Martin.
     for word in search.split():
         cases = cases.filter(
-            Q(person__first_name__icontains=word) | Q(person__last_name__icontains=word) | Q(external_ref__icontains=word)
+            Q(person__first_name__icontains=word)
+            | Q(person__last_name__icontains=word)
+            | Q(external_ref__icontains=word)
         )
     return cases
 
 
 def get_index_case_for_user(*, user: RequestUser, pk: int) -> IndexCase:
-    """Return the index case if the user may see it; 404 otherwise, so its existence stays secret."""
-    return get_object_or_404(IndexCase.objects.for_user(user).select_related("person__language", "territory"), pk=pk)
+    """Return the index case if the user may see it; 404 otherwise, so its existence stays
+    secret."""
+    return get_object_or_404(
+        IndexCase.objects.for_user(user).select_related("person__language", "territory"), pk=pk
+    )
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,11 @@ class IndexCaseDetail:
 def index_case_detail(*, index_case: IndexCase) -> IndexCaseDetail:
     """Gather what the detail page shows: the patient zéro, their phones and each contact's call."""
     phones = list(index_case.person.phones.order_by("position"))
-    interview_task = index_case.call_tasks.filter(reason=CallTask.Reason.INDEX_INTERVIEW).order_by("-created_at", "-pk").first()
+    interview_task = (
+        index_case.call_tasks.filter(reason=CallTask.Reason.INDEX_INTERVIEW)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     exposures = list(
         index_case.exposures.select_related("person__language")
         .prefetch_related(Prefetch("person__phones", queryset=Phone.objects.order_by("position")))
@@ -67,7 +76,14 @@ def index_case_detail(*, index_case: IndexCase) -> IndexCaseDetail:
         person__in=[e.person_id for e in exposures], reason=CallTask.Reason.CONTACT_NOTIFICATION
     ).order_by("created_at", "pk"):
         task_by_person[task.person_id] = task
-    contacts = [ContactRow(exposure=e, person=e.person, task=task_by_person.get(e.person_id)) for e in exposures]
+    contacts = [
+        ContactRow(exposure=e, person=e.person, task=task_by_person.get(e.person_id))
+        for e in exposures
+    ]
     return IndexCaseDetail(
-        index_case=index_case, person=index_case.person, phones=phones, interview_task=interview_task, contacts=contacts
+        index_case=index_case,
+        person=index_case.person,
+        phones=phones,
+        interview_task=interview_task,
+        contacts=contacts,
     )

@@ -80,28 +80,38 @@ class ContactInputSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> ContactData:
         return ContactData(
             person=PersonData(
-                first_name=attrs["first_name"], last_name=attrs["last_name"], phones=[attrs["phone"]], language=attrs["language"]
+                first_name=attrs["first_name"],
+                last_name=attrs["last_name"],
+                phones=[attrs["phone"]],
+                language=attrs["language"],
             ),
             exposure_type=attrs["exposure_type"],
             last_exposure_date=attrs["last_exposure_date"],
         )
 
 
+# The docstring is the schema's description of this component: one line, continued with "\".
 class IndexCaseInputSerializer(TerritoryRefSerializer):
-    """A patient zéro and the contacts known so far. Validated data are the intake service's arguments."""
+    """A patient zéro and the contacts known so far. Validated data are the intake service's \
+arguments."""
 
     first_name = serializers.CharField(max_length=120)
     last_name = serializers.CharField(max_length=120)
     phone = PhoneField()
     language = LanguageCodeField()
     birth_date = PastDateField(required=False, allow_null=True)
-    sampled_at = SampledAtField(help_text="ISO 8601 datetime, or a date (midnight in the territory's time zone).")
+    sampled_at = SampledAtField(
+        help_text="ISO 8601 datetime, or a date (midnight in the territory's time zone)."
+    )
     symptom_onset_on = PastDateField(required=False, allow_null=True)
     external_ref = serializers.CharField(
         max_length=64,
         required=False,
         allow_blank=True,
-        help_text="The laboratory's or doctor's file number: sent again, it answers with the existing case.",
+        help_text=(
+            "The laboratory's or doctor's file number: sent again, it answers with the existing "
+            "case."
+        ),
     )
     contacts = ContactInputSerializer(many=True, required=False)
 
@@ -122,10 +132,14 @@ class IndexCaseInputSerializer(TerritoryRefSerializer):
 
 
 class IntakeContactSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="exposure.pk", read_only=True, help_text="The exposure's id.")
+    id = serializers.IntegerField(
+        source="exposure.pk", read_only=True, help_text="The exposure's id."
+    )
     deadline_at = serializers.DateTimeField(source="task.deadline_at", read_only=True)
 
 
 class IntakeResultSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="index_case.pk", read_only=True, help_text="The index case's id.")
+    id = serializers.IntegerField(
+        source="index_case.pk", read_only=True, help_text="The index case's id."
+    )
     contacts = IntakeContactSerializer(many=True, read_only=True)

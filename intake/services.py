@@ -1,5 +1,5 @@
-"""The one intake under the API, the form and the CSV import: the case (cases), then its calls (calls),
-in one transaction."""
+"""The one intake under the API, the form and the CSV import: the case (cases), then its calls
+(calls), in one transaction."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +11,12 @@ from django.db import IntegrityError, transaction
 
 from agents.models import Territory
 from calls.models import CallTask
-from calls.services.intake import PRIORITY_INDEX_INTERVIEW, RegisteredContact, add_contacts, enqueue_call
+from calls.services.intake import (
+    PRIORITY_INDEX_INTERVIEW,
+    RegisteredContact,
+    add_contacts,
+    enqueue_call,
+)
 from cases.models import IndexCase
 from cases.services import ContactData, PersonData, create_index_case
 
@@ -40,7 +45,9 @@ def register_index_case(
     external_ref = external_ref.strip()
     for attempt in range(2):
         if external_ref:
-            existing = IndexCase.objects.filter(territory=territory, external_ref=external_ref).first()
+            existing = IndexCase.objects.filter(
+                territory=territory, external_ref=external_ref
+            ).first()
             if existing is not None:
                 return _existing_result(existing)
         try:
@@ -110,5 +117,9 @@ def _existing_result(index_case: IndexCase) -> IntakeResult:
     ).order_by("created_at"):
         task_by_person[task.person_id] = task
     contacts = [RegisteredContact(exposure=e, task=task_by_person[e.person_id]) for e in exposures]
-    task = index_case.call_tasks.filter(reason=CallTask.Reason.INDEX_INTERVIEW).order_by("-created_at").first()
+    task = (
+        index_case.call_tasks.filter(reason=CallTask.Reason.INDEX_INTERVIEW)
+        .order_by("-created_at")
+        .first()
+    )
     return IntakeResult(index_case=index_case, created=False, task=task, contacts=contacts)

@@ -36,7 +36,9 @@ def index_case_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.index_cases_for_list(user=request.user, search=search)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({"q": search}) if search else ""
-    return render(request, "intake/index_case_list.html", {"page": page, "search": search, "query": query})
+    return render(
+        request, "intake/index_case_list.html", {"page": page, "search": search, "query": query}
+    )
 
 
 @require_GET
@@ -45,12 +47,21 @@ def index_case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a patient zéro, their contacts and their calls; log the read of each person shown."""
     index_case = selectors.get_index_case_for_user(user=request.user, pk=pk)
     detail = selectors.index_case_detail(index_case=index_case)
-    log_person_access(user=request.user, persons=detail.persons, what="index-case-detail", now=timezone.now())
-    return render(request, "intake/index_case_detail.html", {"detail": detail, "index_case": index_case})
+    log_person_access(
+        user=request.user, persons=detail.persons, what="index-case-detail", now=timezone.now()
+    )
+    return render(
+        request, "intake/index_case_detail.html", {"detail": detail, "index_case": index_case}
+    )
 
 
 def _render_intake(request, form, formset, *, show_errors: bool = True) -> HttpResponse:
-    context = {"form": form, "formset": formset, "show_errors": show_errors, "max_contacts": MAX_CONTACTS}
+    context = {
+        "form": form,
+        "formset": formset,
+        "show_errors": show_errors,
+        "max_contacts": MAX_CONTACTS,
+    }
     return render(request, "intake/index_case_form.html", context)
 
 
@@ -71,7 +82,9 @@ def index_case_new(request: HttpRequest) -> HttpResponse:
     form = IndexCaseForm(data, territory=territory, territories=territories)
     form_valid = form.is_valid()
     # Phones are read in the chosen territory's numbering region, so the case form goes first.
-    formset = ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": form.chosen_territory()})
+    formset = ContactFormSet(
+        data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": form.chosen_territory()}
+    )
     if adding_row:
         return _render_intake(request, form, formset, show_errors=False)
     if not (form_valid and formset.is_valid()):
@@ -124,11 +137,17 @@ def contact_import(request: HttpRequest) -> HttpResponse:
     result = None
     errors: list[str] = []
     if request.method == "POST":
-        form = ContactImportForm(request.POST, request.FILES, territory=territory, territories=territories)
+        form = ContactImportForm(
+            request.POST, request.FILES, territory=territory, territories=territories
+        )
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = import_contacts(territory=form.chosen_territory(), content=b"".join(upload.chunks()), now=timezone.now())
+                result = import_contacts(
+                    territory=form.chosen_territory(),
+                    content=b"".join(upload.chunks()),
+                    now=timezone.now(),
+                )
             except ContactImportError as exc:
                 errors = exc.errors
             else:

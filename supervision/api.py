@@ -23,9 +23,17 @@ class SupervisionAgentsView(ApiView):
     @extend_schema(
         operation_id="list_supervised_agents",
         parameters=[
-            OpenApiParameter("territory", str, description="A territory's code (superusers only; others see their own).")
+            OpenApiParameter(
+                "territory",
+                str,
+                description="A territory's code (superusers only; others see their own).",
+            )
         ],
-        responses={200: SupervisedAgentSerializer(many=True), 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+        responses={
+            200: SupervisedAgentSerializer(many=True),
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
     )
     def get(self, request: Request) -> Response:
         """List the agents of your territory logged in or active today, with their calls today.
@@ -43,7 +51,11 @@ class QueueHealthView(ApiView):
     @extend_schema(
         operation_id="queue_health",
         parameters=[
-            OpenApiParameter("territory", str, description="A territory's code (superusers only; others see their own).")
+            OpenApiParameter(
+                "territory",
+                str,
+                description="A territory's code (superusers only; others see their own).",
+            )
         ],
         responses={
             200: QueueHealthSerializer,
@@ -60,5 +72,7 @@ class QueueHealthView(ApiView):
             # django-stubs type an ErrorList's items as ValidationErrors; iterated, it gives str.
             detail = {name: list(errors) for name, errors in form.errors.items()}
             raise ValidationError(detail)  # type: ignore[arg-type]
-        health = queue_health(user=request.user, territory=form.selected_territory(), now=timezone.now())
+        health = queue_health(
+            user=request.user, territory=form.selected_territory(), now=timezone.now()
+        )
         return Response(QueueHealthSerializer(health).data)

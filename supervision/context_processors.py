@@ -13,7 +13,11 @@ def alert_badge(request) -> dict:
     first refresh there is no badge.
     """
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not roles.has_role(user, roles.SUPERVISEUR, roles.ADMIN_CPAM):
+    if (
+        user is None
+        or not user.is_authenticated
+        or not roles.has_role(user, roles.SUPERVISEUR, roles.ADMIN_CPAM)
+    ):
         return {}
     if user.is_superuser:
         scope = ALL_TERRITORIES

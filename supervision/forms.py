@@ -1,4 +1,5 @@
-"""Filters of the supervisors' boards and reports: read from the query string, checked, never a 500."""
+"""Filters of the supervisors' boards and reports: read from the query string, checked, never a
+500."""
 
 from datetime import date, timedelta
 
@@ -63,15 +64,23 @@ class DateRangeForm(TerritoryFilterForm):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if start > end:
-                raise ValidationError(_("The start of the range is after its end."), code="reversed")
+                raise ValidationError(
+                    _("The start of the range is after its end."), code="reversed"
+                )
             if (end - start).days + 1 > MAX_RANGE_DAYS:
                 raise ValidationError(
-                    _("Choose a range of at most %(days)s days."), code="too_long", params={"days": MAX_RANGE_DAYS}
+                    _("Choose a range of at most %(days)s days."),
+                    code="too_long",
+                    params={"days": MAX_RANGE_DAYS},
                 )
         return cleaned
 
     def filters(self) -> dict:
-        return {"start": self.cleaned_data["start"], "end": self.cleaned_data["end"], "territory": self.selected_territory()}
+        return {
+            "start": self.cleaned_data["start"],
+            "end": self.cleaned_data["end"],
+            "territory": self.selected_territory(),
+        }
 
 
 def _parse_date(value: str) -> date | None:
@@ -88,7 +97,9 @@ class SlaReportForm(DateRangeForm):
 class ProductivityReportForm(DateRangeForm):
     default_days = 7
 
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label=_("All teams"), label=_("Team"))
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label=_("All teams"), label=_("Team")
+    )
 
     field_order = ["start", "end", "territory", "team"]
 

@@ -17,7 +17,8 @@ class AlertQuerySet(models.QuerySet):
 
 
 class Alert(models.Model):
-    """An agent flagged for a supervisor: idle, paused too long, no call for a while, short calls."""
+    """An agent flagged for a supervisor: idle, paused too long, no call for a while, short
+    calls."""
 
     class Kind(models.TextChoices):
         IDLE = "idle", _("Ready but idle too long")
@@ -26,7 +27,9 @@ class Alert(models.Model):
         LONG_CALL = "long_call", _("On call for very long")
         SHORT_CALLS = "short_calls", _("Unusual share of short calls")
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("agent"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("agent")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     raised_at = models.DateTimeField(_("raised at"))
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
@@ -50,10 +53,13 @@ class Alert(models.Model):
         constraints = [
             # A condition that lasts is one alert, not one per sweep.
             models.UniqueConstraint(
-                fields=["agent", "kind"], condition=Q(cleared_at__isnull=True), name="alert_one_open_per_agent_kind"
+                fields=["agent", "kind"],
+                condition=Q(cleared_at__isnull=True),
+                name="alert_one_open_per_agent_kind",
             ),
             models.CheckConstraint(
-                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False), name="alert_acknowledged_by_someone"
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
+                name="alert_acknowledged_by_someone",
             ),
         ]
         indexes = [models.Index(fields=["agent", "raised_at"], name="alert_agent_raised")]
@@ -77,12 +83,28 @@ class SupervisorAction(models.Model):
         LOG_OUT_AGENT = "log_out_agent", _("Logged an agent out")
         ACKNOWLEDGE_ALERT = "acknowledge_alert", _("Acknowledged an alert")
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
-    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="+", verbose_name=_("territory"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="+", verbose_name=_("territory")
+    )
     kind = models.CharField(_("action"), max_length=20, choices=Kind.choices)
-    agent = models.ForeignKey(Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("agent"))
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
     task = models.ForeignKey(
-        "calls.CallTask", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("call")
+        "calls.CallTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("call"),
     )
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"))
@@ -106,14 +128,22 @@ class SlaDayQuerySet(models.QuerySet):
 class SlaDay(models.Model):
     """One territory's deadline figures for the calls due on one local day (a rollup)."""
 
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory")
+    )
     day = models.DateField(_("day"))
     contacts_due = models.PositiveIntegerField(_("contacts due"), default=0)
     contacts_reached_in_time = models.PositiveIntegerField(_("contacts reached in time"), default=0)
-    contacts_notified_in_time = models.PositiveIntegerField(_("contacts notified by SMS in time"), default=0)
+    contacts_notified_in_time = models.PositiveIntegerField(
+        _("contacts notified by SMS in time"), default=0
+    )
     index_due = models.PositiveIntegerField(_("patients zéro due"), default=0)
-    index_reached_in_time = models.PositiveIntegerField(_("patients zéro reached in time"), default=0)
-    first_attempt_median_seconds = models.PositiveIntegerField(_("median time to first attempt (s)"), null=True, blank=True)
+    index_reached_in_time = models.PositiveIntegerField(
+        _("patients zéro reached in time"), default=0
+    )
+    first_attempt_median_seconds = models.PositiveIntegerField(
+        _("median time to first attempt (s)"), null=True, blank=True
+    )
     computed_at = models.DateTimeField(_("computed at"))
 
     objects = SlaDayQuerySet.as_manager()

@@ -26,15 +26,21 @@ class BucketsSerializer(serializers.Serializer):
 
 class LanguageHealthSerializer(serializers.Serializer):
     language = serializers.CharField(source="code")
-    backlog = BucketsSerializer(source="buckets", help_text="Open calls (queued, held, escalated) by time to deadline.")
+    backlog = BucketsSerializer(
+        source="buckets", help_text="Open calls (queued, held, escalated) by time to deadline."
+    )
     backlog_total = serializers.IntegerField(source="total")
     escalated = serializers.IntegerField()
     agents_ready = serializers.IntegerField(source="ready")
-    agents_working = serializers.IntegerField(source="working", help_text="Ready, on a call or in wrap-up.")
+    agents_working = serializers.IntegerField(
+        source="working", help_text="Ready, on a call or in wrap-up."
+    )
     due_within_24h = serializers.IntegerField(help_text="Queued or held calls due within 24 hours.")
     calls_per_active_hour = serializers.FloatField(source="calls_per_hour", allow_null=True)
     capacity_24h = serializers.IntegerField(allow_null=True)
-    projected_misses = serializers.IntegerField(allow_null=True, help_text="Null while the rate is unknown.")
+    projected_misses = serializers.IntegerField(
+        allow_null=True, help_text="Null while the rate is unknown."
+    )
 
 
 class ReasonBacklogSerializer(serializers.Serializer):

@@ -25,5 +25,7 @@ urlpatterns = [
 ]
 api_urlpatterns = [
     path("supervision/agents/", api.SupervisionAgentsView.as_view(), name="supervision-agents"),
-    path("supervision/queue-health/", api.QueueHealthView.as_view(), name="supervision-queue-health"),
+    path(
+        "supervision/queue-health/", api.QueueHealthView.as_view(), name="supervision-queue-health"
+    ),
 ]

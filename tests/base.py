@@ -36,25 +36,34 @@ def make_user(
     team=None,
     **agent_fields,
 ) -> User:
-    user = User.objects.create_user(username, f"{username}@example.org", PASSWORD, first_name=username.title(), last_name="Test")
+    user = User.objects.create_user(
+        username, f"{username}@example.org", PASSWORD, first_name=username.title(), last_name="Test"
+    )
     if role:
         user.groups.add(Group.objects.get(name=role))
     if role == roles.ADMIN_CPAM:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     if territory is not None:
-        agent = Agent.objects.create(user=user, territory=territory, plateau=plateau, team=team, **agent_fields)
+        agent = Agent.objects.create(
+            user=user, territory=territory, plateau=plateau, team=team, **agent_fields
+        )
         agent.languages.set(Language.objects.filter(code__in=languages))
     return user
 
 
 def person(first_name: str, last_name: str, phone: str, language: str = "fr") -> PersonData:
     return PersonData(
-        first_name=first_name, last_name=last_name, phones=[to_e164(phone)], language=Language.objects.get(code=language)
+        first_name=first_name,
+        last_name=last_name,
+        phones=[to_e164(phone)],
+        language=Language.objects.get(code=language),
     )
 
 
-def contact(first_name: str, last_name: str, phone: str, language: str = "fr", exposure_type: str = "close") -> ContactData:
+def contact(
+    first_name: str, last_name: str, phone: str, language: str = "fr", exposure_type: str = "close"
+) -> ContactData:
     return ContactData(
         person=person(first_name, last_name, phone, language),
         exposure_type=exposure_type,
@@ -65,29 +74,52 @@ def contact(first_name: str, last_name: str, phone: str, language: str = "fr", e
 class PersonasTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.t93 = Territory.objects.create(code="93", name="CPAM de la Seine-Saint-Denis", timezone="Europe/Paris")
+        cls.t93 = Territory.objects.create(
+            code="93", name="CPAM de la Seine-Saint-Denis", timezone="Europe/Paris"
+        )
         cls.t75 = Territory.objects.create(code="75", name="CPAM de Paris", timezone="Europe/Paris")
-        cls.t974 = Territory.objects.create(code="974", name="CGSS de La Réunion", timezone="Indian/Reunion", phone_region="RE")
+        cls.t974 = Territory.objects.create(
+            code="974", name="CGSS de La Réunion", timezone="Indian/Reunion", phone_region="RE"
+        )
         cls.saint_denis = Plateau.objects.create(territory=cls.t93, name="Saint-Denis")
         cls.paris_plateau = Plateau.objects.create(territory=cls.t75, name="Paris Nord")
         cls.team_a = Team.objects.create(plateau=cls.saint_denis, name="Équipe A")
         cls.alice = make_user(
-            "alice", roles.TELECONSEILLER, territory=cls.t93, languages=("fr", "tr"), plateau=cls.saint_denis, team=cls.team_a
+            "alice",
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=("fr", "tr"),
+            plateau=cls.saint_denis,
+            team=cls.team_a,
         )
-        cls.bob = make_user("bob", roles.SUPERVISEUR, territory=cls.t93, plateau=cls.saint_denis, team=cls.team_a)
+        cls.bob = make_user(
+            "bob", roles.SUPERVISEUR, territory=cls.t93, plateau=cls.saint_denis, team=cls.team_a
+        )
         cls.carol = make_user("carol", roles.ADMIN_CPAM, territory=cls.t93)
         cls.dave = make_user("dave", roles.ADMIN_CPAM, territory=cls.t75)
-        cls.erin = make_user("erin", roles.SUPERVISEUR, territory=cls.t75, plateau=cls.paris_plateau)
-        cls.zoe = make_user("zoe", roles.TELECONSEILLER, territory=cls.t974, languages=("fr", "rcf"))
+        cls.erin = make_user(
+            "erin", roles.SUPERVISEUR, territory=cls.t75, plateau=cls.paris_plateau
+        )
+        cls.zoe = make_user(
+            "zoe", roles.TELECONSEILLER, territory=cls.t974, languages=("fr", "rcf")
+        )
         cls.root = User.objects.create_superuser("root", "root@example.org", PASSWORD)
         cls.labfeed = make_user("labfeed", roles.LAB_FEED)
         Contract.objects.create(
-            agent=cls.alice.agent, kind=Contract.Kind.CDD, start_on=date(2026, 10, 1), end_on=date(2027, 3, 31)
+            agent=cls.alice.agent,
+            kind=Contract.Kind.CDD,
+            start_on=date(2026, 10, 1),
+            end_on=date(2027, 3, 31),
         )
 
     @staticmethod
     def register_case(
-        territory: Territory, *, name: str = "Martin", phone: str = "0612345678", contacts=(), external_ref: str = ""
+        territory: Territory,
+        *,
+        name: str = "Martin",
+        phone: str = "0612345678",
+        contacts=(),
+        external_ref: str = "",
     ):
         return register_index_case(
             territory=territory,

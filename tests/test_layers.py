@@ -8,7 +8,17 @@ from pathlib import Path
 from unittest import TestCase
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["common", "agents", "cases", "calls", "intake", "supervision", "workforce", "demo", "tracing_center"]
+APPS = [
+    "common",
+    "agents",
+    "cases",
+    "calls",
+    "intake",
+    "supervision",
+    "workforce",
+    "demo",
+    "tracing_center",
+]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -28,7 +38,9 @@ class LayerContractTests(TestCase):
     def setUpClass(cls):
         cls.tree = Path(tempfile.mkdtemp(prefix="layers-"))
         for app in APPS:
-            shutil.copytree(ROOT / app, cls.tree / app, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                ROOT / app, cls.tree / app, ignore=shutil.ignore_patterns("__pycache__")
+            )
         shutil.copy(ROOT / "pyproject.toml", cls.tree / "pyproject.toml")
 
     @classmethod
@@ -52,13 +64,18 @@ class LayerContractTests(TestCase):
         self.assertIn("agents.models -> calls.models", result.stdout)
 
     def test_it_fails_on_two_apps_of_one_layer_importing_each_other(self):
-        self.add_import("supervision/selectors/board.py", "from workforce.models.rota import Shift  # noqa")
+        self.add_import(
+            "supervision/selectors/board.py", "from workforce.models.rota import Shift  # noqa"
+        )
         result = lint_imports(self.tree)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("supervision.selectors.board -> workforce.models.rota", result.stdout)
 
     def test_it_fails_on_an_import_hidden_in_a_function(self):
-        self.add_import("cases/services.py", "def hidden():\n    from intake.services import register_index_case  # noqa")
+        self.add_import(
+            "cases/services.py",
+            "def hidden():\n    from intake.services import register_index_case  # noqa",
+        )
         result = lint_imports(self.tree)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("cases.services -> intake.services", result.stdout)

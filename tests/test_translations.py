@@ -46,7 +46,11 @@ class FrenchCatalogueTests(SimpleTestCase):
     def test_every_entry_is_translated_and_none_is_fuzzy(self):
         self.assertGreater(len(self.entries), 0)
         self.assertNotIn("fuzzy", self.header["flags"])
-        untranslated = [e["msgid"] for e in self.entries if not all(v for k, v in e.items() if k.startswith("msgstr"))]
+        untranslated = [
+            e["msgid"]
+            for e in self.entries
+            if not all(v for k, v in e.items() if k.startswith("msgstr"))
+        ]
         fuzzy = [e["msgid"] for e in self.entries if "fuzzy" in e["flags"]]
         self.assertEqual(untranslated, [])
         self.assertEqual(fuzzy, [])
@@ -63,7 +67,9 @@ class FrenchCatalogueTests(SimpleTestCase):
             for key in (k for k in e if k.startswith("msgstr")):
                 source = sources[1] if key == "msgstr[1]" else sources[0]
                 with self.subTest(msgid=e["msgid"], form=key):
-                    self.assertEqual(sorted(PLACEHOLDER.findall(e[key])), sorted(PLACEHOLDER.findall(source)))
+                    self.assertEqual(
+                        sorted(PLACEHOLDER.findall(e[key])), sorted(PLACEHOLDER.findall(source))
+                    )
 
     def test_msgfmt_finds_no_fuzzy_or_untranslated_entry(self):
         msgfmt = shutil.which("msgfmt")
@@ -89,7 +95,9 @@ class InterfaceLanguageTests(SimpleTestCase):
         self.assertNotContains(response, "Password")
 
     def test_the_language_switch_turns_the_login_page_to_english(self):
-        response = self.client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+        response = self.client.post(
+            reverse("set_language"), {"language": "en", "next": reverse("login")}
+        )
         self.assertRedirects(response, reverse("login"), fetch_redirect_response=False)
         response = self.client.get(reverse("login"))
         self.assertContains(response, '<html lang="en">')

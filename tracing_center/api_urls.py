@@ -1,4 +1,5 @@
-"""Public API v1 (DESIGN.md §7): each app's routes (its urls.api_urlpatterns), one APIView per operation."""
+"""Public API v1 (DESIGN.md §7): each app's routes (its urls.api_urlpatterns), one APIView per
+operation."""
 
 from django.urls import include, path
 
@@ -10,5 +11,6 @@ from workforce import urls as workforce_urls
 
 app_name = "api"
 urlpatterns = [
-    path("", include(app.api_urlpatterns)) for app in (agents_urls, intake_urls, calls_urls, supervision_urls, workforce_urls)
+    path("", include(app.api_urlpatterns))
+    for app in (agents_urls, intake_urls, calls_urls, supervision_urls, workforce_urls)
 ]

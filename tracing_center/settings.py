@@ -126,7 +126,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # Embedded mode: a real worker and beat on kombu's filesystem transport, and a file cache
     # that the web server and the worker share.
@@ -190,7 +192,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -306,10 +311,14 @@ RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 # How long a claimed task stays with an agent before it goes back to the queue.
 LEASE_MINUTES = env_int("LEASE_MINUTES", 20, minimum=1)
 # Default calling hours for a new territory (each territory can change its own).
-DEFAULT_CALLING_HOURS = (env_str("CALLING_HOURS_START", "08:30"), env_str("CALLING_HOURS_END", "19:00"))
+DEFAULT_CALLING_HOURS = (
+    env_str("CALLING_HOURS_START", "08:30"),
+    env_str("CALLING_HOURS_END", "19:00"),
+)
 # The number people are asked to call back, in SMS texts.
 CALLBACK_NUMBER = env_str("CALLBACK_NUMBER", "09 74 75 76 78")
-# A task is "at risk" this many hours before its deadline: raised in priority, listed for supervisors.
+# A task is "at risk" this many hours before its deadline: raised in priority, listed for
+# supervisors.
 AT_RISK_HOURS = env_int("AT_RISK_HOURS", 4, minimum=1)
 
 # --- Workforce --------------------------------------------------------------------------------
@@ -318,14 +327,19 @@ CANDIDATE_NO_ANSWER_DAYS = env_int("CANDIDATE_NO_ANSWER_DAYS", 30, minimum=1)
 # CPAM admins are alerted this many days before a contract ends without a renewal.
 CONTRACT_END_ALERT_DAYS = env_int("CONTRACT_END_ALERT_DAYS", 14, minimum=1)
 # Opening hours given to a new territory, every day of the week and on public holidays.
-DEFAULT_OPENING_HOURS = (env_str("OPENING_HOURS_START", "08:30"), env_str("OPENING_HOURS_END", "17:30"))
+DEFAULT_OPENING_HOURS = (
+    env_str("OPENING_HOURS_START", "08:30"),
+    env_str("OPENING_HOURS_END", "17:30"),
+)
 
 # --- Boundaries: SMS provider and telephony ---------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "calls.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY")
 if SMS_BACKEND == "calls.sms.HttpGatewayBackend" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
-    raise ImproperlyConfigured("SMS_BACKEND=calls.sms.HttpGatewayBackend needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY")
+    raise ImproperlyConfigured(
+        "SMS_BACKEND=calls.sms.HttpGatewayBackend needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY"
+    )
 TELEPHONY_BACKEND = env_str("TELEPHONY_BACKEND", "calls.telephony.LogBackend")
 
 # --- Supervision (DESIGN.md §5) -------------------------------------------------------------
@@ -333,7 +347,9 @@ TELEPHONY_BACKEND = env_str("TELEPHONY_BACKEND", "calls.telephony.LogBackend")
 SUPERVISION_THRESHOLDS = {
     "ready_notice": env_int("BOARD_READY_NOTICE_SECONDS", 60, minimum=1),  # blue
     "ready_alert": env_int("BOARD_READY_ALERT_SECONDS", 300, minimum=1),  # dark blue, flagged idle
-    "paused_notice": env_int("BOARD_PAUSED_NOTICE_SECONDS", 600, minimum=1),  # yellow; red past the reason's limit
+    "paused_notice": env_int(
+        "BOARD_PAUSED_NOTICE_SECONDS", 600, minimum=1
+    ),  # yellow; red past the reason's limit
     "on_call_alert": env_int("BOARD_ON_CALL_ALERT_SECONDS", 2700, minimum=1),  # purple
     # Logged in (not offline) with no call for this long: flagged.
     "no_call": env_int("BOARD_NO_CALL_SECONDS", 1800, minimum=60),

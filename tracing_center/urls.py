@@ -15,7 +15,11 @@ urlpatterns = [
     path("cases/", include("intake.urls")),
     path("desk/", include("calls.urls")),
     path("supervision/", include("supervision.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     # An agent who logs out goes offline and gives back the call they held.
     path("accounts/logout/", calls_views.logout, name="logout"),
     # The language switch must work on the login page too.
@@ -33,7 +37,9 @@ urlpatterns = [
         "api/docs/",
         # Swagger UI's page carries one inline <style> block; its scripts are our static files.
         login_not_required(
-            csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+            csp_update({"style-src": ["'unsafe-inline'"]})(
+                SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+            )
         ),
         name="api-docs",
     ),

@@ -34,7 +34,8 @@ class ContractInline(ScopedTabularInline):
 
 
 class AgentCreationForm(forms.ModelForm):
-    """A new member of staff: the account and the profile, created by agents.services.create_agent."""
+    """A new member of staff: the account and the profile, created by
+    agents.services.create_agent."""
 
     username = forms.CharField(label=_("Username"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150)
@@ -42,13 +43,19 @@ class AgentCreationForm(forms.ModelForm):
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"))
     password1 = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label=_("Password confirmation"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     contract_end = forms.DateField(
-        label=_("Contract end"), required=False, help_text=_("For a fixed-term contract; leave empty for a permanent one.")
+        label=_("Contract end"),
+        required=False,
+        help_text=_("For a fixed-term contract; leave empty for a permanent one."),
     )
 
     # Set by AgentAdmin.get_form: a CPAM admin creates téléconseillers and superviseurs only.
@@ -72,7 +79,10 @@ class AgentCreationForm(forms.ModelForm):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", ValidationError(_("The two passwords differ."), code="password_mismatch"))
+            self.add_error(
+                "password2",
+                ValidationError(_("The two passwords differ."), code="password_mismatch"),
+            )
         elif password1:
             candidate = User(
                 username=cleaned.get("username", ""),
@@ -86,7 +96,9 @@ class AgentCreationForm(forms.ModelForm):
                 self.add_error("password1", error)
         employer = cleaned.get("employer")
         if employer == Agent.Employer.PROVIDER and cleaned.get("contract_end"):
-            self.add_error("contract_end", _("An outsourced provider's staff have no contract with the CPAM."))
+            self.add_error(
+                "contract_end", _("An outsourced provider's staff have no contract with the CPAM.")
+            )
         if employer == Agent.Employer.FIXED_TERM and not cleaned.get("contract_end"):
             self.add_error("contract_end", _("A fixed-term recruit needs a contract end date."))
         if employer == Agent.Employer.PROVIDER and not cleaned.get("provider_name"):
@@ -108,7 +120,20 @@ class AgentAdmin(ScopedModelAdmin):
         (_("Live status"), {"fields": ("status", "status_since", "pause_reason")}),
     )
     add_fieldsets = (
-        (None, {"fields": ("username", "first_name", "last_name", "email", "role", "password1", "password2")}),
+        (
+            None,
+            {
+                "fields": (
+                    "username",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "role",
+                    "password1",
+                    "password2",
+                )
+            },
+        ),
         (_("Workplace"), {"fields": ("territory", "plateau", "team")}),
         (_("Employment"), {"fields": ("employer", "provider_name", "contract_end")}),
         (_("Languages"), {"fields": ("languages",)}),
@@ -132,7 +157,9 @@ class AgentAdmin(ScopedModelAdmin):
             kwargs["form"] = AgentCreationForm
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
-            allowed = roles.STAFF_ROLES if request.user.is_superuser else AgentCreationForm.allowed_roles
+            allowed = (
+                roles.STAFF_ROLES if request.user.is_superuser else AgentCreationForm.allowed_roles
+            )
             form = type(form.__name__, (form,), {"allowed_roles": allowed})
         return form
 
@@ -195,7 +222,8 @@ class CandidateEventInline(ReadOnlyAdminMixin, ScopedTabularInline):
 
 @admin.register(Candidate)
 class CandidateAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
-    """Candidates move through the pipeline on the recruitment pages, where the transitions are checked."""
+    """Candidates move through the pipeline on the recruitment pages, where the transitions are
+    checked."""
 
     list_display = ("__str__", "territory", "stage", "source", "applied_at", "last_heard_at")
     list_filter = ("territory", "stage", "source", "languages")

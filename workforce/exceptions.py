@@ -18,18 +18,23 @@ class TrainingSessionRefused(DomainError):
 
 
 class CandidateInputRefused(DomainError):
-    """Some fields of a recruitment request are wrong; ``errors`` maps each field to its messages."""
+    """Some fields of a recruitment request are wrong; ``errors`` maps each field to its
+    messages."""
 
     http_status = status.HTTP_400_BAD_REQUEST
     code = "invalid"
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(" ".join(str(message) for messages in errors.values() for message in messages))
+        super().__init__(
+            " ".join(str(message) for messages in errors.values() for message in messages)
+        )
         self.errors = errors
 
     def payload(self) -> dict:
         # The shape of DRF's field errors, so that API clients read one format for every 400.
-        return {field: [str(message) for message in messages] for field, messages in self.errors.items()}
+        return {
+            field: [str(message) for message in messages] for field, messages in self.errors.items()
+        }
 
 
 class ContractAlreadyRenewed(DomainError):
@@ -111,7 +116,8 @@ class InvalidShift(ShiftRefused):
 
 
 class PatternNotApplied(ShiftRefused):
-    """Some days of the week refused the pattern, so no day got it; ``refused`` lists (day, reason)."""
+    """Some days of the week refused the pattern, so no day got it; ``refused`` lists (day,
+    reason)."""
 
     code = "pattern_not_applied"
 

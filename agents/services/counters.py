@@ -1,4 +1,5 @@
-"""The per-agent per-day counters, written inside the transaction of each attempt and status change."""
+"""The per-agent per-day counters, written inside the transaction of each attempt and status
+change."""
 
 from datetime import datetime, time, timedelta
 
@@ -35,7 +36,8 @@ def count_attempt(
         calls=F("calls") + int(is_new_call),
         reached=F("reached") + int(accepted and reached),
         talk_seconds=F("talk_seconds") + int(talk.total_seconds()) * is_new_call,
-        short_calls=F("short_calls") + int(is_new_call and connected_at is not None and talk < SHORT_CALL),
+        short_calls=F("short_calls")
+        + int(is_new_call and connected_at is not None and talk < SHORT_CALL),
         refused_outcomes=F("refused_outcomes") + int(not accepted),
         # SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it: coalesce first.
         last_call_at=Greatest(Coalesce(F("last_call_at"), Value(ended_at)), Value(ended_at)),
@@ -50,7 +52,9 @@ _STATUS_BUCKETS = {
 }
 
 
-def count_status_period(*, agent: Agent, status: str, started_at: datetime, ended_at: datetime) -> None:
+def count_status_period(
+    *, agent: Agent, status: str, started_at: datetime, ended_at: datetime
+) -> None:
     """Add a closed status period to its agent's day counters, split at local midnights."""
     bucket = _STATUS_BUCKETS.get(status)
     if bucket is None or ended_at <= started_at:

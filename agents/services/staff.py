@@ -9,7 +9,17 @@ from django.utils.translation import gettext as _
 
 from agents import roles
 from agents.exceptions import InvalidStatus
-from agents.models import Agent, AgentStatusPeriod, Language, OpeningHours, PauseReason, Plateau, Team, Territory, parse_hour
+from agents.models import (
+    Agent,
+    AgentStatusPeriod,
+    Language,
+    OpeningHours,
+    PauseReason,
+    Plateau,
+    Team,
+    Territory,
+    parse_hour,
+)
 from agents.services.counters import count_status_period
 
 
@@ -34,7 +44,10 @@ def create_territory(
     opens, closes = (parse_hour(value) for value in settings.DEFAULT_OPENING_HOURS)
     # Open every day, public holidays included, until an admin says otherwise.
     OpeningHours.objects.bulk_create(
-        [OpeningHours(territory=territory, weekday=day, opens_at=opens, closes_at=closes) for day in range(8)]
+        [
+            OpeningHours(territory=territory, weekday=day, opens_at=opens, closes_at=closes)
+            for day in range(8)
+        ]
     )
     return territory
 
@@ -58,12 +71,18 @@ def create_agent_account(
 ) -> Agent:
     """Create a member of staff's account, role and agent profile (the workforce adds the contract).
 
-    Hired from a later date (`starts_later`), the account stays closed until the contract's first day.
+    Hired from a later date (`starts_later`), the account stays closed until the contract's first
+    day.
     """
     if role not in roles.STAFF_ROLES:
         raise ValueError(f"unknown role {role!r}")
     user = User.objects.create_user(
-        username, email, password, first_name=first_name, last_name=last_name, is_active=not starts_later
+        username,
+        email,
+        password,
+        first_name=first_name,
+        last_name=last_name,
+        is_active=not starts_later,
     )
     user.groups.add(Group.objects.get(name=role))
     if role == roles.ADMIN_CPAM:
@@ -71,14 +90,21 @@ def create_agent_account(
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     agent = Agent.objects.create(
-        user=user, territory=territory, plateau=plateau, team=team, employer=employer, provider_name=provider_name
+        user=user,
+        territory=territory,
+        plateau=plateau,
+        team=team,
+        employer=employer,
+        provider_name=provider_name,
     )
     agent.languages.set(languages)
     return agent
 
 
 @transaction.atomic
-def set_agent_status(*, agent: Agent, status: str, now: datetime, pause_reason: PauseReason | None = None) -> Agent:
+def set_agent_status(
+    *, agent: Agent, status: str, now: datetime, pause_reason: PauseReason | None = None
+) -> Agent:
     """Change an agent's live status and log the period it opens (time sheets add these up)."""
     if (status == Agent.Status.PAUSED) != (pause_reason is not None):
         raise InvalidStatus(_("A pause needs a reason, and only a pause has one."))
@@ -90,8 +116,14 @@ def set_agent_status(*, agent: Agent, status: str, now: datetime, pause_reason: 
     closing = AgentStatusPeriod.objects.filter(agent=agent, ended_at__isnull=True).first()
     if closing is not None:
         AgentStatusPeriod.objects.filter(pk=closing.pk).update(ended_at=now)
-        count_status_period(agent=agent, status=closing.status, started_at=closing.started_at, ended_at=now)
-    AgentStatusPeriod.objects.create(agent=agent, status=status, pause_reason=pause_reason, started_at=now)
-    Agent.objects.filter(pk=agent.pk).update(status=status, status_since=now, pause_reason=pause_reason)
+        count_status_period(
+            agent=agent, status=closing.status, started_at=closing.started_at, ended_at=now
+        )
+    AgentStatusPeriod.objects.create(
+        agent=agent, status=status, pause_reason=pause_reason, started_at=now
+    )
+    Agent.objects.filter(pk=agent.pk).update(
+        status=status, status_since=now, pause_reason=pause_reason
+    )
     agent.status, agent.status_since, agent.pause_reason = status, now, pause_reason
     return agent

@@ -40,7 +40,9 @@ _NOW_STAND_IN = datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _claim_order(alias: str) -> str:
-    return ", ".join(f"{alias}.{f.lstrip('-')}{' DESC' if f.startswith('-') else ''}" for f in CLAIM_ORDER)
+    return ", ".join(
+        f"{alias}.{f.lstrip('-')}{' DESC' if f.startswith('-') else ''}" for f in CLAIM_ORDER
+    )
 
 
 def _candidates_sql() -> str:
@@ -83,7 +85,9 @@ class _Rows:
         self.model = model
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
-        self.select = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
+        self.select = ", ".join(
+            f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields
+        )
         converters = []
         for i, f in enumerate(self.fields):
             column = f.get_col(model._meta.db_table)
@@ -102,7 +106,12 @@ class _Rows:
 @cache
 def claim_statements() -> dict:
     """The PostgreSQL statements of the claim, built once from the models' metadata."""
-    agent, territory, task, person = _Rows(Agent, "a"), _Rows(Territory, "tr"), _Rows(CallTask, "t"), _Rows(Person, "p")
+    agent, territory, task, person = (
+        _Rows(Agent, "a"),
+        _Rows(Territory, "tr"),
+        _Rows(CallTask, "t"),
+        _Rows(Person, "p"),
+    )
     languages = Agent.languages.through._meta
     lends = Territory.lends_to.through._meta
     phones = Phone._meta
@@ -115,12 +124,15 @@ def claim_statements() -> dict:
 
     agent_sql = f"""
 SELECT {agent.select}, {territory.select},
-       ARRAY(SELECT l.{col(languages, "language")} FROM {languages.db_table} l WHERE l.{col(languages, "agent")} = a.id),
-       (SELECT json_agg(json_build_array(b.id, b.timezone, b.calling_hours_start, b.calling_hours_end) ORDER BY b.code)
+       ARRAY(SELECT l.{col(languages, "language")} FROM {languages.db_table} l
+              WHERE l.{col(languages, "agent")} = a.id),
+       (SELECT json_agg(json_build_array(b.id, b.timezone, b.calling_hours_start,
+                                         b.calling_hours_end) ORDER BY b.code)
           FROM {Territory._meta.db_table} b
           JOIN {lends.db_table} lt ON lt.{col(lends, "from_territory")} = b.id
          WHERE lt.{col(lends, "to_territory")} = a.territory_id),
-       EXISTS (SELECT 1 FROM {Assignment._meta.db_table} s WHERE s.agent_id = a.id AND s.closed_at IS NULL)
+       EXISTS (SELECT 1 FROM {Assignment._meta.db_table} s
+                WHERE s.agent_id = a.id AND s.closed_at IS NULL)
 FROM {Agent._meta.db_table} a
 JOIN {Territory._meta.db_table} tr ON tr.id = a.territory_id
 WHERE a.id = %(agent)s
@@ -129,11 +141,13 @@ FOR UPDATE OF a
     # The candidates drive the join, in their order: the first one not locked by another claim is
     # taken, and only its person and numbers in service (in their order, as current_phone()) are
     # read. This shape keeps its plan even when planned generically (a prepared statement):
-    # `t.id IN (candidates) ORDER BY t.deadline_at` may then walk the whole backlog in deadline order.
+    # `t.id IN (candidates) ORDER BY t.deadline_at` may then walk the whole backlog in deadline
+    # order.
     claim_sql = f"""
 SELECT {task.select}, {person.select},
        ARRAY(SELECT ph.{col(phones, "number")} FROM {phones.db_table} ph
-              WHERE ph.{col(phones, "person")} = t.person_id AND ph.{col(phones, "retired_at")} IS NULL
+              WHERE ph.{col(phones, "person")} = t.person_id
+                AND ph.{col(phones, "retired_at")} IS NULL
               ORDER BY ph.{col(phones, "position")})
 FROM ({_candidates_sql()}) AS c
 JOIN calls_calltask t ON t.id = c.id
@@ -157,7 +171,11 @@ def _insert(instance: Model) -> tuple[str, list] | None:
     """Columns and values Django would insert for a new instance; None when one is computed by
     the database (db_default), which the caller then leaves to the ORM."""
     meta = instance._meta
-    fields = [f for f in meta.local_concrete_fields if not f.primary_key or getattr(instance, f.attname) is not None]
+    fields = [
+        f
+        for f in meta.local_concrete_fields
+        if not f.primary_key or getattr(instance, f.attname) is not None
+    ]
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     if any(hasattr(v, "resolve_expression") for v in values):
         return None
@@ -171,10 +189,14 @@ def claimable_territory_ids(*, agent: Agent, now: datetime) -> list[int]:
     return [t.pk for t in territories if t.is_calling_time(now)]
 
 
-def _pick_task_id(*, agent: Agent, territory_ids: list[int], language_codes: list[str], now: datetime) -> int | None:
+def _pick_task_id(
+    *, agent: Agent, territory_ids: list[int], language_codes: list[str], now: datetime
+) -> int | None:
     # SQLite: the IMMEDIATE transaction already holds the write lock, so nobody else claims now.
     return (
-        CallTask.objects.eligible_for(agent=agent, territory_ids=territory_ids, language_codes=language_codes, now=now)
+        CallTask.objects.eligible_for(
+            agent=agent, territory_ids=territory_ids, language_codes=language_codes, now=now
+        )
         .values_list("pk", flat=True)
         .first()
     )
@@ -194,7 +216,11 @@ def _has_eligible(
 def _still_held(*, agent: Agent, now: datetime) -> Assignment | None:
     """Return the call the agent holds under a valid lease: asking again (a second tab, a
     retried request) gives the same call back; an expired one goes back to the queue."""
-    held = Assignment.objects.filter(agent=agent, closed_at__isnull=True).select_related("task__person").first()
+    held = (
+        Assignment.objects.filter(agent=agent, closed_at__isnull=True)
+        .select_related("task__person")
+        .first()
+    )
     if held is None or held.lease_expires_at > now:
         return held
     _give_back(assignment=held, now=now)
@@ -211,7 +237,9 @@ def claim_next_task(*, agent: Agent, now: datetime) -> Assignment | None:
 
 def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
     """The claim through the ORM, for SQLite (where the whole database is locked)."""
-    agent = Agent.objects.select_for_update(of=("self",)).select_related("territory").get(pk=agent.pk)
+    agent = (
+        Agent.objects.select_for_update(of=("self",)).select_related("territory").get(pk=agent.pk)
+    )
     if agent.status not in (Agent.Status.READY, Agent.Status.WRAP_UP, Agent.Status.ON_CALL):
         raise AgentNotReady
     if (held := _still_held(agent=agent, now=now)) is not None:
@@ -221,7 +249,9 @@ def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
     if not territory_ids or not language_codes:
         return None
     while True:
-        task_id = _pick_task_id(agent=agent, territory_ids=territory_ids, language_codes=language_codes, now=now)
+        task_id = _pick_task_id(
+            agent=agent, territory_ids=territory_ids, language_codes=language_codes, now=now
+        )
         if task_id is None:
             return None
         task = CallTask.objects.select_related("person").get(pk=task_id)
@@ -236,7 +266,9 @@ def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
     )
     if not taken:
         return None
-    assignment = Assignment.objects.create(task=task, agent=agent, claimed_at=now, lease_expires_at=lease_expires_at, phone=phone)
+    assignment = Assignment.objects.create(
+        task=task, agent=agent, claimed_at=now, lease_expires_at=lease_expires_at, phone=phone
+    )
     set_agent_status(agent=agent, status=Agent.Status.ON_CALL, now=now)
     return assignment
 
@@ -246,7 +278,8 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
     reads, writes and locks, in the same order: agent, then task, then assignment;
     bench/reference_claim.py keeps the first version for comparison)."""
     pg = claim_statements()
-    # 1. Lock the agent; read its territory, languages, lending territories and whether it holds a call.
+    # 1. Lock the agent; read its territory, languages, lending territories and whether it holds a
+    # call.
     with connection.cursor() as cursor:
         cursor.execute(pg["agent_sql"], {"agent": agent_id})
         row = cursor.fetchone()
@@ -263,7 +296,12 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         return held
     # Their own territory and those lending to it, each only inside its people's calling hours.
     territories = [agent.territory] + [
-        Territory(id=pk, timezone=tz, calling_hours_start=time.fromisoformat(start), calling_hours_end=time.fromisoformat(end))
+        Territory(
+            id=pk,
+            timezone=tz,
+            calling_hours_start=time.fromisoformat(start),
+            calling_hours_end=time.fromisoformat(end),
+        )
         for pk, tz, start, end in lenders or ()
     ]
     territory_ids = [t.pk for t in territories if t.is_calling_time(now)]
@@ -271,7 +309,9 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         return None
     # 2. Pick and lock the task, with its person and their numbers in service.
     while True:
-        picked = _pick_task_pg(agent=agent, territory_ids=territory_ids, language_codes=list(language_codes), now=now)
+        picked = _pick_task_pg(
+            agent=agent, territory_ids=territory_ids, language_codes=list(language_codes), now=now
+        )
         if picked is None:
             return None
         task, numbers = picked
@@ -279,16 +319,21 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         if phone:
             break
         escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now)
-    # 3. Lease the task and open the assignment; the condition on the (locked) row is a second guard.
+    # 3. Lease the task and open the assignment; the condition on the (locked) row is a second
+    # guard.
     lease_expires_at = now + timedelta(minutes=settings.LEASE_MINUTES)
-    assignment = Assignment(task=task, agent=agent, claimed_at=now, lease_expires_at=lease_expires_at, phone=phone)
-    lease = {"assigned": CallTask.Status.ASSIGNED, "queued": CallTask.Status.QUEUED, "agent": agent.pk,
-             "expires": lease_expires_at, "task": task.pk}  # fmt: skip
+    assignment = Assignment(
+        task=task, agent=agent, claimed_at=now, lease_expires_at=lease_expires_at, phone=phone
+    )
+    lease = {"assigned": CallTask.Status.ASSIGNED, "queued": CallTask.Status.QUEUED,
+             "agent": agent.pk, "expires": lease_expires_at, "task": task.pk}  # fmt: skip
     insert = _insert(assignment)
     with connection.cursor() as cursor:
         if insert is None:
             taken = CallTask.objects.filter(pk=task.pk, status=CallTask.Status.QUEUED).update(
-                status=CallTask.Status.ASSIGNED, lease_holder=agent, lease_expires_at=lease_expires_at
+                status=CallTask.Status.ASSIGNED,
+                lease_holder=agent,
+                lease_expires_at=lease_expires_at,
             )
             if not taken:
                 return None
@@ -296,11 +341,20 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         else:
             columns, values = insert
             cursor.execute(
-                "WITH taken AS (UPDATE calls_calltask SET status = %s, lease_holder_id = %s, lease_expires_at = %s"
+                "WITH taken AS (UPDATE calls_calltask SET status = %s, lease_holder_id = %s,"
+                " lease_expires_at = %s"
                 " WHERE id = %s AND status = %s RETURNING id)"
-                f" INSERT INTO {Assignment._meta.db_table} ({columns}) SELECT {', '.join(['%s'] * len(values))} FROM taken"
+                f" INSERT INTO {Assignment._meta.db_table} ({columns})"
+                f" SELECT {', '.join(['%s'] * len(values))} FROM taken"
                 " RETURNING id",
-                [lease["assigned"], lease["agent"], lease["expires"], lease["task"], lease["queued"], *values],
+                [
+                    lease["assigned"],
+                    lease["agent"],
+                    lease["expires"],
+                    lease["task"],
+                    lease["queued"],
+                    *values,
+                ],
             )
             row = cursor.fetchone()
             if row is None:
@@ -339,14 +393,18 @@ def _pick_task_pg(
             task = pg["task"].build(row[:n_task])
             task.person = pg["person"].build(row[n_task : n_task + n_person])
             return task, row[-1]
-        if candidates >= _MAX_CANDIDATES or not _has_eligible(agent, territory_ids, language_codes, now):
+        if candidates >= _MAX_CANDIDATES or not _has_eligible(
+            agent, territory_ids, language_codes, now
+        ):
             return None
         candidates *= 4
 
 
 def current_phone(task: CallTask) -> str:
     """Return the number to dial for this task: the next of the person's numbers in service."""
-    numbers = list(task.person.phones.in_service().order_by("position").values_list("number", flat=True))
+    numbers = list(
+        task.person.phones.in_service().order_by("position").values_list("number", flat=True)
+    )
     return _phone_of(numbers, task.phone_position)
 
 
@@ -358,9 +416,9 @@ def _phone_of(numbers: list[str], position: int) -> str:
 
 def _give_back(*, assignment: Assignment, now: datetime) -> None:
     # Conditional on the lease still being this assignment's: a sweep may have done it already.
-    CallTask.objects.filter(pk=assignment.task_id, status=CallTask.Status.ASSIGNED, lease_holder=assignment.agent_id).update(
-        status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None
-    )
+    CallTask.objects.filter(
+        pk=assignment.task_id, status=CallTask.Status.ASSIGNED, lease_holder=assignment.agent_id
+    ).update(status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None)
     Assignment.objects.filter(pk=assignment.pk, closed_at__isnull=True).update(closed_at=now)
 
 
@@ -374,12 +432,14 @@ def release_assignment(*, assignment: Assignment, now: datetime) -> None:
 def renew_lease(*, assignment: Assignment, agent: Agent, now: datetime) -> Assignment:
     """Extend the lease of a call the agent is still working on (a long interview)."""
     lease_expires_at = now + timedelta(minutes=settings.LEASE_MINUTES)
-    renewed = Assignment.objects.filter(pk=assignment.pk, agent=agent, closed_at__isnull=True, lease_expires_at__gt=now).update(
-        lease_expires_at=lease_expires_at
-    )
+    renewed = Assignment.objects.filter(
+        pk=assignment.pk, agent=agent, closed_at__isnull=True, lease_expires_at__gt=now
+    ).update(lease_expires_at=lease_expires_at)
     if not renewed:
         raise LeaseLost
-    CallTask.objects.filter(pk=assignment.task_id, lease_holder=agent).update(lease_expires_at=lease_expires_at)
+    CallTask.objects.filter(pk=assignment.task_id, lease_holder=agent).update(
+        lease_expires_at=lease_expires_at
+    )
     assignment.lease_expires_at = lease_expires_at
     return assignment
 
@@ -389,5 +449,7 @@ def move_callback(*, task: CallTask, to: Agent | None) -> bool:
     """Give an owned callback to another agent, or to all (None); False if it no longer waits
     for an owner (taken, or opened to all by the sweep, meanwhile)."""
     return bool(
-        CallTask.objects.filter(pk=task.pk, status=CallTask.Status.QUEUED, reserved_for__isnull=False).update(reserved_for=to)
+        CallTask.objects.filter(
+            pk=task.pk, status=CallTask.Status.QUEUED, reserved_for__isnull=False
+        ).update(reserved_for=to)
     )

@@ -12,7 +12,8 @@ from calls.sms import send_sms
 
 
 def fallback_body(task: CallTask) -> str:
-    # The text is in French: the fallback reaches people the call could not, whatever their language.
+    # The text is in French: the fallback reaches people the call could not, whatever their
+    # language.
     with translation.override("fr"):
         if task.reason == CallTask.Reason.INDEX_INTERVIEW:
             text = _(
@@ -21,7 +22,8 @@ def fallback_body(task: CallTask) -> str:
             )
         else:
             text = _(
-                "Assurance Maladie: you have been in contact with a person who has Covid-19. We tried to call you. "
+                "Assurance Maladie: you have been in contact with a person who has Covid-19. "
+                "We tried to call you. "
                 "Please get tested, limit your contacts and call us back at %(number)s."
             )
     return text % {"number": settings.CALLBACK_NUMBER}
@@ -29,13 +31,18 @@ def fallback_body(task: CallTask) -> str:
 
 @transaction.atomic
 def queue_fallback_sms(*, task: CallTask, now: datetime) -> SmsMessage | None:
-    """Queue the fallback SMS of a task, once ever; None when it has no mobile or had one already."""
-    numbers = list(task.person.phones.in_service().order_by("position").values_list("number", flat=True))
+    """Queue the fallback SMS of a task, once ever; None when it has no mobile or had one
+    already."""
+    numbers = list(
+        task.person.phones.in_service().order_by("position").values_list("number", flat=True)
+    )
     if not numbers:
         return None
     # A unique constraint holds "once": a second sweep, or two at once, find the first message.
     sms, created = SmsMessage.objects.get_or_create(
-        task=task, kind=SmsMessage.Kind.FALLBACK, defaults={"phone": numbers[0], "body": fallback_body(task), "created_at": now}
+        task=task,
+        kind=SmsMessage.Kind.FALLBACK,
+        defaults={"phone": numbers[0], "body": fallback_body(task), "created_at": now},
     )
     if not created:
         return None

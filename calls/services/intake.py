@@ -92,16 +92,26 @@ def enqueue_call(*, now: datetime, **request: Any) -> CallTask:
 
 def forget_call_details(*, person_ids: list[int]) -> int:
     """Blank the dialled numbers and notes of these persons' calls; counts and times stay."""
-    return CallAttempt.objects.filter(task__person_id__in=person_ids).exclude(phone="", notes="").update(phone="", notes="")
+    return (
+        CallAttempt.objects.filter(task__person_id__in=person_ids)
+        .exclude(phone="", notes="")
+        .update(phone="", notes="")
+    )
 
 
 def contact_priority(exposure: Exposure) -> int:
     """Return the priority of a contact's call: a household contact before other contacts."""
-    return PRIORITY_HOUSEHOLD if exposure.exposure_type == Exposure.Type.HOUSEHOLD else PRIORITY_CONTACT
+    return (
+        PRIORITY_HOUSEHOLD
+        if exposure.exposure_type == Exposure.Type.HOUSEHOLD
+        else PRIORITY_CONTACT
+    )
 
 
 @transaction.atomic
-def add_contacts(*, index_case: IndexCase, contacts: list[ContactData], now: datetime) -> list[RegisteredContact]:
+def add_contacts(
+    *, index_case: IndexCase, contacts: list[ContactData], now: datetime
+) -> list[RegisteredContact]:
     """Record contacts of an index case and queue each one's call, due 24 h after identification."""
     exposures = record_contacts(index_case=index_case, contacts=contacts, now=now)
     deadline = timedelta(hours=settings.CONTACT_DEADLINE_HOURS)

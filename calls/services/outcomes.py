@@ -30,15 +30,16 @@ def mark_dialled(*, assignment: Assignment, agent: Agent, phone: str, now: datet
 @transaction.atomic
 def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> Assignment:
     """Stamp the moment the person answered (server time)."""
-    Assignment.objects.filter(pk=assignment.pk, agent=agent, closed_at__isnull=True, connected_at__isnull=True).update(
-        connected_at=now
-    )
+    Assignment.objects.filter(
+        pk=assignment.pk, agent=agent, closed_at__isnull=True, connected_at__isnull=True
+    ).update(connected_at=now)
     assignment.connected_at = assignment.connected_at or now
     return assignment
 
 
 def callback_time_problem(*, callback_at: datetime | None, now: datetime) -> str | None:
-    """Say what is wrong with a callback's time (missing, or not in the future); None when it will do.
+    """Say what is wrong with a callback's time (missing, or not in the future); None when it will
+    do.
 
     The one rule behind the service, the desk's form and the API's serializer.
     """
@@ -64,11 +65,15 @@ def record_outcome(
 
     The attempt is written either way: a late outcome is refused, never lost.
     """
-    if outcome == Outcome.CALLBACK and (problem := callback_time_problem(callback_at=callback_at, now=now)):
+    if outcome == Outcome.CALLBACK and (
+        problem := callback_time_problem(callback_at=callback_at, now=now)
+    ):
         raise InvalidOutcome(problem)
     with transaction.atomic():
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        task = CallTask.objects.select_for_update().select_related("person").get(pk=assignment.task_id)
+        task = (
+            CallTask.objects.select_for_update().select_related("person").get(pk=assignment.task_id)
+        )
         started_at = assignment.dialled_at or assignment.claimed_at
         connected_at = assignment.connected_at
         if outcome == Outcome.REACHED and connected_at is None:
@@ -108,9 +113,9 @@ def record_outcome(
             if not holds_lease:
                 # The lease ran out while the agent was still on the call: the task goes back to
                 # the queue now rather than at the next sweep.
-                CallTask.objects.filter(pk=task.pk, status=CallTask.Status.ASSIGNED, lease_holder=agent).update(
-                    status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None
-                )
+                CallTask.objects.filter(
+                    pk=task.pk, status=CallTask.Status.ASSIGNED, lease_holder=agent
+                ).update(status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None)
         if holds_lease:
             _apply_policy(
                 task=task,
@@ -145,7 +150,15 @@ def _apply_policy(
     task.not_before = now + timedelta(minutes=rule.delay_minutes) if rule.delay_minutes else None
     task.status = CallTask.Status.QUEUED
     task.first_attempt_at = task.first_attempt_at or attempt.started_at
-    fields = ["attempts", "lease_holder", "lease_expires_at", "reserved_for", "not_before", "status", "first_attempt_at"]
+    fields = [
+        "attempts",
+        "lease_holder",
+        "lease_expires_at",
+        "reserved_for",
+        "not_before",
+        "status",
+        "first_attempt_at",
+    ]
 
     if attempt.outcome == Outcome.REACHED:
         task.status, task.closed_at = CallTask.Status.DONE, now
@@ -224,12 +237,16 @@ def complete_call(
                     assert task.index_case is not None  # its id is set
                     answers = dict(interview)
                     contacts = answers.pop("contacts", [])
-                    record_interview(index_case=task.index_case, recorded_by=agent.user, now=now, **answers)
+                    record_interview(
+                        index_case=task.index_case, recorded_by=agent.user, now=now, **answers
+                    )
                     if contacts:
                         add_contacts(index_case=task.index_case, contacts=list(contacts), now=now)
                 elif notification is not None and task.exposure_id:
                     assert task.exposure is not None  # its id is set
-                    record_notification(exposure=task.exposure, recorded_by=agent.user, now=now, **notification)
+                    record_notification(
+                        exposure=task.exposure, recorded_by=agent.user, now=now, **notification
+                    )
     if lost is not None:
         raise lost
     return attempt

@@ -24,15 +24,21 @@ def release_owned_callbacks(*, agent: Agent) -> int:
     """Open to all agents the queued callbacks this agent booked; return how many."""
     # For an agent who leaves for good (end of contract): the sweep would release them only when
     # due, and only while the agent is offline; nobody should wait for a departed owner.
-    return CallTask.objects.filter(status=CallTask.Status.QUEUED, reserved_for=agent).update(reserved_for=None)
+    return CallTask.objects.filter(status=CallTask.Status.QUEUED, reserved_for=agent).update(
+        reserved_for=None
+    )
 
 
 @transaction.atomic
-def change_status(*, agent: Agent, status: str, now: datetime, pause_reason: PauseReason | None = None) -> Agent:
+def change_status(
+    *, agent: Agent, status: str, now: datetime, pause_reason: PauseReason | None = None
+) -> Agent:
     """Change the status an agent chose (desk or API): offline gives back the held call; ready or
     paused waits until the call in hand has its outcome."""
     if status == Agent.Status.OFFLINE:
         return go_offline(agent=agent, now=now)
-    if Assignment.objects.filter(agent=agent, closed_at__isnull=True, lease_expires_at__gt=now).exists():
+    if Assignment.objects.filter(
+        agent=agent, closed_at__isnull=True, lease_expires_at__gt=now
+    ).exists():
         raise CallInProgress
     return set_agent_status(agent=agent, status=status, now=now, pause_reason=pause_reason)

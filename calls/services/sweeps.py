@@ -24,7 +24,11 @@ AT_RISK_PRIORITY_BOOST = 10
 
 
 def _reached_for_same_reason() -> Exists:
-    return Exists(CallTask.objects.filter(person_id=OuterRef("person_id"), reason=OuterRef("reason"), status=Status.DONE))
+    return Exists(
+        CallTask.objects.filter(
+            person_id=OuterRef("person_id"), reason=OuterRef("reason"), status=Status.DONE
+        )
+    )
 
 
 @transaction.atomic
@@ -44,7 +48,9 @@ def expire_leases(*, now: datetime) -> int:
         .values_list("pk", flat=True)
     )
     Assignment.objects.filter(pk__in=assignment_ids).update(closed_at=now)
-    return CallTask.objects.filter(pk__in=task_ids).update(status=Status.QUEUED, lease_holder=None, lease_expires_at=None)
+    return CallTask.objects.filter(pk__in=task_ids).update(
+        status=Status.QUEUED, lease_holder=None, lease_expires_at=None
+    )
 
 
 @transaction.atomic
@@ -60,7 +66,8 @@ def release_callbacks(*, now: datetime) -> int:
 
 @transaction.atomic
 def flag_at_risk(*, now: datetime, batch_size: int = 5000) -> int:
-    """Flag the queued tasks close to their deadline and raise their priority, once; return how many."""
+    """Flag the queued tasks close to their deadline and raise their priority, once; return how
+    many."""
     # In batches, most urgent first: after an outage or a mass import a single UPDATE of every
     # row could outlast the task's time limit, be killed, and never get done.
     due = CallTask.objects.filter(
@@ -69,21 +76,28 @@ def flag_at_risk(*, now: datetime, batch_size: int = 5000) -> int:
         deadline_at__lte=now + timedelta(hours=settings.AT_RISK_HOURS),
     )
     batch = due.order_by("deadline_at").values("pk")[:batch_size]
-    return due.filter(pk__in=batch).update(at_risk_since=now, priority=F("priority") + AT_RISK_PRIORITY_BOOST)
+    return due.filter(pk__in=batch).update(
+        at_risk_since=now, priority=F("priority") + AT_RISK_PRIORITY_BOOST
+    )
 
 
 @transaction.atomic
 def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
-    """Text and escalate the queued tasks past their deadline, one SMS per task ever; return how many."""
+    """Text and escalate the queued tasks past their deadline, one SMS per task ever; return how
+    many."""
     # Invariant 6. An assigned task is left alone: an agent is on the line, and their outcome
     # decides. Rows locked by a claim are skipped: they are being taken, or come back next run.
-    # A person already reached for the reason gets no "we tried to call you": close_reached_duplicates
-    # cancels that task, whichever of the two sweeps runs first.
+    # A person already reached for the reason gets no "we tried to call you":
+    # close_reached_duplicates cancels that task, whichever of the two sweeps runs first.
     tasks = list(
         CallTask.objects.select_for_update(skip_locked=True)
         .filter(status=Status.QUEUED, deadline_at__lte=now)
         .exclude(_reached_for_same_reason())
-        .annotate(has_sms=Exists(SmsMessage.objects.filter(task=OuterRef("pk"), kind=SmsMessage.Kind.FALLBACK)))
+        .annotate(
+            has_sms=Exists(
+                SmsMessage.objects.filter(task=OuterRef("pk"), kind=SmsMessage.Kind.FALLBACK)
+            )
+        )
         .order_by("deadline_at")[:batch_size]
     )
     if not tasks:
@@ -97,7 +111,13 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
     ):
         first_phones.setdefault(person_id, number)
     messages = [
-        SmsMessage(task=t, kind=SmsMessage.Kind.FALLBACK, phone=first_phones[t.person_id], body=fallback_body(t), created_at=now)
+        SmsMessage(
+            task=t,
+            kind=SmsMessage.Kind.FALLBACK,
+            phone=first_phones[t.person_id],
+            body=fallback_body(t),
+            created_at=now,
+        )
         for t in tasks
         if not t.has_sms and t.person_id in first_phones
     ]
@@ -107,7 +127,9 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
     SmsMessage.objects.bulk_create(messages, ignore_conflicts=True)
     sms_ids = list(
         SmsMessage.objects.filter(
-            task_id__in=[m.task_id for m in messages], kind=SmsMessage.Kind.FALLBACK, status=SmsMessage.Status.QUEUED
+            task_id__in=[m.task_id for m in messages],
+            kind=SmsMessage.Kind.FALLBACK,
+            status=SmsMessage.Status.QUEUED,
         ).values_list("pk", flat=True)
     )
     escalated = CallTask.objects.filter(pk__in=[t.pk for t in tasks], status=Status.QUEUED).update(

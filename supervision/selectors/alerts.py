@@ -29,7 +29,9 @@ def access_alert(*, user: RequestUser, pk: int) -> Alert:
 
 def access_task(*, user: RequestUser, pk: int) -> CallTask:
     """Return a call of the user's territory, for an action; 404 otherwise."""
-    return get_object_or_404(CallTask.objects.for_user(user).select_related("reserved_for__user"), pk=pk)
+    return get_object_or_404(
+        CallTask.objects.for_user(user).select_related("reserved_for__user"), pk=pk
+    )
 
 
 def access_pause_reason(*, code: str) -> PauseReason | None:

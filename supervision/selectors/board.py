@@ -94,7 +94,10 @@ class BoardFilters:
             and (self.team is None or row["team_id"] == self.team)
             and (not self.language or self.language in row["languages"])
             and (not self.status or row["status"] == self.status)
-            and (not self.flag or (row["flags"] if self.flag == FLAG_ANY else self.flag in row["flags"]))
+            and (
+                not self.flag
+                or (row["flags"] if self.flag == FLAG_ANY else self.flag in row["flags"])
+            )
         )
 
 
@@ -121,10 +124,13 @@ def _display(row: dict, *, english: bool, zone: ZoneInfo, labels: dict, flags: d
         "language_list": ", ".join(row["languages"]).upper(),
         "since_local": row["status_since"].astimezone(zone).strftime("%H:%M") if logged_in else "",
         "since_epoch": int(row["status_since"].timestamp()),
-        "last_call_local": row["last_call_at"].astimezone(zone).strftime("%H:%M") if row["last_call_at"] else "–",
+        "last_call_local": row["last_call_at"].astimezone(zone).strftime("%H:%M")
+        if row["last_call_at"]
+        else "–",
         "can_pause": row["status"] in (Status.READY, Status.WRAP_UP, Status.ON_CALL),
         "status_label": labels[row["status"]],
-        "pause_label": (row["pause_label_en"] if english else row["pause_label_fr"]) or row["pause_reason"],
+        "pause_label": (row["pause_label_en"] if english else row["pause_label_fr"])
+        or row["pause_reason"],
         "status_time": _duration(row["status_seconds"]),
         "talk_time": _duration(row["talk_seconds"]),
         "aht_time": _duration(row["aht_seconds"]),
@@ -150,7 +156,11 @@ def plateau_board(
 ) -> Board:
     """Return the board of one territory the user may see, filtered and sorted by the query."""
     default_plateau = None
-    if not user.is_superuser and roles.has_role(user, roles.SUPERVISEUR) and not roles.has_role(user, roles.ADMIN_CPAM):
+    if (
+        not user.is_superuser
+        and roles.has_role(user, roles.SUPERVISEUR)
+        and not roles.has_role(user, roles.ADMIN_CPAM)
+    ):
         agent = getattr(user, "agent", None)
         if agent is not None and agent.territory_id == territory.pk:
             default_plateau = agent.plateau_id
@@ -163,7 +173,11 @@ def plateau_board(
     # Translated once, not once per row.
     labels = {value: str(label) for value, label in Status.choices}
     flags = {kind: str(label) for kind, label in Alert.Kind.choices}
-    rows = [_display(r, english=english, zone=zone, labels=labels, flags=flags) for r in all_rows if filters.keep(r)]
+    rows = [
+        _display(r, english=english, zone=zone, labels=labels, flags=flags)
+        for r in all_rows
+        if filters.keep(r)
+    ]
     status_counts = dict.fromkeys(Status.values, 0)
     for r in rows:
         status_counts[r["status"]] += 1
@@ -174,8 +188,13 @@ def plateau_board(
         rows=_sorted(rows, sort=filters.sort, descending=filters.descending),
         total=len(all_rows),
         status_counts=status_counts,
-        plateaux=sorted({(r["plateau_id"], r["plateau"]) for r in all_rows if r["plateau_id"]}, key=lambda p: p[1]),
-        teams=sorted({(r["team_id"], r["team"]) for r in all_rows if r["team_id"]}, key=lambda t: t[1]),
+        plateaux=sorted(
+            {(r["plateau_id"], r["plateau"]) for r in all_rows if r["plateau_id"]},
+            key=lambda p: p[1],
+        ),
+        teams=sorted(
+            {(r["team_id"], r["team"]) for r in all_rows if r["team_id"]}, key=lambda t: t[1]
+        ),
         languages=[(code, language_names.get(code, code)) for code in codes],
         filters=filters,
     )

@@ -169,7 +169,15 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
     callback_due = Q(status=Status.QUEUED, not_before__lte=now)
     task_rows = (
         tasks.annotate(bucket=_bucket(now))
-        .values("territory_id", "language_id", "language__name_fr", "language__name_en", "reason", "status", "bucket")
+        .values(
+            "territory_id",
+            "language_id",
+            "language__name_fr",
+            "language__name_en",
+            "reason",
+            "status",
+            "bucket",
+        )
         .annotate(
             n=Count("pk"),
             owned_callbacks=Count("pk", filter=callback_due & Q(reserved_for__isnull=False)),
@@ -179,7 +187,9 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
     )
     # 2. The agents working now, by territory, language and status.
     agent_rows = (
-        agents.values("territory_id", "status", "languages__code", "languages__name_fr", "languages__name_en")
+        agents.values(
+            "territory_id", "status", "languages__code", "languages__name_fr", "languages__name_en"
+        )
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -198,7 +208,10 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
             languages[code] = LanguageHealth(code=code, name=_language_name(code, name_fr, name_en))
         return languages[code]
 
-    by_reason = {reason: ReasonBacklog(reason, Reason(reason).label, dict.fromkeys(BUCKET_KEYS, 0)) for reason in REASONS}
+    by_reason = {
+        reason: ReasonBacklog(reason, Reason(reason).label, dict.fromkeys(BUCKET_KEYS, 0))
+        for reason in REASONS
+    }
     # Per (territory, language): demand by bucket, working agents, calls and active seconds.
     demand: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKET_KEYS, 0))
     working: dict[tuple, int] = defaultdict(int)
@@ -218,7 +231,9 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
     for row in agent_rows:
         if row["languages__code"] is None:
             continue  # An agent without languages takes no call.
-        lang = language(row["languages__code"], row["languages__name_fr"], row["languages__name_en"])
+        lang = language(
+            row["languages__code"], row["languages__name_fr"], row["languages__name_en"]
+        )
         lang.working += row["n"]
         working[(row["territory_id"], row["languages__code"])] += row["n"]
         if row["status"] == Agent.Status.READY:
@@ -245,7 +260,11 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
                 supply = 0.0
             elif active:
                 rate = calls / active  # calls per active second
-                supply = working[key] * rate * calling_seconds(territories[territory_id], now, now + timedelta(hours=hours))
+                supply = (
+                    working[key]
+                    * rate
+                    * calling_seconds(territories[territory_id], now, now + timedelta(hours=hours))
+                )
             else:
                 known = False
                 continue
@@ -260,11 +279,14 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
             lang.capacity_24h += math.floor(capacity_24h)
 
     ordered = sorted(
-        languages.values(), key=lambda lang: (-lang.buckets["overdue"] - lang.buckets["lt_2h"], -lang.total, lang.code)
+        languages.values(),
+        key=lambda lang: (-lang.buckets["overdue"] - lang.buckets["lt_2h"], -lang.total, lang.code),
     )
     health = QueueHealth(
         now=now,
-        territory=territory if territory is not None or len(territories) != 1 else next(iter(territories.values())),
+        territory=territory
+        if territory is not None or len(territories) != 1
+        else next(iter(territories.values())),
         languages=ordered,
         by_reason=list(by_reason.values()),
         callbacks_owned=owned,
@@ -273,7 +295,9 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
     )
     if len(territories) == 1:
         [only] = territories.values()
-        health.calls_yesterday, health.calls_today = _calls_by_hour(user=user, territory=only, today=today_of[only.pk], now=now)
+        health.calls_yesterday, health.calls_today = _calls_by_hour(
+            user=user, territory=only, today=today_of[only.pk], now=now
+        )
     return health
 
 
@@ -292,7 +316,10 @@ def _calls_by_hour(
     rows = (
         CallAttempt.objects.for_user(user)
         .filter(agent__territory=territory, started_at__gte=start, started_at__lte=now)
-        .annotate(local_day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone))
+        .annotate(
+            local_day=TruncDate("started_at", tzinfo=zone),
+            hour=ExtractHour("started_at", tzinfo=zone),
+        )
         .values("local_day", "hour")
         .annotate(n=Count("pk"))
         .order_by()

@@ -6,7 +6,8 @@ Productivity, per agent and local day (also written on the page):
   local midnight;
 - pause time by reason sums the pause periods by the local day they started (a pause across
   midnight counts whole on its first day; a pause still running counts until now);
-- logged-in time = ready + on call + wrap-up + paused; active share = (on call + wrap-up) / logged-in.
+- logged-in time = ready + on call + wrap-up + paused; active share = (on call + wrap-up) /
+  logged-in.
 """
 
 from collections import defaultdict
@@ -94,7 +95,13 @@ def _sla_days(
 
 def _empty_sla_row(day: date, territory: Territory | None) -> SlaRow:
     return SlaRow(
-        day=day, territory=territory, contacts_due=0, contacts_reached=0, contacts_notified=0, index_due=0, index_reached=0
+        day=day,
+        territory=territory,
+        contacts_due=0,
+        contacts_reached=0,
+        contacts_notified=0,
+        index_due=0,
+        index_reached=0,
     )
 
 
@@ -167,7 +174,9 @@ class ProductivityRow:
 
     @property
     def logged_in_seconds(self) -> int:
-        return self.ready_seconds + self.on_call_seconds + self.wrap_up_seconds + self.paused_seconds
+        return (
+            self.ready_seconds + self.on_call_seconds + self.wrap_up_seconds + self.paused_seconds
+        )
 
     @property
     def active_seconds(self) -> int:
@@ -212,7 +221,8 @@ def _pauses_by_reason(
     team: Team | None,
     now: datetime,
 ) -> tuple[dict, list[PauseReasonColumn]]:
-    """Sum the pause periods by agent, local day of their start and reason: one query per time zone."""
+    """Sum the pause periods by agent, local day of their start and reason: one query per time
+    zone."""
     territories = Territory.objects.for_user(user).only("pk", "timezone")
     if territory is not None:
         territories = territories.filter(pk=territory.pk)
@@ -225,7 +235,9 @@ def _pauses_by_reason(
     pauses: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
     labels: dict[str, str] = {}
     english = (get_language() or "fr").startswith("en")
-    duration = ExpressionWrapper(Coalesce(F("ended_at"), Value(now)) - F("started_at"), output_field=DurationField())
+    duration = ExpressionWrapper(
+        Coalesce(F("ended_at"), Value(now)) - F("started_at"), output_field=DurationField()
+    )
     for zone_name, territory_ids in by_zone.items():
         zone = Territory(timezone=zone_name).zone
         rows = (
@@ -236,15 +248,25 @@ def _pauses_by_reason(
                 started_at__lt=local_day_bounds(end, zone)[1],
             )
             .annotate(local_day=TruncDate("started_at", tzinfo=zone))
-            .values("agent_id", "local_day", "pause_reason__code", "pause_reason__label_fr", "pause_reason__label_en")
+            .values(
+                "agent_id",
+                "local_day",
+                "pause_reason__code",
+                "pause_reason__label_fr",
+                "pause_reason__label_en",
+            )
             .annotate(seconds=Sum(duration))
             .order_by()
         )
         for row in rows:
             code = row["pause_reason__code"] or ""
-            labels[code] = (row["pause_reason__label_en"] if english else row["pause_reason__label_fr"]) or "—"
+            labels[code] = (
+                row["pause_reason__label_en"] if english else row["pause_reason__label_fr"]
+            ) or "—"
             pauses[(row["agent_id"], row["local_day"])][code] = int(row["seconds"].total_seconds())
-    reasons = sorted((PauseReasonColumn(code, label) for code, label in labels.items()), key=lambda r: r.label)
+    reasons = sorted(
+        (PauseReasonColumn(code, label) for code, label in labels.items()), key=lambda r: r.label
+    )
     return pauses, reasons
 
 
@@ -258,7 +280,8 @@ def productivity_report(
     team: Team | None = None,
     limit: int | None = PAGE_ROW_LIMIT,
 ) -> ProductivityReport:
-    """Return one row per agent and local day of the range; at most `limit` rows (None: all, streamed)."""
+    """Return one row per agent and local day of the range; at most `limit` rows (None: all,
+    streamed)."""
     filters: dict[str, Any] = {
         "user": user,
         "start": start,
@@ -300,7 +323,10 @@ def productivity_report(
     del report.rows[limit:]
     totals = {
         row["day"]: (row["calls"], row["reached"])
-        for row in _agent_days(**filters).values("day").annotate(calls=Sum("calls"), reached=Sum("reached")).order_by()
+        for row in _agent_days(**filters)
+        .values("day")
+        .annotate(calls=Sum("calls"), reached=Sum("reached"))
+        .order_by()
     }
     report.days = [(day, *totals.get(day, (0, 0))) for day in days_between(start, end)]
     return report

@@ -37,7 +37,9 @@ def _log(
 @transaction.atomic
 def release_lease(*, actor: User, task: CallTask, now: datetime) -> Assignment:
     """Give a held call back to the queue (a stuck lease); its holder goes to wrap-up."""
-    assignment = Assignment.objects.select_related("agent").filter(task=task, closed_at__isnull=True).first()
+    assignment = (
+        Assignment.objects.select_related("agent").filter(task=task, closed_at__isnull=True).first()
+    )
     if assignment is None:
         raise ActionRefused(str(_("Nobody holds this call.")))
     release_assignment(assignment=assignment, now=now)
@@ -45,7 +47,14 @@ def release_lease(*, actor: User, task: CallTask, now: datetime) -> Assignment:
     if holder.status == Agent.Status.ON_CALL:
         # Without a call the holder is no longer on one: the board must say so.
         set_agent_status(agent=holder, status=Agent.Status.WRAP_UP, now=now)
-    _log(actor=actor, kind=Kind.RELEASE_LEASE, territory_id=task.territory_id, agent=holder, task=task, now=now)
+    _log(
+        actor=actor,
+        kind=Kind.RELEASE_LEASE,
+        territory_id=task.territory_id,
+        agent=holder,
+        task=task,
+        now=now,
+    )
     return assignment
 
 
@@ -62,15 +71,26 @@ def callback_candidates(*, task: CallTask, agents: list[Agent]) -> list[Agent]:
 
 @transaction.atomic
 def reassign_callback(*, actor: User, task: CallTask, to: Agent | None, now: datetime) -> CallTask:
-    """Give an owned callback to another agent of its territory who speaks its language, or to all."""
+    """Give an owned callback to another agent of its territory who speaks its language, or to
+    all."""
     if to is not None and not callback_candidates(task=task, agents=[to]):
-        raise ActionRefused(str(_("This agent cannot take this callback: another territory or language.")))
+        raise ActionRefused(
+            str(_("This agent cannot take this callback: another territory or language."))
+        )
     previous = task.reserved_for
     if not move_callback(task=task, to=to):
         raise ActionRefused(str(_("This callback is no longer waiting for its owner.")))
     task.reserved_for = to
     note = previous.user.get_username() if previous else ""
-    _log(actor=actor, kind=Kind.REASSIGN_CALLBACK, territory_id=task.territory_id, agent=to, task=task, note=note, now=now)
+    _log(
+        actor=actor,
+        kind=Kind.REASSIGN_CALLBACK,
+        territory_id=task.territory_id,
+        agent=to,
+        task=task,
+        note=note,
+        now=now,
+    )
     return task
 
 
@@ -86,9 +106,16 @@ def pause_agent(
     """Put a logged-in agent in pause; refused while they are on a call (CallInProgress)."""
     if agent.status == Agent.Status.OFFLINE:
         raise ActionRefused(str(_("This agent is offline.")))
-    agent = change_status(agent=agent, status=Agent.Status.PAUSED, pause_reason=pause_reason, now=now)
+    agent = change_status(
+        agent=agent, status=Agent.Status.PAUSED, pause_reason=pause_reason, now=now
+    )
     _log(
-        actor=actor, kind=Kind.PAUSE_AGENT, territory_id=agent.territory_id, agent=agent, note=note or pause_reason.code, now=now
+        actor=actor,
+        kind=Kind.PAUSE_AGENT,
+        territory_id=agent.territory_id,
+        agent=agent,
+        note=note or pause_reason.code,
+        now=now,
     )
     return agent
 
@@ -98,5 +125,12 @@ def log_out_agent(*, actor: User, agent: Agent, now: datetime, note: str = "") -
     """Set an agent offline, giving back their call, and end their sessions; return how many."""
     go_offline(agent=agent, now=now)
     ended = end_sessions(user_id=agent.user_id, now=now)
-    _log(actor=actor, kind=Kind.LOG_OUT_AGENT, territory_id=agent.territory_id, agent=agent, note=note, now=now)
+    _log(
+        actor=actor,
+        kind=Kind.LOG_OUT_AGENT,
+        territory_id=agent.territory_id,
+        agent=agent,
+        note=note,
+        now=now,
+    )
     return ended

@@ -24,8 +24,15 @@ def sync_alerts(*, conditions: set[tuple[int, str]], now: datetime) -> tuple[int
     open_alerts = list(Alert.objects.open().values_list("pk", "agent_id", "kind"))
     already = {(agent_id, kind) for _pk, agent_id, kind in open_alerts}
     ended = [pk for pk, agent_id, kind in open_alerts if (agent_id, kind) not in conditions]
-    cleared = Alert.objects.filter(pk__in=ended, cleared_at__isnull=True).update(cleared_at=now) if ended else 0
-    new = [Alert(agent_id=agent_id, kind=kind, raised_at=now) for agent_id, kind in sorted(conditions - already)]
+    cleared = (
+        Alert.objects.filter(pk__in=ended, cleared_at__isnull=True).update(cleared_at=now)
+        if ended
+        else 0
+    )
+    new = [
+        Alert(agent_id=agent_id, kind=kind, raised_at=now)
+        for agent_id, kind in sorted(conditions - already)
+    ]
     # The constraint (one open alert per agent and kind) settles a race with a concurrent run.
     Alert.objects.bulk_create(new, ignore_conflicts=True)
     return len(new), cleared
@@ -56,7 +63,8 @@ def cache_open_alert_counts(*, territory_ids: list[int], timeout: int) -> None:
 
 @transaction.atomic
 def acknowledge_alert(*, alert: Alert, user: User, note: str, now: datetime) -> bool:
-    """Acknowledge an alert with a note, logged as a supervisor action; False if someone did already."""
+    """Acknowledge an alert with a note, logged as a supervisor action; False if someone did
+    already."""
     done = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_by=user, acknowledged_at=now, note=note
     )

@@ -60,17 +60,26 @@ def _flags(row: dict, *, now: datetime, limits: dict) -> list[str]:
     flags: list[str] = []
     if status == Status.READY and seconds > limits["ready_alert"]:
         flags.append(Kind.IDLE)
-    if status == Status.PAUSED and row["pause_max_minutes"] is not None and seconds > row["pause_max_minutes"] * 60:
+    if (
+        status == Status.PAUSED
+        and row["pause_max_minutes"] is not None
+        and seconds > row["pause_max_minutes"] * 60
+    ):
         flags.append(Kind.LONG_PAUSE)
     if status == Status.ON_CALL and seconds > limits["on_call_alert"]:
         flags.append(Kind.LONG_CALL)
     if status in (Status.READY, Status.WRAP_UP, Status.PAUSED):
         # Since the last call of the day, or since the day's first login when there was none.
-        since = max(filter(None, [row["last_call_at"], row["first_login_at"] or row["status_since"]]))
+        since = max(
+            filter(None, [row["last_call_at"], row["first_login_at"] or row["status_since"]])
+        )
         if (now - since).total_seconds() > limits["no_call"]:
             flags.append(Kind.NO_CALL)
     calls = row["calls"]
-    if calls >= limits["short_calls_min_calls"] and row["short_calls"] * 100 > limits["short_call_share_percent"] * calls:
+    if (
+        calls >= limits["short_calls_min_calls"]
+        and row["short_calls"] * 100 > limits["short_call_share_percent"] * calls
+    ):
         flags.append(Kind.SHORT_CALLS)
     return flags
 
@@ -116,9 +125,9 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
         languages.setdefault(agent_id, []).append(code)
     held = {
         a["agent_id"]: a
-        for a in Assignment.objects.filter(agent__territory=territory, closed_at__isnull=True).values(
-            "agent_id", "task_id", "claimed_at", "lease_expires_at"
-        )
+        for a in Assignment.objects.filter(
+            agent__territory=territory, closed_at__isnull=True
+        ).values("agent_id", "task_id", "claimed_at", "lease_expires_at")
     }
     rows = []
     for a in agents:
@@ -133,7 +142,8 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
         row = {
             "agent_id": a["pk"],
             "username": a["user__username"],
-            "full_name": f"{a['user__first_name']} {a['user__last_name']}".strip() or a["user__username"],
+            "full_name": f"{a['user__first_name']} {a['user__last_name']}".strip()
+            or a["user__username"],
             "last_name": a["user__last_name"],
             "team_id": a["team_id"],
             "team": a["team__name"] or "",
@@ -168,7 +178,12 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
         row["flags"] = [str(flag) for flag in _flags(row, now=now, limits=limits)]
         rows.append(row)
     return {
-        "territory": {"id": territory.pk, "code": territory.code, "name": territory.name, "timezone": territory.timezone},
+        "territory": {
+            "id": territory.pk,
+            "code": territory.code,
+            "name": territory.name,
+            "timezone": territory.timezone,
+        },
         "day": day,
         "computed_at": now,
         "rows": rows,
@@ -225,7 +240,11 @@ def totals_for(*, territories: list[Territory], now: datetime) -> list[dict]:
     """Return the totals of several territories in their order, from the cache where present."""
     found = cache.get_many([totals_key(t.pk) for t in territories])
     absent = [t for t in territories if totals_key(t.pk) not in found]
-    computed = {s["territory"]["id"]: summarize(s) for s in snapshots_for(territories=absent, now=now)} if absent else {}
+    computed = (
+        {s["territory"]["id"]: summarize(s) for s in snapshots_for(territories=absent, now=now)}
+        if absent
+        else {}
+    )
     return [found.get(totals_key(t.pk)) or computed[t.pk] for t in territories]
 
 
@@ -237,7 +256,14 @@ def refresh_boards(*, now: datetime) -> int:
     for snapshot in snapshots:
         entries.update(_entries(snapshot))
     cache.set_many(entries, timeout=snapshot_timeout())
-    conditions = {(row["agent_id"], flag) for snapshot in snapshots for row in snapshot["rows"] for flag in row["flags"]}
+    conditions = {
+        (row["agent_id"], flag)
+        for snapshot in snapshots
+        for row in snapshot["rows"]
+        for flag in row["flags"]
+    }
     alerts.sync_alerts(conditions=conditions, now=now)
-    alerts.cache_open_alert_counts(territory_ids=[s["territory"]["id"] for s in snapshots], timeout=snapshot_timeout())
+    alerts.cache_open_alert_counts(
+        territory_ids=[s["territory"]["id"] for s in snapshots], timeout=snapshot_timeout()
+    )
     return len(snapshots)

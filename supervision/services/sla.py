@@ -4,7 +4,8 @@ Definitions (also written on the report page):
 - a call is *due* on the local day (territory time zone) of its deadline; cancelled tasks (a
   person already reached for the same reason by another task) are not due;
 - *reached in time*: the task is done (the person was reached) with closed_at <= deadline_at;
-- *notified in time*: not reached in time, but its fallback SMS was sent with sent_at <= deadline_at;
+- *notified in time*: not reached in time, but its fallback SMS was sent with sent_at <=
+  deadline_at;
 - contacts are contact-notification tasks (deadline = identification + CONTACT_DEADLINE_HOURS),
   patients zéro the index-interview tasks (deadline = registration + INDEX_CASE_DEADLINE_HOURS);
 - the median time to first attempt is over the contact and patient zéro tasks due that day that
@@ -100,28 +101,41 @@ def _sla_figures(
     postgres = connection.vendor == "postgresql"
     if postgres:
         aggregates["median"] = _Median(
-            ExpressionWrapper(F("first_attempt_at") - F("created_at"), output_field=DurationField()),
+            ExpressionWrapper(
+                F("first_attempt_at") - F("created_at"), output_field=DurationField()
+            ),
             filter=Q(first_attempt_at__isnull=False),
         )
     due = CallTask.objects.filter(
-        territory_id__in=territory_ids, reason__in=SLA_REASONS, deadline_at__gte=start, deadline_at__lt=end
+        territory_id__in=territory_ids,
+        reason__in=SLA_REASONS,
+        deadline_at__gte=start,
+        deadline_at__lt=end,
     ).exclude(status=CallTask.Status.CANCELLED)
-    rows = due.annotate(local_day=TruncDate("deadline_at", tzinfo=zone)).values("territory_id", "local_day")
-    figures = {(row["territory_id"], row["local_day"]): row for row in rows.annotate(**aggregates).order_by()}
+    rows = due.annotate(local_day=TruncDate("deadline_at", tzinfo=zone)).values(
+        "territory_id", "local_day"
+    )
+    figures = {
+        (row["territory_id"], row["local_day"]): row
+        for row in rows.annotate(**aggregates).order_by()
+    }
     if not postgres:
         # SQLite has no percentile: read the durations (a few days of one zone) and take it here.
         durations: dict[tuple[int, date], list[float]] = defaultdict(list)
-        for territory_id, deadline_at, created_at, first_attempt_at in due.filter(first_attempt_at__isnull=False).values_list(
-            "territory_id", "deadline_at", "created_at", "first_attempt_at"
-        ):
-            durations[(territory_id, deadline_at.astimezone(zone).date())].append((first_attempt_at - created_at).total_seconds())
+        for territory_id, deadline_at, created_at, first_attempt_at in due.filter(
+            first_attempt_at__isnull=False
+        ).values_list("territory_id", "deadline_at", "created_at", "first_attempt_at"):
+            durations[(territory_id, deadline_at.astimezone(zone).date())].append(
+                (first_attempt_at - created_at).total_seconds()
+            )
         for key, values in durations.items():
             figures[key]["median"] = statistics.median(values)
     return figures
 
 
 def roll_up_sla(*, now: datetime, days: int = 2) -> int:
-    """Recompute the SlaDay rows of today and the days before it (local days); return how many rows."""
+    """Recompute the SlaDay rows of today and the days before it (local days); return how many
+    rows."""
     by_zone: dict[str, list[Territory]] = defaultdict(list)
     for territory in Territory.objects.only("pk", "timezone").order_by("pk"):
         by_zone[territory.timezone].append(territory)
@@ -143,7 +157,9 @@ def roll_up_sla(*, now: datetime, days: int = 2) -> int:
                     SlaDay(
                         territory_id=territory_id,
                         day=day,
-                        first_attempt_median_seconds=None if median is None else max(0, round(median)),
+                        first_attempt_median_seconds=None
+                        if median is None
+                        else max(0, round(median)),
                         computed_at=now,
                         **{name: found.get(name) or 0 for name in _FIGURES},
                     )

@@ -25,7 +25,9 @@ supervisor_action = role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 
 def _back(request: HttpRequest, default: str = "supervision:plateau") -> HttpResponse:
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(default)
 
@@ -40,7 +42,10 @@ def release_lease(request: HttpRequest, pk: int) -> HttpResponse:
     except services.ActionRefused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, _("The call held by %(agent)s is back in the queue.") % {"agent": assignment.agent})
+        messages.success(
+            request,
+            _("The call held by %(agent)s is back in the queue.") % {"agent": assignment.agent},
+        )
     return _back(request, "supervision:action-log")
 
 
@@ -79,10 +84,14 @@ def pause_agent(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a pause reason."))
         return _back(request)
     try:
-        services.pause_agent(actor=request.user, agent=agent, pause_reason=reason, now=timezone.now())
+        services.pause_agent(
+            actor=request.user, agent=agent, pause_reason=reason, now=timezone.now()
+        )
     except CallInProgress:
         messages.error(
-            request, _("%(agent)s is on a call: wait for its outcome, or give the call back first.") % {"agent": agent}
+            request,
+            _("%(agent)s is on a call: wait for its outcome, or give the call back first.")
+            % {"agent": agent},
         )
     except services.ActionRefused as refusal:
         messages.error(request, refusal.message)
@@ -107,7 +116,8 @@ def action_log(request: HttpRequest) -> HttpResponse:
     """List the calls held, the owned callbacks (to release or reassign) and the actions taken."""
     agents = selectors.callback_agents(user=request.user)
     callbacks = [
-        (task, services.callback_candidates(task=task, agents=agents)) for task in selectors.owned_callbacks(user=request.user)
+        (task, services.callback_candidates(task=task, agents=agents))
+        for task in selectors.owned_callbacks(user=request.user)
     ]
     context = {
         "held": selectors.held_calls(user=request.user),

@@ -44,38 +44,57 @@ class _RowRenderer:
     @staticmethod
     def button(url: str, testid: str, label: str) -> str:
         return (
-            f'<button type="submit" form="board-actions" formaction="{escape(url)}" class="button button--small"'
+            f'<button type="submit" form="board-actions" formaction="{escape(url)}"'
+            ' class="button button--small"'
             f' data-testid="{testid}">{label}</button>'
         )
 
     def __call__(self, row: dict) -> str:
-        status, colour, username = escape(row["status"]), escape(row["colour"]), escape(row["username"])
+        status, colour, username = (
+            escape(row["status"]),
+            escape(row["colour"]),
+            escape(row["username"]),
+        )
         actions = ""
         if row["can_pause"]:
             actions += self.button(self.pause_url(row["agent_id"]), "pause-agent", self.pause)
         if row["held_task_id"]:
-            actions += self.button(self.release_url(row["held_task_id"]), "release-lease", self.release)
+            actions += self.button(
+                self.release_url(row["held_task_id"]), "release-lease", self.release
+            )
         if row["since_local"]:
             actions += self.button(self.log_out_url(row["agent_id"]), "log-out-agent", self.log_out)
         pause = since = ""
         timer = "–"
         if row["pause_reason"]:
             limit = escape(_("%(minutes)s min max") % {"minutes": row["pause_max_minutes"]})
-            pause = f'<span class="deadline" data-testid="pause-reason">{escape(row["pause_label"])} ({limit})</span>'
+            pause = (
+                '<span class="deadline" data-testid="pause-reason">'
+                f"{escape(row['pause_label'])} ({limit})</span>"
+            )
         if row["since_local"]:
             since = f'<span class="deadline">{self.since} {escape(row["since_local"])}</span>'
-            timer = f'<span class="board-timer" data-since="{int(row["since_epoch"])}">{escape(row["status_time"])}</span>'
+            timer = (
+                f'<span class="board-timer" data-since="{int(row["since_epoch"])}">'
+                f"{escape(row['status_time'])}</span>"
+            )
         flags = " ".join(
-            f'<span class="flag flag--{escape(kind)}" data-flag="{escape(kind)}">{escape(label)}</span>'
+            f'<span class="flag flag--{escape(kind)}" data-flag="{escape(kind)}">'
+            f"{escape(label)}</span>"
             for kind, label in row["flag_labels"]
         )
         return mark_safe(  # Every value above is escaped, or a number.
-            f'<tr class="board-row{f" board-row--{colour}" if colour else ""}" data-testid="board-row"'
-            f' data-agent="{username}" data-status="{status}" data-pause="{escape(row["pause_reason"])}" data-colour="{colour}">'
-            f'<td><strong>{escape(row["full_name"])}</strong><span class="deadline">{username}</span></td>'
-            f'<td>{escape(row["team"] or "–")}<span class="deadline">{escape(row["plateau"])}</span></td>'
+            f'<tr class="board-row{f" board-row--{colour}" if colour else ""}"'
+            ' data-testid="board-row"'
+            f' data-agent="{username}" data-status="{status}"'
+            f' data-pause="{escape(row["pause_reason"])}" data-colour="{colour}">'
+            f"<td><strong>{escape(row['full_name'])}</strong>"
+            f'<span class="deadline">{username}</span></td>'
+            f"<td>{escape(row['team'] or '–')}"
+            f'<span class="deadline">{escape(row["plateau"])}</span></td>'
             f"<td>{escape(row['language_list'])}</td>"
-            f'<td><span class="status-dot status-dot--{status}"></span> {escape(row["status_label"])}{pause}{since}</td>'
+            f'<td><span class="status-dot status-dot--{status}"></span> '
+            f"{escape(row['status_label'])}{pause}{since}</td>"
             f'<td class="num" data-testid="status-time">{timer}</td>'
             f'<td class="num" data-testid="calls-today">{int(row["calls"])}</td>'
             f'<td class="num" data-testid="reached-today">{int(row["reached"])}</td>'
@@ -93,14 +112,18 @@ class _RowRenderer:
 
 def _board_context(request: HttpRequest) -> dict:
     territory = access_territory_by_code(user=request.user, code=request.GET.get("territory"))
-    board = selectors.plateau_board(user=request.user, territory=territory, query=request.GET, now=timezone.now())
+    board = selectors.plateau_board(
+        user=request.user, territory=territory, query=request.GET, now=timezone.now()
+    )
     render_row = _RowRenderer()
     for row in board.rows:
         row["html"] = render_row(row)
     sort_links = {}
     for key in selectors.SORTS:
         query = request.GET.copy()
-        query["sort"] = f"-{key}" if board.filters.sort == key and not board.filters.descending else key
+        query["sort"] = (
+            f"-{key}" if board.filters.sort == key and not board.filters.descending else key
+        )
         sort_links[key] = f"?{query.urlencode()}"
     return {
         "board": board,

@@ -36,7 +36,9 @@ def _context(request: HttpRequest) -> dict:
     form = TerritoryFilterForm(request.GET, user=request.user)
     context = {"form": form, "refresh_seconds": REFRESH_SECONDS, "query": request.GET.urlencode()}
     if form.is_valid():
-        health = selectors.queue_health(user=request.user, territory=form.selected_territory(), now=timezone.now())
+        health = selectors.queue_health(
+            user=request.user, territory=form.selected_territory(), now=timezone.now()
+        )
         context.update(health=health, chart=_calls_chart(health))
     return context
 
@@ -44,7 +46,8 @@ def _context(request: HttpRequest) -> dict:
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def queue_health(request: HttpRequest) -> HttpResponse:
-    """Show the backlog by language and deadline, the agents able to work it and the projected misses."""
+    """Show the backlog by language and deadline, the agents able to work it and the projected
+    misses."""
     return render(request, "supervision/queue_health.html", _context(request))
 
 

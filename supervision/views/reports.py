@@ -112,7 +112,10 @@ def _productivity_columns(report: ProductivityReport) -> list[Column]:
         Column(_("Talk time"), lambda r: Duration(r.talk_seconds), True),
         Column(_("Wrap-up time"), lambda r: Duration(r.wrap_up_seconds), True),
         Column(_("Pause time"), lambda r: Duration(r.paused_seconds), True),
-        *(Column(_("Pause: %(reason)s") % {"reason": reason.label}, pause_of(reason.code), True) for reason in report.reasons),
+        *(
+            Column(_("Pause: %(reason)s") % {"reason": reason.label}, pause_of(reason.code), True)
+            for reason in report.reasons
+        ),
         Column(_("Logged-in time"), lambda r: Duration(r.logged_in_seconds), True),
         Column(_("Active time"), lambda r: Duration(r.active_seconds), True),
         Column(_("Active share (%)"), lambda r: r.active_share, True),
@@ -165,7 +168,8 @@ def bar_chart(
     unit: str = "",
     max_labels: int = 12,
 ) -> dict:
-    """Lay out a grouped bar chart: one group per label, one bar per series (label, css class, values)."""
+    """Lay out a grouped bar chart: one group per label, one bar per series (label, css class,
+    values)."""
     plot_width = CHART_WIDTH - _LEFT - _RIGHT
     plot_height = CHART_HEIGHT - _TOP - _BOTTOM
     values = [v for _label, _css, vs in series for v in vs if v is not None]
@@ -187,7 +191,9 @@ def bar_chart(
             shown = number_format(value, 1) if isinstance(value, float) else str(value)
             bars.append(
                 {
-                    "x": _fmt(_LEFT + index * group_width + group_width * 0.1 + position * bar_width),
+                    "x": _fmt(
+                        _LEFT + index * group_width + group_width * 0.1 + position * bar_width
+                    ),
                     "y": _fmt(baseline - height),
                     "width": _fmt(max(bar_width - 1, 1)),
                     "height": _fmt(height),
@@ -230,7 +236,11 @@ def _sla_chart(report: SlaReport) -> dict:
         title=_("Share of calls reached or notified in time, per day"),
         labels=[date_format(row.day, "j M") for row in report.days],
         series=[
-            (_("Contacts reached or notified within 24 h"), "a", [row.contacts_share for row in report.days]),
+            (
+                _("Contacts reached or notified within 24 h"),
+                "a",
+                [row.contacts_share for row in report.days],
+            ),
             (_("Patients zéro reached in time"), "b", [row.index_share for row in report.days]),
         ],
         y_max=100,
@@ -292,7 +302,9 @@ def productivity_report(request: HttpRequest) -> HttpResponse:
     form = ProductivityReportForm(request.GET, user=request.user, today=user_today(request.user))
     context = {"form": form}
     if form.is_valid():
-        report = selectors.productivity_report(user=request.user, now=timezone.now(), **form.filters())
+        report = selectors.productivity_report(
+            user=request.user, now=timezone.now(), **form.filters()
+        )
         columns = _productivity_columns(report)
         context.update(
             report=report,
@@ -308,11 +320,14 @@ def productivity_report(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def productivity_report_csv(request: HttpRequest) -> HttpResponse:
-    """Export every row of the productivity report, with the same scoping and filters as the page."""
+    """Export every row of the productivity report, with the same scoping and filters as the
+    page."""
     form = ProductivityReportForm(request.GET, user=request.user, today=user_today(request.user))
     if not form.is_valid():
         return _bad_filters(form)
     filters = form.filters()
-    report = selectors.productivity_report(user=request.user, now=timezone.now(), limit=None, **filters)
+    report = selectors.productivity_report(
+        user=request.user, now=timezone.now(), limit=None, **filters
+    )
     filename = f"productivity_{filters['start'].isoformat()}_{filters['end'].isoformat()}.csv"
     return _csv_response(filename=filename, columns=_productivity_columns(report), rows=report.rows)

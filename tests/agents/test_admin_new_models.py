@@ -20,13 +20,23 @@ class AdminCallLoopModelsTests(PersonasTestCase):
         super().setUpTestData()
         now = timezone.now()
         cls.case93 = cls.register_case(
-            cls.t93, name="Mercier", phone="0611111111", contacts=[contact("Ana", "Silva", "0622222222")]
+            cls.t93,
+            name="Mercier",
+            phone="0611111111",
+            contacts=[contact("Ana", "Silva", "0622222222")],
         )
         cls.case75 = cls.register_case(
-            cls.t75, name="Durand", phone="0633333333", contacts=[contact("Luc", "Fabre", "0644444444")]
+            cls.t75,
+            name="Durand",
+            phone="0633333333",
+            contacts=[contact("Luc", "Fabre", "0644444444")],
         )
-        cls.sms93 = SmsMessage.objects.create(task=cls.case93.task, phone="+33611111111", body="Texte 93")
-        cls.sms75 = SmsMessage.objects.create(task=cls.case75.task, phone="+33633333333", body="Texte 75")
+        cls.sms93 = SmsMessage.objects.create(
+            task=cls.case93.task, phone="+33611111111", body="Texte 93"
+        )
+        cls.sms75 = SmsMessage.objects.create(
+            task=cls.case75.task, phone="+33633333333", body="Texte 75"
+        )
         set_agent_status(agent=cls.alice.agent, status=Agent.Status.READY, now=now)
         set_agent_status(agent=cls.erin.agent, status=Agent.Status.READY, now=now)
         cls.period93 = AgentStatusPeriod.objects.get(agent=cls.alice.agent)
@@ -34,7 +44,10 @@ class AdminCallLoopModelsTests(PersonasTestCase):
         cls.rules = IsolationRuleSet.objects.order_by("valid_from").last()
         for case, agent in ((cls.case93, cls.alice), (cls.case75, cls.erin)):
             Interview.objects.create(
-                index_case=case.index_case, isolation_until=date(2026, 12, 1), rule_set=cls.rules, recorded_by=agent
+                index_case=case.index_case,
+                isolation_until=date(2026, 12, 1),
+                rule_set=cls.rules,
+                recorded_by=agent,
             )
             Notification.objects.create(
                 exposure=case.contacts[0].exposure,
@@ -74,7 +87,10 @@ class AdminCallLoopModelsTests(PersonasTestCase):
             reverse("admin:calls_smsmessage_change", args=[self.sms75.pk]),
             reverse("admin:agents_agentstatusperiod_change", args=[self.period75.pk]),
             reverse("admin:cases_interview_change", args=[self.case75.index_case.interview.pk]),
-            reverse("admin:cases_notification_change", args=[self.case75.contacts[0].exposure.notification.pk]),
+            reverse(
+                "admin:cases_notification_change",
+                args=[self.case75.contacts[0].exposure.notification.pk],
+            ),
         ]:
             with self.subTest(url):
                 response = self.get(self.carol, url, follow=True)
@@ -89,15 +105,27 @@ class AdminCallLoopModelsTests(PersonasTestCase):
         self.assertContains(response, "+33611111111")
         self.assertContains(response, "Texte 93")
         self.assertNotContains(response, 'name="_save"')
-        self.assertTrue(PersonAccess.objects.filter(user=self.carol, person=self.case93.task.person).exists())
+        self.assertTrue(
+            PersonAccess.objects.filter(user=self.carol, person=self.case93.task.person).exists()
+        )
         self.assertEqual(self.client.post(url, {"status": SmsMessage.Status.SENT}).status_code, 403)
-        self.assertEqual(self.client.post(reverse("admin:calls_smsmessage_delete", args=[self.sms93.pk])).status_code, 403)
-        self.assertEqual(self.get(self.carol, reverse("admin:agents_agentstatusperiod_add")).status_code, 403)
+        self.assertEqual(
+            self.client.post(
+                reverse("admin:calls_smsmessage_delete", args=[self.sms93.pk])
+            ).status_code,
+            403,
+        )
+        self.assertEqual(
+            self.get(self.carol, reverse("admin:agents_agentstatusperiod_add")).status_code, 403
+        )
         self.sms93.refresh_from_db()
         self.assertEqual(self.sms93.status, SmsMessage.Status.QUEUED)
 
     def test_the_record_lists_cost_the_same_queries_for_more_rows(self):
-        urls = (reverse("admin:calls_smsmessage_changelist"), reverse("admin:agents_agentstatusperiod_changelist"))
+        urls = (
+            reverse("admin:calls_smsmessage_changelist"),
+            reverse("admin:agents_agentstatusperiod_changelist"),
+        )
         self.client.force_login(self.carol)
 
         def count(url):
@@ -120,31 +148,59 @@ class AdminCallLoopModelsTests(PersonasTestCase):
         rule = RetryRule.objects.get(outcome="no_answer")
         response = self.client.post(
             reverse("admin:calls_retryrule_change", args=[rule.pk]),
-            {"closes_task": "", "delay_minutes": "90", "try_next_phone": "on", "max_attempts": "4", "outcome": "refused"},
+            {
+                "closes_task": "",
+                "delay_minutes": "90",
+                "try_next_phone": "on",
+                "max_attempts": "4",
+                "outcome": "refused",
+            },
         )
         self.assertEqual(response.status_code, 302)
         rule.refresh_from_db()
-        self.assertEqual((rule.outcome, rule.delay_minutes, rule.max_attempts, rule.try_next_phone), ("no_answer", 90, 4, True))
+        self.assertEqual(
+            (rule.outcome, rule.delay_minutes, rule.max_attempts, rule.try_next_phone),
+            ("no_answer", 90, 4, True),
+        )
         self.assertEqual(self.client.get(reverse("admin:calls_retryrule_add")).status_code, 403)
-        self.assertEqual(self.client.post(reverse("admin:calls_retryrule_delete", args=[rule.pk])).status_code, 403)
+        self.assertEqual(
+            self.client.post(reverse("admin:calls_retryrule_delete", args=[rule.pk])).status_code,
+            403,
+        )
         self.assertEqual(RetryRule.objects.count(), 9)
 
     def test_a_cpam_admin_edits_pause_reasons_but_not_their_codes(self):
         reason = PauseReason.objects.get(code="dejeuner")
-        self.assertContains(self.get(self.carol, reverse("admin:agents_pausereason_changelist")), "dejeuner")
+        self.assertContains(
+            self.get(self.carol, reverse("admin:agents_pausereason_changelist")), "dejeuner"
+        )
         response = self.client.post(
             reverse("admin:agents_pausereason_change", args=[reason.pk]),
-            {"code": "lunch", "label_fr": "Déjeuner", "label_en": "Lunch", "max_minutes": "45", "active": "on"},
+            {
+                "code": "lunch",
+                "label_fr": "Déjeuner",
+                "label_en": "Lunch",
+                "max_minutes": "45",
+                "active": "on",
+            },
         )
         self.assertEqual(response.status_code, 302)
         reason.refresh_from_db()
-        self.assertEqual((reason.code, reason.label_fr, reason.max_minutes), ("dejeuner", "Déjeuner", 45))
+        self.assertEqual(
+            (reason.code, reason.label_fr, reason.max_minutes), ("dejeuner", "Déjeuner", 45)
+        )
 
     def test_an_isolation_rule_set_in_use_is_read_only(self):
         unused = IsolationRuleSet.objects.exclude(pk=self.rules.pk).first()
-        response = self.get(self.carol, reverse("admin:cases_isolationruleset_change", args=[self.rules.pk]))
+        response = self.get(
+            self.carol, reverse("admin:cases_isolationruleset_change", args=[self.rules.pk])
+        )
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, 'name="name"')
-        response = self.get(self.carol, reverse("admin:cases_isolationruleset_change", args=[unused.pk]))
+        response = self.get(
+            self.carol, reverse("admin:cases_isolationruleset_change", args=[unused.pk])
+        )
         self.assertContains(response, 'name="name"')
-        self.assertEqual(self.get(self.carol, reverse("admin:cases_isolationruleset_add")).status_code, 200)
+        self.assertEqual(
+            self.get(self.carol, reverse("admin:cases_isolationruleset_add")).status_code, 200
+        )

@@ -17,13 +17,23 @@ class AdminScopingTests(PersonasTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         cls.case93 = cls.register_case(
-            cls.t93, name="Mercier", phone="0611111111", contacts=[contact("Ana", "Silva", "0622222222")]
+            cls.t93,
+            name="Mercier",
+            phone="0611111111",
+            contacts=[contact("Ana", "Silva", "0622222222")],
         )
         cls.case75 = cls.register_case(
-            cls.t75, name="Durand", phone="0633333333", contacts=[contact("Luc", "Fabre", "0644444444")]
+            cls.t75,
+            name="Durand",
+            phone="0633333333",
+            contacts=[contact("Luc", "Fabre", "0644444444")],
         )
-        CallAttempt.objects.create(task=cls.case93.task, agent=cls.alice.agent, outcome=CallAttempt.Outcome.NO_ANSWER)
-        CallAttempt.objects.create(task=cls.case75.task, agent=cls.erin.agent, outcome=CallAttempt.Outcome.NO_ANSWER)
+        CallAttempt.objects.create(
+            task=cls.case93.task, agent=cls.alice.agent, outcome=CallAttempt.Outcome.NO_ANSWER
+        )
+        CallAttempt.objects.create(
+            task=cls.case75.task, agent=cls.erin.agent, outcome=CallAttempt.Outcome.NO_ANSWER
+        )
         cls.person93 = cls.case93.index_case.person
         cls.person75 = cls.case75.index_case.person
 
@@ -41,7 +51,9 @@ class AdminScopingTests(PersonasTestCase):
         ]
         for app_label, model_name, ours, theirs in cases:
             with self.subTest(model_name):
-                response = self.get(self.carol, reverse(f"admin:{app_label}_{model_name}_changelist"))
+                response = self.get(
+                    self.carol, reverse(f"admin:{app_label}_{model_name}_changelist")
+                )
                 self.assertEqual(response.status_code, 200)
                 self.assertContains(response, ours)
                 self.assertNotContains(response, theirs)
@@ -96,7 +108,9 @@ class AdminScopingTests(PersonasTestCase):
 
     def test_it_creates_an_agent_in_the_admins_territory(self):
         self.client.force_login(self.carol)
-        response = self.client.post(reverse("admin:agents_agent_add"), self.agent_form(territory=self.t75.pk))
+        response = self.client.post(
+            reverse("admin:agents_agent_add"), self.agent_form(territory=self.t75.pk)
+        )
         agent = Agent.objects.get(user__username="nadia")
         self.assertRedirects(response, reverse("admin:agents_agent_changelist"))
         self.assertEqual(agent.territory, self.t93)
@@ -104,7 +118,9 @@ class AdminScopingTests(PersonasTestCase):
         self.assertTrue(agent.user.groups.filter(name=roles.TELECONSEILLER).exists())
         self.assertTrue(agent.user.check_password("demo-Tracing-2026"))
         contract = Contract.objects.get(agent=agent)
-        self.assertEqual((contract.kind, contract.end_on.isoformat()), (Contract.Kind.CDD, "2027-06-30"))
+        self.assertEqual(
+            (contract.kind, contract.end_on.isoformat()), (Contract.Kind.CDD, "2027-06-30")
+        )
 
     def test_it_refuses_another_territorys_plateau_and_the_admin_role(self):
         self.client.force_login(self.carol)
@@ -120,26 +136,40 @@ class AdminScopingTests(PersonasTestCase):
 
     def test_it_pins_a_new_plateau_to_the_admins_territory(self):
         self.client.force_login(self.carol)
-        self.client.post(reverse("admin:agents_plateau_add"), {"name": "Bobigny", "address": "", "territory": self.t75.pk})
+        self.client.post(
+            reverse("admin:agents_plateau_add"),
+            {"name": "Bobigny", "address": "", "territory": self.t75.pk},
+        )
         self.assertEqual(Plateau.objects.get(name="Bobigny").territory, self.t93)
 
     def test_it_scopes_autocomplete_choices(self):
         response = self.get(
             self.carol,
             reverse("admin:autocomplete"),
-            query_params={"term": "Test", "app_label": "workforce", "model_name": "contract", "field_name": "agent"},
+            query_params={
+                "term": "Test",
+                "app_label": "workforce",
+                "model_name": "contract",
+                "field_name": "agent",
+            },
         )
         names = {result["text"] for result in response.json()["results"]}
         self.assertEqual(names, {"Alice Test", "Bob Test", "Carol Test"})
 
     def test_it_logs_who_opens_a_person_record(self):
-        response = self.get(self.carol, reverse("admin:cases_person_change", args=[self.person93.pk]))
+        response = self.get(
+            self.carol, reverse("admin:cases_person_change", args=[self.person93.pk])
+        )
         self.assertContains(response, "+33611111111")
         access = PersonAccess.objects.get(person=self.person93)
         self.assertEqual((access.user, access.what), (self.carol, "admin:person"))
 
     def test_it_finds_a_person_by_phone_as_typed(self):
-        response = self.get(self.carol, reverse("admin:cases_person_changelist"), query_params={"q": "06 11 11 11 11"})
+        response = self.get(
+            self.carol,
+            reverse("admin:cases_person_changelist"),
+            query_params={"q": "06 11 11 11 11"},
+        )
         self.assertEqual(list(response.context["cl"].result_list), [self.person93])
 
     def test_it_sends_a_superviseur_to_the_admin_login(self):
@@ -153,7 +183,9 @@ class AdminScopingTests(PersonasTestCase):
             ("cases", "indexcase", ("Mercier", "Durand")),
         ]:
             with self.subTest(model_name):
-                response = self.get(self.root, reverse(f"admin:{app_label}_{model_name}_changelist"))
+                response = self.get(
+                    self.root, reverse(f"admin:{app_label}_{model_name}_changelist")
+                )
                 for name in names:
                     self.assertContains(response, name)
 
@@ -164,11 +196,18 @@ class AdminScopingTests(PersonasTestCase):
                 continue
             for user in (self.root, self.carol):
                 with self.subTest(model=opts.model_name, user=user.username):
-                    changelist = self.get(user, reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+                    changelist = self.get(
+                        user, reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+                    )
                     self.assertEqual(changelist.status_code, 200)
                     obj = model_admin.get_queryset(changelist.wsgi_request).first()
                     if obj is not None:
-                        change = self.get(user, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+                        change = self.get(
+                            user,
+                            reverse(
+                                f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
+                            ),
+                        )
                         self.assertEqual(change.status_code, 200)
 
     def test_it_keeps_language_and_call_attempts_read_only(self):
@@ -176,7 +215,9 @@ class AdminScopingTests(PersonasTestCase):
         self.assertEqual(self.client.get(reverse("admin:agents_language_add")).status_code, 403)
         self.assertEqual(self.client.get(reverse("admin:calls_callattempt_add")).status_code, 403)
         attempt = CallAttempt.objects.first()
-        response = self.client.post(reverse("admin:calls_callattempt_delete", args=[attempt.pk]), {"post": "yes"})
+        response = self.client.post(
+            reverse("admin:calls_callattempt_delete", args=[attempt.pk]), {"post": "yes"}
+        )
         self.assertEqual(response.status_code, 403)
         self.assertTrue(Language.objects.filter(code="fr").exists())
 
@@ -186,7 +227,13 @@ class AdminScopingTests(PersonasTestCase):
         with CaptureQueriesContext(connection) as before:
             self.client.get(url)
         for n in range(5):
-            make_user(f"extra{n}", roles.TELECONSEILLER, territory=self.t93, plateau=self.saint_denis, team=self.team_a)
+            make_user(
+                f"extra{n}",
+                roles.TELECONSEILLER,
+                territory=self.t93,
+                plateau=self.saint_denis,
+                team=self.team_a,
+            )
         with self.assertNumQueries(len(before.captured_queries)):
             self.client.get(url)
 
@@ -209,9 +256,14 @@ class AdminScopingTests(PersonasTestCase):
             "phones-1-number": "07 55 55 55 55",
             "phones-1-position": "1",
         }
-        response = self.client.post(reverse("admin:cases_person_change", args=[self.person93.pk]), data)
+        response = self.client.post(
+            reverse("admin:cases_person_change", args=[self.person93.pk]), data
+        )
         self.assertRedirects(response, reverse("admin:cases_person_changelist"))
-        self.assertEqual(list(self.person93.phones.values_list("number", flat=True)), ["+33611111111", "+33755555555"])
+        self.assertEqual(
+            list(self.person93.phones.values_list("number", flat=True)),
+            ["+33611111111", "+33755555555"],
+        )
 
     def test_it_saves_only_the_fields_the_admin_changed(self):
         self.client.force_login(self.carol)
@@ -224,9 +276,15 @@ class AdminScopingTests(PersonasTestCase):
             "call_attempts-INITIAL_FORMS": "1",
         }
         with CaptureQueriesContext(connection) as queries:
-            response = self.client.post(reverse("admin:calls_calltask_change", args=[task.pk]), data)
+            response = self.client.post(
+                reverse("admin:calls_calltask_change", args=[task.pk]), data
+            )
         # Read before assertRedirects: its request resets the query log.
-        updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "calls_calltask"')]
+        updates = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('UPDATE "calls_calltask"')
+        ]
         self.assertRedirects(response, reverse("admin:calls_calltask_changelist"))
         self.assertEqual(len(updates), 1)
         self.assertIn('"priority"', updates[0])

@@ -10,7 +10,9 @@ from agents.public_holidays import holiday_name, holidays_of
 class PublicHolidaysTests(SimpleTestCase):
     def test_it_knows_the_national_holidays(self):
         with translation.override("fr"):
-            self.assertEqual(holiday_name(Territory(code="93"), date(2026, 7, 14)), "Fête nationale")
+            self.assertEqual(
+                holiday_name(Territory(code="93"), date(2026, 7, 14)), "Fête nationale"
+            )
         self.assertIsNone(holiday_name(Territory(code="93"), date(2026, 12, 26)))
 
     def test_it_adds_the_holidays_of_alsace_moselle(self):
@@ -27,4 +29,6 @@ class PublicHolidaysTests(SimpleTestCase):
 
     def test_it_names_them_in_english_for_an_english_page(self):
         with translation.override("en"):
-            self.assertEqual(holiday_name(Territory(code="75"), date(2026, 12, 25)), "Christmas Day")
+            self.assertEqual(
+                holiday_name(Territory(code="75"), date(2026, 12, 25)), "Christmas Day"
+            )

@@ -26,11 +26,15 @@ class CreateAgentTests(ApiTestCase):
 
     def test_it_creates_the_account_profile_and_contract(self):
         contract_end = timezone.localdate() + timedelta(days=90)
-        response = self.post(self.new_agent(contract_end=contract_end.isoformat()), user=self.carol, session=True)
+        response = self.post(
+            self.new_agent(contract_end=contract_end.isoformat()), user=self.carol, session=True
+        )
         self.assertEqual(response.status_code, 201)
         user = User.objects.get(username="fatou")
         self.assertTrue(user.check_password("Long-enough-pass-42"))
-        self.assertEqual((user.first_name, user.last_name, user.is_staff), ("Fatou", "Diallo", False))
+        self.assertEqual(
+            (user.first_name, user.last_name, user.is_staff), ("Fatou", "Diallo", False)
+        )
         self.assertEqual(list(user.groups.values_list("name", flat=True)), ["teleconseiller"])
         agent = user.agent
         self.assertEqual(agent.territory, self.t93)
@@ -54,7 +58,9 @@ class CreateAgentTests(ApiTestCase):
         self.assertNotIn("password", response.json())
 
     def test_it_lets_a_superuser_create_an_admin_anywhere(self):
-        data = self.new_agent(username="gilles", role="admin_cpam", territory="75", plateau=None, languages=["fr"])
+        data = self.new_agent(
+            username="gilles", role="admin_cpam", territory="75", plateau=None, languages=["fr"]
+        )
         response = self.post(data, user=self.root)
         self.assertEqual(response.status_code, 201)
         user = User.objects.get(username="gilles")
@@ -144,6 +150,8 @@ class CreateAgentTests(ApiTestCase):
         response = self.post(self.new_agent(employer="provider"), user=self.carol)
         self.assertEqual(response.status_code, 400)
         self.assertEqual(list(response.json()), ["provider_name"])
-        response = self.post(self.new_agent(employer="provider", provider_name="Acme Appels"), user=self.carol)
+        response = self.post(
+            self.new_agent(employer="provider", provider_name="Acme Appels"), user=self.carol
+        )
         self.assertEqual(response.status_code, 201)
         self.assertFalse(Contract.objects.filter(agent__user__username="fatou").exists())

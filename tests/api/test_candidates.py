@@ -60,7 +60,9 @@ class AccessTests(CandidatesApiTestCase):
     def test_it_hides_a_candidate_of_another_territory(self):
         self.as_token(self.dave)
         self.assertEqual(self.api.get(self.detail_url()).status_code, 404)
-        self.assertEqual(self.api.post(self.move_url(), {"to": "rejected"}, format="json").status_code, 404)
+        self.assertEqual(
+            self.api.post(self.move_url(), {"to": "rejected"}, format="json").status_code, 404
+        )
         self.assertEqual(self.api.get(self.list_url()).json()["results"], [])
         self.candidate.refresh_from_db()
         self.assertEqual(self.candidate.stage, Stage.APPLIED)
@@ -86,8 +88,13 @@ class ListTests(CandidatesApiTestCase):
         self.assertEqual(body["count"], 2)
         self.assertEqual({row["id"] for row in body["results"]}, {self.candidate.pk, trained.pk})
         row = next(row for row in body["results"] if row["id"] == self.candidate.pk)
-        self.assertEqual((row["territory"], row["phone"], sorted(row["languages"])), ("93", "+33611000001", ["fr", "tr"]))
-        self.assertEqual(sorted(row["allowed_moves"]), ["assessment_scheduled", "rejected", "withdrawn"])
+        self.assertEqual(
+            (row["territory"], row["phone"], sorted(row["languages"])),
+            ("93", "+33611000001", ["fr", "tr"]),
+        )
+        self.assertEqual(
+            sorted(row["allowed_moves"]), ["assessment_scheduled", "rejected", "withdrawn"]
+        )
         body = self.api.get(self.list_url(), {"stage": "trained"}).json()
         self.assertEqual([row["id"] for row in body["results"]], [trained.pk])
         self.assertEqual(self.api.get(self.list_url(), {"stage": "nowhere"}).status_code, 400)
@@ -102,7 +109,13 @@ class ListTests(CandidatesApiTestCase):
         with CaptureQueriesContext(connection) as before:
             self.api.get(self.list_url())
         for n in range(10):
-            make_candidate(self.t93, f"+336110010{n:02d}", stage=Stage.ASSESSED, languages=("fr", "ar"), assessed_by=self.carol)
+            make_candidate(
+                self.t93,
+                f"+336110010{n:02d}",
+                stage=Stage.ASSESSED,
+                languages=("fr", "ar"),
+                assessed_by=self.carol,
+            )
         with self.assertNumQueries(len(before)):
             response = self.api.get(self.list_url())
         self.assertEqual(response.json()["count"], 11)
@@ -110,14 +123,23 @@ class ListTests(CandidatesApiTestCase):
 
 class CreateTests(CandidatesApiTestCase):
     def payload(self, **overrides) -> dict:
-        return {"first_name": "Ana", "last_name": "Silva", "phone": "06 12 34 56 78", "languages": ["fr", "pt"], **overrides}
+        return {
+            "first_name": "Ana",
+            "last_name": "Silva",
+            "phone": "06 12 34 56 78",
+            "languages": ["fr", "pt"],
+            **overrides,
+        }
 
     def test_it_creates_a_candidate_in_the_admins_territory(self):
         self.as_token(self.carol)
         response = self.api.post(self.list_url(), self.payload(source="temp_agency"), format="json")
         self.assertEqual(response.status_code, 201, response.content)
         candidate = Candidate.objects.get(pk=response.json()["id"])
-        self.assertEqual((candidate.territory, candidate.phone, candidate.source), (self.t93, "+33612345678", "temp_agency"))
+        self.assertEqual(
+            (candidate.territory, candidate.phone, candidate.source),
+            (self.t93, "+33612345678", "temp_agency"),
+        )
         self.assertEqual(response.json()["stage"], "applied")
         self.assertEqual(candidate.events.get().by, self.carol)
 
@@ -129,14 +151,22 @@ class CreateTests(CandidatesApiTestCase):
 
     def test_it_makes_the_superuser_name_the_territory(self):
         self.as_token(self.root)
-        self.assertEqual(self.api.post(self.list_url(), self.payload(), format="json").status_code, 400)
-        response = self.api.post(self.list_url(), self.payload(territory="974", phone="0692123456"), format="json")
+        self.assertEqual(
+            self.api.post(self.list_url(), self.payload(), format="json").status_code, 400
+        )
+        response = self.api.post(
+            self.list_url(), self.payload(territory="974", phone="0692123456"), format="json"
+        )
         self.assertEqual(response.status_code, 201)
-        self.assertEqual((response.json()["territory"], response.json()["phone"]), ("974", "+262692123456"))
+        self.assertEqual(
+            (response.json()["territory"], response.json()["phone"]), ("974", "+262692123456")
+        )
 
     def test_it_answers_field_errors(self):
         self.as_token(self.carol)
-        response = self.api.post(self.list_url(), self.payload(phone="+33611000001", languages=["xx"]), format="json")
+        response = self.api.post(
+            self.list_url(), self.payload(phone="+33611000001", languages=["xx"]), format="json"
+        )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(set(response.json()), {"phone", "languages"})
         self.assertEqual(Candidate.objects.count(), 1)
@@ -188,13 +218,17 @@ class TransitionTests(CandidatesApiTestCase):
     def test_it_answers_409_for_a_full_session(self):
         full = make_session(self.t93, capacity=1, name="Full")
         make_candidate(self.t93, "+33611000004", stage=Stage.IN_TRAINING, training_session=full)
-        candidate = make_candidate(self.t93, "+33611000005", stage=Stage.ASSESSED, assessment_passed=True)
+        candidate = make_candidate(
+            self.t93, "+33611000005", stage=Stage.ASSESSED, assessment_passed=True
+        )
         response = self.move({"to": "in_training", "training_session": full.pk}, candidate)
         self.assertEqual(response.status_code, 409)
         self.assertEqual(response.json()["code"], "training_session_refused")
 
     def test_it_answers_400_for_missing_fields_or_another_territorys_session(self):
-        candidate = make_candidate(self.t93, "+33611000006", stage=Stage.ASSESSED, assessment_passed=True)
+        candidate = make_candidate(
+            self.t93, "+33611000006", stage=Stage.ASSESSED, assessment_passed=True
+        )
         paris = make_session(self.t75)
         response = self.move({"to": "in_training"}, candidate)
         self.assertEqual((response.status_code, list(response.json())), (400, ["training_session"]))

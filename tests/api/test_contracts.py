@@ -1,4 +1,5 @@
-"""API v1 contracts: list, read, renew and end early, for CPAM admins of the contract's territory."""
+"""API v1 contracts: list, read, renew and end early, for CPAM admins of the contract's
+territory."""
 
 from datetime import date, timedelta
 
@@ -18,11 +19,17 @@ class ContractApiTestCase(ApiTestCase):
         cls.today = timezone.localdate(timezone=cls.t93.zone)
         cls.contract = Contract.objects.get(agent=cls.alice.agent)
         cls.erin_contract = Contract.objects.create(
-            agent=cls.erin.agent, kind=Contract.Kind.CDD, start_on=date(2026, 1, 1), end_on=cls.today + timedelta(days=5)
+            agent=cls.erin.agent,
+            kind=Contract.Kind.CDD,
+            start_on=date(2026, 1, 1),
+            end_on=cls.today + timedelta(days=5),
         )
 
-    def assert_refused(self, url: str, *, method: str, data: dict | None = None, other_territory: bool = True) -> None:
-        """Anonymous → 401, téléconseiller and superviseur → 403, wrong method → 405, another territory → 404."""
+    def assert_refused(
+        self, url: str, *, method: str, data: dict | None = None, other_territory: bool = True
+    ) -> None:
+        """Anonymous → 401, téléconseiller and superviseur → 403, wrong method → 405, another
+        territory → 404."""
         send = getattr(self.api, method)
         self.assertEqual(send(url, data or {}, format="json").status_code, 401)
         for user in (self.alice, self.bob):
@@ -50,7 +57,19 @@ class ListContractsTests(ContractApiTestCase):
         self.assertEqual(body["count"], 1)
         row = body["results"][0]
         self.assertEqual(
-            {key: row[key] for key in ("id", "username", "territory", "kind", "start_on", "end_on", "renews", "renewal")},
+            {
+                key: row[key]
+                for key in (
+                    "id",
+                    "username",
+                    "territory",
+                    "kind",
+                    "start_on",
+                    "end_on",
+                    "renews",
+                    "renewal",
+                )
+            },
             {
                 "id": self.contract.pk,
                 "username": "alice",
@@ -67,12 +86,20 @@ class ListContractsTests(ContractApiTestCase):
 
     def test_it_filters_by_agent_and_end(self):
         soon = Contract.objects.create(
-            agent=self.bob.agent, kind=Contract.Kind.CDD, start_on=date(2026, 1, 1), end_on=self.today + timedelta(days=3)
+            agent=self.bob.agent,
+            kind=Contract.Kind.CDD,
+            start_on=date(2026, 1, 1),
+            end_on=self.today + timedelta(days=3),
         )
         self.as_token(self.carol)
-        ids = [row["id"] for row in self.api.get(self.url, {"ending_within_days": 7}).json()["results"]]
+        ids = [
+            row["id"] for row in self.api.get(self.url, {"ending_within_days": 7}).json()["results"]
+        ]
         self.assertEqual(ids, [soon.pk])
-        ids = [row["id"] for row in self.api.get(self.url, {"agent": self.alice.agent.pk}).json()["results"]]
+        ids = [
+            row["id"]
+            for row in self.api.get(self.url, {"agent": self.alice.agent.pk}).json()["results"]
+        ]
         self.assertEqual(ids, [self.contract.pk])
         # Another territory's agent: nothing, not an error that says they exist.
         self.assertEqual(self.api.get(self.url, {"agent": self.erin.agent.pk}).json()["count"], 0)
@@ -87,7 +114,9 @@ class ListContractsTests(ContractApiTestCase):
             self.api.get(self.url)
         for n in range(5):
             user = make_user(f"agent{n}", roles.TELECONSEILLER, territory=self.t93)
-            Contract.objects.create(agent=user.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 1))
+            Contract.objects.create(
+                agent=user.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 1)
+            )
         with self.assertNumQueries(5):
             self.assertEqual(len(self.api.get(self.url).json()["results"]), 6)
 
@@ -121,7 +150,10 @@ class RenewContractTests(ContractApiTestCase):
             (body["id"], body["renews"], body["start_on"], body["end_on"], body["kind"]),
             (renewal.pk, self.contract.pk, "2027-04-01", "2027-06-30", "cdd"),
         )
-        self.assertEqual(self.api.get(reverse("api:contract-detail", args=[self.contract.pk])).json()["renewal"], renewal.pk)
+        self.assertEqual(
+            self.api.get(reverse("api:contract-detail", args=[self.contract.pk])).json()["renewal"],
+            renewal.pk,
+        )
 
     def test_it_refuses_a_second_renewal_with_409(self):
         self.as_token(self.carol)
@@ -132,13 +164,19 @@ class RenewContractTests(ContractApiTestCase):
         self.assertEqual(Contract.objects.filter(agent=self.alice.agent).count(), 2)
 
     def test_it_refuses_a_cdi_with_409_and_bad_months_with_400(self):
-        cdi = Contract.objects.create(agent=self.bob.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1))
+        cdi = Contract.objects.create(
+            agent=self.bob.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1)
+        )
         self.as_token(self.carol)
         response = self.api.post(self.url_for(cdi), {"months": 3}, format="json")
-        self.assertEqual((response.status_code, response.json()["code"]), (409, "contract_not_renewable"))
+        self.assertEqual(
+            (response.status_code, response.json()["code"]), (409, "contract_not_renewable")
+        )
         for months in (4, "three", None):
             with self.subTest(months=months):
-                response = self.api.post(self.url_for(self.contract), {"months": months}, format="json")
+                response = self.api.post(
+                    self.url_for(self.contract), {"months": months}, format="json"
+                )
                 self.assertEqual(response.status_code, 400)
                 self.assertIn("months", response.json())
         self.assertEqual(Contract.objects.count(), 3)
@@ -149,13 +187,17 @@ class EndContractTests(ContractApiTestCase):
         return reverse("api:contract-end", args=[contract.pk])
 
     def test_it_refuses_other_roles_methods_and_territories(self):
-        self.assert_refused(self.url_for(self.contract), method="post", data={"end_on": "2026-12-31"})
+        self.assert_refused(
+            self.url_for(self.contract), method="post", data={"end_on": "2026-12-31"}
+        )
         self.contract.refresh_from_db()
         self.assertEqual(self.contract.end_on, date(2027, 3, 31))
 
     def test_it_ends_a_contract_early(self):
         self.as_token(self.carol)
-        response = self.api.post(self.url_for(self.contract), {"end_on": "2026-12-31"}, format="json")
+        response = self.api.post(
+            self.url_for(self.contract), {"end_on": "2026-12-31"}, format="json"
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["end_on"], "2026-12-31")
         self.contract.refresh_from_db()
@@ -163,9 +205,14 @@ class EndContractTests(ContractApiTestCase):
 
     def test_it_refuses_impossible_dates_with_400(self):
         self.as_token(self.carol)
-        response = self.api.post(self.url_for(self.contract), {"end_on": "2027-04-01"}, format="json")
+        response = self.api.post(
+            self.url_for(self.contract), {"end_on": "2027-04-01"}, format="json"
+        )
         self.assertEqual(response.status_code, 400)
-        self.assertEqual((response.json()["code"], response.json()["field"]), ("invalid_contract_dates", "end_on"))
+        self.assertEqual(
+            (response.json()["code"], response.json()["field"]),
+            ("invalid_contract_dates", "end_on"),
+        )
         response = self.api.post(self.url_for(self.contract), {"end_on": "tomorrow"}, format="json")
         self.assertEqual(response.status_code, 400)
         self.assertIn("end_on", response.json())

@@ -29,7 +29,9 @@ class RegisterIndexCaseTests(ApiTestCase):
         }
 
     @staticmethod
-    def contact(last_name: str, phone: str, language: str = "fr", exposure_type: str = "close", **overrides) -> dict:
+    def contact(
+        last_name: str, phone: str, language: str = "fr", exposure_type: str = "close", **overrides
+    ) -> dict:
         return {
             "first_name": "Ana",
             "last_name": last_name,
@@ -54,7 +56,10 @@ class RegisterIndexCaseTests(ApiTestCase):
         self.assertEqual(case.person.phones.get().number, "+33612345678")
         exposures = list(case.exposures.order_by("pk"))
         self.assertEqual([e.person.last_name for e in exposures], ["Silva", "Yilmaz", "Diarra"])
-        self.assertEqual([e.person.phones.get().number for e in exposures], ["+33611111111", "+447911123456", "+33781222222"])
+        self.assertEqual(
+            [e.person.phones.get().number for e in exposures],
+            ["+33611111111", "+447911123456", "+33781222222"],
+        )
         self.assertEqual([e.person.language_id for e in exposures], ["pt", "tr", "snk"])
         self.assertEqual(exposures[0].exposure_type, "household")
         self.assertEqual(Person.objects.count(), 4)
@@ -69,7 +74,9 @@ class RegisterIndexCaseTests(ApiTestCase):
         self.assertEqual(body["id"], case.pk)
         self.assertEqual([c["id"] for c in body["contacts"]], [e.pk for e in exposures])
         for item, exposure in zip(body["contacts"], exposures, strict=True):
-            self.assertEqual(datetime.fromisoformat(item["deadline_at"]), exposure.call_tasks.get().deadline_at)
+            self.assertEqual(
+                datetime.fromisoformat(item["deadline_at"]), exposure.call_tasks.get().deadline_at
+            )
 
     def test_it_registers_a_case_without_contacts(self):
         data = self.intake()
@@ -80,11 +87,15 @@ class RegisterIndexCaseTests(ApiTestCase):
         self.assertEqual(CallTask.objects.get().reason, CallTask.Reason.INDEX_INTERVIEW)
 
     def test_it_lets_a_lab_feed_register_in_any_territory(self):
-        data = self.intake(self.contact("Hoarau", "0692 65 43 21"), territory="974", phone="0692 12 34 56")
+        data = self.intake(
+            self.contact("Hoarau", "0692 65 43 21"), territory="974", phone="0692 12 34 56"
+        )
         response = self.post(data, user=self.labfeed)
         self.assertEqual(response.status_code, 201)
         case = IndexCase.objects.get()
-        self.assertEqual((case.territory, case.source, case.created_by), (self.t974, "lab", self.labfeed))
+        self.assertEqual(
+            (case.territory, case.source, case.created_by), (self.t974, "lab", self.labfeed)
+        )
         # A Réunion number in national form, read in the territory's region.
         self.assertEqual(case.person.phones.get().number, "+262692123456")
         self.assertEqual(Phone.objects.get(person__last_name="Hoarau").number, "+262692654321")
@@ -96,7 +107,10 @@ class RegisterIndexCaseTests(ApiTestCase):
 
     def test_it_reads_a_plain_sample_date_as_local_midnight(self):
         day = timezone.localdate() - timedelta(days=3)
-        response = self.post(self.intake(territory="974", phone="0692123456", sampled_at=day.isoformat()), user=self.labfeed)
+        response = self.post(
+            self.intake(territory="974", phone="0692123456", sampled_at=day.isoformat()),
+            user=self.labfeed,
+        )
         self.assertEqual(response.status_code, 201)
         expected = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("Indian/Reunion"))
         self.assertEqual(IndexCase.objects.get().sampled_at, expected)
@@ -122,17 +136,23 @@ class RegisterIndexCaseTests(ApiTestCase):
         data = self.intake(self.contact("Silva", "0611111111", last_exposure_date=tomorrow))
         response = self.post(data, user=self.carol)
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json(), {"contacts": [{"last_exposure_date": ["This date is in the future."]}]})
+        self.assertEqual(
+            response.json(), {"contacts": [{"last_exposure_date": ["This date is in the future."]}]}
+        )
 
     def test_it_refuses_a_bad_phone_in_a_contact_and_creates_nothing(self):
         data = self.intake(self.contact("Silva", "0611111111"), self.contact("Yilmaz", "12"))
         response = self.post(data, user=self.carol)
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json(), {"contacts": [{}, {"phone": ["Invalid phone number: 12"]}]})
+        self.assertEqual(
+            response.json(), {"contacts": [{}, {"phone": ["Invalid phone number: 12"]}]}
+        )
         self.assertEqual(counts(), (0, 0, 0, 0, 0))
 
     def test_it_reports_every_bad_field_at_once(self):
-        data = self.intake(self.contact("Silva", "0611111111", exposure_type="neighbour"), phone="", language="xx")
+        data = self.intake(
+            self.contact("Silva", "0611111111", exposure_type="neighbour"), phone="", language="xx"
+        )
         response = self.post(data, user=self.carol)
         self.assertEqual(response.status_code, 400)
         errors = response.json()
@@ -141,18 +161,25 @@ class RegisterIndexCaseTests(ApiTestCase):
         self.assertEqual(list(errors["contacts"][0]), ["exposure_type"])
 
     def test_it_refuses_an_unknown_language(self):
-        response = self.post(self.intake(self.contact("Silva", "0611111111", "xx")), user=self.carol)
+        response = self.post(
+            self.intake(self.contact("Silva", "0611111111", "xx")), user=self.carol
+        )
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(response.json(), {"contacts": [{"language": ["unknown language code: xx"]}]})
+        self.assertEqual(
+            response.json(), {"contacts": [{"language": ["unknown language code: xx"]}]}
+        )
         self.assertEqual(counts(), (0, 0, 0, 0, 0))
 
     def test_it_requires_the_mandatory_fields(self):
         response = self.post({"territory": "93", "contacts": [{}]}, user=self.carol)
         self.assertEqual(response.status_code, 400)
         errors = response.json()
-        self.assertEqual(set(errors), {"first_name", "last_name", "phone", "language", "sampled_at", "contacts"})
         self.assertEqual(
-            set(errors["contacts"][0]), {"first_name", "last_name", "phone", "language", "exposure_type", "last_exposure_date"}
+            set(errors), {"first_name", "last_name", "phone", "language", "sampled_at", "contacts"}
+        )
+        self.assertEqual(
+            set(errors["contacts"][0]),
+            {"first_name", "last_name", "phone", "language", "exposure_type", "last_exposure_date"},
         )
 
     def test_it_refuses_an_unknown_territory(self):
@@ -161,7 +188,11 @@ class RegisterIndexCaseTests(ApiTestCase):
         self.assertEqual(list(response.json()), ["territory"])
 
     def test_it_answers_a_resent_reference_with_the_existing_case(self):
-        data = self.intake(self.contact("Silva", "0611111111"), self.contact("Yilmaz", "0622222222"), external_ref="LAB-42")
+        data = self.intake(
+            self.contact("Silva", "0611111111"),
+            self.contact("Yilmaz", "0622222222"),
+            external_ref="LAB-42",
+        )
         first = self.post(data, user=self.labfeed)
         self.assertEqual(first.status_code, 201)
         before = counts()

@@ -1,4 +1,5 @@
-"""API v1: the holder's outcome and lease (POST assignments/{id}/outcome/, assignments/{id}/renew/)."""
+"""API v1: the holder's outcome and lease (POST assignments/{id}/outcome/,
+assignments/{id}/renew/)."""
 
 from datetime import timedelta
 
@@ -21,7 +22,8 @@ class OutcomeApiTestCase(CallApiTestCase):
         self.go_ready(self.alice, self.anna)
 
     def claim(self, user, at=None) -> Assignment:
-        """Claim through the API, or through the service at a past moment (to let the lease expire)."""
+        """Claim through the API, or through the service at a past moment (to let the lease
+        expire)."""
         if at is not None:
             return claim_next_task(agent=user.agent, now=at)
         response = self.post_to("api:claim-next", user=user)
@@ -56,20 +58,33 @@ class RecordOutcomeTests(OutcomeApiTestCase):
                     "connected_at": None,
                     "ended_at": body["attempt"]["ended_at"],
                 },
-                "task": {"id": self.task.pk, "status": "queued", "attempts": 1, "not_before": body["task"]["not_before"]},
+                "task": {
+                    "id": self.task.pk,
+                    "status": "queued",
+                    "attempts": 1,
+                    "not_before": body["task"]["not_before"],
+                },
             },
         )
         self.assertEqual(parse_datetime(body["attempt"]["started_at"]), assignment.claimed_at)
         self.assertEqual(parse_datetime(body["attempt"]["ended_at"]), attempt.ended_at)
         self.assertTrue(before <= attempt.ended_at <= after)
         self.assertEqual(parse_datetime(body["task"]["not_before"]), attempt.ended_at + delay)
-        self.assertEqual((attempt.accepted, attempt.notes, attempt.agent), (True, "Messagerie pleine", self.alice.agent))
-        self.assertEqual((self.task.status, self.task.not_before), (CallTask.Status.QUEUED, attempt.ended_at + delay))
+        self.assertEqual(
+            (attempt.accepted, attempt.notes, attempt.agent),
+            (True, "Messagerie pleine", self.alice.agent),
+        )
+        self.assertEqual(
+            (self.task.status, self.task.not_before),
+            (CallTask.Status.QUEUED, attempt.ended_at + delay),
+        )
 
     def test_it_closes_a_reached_call(self):
         assignment = self.claim(self.alice)
         body = self.outcome(assignment, {"outcome": "reached"}).json()
-        self.assertEqual(body["task"], {"id": self.task.pk, "status": "done", "attempts": 1, "not_before": None})
+        self.assertEqual(
+            body["task"], {"id": self.task.pk, "status": "done", "attempts": 1, "not_before": None}
+        )
         self.assertEqual(body["attempt"]["connected_at"], body["attempt"]["started_at"])
 
     def test_it_books_a_callback_for_the_agent_or_for_all(self):
@@ -78,12 +93,18 @@ class RecordOutcomeTests(OutcomeApiTestCase):
                 CallTask.objects.filter(pk=self.task.pk).update(not_before=None, reserved_for=None)
                 assignment = self.claim(self.alice)
                 callback_at = timezone.now() + timedelta(hours=3)
-                data = {"outcome": "callback", "callback_at": callback_at.isoformat(), "callback_for_all": for_all}
+                data = {
+                    "outcome": "callback",
+                    "callback_at": callback_at.isoformat(),
+                    "callback_for_all": for_all,
+                }
                 response = self.outcome(assignment, data)
                 self.assertEqual(response.status_code, 200)
                 self.assertEqual(parse_datetime(response.json()["task"]["not_before"]), callback_at)
                 self.task.refresh_from_db()
-                self.assertEqual((self.task.reserved_for, self.task.not_before), (owner, callback_at))
+                self.assertEqual(
+                    (self.task.reserved_for, self.task.not_before), (owner, callback_at)
+                )
 
     def test_it_requeues_a_language_barrier_in_the_language_given(self):
         assignment = self.claim(self.alice)
@@ -131,10 +152,16 @@ class LostLeaseTests(OutcomeApiTestCase):
         response = self.outcome(assignment, {"outcome": "reached"}, user=self.alice)
         self.assertEqual(response.status_code, 409)
         attempt = CallAttempt.objects.get()
-        self.assertEqual(response.json(), {"detail": response.json()["detail"], "code": "lease_lost", "attempt_id": attempt.pk})
+        self.assertEqual(
+            response.json(),
+            {"detail": response.json()["detail"], "code": "lease_lost", "attempt_id": attempt.pk},
+        )
         self.assertFalse(attempt.accepted)
         self.task.refresh_from_db()
-        self.assertEqual((self.task.status, self.task.lease_holder, self.task.attempts), (CallTask.Status.QUEUED, None, 0))
+        self.assertEqual(
+            (self.task.status, self.task.lease_holder, self.task.attempts),
+            (CallTask.Status.QUEUED, None, 0),
+        )
 
     def test_it_refuses_an_outcome_posted_twice(self):
         assignment = self.claim(self.alice)
@@ -142,7 +169,9 @@ class LostLeaseTests(OutcomeApiTestCase):
         response = self.outcome(assignment, {"outcome": "reached"})
         self.assertEqual(response.status_code, 409)
         second = CallAttempt.objects.get(accepted=False)
-        self.assertEqual((response.json()["code"], response.json()["attempt_id"]), ("lease_lost", second.pk))
+        self.assertEqual(
+            (response.json()["code"], response.json()["attempt_id"]), ("lease_lost", second.pk)
+        )
         self.task.refresh_from_db()
         self.assertEqual((self.task.status, self.task.attempts), (CallTask.Status.QUEUED, 1))
 
@@ -185,7 +214,9 @@ class AccessTests(OutcomeApiTestCase):
         self.assertIsNone(theirs.closed_at)
 
     def test_it_answers_404_to_an_unknown_assignment(self):
-        response = self.post_to("api:record-outcome", {"outcome": "reached"}, user=self.alice, assignment_id=987654)
+        response = self.post_to(
+            "api:record-outcome", {"outcome": "reached"}, user=self.alice, assignment_id=987654
+        )
         self.assertEqual(response.status_code, 404)
 
     def test_it_asks_anonymous_callers_to_authenticate(self):
@@ -199,7 +230,9 @@ class AccessTests(OutcomeApiTestCase):
         assignment = self.claim(self.alice)
         for user in (self.bob, self.carol, self.labfeed, self.root):
             with self.subTest(user=user.username):
-                self.assertEqual(self.outcome(assignment, {"outcome": "reached"}, user=user).status_code, 403)
+                self.assertEqual(
+                    self.outcome(assignment, {"outcome": "reached"}, user=user).status_code, 403
+                )
                 self.assertEqual(self.renew(assignment, user=user).status_code, 403)
         self.assertFalse(CallAttempt.objects.exists())
 

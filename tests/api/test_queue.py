@@ -21,12 +21,15 @@ QUEUE_PATHS = {
 
 
 class CallApiTestCase(ApiTestCase, QueueTestCase):
-    """The API reads the wall clock: calling hours are opened all day, agents go ready just before."""
+    """The API reads the wall clock: calling hours are opened all day, agents go ready just
+    before."""
 
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        Territory.objects.update(calling_hours_start=time(0, 0), calling_hours_end=time(23, 59, 59, 999999))
+        Territory.objects.update(
+            calling_hours_start=time(0, 0), calling_hours_end=time(23, 59, 59, 999999)
+        )
 
     def go_ready(self, *users) -> None:
         self.ready(*users, at=timezone.now() - timedelta(hours=1))
@@ -43,7 +46,9 @@ class ClaimNextTests(CallApiTestCase):
     def test_it_leases_the_most_urgent_call(self):
         self.make_task(deadline_at=timezone.now() + timedelta(hours=20))
         task = self.make_task(
-            language="tr", deadline_at=timezone.now() + timedelta(hours=2), phones=("+33611111111", "+33622222222")
+            language="tr",
+            deadline_at=timezone.now() + timedelta(hours=2),
+            phones=("+33611111111", "+33622222222"),
         )
         self.go_ready(self.alice)
         before = timezone.now()
@@ -62,18 +67,28 @@ class ClaimNextTests(CallApiTestCase):
                         "id": task.pk,
                         "reason": "follow_up",
                         "language": "tr",
-                        "person": {"first_name": "Ana", "last_name": task.person.last_name, "phone": "+33611111111"},
+                        "person": {
+                            "first_name": "Ana",
+                            "last_name": task.person.last_name,
+                            "phone": "+33611111111",
+                        },
                     },
                 }
             },
         )
-        self.assertEqual((lease_expires_at, deadline_at), (assignment.lease_expires_at, task.deadline_at))
+        self.assertEqual(
+            (lease_expires_at, deadline_at), (assignment.lease_expires_at, task.deadline_at)
+        )
         self.assertGreaterEqual(assignment.claimed_at, before)
         task.refresh_from_db()
-        self.assertEqual((task.status, task.lease_holder), (CallTask.Status.ASSIGNED, self.alice.agent))
+        self.assertEqual(
+            (task.status, task.lease_holder), (CallTask.Status.ASSIGNED, self.alice.agent)
+        )
         # The answer names the person to call: the read is logged.
         access = PersonAccess.objects.get()
-        self.assertEqual((access.person, access.user, access.what), (task.person, self.alice, "queue-next"))
+        self.assertEqual(
+            (access.person, access.user, access.what), (task.person, self.alice, "queue-next")
+        )
 
     def test_it_answers_the_same_call_while_the_lease_holds(self):
         self.make_task()
@@ -114,7 +129,12 @@ class ClaimNextTests(CallApiTestCase):
             reverse("api:renew-lease", kwargs={"assignment_id": 1}),
         ):
             with self.subTest(url=url):
-                self.assertEqual(self.api.post(url, {"status": "ready", "outcome": "reached"}, format="json").status_code, 401)
+                self.assertEqual(
+                    self.api.post(
+                        url, {"status": "ready", "outcome": "reached"}, format="json"
+                    ).status_code,
+                    401,
+                )
         self.assertFalse(Assignment.objects.exists())
 
     def test_it_refuses_other_roles_and_users_without_an_agent_profile(self):
@@ -122,7 +142,9 @@ class ClaimNextTests(CallApiTestCase):
         for user in (self.bob, self.carol, self.erin, self.labfeed, self.root):
             with self.subTest(user=user.username):
                 self.assertEqual(self.post(None, user=user).status_code, 403)
-                self.assertEqual(self.post_to("api:set-my-status", {"status": "ready"}).status_code, 403)
+                self.assertEqual(
+                    self.post_to("api:set-my-status", {"status": "ready"}).status_code, 403
+                )
         self.assertFalse(Assignment.objects.exists())
 
     def test_it_answers_405_to_other_methods(self):
@@ -142,18 +164,28 @@ class SetMyStatusTests(CallApiTestCase):
         response = self.post({"status": "ready"}, user=self.alice)
         self.assertEqual(response.status_code, 200)
         agent = Agent.objects.get(user=self.alice)
-        self.assertEqual(response.json(), {"status": "ready", "status_since": response.json()["status_since"]})
+        self.assertEqual(
+            response.json(), {"status": "ready", "status_since": response.json()["status_since"]}
+        )
         self.assertEqual(parse_datetime(response.json()["status_since"]), agent.status_since)
         self.assertGreaterEqual(agent.status_since, before)
         self.assertEqual(self.post_to("api:claim-next").status_code, 200)
 
     def test_it_pauses_with_a_reason_and_goes_offline(self):
-        self.assertEqual(self.post({"status": "paused", "pause_reason": "dejeuner"}, user=self.alice).status_code, 200)
+        self.assertEqual(
+            self.post(
+                {"status": "paused", "pause_reason": "dejeuner"}, user=self.alice
+            ).status_code,
+            200,
+        )
         agent = Agent.objects.get(user=self.alice)
         self.assertEqual((agent.status, agent.pause_reason.code), ("paused", "dejeuner"))
         self.assertEqual(self.post({"status": "offline"}).json()["status"], "offline")
         periods = AgentStatusPeriod.objects.filter(agent=agent).order_by("started_at")
-        self.assertEqual([(p.status, p.ended_at is None) for p in periods], [("paused", False), ("offline", True)])
+        self.assertEqual(
+            [(p.status, p.ended_at is None) for p in periods],
+            [("paused", False), ("offline", True)],
+        )
 
     def test_it_refuses_bad_input_with_field_errors(self):
         cases = [
@@ -183,19 +215,31 @@ class CallLoopSchemaTests(CallApiTestCase):
                 if request_name is None:
                     self.assertNotIn("requestBody", operation)
                 else:
-                    request_schema = operation["requestBody"]["content"]["application/json"]["schema"]
-                    self.assertEqual(request_schema, {"$ref": f"#/components/schemas/{request_name}"})
-                response_schema = operation["responses"][success]["content"]["application/json"]["schema"]
+                    request_schema = operation["requestBody"]["content"]["application/json"][
+                        "schema"
+                    ]
+                    self.assertEqual(
+                        request_schema, {"$ref": f"#/components/schemas/{request_name}"}
+                    )
+                response_schema = operation["responses"][success]["content"]["application/json"][
+                    "schema"
+                ]
                 self.assertEqual(response_schema, {"$ref": f"#/components/schemas/{response_name}"})
                 self.assertIn("401", operation["responses"])
                 self.assertIn("403", operation["responses"])
         responses = schema["paths"]["/api/v1/queue/next/"]["post"]["responses"]
         self.assertIn("204", responses)
         self.assertIn("409", responses)
-        for path in ("/api/v1/assignments/{assignment_id}/outcome/", "/api/v1/assignments/{assignment_id}/renew/"):
+        for path in (
+            "/api/v1/assignments/{assignment_id}/outcome/",
+            "/api/v1/assignments/{assignment_id}/renew/",
+        ):
             self.assertLessEqual({"404", "409"}, set(schema["paths"][path]["post"]["responses"]))
         components = schema["components"]["schemas"]
-        self.assertEqual(set(components["PersonToCall"]["properties"]), {"first_name", "last_name", "phone"})
         self.assertEqual(
-            set(components["OutcomeInput"]["properties"]), {"outcome", "callback_at", "callback_for_all", "notes", "language"}
+            set(components["PersonToCall"]["properties"]), {"first_name", "last_name", "phone"}
+        )
+        self.assertEqual(
+            set(components["OutcomeInput"]["properties"]),
+            {"outcome", "callback_at", "callback_for_all", "notes", "language"},
         )

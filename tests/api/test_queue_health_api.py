@@ -41,14 +41,32 @@ class QueueHealthApiTests(ApiTestCase, QueueHealthFixture):
                 self.assertEqual(body["territory"], "93")
                 languages = {row["language"]: row for row in body["languages"]}
                 self.assertEqual(set(languages), {"fr", "tr"})
-                self.assertEqual(languages["fr"]["backlog"], {"overdue": 1, "lt_2h": 1, "lt_6h": 0, "lt_24h": 1, "later": 1})
-                self.assertEqual(languages["tr"]["backlog"], {"overdue": 0, "lt_2h": 0, "lt_6h": 1, "lt_24h": 1, "later": 0})
+                self.assertEqual(
+                    languages["fr"]["backlog"],
+                    {"overdue": 1, "lt_2h": 1, "lt_6h": 0, "lt_24h": 1, "later": 1},
+                )
+                self.assertEqual(
+                    languages["tr"]["backlog"],
+                    {"overdue": 0, "lt_2h": 0, "lt_6h": 1, "lt_24h": 1, "later": 0},
+                )
                 self.assertEqual(
                     {
                         k: languages["fr"][k]
-                        for k in ("backlog_total", "escalated", "agents_ready", "agents_working", "due_within_24h")
+                        for k in (
+                            "backlog_total",
+                            "escalated",
+                            "agents_ready",
+                            "agents_working",
+                            "due_within_24h",
+                        )
                     },
-                    {"backlog_total": 4, "escalated": 1, "agents_ready": 1, "agents_working": 2, "due_within_24h": 2},
+                    {
+                        "backlog_total": 4,
+                        "escalated": 1,
+                        "agents_ready": 1,
+                        "agents_working": 2,
+                        "due_within_24h": 2,
+                    },
                 )
                 # No active time recorded today yet: the rate, and so the misses, are unknown.
                 self.assertIsNone(languages["fr"]["calls_per_active_hour"])

@@ -24,12 +24,16 @@ class SchemaTests(TestCase):
                 operation = schema["paths"][path]["post"]
                 request_schema = operation["requestBody"]["content"]["application/json"]["schema"]
                 self.assertEqual(request_schema, {"$ref": f"#/components/schemas/{request_name}"})
-                response_schema = operation["responses"][success]["content"]["application/json"]["schema"]
+                response_schema = operation["responses"][success]["content"]["application/json"][
+                    "schema"
+                ]
                 self.assertEqual(response_schema, {"$ref": f"#/components/schemas/{response_name}"})
                 self.assertIn(request_name, schema["components"]["schemas"])
 
     def test_it_describes_the_nested_contacts(self):
-        schemas = self.client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+        schemas = self.client.get("/api/schema/", {"format": "json"}).json()["components"][
+            "schemas"
+        ]
         contacts = schemas["IndexCaseInput"]["properties"]["contacts"]
         self.assertEqual(contacts["items"], {"$ref": "#/components/schemas/ContactInput"})
         self.assertEqual(set(schemas["IntakeContact"]["properties"]), {"id", "deadline_at"})

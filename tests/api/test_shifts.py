@@ -21,7 +21,12 @@ class ShiftsApiTestCase(RotaTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         cls.shift = assign_shift(
-            agent=cls.alice.agent, plateau=cls.saint_denis, day=MONDAY, starts_at=time(9), ends_at=time(12), by=cls.carol
+            agent=cls.alice.agent,
+            plateau=cls.saint_denis,
+            day=MONDAY,
+            starts_at=time(9),
+            ends_at=time(12),
+            by=cls.carol,
         )
         cls.bob_shift = make_shift(cls.bob.agent, cls.saint_denis, MONDAY + timedelta(days=1))
         cls.zoe_shift = make_shift(cls.zoe.agent, cls.reunion, MONDAY)
@@ -65,14 +70,25 @@ class ListShiftsTests(ShiftsApiTestCase):
     def test_it_filters_by_plateau_and_hides_another_territorys(self):
         other = make_user("other", "teleconseiller", territory=self.t93)
         make_shift(other.agent, self.saint_denis, MONDAY)
-        response = self.login(self.carol).get(LIST_URL, {**self.week(), "plateau": self.saint_denis.pk})
+        response = self.login(self.carol).get(
+            LIST_URL, {**self.week(), "plateau": self.saint_denis.pk}
+        )
         self.assertEqual(len(response.json()), 3)
-        self.assertEqual(self.login(self.dave).get(LIST_URL, {**self.week(), "plateau": self.saint_denis.pk}).status_code, 404)
+        self.assertEqual(
+            self.login(self.dave)
+            .get(LIST_URL, {**self.week(), "plateau": self.saint_denis.pk})
+            .status_code,
+            404,
+        )
         self.assertEqual(self.login(self.dave).get(LIST_URL, self.week()).json(), [])
 
     def test_it_answers_bad_filters_with_400(self):
         api = self.login(self.carol)
-        for params in ({"from": "2026-10-12", "to": "2026-10-05"}, {"from": "2026-01-01", "to": "2026-12-31"}, {"from": "x"}):
+        for params in (
+            {"from": "2026-10-12", "to": "2026-10-05"},
+            {"from": "2026-01-01", "to": "2026-12-31"},
+            {"from": "x"},
+        ):
             with self.subTest(params=params):
                 self.assertEqual(api.get(LIST_URL, params).status_code, 400)
 
@@ -82,7 +98,9 @@ class ListShiftsTests(ShiftsApiTestCase):
 
     def test_it_reads_a_constant_number_of_queries(self):
         api = self.login(self.carol)
-        api.get(LIST_URL, self.week())  # the user's role and territory are cached on it after the first request
+        api.get(
+            LIST_URL, self.week()
+        )  # the user's role and territory are cached on it after the first request
         with CaptureQueriesContext(connection) as few:
             api.get(LIST_URL, self.week())
         for n in range(4):
@@ -98,7 +116,9 @@ class AssignShiftApiTests(ShiftsApiTestCase):
         response = self.login(self.carol).post(LIST_URL, self.body(break_minutes=15), format="json")
         self.assertEqual(response.status_code, 201, response.json())
         shift = Shift.objects.get(pk=response.json()["id"])
-        self.assertEqual((shift.day, shift.break_minutes, shift.created_by), (date(2026, 10, 6), 15, self.carol))
+        self.assertEqual(
+            (shift.day, shift.break_minutes, shift.created_by), (date(2026, 10, 6), 15, self.carol)
+        )
         self.assertEqual(response.json()["ends_at"], "2026-10-06T17:00:00+02:00")
 
     def test_it_answers_bad_fields_with_400(self):
@@ -121,7 +141,10 @@ class AssignShiftApiTests(ShiftsApiTestCase):
         OpeningHours.objects.filter(territory=self.t93, weekday=6).delete()
         api = self.login(self.carol)
         cases = [
-            ({"day": MONDAY.isoformat(), "starts_at": "11:00", "ends_at": "13:00"}, "shift_overlap"),
+            (
+                {"day": MONDAY.isoformat(), "starts_at": "11:00", "ends_at": "13:00"},
+                "shift_overlap",
+            ),
             ({"day": "2026-09-29"}, "shift_outside_contract"),
             ({"starts_at": "16:00", "ends_at": "18:00"}, "shift_outside_opening_hours"),
             ({"day": "2026-10-11"}, "floor_closed"),
@@ -137,14 +160,21 @@ class AssignShiftApiTests(ShiftsApiTestCase):
         api = self.login(self.dave)
         self.assertEqual(api.post(LIST_URL, self.body(), format="json").status_code, 403)
         api = self.login(self.carol)
-        self.assertEqual(api.post(LIST_URL, self.body(agent=self.zoe.agent.pk), format="json").status_code, 403)
-        self.assertEqual(api.post(LIST_URL, self.body(plateau=self.paris_plateau.pk), format="json").status_code, 403)
+        self.assertEqual(
+            api.post(LIST_URL, self.body(agent=self.zoe.agent.pk), format="json").status_code, 403
+        )
+        self.assertEqual(
+            api.post(LIST_URL, self.body(plateau=self.paris_plateau.pk), format="json").status_code,
+            403,
+        )
         self.assertEqual(Shift.objects.count(), 3)
 
     def test_it_refuses_other_roles_and_anonymous(self):
         for user in (self.alice, self.bob, self.labfeed):
             with self.subTest(user=user.username):
-                self.assertEqual(self.login(user).post(LIST_URL, self.body(), format="json").status_code, 403)
+                self.assertEqual(
+                    self.login(user).post(LIST_URL, self.body(), format="json").status_code, 403
+                )
         self.api.force_authenticate(None)
         self.assertEqual(self.api.post(LIST_URL, self.body(), format="json").status_code, 401)
         self.assertEqual(self.api.get(LIST_URL).status_code, 401)
@@ -184,7 +214,10 @@ class MyShiftsApiTests(ShiftsApiTestCase):
         response = self.login(self.alice).get(ME_URL, {"week": "2026-10-07"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual([row["id"] for row in response.json()], [self.shift.pk])
-        self.assertEqual(self.login(self.zoe).get(ME_URL, {"week": "2026-10-07"}).json()[0]["id"], self.zoe_shift.pk)
+        self.assertEqual(
+            self.login(self.zoe).get(ME_URL, {"week": "2026-10-07"}).json()[0]["id"],
+            self.zoe_shift.pk,
+        )
 
     def test_it_refuses_anonymous_users_without_a_profile_and_other_methods(self):
         self.assertEqual(self.api.get(ME_URL).status_code, 401)

@@ -26,7 +26,9 @@ class SupervisionAgentsApiTests(ApiTestCase, QueueTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         # The API reads the wall clock: calling hours are opened all day.
-        Territory.objects.update(calling_hours_start=time(0, 0), calling_hours_end=time(23, 59, 59, 999999))
+        Territory.objects.update(
+            calling_hours_start=time(0, 0), calling_hours_end=time(23, 59, 59, 999999)
+        )
 
     def setUp(self):
         super().setUp()
@@ -38,9 +40,16 @@ class SupervisionAgentsApiTests(ApiTestCase, QueueTestCase):
         self.ready(self.alice, self.zoe, at=self.start)
         agent = self.alice.agent
         assignment = claim_next_task(agent=agent, now=self.start + timedelta(minutes=1))
-        mark_dialled(assignment=assignment, agent=agent, phone=assignment.phone, now=self.start + timedelta(minutes=1))
+        mark_dialled(
+            assignment=assignment,
+            agent=agent,
+            phone=assignment.phone,
+            now=self.start + timedelta(minutes=1),
+        )
         mark_connected(assignment=assignment, agent=agent, now=self.start + timedelta(minutes=2))
-        record_outcome(assignment=assignment, agent=agent, outcome=CallAttempt.Outcome.REACHED, now=self.ended)
+        record_outcome(
+            assignment=assignment, agent=agent, outcome=CallAttempt.Outcome.REACHED, now=self.ended
+        )
         self.ready(self.anna, at=self.start)
 
     def get(self, user=None, **params):
@@ -66,11 +75,15 @@ class SupervisionAgentsApiTests(ApiTestCase, QueueTestCase):
         self.assertEqual(set(agents), {"alice", "anna"})
         alice = agents["alice"]
         self.assertEqual(set(alice), FIELDS)
-        self.assertEqual((alice["status"], alice["calls_today"], alice["reached_today"]), (Status.WRAP_UP, 1, 1))
+        self.assertEqual(
+            (alice["status"], alice["calls_today"], alice["reached_today"]), (Status.WRAP_UP, 1, 1)
+        )
         self.assertEqual(parse_datetime(alice["status_since"]), self.ended)
         self.assertEqual(parse_datetime(alice["last_call_at"]), self.ended)
         anna = agents["anna"]
-        self.assertEqual((anna["status"], anna["calls_today"], anna["last_call_at"]), (Status.READY, 0, None))
+        self.assertEqual(
+            (anna["status"], anna["calls_today"], anna["last_call_at"]), (Status.READY, 0, None)
+        )
         self.assertEqual(parse_datetime(anna["status_since"]), self.start)
 
     def test_it_serves_the_same_snapshot_as_the_board(self):
@@ -86,7 +99,10 @@ class SupervisionAgentsApiTests(ApiTestCase, QueueTestCase):
     @staticmethod
     def set_paused(user):
         set_agent_status(
-            agent=user.agent, status=Status.PAUSED, now=timezone.now(), pause_reason=PauseReason.objects.get(code="pause")
+            agent=user.agent,
+            status=Status.PAUSED,
+            now=timezone.now(),
+            pause_reason=PauseReason.objects.get(code="pause"),
         )
 
     def test_it_never_lists_another_territorys_agents(self):
@@ -96,11 +112,17 @@ class SupervisionAgentsApiTests(ApiTestCase, QueueTestCase):
                 response = self.get(user)
                 self.assertEqual([a["username"] for a in response.json()], ["erin"])
                 # A territory in the query is ignored but for superusers.
-                self.assertEqual([a["username"] for a in self.get(user, territory="93").json()], ["erin"])
+                self.assertEqual(
+                    [a["username"] for a in self.get(user, territory="93").json()], ["erin"]
+                )
 
     def test_a_superuser_sees_every_territory_or_one(self):
-        self.assertEqual({a["username"] for a in self.get(self.root).json()}, {"alice", "anna", "zoe"})
-        self.assertEqual([a["username"] for a in self.get(self.root, territory="974").json()], ["zoe"])
+        self.assertEqual(
+            {a["username"] for a in self.get(self.root).json()}, {"alice", "anna", "zoe"}
+        )
+        self.assertEqual(
+            [a["username"] for a in self.get(self.root, territory="974").json()], ["zoe"]
+        )
 
     def test_it_works_with_a_session_too(self):
         self.as_session(self.bob)
@@ -121,5 +143,9 @@ class SupervisionAgentsApiTests(ApiTestCase, QueueTestCase):
         schema = self.client.get("/api/schema/", {"format": "json"}).json()
         operation = schema["paths"]["/api/v1/supervision/agents/"]["get"]
         response = operation["responses"]["200"]["content"]["application/json"]["schema"]
-        self.assertEqual(response, {"type": "array", "items": {"$ref": "#/components/schemas/SupervisedAgent"}})
-        self.assertEqual(set(schema["components"]["schemas"]["SupervisedAgent"]["properties"]), FIELDS)
+        self.assertEqual(
+            response, {"type": "array", "items": {"$ref": "#/components/schemas/SupervisedAgent"}}
+        )
+        self.assertEqual(
+            set(schema["components"]["schemas"]["SupervisedAgent"]["properties"]), FIELDS
+        )

@@ -16,7 +16,9 @@ class CreateTerritoryTests(ApiTestCase):
         self.assertEqual(territory.name, "CPAM des Bouches-du-Rhône")
         self.assertEqual(territory.timezone, "Europe/Paris")
         self.assertEqual(territory.phone_region, "FR")
-        self.assertEqual((territory.calling_hours_start, territory.calling_hours_end), (time(8, 30), time(19, 0)))
+        self.assertEqual(
+            (territory.calling_hours_start, territory.calling_hours_end), (time(8, 30), time(19, 0))
+        )
         self.assertEqual(
             response.json(),
             {
@@ -43,7 +45,9 @@ class CreateTerritoryTests(ApiTestCase):
         self.assertEqual(response.status_code, 201)
         territory = Territory.objects.get(code="971")
         self.assertEqual(territory.phone_region, "GP")
-        self.assertEqual((territory.calling_hours_start, territory.calling_hours_end), (time(9), time(18)))
+        self.assertEqual(
+            (territory.calling_hours_start, territory.calling_hours_end), (time(9), time(18))
+        )
 
     def test_it_refuses_an_unknown_time_zone(self):
         response = self.post({**BOUCHES_DU_RHONE, "timezone": "Europe/Marseille"}, user=self.root)

@@ -35,17 +35,23 @@ class BrowserTestCase(StaticLiveServerTestCase):
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         # Playwright runs the test in a greenlet, where Django's connection handler hands out a
         # fresh connection object that lacks the snapshot serialized_rollback restores from.
-        cls._serialized_contents = getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
+        cls._serialized_contents = getattr(
+            connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None
+        )
         super().setUpClass()
         from playwright.sync_api import sync_playwright
 
         cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
 
     @classmethod
     def _share_snapshot(cls):
         connection = connections[DEFAULT_DB_ALIAS]
-        if cls._serialized_contents is not None and not hasattr(connection, "_test_serialized_contents"):
+        if cls._serialized_contents is not None and not hasattr(
+            connection, "_test_serialized_contents"
+        ):
             connection._test_serialized_contents = cls._serialized_contents
 
     @classmethod

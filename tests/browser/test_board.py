@@ -27,7 +27,13 @@ class BoardBrowserTests(BrowserTestCase):
             calling_hours_end=time(23, 59),
         )
         plateau = Plateau.objects.create(territory=self.territory, name="Saint-Denis")
-        make_user("agent93", roles.TELECONSEILLER, territory=self.territory, languages=("fr",), plateau=plateau)
+        make_user(
+            "agent93",
+            roles.TELECONSEILLER,
+            territory=self.territory,
+            languages=("fr",),
+            plateau=plateau,
+        )
         make_user("super93", roles.SUPERVISEUR, territory=self.territory, plateau=plateau)
         now = timezone.now()
         register_index_case(
@@ -39,7 +45,8 @@ class BoardBrowserTests(BrowserTestCase):
         )
 
     HIDE = (
-        "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+        "Object.defineProperty(document, 'visibilityState', "
+        "{configurable: true, get: () => 'hidden'});"
         "document.dispatchEvent(new Event('visibilitychange'));"
     )
     SHOW = HIDE.replace("'hidden'", "'visible'")
@@ -47,8 +54,12 @@ class BoardBrowserTests(BrowserTestCase):
     def open_board(self):
         page = self.new_page()
         self.polls, self.pending = [], set()
-        page.on("request", lambda request: "board/rows" in request.url and self.polls.append(request))
-        page.on("request", lambda request: "board/rows" in request.url and self.pending.add(request))
+        page.on(
+            "request", lambda request: "board/rows" in request.url and self.polls.append(request)
+        )
+        page.on(
+            "request", lambda request: "board/rows" in request.url and self.pending.add(request)
+        )
         page.on("requestfinished", lambda request: self.pending.discard(request))
         page.on("requestfailed", lambda request: self.pending.discard(request))
         # Before the context closes: a poll still running in the server when the test's database

@@ -23,7 +23,9 @@ class DeskBrowserTests(BrowserTestCase):
             calling_hours_start=time(0, 0),
             calling_hours_end=time(23, 59),
         )
-        self.agent_user = make_user("agent93", roles.TELECONSEILLER, territory=self.territory, languages=("fr",))
+        self.agent_user = make_user(
+            "agent93", roles.TELECONSEILLER, territory=self.territory, languages=("fr",)
+        )
         self.admin_user = make_user("admin93", roles.ADMIN_CPAM, territory=self.territory)
         now = timezone.now()
         # Two patients zéro: the one identified earlier is due first.
@@ -46,7 +48,10 @@ class DeskBrowserTests(BrowserTestCase):
         page = self.new_page()
         # A CSP violation or a script error shows in the console: the desk must have none.
         self.console_errors = []
-        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.console_errors.append(message.text),
+        )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
         self.log_in(page, "agent93", PASSWORD)
         page.goto(f"{self.live_server_url}{reverse('calls:desk')}")
@@ -91,20 +96,26 @@ class DeskBrowserTests(BrowserTestCase):
         page.wait_for_selector("[data-testid=next-call]")
 
         # Recorded: the interview, two exposures and two calls due 24 hours after identification.
-        self.assertTrue(Interview.objects.filter(index_case=self.second, symptom_onset_on=onset).exists())
+        self.assertTrue(
+            Interview.objects.filter(index_case=self.second, symptom_onset_on=onset).exists()
+        )
         exposures = Exposure.objects.filter(index_case=self.second)
         self.assertEqual(sorted(e.person.first_name for e in exposures), ["Awa", "Moussa"])
         tasks = CallTask.objects.filter(exposure__in=exposures, status=CallTask.Status.QUEUED)
         self.assertEqual(tasks.count(), 2)
         for task in tasks:
-            self.assertAlmostEqual(task.deadline_at, timezone.now() + timedelta(hours=24), delta=timedelta(minutes=2))
+            self.assertAlmostEqual(
+                task.deadline_at, timezone.now() + timedelta(hours=24), delta=timedelta(minutes=2)
+            )
         self.assertEqual(self.second.call_tasks.get().status, CallTask.Status.DONE)
         self.assertEqual(self.console_errors, [])
 
         # The CPAM admin sees them on the patient zéro's page, with their calls queued.
         admin_page = self.new_page()
         self.log_in(admin_page, "admin93", PASSWORD)
-        admin_page.goto(f"{self.live_server_url}{reverse('intake:index-case-detail', args=[self.second.pk])}")
+        admin_page.goto(
+            f"{self.live_server_url}{reverse('intake:index-case-detail', args=[self.second.pk])}"
+        )
         rows = admin_page.locator("table tbody tr")
         self.assertEqual(rows.count(), 2)
         self.assertEqual(admin_page.locator("table tbody .badge--queued").count(), 2)
@@ -118,15 +129,27 @@ class DeskBrowserTests(BrowserTestCase):
         page.wait_for_selector("[data-testid=contact-card]")
         self.assertTrue(page.is_hidden("#lease-lost"))
         # The countdown and the status timer are live.
-        page.wait_for_function("document.getElementById('deadline-countdown').textContent.includes('min')")
-        page.wait_for_function("/^\\d+:\\d\\d$/.test(document.querySelector('[data-since]').textContent)")
+        page.wait_for_function(
+            "document.getElementById('deadline-countdown').textContent.includes('min')"
+        )
+        page.wait_for_function(
+            "/^\\d+:\\d\\d$/.test(document.querySelector('[data-since]').textContent)"
+        )
 
         Assignment.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
         page.evaluate("document.getElementById('renew-form').dataset.renewSeconds = '1'")
         page.wait_for_selector("#lease-lost", state="visible")
 
     @staticmethod
-    def fill_contact(page, index: int, first_name: str, last_name: str, phone: str, exposure_type: str, last_exposure: str):
+    def fill_contact(
+        page,
+        index: int,
+        first_name: str,
+        last_name: str,
+        phone: str,
+        exposure_type: str,
+        last_exposure: str,
+    ):
         prefix = f"contacts-{index}"
         page.fill(f"input[name={prefix}-first_name]", first_name)
         page.fill(f"input[name={prefix}-last_name]", last_name)

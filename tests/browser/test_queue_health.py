@@ -11,7 +11,9 @@ from tests.browser.base import BrowserTestCase
 @mock.patch("supervision.views.queue_health.REFRESH_SECONDS", 1)
 class QueueHealthBrowserTests(BrowserTestCase):
     def setUp(self):
-        territory = Territory.objects.create(code="93", name="CPAM de la Seine-Saint-Denis", timezone="Europe/Paris")
+        territory = Territory.objects.create(
+            code="93", name="CPAM de la Seine-Saint-Denis", timezone="Europe/Paris"
+        )
         make_user("super93", roles.SUPERVISEUR, territory=territory)
 
     def test_it_polls_the_panel_while_the_tab_is_visible(self):
@@ -21,4 +23,6 @@ class QueueHealthBrowserTests(BrowserTestCase):
         panel_url = reverse("supervision:queue-health-panel")
         with page.expect_request(lambda request: panel_url in request.url, timeout=5_000):
             pass
-        self.assertEqual(page.locator("[data-testid=queue-health-panel]").get_attribute("hx-trigger"), "poll")
+        self.assertEqual(
+            page.locator("[data-testid=queue-health-panel]").get_attribute("hx-trigger"), "poll"
+        )

@@ -13,7 +13,12 @@ from tests.browser.base import BrowserTestCase
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate
 from workforce.models.rota import Shift
-from workforce.services.recruitment import CandidateData, add_candidate, create_training_session, schedule_assessment
+from workforce.services.recruitment import (
+    CandidateData,
+    add_candidate,
+    create_training_session,
+    schedule_assessment,
+)
 from workforce.services.rota import save_shift_pattern
 
 NEW_PASSWORD = "Bienvenue-Saint-Denis-2026"
@@ -23,7 +28,9 @@ class HiringBrowserTests(BrowserTestCase):
     """From the phone assessment to a first week on the rota, all in the browser, in French."""
 
     def setUp(self):
-        self.territory = create_territory(code="93", name="CPAM de la Seine-Saint-Denis", timezone="Europe/Paris")
+        self.territory = create_territory(
+            code="93", name="CPAM de la Seine-Saint-Denis", timezone="Europe/Paris"
+        )
         self.plateau = Plateau.objects.create(territory=self.territory, name="Saint-Denis")
         self.admin = make_user("admin93", roles.ADMIN_CPAM, territory=self.territory)
         now = timezone.now()
@@ -39,11 +46,22 @@ class HiringBrowserTests(BrowserTestCase):
             by=self.admin,
             now=now - timedelta(days=3),
         )
-        schedule_assessment(candidate=self.candidate, at=now - timedelta(hours=1), by=self.admin, now=now - timedelta(days=2))
-        self.session = create_training_session(
-            territory=self.territory, name="Cohorte de novembre", starts_on=self.today, capacity=10, plateau=self.plateau
+        schedule_assessment(
+            candidate=self.candidate,
+            at=now - timedelta(hours=1),
+            by=self.admin,
+            now=now - timedelta(days=2),
         )
-        self.pattern = save_shift_pattern(territory=self.territory, name="Journée", starts_at=time(8, 30), ends_at=time(17, 30))
+        self.session = create_training_session(
+            territory=self.territory,
+            name="Cohorte de novembre",
+            starts_on=self.today,
+            capacity=10,
+            plateau=self.plateau,
+        )
+        self.pattern = save_shift_pattern(
+            territory=self.territory, name="Journée", starts_at=time(8, 30), ends_at=time(17, 30)
+        )
 
     def test_an_admin_hires_a_candidate_who_then_sees_their_week(self):
         page = self.new_page(locale="fr-FR")
@@ -92,7 +110,9 @@ class HiringBrowserTests(BrowserTestCase):
         self.assertEqual(self.candidate.agent, agent)
 
         # The admin puts the new agent on today's rota.
-        page.goto(f"{self.live_server_url}{reverse('workforce:plateau-rota', args=[self.plateau.pk])}")
+        page.goto(
+            f"{self.live_server_url}{reverse('workforce:plateau-rota', args=[self.plateau.pk])}"
+        )
         form = page.locator("[data-testid=assign-form]")
         form.locator("select[name=agent]").select_option(str(agent.pk))
         form.locator("input[name=day]").fill(self.today.isoformat())

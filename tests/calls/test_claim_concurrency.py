@@ -1,4 +1,5 @@
-"""Invariant 1 on PostgreSQL: no two agents ever hold the same task at once, under real concurrency."""
+"""Invariant 1 on PostgreSQL: no two agents ever hold the same task at once, under real
+concurrency."""
 
 import threading
 from collections import Counter
@@ -28,19 +29,30 @@ class ConcurrentClaimTests(TransactionTestCase):
 
     def setUp(self):
         self.territory = Territory.objects.create(
-            code="93", name="CPAM 93", timezone="Europe/Paris", calling_hours_start=time(8, 30), calling_hours_end=time(19, 0)
+            code="93",
+            name="CPAM 93",
+            timezone="Europe/Paris",
+            calling_hours_start=time(8, 30),
+            calling_hours_end=time(19, 0),
         )
         self.agents = []
         for i in range(THREADS):
-            agent = make_user(f"agent{i:02d}", roles.TELECONSEILLER, territory=self.territory, languages=("fr",)).agent
+            agent = make_user(
+                f"agent{i:02d}", roles.TELECONSEILLER, territory=self.territory, languages=("fr",)
+            ).agent
             set_agent_status(agent=agent, status=Agent.Status.READY, now=NOW - timedelta(hours=1))
             self.agents.append(agent)
 
     def queue(self, count: int) -> list[int]:
         persons = Person.objects.bulk_create(
-            Person(territory=self.territory, first_name="Ana", last_name=f"Person{i}", language_id="fr") for i in range(count)
+            Person(
+                territory=self.territory, first_name="Ana", last_name=f"Person{i}", language_id="fr"
+            )
+            for i in range(count)
         )
-        Phone.objects.bulk_create(Phone(person=p, number=f"+336{i:08d}") for i, p in enumerate(persons))
+        Phone.objects.bulk_create(
+            Phone(person=p, number=f"+336{i:08d}") for i, p in enumerate(persons)
+        )
         tasks = CallTask.objects.bulk_create(
             CallTask(
                 person=p,
@@ -85,7 +97,9 @@ class ConcurrentClaimTests(TransactionTestCase):
         self.assertEqual(len(claimed), min(THREADS, len(task_ids)))
         self.assertEqual(sorted(a.task_id for a in claimed), sorted(task_ids))
         self.assertEqual(len({a.agent_id for a in claimed}), len(claimed))
-        open_rows = Counter(Assignment.objects.filter(closed_at__isnull=True).values_list("task_id", flat=True))
+        open_rows = Counter(
+            Assignment.objects.filter(closed_at__isnull=True).values_list("task_id", flat=True)
+        )
         self.assertEqual(open_rows, Counter(task_ids))
         leases = dict(CallTask.objects.values_list("pk", "lease_holder_id"))
         self.assertEqual(leases, {a.task_id: a.agent_id for a in claimed})
@@ -102,10 +116,16 @@ class ConcurrentClaimTests(TransactionTestCase):
                     # Given back untouched: another agent (or this one) takes it again.
                     release_assignment(assignment=assignment, now=now)
                 else:
-                    record_outcome(assignment=assignment, agent=agent, outcome=CallAttempt.Outcome.REACHED, now=now)
+                    record_outcome(
+                        assignment=assignment,
+                        agent=agent,
+                        outcome=CallAttempt.Outcome.REACHED,
+                        now=now,
+                    )
                     reached.append(assignment.task_id)
                 now += timedelta(seconds=1)
-                # Back to the pool between calls, like a web request: 32 threads share fewer connections.
+                # Back to the pool between calls, like a web request: 32 threads share fewer
+                # connections.
                 connection.close()
             return reached
 
@@ -116,6 +136,10 @@ class ConcurrentClaimTests(TransactionTestCase):
         self.assertEqual(accepted.count(), len(set(reached)))
         self.assertEqual(Counter(accepted.values_list("task_id", flat=True)), Counter(task_ids))
         self.assertFalse(CallAttempt.objects.filter(accepted=False).exists())
-        self.assertEqual(CallTask.objects.filter(status=CallTask.Status.DONE).count(), len(task_ids))
+        self.assertEqual(
+            CallTask.objects.filter(status=CallTask.Status.DONE).count(), len(task_ids)
+        )
         self.assertFalse(Assignment.objects.filter(closed_at__isnull=True).exists())
-        self.assertGreater(Assignment.objects.count(), len(task_ids))  # the released ones were claimed again
+        self.assertGreater(
+            Assignment.objects.count(), len(task_ids)
+        )  # the released ones were claimed again

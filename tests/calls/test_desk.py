@@ -18,7 +18,13 @@ DESK = reverse("calls:desk")
 
 
 def outcome_data(outcome: str, **extra) -> dict:
-    data = {"outcome": outcome, "notes": "", "callback_at": "", "callback_for": "mine", "language": ""}
+    data = {
+        "outcome": outcome,
+        "notes": "",
+        "callback_at": "",
+        "callback_for": "mine",
+        "language": "",
+    }
     data.update(extra)
     return data
 
@@ -68,7 +74,13 @@ class DeskTestCase(PersonasTestCase):
         for territory in (cls.t93, cls.t75):
             territory.calling_hours_start, territory.calling_hours_end = time(0, 0), time(23, 59)
             territory.save()
-        cls.frank = make_user("frank", roles.TELECONSEILLER, territory=cls.t93, languages=("fr",), plateau=cls.saint_denis)
+        cls.frank = make_user(
+            "frank",
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=("fr",),
+            plateau=cls.saint_denis,
+        )
         cls.case = cls.register_case(cls.t93, name="Martin", phone="0612345678").index_case
         cls.case.person.phones.create(number="+33148000000", position=1)
 
@@ -114,7 +126,12 @@ class DeskAccessTests(DeskTestCase):
             self.client.force_login(user)
             with self.subTest(user=user.username):
                 self.assertEqual(self.client.get(DESK).status_code, 403)
-                self.assertEqual(self.client.get(reverse("calls:contact-row") + "?contacts-TOTAL_FORMS=1").status_code, 403)
+                self.assertEqual(
+                    self.client.get(
+                        reverse("calls:contact-row") + "?contacts-TOTAL_FORMS=1"
+                    ).status_code,
+                    403,
+                )
                 for url in self.post_urls(assignment.pk):
                     self.assertEqual(self.client.post(url, {"status": "ready"}).status_code, 403)
         assignment.refresh_from_db()
@@ -134,7 +151,9 @@ class DeskAccessTests(DeskTestCase):
         self.client.force_login(self.alice)
         for url in self.post_urls(franks.pk)[2:]:
             with self.subTest(url=url):
-                response = self.client.post(url, {**outcome_data("no_answer"), "number": "+33612345678"})
+                response = self.client.post(
+                    url, {**outcome_data("no_answer"), "number": "+33612345678"}
+                )
                 self.assertEqual(response.status_code, 404)
         franks.refresh_from_db()
         self.assertIsNone(franks.closed_at)
@@ -162,7 +181,9 @@ class DeskStatusTests(DeskTestCase):
         self.assertContains(response, f'data-since="{int(self.agent.status_since.timestamp())}"')
         self.assertContains(response, "js/desk.js")
         # The active pause reasons only.
-        self.assertEqual(list(response.context["pause_reasons"]), list(PauseReason.objects.filter(active=True)))
+        self.assertEqual(
+            list(response.context["pause_reasons"]), list(PauseReason.objects.filter(active=True))
+        )
         self.assertNotContains(response, 'id="contact-card"')
 
     def test_it_sets_the_agent_ready_and_logs_the_period(self):
@@ -170,29 +191,43 @@ class DeskStatusTests(DeskTestCase):
         self.assertRedirects(response, DESK)
         self.agent.refresh_from_db()
         self.assertEqual(self.agent.status, Agent.Status.READY)
-        self.assertTrue(AgentStatusPeriod.objects.filter(agent=self.agent, status="ready", ended_at__isnull=True).exists())
+        self.assertTrue(
+            AgentStatusPeriod.objects.filter(
+                agent=self.agent, status="ready", ended_at__isnull=True
+            ).exists()
+        )
 
     def test_it_pauses_with_a_reason_only(self):
-        response = self.client.post(reverse("calls:set-status"), {"status": "paused", "pause_reason": ""})
+        response = self.client.post(
+            reverse("calls:set-status"), {"status": "paused", "pause_reason": ""}
+        )
         self.assertRedirects(response, DESK)
         self.agent.refresh_from_db()
         self.assertEqual(self.agent.status, Agent.Status.OFFLINE)
         self.assertEqual(len(self.messages_of(response)), 1)
 
         lunch = PauseReason.objects.get(code="dejeuner")
-        self.client.post(reverse("calls:set-status"), {"status": "paused", "pause_reason": lunch.pk})
+        self.client.post(
+            reverse("calls:set-status"), {"status": "paused", "pause_reason": lunch.pk}
+        )
         self.agent.refresh_from_db()
         self.assertEqual((self.agent.status, self.agent.pause_reason), (Agent.Status.PAUSED, lunch))
 
     def test_it_refuses_an_inactive_pause_reason_and_a_status_set_by_the_calls(self):
-        retired = PauseReason.objects.create(code="old", label_fr="Ancienne", label_en="Old", active=False)
-        self.client.post(reverse("calls:set-status"), {"status": "paused", "pause_reason": retired.pk})
+        retired = PauseReason.objects.create(
+            code="old", label_fr="Ancienne", label_en="Old", active=False
+        )
+        self.client.post(
+            reverse("calls:set-status"), {"status": "paused", "pause_reason": retired.pk}
+        )
         self.client.post(reverse("calls:set-status"), {"status": "on_call"})
         self.agent.refresh_from_db()
         self.assertEqual(self.agent.status, Agent.Status.OFFLINE)
 
     def test_it_answers_htmx_with_the_desk_partial(self):
-        response = self.client.post(reverse("calls:set-status"), {"status": "ready"}, headers={"HX-Request": "true"})
+        response = self.client.post(
+            reverse("calls:set-status"), {"status": "ready"}, headers={"HX-Request": "true"}
+        )
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, "<html")
         self.assertContains(response, 'id="desk"')
@@ -213,7 +248,9 @@ class DeskStatusTests(DeskTestCase):
     def test_it_refuses_a_pause_while_holding_a_call(self):
         self.claim()
         lunch = PauseReason.objects.get(code="dejeuner")
-        self.client.post(reverse("calls:set-status"), {"status": "paused", "pause_reason": lunch.pk})
+        self.client.post(
+            reverse("calls:set-status"), {"status": "paused", "pause_reason": lunch.pk}
+        )
         self.agent.refresh_from_db()
         self.assertEqual(self.agent.status, Agent.Status.ON_CALL)
 
@@ -265,29 +302,45 @@ class DeskCallTests(DeskTestCase):
         self.assertContains(response, 'data-testid="script-interview"')
         self.assertContains(response, 'href="tel:+33612345678"')
         self.assertContains(response, 'href="tel:+33148000000"')
-        self.assertContains(response, f'data-deadline="{int(assignment.task.deadline_at.timestamp())}"')
+        self.assertContains(
+            response, f'data-deadline="{int(assignment.task.deadline_at.timestamp())}"'
+        )
         self.assertContains(response, 'id="renew-form"')
         self.assertContains(response, 'data-renew-seconds="300"')
         # The rule set in force today, and its instructions.
-        rules = IsolationRuleSet.objects.filter(valid_from__lte=timezone.localdate()).order_by("-valid_from").first()
+        rules = (
+            IsolationRuleSet.objects.filter(valid_from__lte=timezone.localdate())
+            .order_by("-valid_from")
+            .first()
+        )
         self.assertEqual(response.context["card"].rule_set, rules)
         self.assertContains(response, rules.index_instructions[:40])
         # Reading the card is logged.
-        self.assertTrue(PersonAccess.objects.filter(user=self.alice, person=assignment.task.person, what="desk").exists())
+        self.assertTrue(
+            PersonAccess.objects.filter(
+                user=self.alice, person=assignment.task.person, what="desk"
+            ).exists()
+        )
         # The outcome choices are numbered 1 to 9 for the keyboard.
         self.assertEqual(len(response.context["outcome_form"].fields["outcome"].choices), 9)
 
     def test_it_marks_an_overdue_and_an_urgent_deadline(self):
         assignment = self.claim()
-        CallTask.objects.filter(pk=assignment.task_id).update(deadline_at=timezone.now() + timedelta(minutes=90))
+        CallTask.objects.filter(pk=assignment.task_id).update(
+            deadline_at=timezone.now() + timedelta(minutes=90)
+        )
         self.assertContains(self.client.get(DESK), "countdown--urgent")
-        CallTask.objects.filter(pk=assignment.task_id).update(deadline_at=timezone.now() - timedelta(minutes=1))
+        CallTask.objects.filter(pk=assignment.task_id).update(
+            deadline_at=timezone.now() - timedelta(minutes=1)
+        )
         self.assertContains(self.client.get(DESK), "countdown--overdue")
 
     def test_it_dials_through_the_telephony_system(self):
         assignment = self.claim()
         with mock.patch("calls.views.telephony.get_backend") as get_backend:
-            response = self.client.post(reverse("calls:dial", args=[assignment.pk]), {"number": "+33148000000"})
+            response = self.client.post(
+                reverse("calls:dial", args=[assignment.pk]), {"number": "+33148000000"}
+            )
         self.assertRedirects(response, DESK)
         get_backend.return_value.dial.assert_called_once_with(
             agent=self.agent, number="+33148000000", assignment_id=assignment.pk
@@ -299,7 +352,9 @@ class DeskCallTests(DeskTestCase):
     def test_it_dials_only_the_persons_numbers(self):
         assignment = self.claim()
         with mock.patch("calls.views.telephony.get_backend") as get_backend:
-            self.client.post(reverse("calls:dial", args=[assignment.pk]), {"number": "+33699999999"})
+            self.client.post(
+                reverse("calls:dial", args=[assignment.pk]), {"number": "+33699999999"}
+            )
         get_backend.return_value.dial.assert_not_called()
         assignment.refresh_from_db()
         self.assertIsNone(assignment.dialled_at)
@@ -310,13 +365,17 @@ class DeskCallTests(DeskTestCase):
         assignment = self.claim()
         with mock.patch("calls.views.telephony.get_backend") as get_backend:
             get_backend.return_value.dial.side_effect = TelephonyError("down")
-            response = self.client.post(reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"}, follow=True)
+            response = self.client.post(
+                reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"}, follow=True
+            )
         self.assertContains(response, "dial the number by hand")
 
     def test_it_stamps_the_answer(self):
         assignment = self.claim()
         with mock.patch("calls.views.telephony.get_backend"):
-            self.client.post(reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"})
+            self.client.post(
+                reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"}
+            )
         self.assertRegex(self.client.get(DESK).content.decode(), r'id="connected"[^>]*autofocus')
         self.client.post(reverse("calls:connected", args=[assignment.pk]))
         assignment.refresh_from_db()
@@ -324,17 +383,30 @@ class DeskCallTests(DeskTestCase):
 
     def test_it_renews_the_lease(self):
         assignment = self.claim()
-        Assignment.objects.filter(pk=assignment.pk).update(lease_expires_at=timezone.now() + timedelta(minutes=1))
-        response = self.client.post(reverse("calls:renew", args=[assignment.pk]), headers={"Accept": "application/json"})
+        Assignment.objects.filter(pk=assignment.pk).update(
+            lease_expires_at=timezone.now() + timedelta(minutes=1)
+        )
+        response = self.client.post(
+            reverse("calls:renew", args=[assignment.pk]), headers={"Accept": "application/json"}
+        )
         self.assertEqual(response.status_code, 200)
         assignment.refresh_from_db()
-        self.assertGreater(assignment.lease_expires_at, timezone.now() + timedelta(minutes=settings.LEASE_MINUTES - 1))
-        self.assertEqual(response.json()["lease_expires_at"], assignment.lease_expires_at.isoformat())
+        self.assertGreater(
+            assignment.lease_expires_at,
+            timezone.now() + timedelta(minutes=settings.LEASE_MINUTES - 1),
+        )
+        self.assertEqual(
+            response.json()["lease_expires_at"], assignment.lease_expires_at.isoformat()
+        )
 
     def test_it_answers_409_when_the_lease_is_lost(self):
         assignment = self.claim()
-        Assignment.objects.filter(pk=assignment.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-        response = self.client.post(reverse("calls:renew", args=[assignment.pk]), headers={"Accept": "application/json"})
+        Assignment.objects.filter(pk=assignment.pk).update(
+            lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        response = self.client.post(
+            reverse("calls:renew", args=[assignment.pk]), headers={"Accept": "application/json"}
+        )
         self.assertEqual(response.status_code, 409)
         self.assertEqual(response.json()["code"], "lease_lost")
         # Without JavaScript: a message on the desk.
@@ -343,10 +415,14 @@ class DeskCallTests(DeskTestCase):
 
     def test_no_answer_queues_the_call_again_and_leaves_the_agent_in_wrap_up(self):
         assignment = self.claim()
-        response = self.client.post(reverse("calls:record-outcome", args=[assignment.pk]), outcome_data("no_answer"))
+        response = self.client.post(
+            reverse("calls:record-outcome", args=[assignment.pk]), outcome_data("no_answer")
+        )
         self.assertRedirects(response, DESK)
         task = CallTask.objects.get(pk=assignment.task_id)
-        self.assertEqual((task.status, task.attempts, task.lease_holder), (CallTask.Status.QUEUED, 1, None))
+        self.assertEqual(
+            (task.status, task.attempts, task.lease_holder), (CallTask.Status.QUEUED, 1, None)
+        )
         attempt = CallAttempt.objects.get()
         self.assertEqual((attempt.outcome, attempt.accepted), ("no_answer", True))
         self.agent.refresh_from_db()
@@ -361,7 +437,11 @@ class DeskCallTests(DeskTestCase):
         assignment = self.claim()
         data = {
             **outcome_data("reached", notes="Fine"),
-            **interview_data(a_contact("Awa", "0611111111"), a_contact("Moussa", "0622222222", exposure_type="close"), {}),
+            **interview_data(
+                a_contact("Awa", "0611111111"),
+                a_contact("Moussa", "0622222222", exposure_type="close"),
+                {},
+            ),
         }
         data["contacts-TOTAL_FORMS"] = "3"
         before = timezone.now()
@@ -372,14 +452,18 @@ class DeskCallTests(DeskTestCase):
         onset = timezone.localdate() - timedelta(days=2)
         rules = interview.rule_set
         self.assertEqual(interview.symptom_onset_on, onset)
-        self.assertEqual(interview.isolation_until, onset + timedelta(days=rules.index_isolation_days))
+        self.assertEqual(
+            interview.isolation_until, onset + timedelta(days=rules.index_isolation_days)
+        )
         self.assertTrue(interview.consent_to_name)
         self.assertFalse(interview.support_needed)
         self.assertEqual(interview.recorded_by, self.alice)
 
         exposures = Exposure.objects.filter(index_case=self.case).order_by("pk")
         self.assertEqual([e.person.first_name for e in exposures], ["Awa", "Moussa"])
-        tasks = CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION, exposure__in=exposures)
+        tasks = CallTask.objects.filter(
+            reason=CallTask.Reason.CONTACT_NOTIFICATION, exposure__in=exposures
+        )
         self.assertEqual(tasks.count(), 2)
         for task in tasks:
             self.assertEqual(task.status, CallTask.Status.QUEUED)
@@ -405,7 +489,9 @@ class DeskCallTests(DeskTestCase):
         self.assertFalse(Exposure.objects.exists())
         assignment.refresh_from_db()
         self.assertIsNone(assignment.closed_at)
-        self.assertEqual(CallTask.objects.get(pk=assignment.task_id).status, CallTask.Status.ASSIGNED)
+        self.assertEqual(
+            CallTask.objects.get(pk=assignment.task_id).status, CallTask.Status.ASSIGNED
+        )
 
     def test_reached_needs_the_onset_date_of_a_symptomatic_patient(self):
         assignment = self.claim()
@@ -423,7 +509,11 @@ class DeskCallTests(DeskTestCase):
 
     def test_add_a_contact_without_javascript_shows_one_more_row_and_records_nothing(self):
         assignment = self.claim()
-        data = {**outcome_data("reached"), **interview_data(a_contact("Awa", "0611111111")), "add_contact": "1"}
+        data = {
+            **outcome_data("reached"),
+            **interview_data(a_contact("Awa", "0611111111")),
+            "add_contact": "1",
+        }
         response = self.client.post(reverse("calls:record-outcome", args=[assignment.pk]), data)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.context["contacts"].total_form_count(), 2)
@@ -434,7 +524,12 @@ class DeskCallTests(DeskTestCase):
         response = self.client.get(reverse("calls:contact-row"), {"contacts-TOTAL_FORMS": "2"})
         self.assertContains(response, 'name="contacts-2-phone"')
         self.assertContains(response, 'value="3"')
-        self.assertEqual(self.client.get(reverse("calls:contact-row"), {"contacts-TOTAL_FORMS": "x"}).status_code, 400)
+        self.assertEqual(
+            self.client.get(
+                reverse("calls:contact-row"), {"contacts-TOTAL_FORMS": "x"}
+            ).status_code,
+            400,
+        )
 
     def test_a_callback_needs_a_future_time_in_the_persons_zone(self):
         assignment = self.claim()
@@ -444,8 +539,12 @@ class DeskCallTests(DeskTestCase):
         self.assertFalse(CallAttempt.objects.exists())
 
         zone = self.t93.zone
-        local = (timezone.now() + timedelta(days=1)).astimezone(zone).replace(second=0, microsecond=0)
-        self.client.post(url, outcome_data("callback", callback_at=local.strftime("%Y-%m-%dT%H:%M")))
+        local = (
+            (timezone.now() + timedelta(days=1)).astimezone(zone).replace(second=0, microsecond=0)
+        )
+        self.client.post(
+            url, outcome_data("callback", callback_at=local.strftime("%Y-%m-%dT%H:%M"))
+        )
         task = CallTask.objects.get(pk=assignment.task_id)
         self.assertEqual(task.not_before, local)
         self.assertEqual(task.reserved_for, self.agent)
@@ -480,15 +579,22 @@ class DeskCallTests(DeskTestCase):
 
     def test_language_barrier_requeues_in_the_persons_language(self):
         assignment = self.claim()
-        self.client.post(reverse("calls:record-outcome", args=[assignment.pk]), outcome_data("language_barrier", language="tr"))
+        self.client.post(
+            reverse("calls:record-outcome", args=[assignment.pk]),
+            outcome_data("language_barrier", language="tr"),
+        )
         task = CallTask.objects.get(pk=assignment.task_id)
         self.assertEqual((task.status, task.language_id), (CallTask.Status.QUEUED, "tr"))
 
     def test_a_lost_lease_records_the_attempt_refused_and_nothing_else(self):
         assignment = self.claim()
-        Assignment.objects.filter(pk=assignment.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+        Assignment.objects.filter(pk=assignment.pk).update(
+            lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
         data = {**outcome_data("reached"), **interview_data(a_contact("Awa", "0611111111"))}
-        response = self.client.post(reverse("calls:record-outcome", args=[assignment.pk]), data, follow=True)
+        response = self.client.post(
+            reverse("calls:record-outcome", args=[assignment.pk]), data, follow=True
+        )
         self.assertContains(response, "no longer yours")
         self.assertNotContains(response, 'id="contact-card"')
         attempt = CallAttempt.objects.get()
@@ -497,7 +603,12 @@ class DeskCallTests(DeskTestCase):
         self.assertFalse(Exposure.objects.exists())
 
     def test_reached_on_a_contact_records_the_notification(self):
-        self.register_case(self.t93, name="Other", phone="0633333333", contacts=[contact("Ana", "Silva", "0644444444")])
+        self.register_case(
+            self.t93,
+            name="Other",
+            phone="0633333333",
+            contacts=[contact("Ana", "Silva", "0644444444")],
+        )
         CallTask.objects.filter(reason=CallTask.Reason.INDEX_INTERVIEW).update(
             status=CallTask.Status.DONE, closed_at=timezone.now()
         )
@@ -515,11 +626,18 @@ class DeskCallTests(DeskTestCase):
         self.client.post(reverse("calls:record-outcome", args=[assignment.pk]), data)
         notification = Notification.objects.get(exposure=assignment.task.exposure)
         rules = notification.rule_set
-        self.assertEqual(notification.isolation_until, last + timedelta(days=rules.contact_isolation_days))
-        self.assertEqual(notification.test_on, max(last + timedelta(days=rules.contact_test_days), timezone.localdate()))
+        self.assertEqual(
+            notification.isolation_until, last + timedelta(days=rules.contact_isolation_days)
+        )
+        self.assertEqual(
+            notification.test_on,
+            max(last + timedelta(days=rules.contact_test_days), timezone.localdate()),
+        )
         self.assertTrue(notification.certificate_needed)
         self.assertFalse(notification.support_referral)
-        self.assertEqual(Exposure.objects.get(pk=assignment.task.exposure_id).last_exposure_date, last)
+        self.assertEqual(
+            Exposure.objects.get(pk=assignment.task.exposure_id).last_exposure_date, last
+        )
 
     def test_it_refuses_a_script_without_rules_in_force(self):
         assignment = self.claim()

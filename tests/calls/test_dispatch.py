@@ -35,8 +35,20 @@ class QueueTestCase(PersonasTestCase):
         Territory.objects.update(calling_hours_start=time(8, 30), calling_hours_end=time(19, 0))
         for territory in (cls.t93, cls.t75, cls.t974):
             territory.refresh_from_db()
-        cls.anna = make_user("anna", roles.TELECONSEILLER, territory=cls.t93, languages=("fr",), plateau=cls.saint_denis)
-        cls.sidi = make_user("sidi", roles.TELECONSEILLER, territory=cls.t93, languages=("fr", "snk"), plateau=cls.saint_denis)
+        cls.anna = make_user(
+            "anna",
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=("fr",),
+            plateau=cls.saint_denis,
+        )
+        cls.sidi = make_user(
+            "sidi",
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=("fr", "snk"),
+            plateau=cls.saint_denis,
+        )
 
     def make_task(
         self,
@@ -53,7 +65,11 @@ class QueueTestCase(PersonasTestCase):
         n = next(_serial)
         territory = territory or self.t93
         person = Person.objects.create(
-            territory=territory, first_name="Ana", last_name=f"Person{n}", language_id=language, created_at=created_at
+            territory=territory,
+            first_name="Ana",
+            last_name=f"Person{n}",
+            language_id=language,
+            created_at=created_at,
         )
         for position, number in enumerate(phones or (f"+336{n:08d}",)):
             Phone.objects.create(person=person, number=number, position=position)
@@ -84,7 +100,12 @@ class QueueTestCase(PersonasTestCase):
         while (assignment := claim_next_task(agent=user.agent, now=now)) is not None:
             taken.append(assignment.task_id)
             now += timedelta(minutes=1)
-            record_outcome(assignment=assignment, agent=user.agent, outcome=CallAttempt.Outcome.REACHED, now=now)
+            record_outcome(
+                assignment=assignment,
+                agent=user.agent,
+                outcome=CallAttempt.Outcome.REACHED,
+                now=now,
+            )
             now += timedelta(minutes=1)
         return taken
 
@@ -99,14 +120,29 @@ class OrderTests(QueueTestCase):
 
     def test_it_breaks_deadline_ties_by_priority_then_age(self):
         deadline = NOW + timedelta(hours=6)
-        low_recent = self.make_task(deadline_at=deadline, priority=0, created_at=NOW - timedelta(hours=3))
-        high_recent = self.make_task(deadline_at=deadline, priority=1, created_at=NOW - timedelta(hours=1))
-        high_old = self.make_task(deadline_at=deadline, priority=1, created_at=NOW - timedelta(hours=2))
-        low_old = self.make_task(deadline_at=deadline, priority=0, created_at=NOW - timedelta(hours=4))
+        low_recent = self.make_task(
+            deadline_at=deadline, priority=0, created_at=NOW - timedelta(hours=3)
+        )
+        high_recent = self.make_task(
+            deadline_at=deadline, priority=1, created_at=NOW - timedelta(hours=1)
+        )
+        high_old = self.make_task(
+            deadline_at=deadline, priority=1, created_at=NOW - timedelta(hours=2)
+        )
+        low_old = self.make_task(
+            deadline_at=deadline, priority=0, created_at=NOW - timedelta(hours=4)
+        )
         # A later deadline loses to all of them, whatever its priority.
-        later = self.make_task(deadline_at=deadline + timedelta(minutes=1), priority=5, created_at=NOW - timedelta(days=1))
+        later = self.make_task(
+            deadline_at=deadline + timedelta(minutes=1),
+            priority=5,
+            created_at=NOW - timedelta(days=1),
+        )
         self.ready(self.alice)
-        self.assertEqual(self.take_all(self.alice), [high_old.pk, high_recent.pk, low_old.pk, low_recent.pk, later.pk])
+        self.assertEqual(
+            self.take_all(self.alice),
+            [high_old.pk, high_recent.pk, low_old.pk, low_recent.pk, later.pk],
+        )
 
 
 class EligibilityTests(QueueTestCase):
@@ -162,7 +198,10 @@ class EligibilityTests(QueueTestCase):
         with self.assertRaises(AgentNotReady):
             self.claim(self.alice, NOW)  # offline
         set_agent_status(
-            agent=self.alice.agent, status=Agent.Status.PAUSED, now=READY_AT, pause_reason=PauseReason.objects.get(code="pause")
+            agent=self.alice.agent,
+            status=Agent.Status.PAUSED,
+            now=READY_AT,
+            pause_reason=PauseReason.objects.get(code="pause"),
         )
         with self.assertRaises(AgentNotReady):
             self.claim(self.alice, NOW)
@@ -176,11 +215,14 @@ class LeaseTests(QueueTestCase):
         self.ready(self.alice)
         first = self.claim(self.alice, NOW)
         again = self.claim(self.alice, NOW + LEASE - timedelta(seconds=1))
-        self.assertEqual((again.pk, again.task_id, again.lease_expires_at), (first.pk, task.pk, NOW + LEASE))
+        self.assertEqual(
+            (again.pk, again.task_id, again.lease_expires_at), (first.pk, task.pk, NOW + LEASE)
+        )
         self.assertEqual(Assignment.objects.count(), 1)
         task.refresh_from_db()
         self.assertEqual(
-            (task.status, task.lease_holder, task.lease_expires_at), (CallTask.Status.ASSIGNED, self.alice.agent, NOW + LEASE)
+            (task.status, task.lease_holder, task.lease_expires_at),
+            (CallTask.Status.ASSIGNED, self.alice.agent, NOW + LEASE),
         )
 
     def test_it_never_offers_a_leased_call_to_another_agent(self):
@@ -201,14 +243,24 @@ class LeaseTests(QueueTestCase):
         self.assertEqual(expired.closed_at, later)
         self.assertNotEqual(renewed.pk, expired.pk)
         self.assertEqual((renewed.task_id, renewed.lease_expires_at), (task.pk, later + LEASE))
-        self.assertEqual(Assignment.objects.filter(task=task, closed_at__isnull=True).get(), renewed)
+        self.assertEqual(
+            Assignment.objects.filter(task=task, closed_at__isnull=True).get(), renewed
+        )
         # A late outcome on the expired lease is refused, and recorded.
         with self.assertRaises(LeaseLost) as refused:
-            record_outcome(assignment=expired, agent=self.alice.agent, outcome="reached", now=later + timedelta(minutes=1))
+            record_outcome(
+                assignment=expired,
+                agent=self.alice.agent,
+                outcome="reached",
+                now=later + timedelta(minutes=1),
+            )
         attempt = CallAttempt.objects.get(pk=refused.exception.attempt_id)
         self.assertFalse(attempt.accepted)
         task.refresh_from_db()
-        self.assertEqual((task.status, task.lease_holder, task.attempts), (CallTask.Status.ASSIGNED, self.alice.agent, 0))
+        self.assertEqual(
+            (task.status, task.lease_holder, task.attempts),
+            (CallTask.Status.ASSIGNED, self.alice.agent, 0),
+        )
 
     def test_it_offers_a_released_call_to_another_agent(self):
         task = self.make_task()
@@ -220,11 +272,21 @@ class LeaseTests(QueueTestCase):
         taken = self.claim(self.anna, NOW + timedelta(minutes=4))
         self.assertEqual(taken.task_id, task.pk)
         task.refresh_from_db()
-        self.assertEqual((task.status, task.lease_holder), (CallTask.Status.ASSIGNED, self.anna.agent))
+        self.assertEqual(
+            (task.status, task.lease_holder), (CallTask.Status.ASSIGNED, self.anna.agent)
+        )
         with self.assertRaises(LeaseLost):
-            record_outcome(assignment=held, agent=self.alice.agent, outcome="reached", now=NOW + timedelta(minutes=5))
+            record_outcome(
+                assignment=held,
+                agent=self.alice.agent,
+                outcome="reached",
+                now=NOW + timedelta(minutes=5),
+            )
         task.refresh_from_db()
-        self.assertEqual((task.status, task.lease_holder, task.attempts), (CallTask.Status.ASSIGNED, self.anna.agent, 0))
+        self.assertEqual(
+            (task.status, task.lease_holder, task.attempts),
+            (CallTask.Status.ASSIGNED, self.anna.agent, 0),
+        )
 
     def test_it_refuses_an_outcome_on_a_lost_lease_and_records_the_attempt(self):
         task = self.make_task()
@@ -232,11 +294,19 @@ class LeaseTests(QueueTestCase):
         assignment = self.claim(self.alice, NOW)
         late = NOW + LEASE + timedelta(minutes=1)
         with self.assertRaises(LeaseLost) as refused:
-            record_outcome(assignment=assignment, agent=self.alice.agent, outcome="no_answer", now=late)
+            record_outcome(
+                assignment=assignment, agent=self.alice.agent, outcome="no_answer", now=late
+            )
         attempt = CallAttempt.objects.get()
         self.assertEqual(refused.exception.attempt_id, attempt.pk)
         self.assertEqual(
-            (attempt.accepted, attempt.outcome, attempt.task_id, attempt.started_at, attempt.ended_at),
+            (
+                attempt.accepted,
+                attempt.outcome,
+                attempt.task_id,
+                attempt.started_at,
+                attempt.ended_at,
+            ),
             (False, "no_answer", task.pk, NOW, late),
         )
         # The outcome is not applied; the expired lease goes back to the queue at once.
@@ -252,9 +322,19 @@ class LeaseTests(QueueTestCase):
         task = self.make_task()
         self.ready(self.alice)
         assignment = self.claim(self.alice, NOW)
-        first = record_outcome(assignment=assignment, agent=self.alice.agent, outcome="busy", now=NOW + timedelta(minutes=1))
+        first = record_outcome(
+            assignment=assignment,
+            agent=self.alice.agent,
+            outcome="busy",
+            now=NOW + timedelta(minutes=1),
+        )
         with self.assertRaises(LeaseLost) as refused:
-            record_outcome(assignment=assignment, agent=self.alice.agent, outcome="reached", now=NOW + timedelta(minutes=2))
+            record_outcome(
+                assignment=assignment,
+                agent=self.alice.agent,
+                outcome="reached",
+                now=NOW + timedelta(minutes=2),
+            )
         self.assertEqual(CallAttempt.objects.get(accepted=True), first)
         self.assertEqual(CallAttempt.objects.get(accepted=False).pk, refused.exception.attempt_id)
         task.refresh_from_db()

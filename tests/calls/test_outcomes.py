@@ -16,13 +16,17 @@ MINUTE = timedelta(minutes=1)
 
 
 class OutcomeTestCase(QueueTestCase):
-    def call(self, user, *, at: datetime, outcome: str, task: CallTask | None = None, **kwargs) -> CallAttempt:
+    def call(
+        self, user, *, at: datetime, outcome: str, task: CallTask | None = None, **kwargs
+    ) -> CallAttempt:
         """Claim at `at` (the call of `task`, if given), and record the outcome a minute later."""
         assignment = self.claim(user, at)
         self.assertIsNotNone(assignment)
         if task is not None:
             self.assertEqual(assignment.task_id, task.pk)
-        return record_outcome(assignment=assignment, agent=user.agent, outcome=outcome, now=at + MINUTE, **kwargs)
+        return record_outcome(
+            assignment=assignment, agent=user.agent, outcome=outcome, now=at + MINUTE, **kwargs
+        )
 
 
 class RetryTests(OutcomeTestCase):
@@ -32,7 +36,9 @@ class RetryTests(OutcomeTestCase):
         self.ready(self.alice)
         first = self.claim(self.alice, NOW)
         self.assertEqual(first.phone, "+33611111111")
-        record_outcome(assignment=first, agent=self.alice.agent, outcome=Outcome.NO_ANSWER, now=NOW + MINUTE)
+        record_outcome(
+            assignment=first, agent=self.alice.agent, outcome=Outcome.NO_ANSWER, now=NOW + MINUTE
+        )
         task.refresh_from_db()
         due = NOW + MINUTE + timedelta(minutes=rule.delay_minutes)
         self.assertEqual(
@@ -51,13 +57,23 @@ class RetryTests(OutcomeTestCase):
         self.assertEqual(wrong.retired_at, NOW + MINUTE)
         self.assertIsNone(Phone.objects.get(number="+33622222222").retired_at)
         person.refresh_from_db()
-        self.assertEqual((person.first_name, person.last_name, person.purged_at), ("Ana", task.person.last_name, None))
+        self.assertEqual(
+            (person.first_name, person.last_name, person.purged_at),
+            ("Ana", task.person.last_name, None),
+        )
         task.refresh_from_db()
-        self.assertEqual((task.status, task.not_before, task.attempts), (CallTask.Status.QUEUED, None, 1))
+        self.assertEqual(
+            (task.status, task.not_before, task.attempts), (CallTask.Status.QUEUED, None, 1)
+        )
         # The next number is dialled next, at once.
         second = self.claim(self.alice, NOW + 2 * MINUTE)
         self.assertEqual((second.task_id, second.phone), (task.pk, "+33622222222"))
-        record_outcome(assignment=second, agent=self.alice.agent, outcome=Outcome.WRONG_NUMBER, now=NOW + 3 * MINUTE)
+        record_outcome(
+            assignment=second,
+            agent=self.alice.agent,
+            outcome=Outcome.WRONG_NUMBER,
+            now=NOW + 3 * MINUTE,
+        )
         task.refresh_from_db()
         self.assertEqual(
             (task.status, task.escalation_reason, task.escalated_at),
@@ -74,7 +90,8 @@ class RetryTests(OutcomeTestCase):
         self.call(self.alice, at=NOW, outcome=Outcome.CALLBACK, task=task, callback_at=callback_at)
         task.refresh_from_db()
         self.assertEqual(
-            (task.status, task.reserved_for, task.not_before), (CallTask.Status.QUEUED, self.alice.agent, callback_at)
+            (task.status, task.reserved_for, task.not_before),
+            (CallTask.Status.QUEUED, self.alice.agent, callback_at),
         )
         self.assertIsNone(self.claim(self.anna, callback_at + timedelta(hours=1)))
         self.assertIsNone(self.claim(self.alice, callback_at - MINUTE))
@@ -84,7 +101,14 @@ class RetryTests(OutcomeTestCase):
         task = self.make_task()
         self.ready(self.alice, self.anna)
         callback_at = NOW + timedelta(hours=2)
-        self.call(self.alice, at=NOW, outcome=Outcome.CALLBACK, task=task, callback_at=callback_at, callback_for_all=True)
+        self.call(
+            self.alice,
+            at=NOW,
+            outcome=Outcome.CALLBACK,
+            task=task,
+            callback_at=callback_at,
+            callback_for_all=True,
+        )
         task.refresh_from_db()
         self.assertIsNone(task.reserved_for)
         self.assertIsNone(self.claim(self.anna, callback_at - MINUTE))
@@ -110,10 +134,19 @@ class RetryTests(OutcomeTestCase):
     def test_it_requeues_a_language_barrier_in_the_language_found(self):
         task = self.make_task()
         self.ready(self.alice, self.sidi)
-        self.call(self.alice, at=NOW, outcome=Outcome.LANGUAGE_BARRIER, task=task, language=Language.objects.get(code="snk"))
+        self.call(
+            self.alice,
+            at=NOW,
+            outcome=Outcome.LANGUAGE_BARRIER,
+            task=task,
+            language=Language.objects.get(code="snk"),
+        )
         task.refresh_from_db()
         task.person.refresh_from_db()
-        self.assertEqual((task.status, task.language_id, task.person.language_id), (CallTask.Status.QUEUED, "snk", "snk"))
+        self.assertEqual(
+            (task.status, task.language_id, task.person.language_id),
+            (CallTask.Status.QUEUED, "snk", "snk"),
+        )
         self.assertIsNone(self.claim(self.alice, NOW + 2 * MINUTE))
         self.assertEqual(self.claim(self.sidi, NOW + 2 * MINUTE).task_id, task.pk)
 
@@ -144,7 +177,9 @@ class RetryTests(OutcomeTestCase):
             (CallTask.Status.ESCALATED, CallTask.Escalation.MAX_ATTEMPTS, last.ended_at),
         )
         sms = SmsMessage.objects.get()
-        self.assertEqual((sms.task, sms.phone, sms.status), (task, "+33611111111", SmsMessage.Status.QUEUED))
+        self.assertEqual(
+            (sms.task, sms.phone, sms.status), (task, "+33611111111", SmsMessage.Status.QUEUED)
+        )
         # Once, never twice: a sweep queueing it again finds the first one.
         self.assertIsNone(queue_fallback_sms(task=task, now=at))
         self.assertEqual(SmsMessage.objects.count(), 1)
@@ -160,10 +195,22 @@ class ReachedTests(OutcomeTestCase):
         ana_task.refresh_from_db()
         self.assertEqual((ana_task.status, ana_task.attempts), (CallTask.Status.DONE, 1))
         # Another patient zéro names Ana again: she was told, nobody calls her twice.
-        second = self.register_case(self.t93, name="Durand", phone="0698765432", contacts=[contact("Ana", "Silva", "0611111111")])
+        second = self.register_case(
+            self.t93,
+            name="Durand",
+            phone="0698765432",
+            contacts=[contact("Ana", "Silva", "0611111111")],
+        )
         self.assertEqual(second.contacts[0].task.pk, ana_task.pk)
-        self.assertEqual(CallTask.objects.filter(person=ana_task.person, reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 1)
-        self.assertEqual(self.take_all(self.alice, start=NOW + timedelta(hours=1)), [second.task.pk])
+        self.assertEqual(
+            CallTask.objects.filter(
+                person=ana_task.person, reason=CallTask.Reason.CONTACT_NOTIFICATION
+            ).count(),
+            1,
+        )
+        self.assertEqual(
+            self.take_all(self.alice, start=NOW + timedelta(hours=1)), [second.task.pk]
+        )
 
 
 class CounterTests(OutcomeTestCase):
@@ -175,20 +222,42 @@ class CounterTests(OutcomeTestCase):
 
         # Never answered.
         unanswered = self.claim(self.alice, NOW)
-        mark_dialled(assignment=unanswered, agent=agent, phone=unanswered.phone, now=NOW + timedelta(seconds=10))
-        record_outcome(assignment=unanswered, agent=agent, outcome=Outcome.NO_ANSWER, now=NOW + timedelta(seconds=40))
+        mark_dialled(
+            assignment=unanswered,
+            agent=agent,
+            phone=unanswered.phone,
+            now=NOW + timedelta(seconds=10),
+        )
+        record_outcome(
+            assignment=unanswered,
+            agent=agent,
+            outcome=Outcome.NO_ANSWER,
+            now=NOW + timedelta(seconds=40),
+        )
 
         # Answered, hung up after 5 s: a short call.
         start = NOW + MINUTE
         short = self.claim(self.alice, start)
-        mark_dialled(assignment=short, agent=agent, phone=short.phone, now=start + timedelta(seconds=5))
+        mark_dialled(
+            assignment=short, agent=agent, phone=short.phone, now=start + timedelta(seconds=5)
+        )
         mark_connected(assignment=short, agent=agent, now=start + timedelta(seconds=20))
-        record_outcome(assignment=short, agent=agent, outcome=Outcome.REFUSED, now=start + timedelta(seconds=25))
+        record_outcome(
+            assignment=short,
+            agent=agent,
+            outcome=Outcome.REFUSED,
+            now=start + timedelta(seconds=25),
+        )
 
         # A 10-minute interview.
         start = NOW + 2 * MINUTE
         interview = self.claim(self.alice, start)
-        mark_dialled(assignment=interview, agent=agent, phone=interview.phone, now=start + timedelta(seconds=5))
+        mark_dialled(
+            assignment=interview,
+            agent=agent,
+            phone=interview.phone,
+            now=start + timedelta(seconds=5),
+        )
         mark_connected(assignment=interview, agent=agent, now=start + timedelta(seconds=15))
         ended = start + timedelta(seconds=15, minutes=10)
         record_outcome(assignment=interview, agent=agent, outcome=Outcome.REACHED, now=ended)
@@ -196,17 +265,38 @@ class CounterTests(OutcomeTestCase):
         day = AgentDay.objects.get(agent=agent)
         self.assertEqual(day.day, date(2026, 1, 15))
         self.assertEqual(
-            (day.calls, day.reached, day.talk_seconds, day.short_calls, day.refused_outcomes, day.last_call_at),
+            (
+                day.calls,
+                day.reached,
+                day.talk_seconds,
+                day.short_calls,
+                day.refused_outcomes,
+                day.last_call_at,
+            ),
             (3, 1, 5 + 600, 1, 0, ended),
         )
         # The counters agree with the rows, which carry the server's times.
-        rows = list(CallAttempt.objects.order_by("started_at").values_list("outcome", "started_at", "connected_at", "ended_at"))
+        rows = list(
+            CallAttempt.objects.order_by("started_at").values_list(
+                "outcome", "started_at", "connected_at", "ended_at"
+            )
+        )
         self.assertEqual(
             rows,
             [
                 (Outcome.NO_ANSWER, NOW + timedelta(seconds=10), None, NOW + timedelta(seconds=40)),
-                (Outcome.REFUSED, NOW + timedelta(seconds=65), NOW + timedelta(seconds=80), NOW + timedelta(seconds=85)),
-                (Outcome.REACHED, NOW + timedelta(seconds=125), NOW + timedelta(seconds=135), ended),
+                (
+                    Outcome.REFUSED,
+                    NOW + timedelta(seconds=65),
+                    NOW + timedelta(seconds=80),
+                    NOW + timedelta(seconds=85),
+                ),
+                (
+                    Outcome.REACHED,
+                    NOW + timedelta(seconds=125),
+                    NOW + timedelta(seconds=135),
+                    ended,
+                ),
             ],
         )
         self.assertFalse(Assignment.objects.filter(closed_at__isnull=True).exists())
@@ -218,6 +308,8 @@ class CounterTests(OutcomeTestCase):
         self.ready(self.zoe)
         # 20:30 UTC on the 15th is 00:30 on the 16th in La Réunion.
         self.call(self.zoe, at=datetime(2026, 1, 15, 20, 30, tzinfo=UTC), outcome=Outcome.NO_ANSWER)
-        calls_by_day = dict(AgentDay.objects.filter(agent=self.zoe.agent).values_list("day", "calls"))
+        calls_by_day = dict(
+            AgentDay.objects.filter(agent=self.zoe.agent).values_list("day", "calls")
+        )
         self.assertEqual(calls_by_day.get(date(2026, 1, 16)), 1)
         self.assertEqual(calls_by_day.get(date(2026, 1, 15), 0), 0)

@@ -14,7 +14,12 @@ class PresenceTests(QueueTestCase):
         self.ready(self.alice)
         self.claim(self.alice, NOW)
         with self.assertRaises(CallInProgress):
-            change_status(agent=self.alice.agent, status=Agent.Status.PAUSED, now=NOW, pause_reason=PauseReason.objects.first())
+            change_status(
+                agent=self.alice.agent,
+                status=Agent.Status.PAUSED,
+                now=NOW,
+                pause_reason=PauseReason.objects.first(),
+            )
         self.alice.agent.refresh_from_db()
         self.assertEqual(self.alice.agent.status, Agent.Status.ON_CALL)
 
@@ -22,7 +27,9 @@ class PresenceTests(QueueTestCase):
         task = self.make_task()
         self.ready(self.alice)
         self.claim(self.alice, NOW)
-        change_status(agent=self.alice.agent, status=Agent.Status.OFFLINE, now=NOW + timedelta(minutes=1))
+        change_status(
+            agent=self.alice.agent, status=Agent.Status.OFFLINE, now=NOW + timedelta(minutes=1)
+        )
         task.refresh_from_db()
         self.assertEqual((task.status, task.lease_holder), (CallTask.Status.QUEUED, None))
         self.ready(self.anna, at=NOW)
@@ -32,10 +39,18 @@ class PresenceTests(QueueTestCase):
         self.make_task()
         self.ready(self.alice)
         assignment = self.claim(self.alice, NOW)
-        record_outcome(assignment=assignment, agent=self.alice.agent, outcome="busy", now=NOW + timedelta(minutes=1))
+        record_outcome(
+            assignment=assignment,
+            agent=self.alice.agent,
+            outcome="busy",
+            now=NOW + timedelta(minutes=1),
+        )
         with self.assertRaises(LeaseLost):
             record_outcome(
-                assignment=assignment, agent=self.alice.agent, outcome="busy", now=NOW + timedelta(minutes=1, seconds=2)
+                assignment=assignment,
+                agent=self.alice.agent,
+                outcome="busy",
+                now=NOW + timedelta(minutes=1, seconds=2),
             )
         day = AgentDay.objects.get(agent=self.alice.agent)
         self.assertEqual((day.calls, day.refused_outcomes), (1, 1))

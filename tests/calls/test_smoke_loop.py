@@ -22,7 +22,9 @@ class SmokeLoopTests(PersonasTestCase):
         assignment = claim_next_task(agent=agent, now=now)
         self.assertIsNotNone(assignment)
         self.assertEqual(assignment.task.reason, CallTask.Reason.INDEX_INTERVIEW)
-        attempt = record_outcome(assignment=assignment, agent=agent, outcome="no_answer", now=now + timedelta(minutes=1))
+        attempt = record_outcome(
+            assignment=assignment, agent=agent, outcome="no_answer", now=now + timedelta(minutes=1)
+        )
         self.assertTrue(attempt.accepted)
         task = CallTask.objects.get(pk=assignment.task_id)
         self.assertEqual(task.status, CallTask.Status.QUEUED)
@@ -31,6 +33,8 @@ class SmokeLoopTests(PersonasTestCase):
         self.assertEqual((day.calls, day.reached), (1, 0))
         second = claim_next_task(agent=agent, now=now + timedelta(minutes=2))
         self.assertEqual(second.task.reason, CallTask.Reason.CONTACT_NOTIFICATION)
-        record_outcome(assignment=second, agent=agent, outcome="reached", now=now + timedelta(minutes=3))
+        record_outcome(
+            assignment=second, agent=agent, outcome="reached", now=now + timedelta(minutes=3)
+        )
         self.assertEqual(CallAttempt.objects.count(), 2)
         self.assertFalse(SmsMessage.objects.exists())

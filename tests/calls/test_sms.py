@@ -30,7 +30,12 @@ class FakeGateway:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 gateway.requests.append(
-                    {"method": "POST", "path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+                    {
+                        "method": "POST",
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": self.rfile.read(length),
+                    }
                 )
                 time.sleep(gateway.delay)
                 self.send_response(gateway.status)
@@ -58,7 +63,9 @@ class FakeGateway:
 
 
 def gateway_settings(gateway: FakeGateway):
-    return override_settings(SMS_BACKEND="calls.sms.HttpGatewayBackend", SMS_GATEWAY_URL=gateway.url, SMS_GATEWAY_KEY=KEY)
+    return override_settings(
+        SMS_BACKEND="calls.sms.HttpGatewayBackend", SMS_GATEWAY_URL=gateway.url, SMS_GATEWAY_KEY=KEY
+    )
 
 
 class HttpGatewayBackendTests(SimpleTestCase):
@@ -74,7 +81,9 @@ class HttpGatewayBackendTests(SimpleTestCase):
         self.assertEqual(request["path"], "/v1/messages")
         self.assertEqual(request["headers"]["Authorization"], f"Bearer {KEY}")
         self.assertEqual(request["headers"]["Content-Type"], "application/json")
-        self.assertEqual(json.loads(request["body"]), {"to": "+33612345678", "text": "Bonjour, rappelez-nous."})
+        self.assertEqual(
+            json.loads(request["body"]), {"to": "+33612345678", "text": "Bonjour, rappelez-nous."}
+        )
 
     def test_it_reads_a_numeric_message_id(self):
         self.gateway.body = b'{"id": 1234567, "status": "accepted"}'
@@ -86,7 +95,13 @@ class HttpGatewayBackendTests(SimpleTestCase):
             HttpGatewayBackend().send(to="+33612345678", body="x")
 
     def test_it_raises_on_an_answer_that_is_not_json_or_has_no_id(self):
-        for body in (b"<html>OK</html>", b'{"status": "accepted"}', b'["msg-42"]', b'{"id": ""}', b'{"id": true}'):
+        for body in (
+            b"<html>OK</html>",
+            b'{"status": "accepted"}',
+            b'["msg-42"]',
+            b'{"id": ""}',
+            b'{"id": true}',
+        ):
             with self.subTest(body):
                 self.gateway.body = body
                 with self.assertRaises(SmsError):
@@ -127,7 +142,11 @@ class HttpGatewayBackendTests(SimpleTestCase):
 
     def test_the_settings_refuse_to_start_the_gateway_without_its_url_and_key(self):
         result = run_manage(
-            "check", DEBUG="1", SMS_BACKEND="calls.sms.HttpGatewayBackend", SMS_GATEWAY_URL="", SMS_GATEWAY_KEY=""
+            "check",
+            DEBUG="1",
+            SMS_BACKEND="calls.sms.HttpGatewayBackend",
+            SMS_GATEWAY_URL="",
+            SMS_GATEWAY_KEY="",
         )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY", result.stderr)
@@ -138,16 +157,24 @@ class SendSmsThroughTheGatewayTests(PersonasTestCase):
         self.gateway = self.enterContext(FakeGateway())
         self.enterContext(gateway_settings(self.gateway))
         task = self.register_case(self.t93, name="Mercier", phone="0611111111").task
-        self.sms = SmsMessage.objects.create(task=task, phone="+33611111111", body="Rappelez-nous au 09 74 75 76 78.")
+        self.sms = SmsMessage.objects.create(
+            task=task, phone="+33611111111", body="Rappelez-nous au 09 74 75 76 78."
+        )
 
     def test_it_sends_a_message_once_however_often_the_task_runs(self):
         self.assertEqual(send_sms.delay(self.sms.pk).get(), "sent")
         self.assertEqual(send_sms.delay(self.sms.pk).get(), "skipped")
 
         self.assertEqual(len(self.gateway.requests), 1)
-        self.assertEqual(json.loads(self.gateway.requests[0]["body"]), {"to": "+33611111111", "text": self.sms.body})
+        self.assertEqual(
+            json.loads(self.gateway.requests[0]["body"]),
+            {"to": "+33611111111", "text": self.sms.body},
+        )
         self.sms.refresh_from_db()
-        self.assertEqual((self.sms.status, self.sms.provider_ref, self.sms.error), (SmsMessage.Status.SENT, "msg-42", ""))
+        self.assertEqual(
+            (self.sms.status, self.sms.provider_ref, self.sms.error),
+            (SmsMessage.Status.SENT, "msg-42", ""),
+        )
         self.assertIsNotNone(self.sms.sent_at)
 
     def test_it_marks_the_message_failed_on_a_gateway_error_and_does_not_retry(self):

@@ -21,7 +21,12 @@ class StatusLogTests(QueueTestCase):
 
     def assert_one_open_period(self, agent: Agent, status: str) -> None:
         self.assertEqual(
-            list(AgentStatusPeriod.objects.filter(agent=agent, ended_at__isnull=True).values_list("status", flat=True)), [status]
+            list(
+                AgentStatusPeriod.objects.filter(agent=agent, ended_at__isnull=True).values_list(
+                    "status", flat=True
+                )
+            ),
+            [status],
         )
         agent.refresh_from_db()
         self.assertEqual(agent.status, status)
@@ -54,7 +59,9 @@ class StatusLogTests(QueueTestCase):
             ],
         )
         agent.refresh_from_db()
-        self.assertEqual((agent.status, agent.status_since, agent.pause_reason), (Status.OFFLINE, at[4], None))
+        self.assertEqual(
+            (agent.status, agent.status_since, agent.pause_reason), (Status.OFFLINE, at[4], None)
+        )
 
     def test_it_takes_the_next_call_from_wrap_up_without_a_ready_period(self):
         self.make_task()
@@ -62,10 +69,13 @@ class StatusLogTests(QueueTestCase):
         agent = self.alice.agent
         set_agent_status(agent=agent, status=Status.READY, now=NOW)
         first = self.claim(self.alice, NOW + timedelta(minutes=1))
-        record_outcome(assignment=first, agent=agent, outcome="busy", now=NOW + timedelta(minutes=2))
+        record_outcome(
+            assignment=first, agent=agent, outcome="busy", now=NOW + timedelta(minutes=2)
+        )
         self.assertIsNotNone(self.claim(self.alice, NOW + timedelta(minutes=3)))
         self.assertEqual(
-            [status for status, *_ in self.periods(agent)], [Status.READY, Status.ON_CALL, Status.WRAP_UP, Status.ON_CALL]
+            [status for status, *_ in self.periods(agent)],
+            [Status.READY, Status.ON_CALL, Status.WRAP_UP, Status.ON_CALL],
         )
 
     def test_it_logs_nothing_when_the_status_does_not_change(self):

@@ -37,11 +37,22 @@ class SweepTestCase(PersonasTestCase):
         super().setUpTestData()
         cls.t93.calling_hours_start, cls.t93.calling_hours_end = clock(0, 0), clock(23, 59)
         cls.t93.save()
-        cls.amel = make_user("amel", roles.TELECONSEILLER, territory=cls.t93, languages=("fr",), plateau=cls.saint_denis)
+        cls.amel = make_user(
+            "amel",
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=("fr",),
+            plateau=cls.saint_denis,
+        )
 
     def register(self, name: str, phone: str, *, at: datetime = T0, contacts=()):
         return register_index_case(
-            territory=self.t93, person=person("Paul", name, phone), sampled_at=at, source="form", now=at, contacts=list(contacts)
+            territory=self.t93,
+            person=person("Paul", name, phone),
+            sampled_at=at,
+            source="form",
+            now=at,
+            contacts=list(contacts),
         )
 
     def claim(self, user, now: datetime) -> Assignment:
@@ -65,7 +76,9 @@ class ExpireLeasesTests(SweepTestCase):
 
         self.assertEqual(sweeps.expire_leases(now=expiry), 1)
         task = self.refreshed(task)
-        self.assertEqual((task.status, task.lease_holder, task.lease_expires_at), (Status.QUEUED, None, None))
+        self.assertEqual(
+            (task.status, task.lease_holder, task.lease_expires_at), (Status.QUEUED, None, None)
+        )
         assignment.refresh_from_db()
         self.assertEqual(assignment.closed_at, expiry)
         self.assertEqual(sweeps.expire_leases(now=expiry + timedelta(minutes=1)), 0)
@@ -74,7 +87,12 @@ class ExpireLeasesTests(SweepTestCase):
         self.assertEqual(taken.task_id, task.pk)
         # Alice's late outcome is refused, and still recorded (invariant 4).
         with self.assertRaises(LeaseLost):
-            record_outcome(assignment=assignment, agent=self.alice.agent, outcome="reached", now=expiry + timedelta(minutes=2))
+            record_outcome(
+                assignment=assignment,
+                agent=self.alice.agent,
+                outcome="reached",
+                now=expiry + timedelta(minutes=2),
+            )
         self.assertFalse(CallAttempt.objects.get(agent=self.alice.agent).accepted)
         self.assertEqual(self.refreshed(task).lease_holder, self.amel.agent)
 
@@ -93,7 +111,10 @@ class ExpireLeasesTests(SweepTestCase):
         live.refresh_from_db()
         self.assertIsNone(live.closed_at)
         untouched = self.refreshed(third)
-        self.assertEqual((untouched.status, untouched.not_before, untouched.priority), (Status.QUEUED, None, third.priority))
+        self.assertEqual(
+            (untouched.status, untouched.not_before, untouched.priority),
+            (Status.QUEUED, None, third.priority),
+        )
 
 
 class ReleaseCallbacksTests(SweepTestCase):
@@ -101,16 +122,24 @@ class ReleaseCallbacksTests(SweepTestCase):
         task = self.register("Mercier", "0611111111").task
         assignment = self.claim(self.alice, T0)
         record_outcome(
-            assignment=assignment, agent=self.alice.agent, outcome="callback", now=T0 + timedelta(minutes=5), callback_at=at
+            assignment=assignment,
+            agent=self.alice.agent,
+            outcome="callback",
+            now=T0 + timedelta(minutes=5),
+            callback_at=at,
         )
         task = self.refreshed(task)
-        self.assertEqual((task.status, task.reserved_for, task.not_before), (Status.QUEUED, self.alice.agent, at))
+        self.assertEqual(
+            (task.status, task.reserved_for, task.not_before), (Status.QUEUED, self.alice.agent, at)
+        )
         return task
 
     def test_it_opens_a_due_callback_of_an_offline_owner_to_all(self):
         due = T0 + timedelta(hours=2)
         task = self.book_callback(due)
-        set_agent_status(agent=self.alice.agent, status=Agent.Status.OFFLINE, now=T0 + timedelta(hours=1))
+        set_agent_status(
+            agent=self.alice.agent, status=Agent.Status.OFFLINE, now=T0 + timedelta(hours=1)
+        )
 
         self.assertEqual(sweeps.release_callbacks(now=due - timedelta(minutes=1)), 0)
         self.assertEqual(self.refreshed(task).reserved_for, self.alice.agent)
@@ -123,7 +152,9 @@ class ReleaseCallbacksTests(SweepTestCase):
     def test_it_keeps_a_due_callback_for_an_owner_who_is_working(self):
         due = T0 + timedelta(hours=2)
         task = self.book_callback(due)
-        set_agent_status(agent=self.alice.agent, status=Agent.Status.READY, now=T0 + timedelta(hours=1))
+        set_agent_status(
+            agent=self.alice.agent, status=Agent.Status.READY, now=T0 + timedelta(hours=1)
+        )
 
         self.assertEqual(sweeps.release_callbacks(now=due), 0)
         self.assertEqual(self.refreshed(task).reserved_for, self.alice.agent)
@@ -149,12 +180,16 @@ class FlagAtRiskTests(SweepTestCase):
     def test_it_flags_the_most_urgent_first_in_batches(self):
         urgent = [
             self.register(name, phone, at=T0 + timedelta(minutes=i)).task
-            for i, (name, phone) in enumerate((("Mercier", "0611111111"), ("Durand", "0622222222"), ("Fabre", "0633333333")))
+            for i, (name, phone) in enumerate(
+                (("Mercier", "0611111111"), ("Durand", "0622222222"), ("Fabre", "0633333333"))
+            )
         ]
         now = urgent[-1].deadline_at
 
         self.assertEqual(sweeps.flag_at_risk(now=now, batch_size=2), 2)
-        self.assertEqual([self.refreshed(t).at_risk_since is not None for t in urgent], [True, True, False])
+        self.assertEqual(
+            [self.refreshed(t).at_risk_since is not None for t in urgent], [True, True, False]
+        )
         self.assertEqual(sweeps.flag_at_risk(now=now, batch_size=2), 1)
         self.assertEqual(sweeps.flag_at_risk(now=now, batch_size=2), 0)
 
@@ -163,7 +198,12 @@ class FlagAtRiskTests(SweepTestCase):
         self.claim(self.alice, T0)
         closed = self.register("Durand", "0622222222").task
         assignment = self.claim(self.amel, T0)
-        record_outcome(assignment=assignment, agent=self.amel.agent, outcome="reached", now=T0 + timedelta(minutes=5))
+        record_outcome(
+            assignment=assignment,
+            agent=self.amel.agent,
+            outcome="reached",
+            now=T0 + timedelta(minutes=5),
+        )
         later = self.register("Fabre", "0633333333", at=T0 + timedelta(hours=10)).task
 
         self.assertEqual(sweeps.flag_at_risk(now=called.deadline_at - timedelta(hours=1)), 0)
@@ -177,9 +217,13 @@ class FallbackAtDeadlineTests(SweepTestCase):
             return sweeps.fallback_at_deadline(now=now)
 
     def test_it_texts_and_escalates_a_task_at_its_deadline_once(self):
-        result = self.register("Mercier", "0611111111", contacts=[contact("Ana", "Silva", "0622222222")])
+        result = self.register(
+            "Mercier", "0611111111", contacts=[contact("Ana", "Silva", "0622222222")]
+        )
         task, contact_task = result.task, result.contacts[0].task
-        with mock.patch.object(ConsoleBackend, "send", autospec=True, return_value="console-1") as send:
+        with mock.patch.object(
+            ConsoleBackend, "send", autospec=True, return_value="console-1"
+        ) as send:
             self.assertEqual(self.sweep(task.deadline_at - timedelta(seconds=1)), 0)
             self.assertEqual(self.sweep(task.deadline_at), 2)
             self.assertEqual(self.sweep(task.deadline_at + timedelta(minutes=1)), 0)
@@ -192,16 +236,23 @@ class FallbackAtDeadlineTests(SweepTestCase):
             self.assertEqual(escalated.escalation_reason, CallTask.Escalation.DEADLINE)
             self.assertEqual(escalated.escalated_at, task.deadline_at)
             sms = SmsMessage.objects.get(task=escalated)
-            self.assertEqual((sms.phone, sms.status, sms.provider_ref), (phone, SmsMessage.Status.SENT, "console-1"))
+            self.assertEqual(
+                (sms.phone, sms.status, sms.provider_ref),
+                (phone, SmsMessage.Status.SENT, "console-1"),
+            )
         bodies = [SmsMessage.objects.get(task=t).body for t in (task, contact_task)]
-        self.assertNotEqual(bodies[0], bodies[1])  # A patient zéro and a contact are told different things.
+        self.assertNotEqual(
+            bodies[0], bodies[1]
+        )  # A patient zéro and a contact are told different things.
         for body in bodies:
             self.assertIn(settings.CALLBACK_NUMBER, body)
 
     def test_it_leaves_a_task_being_called_to_its_agent(self):
         task = self.register("Mercier", "0611111111").task
         self.claim(self.alice, T0)
-        with mock.patch.object(ConsoleBackend, "send", autospec=True, return_value="console-1") as send:
+        with mock.patch.object(
+            ConsoleBackend, "send", autospec=True, return_value="console-1"
+        ) as send:
             self.assertEqual(self.sweep(task.deadline_at), 0)
         self.assertEqual(self.refreshed(task).status, Status.ASSIGNED)
         self.assertFalse(SmsMessage.objects.exists())
@@ -209,8 +260,12 @@ class FallbackAtDeadlineTests(SweepTestCase):
 
     def test_it_never_sends_a_second_sms_for_a_task(self):
         task = self.register("Mercier", "0611111111").task
-        SmsMessage.objects.create(task=task, phone="+33611111111", body="Déjà envoyé", status=SmsMessage.Status.SENT)
-        with mock.patch.object(ConsoleBackend, "send", autospec=True, return_value="console-1") as send:
+        SmsMessage.objects.create(
+            task=task, phone="+33611111111", body="Déjà envoyé", status=SmsMessage.Status.SENT
+        )
+        with mock.patch.object(
+            ConsoleBackend, "send", autospec=True, return_value="console-1"
+        ) as send:
             self.assertEqual(self.sweep(task.deadline_at), 1)
         self.assertEqual(self.refreshed(task).status, Status.ESCALATED)
         self.assertEqual(SmsMessage.objects.count(), 1)
@@ -235,7 +290,12 @@ def reach(case: SweepTestCase, name: str, phone: str, *, at: datetime = T0) -> C
     result = case.register(name, phone, at=at)
     assignment = case.claim(case.alice, at)
     case.assertEqual(assignment.task_id, result.task.pk)
-    record_outcome(assignment=assignment, agent=case.alice.agent, outcome="reached", now=at + timedelta(minutes=5))
+    record_outcome(
+        assignment=assignment,
+        agent=case.alice.agent,
+        outcome="reached",
+        now=at + timedelta(minutes=5),
+    )
     task = case.refreshed(result.task)
     case.assertEqual(task.status, Status.DONE)
     return task
@@ -283,7 +343,9 @@ class CloseReachedDuplicatesTests(SweepTestCase):
     def test_it_cancels_an_escalated_duplicate(self):
         duplicate = reached_duplicate(self)
         CallTask.objects.filter(pk=duplicate.pk).update(
-            status=Status.ESCALATED, escalation_reason=CallTask.Escalation.MAX_ATTEMPTS, escalated_at=T0
+            status=Status.ESCALATED,
+            escalation_reason=CallTask.Escalation.MAX_ATTEMPTS,
+            escalated_at=T0,
         )
         self.assertEqual(sweeps.close_reached_duplicates(now=T0 + timedelta(minutes=10)), 1)
         cancelled = self.refreshed(duplicate)
@@ -310,7 +372,9 @@ class SweepCeleryTasksTests(SweepTestCase):
             now=T0 + timedelta(minutes=15),
             callback_at=T0 + timedelta(hours=1),
         )
-        set_agent_status(agent=self.alice.agent, status=Agent.Status.OFFLINE, now=T0 + timedelta(minutes=16))
+        set_agent_status(
+            agent=self.alice.agent, status=Agent.Status.OFFLINE, now=T0 + timedelta(minutes=16)
+        )
         abandoned = self.register("Fabre", "0633333333", at=T0 + timedelta(minutes=20)).task
         self.assertEqual(self.claim(self.amel, T0 + timedelta(minutes=20)).task_id, abandoned.pk)
         duplicate = duplicate_of(reached)
@@ -321,7 +385,9 @@ class SweepCeleryTasksTests(SweepTestCase):
         self.assertEqual(tasks.flag_at_risk.delay().get(), 3)
         self.assertEqual(tasks.close_reached_duplicates.delay().get(), 1)
         with (
-            mock.patch.object(ConsoleBackend, "send", autospec=True, return_value="console-1") as send,
+            mock.patch.object(
+                ConsoleBackend, "send", autospec=True, return_value="console-1"
+            ) as send,
             self.captureOnCommitCallbacks(execute=True),
         ):
             self.assertEqual(tasks.fallback_at_deadline.delay().get(), 2)
@@ -350,13 +416,22 @@ class SweepConcurrencyTests(TransactionTestCase):
     serialized_rollback = True
 
     def setUp(self):
-        self.territory = Territory.objects.create(code="93", name="CPAM 93", timezone="Europe/Paris")
-
-    def queue(self, count: int, *, deadline_at: datetime = NOW + timedelta(hours=24)) -> list[CallTask]:
-        persons = Person.objects.bulk_create(
-            Person(territory=self.territory, first_name="Ana", last_name=f"Person{i}", language_id="fr") for i in range(count)
+        self.territory = Territory.objects.create(
+            code="93", name="CPAM 93", timezone="Europe/Paris"
         )
-        Phone.objects.bulk_create(Phone(person=p, number=f"+336{i:08d}") for i, p in enumerate(persons))
+
+    def queue(
+        self, count: int, *, deadline_at: datetime = NOW + timedelta(hours=24)
+    ) -> list[CallTask]:
+        persons = Person.objects.bulk_create(
+            Person(
+                territory=self.territory, first_name="Ana", last_name=f"Person{i}", language_id="fr"
+            )
+            for i in range(count)
+        )
+        Phone.objects.bulk_create(
+            Phone(person=p, number=f"+336{i:08d}") for i, p in enumerate(persons)
+        )
         return CallTask.objects.bulk_create(
             CallTask(
                 person=p,
@@ -372,7 +447,9 @@ class SweepConcurrencyTests(TransactionTestCase):
     def agents(self, count: int) -> list[Agent]:
         agents = []
         for i in range(count):
-            agent = make_user(f"agent{i:02d}", roles.TELECONSEILLER, territory=self.territory, languages=("fr",)).agent
+            agent = make_user(
+                f"agent{i:02d}", roles.TELECONSEILLER, territory=self.territory, languages=("fr",)
+            ).agent
             set_agent_status(agent=agent, status=Agent.Status.READY, now=NOW - timedelta(hours=1))
             agents.append(agent)
         return agents
@@ -402,14 +479,21 @@ class SweepConcurrencyTests(TransactionTestCase):
 
     def test_concurrent_deadline_sweeps_send_one_sms_per_task(self):
         tasks = self.queue(40, deadline_at=NOW)
-        with mock.patch.object(ConsoleBackend, "send", autospec=True, return_value="console-1") as send:
-            counts = self.run_together([lambda: sweeps.fallback_at_deadline(now=NOW, batch_size=15)] * 8)
+        with mock.patch.object(
+            ConsoleBackend, "send", autospec=True, return_value="console-1"
+        ) as send:
+            counts = self.run_together(
+                [lambda: sweeps.fallback_at_deadline(now=NOW, batch_size=15)] * 8
+            )
 
         self.assertEqual(sum(counts), 40)
         self.assertEqual(SmsMessage.objects.count(), 40)
         self.assertEqual(SmsMessage.objects.filter(status=SmsMessage.Status.SENT).count(), 40)
         self.assertEqual(send.call_count, 40)
-        self.assertEqual(CallTask.objects.filter(pk__in=[t.pk for t in tasks], status=Status.ESCALATED).count(), 40)
+        self.assertEqual(
+            CallTask.objects.filter(pk__in=[t.pk for t in tasks], status=Status.ESCALATED).count(),
+            40,
+        )
 
     def test_lease_sweeps_racing_outcomes_neither_deadlock_nor_lose_an_outcome(self):
         self.queue(16)
@@ -420,7 +504,10 @@ class SweepConcurrencyTests(TransactionTestCase):
             def work():
                 try:
                     return record_outcome(
-                        assignment=assignment, agent=assignment.agent, outcome="no_answer", now=expiry - timedelta(seconds=1)
+                        assignment=assignment,
+                        agent=assignment.agent,
+                        outcome="no_answer",
+                        now=expiry - timedelta(seconds=1),
                     ).accepted
                 except LeaseLost:
                     return False
@@ -435,7 +522,9 @@ class SweepConcurrencyTests(TransactionTestCase):
         self.assertFalse(Assignment.objects.filter(closed_at__isnull=True).exists())
         for task in CallTask.objects.filter(pk__in=accepted):
             # Either the outcome moved the task on, or the sweep gave it back untouched.
-            self.assertEqual((task.status, task.attempts), (Status.QUEUED, 1 if accepted[task.pk] else 0))
+            self.assertEqual(
+                (task.status, task.attempts), (Status.QUEUED, 1 if accepted[task.pk] else 0)
+            )
         self.assertEqual(CallAttempt.objects.count(), 16)
 
     def wait_for_a_blocked_lock(self) -> None:
@@ -458,7 +547,12 @@ class SweepConcurrencyTests(TransactionTestCase):
         def reach():
             try:
                 with transaction.atomic():
-                    record_outcome(assignment=assignment, agent=agent, outcome="reached", now=NOW + timedelta(minutes=5))
+                    record_outcome(
+                        assignment=assignment,
+                        agent=agent,
+                        outcome="reached",
+                        now=NOW + timedelta(minutes=5),
+                    )
                     reached.set()
                     commit.wait(10)
             finally:
@@ -492,8 +586,12 @@ class SweepConcurrencyTests(TransactionTestCase):
     def test_the_sweep_cancels_a_call_queued_by_an_intake_racing_the_reaching_outcome(self):
         task = self.race_intake_against_the_reaching_outcome()
         sweeps.close_reached_duplicates(now=NOW + timedelta(minutes=6))
-        self.assertFalse(CallTask.objects.open().filter(person=task.person, reason=task.reason).exists())
+        self.assertFalse(
+            CallTask.objects.open().filter(person=task.person, reason=task.reason).exists()
+        )
 
     def test_an_intake_racing_the_reaching_outcome_queues_no_second_call(self):
         task = self.race_intake_against_the_reaching_outcome()
-        self.assertFalse(CallTask.objects.open().filter(person=task.person, reason=task.reason).exists())
+        self.assertFalse(
+            CallTask.objects.open().filter(person=task.person, reason=task.reason).exists()
+        )

@@ -39,8 +39,12 @@ class TelephonyTests(SimpleTestCase):
         with override_settings(TELEPHONY_BACKEND="tests.calls.test_telephony.RecordingBackend"):
             backend = get_backend()
             self.assertIsInstance(backend, RecordingBackend)
-            self.assertEqual(backend.dial(agent=self.agent, number="+33612345678", assignment_id=42), "rec-1")
-        self.assertEqual(backend.calls, [{"agent": 7, "number": "+33612345678", "assignment_id": 42}])
+            self.assertEqual(
+                backend.dial(agent=self.agent, number="+33612345678", assignment_id=42), "rec-1"
+            )
+        self.assertEqual(
+            backend.calls, [{"agent": 7, "number": "+33612345678", "assignment_id": 42}]
+        )
 
     def test_it_links_an_e164_number_for_a_softphone(self):
         self.assertEqual(tel_link("+33612345678"), "tel:+33612345678")

@@ -36,7 +36,11 @@ class LoadDemoTests(TestCase):
     def test_it_creates_the_three_territories(self):
         self.assertEqual(
             list(Territory.objects.values_list("code", "timezone", "phone_region")),
-            [("75", "Europe/Paris", "FR"), ("93", "Europe/Paris", "FR"), ("974", "Indian/Reunion", "RE")],
+            [
+                ("75", "Europe/Paris", "FR"),
+                ("93", "Europe/Paris", "FR"),
+                ("974", "Indian/Reunion", "RE"),
+            ],
         )
 
     def test_it_creates_a_workforce_of_about_forty(self):
@@ -45,9 +49,15 @@ class LoadDemoTests(TestCase):
             staff = Agent.objects.filter(territory__code=code)
             for role in roles.STAFF_ROLES:
                 self.assertTrue(staff.filter(user__groups__name=role).exists(), f"{role} in {code}")
-        self.assertTrue(Agent.objects.filter(employer=Agent.Employer.PROVIDER, provider_name="Callvia Bruxelles").exists())
+        self.assertTrue(
+            Agent.objects.filter(
+                employer=Agent.Employer.PROVIDER, provider_name="Callvia Bruxelles"
+            ).exists()
+        )
         self.assertFalse(Contract.objects.filter(agent__employer=Agent.Employer.PROVIDER).exists())
-        lengths = {(c.end_on - c.start_on).days for c in Contract.objects.filter(kind=Contract.Kind.CDD)}
+        lengths = {
+            (c.end_on - c.start_on).days for c in Contract.objects.filter(kind=Contract.Kind.CDD)
+        }
         self.assertEqual(lengths, {91, 182})
         self.assertTrue(Agent.objects.filter(territory__code="974", languages__code="rcf").exists())
         self.assertTrue(Agent.objects.filter(territory__code="93", languages__code="snk").exists())
@@ -58,16 +68,28 @@ class LoadDemoTests(TestCase):
         tasks = CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION)
         self.assertGreater(tasks.count(), 60)
         deadlines = list(tasks.values_list("deadline_at", flat=True))
-        self.assertTrue(all(self.finished_at <= d <= self.started_at + timedelta(hours=24) for d in deadlines))
-        self.assertGreaterEqual(sum(d < self.finished_at + timedelta(hours=2) for d in deadlines), 3)
-        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.INDEX_INTERVIEW).count(), 60)
+        self.assertTrue(
+            all(self.finished_at <= d <= self.started_at + timedelta(hours=24) for d in deadlines)
+        )
+        self.assertGreaterEqual(
+            sum(d < self.finished_at + timedelta(hours=2) for d in deadlines), 3
+        )
+        self.assertEqual(
+            CallTask.objects.filter(reason=CallTask.Reason.INDEX_INTERVIEW).count(), 60
+        )
 
     def test_it_gives_people_phones_of_their_territory(self):
         for number in Phone.objects.values_list("number", flat=True):
             self.assertTrue(phonenumbers.is_valid_number(phonenumbers.parse(number)), number)
-        reunion = set(Phone.objects.filter(person__territory__code="974").values_list("number", flat=True))
+        reunion = set(
+            Phone.objects.filter(person__territory__code="974").values_list("number", flat=True)
+        )
         self.assertTrue(all(n.startswith(("+262692", "+262693")) for n in reunion))
-        self.assertTrue(Phone.objects.exclude(number__startswith="+33").exclude(number__startswith="+262").exists())
+        self.assertTrue(
+            Phone.objects.exclude(number__startswith="+33")
+            .exclude(number__startswith="+262")
+            .exists()
+        )
         languages = list(Person.objects.values_list("language_id", flat=True))
         self.assertGreater(languages.count("fr"), len(languages) / 2)
         self.assertGreater(len(set(languages)), 5)
@@ -89,7 +111,9 @@ class LoadDemoTests(TestCase):
         output = load_demo()
         self.assertIn("demo already loaded", output)
         self.assertIn("agent93", output)
-        self.assertEqual((User.objects.count(), Person.objects.count(), CallTask.objects.count()), counts)
+        self.assertEqual(
+            (User.objects.count(), Person.objects.count(), CallTask.objects.count()), counts
+        )
 
     def test_it_refuses_to_run_without_debug_unless_forced(self):
         with self.assertRaises(CommandError):
@@ -97,7 +121,8 @@ class LoadDemoTests(TestCase):
 
 
 class LoadDemoWorkforceTests(TestCase):
-    """The demo's workforce side: a rota for this week, a pipeline at every stage, contract ends to decide."""
+    """The demo's workforce side: a rota for this week, a pipeline at every stage, contract ends to
+    decide."""
 
     @classmethod
     def setUpTestData(cls):
@@ -107,15 +132,33 @@ class LoadDemoWorkforceTests(TestCase):
         for territory in Territory.objects.all():
             today = timezone.localdate(timezone=territory.zone)
             monday = today - timedelta(days=today.weekday())
-            days = set(Shift.objects.filter(agent__territory=territory, day__gte=monday).values_list("day", flat=True))
+            days = set(
+                Shift.objects.filter(agent__territory=territory, day__gte=monday).values_list(
+                    "day", flat=True
+                )
+            )
             with self.subTest(territory=territory.code):
                 self.assertTrue({monday + timedelta(days=n) for n in range(7)} <= days)
         agent93 = User.objects.get(username="agent93").agent
-        self.assertEqual(Shift.objects.filter(agent=agent93, day__gte=monday, day__lt=monday + timedelta(days=7)).count(), 5)
+        self.assertEqual(
+            Shift.objects.filter(
+                agent=agent93, day__gte=monday, day__lt=monday + timedelta(days=7)
+            ).count(),
+            5,
+        )
 
     def test_it_fills_the_pipeline_and_closes_the_silent_candidates(self):
         stages = set(Candidate.objects.filter(territory__code="93").values_list("stage", flat=True))
-        expected = {"applied", "assessment_scheduled", "assessed", "in_training", "trained", "rejected", "withdrawn", "no_answer"}
+        expected = {
+            "applied",
+            "assessment_scheduled",
+            "assessed",
+            "in_training",
+            "trained",
+            "rejected",
+            "withdrawn",
+            "no_answer",
+        }
         self.assertEqual(stages, expected)
         self.assertEqual(TrainingSession.objects.filter(territory__code="93").count(), 3)
 
@@ -129,4 +172,6 @@ class LoadDemoWorkforceTests(TestCase):
     def test_it_expects_a_week_of_volumes_in_seine_saint_denis(self):
         forecasts = VolumeForecast.objects.filter(territory__code="93")
         self.assertEqual(forecasts.values("day").distinct().count(), 7)
-        self.assertEqual(set(forecasts.values_list("language_id", flat=True)), set(demo.VOLUME_FORECAST_93))
+        self.assertEqual(
+            set(forecasts.values_list("language_id", flat=True)), set(demo.VOLUME_FORECAST_93)
+        )

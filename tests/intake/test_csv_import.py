@@ -17,10 +17,20 @@ from intake.exceptions import ContactImportError
 from intake.imports import import_contacts
 from tests.base import PersonasTestCase
 
-HEADER = ["index_case", "first_name", "last_name", "phone", "language", "exposure_type", "last_exposure_date"]
+HEADER = [
+    "index_case",
+    "first_name",
+    "last_name",
+    "phone",
+    "language",
+    "exposure_type",
+    "last_exposure_date",
+]
 
 
-def csv_bytes(rows: list[list[str]], *, delimiter: str = ",", header=HEADER, bom: bool = False) -> bytes:
+def csv_bytes(
+    rows: list[list[str]], *, delimiter: str = ",", header=HEADER, bom: bool = False
+) -> bytes:
     text = "\r\n".join(delimiter.join(row) for row in [header, *rows]) + "\r\n"
     return (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
 
@@ -47,9 +57,13 @@ class CsvImportTests(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.case_a = cls.register_case(cls.t93, name="Alpha", phone="0601010101", external_ref="LAB-A").index_case
+        cls.case_a = cls.register_case(
+            cls.t93, name="Alpha", phone="0601010101", external_ref="LAB-A"
+        ).index_case
         cls.case_b = cls.register_case(cls.t93, name="Bravo", phone="0602020202").index_case
-        cls.case_paris = cls.register_case(cls.t75, name="Paris", phone="0603030303", external_ref="LAB-P").index_case
+        cls.case_paris = cls.register_case(
+            cls.t75, name="Paris", phone="0603030303", external_ref="LAB-P"
+        ).index_case
 
     def setUp(self):
         # Messages are asserted in English whatever translations the project ships.
@@ -70,7 +84,9 @@ class CsvImportTests(PersonasTestCase):
     def test_it_imports_a_french_excel_file(self):
         content = csv_bytes(
             [
-                a_row("LAB-A", 1, exposure_type="household", last_exposure_date=yesterday("%d/%m/%Y")),
+                a_row(
+                    "LAB-A", 1, exposure_type="household", last_exposure_date=yesterday("%d/%m/%Y")
+                ),
                 a_row("LAB-A", 2, language="tr", phone="+90 532 123 45 67"),
                 a_row(str(self.case_b.pk), 3, language="Portugais", exposure_type="co-exposed"),
                 ["", "", "", "", "", "", ""],  # Excel's trailing blank line.
@@ -81,20 +97,29 @@ class CsvImportTests(PersonasTestCase):
         result = self.import_(content)
         self.assertEqual(result.rows, 3)
         self.assertEqual(result.created, 3)
-        self.assertEqual([(c.index_case, c.rows, c.created) for c in result.cases], [(self.case_a, 2, 2), (self.case_b, 1, 1)])
+        self.assertEqual(
+            [(c.index_case, c.rows, c.created) for c in result.cases],
+            [(self.case_a, 2, 2), (self.case_b, 1, 1)],
+        )
         first = Exposure.objects.get(index_case=self.case_a, person__first_name="Prénom1")
         self.assertEqual(first.exposure_type, "household")
         self.assertEqual(first.last_exposure_date, timezone.localdate() - timedelta(days=1))
         turkish = Person.objects.get(first_name="Prénom2")
-        self.assertEqual((turkish.language_id, turkish.phones.get().number), ("tr", "+905321234567"))
+        self.assertEqual(
+            (turkish.language_id, turkish.phones.get().number), ("tr", "+905321234567")
+        )
         third = Exposure.objects.get(index_case=self.case_b)
         self.assertEqual((third.person.language_id, third.exposure_type), ("pt", "co_exposed"))
-        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 3)
+        self.assertEqual(
+            CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 3
+        )
 
     def test_it_reads_comma_separated_files_with_quotes(self):
         content = csv_bytes([a_row("LAB-A", 1, last_name='"Dupont, dit ""le grand"""')])
         self.import_(content)
-        self.assertEqual(Person.objects.get(first_name="Prénom1").last_name, 'Dupont, dit "le grand"')
+        self.assertEqual(
+            Person.objects.get(first_name="Prénom1").last_name, 'Dupont, dit "le grand"'
+        )
 
     def test_it_counts_a_contact_already_known_once(self):
         content = csv_bytes([a_row("LAB-A", 1)])
@@ -116,7 +141,9 @@ class CsvImportTests(PersonasTestCase):
         rows = [
             a_row("LAB-A", 2, first_name=""),
             a_row("LAB-A", 3),
-            a_row("LAB-A", 4, language="klingon", exposure_type="far", last_exposure_date="31/02/2026"),
+            a_row(
+                "LAB-A", 4, language="klingon", exposure_type="far", last_exposure_date="31/02/2026"
+            ),
         ]
         errors = self.errors_of(csv_bytes(rows))
         self.assertEqual(
@@ -124,15 +151,19 @@ class CsvImportTests(PersonasTestCase):
             [
                 "line 2: first_name: This value is required.",
                 "line 4: language: Unknown language: klingon",
-                "line 4: exposure_type: Unknown exposure type: far (expected one of: household, close, co_exposed)",
-                "line 4: last_exposure_date: Invalid date: 31/02/2026 (expected YYYY-MM-DD or DD/MM/YYYY)",
+                "line 4: exposure_type: Unknown exposure type: far "
+                "(expected one of: household, close, co_exposed)",
+                "line 4: last_exposure_date: Invalid date: 31/02/2026 "
+                "(expected YYYY-MM-DD or DD/MM/YYYY)",
             ],
         )
         self.assertEqual(Exposure.objects.count(), 0)
 
     def test_it_refuses_a_missing_or_unknown_column(self):
         header = [c for c in HEADER if c != "phone"] + ["email"]
-        errors = self.errors_of(csv_bytes([["LAB-A", "A", "B", "fr", "close", yesterday(), "a@b.c"]], header=header))
+        errors = self.errors_of(
+            csv_bytes([["LAB-A", "A", "B", "fr", "close", yesterday(), "a@b.c"]], header=header)
+        )
         self.assertEqual(errors[0], "line 1: missing column(s): phone.")
         self.assertEqual(errors[1], "line 1: unknown column(s): email.")
         self.assertIn("Expected columns: index_case, first_name", errors[2])
@@ -158,7 +189,9 @@ class CsvImportTests(PersonasTestCase):
         self.assertEqual(errors, ["line 2: language: Unknown language: xx"])
 
     def test_it_refuses_a_file_that_is_not_utf8(self):
-        content = csv_bytes([a_row("LAB-A", 1)]) + "LAB-A,Hélène,X,0611111111,fr,close,2026-01-01\r\n".encode("cp1252")
+        content = csv_bytes(
+            [a_row("LAB-A", 1)]
+        ) + "LAB-A,Hélène,X,0611111111,fr,close,2026-01-01\r\n".encode("cp1252")
         errors = self.errors_of(content)
         self.assertEqual(len(errors), 1)
         self.assertTrue(errors[0].startswith("line 3: the file is not encoded in UTF-8"))
@@ -173,7 +206,9 @@ class CsvImportTests(PersonasTestCase):
 
     def test_it_limits_the_size_and_the_rows(self):
         with mock.patch.object(imports, "MAX_FILE_BYTES", 100):
-            self.assertEqual(self.errors_of(b"x" * 101), ["The file is larger than 0 MB: split it."])
+            self.assertEqual(
+                self.errors_of(b"x" * 101), ["The file is larger than 0 MB: split it."]
+            )
         with mock.patch.object(imports, "MAX_ROWS", 3):
             errors = self.errors_of(csv_bytes([a_row("LAB-A", n) for n in range(4)]))
         self.assertEqual(errors, ["The file has more than 3 rows: split it."])
@@ -184,7 +219,9 @@ class ImportCommandTests(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.case_a = cls.register_case(cls.t93, name="Alpha", phone="0601010101", external_ref="LAB-A").index_case
+        cls.case_a = cls.register_case(
+            cls.t93, name="Alpha", phone="0601010101", external_ref="LAB-A"
+        ).index_case
 
     def setUp(self):
         translation.activate("en")
@@ -199,7 +236,9 @@ class ImportCommandTests(PersonasTestCase):
         return path
 
     def test_it_imports_and_prints_the_counts(self):
-        path = self.write(csv_bytes([a_row("LAB-A", 1), a_row("LAB-A", 2)], delimiter=";", bom=True))
+        path = self.write(
+            csv_bytes([a_row("LAB-A", 1), a_row("LAB-A", 2)], delimiter=";", bom=True)
+        )
         out = StringIO()
         call_command("import_contacts", str(path), territory="93", stdout=out)
         self.assertIn("2 row(s) imported for 1 index case(s), 2 new contact(s).", out.getvalue())
@@ -227,7 +266,9 @@ class ImportPageTests(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.case_a = cls.register_case(cls.t93, name="Alpha", phone="0601010101", external_ref="LAB-A").index_case
+        cls.case_a = cls.register_case(
+            cls.t93, name="Alpha", phone="0601010101", external_ref="LAB-A"
+        ).index_case
 
     def upload(self, content: bytes, **data):
         data["file"] = SimpleUploadedFile("contacts.csv", content, content_type="text/csv")
@@ -236,7 +277,9 @@ class ImportPageTests(PersonasTestCase):
 
     def test_it_imports_an_uploaded_file(self):
         self.client.force_login(self.bob)
-        response = self.upload(csv_bytes([a_row("LAB-A", 1), a_row(str(self.case_a.pk), 2)], delimiter=";", bom=True))
+        response = self.upload(
+            csv_bytes([a_row("LAB-A", 1), a_row(str(self.case_a.pk), 2)], delimiter=";", bom=True)
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.context["result"].rows, 2)
         self.assertContains(response, reverse("intake:index-case-detail", args=[self.case_a.pk]))
@@ -258,7 +301,9 @@ class ImportPageTests(PersonasTestCase):
 
     def test_it_lets_the_superuser_choose_the_territory(self):
         self.client.force_login(self.root)
-        self.assertIn("territory", self.upload(csv_bytes([a_row("LAB-A", 1)])).context["form"].errors)
+        self.assertIn(
+            "territory", self.upload(csv_bytes([a_row("LAB-A", 1)])).context["form"].errors
+        )
         response = self.upload(csv_bytes([a_row("LAB-A", 1)]), territory=self.t93.pk)
         self.assertEqual(response.context["result"].rows, 1)
 

@@ -20,7 +20,9 @@ class ConcurrentIntakeTests(TransactionTestCase):
     serialized_rollback = True
 
     def setUp(self):
-        self.territory = Territory.objects.create(code="93", name="CPAM 93", timezone="Europe/Paris")
+        self.territory = Territory.objects.create(
+            code="93", name="CPAM 93", timezone="Europe/Paris"
+        )
 
     def _race(self, make_kwargs) -> list:
         barrier = threading.Barrier(THREADS)
@@ -55,7 +57,9 @@ class ConcurrentIntakeTests(TransactionTestCase):
         }
 
     def test_it_creates_one_case_when_the_same_reference_arrives_at_once(self):
-        results = self._race(lambda i: self._kwargs(name="Martin", phone="0612345678", external_ref="LAB-42"))
+        results = self._race(
+            lambda i: self._kwargs(name="Martin", phone="0612345678", external_ref="LAB-42")
+        )
         self.assertEqual(IndexCase.objects.count(), 1)
         self.assertEqual({r.index_case.pk for r in results}, {IndexCase.objects.get().pk})
         self.assertEqual(sum(r.created for r in results), 1)
@@ -64,4 +68,6 @@ class ConcurrentIntakeTests(TransactionTestCase):
         self._race(lambda i: self._kwargs(name=f"Patient{i}", phone=f"06000000{i:02d}"))
         self.assertEqual(IndexCase.objects.count(), THREADS)
         self.assertEqual(Person.objects.filter(last_name="Silva").count(), 1)
-        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 1)
+        self.assertEqual(
+            CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 1
+        )

@@ -65,18 +65,34 @@ class IntakeFormTests(PersonasTestCase):
         )
         response = self.client.post(URL, data)
         case = IndexCase.objects.get()
-        self.assertRedirects(response, reverse("intake:index-case-detail", args=[case.pk]), fetch_redirect_response=False)
+        self.assertRedirects(
+            response,
+            reverse("intake:index-case-detail", args=[case.pk]),
+            fetch_redirect_response=False,
+        )
         self.assertEqual(case.territory, self.t93)
         self.assertEqual(case.source, IndexCase.Source.FORM)
         self.assertEqual(case.external_ref, "LAB-42")
         self.assertEqual(case.created_by, self.carol)
-        self.assertEqual(list(case.person.phones.values_list("number", flat=True)), ["+33612345678", "+33148000000"])
-        self.assertEqual(timezone.localtime(case.sampled_at, self.t93.zone).date(), timezone.localdate())
+        self.assertEqual(
+            list(case.person.phones.values_list("number", flat=True)),
+            ["+33612345678", "+33148000000"],
+        )
+        self.assertEqual(
+            timezone.localtime(case.sampled_at, self.t93.zone).date(), timezone.localdate()
+        )
         exposures = case.exposures.order_by("pk")
         self.assertEqual([e.exposure_type for e in exposures], ["household", "close"])
         self.assertEqual(exposures[1].person.phones.get().number, "+351912345678")
-        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 2)
-        self.assertEqual(CallTask.objects.filter(reason=CallTask.Reason.INDEX_INTERVIEW, index_case=case).count(), 1)
+        self.assertEqual(
+            CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION).count(), 2
+        )
+        self.assertEqual(
+            CallTask.objects.filter(
+                reason=CallTask.Reason.INDEX_INTERVIEW, index_case=case
+            ).count(),
+            1,
+        )
         follow = self.client.get(response["Location"])
         self.assertEqual([m.level_tag for m in follow.context["messages"]], ["success"])
 
@@ -84,7 +100,10 @@ class IntakeFormTests(PersonasTestCase):
         zoe_admin = self.root
         self.client.force_login(zoe_admin)
         response = self.client.post(
-            URL, intake_data(a_contact("Ana", "0692 12 34 56"), territory=self.t974.pk, phone="0262 12 34 56")
+            URL,
+            intake_data(
+                a_contact("Ana", "0692 12 34 56"), territory=self.t974.pk, phone="0262 12 34 56"
+            ),
         )
         self.assertEqual(response.status_code, 302)
         case = IndexCase.objects.get()
@@ -109,7 +128,12 @@ class IntakeFormTests(PersonasTestCase):
 
     def test_it_keeps_what_was_typed_when_it_shows_errors(self):
         self.client.force_login(self.carol)
-        data = intake_data(a_contact("Ana", "0611111111"), a_contact("Rui", "abc"), last_name="Dupont-Aignan", phone="nope")
+        data = intake_data(
+            a_contact("Ana", "0611111111"),
+            a_contact("Rui", "abc"),
+            last_name="Dupont-Aignan",
+            phone="nope",
+        )
         response = self.client.post(URL, data)
         self.assertEqual(response.status_code, 200)
         self.assertIn("phone", response.context["form"].errors)
@@ -123,15 +147,23 @@ class IntakeFormTests(PersonasTestCase):
     def test_it_refuses_a_date_in_the_future(self):
         self.client.force_login(self.carol)
         tomorrow = (timezone.localdate() + timedelta(days=2)).isoformat()
-        response = self.client.post(URL, intake_data(a_contact("Ana", "0611111111", last_exposure_date=tomorrow)))
+        response = self.client.post(
+            URL, intake_data(a_contact("Ana", "0611111111", last_exposure_date=tomorrow))
+        )
         self.assertIn("last_exposure_date", response.context["formset"].forms[0].errors)
         self.assertEqual(IndexCase.objects.count(), 0)
 
     def test_it_answers_a_known_reference_with_the_existing_case(self):
         existing = self.register_case(self.t93, external_ref="LAB-7").index_case
         self.client.force_login(self.carol)
-        response = self.client.post(URL, intake_data(a_contact("Ana", "0611111111"), external_ref="LAB-7"))
-        self.assertRedirects(response, reverse("intake:index-case-detail", args=[existing.pk]), fetch_redirect_response=False)
+        response = self.client.post(
+            URL, intake_data(a_contact("Ana", "0611111111"), external_ref="LAB-7")
+        )
+        self.assertRedirects(
+            response,
+            reverse("intake:index-case-detail", args=[existing.pk]),
+            fetch_redirect_response=False,
+        )
         self.assertEqual(IndexCase.objects.count(), 1)
         self.assertEqual(Exposure.objects.count(), 0)
 
@@ -152,7 +184,11 @@ class IntakeFormTests(PersonasTestCase):
 
     def test_it_serves_an_empty_row_to_htmx(self):
         self.client.force_login(self.carol)
-        response = self.client.get(reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "3"}, HTTP_HX_REQUEST="true")
+        response = self.client.get(
+            reverse("intake:contact-form-row"),
+            {"contacts-TOTAL_FORMS": "3"},
+            HTTP_HX_REQUEST="true",
+        )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'name="contacts-3-phone"')
         self.assertContains(response, 'name="contacts-TOTAL_FORMS" value="4"')
@@ -161,8 +197,18 @@ class IntakeFormTests(PersonasTestCase):
 
     def test_it_refuses_a_bad_row_request(self):
         self.client.force_login(self.carol)
-        self.assertEqual(self.client.get(reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "x"}).status_code, 400)
-        self.assertEqual(self.client.get(reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "100"}).status_code, 204)
+        self.assertEqual(
+            self.client.get(
+                reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "x"}
+            ).status_code,
+            400,
+        )
+        self.assertEqual(
+            self.client.get(
+                reverse("intake:contact-form-row"), {"contacts-TOTAL_FORMS": "100"}
+            ).status_code,
+            204,
+        )
 
     def test_it_wires_the_add_button_to_htmx(self):
         self.client.force_login(self.carol)

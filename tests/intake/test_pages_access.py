@@ -10,7 +10,10 @@ class PagesAccessTests(PersonasTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         cls.case93 = cls.register_case(
-            cls.t93, name="Seinesaintdenis", external_ref="LAB-93", contacts=[contact("Ana", "Silva", "0611111111")]
+            cls.t93,
+            name="Seinesaintdenis",
+            external_ref="LAB-93",
+            contacts=[contact("Ana", "Silva", "0611111111")],
         ).index_case
         cls.case_pages = [
             reverse("intake:index-case-list"),

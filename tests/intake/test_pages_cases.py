@@ -28,7 +28,12 @@ class IndexCaseListTests(PersonasTestCase):
         self.register_case(self.t93, name="Martin", phone="0601010101", external_ref="LAB-1")
         self.register_case(self.t93, name="Durand", phone="0602020202", external_ref="LAB-2")
         self.client.force_login(self.carol)
-        for search, expected in [("durand", ["Durand"]), ("paul martin", ["Martin"]), ("lab-1", ["Martin"]), ("zzz", [])]:
+        for search, expected in [
+            ("durand", ["Durand"]),
+            ("paul martin", ["Martin"]),
+            ("lab-1", ["Martin"]),
+            ("zzz", []),
+        ]:
             with self.subTest(search=search):
                 page = self.client.get(LIST, {"q": search}).context["page"]
                 self.assertEqual([c.person.last_name for c in page.object_list], expected)
@@ -49,12 +54,22 @@ class IndexCaseListTests(PersonasTestCase):
 
     def test_it_runs_a_constant_number_of_queries(self):
         self.client.force_login(self.carol)
-        self.register_case(self.t93, name="Un", phone="0601010101", contacts=[contact("Ana", "Silva", "0611111111")])
+        self.register_case(
+            self.t93,
+            name="Un",
+            phone="0601010101",
+            contacts=[contact("Ana", "Silva", "0611111111")],
+        )
         # session, user, roles, territory, agent and territory for the header, count, page
         with self.assertNumQueries(8):
             self.assertEqual(self.client.get(LIST).status_code, 200)
         for n in range(4):
-            self.register_case(self.t93, name=f"N{n}", phone=f"060202020{n}", contacts=[contact("Bo", f"Li{n}", f"062222222{n}")])
+            self.register_case(
+                self.t93,
+                name=f"N{n}",
+                phone=f"060202020{n}",
+                contacts=[contact("Bo", f"Li{n}", f"062222222{n}")],
+            )
         with self.assertNumQueries(8):
             response = self.client.get(LIST)
         self.assertEqual(len(response.context["page"].object_list), 5)
@@ -79,7 +94,10 @@ class IndexCaseDetailTests(PersonasTestCase):
         self.assertContains(response, deadline.strftime("%d/%m/%Y %H:%M"))
 
     def test_it_logs_each_person_shown(self):
-        result = self.register_case(self.t93, contacts=[contact("Ana", "Silva", "0611111111"), contact("Bo", "Li", "0622222222")])
+        result = self.register_case(
+            self.t93,
+            contacts=[contact("Ana", "Silva", "0611111111"), contact("Bo", "Li", "0622222222")],
+        )
         self.client.force_login(self.bob)
         self.client.get(reverse("intake:index-case-detail", args=[result.index_case.pk]))
         accesses = PersonAccess.objects.filter(user=self.bob, what="index-case-detail")
@@ -88,8 +106,18 @@ class IndexCaseDetailTests(PersonasTestCase):
         self.assertEqual(accesses.count(), 3)
 
     def test_it_shows_the_call_of_a_contact_named_by_an_earlier_case(self):
-        first = self.register_case(self.t93, name="Un", phone="0601010101", contacts=[contact("Ana", "Silva", "0611111111")])
-        second = self.register_case(self.t93, name="Deux", phone="0602020202", contacts=[contact("Ana", "Silva", "0611111111")])
+        first = self.register_case(
+            self.t93,
+            name="Un",
+            phone="0601010101",
+            contacts=[contact("Ana", "Silva", "0611111111")],
+        )
+        second = self.register_case(
+            self.t93,
+            name="Deux",
+            phone="0602020202",
+            contacts=[contact("Ana", "Silva", "0611111111")],
+        )
         self.client.force_login(self.carol)
         response = self.client.get(reverse("intake:index-case-detail", args=[second.index_case.pk]))
         self.assertEqual(response.context["detail"].contacts[0].task, first.contacts[0].task)
@@ -101,8 +129,17 @@ class IndexCaseDetailTests(PersonasTestCase):
         with self.assertNumQueries(13):
             self.client.get(url)
         for n in range(4):
-            self.register_case(self.t93, name=f"N{n}", phone=f"060202020{n}", contacts=[contact("Bo", f"Li{n}", f"062222222{n}")])
-            add_contacts(index_case=result.index_case, contacts=[contact("Cy", f"Ma{n}", f"063333333{n}")], now=timezone.now())
+            self.register_case(
+                self.t93,
+                name=f"N{n}",
+                phone=f"060202020{n}",
+                contacts=[contact("Bo", f"Li{n}", f"062222222{n}")],
+            )
+            add_contacts(
+                index_case=result.index_case,
+                contacts=[contact("Cy", f"Ma{n}", f"063333333{n}")],
+                now=timezone.now(),
+            )
         with self.assertNumQueries(13):
             response = self.client.get(url)
         self.assertEqual(len(response.context["detail"].contacts), 5)

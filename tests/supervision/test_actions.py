@@ -29,7 +29,13 @@ class ActionTestCase(QueueTestCase):
         Territory.objects.update(calling_hours_start=time(0, 0), calling_hours_end=time(23, 59, 59))
         for territory in (cls.t93, cls.t75, cls.t974):
             territory.refresh_from_db()
-        cls.paul = make_user("paul", roles.TELECONSEILLER, territory=cls.t75, languages=("fr",), plateau=cls.paris_plateau)
+        cls.paul = make_user(
+            "paul",
+            roles.TELECONSEILLER,
+            territory=cls.t75,
+            languages=("fr",),
+            plateau=cls.paris_plateau,
+        )
 
     def setUp(self):
         # Each step of a test happens ten seconds after the previous one, all before now; the
@@ -101,7 +107,9 @@ class ReleaseLeaseTests(ActionTestCase):
     def test_it_refuses_a_call_nobody_holds(self):
         task = self.make_task()
         self.client.force_login(self.carol)
-        response = self.client.post(reverse("supervision:release-lease", args=[task.pk]), follow=True)
+        response = self.client.post(
+            reverse("supervision:release-lease", args=[task.pk]), follow=True
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual([m.level_tag for m in response.context["messages"]], ["error"])
         self.assertFalse(SupervisorAction.objects.exists())
@@ -110,7 +118,8 @@ class ReleaseLeaseTests(ActionTestCase):
         assignment = self.hold_a_call(self.alice)
         self.client.force_login(self.bob)
         response = self.client.post(
-            reverse("supervision:release-lease", args=[assignment.task_id]), {"next": "https://evil.example/"}
+            reverse("supervision:release-lease", args=[assignment.task_id]),
+            {"next": "https://evil.example/"},
         )
         self.assertRedirects(response, ACTION_LOG)
 
@@ -139,13 +148,17 @@ class ReassignCallbackTests(ActionTestCase):
         self.client.force_login(self.carol)
         candidates = dict(self.client.get(ACTION_LOG).context["callbacks"])[task]
         self.assertEqual({a.user.username for a in candidates}, {"anna", "sidi"})
-        self.assertRedirects(self.client.post(url, {"agent": self.anna.agent.pk, "next": ACTION_LOG}), ACTION_LOG)
+        self.assertRedirects(
+            self.client.post(url, {"agent": self.anna.agent.pk, "next": ACTION_LOG}), ACTION_LOG
+        )
         task.refresh_from_db()
         self.assertEqual(task.reserved_for, self.anna.agent)
         self.client.post(url, {"agent": "all"})
         task.refresh_from_db()
         self.assertIsNone(task.reserved_for)
-        actions = list(SupervisorAction.objects.order_by("pk").values_list("kind", "agent", "task", "note"))
+        actions = list(
+            SupervisorAction.objects.order_by("pk").values_list("kind", "agent", "task", "note")
+        )
         self.assertEqual(
             actions,
             [
@@ -165,17 +178,27 @@ class PauseAgentTests(ActionTestCase):
         url = reverse("supervision:pause-agent", args=[self.alice.agent.pk])
         self.assert_refusals(url, {"reason": "debrief"})
         self.client.force_login(self.bob)
-        self.assertRedirects(self.client.post(url, {"reason": "debrief"}), reverse("supervision:plateau"))
+        self.assertRedirects(
+            self.client.post(url, {"reason": "debrief"}), reverse("supervision:plateau")
+        )
         self.alice.agent.refresh_from_db()
-        self.assertEqual((self.alice.agent.status, self.alice.agent.pause_reason.code), (Status.PAUSED, "debrief"))
+        self.assertEqual(
+            (self.alice.agent.status, self.alice.agent.pause_reason.code),
+            (Status.PAUSED, "debrief"),
+        )
         action = SupervisorAction.objects.get()
-        self.assertEqual((action.kind, action.agent, action.actor), (Kind.PAUSE_AGENT, self.alice.agent, self.bob))
+        self.assertEqual(
+            (action.kind, action.agent, action.actor),
+            (Kind.PAUSE_AGENT, self.alice.agent, self.bob),
+        )
 
     def test_it_refuses_while_the_agent_is_on_a_call(self):
         self.hold_a_call(self.alice)
         self.client.force_login(self.bob)
         response = self.client.post(
-            reverse("supervision:pause-agent", args=[self.alice.agent.pk]), {"reason": "pause"}, follow=True
+            reverse("supervision:pause-agent", args=[self.alice.agent.pk]),
+            {"reason": "pause"},
+            follow=True,
         )
         self.assertEqual([m.level_tag for m in response.context["messages"]], ["error"])
         self.alice.agent.refresh_from_db()
@@ -218,7 +241,10 @@ class LogOutAgentTests(ActionTestCase):
         self.assertEqual(other_browser.get(reverse("calls:desk")).status_code, 200)
         self.assertEqual(self.client.get(ACTION_LOG).status_code, 200)
         action = SupervisorAction.objects.get()
-        self.assertEqual((action.kind, action.agent, action.actor), (Kind.LOG_OUT_AGENT, self.alice.agent, self.carol))
+        self.assertEqual(
+            (action.kind, action.agent, action.actor),
+            (Kind.LOG_OUT_AGENT, self.alice.agent, self.carol),
+        )
 
 
 class ActionLogPageTests(ActionTestCase):
@@ -235,9 +261,13 @@ class ActionLogPageTests(ActionTestCase):
         callback = self.owned_callback(self.anna)
         self.hold_a_call(self.paul)
         self.client.force_login(self.bob)
-        self.client.post(reverse("supervision:pause-agent", args=[self.sidi.agent.pk]), {"reason": "pause"})
+        self.client.post(
+            reverse("supervision:pause-agent", args=[self.sidi.agent.pk]), {"reason": "pause"}
+        )
         self.ready(self.sidi, at=self.tick())
-        self.client.post(reverse("supervision:pause-agent", args=[self.sidi.agent.pk]), {"reason": "pause"})
+        self.client.post(
+            reverse("supervision:pause-agent", args=[self.sidi.agent.pk]), {"reason": "pause"}
+        )
         response = self.client.get(ACTION_LOG)
         self.assertEqual([a.pk for a in response.context["held"]], [held.pk])
         self.assertEqual([task for task, _candidates in response.context["callbacks"]], [callback])

@@ -20,7 +20,11 @@ ALERTS = reverse("supervision:alerts")
 @override_settings(SUPERVISION_THRESHOLDS=THRESHOLDS)
 class AlertRaisingTests(BoardTestCase):
     def alerts(self, user):
-        return list(Alert.objects.filter(agent=user.agent).order_by("pk").values_list("kind", "raised_at", "cleared_at"))
+        return list(
+            Alert.objects.filter(agent=user.agent)
+            .order_by("pk")
+            .values_list("kind", "raised_at", "cleared_at")
+        )
 
     def test_it_raises_an_alert_once_while_the_condition_lasts(self):
         self.set_status(self.alice, Status.READY, T0)
@@ -44,13 +48,19 @@ class AlertRaisingTests(BoardTestCase):
         refresh_boards(now=T0 + 30 * M)
         self.assertEqual(
             self.alerts(self.alice),
-            [(Kind.IDLE, T0 + 6 * M, T0 + 8 * M), (Kind.LONG_PAUSE, T0 + 23 * M, T0 + 30 * M), (Kind.IDLE, T0 + 30 * M, None)],
+            [
+                (Kind.IDLE, T0 + 6 * M, T0 + 8 * M),
+                (Kind.LONG_PAUSE, T0 + 23 * M, T0 + 30 * M),
+                (Kind.IDLE, T0 + 30 * M, None),
+            ],
         )
 
     def test_it_clears_the_alerts_of_an_agent_who_logs_off(self):
         self.set_status(self.alice, Status.READY, T0)
         refresh_boards(now=T0 + 31 * M)
-        self.assertEqual({kind for kind, _r, _c in self.alerts(self.alice)}, {Kind.IDLE, Kind.NO_CALL})
+        self.assertEqual(
+            {kind for kind, _r, _c in self.alerts(self.alice)}, {Kind.IDLE, Kind.NO_CALL}
+        )
         self.set_status(self.alice, Status.OFFLINE, T0 + 32 * M)
         refresh_boards(now=T0 + 33 * M)
         self.assertFalse(Alert.objects.open().exists())
@@ -71,7 +81,8 @@ class AlertRaisingTests(BoardTestCase):
         # One idle alert cleared, one raised.
         self.set_status(self.alice, Status.PAUSED, T0 + 7 * M, reason="pause")
         self.set_status(self.anna, Status.READY, T0 + 7 * M)
-        # Territories; per territory (3) the snapshot's three; then open alerts, clear, raise, counts.
+        # Territories; per territory (3) the snapshot's three; then open alerts, clear, raise,
+        # counts.
         with self.assertNumQueries(1 + 3 * 3 + 4 + 2):
             refresh_boards(now=T0 + 13 * M)
         # One cleared, three raised.
@@ -106,12 +117,22 @@ class AlertPageTests(BoardTestCase):
     def test_it_refuses_a_teleconseiller(self):
         self.client.force_login(self.alice)
         self.assertEqual(self.client.get(ALERTS).status_code, 403)
-        self.assertEqual(self.client.post(reverse("supervision:acknowledge-alert", args=[self.alert.pk])).status_code, 403)
+        self.assertEqual(
+            self.client.post(
+                reverse("supervision:acknowledge-alert", args=[self.alert.pk])
+            ).status_code,
+            403,
+        )
 
     def test_it_refuses_other_methods(self):
         self.client.force_login(self.bob)
         self.assertEqual(self.client.post(ALERTS).status_code, 405)
-        self.assertEqual(self.client.get(reverse("supervision:acknowledge-alert", args=[self.alert.pk])).status_code, 405)
+        self.assertEqual(
+            self.client.get(
+                reverse("supervision:acknowledge-alert", args=[self.alert.pk])
+            ).status_code,
+            405,
+        )
 
     def test_it_lists_the_open_alerts_of_the_territory_newest_first(self):
         self.client.force_login(self.bob)
@@ -126,7 +147,9 @@ class AlertPageTests(BoardTestCase):
         response = self.client.get(ALERTS)
         self.assertEqual(response.context["alerts"], [])
         self.assertNotContains(response, "alice")
-        response = self.client.post(reverse("supervision:acknowledge-alert", args=[self.alert.pk]), {"note": "x"})
+        response = self.client.post(
+            reverse("supervision:acknowledge-alert", args=[self.alert.pk]), {"note": "x"}
+        )
         self.assertEqual(response.status_code, 404)
         self.alert.refresh_from_db()
         self.assertIsNone(self.alert.acknowledged_at)
@@ -137,12 +160,20 @@ class AlertPageTests(BoardTestCase):
         response = self.client.post(url, {"note": "Called her: headset broken"})
         self.assertRedirects(response, ALERTS)
         self.alert.refresh_from_db()
-        self.assertEqual((self.alert.acknowledged_by, self.alert.note), (self.bob, "Called her: headset broken"))
+        self.assertEqual(
+            (self.alert.acknowledged_by, self.alert.note), (self.bob, "Called her: headset broken")
+        )
         self.assertIsNotNone(self.alert.acknowledged_at)
         action = SupervisorAction.objects.get()
         self.assertEqual(
             (action.kind, action.actor, action.agent, action.territory, action.note),
-            (SupervisorAction.Kind.ACKNOWLEDGE_ALERT, self.bob, self.alice.agent, self.t93, "Called her: headset broken"),
+            (
+                SupervisorAction.Kind.ACKNOWLEDGE_ALERT,
+                self.bob,
+                self.alice.agent,
+                self.t93,
+                "Called her: headset broken",
+            ),
         )
         # Acknowledged twice: nothing more.
         self.client.post(url, {"note": "again"})
@@ -155,10 +186,14 @@ class AlertPageTests(BoardTestCase):
         self.client.force_login(self.bob)
         self.assertEqual(self.client.get(reverse("agents:home")).context["open_alert_count"], 2)
         with self.captureOnCommitCallbacks(execute=True):
-            self.client.post(reverse("supervision:acknowledge-alert", args=[self.alert.pk]), {"note": ""})
+            self.client.post(
+                reverse("supervision:acknowledge-alert", args=[self.alert.pk]), {"note": ""}
+            )
         response = self.client.get(reverse("supervision:escalations"))
         self.assertEqual(response.context["open_alert_count"], 1)
-        self.assertContains(response, '<span class="badge badge--alert" data-testid="alert-badge"', count=1)
+        self.assertContains(
+            response, '<span class="badge badge--alert" data-testid="alert-badge"', count=1
+        )
         # Per territory: 75 has none, the superuser sees every territory's.
         self.client.force_login(self.erin)
         self.assertEqual(self.client.get(ALERTS).context["open_alert_count"], 0)

@@ -39,14 +39,17 @@ class BoardTestCase(QueueTestCase):
         cache.clear()
 
     def call(self, user, *, at, outcome, connected_after=None, ended_after):
-        """Claim at `at`, dial at once, connect `connected_after` later (or never), end `ended_after` after `at`."""
+        """Claim at `at`, dial at once, connect `connected_after` later (or never), end
+        `ended_after` after `at`."""
         agent = user.agent
         assignment = claim_next_task(agent=agent, now=at)
         self.assertIsNotNone(assignment)
         mark_dialled(assignment=assignment, agent=agent, phone=assignment.phone, now=at)
         if connected_after is not None:
             mark_connected(assignment=assignment, agent=agent, now=at + connected_after)
-        return record_outcome(assignment=assignment, agent=agent, outcome=outcome, now=at + ended_after)
+        return record_outcome(
+            assignment=assignment, agent=agent, outcome=outcome, now=at + ended_after
+        )
 
     def row(self, user, now, territory=None) -> dict:
         snapshot = compute_snapshot(territory=territory or self.t93, now=now)
@@ -55,7 +58,10 @@ class BoardTestCase(QueueTestCase):
 
     def set_status(self, user, status, at, reason=None):
         set_agent_status(
-            agent=user.agent, status=status, now=at, pause_reason=PauseReason.objects.get(code=reason) if reason else None
+            agent=user.agent,
+            status=status,
+            now=at,
+            pause_reason=PauseReason.objects.get(code=reason) if reason else None,
         )
 
 
@@ -66,10 +72,22 @@ class BoardFiguresTests(BoardTestCase):
             self.make_task()
         self.set_status(self.alice, Status.READY, T0)
         # Reached: connected 20 s after dialling, on the line for 4 min 40 s.
-        self.call(self.alice, at=T0 + M, outcome=Outcome.REACHED, connected_after=20 * S, ended_after=5 * M)
+        self.call(
+            self.alice,
+            at=T0 + M,
+            outcome=Outcome.REACHED,
+            connected_after=20 * S,
+            ended_after=5 * M,
+        )
         self.set_status(self.alice, Status.READY, T0 + 7 * M)
         # A short call: connected, hung up after 5 s.
-        self.call(self.alice, at=T0 + 8 * M, outcome=Outcome.REFUSED, connected_after=0 * S, ended_after=5 * S)
+        self.call(
+            self.alice,
+            at=T0 + 8 * M,
+            outcome=Outcome.REFUSED,
+            connected_after=0 * S,
+            ended_after=5 * S,
+        )
         # No answer: never connected (after 55 s of wrap-up the agent takes the next call).
         self.call(self.alice, at=T0 + 9 * M, outcome=Outcome.NO_ANSWER, ended_after=30 * S)
         self.now = T0 + 10 * M
@@ -88,7 +106,10 @@ class BoardFiguresTests(BoardTestCase):
 
     def test_it_shows_the_time_in_the_current_status(self):
         row = self.row(self.alice, self.now)
-        self.assertEqual((row["status"], row["status_since"], row["status_seconds"]), (Status.WRAP_UP, T0 + 570 * S, 30))
+        self.assertEqual(
+            (row["status"], row["status_since"], row["status_seconds"]),
+            (Status.WRAP_UP, T0 + 570 * S, 30),
+        )
 
     def test_it_compares_logged_in_time_with_active_time(self):
         row = self.row(self.alice, self.now)
@@ -100,7 +121,9 @@ class BoardFiguresTests(BoardTestCase):
     def test_it_keeps_an_agent_who_logged_off_with_calls_today(self):
         self.set_status(self.alice, Status.OFFLINE, self.now)
         row = self.row(self.alice, self.now + 30 * M)
-        self.assertEqual((row["status"], row["calls"], row["logged_in_seconds"]), (Status.OFFLINE, 3, 600))
+        self.assertEqual(
+            (row["status"], row["calls"], row["logged_in_seconds"]), (Status.OFFLINE, 3, 600)
+        )
         self.assertEqual(row["flags"], [])
 
     def test_it_starts_a_new_day_at_local_midnight(self):
@@ -141,19 +164,28 @@ class BoardThresholdTests(BoardTestCase):
         # A lunch break may last 60 minutes, a short break 15.
         self.set_status(self.alice, Status.PAUSED, T0, reason="dejeuner")
         row = self.row(self.alice, T0 + 5 * M)
-        self.assertEqual((row["pause_reason"], row["pause_max_minutes"], row["colour"]), ("dejeuner", 60, ""))
+        self.assertEqual(
+            (row["pause_reason"], row["pause_max_minutes"], row["colour"]), ("dejeuner", 60, "")
+        )
         self.assertEqual(self.colour_and_flags(self.alice, T0 + 11 * M), ("paused_notice", []))
-        self.assertEqual(self.colour_and_flags(self.alice, T0 + 61 * M), ("paused_over", ["long_pause", "no_call"]))
+        self.assertEqual(
+            self.colour_and_flags(self.alice, T0 + 61 * M),
+            ("paused_over", ["long_pause", "no_call"]),
+        )
         self.set_status(self.bob, Status.PAUSED, T0, reason="pause")
         self.assertEqual(self.colour_and_flags(self.bob, T0 + 15 * M), ("paused_notice", []))
-        self.assertEqual(self.colour_and_flags(self.bob, T0 + 15 * M + S), ("paused_over", ["long_pause"]))
+        self.assertEqual(
+            self.colour_and_flags(self.bob, T0 + 15 * M + S), ("paused_over", ["long_pause"])
+        )
 
     def test_it_colours_a_long_call_purple(self):
         self.make_task()
         self.set_status(self.alice, Status.READY, T0)
         claim_next_task(agent=self.alice.agent, now=T0 + M)
         self.assertEqual(self.colour_and_flags(self.alice, T0 + 46 * M), ("", []))
-        self.assertEqual(self.colour_and_flags(self.alice, T0 + 46 * M + S), ("on_call_alert", ["long_call"]))
+        self.assertEqual(
+            self.colour_and_flags(self.alice, T0 + 46 * M + S), ("on_call_alert", ["long_call"])
+        )
         self.assertIsNotNone(self.row(self.alice, T0 + 2 * M)["held_task_id"])
 
     def test_it_flags_a_logged_in_agent_with_no_call_for_too_long(self):
@@ -174,19 +206,31 @@ class BoardThresholdTests(BoardTestCase):
         self.assertEqual(self.colour_and_flags(self.alice, T0 + 30 * M)[1], [])
         self.assertEqual(self.colour_and_flags(self.alice, T0 + 30 * M + S)[1], ["no_call"])
 
-    @override_settings(SUPERVISION_THRESHOLDS={**THRESHOLDS, "short_calls_min_calls": 3, "short_call_share_percent": 30})
+    @override_settings(
+        SUPERVISION_THRESHOLDS={
+            **THRESHOLDS,
+            "short_calls_min_calls": 3,
+            "short_call_share_percent": 30,
+        }
+    )
     def test_it_flags_an_unusual_share_of_short_calls(self):
         for _ in range(4):
             self.make_task()
         self.set_status(self.alice, Status.READY, T0)
-        self.call(self.alice, at=T0, outcome=Outcome.REFUSED, connected_after=0 * S, ended_after=3 * S)
+        self.call(
+            self.alice, at=T0, outcome=Outcome.REFUSED, connected_after=0 * S, ended_after=3 * S
+        )
         self.call(self.alice, at=T0 + M, outcome=Outcome.NO_ANSWER, ended_after=30 * S)
         # One short call in two: too few calls to judge.
         self.assertNotIn("short_calls", self.colour_and_flags(self.alice, T0 + 2 * M)[1])
-        self.call(self.alice, at=T0 + 2 * M, outcome=Outcome.REACHED, connected_after=S, ended_after=3 * M)
+        self.call(
+            self.alice, at=T0 + 2 * M, outcome=Outcome.REACHED, connected_after=S, ended_after=3 * M
+        )
         # One in three (33 %) is above 30 %.
         self.assertIn("short_calls", self.colour_and_flags(self.alice, T0 + 6 * M)[1])
-        self.call(self.alice, at=T0 + 6 * M, outcome=Outcome.REACHED, connected_after=S, ended_after=3 * M)
+        self.call(
+            self.alice, at=T0 + 6 * M, outcome=Outcome.REACHED, connected_after=S, ended_after=3 * M
+        )
         # One in four (25 %) is not.
         self.assertNotIn("short_calls", self.colour_and_flags(self.alice, T0 + 10 * M)[1])
 
@@ -195,7 +239,11 @@ class BoardQueryCountTests(BoardTestCase):
     def add_agents(self, count: int, start: int = 0) -> None:
         for n in range(start, start + count):
             user = make_user(
-                f"agent{n}", roles.TELECONSEILLER, territory=self.t93, languages=("fr", "tr"), plateau=self.saint_denis
+                f"agent{n}",
+                roles.TELECONSEILLER,
+                territory=self.t93,
+                languages=("fr", "tr"),
+                plateau=self.saint_denis,
             )
             set_agent_status(agent=user.agent, status=Status.READY, now=T0)
 

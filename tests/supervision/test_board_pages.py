@@ -28,7 +28,8 @@ SNAPSHOT_QUERIES = 3
 
 
 class BoardPageTestCase(BoardTestCase):
-    """alice (Saint-Denis, team A) after one call, yann (Stains, team B) at lunch, paul of 75 ready."""
+    """alice (Saint-Denis, team A) after one call, yann (Stains, team B) at lunch, paul of 75
+    ready."""
 
     @classmethod
     def setUpTestData(cls):
@@ -36,15 +37,32 @@ class BoardPageTestCase(BoardTestCase):
         cls.stains = Plateau.objects.create(territory=cls.t93, name="Stains")
         cls.team_b = Team.objects.create(plateau=cls.stains, name="Équipe B")
         cls.yann = make_user(
-            "yann", roles.TELECONSEILLER, territory=cls.t93, languages=("fr", "ar"), plateau=cls.stains, team=cls.team_b
+            "yann",
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=("fr", "ar"),
+            plateau=cls.stains,
+            team=cls.team_b,
         )
-        cls.paul = make_user("paul", roles.TELECONSEILLER, territory=cls.t75, languages=("fr",), plateau=cls.paris_plateau)
+        cls.paul = make_user(
+            "paul",
+            roles.TELECONSEILLER,
+            territory=cls.t75,
+            languages=("fr",),
+            plateau=cls.paris_plateau,
+        )
 
     def setUp(self):
         super().setUp()
         self.make_task()
         self.set_status(self.alice, Status.READY, T0)
-        self.call(self.alice, at=T0 + M, outcome=CallAttempt.Outcome.REACHED, connected_after=10 * S, ended_after=3 * M)
+        self.call(
+            self.alice,
+            at=T0 + M,
+            outcome=CallAttempt.Outcome.REACHED,
+            connected_after=10 * S,
+            ended_after=3 * M,
+        )
         self.set_status(self.yann, Status.PAUSED, T0, reason="dejeuner")
         self.set_status(self.paul, Status.READY, T0)
         self.now = T0 + 10 * M
@@ -84,14 +102,21 @@ class BoardPageTests(BoardPageTestCase):
         self.assertNotContains(response, 'data-agent="yann"')
         # And every plateau of the territory on request.
         self.assertEqual(self.usernames(self.client.get(BOARD, {"plateau": ""})), ["alice", "yann"])
-        self.assertEqual(self.usernames(self.client.get(BOARD, {"plateau": self.stains.pk})), ["yann"])
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"plateau": self.stains.pk})), ["yann"]
+        )
 
     def test_it_shows_the_figures_of_the_snapshot(self):
         self.client.force_login(self.bob)
         response = self.client.get(BOARD)
         row = response.context["board"].rows[0]
-        self.assertEqual((row["calls"], row["reached"], row["talk_seconds"], row["status"]), (1, 1, 170, Status.WRAP_UP))
-        self.assertEqual((row["talk_time"], row["status_time"], row["logged_in_time"]), ("2:50", "6:00", "10:00"))
+        self.assertEqual(
+            (row["calls"], row["reached"], row["talk_seconds"], row["status"]),
+            (1, 1, 170, Status.WRAP_UP),
+        )
+        self.assertEqual(
+            (row["talk_time"], row["status_time"], row["logged_in_time"]), ("2:50", "6:00", "10:00")
+        )
         self.assertContains(response, '<td class="num" data-testid="calls-today">1</td>', html=True)
         # The snapshot's time, in the territory's zone (10:10 in Paris).
         self.assertContains(response, "10:10:00")
@@ -134,13 +159,23 @@ class BoardPageTests(BoardPageTestCase):
 
     def test_it_sorts_on_the_server(self):
         self.client.force_login(self.carol)
-        self.assertEqual(self.usernames(self.client.get(BOARD, {"sort": "-calls"})), ["alice", "yann"])
-        self.assertEqual(self.usernames(self.client.get(BOARD, {"sort": "calls"})), ["yann", "alice"])
-        self.assertEqual(self.usernames(self.client.get(BOARD, {"sort": "-time"})), ["yann", "alice"])
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"sort": "-calls"})), ["alice", "yann"]
+        )
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"sort": "calls"})), ["yann", "alice"]
+        )
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"sort": "-time"})), ["yann", "alice"]
+        )
         # No call yet: no handle time, listed last whatever the order.
         self.assertEqual(self.usernames(self.client.get(BOARD, {"sort": "aht"})), ["alice", "yann"])
-        self.assertEqual(self.usernames(self.client.get(BOARD, {"sort": "-aht"})), ["alice", "yann"])
-        self.assertEqual(self.usernames(self.client.get(BOARD, {"sort": "bogus"})), ["alice", "yann"])
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"sort": "-aht"})), ["alice", "yann"]
+        )
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"sort": "bogus"})), ["alice", "yann"]
+        )
 
     def test_its_live_part_polls_the_rows_with_the_same_filters(self):
         self.client.force_login(self.carol)
@@ -177,16 +212,22 @@ class BoardPageTests(BoardPageTestCase):
         # Ready since 09:00 UTC: 13:00 in La Réunion; the snapshot at 13:10.
         self.assertContains(response, "13:00")
         self.assertContains(response, "13:10:00")
-        self.assertEqual(self.usernames(self.client.get(BOARD, {"territory": "93"})), ["alice", "yann"])
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"territory": "93"})), ["alice", "yann"]
+        )
 
     def test_it_computes_a_missing_snapshot_on_demand(self):
         cache.clear()
-        set_agent_status(agent=self.anna.agent, status=Status.READY, now=timezone.now() - timedelta(minutes=2))
+        set_agent_status(
+            agent=self.anna.agent, status=Status.READY, now=timezone.now() - timedelta(minutes=2)
+        )
         self.client.force_login(self.bob)
         response = self.client.get(ROWS)
         # alice's wrap-up lasts since T0; anna has been ready for two minutes now.
         self.assertEqual(self.usernames(response), ["alice", "anna"])
-        self.assertAlmostEqual(response.context["board"].computed_at, timezone.now(), delta=timedelta(seconds=5))
+        self.assertAlmostEqual(
+            response.context["board"].computed_at, timezone.now(), delta=timedelta(seconds=5)
+        )
         self.assertAlmostEqual(response.context["board"].rows[1]["status_seconds"], 120, delta=5)
 
     def test_its_query_count_does_not_grow_with_the_agents(self):
@@ -196,7 +237,12 @@ class BoardPageTests(BoardPageTestCase):
             with self.subTest(agents=count):
                 # bob's plateau: alice and the agents created here.
                 while created < count - 1:
-                    user = make_user(f"agent{created}", roles.TELECONSEILLER, territory=self.t93, plateau=self.saint_denis)
+                    user = make_user(
+                        f"agent{created}",
+                        roles.TELECONSEILLER,
+                        territory=self.t93,
+                        plateau=self.saint_denis,
+                    )
                     set_agent_status(agent=user.agent, status=Status.READY, now=T0)
                     created += 1
                 refresh_boards(now=self.now)
@@ -219,8 +265,12 @@ class NationalOverviewTests(BoardPageTestCase):
         totals = {t.territory["code"]: t for t in response.context["totals"]}
         self.assertEqual(list(totals), ["75", "93", "974"])
         self.assertEqual((totals["93"].agents, totals["93"].calls, totals["93"].reached), (2, 1, 1))
-        self.assertEqual((totals["93"].by_status["wrap_up"], totals["93"].by_status["paused"]), (1, 1))
-        self.assertEqual((totals["75"].agents, totals["75"].by_status["ready"], totals["75"].flagged), (1, 1, 1))
+        self.assertEqual(
+            (totals["93"].by_status["wrap_up"], totals["93"].by_status["paused"]), (1, 1)
+        )
+        self.assertEqual(
+            (totals["75"].agents, totals["75"].by_status["ready"], totals["75"].flagged), (1, 1, 1)
+        )
         grand = response.context["grand"]
         self.assertEqual((grand.agents, grand.calls, grand.flagged), (3, 1, 1))
         self.assertContains(response, 'data-territory="974"')
@@ -239,7 +289,8 @@ class NationalOverviewTests(BoardPageTestCase):
 
     def test_its_query_count_does_not_grow_with_the_territories(self):
         self.client.force_login(self.root)
-        # Session, user, the territories and the header's agent profile; the totals come from the cache.
+        # Session, user, the territories and the header's agent profile; the totals come from the
+        # cache.
         with self.assertNumQueries(4):
             self.client.get(NATIONAL)
         # Before the periodic job runs, each territory's snapshot is computed (and cached) at once.

@@ -28,8 +28,12 @@ class EscalationsPageTests(PersonasTestCase):
         escalate(task=cls.escalated75, reason=CallTask.Escalation.NO_PHONE, now=now)
         cls.ana = CallTask.objects.get(person__first_name="Ana")
         cls.rui = CallTask.objects.get(person__first_name="Rui")
-        CallTask.objects.filter(pk=cls.ana.pk).update(at_risk_since=now, deadline_at=now + timedelta(hours=3))
-        CallTask.objects.filter(pk=cls.rui.pk).update(at_risk_since=now, deadline_at=now + timedelta(hours=1))
+        CallTask.objects.filter(pk=cls.ana.pk).update(
+            at_risk_since=now, deadline_at=now + timedelta(hours=3)
+        )
+        CallTask.objects.filter(pk=cls.rui.pk).update(
+            at_risk_since=now, deadline_at=now + timedelta(hours=1)
+        )
 
     def test_it_sends_anonymous_users_to_the_login_page(self):
         response = self.client.get(URL)
@@ -56,7 +60,9 @@ class EscalationsPageTests(PersonasTestCase):
                 # The soonest deadline first.
                 self.assertEqual(response.context["at_risk"], [self.rui, self.ana])
                 self.assertContains(response, f'data-task-id="{self.escalated93.pk}"')
-                self.assertContains(response, reverse("intake:index-case-detail", args=[self.case93.pk]))
+                self.assertContains(
+                    response, reverse("intake:index-case-detail", args=[self.case93.pk])
+                )
                 self.assertNotContains(response, "PARISIEN")
 
     def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
@@ -81,7 +87,10 @@ class EscalationsPageTests(PersonasTestCase):
         now = timezone.now()
         for i in range(5):
             result = self.register_case(
-                self.t93, name=f"Extra{i}", phone=f"06444444{i:02d}", contacts=[contact(f"C{i}", "X", f"06555555{i:02d}")]
+                self.t93,
+                name=f"Extra{i}",
+                phone=f"06444444{i:02d}",
+                contacts=[contact(f"C{i}", "X", f"06555555{i:02d}")],
             )
             escalate(task=result.task, reason=CallTask.Escalation.DEADLINE, now=now)
             CallTask.objects.filter(pk=result.contacts[0].task.pk).update(at_risk_since=now)

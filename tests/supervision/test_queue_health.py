@@ -55,38 +55,64 @@ class QueueHealthFixture(PersonasTestCase):
         )
         ana, rui, eva = (c.task for c in a.contacts)
         set_deadline(ana, now - timedelta(hours=1))
-        escalate(task=ana, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now)  # overdue and escalated
+        escalate(
+            task=ana, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now
+        )  # overdue and escalated
         set_deadline(rui, now + timedelta(hours=4))
         set_deadline(eva, now + timedelta(hours=12))
         # Rui asked to be called back by alice, Eva's retry is open to all: both due now.
-        CallTask.objects.filter(pk=rui.pk).update(not_before=now - timedelta(minutes=5), reserved_for=cls.alice.agent)
+        CallTask.objects.filter(pk=rui.pk).update(
+            not_before=now - timedelta(minutes=5), reserved_for=cls.alice.agent
+        )
         CallTask.objects.filter(pk=eva.pk).update(not_before=now - timedelta(minutes=1))
-        b = register(cls.t93, at=now + timedelta(hours=6), name="Durand", phone="0644444444")  # due later
+        b = register(
+            cls.t93, at=now + timedelta(hours=6), name="Durand", phone="0644444444"
+        )  # due later
         lea = register(cls.t93, at=due_in(20, now), name="Moreau", phone="0655555555").task
-        CallTask.objects.filter(pk=lea.pk).update(not_before=now + timedelta(hours=1))  # a callback not due yet
+        CallTask.objects.filter(pk=lea.pk).update(
+            not_before=now + timedelta(hours=1)
+        )  # a callback not due yet
         done = register(cls.t93, at=due_in(3, now), name="Fini", phone="0666666666").task
         CallTask.objects.filter(pk=done.pk).update(status=CallTask.Status.DONE, closed_at=now)
         p = register(
-            cls.t75, at=due_in(1, now), name="Parisien", phone="0677777777", contacts=[contact("Zoé", "Roux", "0688888888")]
+            cls.t75,
+            at=due_in(1, now),
+            name="Parisien",
+            phone="0677777777",
+            contacts=[contact("Zoé", "Roux", "0688888888")],
         )
         escalate(task=p.contacts[0].task, reason=CallTask.Escalation.NO_PHONE, now=now)
         cls.b = b
 
     @classmethod
     def staff(cls, now):
-        cls.frank = make_user("frank", roles.TELECONSEILLER, territory=cls.t93, plateau=cls.saint_denis)
-        cls.gina = make_user("gina", roles.TELECONSEILLER, territory=cls.t93, languages=("fr", "tr"))
-        cls.hugo = make_user("hugo", roles.TELECONSEILLER, territory=cls.t75, languages=("fr", "tr"))
-        set_agent_status(agent=cls.alice.agent, status=Agent.Status.READY, now=now - timedelta(hours=2))
-        set_agent_status(agent=cls.frank.agent, status=Agent.Status.READY, now=now - timedelta(hours=2))
-        set_agent_status(agent=cls.frank.agent, status=Agent.Status.ON_CALL, now=now - timedelta(minutes=3))
+        cls.frank = make_user(
+            "frank", roles.TELECONSEILLER, territory=cls.t93, plateau=cls.saint_denis
+        )
+        cls.gina = make_user(
+            "gina", roles.TELECONSEILLER, territory=cls.t93, languages=("fr", "tr")
+        )
+        cls.hugo = make_user(
+            "hugo", roles.TELECONSEILLER, territory=cls.t75, languages=("fr", "tr")
+        )
+        set_agent_status(
+            agent=cls.alice.agent, status=Agent.Status.READY, now=now - timedelta(hours=2)
+        )
+        set_agent_status(
+            agent=cls.frank.agent, status=Agent.Status.READY, now=now - timedelta(hours=2)
+        )
+        set_agent_status(
+            agent=cls.frank.agent, status=Agent.Status.ON_CALL, now=now - timedelta(minutes=3)
+        )
         set_agent_status(
             agent=cls.gina.agent,
             status=Agent.Status.PAUSED,
             now=now - timedelta(minutes=3),
             pause_reason=PauseReason.objects.get(code="pause"),
         )
-        set_agent_status(agent=cls.hugo.agent, status=Agent.Status.READY, now=now - timedelta(hours=1))
+        set_agent_status(
+            agent=cls.hugo.agent, status=Agent.Status.READY, now=now - timedelta(hours=1)
+        )
 
 
 class QueueHealthFiguresTests(QueueHealthFixture):
@@ -96,12 +122,19 @@ class QueueHealthFiguresTests(QueueHealthFixture):
         cls.build(NOW)
         cls.staff(NOW)
         today = date(2026, 1, 15)
-        # Today's counters: alice made 6 calls in an hour on call and in wrap-up, frank 2 in half an hour.
+        # Today's counters: alice made 6 calls in an hour on call and in wrap-up, frank 2 in half an
+        # hour.
         AgentDay.objects.update_or_create(
-            agent=cls.alice.agent, day=today, defaults={"calls": 6, "on_call_seconds": 1800, "wrap_up_seconds": 1800}
+            agent=cls.alice.agent,
+            day=today,
+            defaults={"calls": 6, "on_call_seconds": 1800, "wrap_up_seconds": 1800},
         )
-        AgentDay.objects.update_or_create(agent=cls.frank.agent, day=today, defaults={"calls": 2, "on_call_seconds": 1800})
-        AgentDay.objects.update_or_create(agent=cls.hugo.agent, day=today, defaults={"calls": 50, "on_call_seconds": 3600})
+        AgentDay.objects.update_or_create(
+            agent=cls.frank.agent, day=today, defaults={"calls": 2, "on_call_seconds": 1800}
+        )
+        AgentDay.objects.update_or_create(
+            agent=cls.hugo.agent, day=today, defaults={"calls": 50, "on_call_seconds": 3600}
+        )
 
     def health(self, user=None, territory=None):
         return queue_health(user=user or self.bob, territory=territory, now=NOW)
@@ -109,8 +142,14 @@ class QueueHealthFiguresTests(QueueHealthFixture):
     def test_it_counts_the_backlog_by_language_and_deadline(self):
         health = self.health()
         by_language = {lang.code: lang for lang in health.languages}
-        self.assertEqual(by_language["fr"].buckets, {"overdue": 1, "lt_2h": 1, "lt_6h": 0, "lt_24h": 1, "later": 1})
-        self.assertEqual(by_language["tr"].buckets, {"overdue": 0, "lt_2h": 0, "lt_6h": 1, "lt_24h": 1, "later": 0})
+        self.assertEqual(
+            by_language["fr"].buckets,
+            {"overdue": 1, "lt_2h": 1, "lt_6h": 0, "lt_24h": 1, "later": 1},
+        )
+        self.assertEqual(
+            by_language["tr"].buckets,
+            {"overdue": 0, "lt_2h": 0, "lt_6h": 1, "lt_24h": 1, "later": 0},
+        )
         self.assertEqual((by_language["fr"].escalated, by_language["tr"].escalated), (1, 0))
         self.assertEqual(health.totals, [1, 1, 1, 2, 1])
         self.assertEqual(health.total, 6)
@@ -125,7 +164,9 @@ class QueueHealthFiguresTests(QueueHealthFixture):
 
     def test_it_counts_callbacks_due_and_escalations_waiting(self):
         health = self.health()
-        self.assertEqual((health.callbacks_owned, health.callbacks_open, health.callbacks_due), (1, 1, 2))
+        self.assertEqual(
+            (health.callbacks_owned, health.callbacks_open, health.callbacks_due), (1, 1, 2)
+        )
         self.assertEqual(health.escalations, 1)
 
     def test_it_counts_the_agents_ready_and_working_per_language(self):
@@ -159,13 +200,17 @@ class QueueHealthFiguresTests(QueueHealthFixture):
         register(self.t93, at=due_in(30, NOW), name="Benali", phone="0697777777", language="ar")
         register(self.t93, at=due_in(3, NOW), name="Garcia", phone="0696666666", language="es")
         ivan = make_user("ivan", roles.TELECONSEILLER, territory=self.t93, languages=("es",))
-        set_agent_status(agent=ivan.agent, status=Agent.Status.READY, now=NOW - timedelta(minutes=10))
+        set_agent_status(
+            agent=ivan.agent, status=Agent.Status.READY, now=NOW - timedelta(minutes=10)
+        )
         health = self.health()
         by_language = {lang.code: lang for lang in health.languages}
         self.assertEqual(by_language["tr"].buckets["lt_2h"], 15)
         self.assertEqual(by_language["tr"].projected_misses, 15 - 12)
         self.assertEqual((by_language["ar"].working, by_language["ar"].due_within_24h), (0, 1))
-        self.assertEqual((by_language["ar"].capacity_24h, by_language["ar"].projected_misses), (0, 1))
+        self.assertEqual(
+            (by_language["ar"].capacity_24h, by_language["ar"].projected_misses), (0, 1)
+        )
         self.assertIsNone(by_language["es"].calls_per_hour)
         self.assertIsNone(by_language["es"].projected_misses)
         self.assertEqual(health.projected_misses, 4)
@@ -175,9 +220,15 @@ class QueueHealthFiguresTests(QueueHealthFixture):
         by_language = {lang.code: lang for lang in health.languages}
         self.assertEqual(health.territory, self.t75)
         self.assertEqual(set(by_language), {"fr", "tr"})
-        self.assertEqual(by_language["fr"].buckets, {"overdue": 0, "lt_2h": 2, "lt_6h": 0, "lt_24h": 0, "later": 0})
+        self.assertEqual(
+            by_language["fr"].buckets,
+            {"overdue": 0, "lt_2h": 2, "lt_6h": 0, "lt_24h": 0, "later": 0},
+        )
         self.assertEqual((by_language["fr"].ready, by_language["tr"].ready), (1, 1))
-        self.assertEqual((by_language["fr"].calls_per_hour, health.escalations, health.callbacks_due), (50.0, 1, 0))
+        self.assertEqual(
+            (by_language["fr"].calls_per_hour, health.escalations, health.callbacks_due),
+            (50.0, 1, 0),
+        )
 
     def test_it_shows_a_superuser_one_territory_or_all(self):
         self.assertEqual(self.health(self.root, territory=self.t75).total, 2)
@@ -197,9 +248,15 @@ class QueueHealthFiguresTests(QueueHealthFixture):
         def call(at):
             set_agent_status(agent=agent, status=Agent.Status.READY, now=at)
             assignment = claim_next_task(agent=agent, now=at)
-            record_outcome(assignment=assignment, agent=agent, outcome="no_answer", now=at + timedelta(minutes=1))
+            record_outcome(
+                assignment=assignment,
+                agent=agent,
+                outcome="no_answer",
+                now=at + timedelta(minutes=1),
+            )
 
-        # 10:20 Paris the day before yesterday, 23:30 Paris yesterday (22:30 UTC), 09:10 and 09:40 today.
+        # 10:20 Paris the day before yesterday, 23:30 Paris yesterday (22:30 UTC), 09:10 and 09:40
+        # today.
         for at in (
             NOW - timedelta(hours=47, minutes=40),
             NOW - timedelta(hours=10, minutes=30),
@@ -251,7 +308,11 @@ class QueueHealthPageTests(QueueHealthFixture):
                 self.assertEqual(response.context["health"].total, 6)
                 self.assertContains(response, f'hx-get="{PANEL_URL}"')
                 self.assertContains(response, 'hx-trigger="poll" data-poll-seconds="10"')
-                self.assertContains(response, '<span class="kpi__value" data-testid="backlog-total">6</span>', html=True)
+                self.assertContains(
+                    response,
+                    '<span class="kpi__value" data-testid="backlog-total">6</span>',
+                    html=True,
+                )
                 self.assertContains(response, '<svg class="chart__svg"')
                 self.assertNotContains(response, "style=")
 
@@ -261,7 +322,9 @@ class QueueHealthPageTests(QueueHealthFixture):
         self.assertEqual(response.status_code, 200)
         self.assertTemplateUsed(response, "supervision/_queue_health_panel.html")
         self.assertTemplateNotUsed(response, "base.html")
-        self.assertContains(response, '<span class="kpi__value" data-testid="escalations">1</span>', html=True)
+        self.assertContains(
+            response, '<span class="kpi__value" data-testid="escalations">1</span>', html=True
+        )
 
     def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
         self.client.force_login(self.erin)
@@ -270,7 +333,9 @@ class QueueHealthPageTests(QueueHealthFixture):
             with self.subTest(url=url):
                 response = self.client.get(url)
                 health = response.context["health"]
-                self.assertEqual((health.territory, health.total, health.escalations), (self.t75, 2, 1))
+                self.assertEqual(
+                    (health.territory, health.total, health.escalations), (self.t75, 2, 1)
+                )
                 self.assertNotContains(response, 'data-language="tr"><th scope="row">')
 
     def test_it_lets_a_superuser_choose_a_territory(self):
@@ -308,11 +373,19 @@ class QueueHealthPageTests(QueueHealthFixture):
                 name=f"Extra{i}",
                 phone=f"06444444{i:02d}",
                 language=("ar", "es", "tr", "fr", "de")[i],
-                contacts=[contact(f"C{i}", "X", f"06555555{i:02d}", language=("pt", "ro", "it", "pl", "ru")[i])],
+                contacts=[
+                    contact(
+                        f"C{i}", "X", f"06555555{i:02d}", language=("pt", "ro", "it", "pl", "ru")[i]
+                    )
+                ],
             )
-            agent = make_user(f"extra{i}", roles.TELECONSEILLER, territory=self.t93, languages=("fr", "ar", "es")).agent
+            agent = make_user(
+                f"extra{i}", roles.TELECONSEILLER, territory=self.t93, languages=("fr", "ar", "es")
+            ).agent
             set_agent_status(agent=agent, status=Agent.Status.READY, now=now)
-            AgentDay.objects.update_or_create(agent=agent, day=timezone.localdate(now, self.t93.zone), defaults={"calls": 3})
+            AgentDay.objects.update_or_create(
+                agent=agent, day=timezone.localdate(now, self.t93.zone), defaults={"calls": 3}
+            )
         with self.assertNumQueries(11):
             response = self.client.get(URL)
         self.assertEqual(response.context["health"].total, 16)

@@ -79,10 +79,14 @@ class ReportsAccessTests(PersonasTestCase):
         self.client.force_login(self.bob)
         response = self.client.get(PRODUCTIVITY_URL, {"team": other_team.pk})
         self.assertIn("team", response.context["form"].errors)
-        self.assertEqual(self.client.get(PRODUCTIVITY_CSV_URL, {"team": other_team.pk}).status_code, 400)
+        self.assertEqual(
+            self.client.get(PRODUCTIVITY_CSV_URL, {"team": other_team.pk}).status_code, 400
+        )
 
     def test_it_ignores_a_territory_named_by_anyone_but_a_superuser(self):
-        SlaDay.objects.create(territory=self.t93, day=timezone.localdate(), index_due=3, computed_at=timezone.now())
+        SlaDay.objects.create(
+            territory=self.t93, day=timezone.localdate(), index_due=3, computed_at=timezone.now()
+        )
         self.client.force_login(self.erin)
         response = self.client.get(SLA_URL, {"territory": "93"})
         self.assertEqual(response.context["report"].rows, [])
@@ -120,15 +124,25 @@ class SlaReportTests(PersonasTestCase):
                 self.assertEqual(response.status_code, 200)
                 report = response.context["report"]
                 self.assertEqual(
-                    [(row.day, row.territory.code) for row in report.rows], [(DAY, "93"), (DAY - timedelta(days=1), "93")]
+                    [(row.day, row.territory.code) for row in report.rows],
+                    [(DAY, "93"), (DAY - timedelta(days=1), "93")],
                 )
                 first = report.rows[0]
-                self.assertEqual((first.contacts_in_time, first.contacts_share, first.index_share), (9, 90.0, 75.0))
                 self.assertEqual(
-                    (report.total.contacts_due, report.total.contacts_in_time, report.total.index_share), (15, 14, 75.0)
+                    (first.contacts_in_time, first.contacts_share, first.index_share),
+                    (9, 90.0, 75.0),
+                )
+                self.assertEqual(
+                    (
+                        report.total.contacts_due,
+                        report.total.contacts_in_time,
+                        report.total.index_share,
+                    ),
+                    (15, 14, 75.0),
                 )
                 self.assertEqual(report.total.contacts_share, 93.3)
-                # The chart: one group per day, contacts and patients zéro; no patient zéro due the 14th.
+                # The chart: one group per day, contacts and patients zéro; no patient zéro due the
+                # 14th.
                 chart = response.context["chart"]
                 self.assertEqual(len(chart["groups"]), 2)
                 self.assertEqual([len(group["bars"]) for group in chart["groups"]], [1, 2])
@@ -136,22 +150,37 @@ class SlaReportTests(PersonasTestCase):
                 self.assertContains(response, '<svg class="chart__svg"')
                 self.assertNotContains(response, "style=")
                 self.assertContains(response, "1:00:00")  # the median of the 15th
-                self.assertContains(response, f'href="{SLA_CSV_URL}?start=2026-01-14&amp;end=2026-01-15"')
+                self.assertContains(
+                    response, f'href="{SLA_CSV_URL}?start=2026-01-14&amp;end=2026-01-15"'
+                )
 
     def test_it_defaults_to_the_last_14_days(self):
         today = timezone.localdate()
         for offset in (0, 13, 14):
-            SlaDay.objects.create(territory=self.t93, day=today - timedelta(days=offset), index_due=1, computed_at=timezone.now())
+            SlaDay.objects.create(
+                territory=self.t93,
+                day=today - timedelta(days=offset),
+                index_due=1,
+                computed_at=timezone.now(),
+            )
         self.client.force_login(self.bob)
         response = self.client.get(SLA_URL)
-        self.assertEqual([row.day for row in response.context["report"].rows], [today, today - timedelta(days=13)])
+        self.assertEqual(
+            [row.day for row in response.context["report"].rows],
+            [today, today - timedelta(days=13)],
+        )
         self.assertEqual(len(response.context["chart"]["groups"]), 14)
-        self.assertEqual(response.context["form"]["start"].value(), (today - timedelta(days=13)).isoformat())
+        self.assertEqual(
+            response.context["form"]["start"].value(), (today - timedelta(days=13)).isoformat()
+        )
 
     def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
         self.client.force_login(self.erin)
         response = self.client.get(SLA_URL, RANGE)
-        self.assertEqual([(row.day, row.territory.code) for row in response.context["report"].rows], [(DAY, "75")])
+        self.assertEqual(
+            [(row.day, row.territory.code) for row in response.context["report"].rows],
+            [(DAY, "75")],
+        )
         self.assertEqual(response.context["report"].total.contacts_due, 8)
         rows = read_csv(self.client.get(SLA_CSV_URL, RANGE))
         self.assertEqual(len(rows), 2)
@@ -162,12 +191,27 @@ class SlaReportTests(PersonasTestCase):
         response = self.client.get(SLA_CSV_URL, RANGE)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
-        self.assertIn('attachment; filename="sla_2026-01-14_2026-01-15.csv"', response["Content-Disposition"])
+        self.assertIn(
+            'attachment; filename="sla_2026-01-14_2026-01-15.csv"', response["Content-Disposition"]
+        )
         rows = read_csv(response)
         self.assertEqual(len(rows[0]), 11)
         # Times in the territory's zone: computed at 09:00 UTC the 16th, 10:00 in Paris.
         self.assertEqual(
-            rows[1], ["2026-01-15", "93", "10", "7", "2", "90,0", "4", "3", "75,0", "1:00:00", "2026-01-16 10:00:00"]
+            rows[1],
+            [
+                "2026-01-15",
+                "93",
+                "10",
+                "7",
+                "2",
+                "90,0",
+                "4",
+                "3",
+                "75,0",
+                "1:00:00",
+                "2026-01-16 10:00:00",
+            ],
         )
         self.assertEqual(rows[2][:6], ["2026-01-14", "93", "5", "5", "0", "100,0"])
         self.assertEqual(rows[2][8], "")  # no patient zéro due: no share
@@ -176,7 +220,9 @@ class SlaReportTests(PersonasTestCase):
     def test_it_shows_every_territory_to_the_superuser_or_the_one_chosen(self):
         self.client.force_login(self.root)
         response = self.client.get(SLA_URL, RANGE)
-        self.assertEqual({row.territory.code for row in response.context["report"].rows}, {"93", "75"})
+        self.assertEqual(
+            {row.territory.code for row in response.context["report"].rows}, {"93", "75"}
+        )
         self.assertEqual(response.context["report"].total.contacts_due, 23)
         # Medians of several territories do not add up into a day's median.
         self.assertIsNone(response.context["report"].days[1].median_seconds)
@@ -190,7 +236,9 @@ class SlaReportTests(PersonasTestCase):
         with self.assertNumQueries(7):
             self.client.get(SLA_URL, {"start": "2025-12-01", "end": "2026-01-15"})
         for offset in range(3, 30):
-            SlaDay.objects.create(territory=self.t93, day=DAY - timedelta(days=offset), index_due=1, computed_at=T0)
+            SlaDay.objects.create(
+                territory=self.t93, day=DAY - timedelta(days=offset), index_due=1, computed_at=T0
+            )
         with self.assertNumQueries(7):
             response = self.client.get(SLA_URL, {"start": "2025-12-01", "end": "2026-01-15"})
         self.assertEqual(len(response.context["report"].rows), 30)
@@ -203,8 +251,12 @@ class ProductivityReportTests(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.frank = make_user("frank", roles.TELECONSEILLER, territory=cls.t93, plateau=cls.saint_denis)
-        cls.hugo = make_user("hugo", roles.TELECONSEILLER, territory=cls.t75, plateau=cls.paris_plateau)
+        cls.frank = make_user(
+            "frank", roles.TELECONSEILLER, territory=cls.t93, plateau=cls.saint_denis
+        )
+        cls.hugo = make_user(
+            "hugo", roles.TELECONSEILLER, territory=cls.t75, plateau=cls.paris_plateau
+        )
         register_index_case(
             territory=cls.t93,
             person=person("Paul", "Martin", "0612345678"),
@@ -217,7 +269,10 @@ class ProductivityReportTests(PersonasTestCase):
 
         def status(status, at, reason=None):
             set_agent_status(
-                agent=agent, status=status, now=at, pause_reason=PauseReason.objects.get(code=reason) if reason else None
+                agent=agent,
+                status=status,
+                now=at,
+                pause_reason=PauseReason.objects.get(code=reason) if reason else None,
             )
 
         def call(at, outcome, *, connected_after=None, ended_after):
@@ -225,19 +280,29 @@ class ProductivityReportTests(PersonasTestCase):
             mark_dialled(assignment=assignment, agent=agent, phone=assignment.phone, now=at)
             if connected_after is not None:
                 mark_connected(assignment=assignment, agent=agent, now=at + connected_after)
-            record_outcome(assignment=assignment, agent=agent, outcome=outcome, now=at + ended_after)
+            record_outcome(
+                assignment=assignment, agent=agent, outcome=outcome, now=at + ended_after
+            )
 
         status(Agent.Status.READY, T0)  # 10:00
-        call(T0 + 5 * M, "reached", connected_after=M, ended_after=11 * M)  # 10:05–10:16, 10 min of talk
+        call(
+            T0 + 5 * M, "reached", connected_after=M, ended_after=11 * M
+        )  # 10:05–10:16, 10 min of talk
         status(Agent.Status.READY, T0 + 18 * M)
         status(Agent.Status.PAUSED, T0 + 120 * M, "dejeuner")  # 12:00–13:00
         status(Agent.Status.READY, T0 + 180 * M)
         call(T0 + 185 * M, "no_answer", ended_after=M)  # 13:05–13:06
-        call(T0 + 187 * M, "refused", connected_after=0 * M, ended_after=5 * S)  # 13:07, a 5-second call
+        call(
+            T0 + 187 * M, "refused", connected_after=0 * M, ended_after=5 * S
+        )  # 13:07, a 5-second call
         status(Agent.Status.PAUSED, T0 + 190 * M, "pause")  # 13:10–13:25
         status(Agent.Status.OFFLINE, T0 + 205 * M)
-        AgentDay.objects.create(agent=cls.frank.agent, day=DAY, calls=4, reached=2, ready_seconds=3600)
-        AgentDay.objects.create(agent=cls.hugo.agent, day=DAY, calls=40, reached=20, on_call_seconds=3600)
+        AgentDay.objects.create(
+            agent=cls.frank.agent, day=DAY, calls=4, reached=2, ready_seconds=3600
+        )
+        AgentDay.objects.create(
+            agent=cls.hugo.agent, day=DAY, calls=40, reached=20, on_call_seconds=3600
+        )
 
     def test_it_shows_each_agents_day_from_the_recorded_calls_and_statuses(self):
         self.client.force_login(self.bob)
@@ -247,17 +312,25 @@ class ProductivityReportTests(PersonasTestCase):
         rows = {row.agent.user.username: row for row in report.rows}
         self.assertEqual(set(rows), {"alice", "frank"})
         alice = rows["alice"]
-        self.assertEqual((alice.day, alice.calls, alice.reached, alice.short_calls, alice.talk_seconds), (DAY, 3, 1, 1, 605))
+        self.assertEqual(
+            (alice.day, alice.calls, alice.reached, alice.short_calls, alice.talk_seconds),
+            (DAY, 3, 1, 1, 605),
+        )
         self.assertEqual(alice.paused_seconds, 75 * 60)
         self.assertEqual(alice.pauses, {"dejeuner": 3600, "pause": 900})
         self.assertEqual(
             [reason.code for reason in report.reasons], ["pause", "dejeuner"]
         )  # by label: Pause courte, Pause déjeuner
         day = AgentDay.objects.get(agent=self.alice.agent, day=DAY)
-        logged_in = day.ready_seconds + day.on_call_seconds + day.wrap_up_seconds + day.paused_seconds
+        logged_in = (
+            day.ready_seconds + day.on_call_seconds + day.wrap_up_seconds + day.paused_seconds
+        )
         self.assertEqual(logged_in, 205 * 60)
         self.assertEqual(alice.logged_in_seconds, 205 * 60)
-        self.assertEqual(alice.active_share, round(100 * (day.on_call_seconds + day.wrap_up_seconds) / logged_in, 1))
+        self.assertEqual(
+            alice.active_share,
+            round(100 * (day.on_call_seconds + day.wrap_up_seconds) / logged_in, 1),
+        )
         # The chart: calls and reached per day of the range, both agents together.
         self.assertEqual(report.days, [(DAY - timedelta(days=1), 0, 0), (DAY, 7, 3)])
         self.assertContains(response, "0:10:05")  # alice's talk time
@@ -266,7 +339,9 @@ class ProductivityReportTests(PersonasTestCase):
     def test_it_filters_by_team(self):
         self.client.force_login(self.bob)
         response = self.client.get(PRODUCTIVITY_URL, {**RANGE, "team": self.team_a.pk})
-        self.assertEqual([row.agent.user.username for row in response.context["report"].rows], ["alice"])
+        self.assertEqual(
+            [row.agent.user.username for row in response.context["report"].rows], ["alice"]
+        )
         rows = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, {**RANGE, "team": self.team_a.pk}))
         self.assertEqual([row[2] for row in rows[1:]], ["alice"])
 
@@ -274,13 +349,28 @@ class ProductivityReportTests(PersonasTestCase):
         self.client.force_login(self.bob)
         response = self.client.get(PRODUCTIVITY_CSV_URL, RANGE)
         self.assertEqual(response.status_code, 200)
-        self.assertIn('filename="productivity_2026-01-14_2026-01-15.csv"', response["Content-Disposition"])
+        self.assertIn(
+            'filename="productivity_2026-01-14_2026-01-15.csv"', response["Content-Disposition"]
+        )
         header, *rows = read_csv(response)
         self.assertEqual(len(rows), 2)
         alice = dict(zip(header, next(row for row in rows if row[2] == "alice"), strict=True))
         values = list(alice.values())
         self.assertEqual(
-            values[:11], ["2026-01-15", "Alice Test", "alice", "93", "Équipe A", "3", "1", "1", "0:10:05", "0:05:55", "1:15:00"]
+            values[:11],
+            [
+                "2026-01-15",
+                "Alice Test",
+                "alice",
+                "93",
+                "Équipe A",
+                "3",
+                "1",
+                "1",
+                "0:10:05",
+                "0:05:55",
+                "1:15:00",
+            ],
         )
         self.assertEqual(values[11:13], ["0:15:00", "1:00:00"])  # pause by reason, by label
         self.assertEqual(values[13], "3:25:00")  # logged in
@@ -290,7 +380,9 @@ class ProductivityReportTests(PersonasTestCase):
     def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
         self.client.force_login(self.erin)
         response = self.client.get(PRODUCTIVITY_URL, RANGE)
-        self.assertEqual([row.agent.user.username for row in response.context["report"].rows], ["hugo"])
+        self.assertEqual(
+            [row.agent.user.username for row in response.context["report"].rows], ["hugo"]
+        )
         self.assertEqual(response.context["report"].reasons, [])
         self.assertNotContains(response, "Alice")
         rows = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, RANGE))
@@ -300,9 +392,14 @@ class ProductivityReportTests(PersonasTestCase):
     def test_it_shows_every_territory_to_the_superuser(self):
         self.client.force_login(self.root)
         response = self.client.get(PRODUCTIVITY_URL, RANGE)
-        self.assertEqual({row.agent.user.username for row in response.context["report"].rows}, {"alice", "frank", "hugo"})
+        self.assertEqual(
+            {row.agent.user.username for row in response.context["report"].rows},
+            {"alice", "frank", "hugo"},
+        )
         response = self.client.get(PRODUCTIVITY_URL, {**RANGE, "territory": "75"})
-        self.assertEqual([row.agent.user.username for row in response.context["report"].rows], ["hugo"])
+        self.assertEqual(
+            [row.agent.user.username for row in response.context["report"].rows], ["hugo"]
+        )
 
     def test_its_query_count_does_not_grow_with_the_agents(self):
         self.client.force_login(self.bob)
@@ -312,10 +409,15 @@ class ProductivityReportTests(PersonasTestCase):
         with self.assertNumQueries(11):
             self.client.get(PRODUCTIVITY_URL, RANGE)
         for i in range(5):
-            agent = make_user(f"extra{i}", roles.TELECONSEILLER, territory=self.t93, team=self.team_a).agent
+            agent = make_user(
+                f"extra{i}", roles.TELECONSEILLER, territory=self.t93, team=self.team_a
+            ).agent
             AgentDay.objects.create(agent=agent, day=DAY, calls=i)
             set_agent_status(
-                agent=agent, status=Agent.Status.PAUSED, now=T0, pause_reason=PauseReason.objects.get(code="reunion")
+                agent=agent,
+                status=Agent.Status.PAUSED,
+                now=T0,
+                pause_reason=PauseReason.objects.get(code="reunion"),
             )
         with self.assertNumQueries(11):
             response = self.client.get(PRODUCTIVITY_URL, RANGE)

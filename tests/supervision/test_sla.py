@@ -11,7 +11,9 @@ from supervision.models import SlaDay
 from supervision.services.sla import roll_up_sla
 from tests.base import PersonasTestCase, contact, person
 
-T = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)  # 10:00 in Paris; every deadline falls on 16 January, 10:00
+T = datetime(
+    2026, 1, 15, 9, 0, tzinfo=UTC
+)  # 10:00 in Paris; every deadline falls on 16 January, 10:00
 DUE_DAY = date(2026, 1, 16)
 MINUTE = timedelta(minutes=1)
 H24 = timedelta(hours=24)
@@ -48,14 +50,20 @@ class SlaRollupTests(PersonasTestCase):
 
     def test_it_counts_a_contact_reached_at_23_h_59_in_time(self):
         self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
-        index_task = self.reach_next(claimed_at=T + H24 - 3 * MINUTE, reached_at=T + H24 - 2 * MINUTE)
+        index_task = self.reach_next(
+            claimed_at=T + H24 - 3 * MINUTE, reached_at=T + H24 - 2 * MINUTE
+        )
         contact_task = self.reach_next(claimed_at=T + H24 - 2 * MINUTE, reached_at=T + H24 - MINUTE)
         self.assertEqual(
-            (index_task.reason, contact_task.reason), (CallTask.Reason.INDEX_INTERVIEW, CallTask.Reason.CONTACT_NOTIFICATION)
+            (index_task.reason, contact_task.reason),
+            (CallTask.Reason.INDEX_INTERVIEW, CallTask.Reason.CONTACT_NOTIFICATION),
         )
         roll_up_sla(now=T + timedelta(hours=25))
         sla = self.sla()
-        self.assertEqual((sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time), (1, 1, 0))
+        self.assertEqual(
+            (sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time),
+            (1, 1, 0),
+        )
         self.assertEqual((sla.index_due, sla.index_reached_in_time), (1, 1))
         # First attempts 23 h 57 and 23 h 58 after the calls were queued.
         self.assertEqual(sla.first_attempt_median_seconds, 23 * 3600 + 57 * 60 + 30)
@@ -63,12 +71,17 @@ class SlaRollupTests(PersonasTestCase):
 
     def test_it_counts_a_contact_reached_at_24_h_01_late(self):
         self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
-        self.reach_next(claimed_at=T + H24 - 2 * MINUTE, reached_at=T + H24 - MINUTE)  # the patient zéro, in time
+        self.reach_next(
+            claimed_at=T + H24 - 2 * MINUTE, reached_at=T + H24 - MINUTE
+        )  # the patient zéro, in time
         contact_task = self.reach_next(claimed_at=T + H24, reached_at=T + H24 + MINUTE)
         self.assertEqual(contact_task.status, CallTask.Status.DONE)
         roll_up_sla(now=T + timedelta(hours=25))
         sla = self.sla()
-        self.assertEqual((sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time), (1, 0, 0))
+        self.assertEqual(
+            (sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time),
+            (1, 0, 0),
+        )
         self.assertEqual((sla.index_due, sla.index_reached_in_time), (1, 1))
 
     def test_it_counts_a_fallback_sms_sent_before_the_deadline_as_notified(self):
@@ -81,31 +94,48 @@ class SlaRollupTests(PersonasTestCase):
             ],
         )
         ana, rui, eva = (c.task for c in result.contacts)
-        # The SMS provider is the boundary: its messages are marked sent as calls.tasks.send_sms does.
+        # The SMS provider is the boundary: its messages are marked sent as calls.tasks.send_sms
+        # does.
         for task, sent_at in ((ana, T + H24 - MINUTE), (rui, T + H24 + MINUTE)):
             sms = queue_fallback_sms(task=task, now=T + timedelta(hours=2))
-            SmsMessage.objects.filter(pk=sms.pk).update(status=SmsMessage.Status.SENT, sent_at=sent_at)
+            SmsMessage.objects.filter(pk=sms.pk).update(
+                status=SmsMessage.Status.SENT, sent_at=sent_at
+            )
         # A message queued but never sent notifies nobody.
         queue_fallback_sms(task=eva, now=T + timedelta(hours=2))
         roll_up_sla(now=T + timedelta(hours=25))
         sla = self.sla()
-        self.assertEqual((sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time), (3, 0, 1))
+        self.assertEqual(
+            (sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time),
+            (3, 0, 1),
+        )
         self.assertEqual((sla.index_due, sla.index_reached_in_time), (1, 0))
         self.assertIsNone(sla.first_attempt_median_seconds)
 
     def test_it_counts_a_contact_reached_in_time_once_even_with_an_sms(self):
         result = self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
         sms = queue_fallback_sms(task=result.contacts[0].task, now=T + timedelta(hours=2))
-        SmsMessage.objects.filter(pk=sms.pk).update(status=SmsMessage.Status.SENT, sent_at=T + timedelta(hours=3))
-        self.reach_next(claimed_at=T + timedelta(hours=4), reached_at=T + timedelta(hours=4, minutes=5))  # the index
-        self.reach_next(claimed_at=T + timedelta(hours=5), reached_at=T + timedelta(hours=5, minutes=5))
+        SmsMessage.objects.filter(pk=sms.pk).update(
+            status=SmsMessage.Status.SENT, sent_at=T + timedelta(hours=3)
+        )
+        self.reach_next(
+            claimed_at=T + timedelta(hours=4), reached_at=T + timedelta(hours=4, minutes=5)
+        )  # the index
+        self.reach_next(
+            claimed_at=T + timedelta(hours=5), reached_at=T + timedelta(hours=5, minutes=5)
+        )
         roll_up_sla(now=T + timedelta(hours=25))
         sla = self.sla()
-        self.assertEqual((sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time), (1, 1, 0))
+        self.assertEqual(
+            (sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_notified_in_time),
+            (1, 1, 0),
+        )
 
     def test_it_leaves_cancelled_calls_out(self):
         result = self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
-        CallTask.objects.filter(pk=result.contacts[0].task.pk).update(status=CallTask.Status.CANCELLED, closed_at=T)
+        CallTask.objects.filter(pk=result.contacts[0].task.pk).update(
+            status=CallTask.Status.CANCELLED, closed_at=T
+        )
         roll_up_sla(now=T + timedelta(hours=25))
         self.assertEqual((self.sla().contacts_due, self.sla().index_due), (0, 1))
 
@@ -115,7 +145,10 @@ class SlaRollupTests(PersonasTestCase):
         self.register(self.t93, at=evening, contacts=[contact("Ana", "Silva", "0611111111")])
         self.register(self.t974, name="Payet", phone="0692123456", at=evening)
         roll_up_sla(now=evening + H24 + timedelta(hours=3))
-        self.assertEqual((self.sla(self.t93, date(2026, 1, 16)).contacts_due, self.sla(self.t93).index_due), (1, 1))
+        self.assertEqual(
+            (self.sla(self.t93, date(2026, 1, 16)).contacts_due, self.sla(self.t93).index_due),
+            (1, 1),
+        )
         self.assertEqual(self.sla(self.t974, date(2026, 1, 17)).index_due, 1)
         self.assertEqual(self.sla(self.t974, date(2026, 1, 16)).index_due, 0)
         self.assertEqual(self.sla(self.t75, date(2026, 1, 16)).index_due, 0)
@@ -135,7 +168,9 @@ class SlaRollupTests(PersonasTestCase):
         roll_up_sla(now=T + timedelta(hours=25))
         self.assertEqual(self.sla().contacts_notified_in_time, 0)
         sms = queue_fallback_sms(task=result.contacts[0].task, now=T + timedelta(hours=2))
-        SmsMessage.objects.filter(pk=sms.pk).update(status=SmsMessage.Status.SENT, sent_at=T + timedelta(hours=3))
+        SmsMessage.objects.filter(pk=sms.pk).update(
+            status=SmsMessage.Status.SENT, sent_at=T + timedelta(hours=3)
+        )
         # The next day the deadline day is yesterday: recomputed.
         roll_up_sla(now=T + timedelta(hours=40))
         self.assertEqual(self.sla().contacts_notified_in_time, 1)
@@ -156,6 +191,11 @@ class SlaRollupTests(PersonasTestCase):
         per_zone = 1 if connection.vendor == "postgresql" else 2
         with self.assertNumQueries(1 + 2 * per_zone + 1):
             roll_up_sla(now=T + timedelta(hours=25))
-        self.register(self.t75, name="Parisien", phone="0644444444", contacts=[contact("Rui", "Costa", "0622222222")])
+        self.register(
+            self.t75,
+            name="Parisien",
+            phone="0644444444",
+            contacts=[contact("Rui", "Costa", "0622222222")],
+        )
         with self.assertNumQueries(1 + 2 * per_zone + 1):
             roll_up_sla(now=T + timedelta(hours=25))

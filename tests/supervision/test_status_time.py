@@ -34,6 +34,10 @@ class StatusTimeTests(PersonasTestCase):
         # 23:30 to 00:30 in Paris (22:30 to 23:30 UTC).
         start = datetime(2026, 1, 15, 22, 30, tzinfo=UTC)
         set_agent_status(agent=self.alice.agent, status=Agent.Status.READY, now=start)
-        set_agent_status(agent=self.alice.agent, status=Agent.Status.OFFLINE, now=start + timedelta(hours=1))
-        ready = dict(AgentDay.objects.filter(agent=self.alice.agent).values_list("day", "ready_seconds"))
+        set_agent_status(
+            agent=self.alice.agent, status=Agent.Status.OFFLINE, now=start + timedelta(hours=1)
+        )
+        ready = dict(
+            AgentDay.objects.filter(agent=self.alice.agent).values_list("day", "ready_seconds")
+        )
         self.assertEqual(ready, {date(2026, 1, 15): 1800, date(2026, 1, 16): 1800})

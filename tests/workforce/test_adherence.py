@@ -36,7 +36,14 @@ class AdherenceTests(RotaTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         agent = cls.alice.agent
-        assign_shift(agent=agent, plateau=cls.saint_denis, day=DAY, starts_at=time(9), ends_at=time(13), by=cls.carol)
+        assign_shift(
+            agent=agent,
+            plateau=cls.saint_denis,
+            day=DAY,
+            starts_at=time(9),
+            ends_at=time(13),
+            by=cls.carol,
+        )
         assign_shift(
             agent=agent,
             plateau=cls.saint_denis,
@@ -58,7 +65,10 @@ class AdherenceTests(RotaTestCase):
             (at(17), Agent.Status.OFFLINE),
         ):
             set_agent_status(
-                agent=agent, status=status, now=moment, pause_reason=reason if status == Agent.Status.PAUSED else None
+                agent=agent,
+                status=status,
+                now=moment,
+                pause_reason=reason if status == Agent.Status.PAUSED else None,
             )
         clock_in(agent=agent, now=at(8, 55))
         clock_out(agent=agent, now=at(17, 5))
@@ -89,13 +99,17 @@ class AdherenceTests(RotaTestCase):
         rows = self.rows(now=at(20, day=DAY + timedelta(days=1)), end=DAY + timedelta(days=1))
         self.assertEqual([row.day for row in rows], [DAY, DAY + timedelta(days=1)])
         empty = rows[1]
-        self.assertEqual((empty.scheduled_minutes, empty.logged_in_minutes, empty.clocked_minutes), (0, 0, 0))
+        self.assertEqual(
+            (empty.scheduled_minutes, empty.logged_in_minutes, empty.clocked_minutes), (0, 0, 0)
+        )
         self.assertIsNone(empty.adherence)
         self.assertIsNone(empty.late_start_minutes)
 
     def test_it_clips_periods_at_local_midnight_and_counts_open_ones_until_now(self):
         night = make_user("night", "teleconseiller", territory=self.t93, plateau=self.saint_denis)
-        set_agent_status(agent=night.agent, status=Agent.Status.READY, now=at(23, day=DAY - timedelta(days=1)))
+        set_agent_status(
+            agent=night.agent, status=Agent.Status.READY, now=at(23, day=DAY - timedelta(days=1))
+        )
         set_agent_status(agent=night.agent, status=Agent.Status.OFFLINE, now=at(1))
         set_agent_status(agent=night.agent, status=Agent.Status.ON_CALL, now=at(9))
         clock_in(agent=night.agent, now=at(22, day=DAY - timedelta(days=1)))
@@ -106,7 +120,14 @@ class AdherenceTests(RotaTestCase):
 
     def test_it_marks_a_scheduled_agent_who_never_logged_in_absent(self):
         agent = self.zoe.agent
-        assign_shift(agent=agent, plateau=self.reunion, day=DAY, starts_at=time(9), ends_at=time(12), by=self.root)
+        assign_shift(
+            agent=agent,
+            plateau=self.reunion,
+            day=DAY,
+            starts_at=time(9),
+            ends_at=time(12),
+            by=self.root,
+        )
         [row] = self.rows(now=at(20), users=[self.zoe])
         self.assertTrue(row.absent)
         self.assertEqual(row.adherence, 0.0)
@@ -135,7 +156,9 @@ class AdherenceTests(RotaTestCase):
     def test_it_reads_a_constant_number_of_queries(self):
         for n in range(5):
             make_user(f"extra{n}", "teleconseiller", territory=self.t93, plateau=self.saint_denis)
-        agents = list(Agent.objects.filter(plateau=self.saint_denis).select_related("user", "territory"))
+        agents = list(
+            Agent.objects.filter(plateau=self.saint_denis).select_related("user", "territory")
+        )
         with self.assertNumQueries(3):
             rows = adherence_rows(agents=agents, start=DAY - timedelta(days=6), end=DAY, now=at(20))
         self.assertEqual(len(rows), len(agents) * 7)
@@ -149,7 +172,14 @@ class AdherenceEdgeTests(RotaTestCase):
     def test_a_quick_login_before_the_shift_does_not_hide_a_late_start(self):
         # Shift 09:00–13:00; logged in 08:30–08:35, then from 10:00: 60 minutes late.
         agent = self.alice.agent
-        assign_shift(agent=agent, plateau=self.saint_denis, day=DAY, starts_at=time(9), ends_at=time(13), by=self.carol)
+        assign_shift(
+            agent=agent,
+            plateau=self.saint_denis,
+            day=DAY,
+            starts_at=time(9),
+            ends_at=time(13),
+            by=self.carol,
+        )
         set_agent_status(agent=agent, status=Agent.Status.READY, now=at(8, 30))
         set_agent_status(agent=agent, status=Agent.Status.OFFLINE, now=at(8, 35))
         set_agent_status(agent=agent, status=Agent.Status.READY, now=at(10))
@@ -162,14 +192,25 @@ class AdherenceEdgeTests(RotaTestCase):
         # 29 March 2026: Paris springs forward, the local day lasts 23 hours.
         spring = date(2026, 3, 29)
         agent = self.alice.agent
-        set_agent_status(agent=agent, status=Agent.Status.READY, now=at(20, day=spring - timedelta(days=1)))
-        set_agent_status(agent=agent, status=Agent.Status.OFFLINE, now=at(1, day=spring + timedelta(days=1)))
+        set_agent_status(
+            agent=agent, status=Agent.Status.READY, now=at(20, day=spring - timedelta(days=1))
+        )
+        set_agent_status(
+            agent=agent, status=Agent.Status.OFFLINE, now=at(1, day=spring + timedelta(days=1))
+        )
         [row] = self.rows(self.alice, now=at(12, day=spring + timedelta(days=1)), day=spring)
         self.assertEqual(row.logged_in_minutes, 23 * 60)
 
     def test_a_forgotten_clock_out_counts_until_the_shift_ended_not_all_night(self):
         agent = self.alice.agent
-        assign_shift(agent=agent, plateau=self.saint_denis, day=DAY, starts_at=time(9), ends_at=time(17), by=self.carol)
+        assign_shift(
+            agent=agent,
+            plateau=self.saint_denis,
+            day=DAY,
+            starts_at=time(9),
+            ends_at=time(17),
+            by=self.carol,
+        )
         clock_in(agent=agent, now=at(8, 55))
         next_day = DAY + timedelta(days=1)
         [row] = self.rows(self.alice, now=at(9, day=next_day), day=DAY)
@@ -181,4 +222,6 @@ class AdherenceEdgeTests(RotaTestCase):
         clock_in(agent=agent, now=at(8, 50, day=next_day))
         closed = ClockEntry.objects.filter(agent=agent).order_by("clocked_in_at").first()
         self.assertEqual(closed.clocked_out_at, at(17))
-        self.assertEqual(ClockEntry.objects.filter(agent=agent, clocked_out_at__isnull=True).count(), 1)
+        self.assertEqual(
+            ClockEntry.objects.filter(agent=agent, clocked_out_at__isnull=True).count(), 1
+        )

@@ -11,7 +11,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 class AdminWorkforceModelsTests(PersonasTestCase):
-    """The workforce's rows in the Django admin: scoped to the territory, rule-bound rows read-only."""
+    """The workforce's rows in the Django admin: scoped to the territory, rule-bound rows
+    read-only."""
 
     @classmethod
     def setUpTestData(cls):
@@ -19,15 +20,30 @@ class AdminWorkforceModelsTests(PersonasTestCase):
         cls.candidate93 = Candidate.objects.create(
             territory=cls.t93, first_name="Nadia", last_name="Mercier", phone="+33611111111"
         )
-        cls.candidate75 = Candidate.objects.create(territory=cls.t75, first_name="Paul", last_name="Durand", phone="+33622222222")
-        CandidateEvent.objects.create(
-            candidate=cls.candidate93, to_stage=Candidate.Stage.APPLIED, at=datetime(2026, 11, 2, 9, tzinfo=PARIS)
+        cls.candidate75 = Candidate.objects.create(
+            territory=cls.t75, first_name="Paul", last_name="Durand", phone="+33622222222"
         )
-        TrainingSession.objects.create(territory=cls.t93, name="Cohorte Mercier", starts_on=date(2026, 12, 1), capacity=12)
-        TrainingSession.objects.create(territory=cls.t75, name="Cohorte Durand", starts_on=date(2026, 12, 1), capacity=12)
-        ShiftPattern.objects.create(territory=cls.t93, name="Matin Mercier", starts_at=time(8, 30), ends_at=time(13))
-        ShiftPattern.objects.create(territory=cls.t75, name="Matin Durand", starts_at=time(8, 30), ends_at=time(13))
-        for agent, plateau in ((cls.alice.agent, cls.saint_denis), (cls.erin.agent, cls.paris_plateau)):
+        CandidateEvent.objects.create(
+            candidate=cls.candidate93,
+            to_stage=Candidate.Stage.APPLIED,
+            at=datetime(2026, 11, 2, 9, tzinfo=PARIS),
+        )
+        TrainingSession.objects.create(
+            territory=cls.t93, name="Cohorte Mercier", starts_on=date(2026, 12, 1), capacity=12
+        )
+        TrainingSession.objects.create(
+            territory=cls.t75, name="Cohorte Durand", starts_on=date(2026, 12, 1), capacity=12
+        )
+        ShiftPattern.objects.create(
+            territory=cls.t93, name="Matin Mercier", starts_at=time(8, 30), ends_at=time(13)
+        )
+        ShiftPattern.objects.create(
+            territory=cls.t75, name="Matin Durand", starts_at=time(8, 30), ends_at=time(13)
+        )
+        for agent, plateau in (
+            (cls.alice.agent, cls.saint_denis),
+            (cls.erin.agent, cls.paris_plateau),
+        ):
             Shift.objects.create(
                 agent=agent,
                 plateau=plateau,
@@ -35,7 +51,9 @@ class AdminWorkforceModelsTests(PersonasTestCase):
                 starts_at=datetime(2026, 11, 30, 8, 30, tzinfo=PARIS),
                 ends_at=datetime(2026, 11, 30, 13, tzinfo=PARIS),
             )
-            ClockEntry.objects.create(agent=agent, clocked_in_at=datetime(2026, 11, 30, 8, 25, tzinfo=PARIS))
+            ClockEntry.objects.create(
+                agent=agent, clocked_in_at=datetime(2026, 11, 30, 8, 25, tzinfo=PARIS)
+            )
 
     def get(self, user, url):
         self.client.force_login(user)
@@ -62,26 +80,40 @@ class AdminWorkforceModelsTests(PersonasTestCase):
         shift = Shift.objects.get(agent=self.alice.agent)
         self.assertEqual(self.client.get(reverse("admin:workforce_candidate_add")).status_code, 403)
         self.assertEqual(self.client.get(reverse("admin:workforce_shift_add")).status_code, 403)
-        self.assertEqual(self.client.post(reverse("admin:workforce_shift_delete", args=[shift.pk])).status_code, 403)
+        self.assertEqual(
+            self.client.post(reverse("admin:workforce_shift_delete", args=[shift.pk])).status_code,
+            403,
+        )
         response = self.client.post(
-            reverse("admin:workforce_candidate_change", args=[self.candidate93.pk]), {"stage": Candidate.Stage.HIRED}
+            reverse("admin:workforce_candidate_change", args=[self.candidate93.pk]),
+            {"stage": Candidate.Stage.HIRED},
         )
         self.assertEqual(response.status_code, 403)
         self.candidate93.refresh_from_db()
         self.assertEqual(self.candidate93.stage, Candidate.Stage.APPLIED)
 
     def test_it_does_not_open_another_territorys_candidate(self):
-        response = self.get(self.carol, reverse("admin:workforce_candidate_change", args=[self.candidate75.pk]))
+        response = self.get(
+            self.carol, reverse("admin:workforce_candidate_change", args=[self.candidate75.pk])
+        )
         self.assertEqual(response.status_code, 302)
 
     def test_a_cpam_admin_creates_a_training_session_in_their_own_territory(self):
         self.client.force_login(self.carol)
         response = self.client.post(
             reverse("admin:workforce_trainingsession_add"),
-            {"name": "Cohorte de décembre", "starts_on": "2026-12-07", "days": "2", "capacity": "15", "territory": self.t75.pk},
+            {
+                "name": "Cohorte de décembre",
+                "starts_on": "2026-12-07",
+                "days": "2",
+                "capacity": "15",
+                "territory": self.t75.pk,
+            },
         )
         self.assertEqual(response.status_code, 302)
-        self.assertEqual(TrainingSession.objects.get(name="Cohorte de décembre").territory, self.t93)
+        self.assertEqual(
+            TrainingSession.objects.get(name="Cohorte de décembre").territory, self.t93
+        )
 
 
 class AdminOldAddressesTests(PersonasTestCase):
@@ -96,7 +128,10 @@ class AdminOldAddressesTests(PersonasTestCase):
     def test_it_redirects_a_candidate_page(self):
         self.client.force_login(self.carol)
         response = self.client.get("/admin/agents/candidate/12/change/")
-        self.assertEqual((response.status_code, response["Location"]), (301, "/admin/workforce/candidate/12/change/"))
+        self.assertEqual(
+            (response.status_code, response["Location"]),
+            (301, "/admin/workforce/candidate/12/change/"),
+        )
 
     def test_it_leaves_the_models_that_stayed_alone(self):
         self.client.force_login(self.carol)

@@ -37,9 +37,11 @@ class ContractPagesTestCase(PersonasTestCase):
             end_on=self.today + timedelta(days=ends_in),
         )
 
-    def assert_refused(self, url: str, *, method: str, data: dict | None = None, other_territory: bool = True) -> None:
-        """Anonymous → login, téléconseiller and superviseur → 403, the wrong method → 405, an admin of
-        another territory → 404."""
+    def assert_refused(
+        self, url: str, *, method: str, data: dict | None = None, other_territory: bool = True
+    ) -> None:
+        """Anonymous → login, téléconseiller and superviseur → 403, the wrong method → 405, an admin
+        of another territory → 404."""
         send = getattr(self.client, method)
         self.client.logout()
         response = send(url, data or {})
@@ -65,15 +67,21 @@ class ContractListTests(ContractPagesTestCase):
         response = self.client.get(CONTRACTS)
         self.assertEqual(response.status_code, 200)
         self.assertEqual([c.pk for c in response.context["contracts"]], [self.alice_contract.pk])
-        self.assertContains(response, reverse("workforce:agent-contracts", args=[self.alice.agent.pk]))
+        self.assertContains(
+            response, reverse("workforce:agent-contracts", args=[self.alice.agent.pk])
+        )
         self.client.force_login(self.dave)
-        self.assertEqual([c.pk for c in self.client.get(CONTRACTS).context["contracts"]], [self.erin_contract.pk])
+        self.assertEqual(
+            [c.pk for c in self.client.get(CONTRACTS).context["contracts"]], [self.erin_contract.pk]
+        )
         self.client.force_login(self.root)
         self.assertEqual(len(self.client.get(CONTRACTS).context["contracts"]), 2)
 
     def test_it_filters_and_shows_days_left(self):
         soon = self.cdd(self.bob, ends_in=10)
-        Contract.objects.create(agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1))
+        Contract.objects.create(
+            agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1)
+        )
         ended = self.cdd(make_user("old", roles.TELECONSEILLER, territory=self.t93), ends_in=-3)
         self.client.force_login(self.carol)
         rows = self.client.get(CONTRACTS, {"ending_within_days": 14}).context["contracts"]
@@ -85,7 +93,9 @@ class ContractListTests(ContractPagesTestCase):
         rows = self.client.get(CONTRACTS, {"status": "active"}).context["contracts"]
         self.assertEqual(len(rows), 3)
         # A bad filter is ignored, never a 500.
-        self.assertEqual(self.client.get(CONTRACTS, {"ending_within_days": "soon"}).status_code, 200)
+        self.assertEqual(
+            self.client.get(CONTRACTS, {"ending_within_days": "soon"}).status_code, 200
+        )
 
     def test_it_shows_the_end_alerts_until_acknowledged_or_renewed(self):
         soon = self.cdd(self.bob, ends_in=10)
@@ -94,7 +104,9 @@ class ContractListTests(ContractPagesTestCase):
         self.client.force_login(self.carol)
         response = self.client.get(CONTRACTS)
         self.assertEqual([c.pk for c in response.context["alerts"]], [soon.pk, other.pk])
-        self.assertContains(response, reverse("workforce:contract-alert-acknowledge", args=[soon.pk]))
+        self.assertContains(
+            response, reverse("workforce:contract-alert-acknowledge", args=[soon.pk])
+        )
         services.renew_contract(contract=other, months=3)
         self.assertEqual([c.pk for c in self.client.get(CONTRACTS).context["alerts"]], [soon.pk])
 
@@ -105,11 +117,15 @@ class ContractListTests(ContractPagesTestCase):
         with self.assertNumQueries(10):
             self.client.get(CONTRACTS, {"status": "active"})
         for n in range(5):
-            self.cdd(make_user(f"agent{n}", roles.TELECONSEILLER, territory=self.t93), ends_in=n + 1)
+            self.cdd(
+                make_user(f"agent{n}", roles.TELECONSEILLER, territory=self.t93), ends_in=n + 1
+            )
         services.alert_contract_ends(now=timezone.now())
         with self.assertNumQueries(10):
             response = self.client.get(CONTRACTS, {"status": "active"})
-        self.assertEqual((len(response.context["contracts"]), len(response.context["alerts"])), (6, 5))
+        self.assertEqual(
+            (len(response.context["contracts"]), len(response.context["alerts"])), (6, 5)
+        )
 
 
 class AgentContractsTests(ContractPagesTestCase):
@@ -124,10 +140,14 @@ class AgentContractsTests(ContractPagesTestCase):
         self.client.force_login(self.carol)
         response = self.client.get(self.url())
         self.assertEqual(response.status_code, 200)
-        self.assertEqual([c.pk for c in response.context["contracts"]], [self.alice_contract.pk, renewal.pk])
+        self.assertEqual(
+            [c.pk for c in response.context["contracts"]], [self.alice_contract.pk, renewal.pk]
+        )
         self.assertContains(response, reverse("workforce:contract-renew", args=[renewal.pk]))
         self.assertContains(response, reverse("workforce:contract-end", args=[renewal.pk]))
-        self.assertNotContains(response, reverse("workforce:contract-renew", args=[self.alice_contract.pk]))
+        self.assertNotContains(
+            response, reverse("workforce:contract-renew", args=[self.alice_contract.pk])
+        )
 
     def test_its_query_count_does_not_grow_with_the_history(self):
         self.client.force_login(self.carol)
@@ -152,12 +172,16 @@ class ContractActionTests(ContractPagesTestCase):
         url = reverse("workforce:contract-renew", args=[self.alice_contract.pk])
         self.client.force_login(self.carol)
         response = self.client.post(url, {"months": 6})
-        self.assertRedirects(response, reverse("workforce:agent-contracts", args=[self.alice.agent.pk]))
+        self.assertRedirects(
+            response, reverse("workforce:agent-contracts", args=[self.alice.agent.pk])
+        )
         renewal = Contract.objects.get(renews=self.alice_contract)
         self.assertEqual((renewal.start_on, renewal.end_on), (date(2027, 4, 1), date(2027, 9, 30)))
         response = self.client.post(url, {"months": 3}, follow=True)
         self.assertContains(response, "déjà été renouvelé")
-        response = self.client.post(reverse("workforce:contract-renew", args=[renewal.pk]), {"months": 4}, follow=True)
+        response = self.client.post(
+            reverse("workforce:contract-renew", args=[renewal.pk]), {"months": 4}, follow=True
+        )
         self.assertEqual(len(response.context["messages"]), 1)
         self.assertEqual(Contract.objects.filter(agent=self.alice.agent).count(), 2)
 
@@ -175,7 +199,8 @@ class ContractActionTests(ContractPagesTestCase):
         self.assertTrue(response.context["end_form"].errors["end_on"])
         self.assertEqual(self.client.post(url, {"end_on": "nope"}).status_code, 200)
         self.assertRedirects(
-            self.client.post(url, {"end_on": "2026-12-31"}), reverse("workforce:agent-contracts", args=[self.alice.agent.pk])
+            self.client.post(url, {"end_on": "2026-12-31"}),
+            reverse("workforce:agent-contracts", args=[self.alice.agent.pk]),
         )
         self.alice_contract.refresh_from_db()
         self.assertEqual(self.alice_contract.end_on, date(2026, 12, 31))
@@ -223,7 +248,9 @@ class HeadcountTests(ContractPagesTestCase):
         super().setUpTestData()
         today = cls.today
 
-        def agent(name: str, languages: tuple[str, ...], *, ends_in: int | None, active: bool = True):
+        def agent(
+            name: str, languages: tuple[str, ...], *, ends_in: int | None, active: bool = True
+        ):
             user = make_user(name, roles.TELECONSEILLER, territory=cls.t93, languages=languages)
             if ends_in is not None:
                 Contract.objects.create(
@@ -233,7 +260,9 @@ class HeadcountTests(ContractPagesTestCase):
                     end_on=today + timedelta(days=ends_in),
                 )
             else:
-                Contract.objects.create(agent=user.agent, kind=Contract.Kind.CDI, start_on=today - timedelta(days=30))
+                Contract.objects.create(
+                    agent=user.agent, kind=Contract.Kind.CDI, start_on=today - timedelta(days=30)
+                )
             if not active:
                 User.objects.filter(pk=user.pk).update(is_active=False)
             return user
@@ -256,7 +285,9 @@ class HeadcountTests(ContractPagesTestCase):
         response = self.client.get(HEADCOUNT)
         self.assertEqual(response.status_code, 200)
         headcount = response.context["headcount"]
-        figures = {row.language.code: (row.total, row.leaving, row.remaining) for row in headcount.rows}
+        figures = {
+            row.language.code: (row.total, row.leaving, row.remaining) for row in headcount.rows
+        }
         self.assertEqual(
             figures,
             {
@@ -267,7 +298,9 @@ class HeadcountTests(ContractPagesTestCase):
             },
         )
         everyone = headcount.all_agents
-        self.assertEqual((everyone.total, everyone.leaving, everyone.remaining), (6, [1, 0, 1, 1], 3))
+        self.assertEqual(
+            (everyone.total, everyone.leaving, everyone.remaining), (6, [1, 0, 1, 1], 3)
+        )
         self.assertEqual(headcount.weeks[0], (self.today, self.today + timedelta(days=6)))
         self.assertContains(response, 'data-language="snk"')
 

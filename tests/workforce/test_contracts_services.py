@@ -35,14 +35,22 @@ TODAY = date(2026, 1, 15)
 
 
 def cdd(agent: Agent, start_on: date, end_on: date, **fields) -> Contract:
-    return Contract.objects.create(agent=agent, kind=Contract.Kind.CDD, start_on=start_on, end_on=end_on, **fields)
+    return Contract.objects.create(
+        agent=agent, kind=Contract.Kind.CDD, start_on=start_on, end_on=end_on, **fields
+    )
 
 
 class ContractTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        cls.amel = make_user("amel", roles.TELECONSEILLER, territory=cls.t93, languages=("fr",), plateau=cls.saint_denis)
+        cls.amel = make_user(
+            "amel",
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=("fr",),
+            plateau=cls.saint_denis,
+        )
         cls.contract = cdd(cls.amel.agent, date(2025, 11, 1), date(2026, 1, 31))
 
 
@@ -51,19 +59,30 @@ class RenewContractTests(ContractTestCase):
         first = services.renew_contract(contract=self.contract, months=3)
         second = services.renew_contract(contract=first, months=6)
 
-        self.assertEqual((first.kind, first.start_on, first.end_on), (Contract.Kind.CDD, date(2026, 2, 1), date(2026, 4, 30)))
+        self.assertEqual(
+            (first.kind, first.start_on, first.end_on),
+            (Contract.Kind.CDD, date(2026, 2, 1), date(2026, 4, 30)),
+        )
         self.assertEqual((second.start_on, second.end_on), (date(2026, 5, 1), date(2026, 10, 31)))
         self.assertEqual((first.renews, second.renews), (self.contract, first))
         self.contract.refresh_from_db()
         # The renewed contract is untouched: the history is every row of the chain.
-        self.assertEqual((self.contract.start_on, self.contract.end_on), (date(2025, 11, 1), date(2026, 1, 31)))
+        self.assertEqual(
+            (self.contract.start_on, self.contract.end_on), (date(2025, 11, 1), date(2026, 1, 31))
+        )
         self.assertEqual(self.contract.renewed_by, first)
         self.assertEqual(Contract.objects.filter(agent=self.amel.agent).count(), 3)
 
     def test_it_runs_a_renewal_from_the_31st_to_the_end_of_a_short_month(self):
-        self.assertEqual(services.fixed_term_end(start_on=date(2026, 1, 31), months=3), date(2026, 4, 30))
-        self.assertEqual(services.fixed_term_end(start_on=date(2026, 1, 30), months=3), date(2026, 4, 29))
-        self.assertEqual(services.fixed_term_end(start_on=date(2026, 3, 1), months=6), date(2026, 8, 31))
+        self.assertEqual(
+            services.fixed_term_end(start_on=date(2026, 1, 31), months=3), date(2026, 4, 30)
+        )
+        self.assertEqual(
+            services.fixed_term_end(start_on=date(2026, 1, 30), months=3), date(2026, 4, 29)
+        )
+        self.assertEqual(
+            services.fixed_term_end(start_on=date(2026, 3, 1), months=6), date(2026, 8, 31)
+        )
 
     def test_it_refuses_to_renew_twice(self):
         services.renew_contract(contract=self.contract, months=3)
@@ -72,7 +91,9 @@ class RenewContractTests(ContractTestCase):
         self.assertEqual(Contract.objects.filter(agent=self.amel.agent).count(), 2)
 
     def test_it_refuses_to_renew_a_cdi(self):
-        cdi = Contract.objects.create(agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1))
+        cdi = Contract.objects.create(
+            agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1)
+        )
         with self.assertRaises(ContractNotRenewable):
             services.renew_contract(contract=cdi, months=3)
 
@@ -87,7 +108,9 @@ class RenewContractTests(ContractTestCase):
             services.renew_contract(contract=self.contract, months=4)
 
     def test_it_takes_the_renewed_contract_off_the_alert_list(self):
-        self.assertEqual(services.alert_contract_ends(now=datetime(2026, 1, 20, 10, 0, tzinfo=UTC)), 1)
+        self.assertEqual(
+            services.alert_contract_ends(now=datetime(2026, 1, 20, 10, 0, tzinfo=UTC)), 1
+        )
         self.assertEqual(contract_end_alerts(user=self.carol), [self.contract])
         services.renew_contract(contract=self.contract, months=3)
         self.assertEqual(contract_end_alerts(user=self.carol), [])
@@ -100,7 +123,9 @@ class EndContractTests(ContractTestCase):
         self.assertEqual(self.contract.end_on, date(2026, 1, 20))
 
     def test_it_ends_a_cdi(self):
-        cdi = Contract.objects.create(agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1))
+        cdi = Contract.objects.create(
+            agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1)
+        )
         services.end_contract(contract=cdi, end_on=date(2026, 6, 30))
         cdi.refresh_from_db()
         self.assertEqual(cdi.end_on, date(2026, 6, 30))
@@ -124,16 +149,23 @@ class EndContractTests(ContractTestCase):
 class AddContractTests(ContractTestCase):
     def test_it_refuses_a_contract_overlapping_another(self):
         with self.assertRaises(ContractOverlap):
-            services.add_contract(agent=self.amel.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 10))
+            services.add_contract(
+                agent=self.amel.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 10)
+            )
         with self.assertRaises(InvalidContractDates):
-            services.add_contract(agent=self.amel.agent, kind=Contract.Kind.CDD, start_on=date(2026, 3, 1))
+            services.add_contract(
+                agent=self.amel.agent, kind=Contract.Kind.CDD, start_on=date(2026, 3, 1)
+            )
 
     def test_it_hires_a_departed_agent_again(self):
         services.end_expired_contracts(now=datetime(2026, 2, 1, 10, 0, tzinfo=UTC))
         self.amel.refresh_from_db()
         self.assertFalse(self.amel.is_active)
         contract = services.add_contract(
-            agent=self.amel.agent, kind=Contract.Kind.CDD, start_on=date(2026, 3, 1), end_on=date(2026, 5, 31)
+            agent=self.amel.agent,
+            kind=Contract.Kind.CDD,
+            start_on=date(2026, 3, 1),
+            end_on=date(2026, 5, 31),
         )
         self.amel.refresh_from_db()
         self.assertTrue(self.amel.is_active)
@@ -147,7 +179,10 @@ class ContractStartTests(ContractTestCase):
         today = timezone.localdate(timezone=self.t93.zone)
         cdd(self.bob.agent, today - timedelta(days=90), today - timedelta(days=1))
         later = services.add_contract(
-            agent=self.bob.agent, kind=Contract.Kind.CDD, start_on=today + timedelta(days=7), end_on=today + timedelta(days=97)
+            agent=self.bob.agent,
+            kind=Contract.Kind.CDD,
+            start_on=today + timedelta(days=7),
+            end_on=today + timedelta(days=97),
         )
         self.assertIsNone(later.opened_at)
 
@@ -191,7 +226,9 @@ class ContractStartTests(ContractTestCase):
         self.assertFalse(agent.user.is_active)
         self.assertIsNone(Contract.objects.get(agent=agent).opened_at)
         login = {"username": "lucie", "password": PASSWORD}
-        self.assertEqual(Client().post(reverse("login"), login).status_code, 200)  # the form again: refused
+        self.assertEqual(
+            Client().post(reverse("login"), login).status_code, 200
+        )  # the form again: refused
         services.open_started_contracts(now=timezone.now() + timedelta(days=4))
         agent.user.refresh_from_db()
         self.assertTrue(agent.user.is_active)
@@ -214,7 +251,9 @@ class AlertContractEndsTests(ContractTestCase):
 
     def test_it_leaves_out_renewed_cdi_and_closed_contracts(self):
         services.renew_contract(contract=self.contract, months=3)
-        Contract.objects.create(agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1))
+        Contract.objects.create(
+            agent=self.carol.agent, kind=Contract.Kind.CDI, start_on=date(2020, 1, 1)
+        )
         cdd(self.bob.agent, date(2025, 1, 1), date(2026, 1, 20), closed_at=NOW)
         self.assertEqual(services.alert_contract_ends(now=NOW), 0)
 
@@ -253,15 +292,21 @@ class EndExpiredContractsByZoneTests(ContractTestCase):
     def test_it_keeps_an_agent_whose_contract_was_renewed_or_followed(self):
         renewal = services.renew_contract(contract=self.contract, months=3)
         cdd(self.bob.agent, date(2025, 1, 1), date(2026, 1, 10))
-        Contract.objects.create(agent=self.bob.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 11))
-        self.assertEqual(services.end_expired_contracts(now=datetime(2026, 2, 2, 10, 0, tzinfo=UTC)), 0)
+        Contract.objects.create(
+            agent=self.bob.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 11)
+        )
+        self.assertEqual(
+            services.end_expired_contracts(now=datetime(2026, 2, 2, 10, 0, tzinfo=UTC)), 0
+        )
         self.amel.refresh_from_db()
         self.bob.refresh_from_db()
         self.assertTrue(self.amel.is_active and self.bob.is_active)
         renewal.refresh_from_db()
         self.assertIsNone(renewal.closed_at)
         # bob's ended CDD is closed so the sweep does not look at it again; his account stays.
-        self.assertIsNotNone(Contract.objects.get(agent=self.bob.agent, kind=Contract.Kind.CDD).closed_at)
+        self.assertIsNotNone(
+            Contract.objects.get(agent=self.bob.agent, kind=Contract.Kind.CDD).closed_at
+        )
 
     def test_one_failure_does_not_stop_the_others(self):
         cdd(self.bob.agent, date(2025, 1, 1), date(2026, 1, 10))
@@ -272,8 +317,13 @@ class EndExpiredContractsByZoneTests(ContractTestCase):
                 raise RuntimeError("telephony down")
             return real_go_offline(agent=agent, now=now)
 
-        with mock.patch.object(services, "go_offline", side_effect=failing_for_bob), self.assertLogs(services.logger, "ERROR"):
-            self.assertEqual(services.end_expired_contracts(now=datetime(2026, 2, 2, 10, 0, tzinfo=UTC)), 1)
+        with (
+            mock.patch.object(services, "go_offline", side_effect=failing_for_bob),
+            self.assertLogs(services.logger, "ERROR"),
+        ):
+            self.assertEqual(
+                services.end_expired_contracts(now=datetime(2026, 2, 2, 10, 0, tzinfo=UTC)), 1
+            )
         self.amel.refresh_from_db()
         self.bob.refresh_from_db()
         self.assertEqual((self.amel.is_active, self.bob.is_active), (False, True))
@@ -288,7 +338,9 @@ class EndExpiredContractsTests(ActionTestCase):
         super().setUpTestData()
         cls.today = timezone.localdate(timezone=cls.t93.zone)
         Contract.objects.filter(agent=cls.alice.agent).delete()
-        cls.contract = cdd(cls.alice.agent, cls.today - timedelta(days=90), cls.today - timedelta(days=1))
+        cls.contract = cdd(
+            cls.alice.agent, cls.today - timedelta(days=90), cls.today - timedelta(days=1)
+        )
 
     def test_it_deactivates_the_account_gives_back_the_call_and_releases_the_callbacks(self):
         callback = self.owned_callback(self.alice)
@@ -309,7 +361,13 @@ class EndExpiredContractsTests(ActionTestCase):
         response = browser.get(reverse("calls:desk"))
         self.assertEqual(response.status_code, 302)
         self.assertTrue(response["Location"].startswith(reverse("login")))
-        self.assertFalse([s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(self.alice.pk)])
+        self.assertFalse(
+            [
+                s
+                for s in Session.objects.all()
+                if s.get_decoded().get("_auth_user_id") == str(self.alice.pk)
+            ]
+        )
         self.alice.agent.refresh_from_db()
         self.assertEqual(self.alice.agent.status, Agent.Status.OFFLINE)
         assignment.refresh_from_db()

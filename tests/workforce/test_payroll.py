@@ -49,13 +49,22 @@ class PayrollTestCase(RotaTestCase):
         cls.paul.last_name, cls.paul.first_name = "Durand", "Paul"
         cls.paul.save(update_fields=["last_name", "first_name"])
         Contract.objects.create(
-            agent=cls.paul.agent, kind=Contract.Kind.CDD, start_on=date(2026, 6, 1), end_on=date(2026, 12, 31)
+            agent=cls.paul.agent,
+            kind=Contract.Kind.CDD,
+            start_on=date(2026, 6, 1),
+            end_on=date(2026, 12, 31),
         )
         agent = cls.paul.agent
 
         def shift(day, start, end, pause=0):
             assign_shift(
-                agent=agent, plateau=cls.saint_denis, day=day, starts_at=start, ends_at=end, break_minutes=pause, by=cls.carol
+                agent=agent,
+                plateau=cls.saint_denis,
+                day=day,
+                starts_at=start,
+                ends_at=end,
+                break_minutes=pause,
+                by=cls.carol,
             )
 
         shift(cls.SUNDAY, time(9), time(17), 60)  # 7 h scheduled
@@ -66,7 +75,12 @@ class PayrollTestCase(RotaTestCase):
         shift(date(2026, 8, 2), time(9), time(12))  # another month
         # La Réunion: 20 December is the abolition of slavery, and a Sunday in 2026.
         assign_shift(
-            agent=cls.zoe.agent, plateau=cls.reunion, day=date(2026, 12, 20), starts_at=time(9), ends_at=time(13), by=cls.root
+            agent=cls.zoe.agent,
+            plateau=cls.reunion,
+            day=date(2026, 12, 20),
+            starts_at=time(9),
+            ends_at=time(13),
+            by=cls.root,
         )
 
 
@@ -75,35 +89,61 @@ class PayrollSelectorTests(PayrollTestCase):
         start, end = month_bounds(date(2026, 7, 20))
         self.assertEqual((start, end), (date(2026, 7, 1), date(2026, 7, 31)))
         with translation.override("fr"), self.assertNumQueries(4):
-            rows = payroll_rows(territory=self.t93, start=start, end=end, now=at(date(2026, 8, 1), 12))
-        self.assertEqual([row.day for row in rows], [self.SUNDAY, self.BASTILLE_DAY, self.WEDNESDAY])
+            rows = payroll_rows(
+                territory=self.t93, start=start, end=end, now=at(date(2026, 8, 1), 12)
+            )
+        self.assertEqual(
+            [row.day for row in rows], [self.SUNDAY, self.BASTILLE_DAY, self.WEDNESDAY]
+        )
         sunday, holiday, ordinary = rows
         self.assertTrue(sunday.is_sunday)
         self.assertIsNone(sunday.holiday)
         self.assertEqual((sunday.scheduled_minutes, sunday.clocked_minutes), (420, 510))
-        self.assertEqual((sunday.source, sunday.sunday_minutes, sunday.holiday_minutes), (SOURCE_CLOCK, 510, 0))
+        self.assertEqual(
+            (sunday.source, sunday.sunday_minutes, sunday.holiday_minutes), (SOURCE_CLOCK, 510, 0)
+        )
         self.assertEqual(holiday.holiday, "Fête nationale")
-        self.assertEqual((holiday.source, holiday.sunday_minutes, holiday.holiday_minutes), (SOURCE_SCHEDULE, 0, 240))
-        self.assertEqual((ordinary.sunday_minutes, ordinary.holiday_minutes, ordinary.holiday), (0, 0, None))
+        self.assertEqual(
+            (holiday.source, holiday.sunday_minutes, holiday.holiday_minutes),
+            (SOURCE_SCHEDULE, 0, 240),
+        )
+        self.assertEqual(
+            (ordinary.sunday_minutes, ordinary.holiday_minutes, ordinary.holiday), (0, 0, None)
+        )
         self.assertEqual(sunday.contract_kind, Contract.Kind.CDD)
         totals = payroll_totals(rows)
         self.assertEqual(
-            (totals.agents, totals.scheduled_minutes, totals.sunday_minutes, totals.holiday_minutes), (1, 840, 510, 240)
+            (
+                totals.agents,
+                totals.scheduled_minutes,
+                totals.sunday_minutes,
+                totals.holiday_minutes,
+            ),
+            (1, 840, 510, 240),
         )
 
     def test_it_flags_the_holidays_of_la_reunion(self):
         start, end = month_bounds(date(2026, 12, 1))
-        [row] = payroll_rows(territory=self.t974, start=start, end=end, now=at(date(2027, 1, 1), 12))
+        [row] = payroll_rows(
+            territory=self.t974, start=start, end=end, now=at(date(2027, 1, 1), 12)
+        )
         self.assertTrue(row.is_sunday)
         self.assertTrue(row.holiday)
         self.assertEqual((row.sunday_minutes, row.holiday_minutes), (240, 240))
         # Not a holiday in Seine-Saint-Denis.
-        self.assertEqual(payroll_rows(territory=self.t93, start=start, end=end, now=at(date(2027, 1, 1), 12)), [])
+        self.assertEqual(
+            payroll_rows(territory=self.t93, start=start, end=end, now=at(date(2027, 1, 1), 12)), []
+        )
 
     def test_it_splits_a_clock_entry_across_midnight(self):
         clock_in(agent=self.alice.agent, now=at(date(2026, 7, 20), 22))
         clock_out(agent=self.alice.agent, now=at(date(2026, 7, 21), 2))
-        rows = payroll_rows(territory=self.t93, start=date(2026, 7, 20), end=date(2026, 7, 21), now=at(date(2026, 8, 1), 0))
+        rows = payroll_rows(
+            territory=self.t93,
+            start=date(2026, 7, 20),
+            end=date(2026, 7, 21),
+            now=at(date(2026, 8, 1), 0),
+        )
         self.assertEqual(
             [(row.agent, row.day, row.clocked_minutes) for row in rows][-2:],
             [
@@ -123,7 +163,9 @@ class PayrollExportTests(PayrollTestCase):
         response = self.get(self.carol, {"month": "2026-07"})
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
-        self.assertIn('attachment; filename="payroll_93_2026-07.csv"', response["Content-Disposition"])
+        self.assertIn(
+            'attachment; filename="payroll_93_2026-07.csv"', response["Content-Disposition"]
+        )
         header, *rows = read_csv(response)
         self.assertEqual(len(header), 15)
         self.assertEqual(len(rows), 3)
@@ -206,4 +248,6 @@ class PayrollExportTests(PayrollTestCase):
         self.assertEqual(wednesday.source, SOURCE_MISSING_CLOCK_OUT)
         self.assertEqual(wednesday.worked_minutes, 180)  # the 3 scheduled hours
         # Not a row for every day until the end of the month.
-        self.assertEqual([row.day for row in rows], [self.SUNDAY, self.BASTILLE_DAY, self.WEDNESDAY])
+        self.assertEqual(
+            [row.day for row in rows], [self.SUNDAY, self.BASTILLE_DAY, self.WEDNESDAY]
+        )

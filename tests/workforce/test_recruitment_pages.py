@@ -90,7 +90,8 @@ class AccessTests(RecruitmentPagesTestCase):
         for name in ACTIONS:
             with self.subTest(action=name):
                 response = self.client.post(
-                    reverse(f"workforce:{name}", args=[self.candidate.pk]), {"score": "90", "passed": "1"}
+                    reverse(f"workforce:{name}", args=[self.candidate.pk]),
+                    {"score": "90", "passed": "1"},
                 )
                 self.assertEqual(response.status_code, 404)
         self.candidate.refresh_from_db()
@@ -111,10 +112,16 @@ class AccessTests(RecruitmentPagesTestCase):
 
     def test_it_refuses_wrong_methods(self):
         self.client.force_login(self.carol)
-        cases = [("post", url) for url in (reverse("workforce:recruitment-board"), reverse("workforce:candidate-list"))]
+        cases = [
+            ("post", url)
+            for url in (reverse("workforce:recruitment-board"), reverse("workforce:candidate-list"))
+        ]
         cases += [("post", reverse("workforce:candidate-detail", args=[self.candidate.pk]))]
         cases += [("post", reverse("workforce:training-session-list"))]
-        cases += [("put", reverse("workforce:candidate-new")), ("delete", reverse("workforce:candidate-import"))]
+        cases += [
+            ("put", reverse("workforce:candidate-new")),
+            ("delete", reverse("workforce:candidate-import")),
+        ]
         cases += [("get", url) for url in self.posts()]
         for method, url in cases:
             with self.subTest(method=method, url=url):
@@ -164,16 +171,27 @@ class ListAndBoardTests(RecruitmentPagesTestCase):
         board = response.context["board"]
         counts = {row.stage: row.count for row in board.stages}
         self.assertEqual(
-            (counts[Stage.APPLIED], counts[Stage.TRAINED], counts[Stage.WITHDRAWN], counts[Stage.HIRED]), (1, 1, 1, 0)
+            (
+                counts[Stage.APPLIED],
+                counts[Stage.TRAINED],
+                counts[Stage.WITHDRAWN],
+                counts[Stage.HIRED],
+            ),
+            (1, 1, 1, 0),
         )
         self.assertEqual((board.total, board.open_total), (3, 2))
         french = next(row for row in board.languages if row.code == "fr")
         self.assertEqual(french.total, 2)
-        self.assertContains(response, reverse("workforce:candidate-list") + "?language=fr&amp;stage=trained")
+        self.assertContains(
+            response, reverse("workforce:candidate-list") + "?language=fr&amp;stage=trained"
+        )
 
     def test_it_lists_a_candidate_closed_for_no_answer_with_its_stage_and_dates(self):
         closed = make_candidate(
-            self.t93, "+33611000004", stage=Stage.NO_ANSWER, last_heard_at=timezone.now() - timedelta(days=31)
+            self.t93,
+            "+33611000004",
+            stage=Stage.NO_ANSWER,
+            last_heard_at=timezone.now() - timedelta(days=31),
         )
         self.client.force_login(self.carol)
         response = self.client.get(reverse("workforce:candidate-list"), {"stage": "no_answer"})
@@ -183,10 +201,16 @@ class ListAndBoardTests(RecruitmentPagesTestCase):
         self.assertNotContains(response, f'data-candidate-id="{self.candidate.pk}"')
 
     def test_it_filters_by_language_source_and_search(self):
-        other = make_candidate(self.t93, "+33611000005", languages=("ar",), source=Candidate.Source.TEMP_AGENCY)
+        other = make_candidate(
+            self.t93, "+33611000005", languages=("ar",), source=Candidate.Source.TEMP_AGENCY
+        )
         Candidate.objects.filter(pk=other.pk).update(last_name="Zidane")
         self.client.force_login(self.carol)
-        for query, shown in (({"language": "ar"}, other), ({"source": "temp_agency"}, other), ({"q": "zid"}, other)):
+        for query, shown in (
+            ({"language": "ar"}, other),
+            ({"source": "temp_agency"}, other),
+            ({"q": "zid"}, other),
+        ):
             with self.subTest(query=query):
                 response = self.client.get(reverse("workforce:candidate-list"), query)
                 ids = [candidate.pk for candidate in response.context["page"].object_list]
@@ -208,14 +232,23 @@ class CandidateFormTests(RecruitmentPagesTestCase):
         )
         candidate = Candidate.objects.get(last_name="Silva")
         self.assertRedirects(response, reverse("workforce:candidate-detail", args=[candidate.pk]))
-        self.assertEqual((candidate.territory, candidate.phone, candidate.stage), (self.t93, "+33612345678", Stage.APPLIED))
+        self.assertEqual(
+            (candidate.territory, candidate.phone, candidate.stage),
+            (self.t93, "+33612345678", Stage.APPLIED),
+        )
         self.assertEqual(candidate.events.get().by, self.carol)
 
     def test_it_shows_field_errors_and_records_nothing(self):
         self.client.force_login(self.carol)
         response = self.client.post(
             reverse("workforce:candidate-new"),
-            {"first_name": "Ana", "last_name": "Silva", "phone": "+33611000001", "languages": ["fr"], "source": "referral"},
+            {
+                "first_name": "Ana",
+                "last_name": "Silva",
+                "phone": "+33611000001",
+                "languages": ["fr"],
+                "source": "referral",
+            },
         )
         self.assertEqual(response.status_code, 400)
         self.assertIn("phone", response.context["form"].errors)
@@ -223,11 +256,19 @@ class CandidateFormTests(RecruitmentPagesTestCase):
 
     def test_it_asks_the_superuser_for_the_territory(self):
         self.client.force_login(self.root)
-        data = {"first_name": "Ana", "last_name": "Silva", "phone": "0692 12 34 56", "languages": ["fr"], "source": "referral"}
+        data = {
+            "first_name": "Ana",
+            "last_name": "Silva",
+            "phone": "0692 12 34 56",
+            "languages": ["fr"],
+            "source": "referral",
+        }
         response = self.client.post(reverse("workforce:candidate-new"), data)
         self.assertEqual(response.status_code, 400)
         self.assertIn("territory", response.context["form"].errors)
-        response = self.client.post(reverse("workforce:candidate-new"), {**data, "territory": self.t974.pk})
+        response = self.client.post(
+            reverse("workforce:candidate-new"), {**data, "territory": self.t974.pk}
+        )
         candidate = Candidate.objects.get(last_name="Silva")
         self.assertEqual((candidate.territory, candidate.phone), (self.t974, "+262692123456"))
 
@@ -249,9 +290,14 @@ class CandidateImportTests(RecruitmentPagesTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "2 candidates imported.")
         omar = Candidate.objects.get(last_name="Diallo")
-        self.assertEqual((omar.phone, omar.source, omar.territory), ("+33698765432", Candidate.Source.JOB_BOARD, self.t93))
+        self.assertEqual(
+            (omar.phone, omar.source, omar.territory),
+            ("+33698765432", Candidate.Source.JOB_BOARD, self.t93),
+        )
         self.assertEqual(set(omar.languages.values_list("code", flat=True)), {"fr", "snk"})
-        self.assertEqual(CandidateEvent.objects.filter(to_stage=Stage.APPLIED, by=self.carol).count(), 2)
+        self.assertEqual(
+            CandidateEvent.objects.filter(to_stage=Stage.APPLIED, by=self.carol).count(), 2
+        )
 
     def test_it_imports_nothing_when_one_row_is_wrong(self):
         response = self.upload(
@@ -262,7 +308,9 @@ class CandidateImportTests(RecruitmentPagesTestCase):
         self.assertEqual(response.status_code, 400)
         errors = response.context["errors"]
         self.assertTrue(errors[0].startswith("line 3: phone: "), errors)
-        self.assertIn("line 4: phone: a candidate with this phone is already open: +33611000001", errors)
+        self.assertIn(
+            "line 4: phone: a candidate with this phone is already open: +33611000001", errors
+        )
         self.assertIn("line 4: languages: Unknown language code(s): xx", errors)
         self.assertTrue(any(error.startswith("line 4: source: ") for error in errors))
         self.assertContains(response, "nothing was imported", status_code=400)
@@ -270,20 +318,30 @@ class CandidateImportTests(RecruitmentPagesTestCase):
 
     def test_it_refuses_a_phone_twice_in_the_file(self):
         response = self.upload("Ana,Silva,0612345678,,fr,", "Ana,Silva,+33612345678,,fr,")
-        self.assertEqual(response.context["errors"], ["line 3: phone: the same phone as line 2: +33612345678"])
+        self.assertEqual(
+            response.context["errors"], ["line 3: phone: the same phone as line 2: +33612345678"]
+        )
         self.assertEqual(Candidate.objects.count(), 1)
 
     def test_it_refuses_a_file_without_the_columns(self):
         self.client.force_login(self.carol)
         content = b"name,phone\r\nAna,0612345678\r\n"
-        response = self.client.post(reverse("workforce:candidate-import"), {"file": SimpleUploadedFile("c.csv", content)})
-        self.assertTrue(response.context["errors"][0].startswith("line 1: missing column(s): first_name, last_name"))
+        response = self.client.post(
+            reverse("workforce:candidate-import"), {"file": SimpleUploadedFile("c.csv", content)}
+        )
+        self.assertTrue(
+            response.context["errors"][0].startswith(
+                "line 1: missing column(s): first_name, last_name"
+            )
+        )
 
 
 class DetailAndMovesTests(RecruitmentPagesTestCase):
     def post(self, name: str, data: dict, candidate: Candidate | None = None):
         self.client.force_login(self.carol)
-        return self.client.post(reverse(f"workforce:{name}", args=[(candidate or self.candidate).pk]), data)
+        return self.client.post(
+            reverse(f"workforce:{name}", args=[(candidate or self.candidate).pk]), data
+        )
 
     def test_it_offers_only_the_moves_of_the_current_stage(self):
         self.client.force_login(self.carol)
@@ -295,14 +353,19 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
 
     def test_it_schedules_the_assessment_in_the_territorys_time(self):
         response = self.post("candidate-schedule-assessment", {"assessment_at": "2026-03-02T14:30"})
-        self.assertRedirects(response, reverse("workforce:candidate-detail", args=[self.candidate.pk]))
+        self.assertRedirects(
+            response, reverse("workforce:candidate-detail", args=[self.candidate.pk])
+        )
         self.candidate.refresh_from_db()
         self.assertEqual(self.candidate.stage, Stage.ASSESSMENT_SCHEDULED)
-        self.assertEqual(self.candidate.assessment_at, datetime(2026, 3, 2, 14, 30, tzinfo=self.t93.zone))
+        self.assertEqual(
+            self.candidate.assessment_at, datetime(2026, 3, 2, 14, 30, tzinfo=self.t93.zone)
+        )
         reunion = make_candidate(self.t974, "+262692000001")
         self.client.force_login(self.root)
         self.client.post(
-            reverse("workforce:candidate-schedule-assessment", args=[reunion.pk]), {"assessment_at": "2026-03-02T14:30"}
+            reverse("workforce:candidate-schedule-assessment", args=[reunion.pk]),
+            {"assessment_at": "2026-03-02T14:30"},
         )
         reunion.refresh_from_db()
         self.assertEqual(reunion.assessment_at, datetime(2026, 3, 2, 10, 30, tzinfo=UTC))
@@ -310,7 +373,9 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
     def test_it_refuses_a_move_the_stage_does_not_allow_and_writes_nothing(self):
         response = self.post("candidate-complete-training", {})
         self.assertRedirects(
-            response, reverse("workforce:candidate-detail", args=[self.candidate.pk]), fetch_redirect_response=False
+            response,
+            reverse("workforce:candidate-detail", args=[self.candidate.pk]),
+            fetch_redirect_response=False,
         )
         response = self.client.get(response["Location"])
         self.assertContains(response, "cannot move to")
@@ -327,7 +392,9 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
         self.assertEqual(candidate.stage, Stage.ASSESSMENT_SCHEDULED)
 
     def test_it_enrols_only_in_a_session_of_the_territory_with_a_free_seat(self):
-        candidate = make_candidate(self.t93, "+33611000010", stage=Stage.ASSESSED, assessment_passed=True)
+        candidate = make_candidate(
+            self.t93, "+33611000010", stage=Stage.ASSESSED, assessment_passed=True
+        )
         paris = make_session(self.t75)
         self.client.force_login(self.carol)
         page = self.client.get(reverse("workforce:candidate-detail", args=[candidate.pk]))
@@ -339,10 +406,14 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
         response = self.post("candidate-enrol", {"training_session": self.session.pk}, candidate)
         self.assertEqual(response.status_code, 302)
         candidate.refresh_from_db()
-        self.assertEqual((candidate.stage, candidate.training_session), (Stage.IN_TRAINING, self.session))
+        self.assertEqual(
+            (candidate.stage, candidate.training_session), (Stage.IN_TRAINING, self.session)
+        )
 
     def test_it_hires_from_the_detail_page(self):
-        candidate = make_candidate(self.t93, "+33611000011", stage=Stage.TRAINED, languages=("fr", "tr"))
+        candidate = make_candidate(
+            self.t93, "+33611000011", stage=Stage.TRAINED, languages=("fr", "tr")
+        )
         self.client.force_login(self.carol)
         page = self.client.get(reverse("workforce:candidate-detail", args=[candidate.pk]))
         for field in ("username", "password", "plateau", "contract_kind", "months", "start_on"):
@@ -363,7 +434,11 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
             },
             candidate,
         )
-        self.assertRedirects(response, reverse("workforce:candidate-detail", args=[candidate.pk]), fetch_redirect_response=False)
+        self.assertRedirects(
+            response,
+            reverse("workforce:candidate-detail", args=[candidate.pk]),
+            fetch_redirect_response=False,
+        )
         candidate.refresh_from_db()
         self.assertEqual(candidate.stage, Stage.HIRED)
         self.assertEqual(candidate.agent.user.username, "nhaddad")
@@ -421,24 +496,42 @@ class TrainingSessionPageTests(RecruitmentPagesTestCase):
         self.client.force_login(self.carol)
         response = self.client.post(
             reverse("workforce:training-session-new"),
-            {"name": "Avril", "starts_on": "2026-04-06", "days": "2", "capacity": "12", "plateau": self.saint_denis.pk},
+            {
+                "name": "Avril",
+                "starts_on": "2026-04-06",
+                "days": "2",
+                "capacity": "12",
+                "plateau": self.saint_denis.pk,
+            },
         )
         self.assertRedirects(response, reverse("workforce:training-session-list"))
         session = TrainingSession.objects.get(name="Avril")
-        self.assertEqual((session.territory, session.capacity, session.plateau), (self.t93, 12, self.saint_denis))
+        self.assertEqual(
+            (session.territory, session.capacity, session.plateau), (self.t93, 12, self.saint_denis)
+        )
 
     def test_it_refuses_a_plateau_of_another_territory_and_asks_the_superuser_for_a_territory(self):
         self.client.force_login(self.carol)
-        data = {"name": "Avril", "starts_on": "2026-04-06", "days": "2", "capacity": "12", "plateau": self.paris_plateau.pk}
+        data = {
+            "name": "Avril",
+            "starts_on": "2026-04-06",
+            "days": "2",
+            "capacity": "12",
+            "plateau": self.paris_plateau.pk,
+        }
         response = self.client.post(reverse("workforce:training-session-new"), data)
         self.assertEqual(response.status_code, 400)
         self.client.force_login(self.root)
-        response = self.client.post(reverse("workforce:training-session-new"), {**data, "plateau": ""})
+        response = self.client.post(
+            reverse("workforce:training-session-new"), {**data, "plateau": ""}
+        )
         self.assertIn("territory", response.context["form"].errors)
         self.assertFalse(TrainingSession.objects.filter(name="Avril").exists())
 
     def test_it_shows_seats_taken_and_free(self):
-        make_candidate(self.t93, "+33611000013", stage=Stage.IN_TRAINING, training_session=self.session)
+        make_candidate(
+            self.t93, "+33611000013", stage=Stage.IN_TRAINING, training_session=self.session
+        )
         self.client.force_login(self.carol)
         response = self.client.get(reverse("workforce:training-session-list"))
         self.assertContains(response, '<td class="num" data-testid="seats-taken">1</td>')

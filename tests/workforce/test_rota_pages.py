@@ -31,9 +31,16 @@ class RotaPagesTestCase(RotaTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         cls.shift = assign_shift(
-            agent=cls.alice.agent, plateau=cls.saint_denis, day=MONDAY, starts_at=time(9), ends_at=time(12), by=cls.carol
+            agent=cls.alice.agent,
+            plateau=cls.saint_denis,
+            day=MONDAY,
+            starts_at=time(9),
+            ends_at=time(12),
+            by=cls.carol,
         )
-        cls.pattern = save_shift_pattern(territory=cls.t93, name="Matin", starts_at=time(9), ends_at=time(12, 30))
+        cls.pattern = save_shift_pattern(
+            territory=cls.t93, name="Matin", starts_at=time(9), ends_at=time(12, 30)
+        )
         cls.rota_url = reverse("workforce:plateau-rota", args=[cls.saint_denis.pk])
         cls.assign_url = reverse("workforce:shift-assign", args=[cls.saint_denis.pk])
         cls.apply_url = reverse("workforce:shift-apply-pattern", args=[cls.saint_denis.pk])
@@ -117,7 +124,12 @@ class RotaAccessTests(RotaPagesTestCase):
     def test_it_hides_the_objects_of_another_territory(self):
         self.client.force_login(self.dave)
         self.assertEqual(self.client.get(self.rota_url).status_code, 404)
-        data = {"agent": self.alice.agent.pk, "day": MONDAY.isoformat(), "starts_at": "13:00", "ends_at": "15:00"}
+        data = {
+            "agent": self.alice.agent.pk,
+            "day": MONDAY.isoformat(),
+            "starts_at": "13:00",
+            "ends_at": "15:00",
+        }
         self.assertEqual(self.client.post(self.assign_url, data).status_code, 404)
         self.assertEqual(self.client.post(self.apply_url, {}).status_code, 404)
         self.assertEqual(self.client.post(self.remove_url).status_code, 404)
@@ -135,7 +147,9 @@ class RotaAccessTests(RotaPagesTestCase):
         self.client.force_login(self.erin)
         self.assertEqual(self.client.get(self.rota_url).status_code, 404)
         response = self.client.get(reverse("workforce:rota"))
-        self.assertRedirects(response, reverse("workforce:plateau-rota", args=[self.paris_plateau.pk]))
+        self.assertRedirects(
+            response, reverse("workforce:plateau-rota", args=[self.paris_plateau.pk])
+        )
 
     def test_it_refuses_wrong_methods(self):
         self.client.force_login(self.carol)
@@ -165,10 +179,15 @@ class RotaPageTests(RotaPagesTestCase):
 
     def test_it_shows_the_week_grid_with_sundays_and_holidays_marked(self):
         self.client.force_login(self.carol)
-        response = self.client.get(self.rota_url, {"week": "2026-11-12"})  # any day of the week of 11 November
+        response = self.client.get(
+            self.rota_url, {"week": "2026-11-12"}
+        )  # any day of the week of 11 November
         week = response.context["week"]
         self.assertEqual(week.week_start, date(2026, 11, 9))
-        self.assertEqual([d.holiday is not None for d in week.days], [False, False, True, False, False, False, False])
+        self.assertEqual(
+            [d.holiday is not None for d in week.days],
+            [False, False, True, False, False, False, False],
+        )
         self.assertTrue(week.days[6].is_sunday)
         self.assertContains(response, "Armistice")
         self.assertContains(response, "?week=2026-11-02")
@@ -184,7 +203,9 @@ class RotaPageTests(RotaPagesTestCase):
         with CaptureQueriesContext(connection) as few:
             self.client.get(self.rota_url, {"week": MONDAY.isoformat()})
         for n in range(6):
-            user = make_user(f"extra{n}", "teleconseiller", territory=self.t93, plateau=self.saint_denis)
+            user = make_user(
+                f"extra{n}", "teleconseiller", territory=self.t93, plateau=self.saint_denis
+            )
             for offset in range(5):
                 make_shift(user.agent, self.saint_denis, MONDAY + timedelta(days=offset))
         with self.assertNumQueries(len(few.captured_queries)):
@@ -203,7 +224,9 @@ class RotaPageTests(RotaPagesTestCase):
         response = self.client.post(self.assign_url, data)
         self.assertRedirects(response, f"{self.rota_url}?week=2026-10-05")
         shift = Shift.objects.get(day=date(2026, 10, 6))
-        self.assertEqual((shift.agent, shift.break_minutes, shift.created_by), (self.alice.agent, 15, self.carol))
+        self.assertEqual(
+            (shift.agent, shift.break_minutes, shift.created_by), (self.alice.agent, 15, self.carol)
+        )
 
     def test_it_assigns_a_shift_from_a_pattern(self):
         self.client.force_login(self.carol)
@@ -216,7 +239,10 @@ class RotaPageTests(RotaPagesTestCase):
     def test_it_shows_a_refused_shift_and_writes_nothing(self):
         self.client.force_login(self.carol)
         cases = [
-            ({"starts_at": "10:00", "ends_at": "11:00"}, "already works"),  # overlaps the 9–12 shift
+            (
+                {"starts_at": "10:00", "ends_at": "11:00"},
+                "already works",
+            ),  # overlaps the 9–12 shift
             ({"starts_at": "07:00", "ends_at": "11:00", "day": "2026-10-06"}, "08:30"),
             ({"starts_at": "09:00", "ends_at": "11:00", "day": "2026-09-29"}, "no active contract"),
             ({"starts_at": "11:00", "ends_at": "09:00"}, "must end after it starts"),
@@ -232,7 +258,12 @@ class RotaPageTests(RotaPagesTestCase):
 
     def test_it_refuses_an_agent_of_another_territory_in_the_form(self):
         self.client.force_login(self.carol)
-        data = {"agent": self.zoe.agent.pk, "day": MONDAY.isoformat(), "starts_at": "13:00", "ends_at": "15:00"}
+        data = {
+            "agent": self.zoe.agent.pk,
+            "day": MONDAY.isoformat(),
+            "starts_at": "13:00",
+            "ends_at": "15:00",
+        }
         response = self.client.post(self.assign_url, data)
         self.assertEqual(response.status_code, 400)
         self.assertIn("agent", response.context["assign_form"].errors)
@@ -241,14 +272,24 @@ class RotaPageTests(RotaPagesTestCase):
     def test_it_refuses_a_closed_day(self):
         OpeningHours.objects.filter(territory=self.t93, weekday=6).delete()
         self.client.force_login(self.carol)
-        data = {"agent": self.alice.agent.pk, "day": "2026-10-11", "starts_at": "09:00", "ends_at": "12:00"}
+        data = {
+            "agent": self.alice.agent.pk,
+            "day": "2026-10-11",
+            "starts_at": "09:00",
+            "ends_at": "12:00",
+        }
         response = self.client.post(self.assign_url, data)
         self.assertContains(response, "closed", status_code=400)
         self.assertEqual(Shift.objects.count(), 1)
 
     def test_it_applies_a_pattern_to_the_week_or_lists_the_days_refused(self):
         self.client.force_login(self.carol)
-        data = {"agent": self.alice.agent.pk, "pattern": self.pattern.pk, "days": ["0", "1", "2"], "week": MONDAY.isoformat()}
+        data = {
+            "agent": self.alice.agent.pk,
+            "pattern": self.pattern.pk,
+            "days": ["0", "1", "2"],
+            "week": MONDAY.isoformat(),
+        }
         response = self.client.post(self.apply_url, data)
         self.assertContains(response, "05/10/2026", status_code=400)  # Monday has a shift already
         self.assertEqual(Shift.objects.count(), 1)
@@ -284,14 +325,25 @@ class OpeningHoursAndPatternPageTests(RotaPagesTestCase):
 
     def test_it_saves_the_opening_hours(self):
         self.client.force_login(self.carol)
-        data = self.hours_data(opens_5="09:00", closes_5="12:00", closed_6="on", opens_7="10:00", closes_7="14:00")
+        data = self.hours_data(
+            opens_5="09:00", closes_5="12:00", closed_6="on", opens_7="10:00", closes_7="14:00"
+        )
         response = self.client.post(reverse("workforce:opening-hours"), data)
-        self.assertRedirects(response, f"{reverse('workforce:opening-hours')}?territory=93", fetch_redirect_response=False)
-        hours = {row.weekday: (row.opens_at, row.closes_at) for row in OpeningHours.objects.filter(territory=self.t93)}
+        self.assertRedirects(
+            response,
+            f"{reverse('workforce:opening-hours')}?territory=93",
+            fetch_redirect_response=False,
+        )
+        hours = {
+            row.weekday: (row.opens_at, row.closes_at)
+            for row in OpeningHours.objects.filter(territory=self.t93)
+        }
         self.assertEqual(hours[5], (time(9), time(12)))
         self.assertNotIn(6, hours)
         self.assertEqual(hours[7], (time(10), time(14)))
-        self.assertEqual(OpeningHours.objects.get(territory=self.t75, weekday=6).opens_at, time(8, 30))
+        self.assertEqual(
+            OpeningHours.objects.get(territory=self.t75, weekday=6).opens_at, time(8, 30)
+        )
 
     def test_it_shows_field_errors_and_saves_nothing(self):
         self.client.force_login(self.carol)
@@ -299,15 +351,25 @@ class OpeningHoursAndPatternPageTests(RotaPagesTestCase):
         response = self.client.post(reverse("workforce:opening-hours"), data)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(set(response.context["form"].errors), {"closes_0", "opens_1", "closes_3"})
-        self.assertEqual(OpeningHours.objects.get(territory=self.t93, weekday=0).opens_at, time(8, 30))
+        self.assertEqual(
+            OpeningHours.objects.get(territory=self.t93, weekday=0).opens_at, time(8, 30)
+        )
 
     def test_it_adds_and_deletes_shift_patterns(self):
         self.client.force_login(self.carol)
         url = reverse("workforce:shift-patterns")
-        response = self.client.post(url, {"name": "Soir", "starts_at": "13:00", "ends_at": "17:30", "break_minutes": "0"})
+        response = self.client.post(
+            url, {"name": "Soir", "starts_at": "13:00", "ends_at": "17:30", "break_minutes": "0"}
+        )
         self.assertEqual(response.status_code, 302)
-        self.assertTrue(ShiftPattern.objects.filter(territory=self.t93, name="Soir", starts_at=time(13)).exists())
-        response = self.client.post(url, {"name": "Matin", "starts_at": "08:30", "ends_at": "08:00", "break_minutes": "0"})
+        self.assertTrue(
+            ShiftPattern.objects.filter(
+                territory=self.t93, name="Soir", starts_at=time(13)
+            ).exists()
+        )
+        response = self.client.post(
+            url, {"name": "Matin", "starts_at": "08:30", "ends_at": "08:00", "break_minutes": "0"}
+        )
         self.assertEqual(set(response.context["form"].errors), {"name", "ends_at"})
         self.assertEqual(ShiftPattern.objects.filter(territory=self.t93).count(), 2)
         self.client.post(self.pattern_delete_url)
@@ -319,7 +381,9 @@ class OpeningHoursAndPatternPageTests(RotaPagesTestCase):
         with CaptureQueriesContext(connection) as few:
             self.client.get(url)
         for n in range(5):
-            save_shift_pattern(territory=self.t93, name=f"P{n}", starts_at=time(9), ends_at=time(10 + n))
+            save_shift_pattern(
+                territory=self.t93, name=f"P{n}", starts_at=time(9), ends_at=time(10 + n)
+            )
         with self.assertNumQueries(len(few.captured_queries)):
             response = self.client.get(url)
         self.assertEqual(response.content.decode().count('data-testid="shift-pattern"'), 6)
@@ -334,7 +398,9 @@ class MyWeekTests(RotaPagesTestCase):
     def test_it_shows_the_shifts_of_the_current_week(self):
         monday = self.this_monday()
         make_shift(self.alice.agent, self.saint_denis, monday, time(9), time(12, 30))
-        make_shift(self.alice.agent, self.saint_denis, monday + timedelta(days=6), time(13), time(17))
+        make_shift(
+            self.alice.agent, self.saint_denis, monday + timedelta(days=6), time(13), time(17)
+        )
         make_shift(self.alice.agent, self.saint_denis, monday + timedelta(days=7))  # next week
         make_shift(self.bob.agent, self.saint_denis, monday)  # someone else's
         self.client.force_login(self.alice)
@@ -384,7 +450,9 @@ class MyWeekTests(RotaPagesTestCase):
         with CaptureQueriesContext(connection) as few:
             self.client.get(self.url, {"week": "2020-01-06"})
         for offset in range(7):
-            make_shift(self.alice.agent, self.saint_denis, date(2020, 1, 6) + timedelta(days=offset))
+            make_shift(
+                self.alice.agent, self.saint_denis, date(2020, 1, 6) + timedelta(days=offset)
+            )
         with self.assertNumQueries(len(few.captured_queries)):
             response = self.client.get(self.url, {"week": "2020-01-06"})
         self.assertEqual(len(response.context["week"].shifts), 7)
@@ -415,7 +483,9 @@ class AdherencePageTests(RotaPagesTestCase):
         for user in (self.bob, self.carol):
             self.client.force_login(user)
             with self.subTest(user=user.username):
-                response = self.client.get(self.url, {"plateau": self.saint_denis.pk, "day": MONDAY.isoformat()})
+                response = self.client.get(
+                    self.url, {"plateau": self.saint_denis.pk, "day": MONDAY.isoformat()}
+                )
                 self.assertEqual(response.status_code, 200)
                 [row] = [row for row in response.context["rows"] if row.agent == self.alice.agent]
                 self.assertEqual(row.scheduled_minutes, 180)
@@ -434,7 +504,9 @@ class AdherencePageTests(RotaPagesTestCase):
         with CaptureQueriesContext(connection) as few:
             self.client.get(self.url, params)
         for n in range(5):
-            user = make_user(f"extra{n}", "teleconseiller", territory=self.t93, plateau=self.saint_denis)
+            user = make_user(
+                f"extra{n}", "teleconseiller", territory=self.t93, plateau=self.saint_denis
+            )
             Contract.objects.create(agent=user.agent, kind=Contract.Kind.CDI, start_on=MONDAY)
             make_shift(user.agent, self.saint_denis, MONDAY)
         with self.assertNumQueries(len(few.captured_queries)):

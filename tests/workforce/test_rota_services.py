@@ -32,10 +32,16 @@ from workforce.services.rota import (
 MONDAY = date(2026, 10, 5)  # inside alice's contract (2026-10-01 → 2027-03-31)
 
 
-def open_every_day(*territories: Territory, opens: time = time(8, 30), closes: time = time(17, 30)) -> None:
+def open_every_day(
+    *territories: Territory, opens: time = time(8, 30), closes: time = time(17, 30)
+) -> None:
     """Give test territories the opening hours create_territory gives real ones."""
     OpeningHours.objects.bulk_create(
-        [OpeningHours(territory=t, weekday=day, opens_at=opens, closes_at=closes) for t in territories for day in range(8)],
+        [
+            OpeningHours(territory=t, weekday=day, opens_at=opens, closes_at=closes)
+            for t in territories
+            for day in range(8)
+        ],
         ignore_conflicts=True,
     )
 
@@ -46,7 +52,9 @@ class RotaTestCase(PersonasTestCase):
         super().setUpTestData()
         open_every_day(cls.t93, cls.t75, cls.t974)
         cls.reunion = Plateau.objects.create(territory=cls.t974, name="Saint-Denis de La Réunion")
-        Contract.objects.create(agent=cls.zoe.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 1))
+        Contract.objects.create(
+            agent=cls.zoe.agent, kind=Contract.Kind.CDI, start_on=date(2026, 1, 1)
+        )
 
     def assign(self, agent=None, day=MONDAY, start=time(9), end=time(13), **kwargs) -> Shift:
         return assign_shift(
@@ -82,9 +90,17 @@ class AssignShiftTests(RotaTestCase):
         self.assertEqual(shift_minutes(sunday), 480)
 
     def test_it_uses_the_time_zone_of_la_reunion(self):
-        shift = self.assign(agent=self.zoe.agent, plateau=self.reunion, day=date(2026, 12, 21), start=time(9), end=time(12))
+        shift = self.assign(
+            agent=self.zoe.agent,
+            plateau=self.reunion,
+            day=date(2026, 12, 21),
+            start=time(9),
+            end=time(12),
+        )
         shift.refresh_from_db()
-        self.assertEqual(shift.starts_at, datetime(2026, 12, 21, 5, 0, tzinfo=UTC))  # UTC+4, no summer time
+        self.assertEqual(
+            shift.starts_at, datetime(2026, 12, 21, 5, 0, tzinfo=UTC)
+        )  # UTC+4, no summer time
 
     def test_it_refuses_an_overlapping_shift(self):
         self.assign(start=time(9), end=time(13))
@@ -107,7 +123,13 @@ class AssignShiftTests(RotaTestCase):
         self.assign(day=date(2027, 3, 31))
 
     def test_it_lets_a_provider_work_without_contract(self):
-        temp = make_user("temp", "teleconseiller", territory=self.t93, employer=Agent.Employer.PROVIDER, provider_name="Acme")
+        temp = make_user(
+            "temp",
+            "teleconseiller",
+            territory=self.t93,
+            employer=Agent.Employer.PROVIDER,
+            provider_name="Acme",
+        )
         self.assign(agent=temp.agent)
         self.assertEqual(Shift.objects.filter(agent=temp.agent).count(), 1)
 
@@ -126,21 +148,33 @@ class AssignShiftTests(RotaTestCase):
 
     def test_it_uses_the_public_holiday_hours_on_a_public_holiday(self):
         armistice = date(2026, 11, 11)  # a Wednesday, open as a weekday
-        set_opening_hours(territory=self.t93, weekday=OpeningHours.PUBLIC_HOLIDAY, opens_at=time(10), closes_at=time(14))
+        set_opening_hours(
+            territory=self.t93,
+            weekday=OpeningHours.PUBLIC_HOLIDAY,
+            opens_at=time(10),
+            closes_at=time(14),
+        )
         with self.assertRaises(ShiftOutsideOpeningHours):
             self.assign(day=armistice, start=time(9), end=time(12))
         self.assign(day=armistice, start=time(10), end=time(14))
-        set_opening_hours(territory=self.t93, weekday=OpeningHours.PUBLIC_HOLIDAY, opens_at=None, closes_at=None)
+        set_opening_hours(
+            territory=self.t93, weekday=OpeningHours.PUBLIC_HOLIDAY, opens_at=None, closes_at=None
+        )
         with self.assertRaises(FloorClosed):
             self.assign(day=date(2026, 12, 25), start=time(10), end=time(12))
         self.assertEqual(Shift.objects.count(), 1)
 
     def test_it_knows_the_public_holidays_of_la_reunion(self):
-        set_opening_hours(territory=self.t974, weekday=OpeningHours.PUBLIC_HOLIDAY, opens_at=None, closes_at=None)
-        # 20 December (abolition of slavery) is a holiday in La Réunion only; 2026-12-20 is a Sunday.
+        set_opening_hours(
+            territory=self.t974, weekday=OpeningHours.PUBLIC_HOLIDAY, opens_at=None, closes_at=None
+        )
+        # 20 December (abolition of slavery) is a holiday in La Réunion only; 2026-12-20 is a
+        # Sunday.
         with self.assertRaises(FloorClosed):
             self.assign(agent=self.zoe.agent, plateau=self.reunion, day=date(2026, 12, 20))
-        set_opening_hours(territory=self.t93, weekday=OpeningHours.PUBLIC_HOLIDAY, opens_at=None, closes_at=None)
+        set_opening_hours(
+            territory=self.t93, weekday=OpeningHours.PUBLIC_HOLIDAY, opens_at=None, closes_at=None
+        )
         self.assign(day=date(2026, 12, 20))
 
     def test_it_refuses_wrong_times(self):
@@ -172,7 +206,11 @@ class ApplyPatternTests(RotaTestCase):
     def setUpTestData(cls):
         super().setUpTestData()
         cls.morning = save_shift_pattern(
-            territory=cls.t93, name="Matin", starts_at=time(9), ends_at=time(12, 30), break_minutes=0
+            territory=cls.t93,
+            name="Matin",
+            starts_at=time(9),
+            ends_at=time(12, 30),
+            break_minutes=0,
         )
 
     def apply(self, days=(0, 1, 2, 3, 4), week_start=MONDAY, pattern=None):
@@ -202,19 +240,25 @@ class ApplyPatternTests(RotaTestCase):
         set_opening_hours(territory=self.t93, weekday=4, opens_at=None, closes_at=None)
         with self.assertRaises(PatternNotApplied) as refusal:
             self.apply()
-        self.assertEqual([day for day, _reason in refusal.exception.refused], [date(2026, 10, 7), date(2026, 10, 9)])
+        self.assertEqual(
+            [day for day, _reason in refusal.exception.refused],
+            [date(2026, 10, 7), date(2026, 10, 9)],
+        )
         self.assertEqual(Shift.objects.count(), 1)
 
     def test_it_refuses_days_outside_the_contract(self):
         with self.assertRaises(PatternNotApplied) as refusal:
             self.apply(week_start=date(2026, 9, 28))  # the contract starts on Thursday 1 October
         self.assertEqual(
-            [day for day, _reason in refusal.exception.refused], [date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30)]
+            [day for day, _reason in refusal.exception.refused],
+            [date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30)],
         )
         self.assertFalse(Shift.objects.exists())
 
     def test_it_refuses_a_pattern_of_another_territory(self):
-        paris = save_shift_pattern(territory=self.t75, name="Matin", starts_at=time(9), ends_at=time(12))
+        paris = save_shift_pattern(
+            territory=self.t75, name="Matin", starts_at=time(9), ends_at=time(12)
+        )
         with self.assertRaises(ShiftRefused):
             self.apply(pattern=paris)
         self.assertFalse(Shift.objects.exists())
@@ -222,31 +266,53 @@ class ApplyPatternTests(RotaTestCase):
 
 class OpeningHoursAndPatternTests(RotaTestCase):
     def test_it_sets_and_closes_a_day(self):
-        hours = set_opening_hours(territory=self.t93, weekday=5, opens_at=time(9), closes_at=time(12))
+        hours = set_opening_hours(
+            territory=self.t93, weekday=5, opens_at=time(9), closes_at=time(12)
+        )
         self.assertEqual((hours.opens_at, hours.closes_at), (time(9), time(12)))
-        self.assertIsNone(set_opening_hours(territory=self.t93, weekday=5, opens_at=None, closes_at=None))
+        self.assertIsNone(
+            set_opening_hours(territory=self.t93, weekday=5, opens_at=None, closes_at=None)
+        )
         self.assertFalse(OpeningHours.objects.filter(territory=self.t93, weekday=5).exists())
 
     def test_it_refuses_hours_that_close_before_they_open_and_saves_nothing(self):
         with self.assertRaises(InvalidOpeningHours):
-            save_opening_hours(territory=self.t93, hours={0: (time(8), time(18)), 1: (time(12), time(9))})
-        self.assertEqual(OpeningHours.objects.get(territory=self.t93, weekday=0).closes_at, time(17, 30))
+            save_opening_hours(
+                territory=self.t93, hours={0: (time(8), time(18)), 1: (time(12), time(9))}
+            )
+        self.assertEqual(
+            OpeningHours.objects.get(territory=self.t93, weekday=0).closes_at, time(17, 30)
+        )
 
     def test_it_refuses_a_pattern_name_taken_and_a_wrong_pattern(self):
-        pattern = save_shift_pattern(territory=self.t93, name="Matin", starts_at=time(9), ends_at=time(12))
+        pattern = save_shift_pattern(
+            territory=self.t93, name="Matin", starts_at=time(9), ends_at=time(12)
+        )
         with self.assertRaises(InvalidShiftPattern):
-            save_shift_pattern(territory=self.t93, name="Matin", starts_at=time(13), ends_at=time(17))
+            save_shift_pattern(
+                territory=self.t93, name="Matin", starts_at=time(13), ends_at=time(17)
+            )
         with self.assertRaises(InvalidShiftPattern):
-            save_shift_pattern(territory=self.t93, name="Soir", starts_at=time(17), ends_at=time(13))
+            save_shift_pattern(
+                territory=self.t93, name="Soir", starts_at=time(17), ends_at=time(13)
+            )
         with self.assertRaises(InvalidShiftPattern):
-            save_shift_pattern(territory=self.t93, name="Soir", starts_at=time(13), ends_at=time(14), break_minutes=60)
+            save_shift_pattern(
+                territory=self.t93,
+                name="Soir",
+                starts_at=time(13),
+                ends_at=time(14),
+                break_minutes=60,
+            )
         save_shift_pattern(territory=self.t75, name="Matin", starts_at=time(9), ends_at=time(12))
         self.assertEqual(ShiftPattern.objects.count(), 2)
         delete_shift_pattern(pattern=pattern)
         self.assertEqual(ShiftPattern.objects.filter(territory=self.t93).count(), 0)
 
     def test_it_keeps_the_shifts_of_a_deleted_pattern(self):
-        pattern = save_shift_pattern(territory=self.t93, name="Matin", starts_at=time(9), ends_at=time(12))
+        pattern = save_shift_pattern(
+            territory=self.t93, name="Matin", starts_at=time(9), ends_at=time(12)
+        )
         shift = self.assign(start=time(9), end=time(12), pattern=pattern)
         delete_shift_pattern(pattern=pattern)
         shift.refresh_from_db()

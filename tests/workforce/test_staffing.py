@@ -38,9 +38,11 @@ class ComputeNeedTests(SimpleTestCase):
         # = 600 + 1800 = 2400 min; then (20 + 120) people × (1.5 − 1) extra attempts × 2 min
         # = 140 × 0.5 × 2 = 140 min unanswered; 2400 + 140 = 2540 min = 42.333… h.
         self.assertEqual(need.workload_hours, Decimal(2540) / 60)
-        # One agent-day: 7 paid hours × 0.85 occupancy × (1 − 0.30 shrinkage) = 7 × 0.85 × 0.70 = 4.165 h.
+        # One agent-day: 7 paid hours × 0.85 occupancy × (1 − 0.30 shrinkage)
+        # = 7 × 0.85 × 0.70 = 4.165 h.
         self.assertEqual(need.productive_hours, Decimal("4.165"))
-        # Agents: 42.333… / 4.165 = 10.16… (10 × 4.165 = 41.65 < 42.333… < 11 × 4.165 = 45.815) → 11.
+        # Agents: 42.333… / 4.165 = 10.16… (10 × 4.165 = 41.65 < 42.333… < 11 × 4.165 = 45.815)
+        # → 11.
         self.assertEqual(need.agents_needed, 11)
 
     def test_it_counts_no_unanswered_call_with_one_attempt_per_person(self):
@@ -51,14 +53,23 @@ class ComputeNeedTests(SimpleTestCase):
                 need = compute_need(
                     index_cases=Decimal(20),
                     contacts=Decimal(120),
-                    **{**DEFAULTS, "attempts_per_contact": Decimal(1), "unanswered_attempt_minutes": minutes},
+                    **{
+                        **DEFAULTS,
+                        "attempts_per_contact": Decimal(1),
+                        "unanswered_attempt_minutes": minutes,
+                    },
                 )
                 self.assertEqual(need.workload_hours, Decimal(40))
                 self.assertEqual(need.agents_needed, 10)
 
     def test_it_does_not_round_up_an_exact_multiple(self):
-        # 3 agent-days of calls: 3 × 4.165 h = 12.495 h = 749.7 min = 49.98 contacts × 15 min × 1 attempt.
-        need = compute_need(index_cases=Decimal(0), contacts=Decimal("49.98"), **{**DEFAULTS, "attempts_per_contact": Decimal(1)})
+        # 3 agent-days of calls: 3 × 4.165 h = 12.495 h = 749.7 min
+        # = 49.98 contacts × 15 min × 1 attempt.
+        need = compute_need(
+            index_cases=Decimal(0),
+            contacts=Decimal("49.98"),
+            **{**DEFAULTS, "attempts_per_contact": Decimal(1)},
+        )
         self.assertEqual(need.workload_hours, Decimal("12.495"))
         self.assertEqual(need.agents_needed, 3)
 
@@ -76,7 +87,9 @@ class ComputeNeedTests(SimpleTestCase):
 
     def test_it_computes_productive_hours_from_the_parameters(self):
         # 8 × 1 × (1 − 0.5) = 4 h.
-        hours = productive_hours_per_agent(paid_hours_per_day=Decimal(8), occupancy=Decimal(1), shrinkage=Decimal("0.5"))
+        hours = productive_hours_per_agent(
+            paid_hours_per_day=Decimal(8), occupancy=Decimal(1), shrinkage=Decimal("0.5")
+        )
         self.assertEqual(hours, Decimal(4))
 
 
@@ -109,7 +122,9 @@ class StaffingFixture(PersonasTestCase):
         cls.index_tasks = []
         for offset in range(1, 8):
             result = cls.register_turkish(cls.t93, offset, count=2)
-            cls.index_tasks.append(result.index_case.call_tasks.get(reason=CallTask.Reason.INDEX_INTERVIEW))
+            cls.index_tasks.append(
+                result.index_case.call_tasks.get(reason=CallTask.Reason.INDEX_INTERVIEW)
+            )
             first_contact = result.contacts[0]
             follow_up = CallTask.objects.create(
                 person=first_contact.task.person,
@@ -118,16 +133,24 @@ class StaffingFixture(PersonasTestCase):
                 language=cls.tr,
                 deadline_at=timezone.now() + timedelta(days=1),
             )
-            CallTask.objects.filter(pk=follow_up.pk).update(created_at=local_noon(cls.t93, cls.day0 - timedelta(days=offset)))
+            CallTask.objects.filter(pk=follow_up.pk).update(
+                created_at=local_noon(cls.t93, cls.day0 - timedelta(days=offset))
+            )
         cls.register_turkish(cls.t93, 8, count=3)  # before the window
         cls.register_turkish(cls.t93, 0, count=3)  # today: not a complete day
         cls.register_turkish(cls.t75, 1, count=5)  # another territory
 
-        VolumeForecast.objects.create(territory=cls.t93, language=cls.fr, day=cls.day0, index_cases=20, contacts=120)
-        VolumeForecast.objects.create(territory=cls.t75, language=cls.fr, day=cls.day0, index_cases=2, contacts=3)
+        VolumeForecast.objects.create(
+            territory=cls.t93, language=cls.fr, day=cls.day0, index_cases=20, contacts=120
+        )
+        VolumeForecast.objects.create(
+            territory=cls.t75, language=cls.fr, day=cls.day0, index_cases=2, contacts=3
+        )
 
         Contract.objects.filter(agent=cls.alice.agent).delete()
-        Contract.objects.create(agent=cls.alice.agent, kind=Contract.Kind.CDI, start_on=cls.day0 - timedelta(days=400))
+        Contract.objects.create(
+            agent=cls.alice.agent, kind=Contract.Kind.CDI, start_on=cls.day0 - timedelta(days=400)
+        )
         cls.ali = cls.caller("ali", ("tr",), employer=Agent.Employer.FIXED_TERM)
         Contract.objects.create(
             agent=cls.ali.agent,
@@ -154,7 +177,13 @@ class StaffingFixture(PersonasTestCase):
         cls.gone = cls.caller("gone", ("fr",))
         cls.gone.is_active = False
         cls.gone.save(update_fields=["is_active"])
-        cls.paul = make_user("paul", roles.TELECONSEILLER, territory=cls.t75, languages=("fr",), plateau=cls.paris_plateau)
+        cls.paul = make_user(
+            "paul",
+            roles.TELECONSEILLER,
+            territory=cls.t75,
+            languages=("fr",),
+            plateau=cls.paris_plateau,
+        )
 
         for user in (cls.alice, cls.ali, cls.remi, cls.gone):
             cls.shift(user, cls.day0)
@@ -178,17 +207,26 @@ class StaffingFixture(PersonasTestCase):
             contacts=contacts,
         )
         CallTask.objects.filter(index_case=result.index_case).update(
-            created_at=local_noon(territory, timezone.localdate(timezone=territory.zone) - timedelta(days=days_ago))
+            created_at=local_noon(
+                territory, timezone.localdate(timezone=territory.zone) - timedelta(days=days_ago)
+            )
         )
         CallTask.objects.filter(exposure__index_case=result.index_case).update(
-            created_at=local_noon(territory, timezone.localdate(timezone=territory.zone) - timedelta(days=days_ago))
+            created_at=local_noon(
+                territory, timezone.localdate(timezone=territory.zone) - timedelta(days=days_ago)
+            )
         )
         return result
 
     @classmethod
     def caller(cls, username: str, languages, **fields):
         return make_user(
-            username, roles.TELECONSEILLER, territory=cls.t93, languages=languages, plateau=cls.saint_denis, **fields
+            username,
+            roles.TELECONSEILLER,
+            territory=cls.t93,
+            languages=languages,
+            plateau=cls.saint_denis,
+            **fields,
         )
 
     @classmethod
@@ -251,11 +289,19 @@ class StaffingTableTests(StaffingFixture):
             attempts.append(self.attempt(task, yesterday, minutes))
         # Left out: a call never connected, and one 8 days ago.
         attempts.append(
-            CallAttempt(task=task, agent=self.alice.agent, started_at=yesterday, ended_at=yesterday, outcome="no_answer")
+            CallAttempt(
+                task=task,
+                agent=self.alice.agent,
+                started_at=yesterday,
+                ended_at=yesterday,
+                outcome="no_answer",
+            )
         )
         attempts.append(self.attempt(task, local_noon(self.t93, self.day0 - timedelta(days=8)), 90))
         # Only 29 contact calls: too few, the 15-minute default stays.
-        contact_task = CallTask.objects.filter(territory=self.t93, reason=CallTask.Reason.CONTACT_NOTIFICATION).first()
+        contact_task = CallTask.objects.filter(
+            territory=self.t93, reason=CallTask.Reason.CONTACT_NOTIFICATION
+        ).first()
         attempts += [self.attempt(contact_task, yesterday, 2) for _ in range(29)]
         CallAttempt.objects.bulk_create(attempts)
 
@@ -270,7 +316,9 @@ class StaffingTableTests(StaffingFixture):
         self.assertEqual(cell.need.workload_hours, Decimal(40))
         self.assertEqual(cell.need.agents_needed, 10)
 
-        save_staffing_parameters(territory=self.t93, **{**self.parameters(), "use_observed_handle_times": False})
+        save_staffing_parameters(
+            territory=self.t93, **{**self.parameters(), "use_observed_handle_times": False}
+        )
         table = self.table()
         self.assertEqual(table.index_handle.minutes, Decimal(30))
         # Back to 30 min: the worked example's 11 agents.
@@ -353,7 +401,9 @@ class StaffingTableTests(StaffingFixture):
         self.assertEqual(self.cell(table, "tr", self.day0 + timedelta(days=3)).gap_contracts, 0)
 
     def test_it_shows_the_languages_with_volume_or_agents(self):
-        VolumeForecast.objects.create(territory=self.t93, language_id="ar", day=self.day0 + timedelta(days=1), contacts=4)
+        VolumeForecast.objects.create(
+            territory=self.t93, language_id="ar", day=self.day0 + timedelta(days=1), contacts=4
+        )
         codes = [row.language.code for row in self.table().rows]
         self.assertCountEqual(codes, ["fr", "tr", "ar"])
         # bob speaks French but is no caller; zoe's Créole is in La Réunion.
@@ -365,7 +415,9 @@ class StaffingTableTests(StaffingFixture):
         self.assertEqual((cell.volume.index_cases, cell.volume.contacts), (2, 3))
         # Paris's Turkish calls: 1 interview and 5 contacts yesterday, over 7 days: 0.1 and 0.7.
         turkish = self.cell(table, "tr", self.day0)
-        self.assertEqual((turkish.volume.index_cases, turkish.volume.contacts), (Decimal("0.1"), Decimal("0.7")))
+        self.assertEqual(
+            (turkish.volume.index_cases, turkish.volume.contacts), (Decimal("0.1"), Decimal("0.7"))
+        )
         # paul alone is on the rota in Paris.
         self.assertEqual(cell.scheduled, 1)
         self.assertEqual(table.totals[0].scheduled, 1)
@@ -376,7 +428,9 @@ class StaffingTableTests(StaffingFixture):
         with self.assertNumQueries(8):
             small = staffing_table(territory=self.t93, start=self.day0, days=2)
         for code in ("ar", "snk", "zh"):
-            VolumeForecast.objects.create(territory=self.t93, language_id=code, day=self.day0, contacts=10)
+            VolumeForecast.objects.create(
+                territory=self.t93, language_id=code, day=self.day0, contacts=10
+            )
         self.caller("yann", ("ar", "fr", "zh"), employer=Agent.Employer.FIXED_TERM)
         with self.assertNumQueries(8):
             large = staffing_table(territory=self.t93, start=self.day0, days=14)
@@ -387,7 +441,9 @@ class StaffingTableTests(StaffingFixture):
 class StaffingServicesTests(StaffingFixture):
     def test_it_saves_parameters_once_per_territory(self):
         save_staffing_parameters(territory=self.t93, **StaffingTableTests.parameters())
-        save_staffing_parameters(territory=self.t93, **{**StaffingTableTests.parameters(), "index_handle_minutes": 40})
+        save_staffing_parameters(
+            territory=self.t93, **{**StaffingTableTests.parameters(), "index_handle_minutes": 40}
+        )
         parameters = StaffingParameters.objects.get(territory=self.t93)
         self.assertEqual(parameters.index_handle_minutes, 40)
         self.assertEqual(StaffingParameters.objects.count(), 1)
@@ -406,9 +462,15 @@ class StaffingServicesTests(StaffingFixture):
         self.assertEqual(VolumeForecast.objects.filter(territory=self.t93).count(), 2)
 
         save_volume_forecasts(territory=self.t93, entries=[], clear=[(self.fr, self.day0)])
-        self.assertFalse(VolumeForecast.objects.filter(territory=self.t93, language=self.fr).exists())
+        self.assertFalse(
+            VolumeForecast.objects.filter(territory=self.t93, language=self.fr).exists()
+        )
         # Paris's forecast of the same language and day is untouched.
-        self.assertTrue(VolumeForecast.objects.filter(territory=self.t75, language=self.fr, day=self.day0).exists())
+        self.assertTrue(
+            VolumeForecast.objects.filter(
+                territory=self.t75, language=self.fr, day=self.day0
+            ).exists()
+        )
 
     def test_it_saves_all_forecasts_or_none(self):
         day1 = self.day0 + timedelta(days=1)
@@ -422,4 +484,8 @@ class StaffingServicesTests(StaffingFixture):
                 clear=[(self.fr, self.day0)],
             )
         self.assertFalse(VolumeForecast.objects.filter(territory=self.t93, day=day1).exists())
-        self.assertTrue(VolumeForecast.objects.filter(territory=self.t93, language=self.fr, day=self.day0).exists())
+        self.assertTrue(
+            VolumeForecast.objects.filter(
+                territory=self.t93, language=self.fr, day=self.day0
+            ).exists()
+        )

@@ -70,5 +70,6 @@ class WorkforceHubTests(PersonasTestCase):
             with self.subTest(page=name):
                 self.assertEqual(self.client.get(reverse(f"workforce:{name}")).status_code, 200)
         self.assertRedirects(
-            self.client.get(reverse("workforce:rota")), reverse("workforce:plateau-rota", args=[self.saint_denis.pk])
+            self.client.get(reverse("workforce:rota")),
+            reverse("workforce:plateau-rota", args=[self.saint_denis.pk]),
         )

@@ -1,4 +1,5 @@
-"""API v1 of contracts: list, read, renew and end early, for CPAM admins of the contract's territory."""
+"""API v1 of contracts: list, read, renew and end early, for CPAM admins of the contract's
+territory."""
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,7 +24,11 @@ from workforce.serializers.contracts import (
 from workforce.services import contracts as services
 
 NOT_FOUND = OpenApiResponse(description="No such contract in your territory.")
-REFUSED = OpenApiResponse(description="Refused in the contract's present state (already renewed, a CDI, account deactivated…).")
+REFUSED = OpenApiResponse(
+    description=(
+        "Refused in the contract's present state (already renewed, a CDI, account deactivated…)."
+    )
+)
 
 
 class ContractPagination(LimitOffsetPagination):
@@ -31,7 +36,9 @@ class ContractPagination(LimitOffsetPagination):
     max_limit = 1000
 
 
-def _answer(request: Request, contract_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
+def _answer(
+    request: Request, contract_id: int, *, status_code: int = status.HTTP_200_OK
+) -> Response:
     contract = selectors.access_contract(user=request.user, pk=contract_id)
     return Response(ContractSerializer(contract).data, status=status_code)
 
@@ -42,7 +49,12 @@ class ContractListView(ApiView):
     @extend_schema(
         operation_id="list_contracts",
         parameters=[ContractQuerySerializer],
-        responses={200: ContractPageSerializer, 400: BAD_INPUT, 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+        responses={
+            200: ContractPageSerializer,
+            400: BAD_INPUT,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
     )
     def get(self, request: Request) -> Response:
         """List the contracts of your territory, the soonest end first (CDIs last)."""
@@ -92,7 +104,9 @@ class RenewContractView(ApiView):
         contract = selectors.access_contract(user=request.user, pk=pk)
         serializer = RenewContractInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        renewal = services.renew_contract(contract=contract, months=serializer.validated_data["months"])
+        renewal = services.renew_contract(
+            contract=contract, months=serializer.validated_data["months"]
+        )
         return _answer(request, renewal.pk, status_code=status.HTTP_201_CREATED)
 
 

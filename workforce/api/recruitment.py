@@ -28,7 +28,11 @@ from workforce.services import recruitment as services
 
 Stage = Candidate.Stage
 NOT_FOUND = OpenApiResponse(description="No such candidate in your territory.")
-REFUSED = OpenApiResponse(description="The move is not allowed from the candidate's stage, or the session cannot take them.")
+REFUSED = OpenApiResponse(
+    description=(
+        "The move is not allowed from the candidate's stage, or the session cannot take them."
+    )
+)
 
 
 # The stages one may ask for; "no answer" is the sweep's alone.
@@ -45,22 +49,40 @@ class CandidatesView(ApiView, GenericAPIView):
 
     @extend_schema(
         operation_id="list_candidates",
-        parameters=[OpenApiParameter("stage", str, enum=Stage.values, description="Only the candidates at this stage.")],
-        responses={200: CandidateSerializer(many=True), 400: BAD_INPUT, 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+        parameters=[
+            OpenApiParameter(
+                "stage", str, enum=Stage.values, description="Only the candidates at this stage."
+            )
+        ],
+        responses={
+            200: CandidateSerializer(many=True),
+            400: BAD_INPUT,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
     )
     def get(self, request: Request) -> Response:
         """List the candidates of your territory, most recent first."""
         stage = request.query_params.get("stage", "")
         if stage and stage not in Stage.values:
-            raise serializers.ValidationError({"stage": [_("Unknown stage: %(stage)s") % {"stage": stage}]})
-        candidates = candidates_for_list(user=request.user, stage=stage).select_related("assessed_by")
+            raise serializers.ValidationError(
+                {"stage": [_("Unknown stage: %(stage)s") % {"stage": stage}]}
+            )
+        candidates = candidates_for_list(user=request.user, stage=stage).select_related(
+            "assessed_by"
+        )
         page = self.paginate_queryset(candidates)
         return self.get_paginated_response(CandidateSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="create_candidate",
         request=CandidateInputSerializer,
-        responses={201: CandidateSerializer, 400: BAD_INPUT, 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+        responses={
+            201: CandidateSerializer,
+            400: BAD_INPUT,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
     )
     def post(self, request: Request) -> Response:
         """Record a candidate at the stage "applied"; a superuser names the territory."""
@@ -69,13 +91,17 @@ class CandidatesView(ApiView, GenericAPIView):
         serializer = CandidateInputSerializer(data=request.data, context={"territory": territory})
         serializer.is_valid(raise_exception=True)
         candidate = services.add_candidate(
-            territory=territory, data=serializer.candidate_data(), by=request.user, now=timezone.now()
+            territory=territory,
+            data=serializer.candidate_data(),
+            by=request.user,
+            now=timezone.now(),
         )
         return Response(CandidateSerializer(candidate).data, status=status.HTTP_201_CREATED)
 
 
 def _territory_of_request(request: Request) -> Territory:
-    """Return the territory a new candidate belongs to: the one named (if the user works there), or the user's."""
+    """Return the territory a new candidate belongs to: the one named (if the user works there), or
+    the user's."""
     if "territory" in request.data or request.user.is_superuser:
         return access_territory_in_body(request)
     return access_own_territory(request.user)
@@ -86,7 +112,12 @@ class CandidateDetailView(ApiView):
 
     @extend_schema(
         operation_id="get_candidate",
-        responses={200: CandidateDetailSerializer, 401: NOT_AUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            200: CandidateDetailSerializer,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
         """Return a candidate with their history."""
@@ -99,6 +130,11 @@ class CandidateTransitionView(ApiView):
     parser_classes = [JSONParser]
 
     @extend_schema(
+        # The operation's description in the schema, as one line (the docstring wraps).
+        description=(
+            "Move a candidate to another stage; hiring "
+            "creates the account, the agent and the contract."
+        ),
         operation_id="move_candidate",
         request=CandidateTransitionSerializer,
         responses={
@@ -111,13 +147,18 @@ class CandidateTransitionView(ApiView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        """Move a candidate to another stage; hiring creates the account, the agent and the contract."""
+        """Move a candidate to another stage;
+        hiring creates the account, the agent and the contract."""
         candidate = get_candidate_for_user(user=request.user, pk=pk)
         serializer = CandidateTransitionSerializer(data=request.data, candidate=candidate)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        moved = _MOVES[data["to"]](candidate=candidate, data=data, by=request.user, now=timezone.now())
-        return Response(CandidateDetailSerializer(get_candidate_for_user(user=request.user, pk=moved.pk)).data)
+        moved = _MOVES[data["to"]](
+            candidate=candidate, data=data, by=request.user, now=timezone.now()
+        )
+        return Response(
+            CandidateDetailSerializer(get_candidate_for_user(user=request.user, pk=moved.pk)).data
+        )
 
 
 _MOVES = {
@@ -125,10 +166,19 @@ _MOVES = {
         candidate=candidate, at=data["assessment_at"], by=by, now=now, note=data.get("note", "")
     ),
     Stage.ASSESSED: lambda *, candidate, data, by, now: services.record_assessment(
-        candidate=candidate, score=data["score"], passed=data["passed"], by=by, now=now, note=data.get("note", "")
+        candidate=candidate,
+        score=data["score"],
+        passed=data["passed"],
+        by=by,
+        now=now,
+        note=data.get("note", ""),
     ),
     Stage.IN_TRAINING: lambda *, candidate, data, by, now: services.enrol_in_training(
-        candidate=candidate, session=data["training_session"], by=by, now=now, note=data.get("note", "")
+        candidate=candidate,
+        session=data["training_session"],
+        by=by,
+        now=now,
+        note=data.get("note", ""),
     ),
     Stage.TRAINED: lambda *, candidate, data, by, now: services.complete_training(
         candidate=candidate, by=by, now=now, note=data.get("note", "")

@@ -45,32 +45,61 @@ class ShiftsView(ApiView):
         return [IsAuthenticated(), role_permission(*allowed)()]
 
     @extend_schema(
+        # The operation's description in the schema, as one line (the docstring wraps).
+        description=(
+            "List shifts: your territory's "
+            "(superviseurs, CPAM admins), or your own (téléconseillers)."
+        ),
         operation_id="list_shifts",
         parameters=[
             OpenApiParameter("plateau", int, description="A plateau of your territory."),
-            OpenApiParameter("from", str, description="First local day (YYYY-MM-DD); default: this week's Monday."),
             OpenApiParameter(
-                "to", str, description=f"Last local day; default: 6 days after from; at most {MAX_RANGE_DAYS} days."
+                "from",
+                str,
+                description="First local day (YYYY-MM-DD); default: this week's Monday.",
+            ),
+            OpenApiParameter(
+                "to",
+                str,
+                description=(
+                    f"Last local day; default: 6 days after from; at most {MAX_RANGE_DAYS} days."
+                ),
             ),
         ],
-        responses={200: ShiftSerializer(many=True), 400: BAD_INPUT, 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
+        responses={
+            200: ShiftSerializer(many=True),
+            400: BAD_INPUT,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
     )
     def get(self, request: Request) -> Response:
-        """List shifts: your territory's (superviseurs, CPAM admins), or your own (téléconseillers)."""
+        """List shifts:
+        your territory's (superviseurs, CPAM admins), or your own (téléconseillers)."""
         assert request.user.is_authenticated  # IsAuthenticated let them in
-        filters = ShiftFilterSerializer(data=request.query_params, context={"today": user_today(request.user)})
+        filters = ShiftFilterSerializer(
+            data=request.query_params, context={"today": user_today(request.user)}
+        )
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         plateau = None
         if "plateau" in data:
             plateau = get_object_or_404(Plateau.objects.for_user(request.user), pk=data["plateau"])
-        shifts = shifts_for_user(user=request.user, start=data["from"], end=data["to"], plateau=plateau)
+        shifts = shifts_for_user(
+            user=request.user, start=data["from"], end=data["to"], plateau=plateau
+        )
         return Response(ShiftSerializer(shifts, many=True).data)
 
     @extend_schema(
         operation_id="assign_shift",
         request=ShiftInputSerializer,
-        responses={201: ShiftSerializer, 400: BAD_INPUT, 401: NOT_AUTHENTICATED, 403: FORBIDDEN, 409: REFUSED},
+        responses={
+            201: ShiftSerializer,
+            400: BAD_INPUT,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            409: REFUSED,
+        },
     )
     def post(self, request: Request) -> Response:
         """Put an agent of your territory on a plateau's rota for one local day."""
@@ -97,7 +126,9 @@ class ShiftView(ApiView):
     )
     def delete(self, request: Request, shift_id: int) -> Response:
         """Take a shift of your territory off the rota."""
-        shift = get_object_or_404(Shift.objects.for_user(request.user).select_related("agent"), pk=shift_id)
+        shift = get_object_or_404(
+            Shift.objects.for_user(request.user).select_related("agent"), pk=shift_id
+        )
         remove_shift(shift=shift)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -107,7 +138,13 @@ class MyShiftsView(ApiView):
 
     @extend_schema(
         operation_id="list_my_shifts",
-        parameters=[OpenApiParameter("week", str, description="Any day of the week wanted (YYYY-MM-DD); default: this week.")],
+        parameters=[
+            OpenApiParameter(
+                "week",
+                str,
+                description="Any day of the week wanted (YYYY-MM-DD); default: this week.",
+            )
+        ],
         responses={200: ShiftSerializer(many=True), 401: NOT_AUTHENTICATED, 403: FORBIDDEN},
     )
     def get(self, request: Request) -> Response:
@@ -119,7 +156,9 @@ class MyShiftsView(ApiView):
             raise PermissionDenied(_("You have no agent profile.")) from None
         week_start = parse_week(request.query_params.get("week"), territory=agent.territory)
         shifts = (
-            Shift.objects.filter(agent=agent, day__range=(week_start, week_start + timedelta(days=6)))
+            Shift.objects.filter(
+                agent=agent, day__range=(week_start, week_start + timedelta(days=6))
+            )
             .select_related("agent__user", "plateau")
             .order_by("starts_at")
         )

@@ -29,7 +29,9 @@ class CreateAgentView(ApiView):
         """Create a member of staff in a territory: account, role, profile and contract."""
         territory = access_territory_in_body(request)
         today = timezone.localdate(timezone=territory.zone)
-        serializer = AgentInputSerializer(data=request.data, context={"territory": territory, "today": today})
+        serializer = AgentInputSerializer(
+            data=request.data, context={"territory": territory, "today": today}
+        )
         serializer.is_valid(raise_exception=True)
         agent = create_agent(territory=territory, today=today, **serializer.validated_data)
         return Response(AgentSerializer(agent).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,5 @@
-"""Forms of the contracts pages: the list's filters, renewal, early end, a new contract, the headcount's territory."""
+"""Forms of the contracts pages: the list's filters, renewal, early end, a new contract, the
+headcount's territory."""
 
 from django import forms
 from django.http import QueryDict
@@ -16,11 +17,17 @@ MAX_WINDOW_DAYS = 366
 class ContractFilterForm(forms.Form):
     """The list's filters, read from the query string; a bad value is ignored, never a 500."""
 
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *Contract.Kind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Contract.Kind.choices]
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Running or ended")), (STATUS_ACTIVE, _("Running")), (STATUS_ENDED, _("Ended"))],
+        choices=[
+            ("", _("Running or ended")),
+            (STATUS_ACTIVE, _("Running")),
+            (STATUS_ENDED, _("Ended")),
+        ],
     )
     ending_within_days = forms.IntegerField(
         label=_("Ending within (days)"), required=False, min_value=0, max_value=MAX_WINDOW_DAYS
@@ -54,12 +61,18 @@ class EndContractForm(forms.Form):
 class AddContractForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Contract.Kind.choices)
     start_on = forms.DateField(label=_("First day"), widget=DateInput())
-    end_on = forms.DateField(label=_("Last day"), required=False, widget=DateInput(), help_text=_("Required for a CDD."))
+    end_on = forms.DateField(
+        label=_("Last day"), required=False, widget=DateInput(), help_text=_("Required for a CDD.")
+    )
 
 
 class HeadcountForm(forms.Form):
     """The territory of the headcount: only a superuser chooses one."""
 
     territory = forms.ModelChoiceField(
-        queryset=Territory.objects.all(), to_field_name="code", required=False, empty_label=None, label=_("Territory")
+        queryset=Territory.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=None,
+        label=_("Territory"),
     )

@@ -15,7 +15,12 @@ from common.widgets import DateInput
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, TrainingSession
 from workforce.services.candidate_import import MAX_FILE_BYTES, too_large_message
-from workforce.services.recruitment import CDD_MONTHS, CandidateData, hiring_errors, open_candidate_phones
+from workforce.services.recruitment import (
+    CDD_MONTHS,
+    CandidateData,
+    hiring_errors,
+    open_candidate_phones,
+)
 
 ROLE_LABELS = {
     roles.TELECONSEILLER: _("Call agent"),
@@ -26,13 +31,17 @@ LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
 
 
 def _note_field() -> forms.CharField:
-    return forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    return forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CandidateForm(TerritoryChoiceForm):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
-    phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     email = forms.EmailField(label=_("E-mail"), required=False)
     languages = forms.ModelMultipleChoiceField(
         queryset=Language.objects.all(),
@@ -40,14 +49,22 @@ class CandidateForm(TerritoryChoiceForm):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_("Hold Ctrl (or Cmd) to choose several."),
     )
-    source = forms.ChoiceField(label=_("Source"), choices=Candidate.Source.choices, initial=Candidate.Source.JOB_BOARD)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    source = forms.ChoiceField(
+        label=_("Source"), choices=Candidate.Source.choices, initial=Candidate.Source.JOB_BOARD
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean_phone(self) -> str:
         territory = self.chosen_territory()
-        phone = to_e164(self.cleaned_data["phone"], region=territory.phone_region if territory else "FR")
+        phone = to_e164(
+            self.cleaned_data["phone"], region=territory.phone_region if territory else "FR"
+        )
         if territory is not None and open_candidate_phones(territory=territory, phones=[phone]):
-            raise ValidationError(_("A candidate with this phone is already open."), code="duplicate")
+            raise ValidationError(
+                _("A candidate with this phone is already open."), code="duplicate"
+            )
         return phone
 
     def candidate_data(self) -> CandidateData:
@@ -66,11 +83,21 @@ class CandidateForm(TerritoryChoiceForm):
 class CandidateFilterForm(forms.Form):
     """The filters of the candidate list; anything invalid is ignored rather than refused."""
 
-    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("All stages"))] + Candidate.Stage.choices)
-    language = forms.ModelChoiceField(
-        label=_("Language"), required=False, queryset=Language.objects.all(), empty_label=_("All languages"), to_field_name="code"
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=[("", _("All stages"))] + Candidate.Stage.choices
     )
-    source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All sources"))] + Candidate.Source.choices)
+    language = forms.ModelChoiceField(
+        label=_("Language"),
+        required=False,
+        queryset=Language.objects.all(),
+        empty_label=_("All languages"),
+        to_field_name="code",
+    )
+    source = forms.ChoiceField(
+        label=_("Source"),
+        required=False,
+        choices=[("", _("All sources"))] + Candidate.Source.choices,
+    )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
     def filters(self) -> dict[str, str]:
@@ -117,7 +144,9 @@ class AssessmentForm(forms.Form):
 
 
 class EnrolForm(forms.Form):
-    training_session = forms.ModelChoiceField(queryset=TrainingSession.objects.none(), label=_("Training session"))
+    training_session = forms.ModelChoiceField(
+        queryset=TrainingSession.objects.none(), label=_("Training session")
+    )
     note = _note_field()
 
     def __init__(self, *args, sessions: list[TrainingSession], **kwargs):
@@ -128,7 +157,8 @@ class EnrolForm(forms.Form):
         field.choices = [("", "—")] + [
             (
                 session.pk,
-                _("%(session)s: %(free)d seat(s) free") % {"session": session, "free": session.capacity - session.seats_taken},
+                _("%(session)s: %(free)d seat(s) free")
+                % {"session": session, "free": session.capacity - session.seats_taken},
             )
             for session in sessions
         ]
@@ -145,11 +175,16 @@ class HireForm(forms.Form):
     )
     plateau = forms.ModelChoiceField(queryset=Plateau.objects.none(), label=_("Plateau"))
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label=_("Team"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=list(ROLE_LABELS.items()), initial=roles.TELECONSEILLER)
-    contract_kind = forms.ChoiceField(label=_("Contract"), choices=Contract.Kind.choices, initial=Contract.Kind.CDD)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=list(ROLE_LABELS.items()), initial=roles.TELECONSEILLER
+    )
+    contract_kind = forms.ChoiceField(
+        label=_("Contract"), choices=Contract.Kind.choices, initial=Contract.Kind.CDD
+    )
     months = forms.TypedChoiceField(
         label=_("Length of the CDD"),
-        choices=[("", "—")] + [(str(months), _("%(months)d months") % {"months": months}) for months in CDD_MONTHS],
+        choices=[("", "—")]
+        + [(str(months), _("%(months)d months") % {"months": months}) for months in CDD_MONTHS],
         coerce=int,
         empty_value=None,
         required=False,
@@ -161,8 +196,12 @@ class HireForm(forms.Form):
     def __init__(self, *args, candidate: Candidate, **kwargs):
         super().__init__(*args, **kwargs)
         self.candidate = candidate
-        self.fields["plateau"].queryset = Plateau.objects.filter(territory_id=candidate.territory_id)
-        self.fields["team"].queryset = Team.objects.filter(plateau__territory_id=candidate.territory_id).select_related("plateau")
+        self.fields["plateau"].queryset = Plateau.objects.filter(
+            territory_id=candidate.territory_id
+        )
+        self.fields["team"].queryset = Team.objects.filter(
+            plateau__territory_id=candidate.territory_id
+        ).select_related("plateau")
 
     def clean(self):
         cleaned = super().clean()
@@ -190,7 +229,9 @@ class NoteForm(forms.Form):
 
 class TrainingSessionForm(TerritoryChoiceForm):
     name = forms.CharField(label=_("Name"), max_length=120)
-    plateau = forms.ModelChoiceField(queryset=Plateau.objects.none(), label=_("Plateau"), required=False)
+    plateau = forms.ModelChoiceField(
+        queryset=Plateau.objects.none(), label=_("Plateau"), required=False
+    )
     starts_on = forms.DateField(label=_("First day"), widget=DateInput())
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=30, initial=2)
     capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500)
@@ -213,7 +254,9 @@ class TrainingSessionForm(TerritoryChoiceForm):
 
 
 class CandidateImportForm(TerritoryChoiceForm):
-    file = forms.FileField(label=_("CSV file"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}))
+    file = forms.FileField(
+        label=_("CSV file"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"})
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,4 +1,5 @@
-"""Forms of the rota pages: they read and check what admins type; the rota services do the writing."""
+"""Forms of the rota pages: they read and check what admins type; the rota services do the
+writing."""
 
 from datetime import date, time
 
@@ -19,7 +20,9 @@ def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
-def _check_times(form: forms.Form, starts_at: time | None, ends_at: time | None, break_minutes: int | None) -> None:
+def _check_times(
+    form: forms.Form, starts_at: time | None, ends_at: time | None, break_minutes: int | None
+) -> None:
     if starts_at and ends_at:
         if starts_at >= ends_at:
             form.add_error("ends_at", _("The shift must end after it starts."))
@@ -34,7 +37,9 @@ class OpeningHoursForm(forms.Form):
         super().__init__(data, **kwargs)
         for weekday, _label in OpeningHours.Day.choices:
             row = hours.get(weekday)
-            self.fields[f"closed_{weekday}"] = forms.BooleanField(label=_("Closed"), required=False, initial=row is None)
+            self.fields[f"closed_{weekday}"] = forms.BooleanField(
+                label=_("Closed"), required=False, initial=row is None
+            )
             self.fields[f"opens_{weekday}"] = _time_field(_("Opens at"), required=False)
             self.fields[f"closes_{weekday}"] = _time_field(_("Closes at"), required=False)
             if row is not None:
@@ -42,7 +47,10 @@ class OpeningHoursForm(forms.Form):
                 self.fields[f"closes_{weekday}"].initial = row.closes_at
 
     def days(self) -> list[tuple[str, forms.BoundField, forms.BoundField, forms.BoundField]]:
-        return [(label, self[f"closed_{d}"], self[f"opens_{d}"], self[f"closes_{d}"]) for d, label in OpeningHours.Day.choices]
+        return [
+            (label, self[f"closed_{d}"], self[f"opens_{d}"], self[f"closes_{d}"])
+            for d, label in OpeningHours.Day.choices
+        ]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -73,7 +81,9 @@ class ShiftPatternForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     starts_at = _time_field(_("Starts at"))
     ends_at = _time_field(_("Ends at"))
-    break_minutes = forms.IntegerField(label=_("Unpaid break (minutes)"), min_value=0, max_value=600, initial=0)
+    break_minutes = forms.IntegerField(
+        label=_("Unpaid break (minutes)"), min_value=0, max_value=600, initial=0
+    )
 
     def __init__(self, data=None, *, territory: Territory, **kwargs):
         super().__init__(data, **kwargs)
@@ -82,18 +92,24 @@ class ShiftPatternForm(forms.Form):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if ShiftPattern.objects.filter(territory=self.territory, name=name).exists():
-            raise ValidationError(_("A shift pattern with this name already exists."), code="unique")
+            raise ValidationError(
+                _("A shift pattern with this name already exists."), code="unique"
+            )
         return name
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        _check_times(self, cleaned.get("starts_at"), cleaned.get("ends_at"), cleaned.get("break_minutes"))
+        _check_times(
+            self, cleaned.get("starts_at"), cleaned.get("ends_at"), cleaned.get("break_minutes")
+        )
         return cleaned
 
 
 def _agent_field(territory: Territory) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
-        queryset=Agent.objects.filter(territory=territory, user__is_active=True).select_related("user"),
+        queryset=Agent.objects.filter(territory=territory, user__is_active=True).select_related(
+            "user"
+        ),
         label=_("Agent"),
     )
 
@@ -115,7 +131,9 @@ class AssignShiftForm(forms.Form):
     pattern = forms.ModelChoiceField(queryset=ShiftPattern.objects.none(), required=False)
     starts_at = _time_field(_("Starts at"), required=False)
     ends_at = _time_field(_("Ends at"), required=False)
-    break_minutes = forms.IntegerField(label=_("Unpaid break (minutes)"), min_value=0, max_value=600, required=False)
+    break_minutes = forms.IntegerField(
+        label=_("Unpaid break (minutes)"), min_value=0, max_value=600, required=False
+    )
 
     def __init__(self, data=None, *, plateau: Plateau, **kwargs):
         super().__init__(data, **kwargs)
@@ -135,12 +153,17 @@ class AssignShiftForm(forms.Form):
         if "ends_at" not in self.errors and cleaned.get("ends_at") is None:
             self.add_error("ends_at", _("Choose a shift pattern, or give the start and end."))
         cleaned["break_minutes"] = cleaned.get("break_minutes") or 0
-        _check_times(self, cleaned.get("starts_at"), cleaned.get("ends_at"), cleaned["break_minutes"])
+        _check_times(
+            self, cleaned.get("starts_at"), cleaned.get("ends_at"), cleaned["break_minutes"]
+        )
         return cleaned
 
     def shift(self) -> dict:
         data = self.cleaned_data
-        return {key: data[key] for key in ("agent", "day", "starts_at", "ends_at", "break_minutes", "pattern")}
+        return {
+            key: data[key]
+            for key in ("agent", "day", "starts_at", "ends_at", "break_minutes", "pattern")
+        }
 
 
 class ApplyPatternForm(forms.Form):
@@ -166,7 +189,9 @@ class ApplyPatternForm(forms.Form):
 
 
 class AdherenceForm(forms.Form):
-    plateau = forms.ModelChoiceField(queryset=Plateau.objects.none(), label=_("Plateau"), empty_label=None)
+    plateau = forms.ModelChoiceField(
+        queryset=Plateau.objects.none(), label=_("Plateau"), empty_label=None
+    )
     day = forms.DateField(label=_("Day"), widget=DateInput())
 
     def __init__(self, data=None, *, user, today: date, **kwargs):

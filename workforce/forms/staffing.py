@@ -20,7 +20,9 @@ class HorizonForm(forms.Form):
     """The days shown: from a local day (today by default), for a number of days (7 by default)."""
 
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    days = forms.IntegerField(label=_("Days"), required=False, min_value=1, max_value=MAX_HORIZON_DAYS)
+    days = forms.IntegerField(
+        label=_("Days"), required=False, min_value=1, max_value=MAX_HORIZON_DAYS
+    )
 
     def __init__(self, data: QueryDict | None = None, *, today: date, **kwargs):
         # Bound with the defaults filled in: the form shows the horizon in effect.
@@ -67,8 +69,12 @@ class VolumeForecastForm(forms.Form):
 
     language = forms.CharField(widget=forms.HiddenInput)
     day = forms.DateField(widget=forms.HiddenInput)
-    index_cases = forms.IntegerField(label=_("Patients zéro"), required=False, min_value=0, max_value=MAX_DAILY_VOLUME)
-    contacts = forms.IntegerField(label=_("Contacts"), required=False, min_value=0, max_value=MAX_DAILY_VOLUME)
+    index_cases = forms.IntegerField(
+        label=_("Patients zéro"), required=False, min_value=0, max_value=MAX_DAILY_VOLUME
+    )
+    contacts = forms.IntegerField(
+        label=_("Contacts"), required=False, min_value=0, max_value=MAX_DAILY_VOLUME
+    )
     use_observed = forms.BooleanField(label=_("Use observed"), required=False)
 
     def __init__(self, *args, languages: dict[str, Language], days: list[date], **kwargs):
@@ -93,7 +99,12 @@ class VolumeForecastForm(forms.Form):
         if not cleaned.get("use_observed"):
             for name in ("index_cases", "contacts"):
                 if cleaned.get(name) is None and name not in self.errors:
-                    self.add_error(name, ValidationError(_("Enter a number, or tick “use observed”."), code="required"))
+                    self.add_error(
+                        name,
+                        ValidationError(
+                            _("Enter a number, or tick “use observed”."), code="required"
+                        ),
+                    )
         return cleaned
 
 
@@ -106,7 +117,9 @@ class BaseVolumeForecastFormSet(forms.BaseFormSet):
                 continue
             key = (form.cleaned_data["language"].code, form.cleaned_data["day"])
             if key in seen:
-                raise ValidationError(_("The same language and day appear twice."), code="duplicate")
+                raise ValidationError(
+                    _("The same language and day appear twice."), code="duplicate"
+                )
             seen.add(key)
 
 

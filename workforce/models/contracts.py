@@ -16,7 +16,8 @@ class ContractQuerySet(models.QuerySet):
 
 
 def running_on(day) -> Q:
-    """Select the contracts running on a day: started, and not ended before it (Contract.covers in SQL)."""
+    """Select the contracts running on a day: started, and not ended before it (Contract.covers in
+    SQL)."""
     return Q(start_on__lte=day) & (Q(end_on__isnull=True) | Q(end_on__gte=day))
 
 
@@ -27,18 +28,27 @@ class Contract(models.Model):
         CDI = "cdi", _("Permanent (CDI)")
         CDD = "cdd", _("Fixed-term (CDD)")
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("agent"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="contracts", verbose_name=_("agent")
+    )
     kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
     start_on = models.DateField(_("start"))
     end_on = models.DateField(_("end"), null=True, blank=True)
     renews = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewed_by", verbose_name=_("renews")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewed_by",
+        verbose_name=_("renews"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Set once by the sweeps: the alert before the end was raised; the end was carried out
     # (account deactivated, callbacks released). Rows, not Celery countdowns, hold these due dates.
     end_alerted_at = models.DateTimeField(_("end alert raised at"), null=True, blank=True)
-    end_acknowledged_at = models.DateTimeField(_("end alert acknowledged at"), null=True, blank=True)
+    end_acknowledged_at = models.DateTimeField(
+        _("end alert acknowledged at"), null=True, blank=True
+    )
     closed_at = models.DateTimeField(_("end carried out at"), null=True, blank=True)
     # Set once the contract has started: the agent's account was opened (or already open) for it.
     opened_at = models.DateTimeField(_("start carried out at"), null=True, blank=True)
@@ -53,9 +63,12 @@ class Contract(models.Model):
         verbose_name_plural = _("contracts")
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")), name="contract_end_after_start"
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")),
+                name="contract_end_after_start",
             ),
-            models.CheckConstraint(condition=~Q(kind="cdd") | Q(end_on__isnull=False), name="contract_cdd_has_end"),
+            models.CheckConstraint(
+                condition=~Q(kind="cdd") | Q(end_on__isnull=False), name="contract_cdd_has_end"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,10 +20,18 @@ class TrainingSession(models.Model):
     """A 2-day training cohort with a number of seats."""
 
     territory = models.ForeignKey(
-        Territory, on_delete=models.PROTECT, related_name="training_sessions", verbose_name=_("territory")
+        Territory,
+        on_delete=models.PROTECT,
+        related_name="training_sessions",
+        verbose_name=_("territory"),
     )
     plateau = models.ForeignKey(
-        Plateau, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plateau")
+        Plateau,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plateau"),
     )
     name = models.CharField(_("name"), max_length=120)
     starts_on = models.DateField(_("first day"))
@@ -88,22 +96,33 @@ class Candidate(models.Model):
     # Stages where we wait on the candidate: silence there for CANDIDATE_NO_ANSWER_DAYS closes them.
     WAITING_STAGES = (Stage.APPLIED, Stage.ASSESSMENT_SCHEDULED, Stage.ASSESSED, Stage.TRAINED)
 
-    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("territory")
+    )
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164, e.g. +33612345678"))
     email = models.EmailField(_("e-mail"), blank=True)
     languages = models.ManyToManyField(
-        Language, related_name="candidates", verbose_name=_("languages"), db_table="agents_candidate_languages"
+        Language,
+        related_name="candidates",
+        verbose_name=_("languages"),
+        db_table="agents_candidate_languages",
     )
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.JOB_BOARD)
-    stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices, default=Stage.APPLIED)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.JOB_BOARD
+    )
+    stage = models.CharField(
+        _("stage"), max_length=24, choices=Stage.choices, default=Stage.APPLIED
+    )
     stage_changed_at = models.DateTimeField(_("stage changed at"), default=timezone.now)
     applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
     # The last time the candidate answered us; the no-answer sweep counts from here.
     last_heard_at = models.DateTimeField(_("last heard from at"), default=timezone.now)
     assessment_at = models.DateTimeField(_("phone assessment at"), null=True, blank=True)
-    assessment_score = models.PositiveSmallIntegerField(_("assessment score"), null=True, blank=True)
+    assessment_score = models.PositiveSmallIntegerField(
+        _("assessment score"), null=True, blank=True
+    )
     assessment_passed = models.BooleanField(_("assessment passed"), null=True, blank=True)
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -122,7 +141,12 @@ class Candidate(models.Model):
         verbose_name=_("training session"),
     )
     agent = models.OneToOneField(
-        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="candidate", verbose_name=_("agent")
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidate",
+        verbose_name=_("agent"),
     )
     notes = models.TextField(_("notes"), blank=True)
 
@@ -135,12 +159,17 @@ class Candidate(models.Model):
         verbose_name = _("candidate")
         verbose_name_plural = _("candidates")
         constraints = [
-            models.CheckConstraint(condition=Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="candidate_phone_e164"),
+            models.CheckConstraint(
+                condition=Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"), name="candidate_phone_e164"
+            ),
             models.CheckConstraint(
                 condition=Q(assessment_score__isnull=True) | Q(assessment_score__lte=100),
                 name="candidate_score_out_of_100",
             ),
-            models.CheckConstraint(condition=~Q(stage="hired") | Q(agent__isnull=False), name="candidate_hired_has_agent"),
+            models.CheckConstraint(
+                condition=~Q(stage="hired") | Q(agent__isnull=False),
+                name="candidate_hired_has_agent",
+            ),
         ]
         indexes = [
             models.Index(fields=["territory", "stage"], name="candidate_territory_stage"),
@@ -163,8 +192,12 @@ class CandidateEventQuerySet(models.QuerySet):
 class CandidateEvent(models.Model):
     """One move of a candidate through the pipeline: the history of who decided what, and when."""
 
-    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="events", verbose_name=_("candidate"))
-    from_stage = models.CharField(_("from"), max_length=24, choices=Candidate.Stage.choices, blank=True)
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.CASCADE, related_name="events", verbose_name=_("candidate")
+    )
+    from_stage = models.CharField(
+        _("from"), max_length=24, choices=Candidate.Stage.choices, blank=True
+    )
     to_stage = models.CharField(_("to"), max_length=24, choices=Candidate.Stage.choices)
     at = models.DateTimeField(_("at"))
     by = models.ForeignKey(

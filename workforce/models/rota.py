@@ -16,7 +16,12 @@ class ShiftPatternQuerySet(models.QuerySet):
 class ShiftPattern(models.Model):
     """A named shift an admin can put on the rota in one click: "Matin 8:30–13:00"."""
 
-    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="shift_patterns", verbose_name=_("territory"))
+    territory = models.ForeignKey(
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="shift_patterns",
+        verbose_name=_("territory"),
+    )
     name = models.CharField(_("name"), max_length=60)
     starts_at = models.TimeField(_("starts at"))
     ends_at = models.TimeField(_("ends at"))
@@ -32,7 +37,9 @@ class ShiftPattern(models.Model):
         verbose_name_plural = _("shift patterns")
         constraints = [
             models.UniqueConstraint(fields=["territory", "name"], name="shift_pattern_unique_name"),
-            models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="shift_pattern_ordered"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=models.F("ends_at")), name="shift_pattern_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,17 +54,31 @@ class ShiftQuerySet(models.QuerySet):
 class Shift(models.Model):
     """One agent scheduled on one plateau for one local day, from a start to an end (aware, UTC)."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("agent"))
-    plateau = models.ForeignKey(Plateau, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("plateau"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("agent")
+    )
+    plateau = models.ForeignKey(
+        Plateau, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("plateau")
+    )
     day = models.DateField(_("day"), help_text=_("The local day the shift starts on."))
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     break_minutes = models.PositiveSmallIntegerField(_("unpaid break (minutes)"), default=0)
     pattern = models.ForeignKey(
-        ShiftPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("pattern")
+        ShiftPattern,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pattern"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -70,7 +91,9 @@ class Shift(models.Model):
         verbose_name = _("shift")
         verbose_name_plural = _("shifts")
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="shift_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=models.F("ends_at")), name="shift_ends_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["agent", "day"], name="shift_agent_day"),
@@ -89,7 +112,9 @@ class ClockEntryQuerySet(models.QuerySet):
 class ClockEntry(models.Model):
     """One clock-in and its clock-out: presence on site, as payroll counts it."""
 
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="clock_entries", verbose_name=_("agent"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="clock_entries", verbose_name=_("agent")
+    )
     clocked_in_at = models.DateTimeField(_("clocked in at"))
     clocked_out_at = models.DateTimeField(_("clocked out at"), null=True, blank=True)
 
@@ -103,10 +128,13 @@ class ClockEntry(models.Model):
         verbose_name_plural = _("clock entries")
         constraints = [
             models.UniqueConstraint(
-                fields=["agent"], condition=Q(clocked_out_at__isnull=True), name="clock_entry_one_open_per_agent"
+                fields=["agent"],
+                condition=Q(clocked_out_at__isnull=True),
+                name="clock_entry_one_open_per_agent",
             ),
             models.CheckConstraint(
-                condition=Q(clocked_out_at__isnull=True) | Q(clocked_out_at__gte=models.F("clocked_in_at")),
+                condition=Q(clocked_out_at__isnull=True)
+                | Q(clocked_out_at__gte=models.F("clocked_in_at")),
                 name="clock_entry_out_after_in",
             ),
         ]

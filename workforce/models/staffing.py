@@ -16,13 +16,21 @@ class StaffingParametersQuerySet(models.QuerySet):
 
 
 class StaffingParameters(models.Model):
-    """How a territory turns call volumes into agents: handle times, attempts, occupancy, shrinkage."""
+    """How a territory turns call volumes into agents: handle times, attempts, occupancy,
+    shrinkage."""
 
     territory = models.OneToOneField(
-        Territory, on_delete=models.CASCADE, related_name="staffing_parameters", verbose_name=_("territory")
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="staffing_parameters",
+        verbose_name=_("territory"),
     )
-    index_handle_minutes = models.PositiveSmallIntegerField(_("patient zéro interview (minutes)"), default=30)
-    contact_handle_minutes = models.PositiveSmallIntegerField(_("contact call (minutes)"), default=15)
+    index_handle_minutes = models.PositiveSmallIntegerField(
+        _("patient zéro interview (minutes)"), default=30
+    )
+    contact_handle_minutes = models.PositiveSmallIntegerField(
+        _("contact call (minutes)"), default=15
+    )
     use_observed_handle_times = models.BooleanField(
         _("use observed handle times"),
         default=True,
@@ -75,8 +83,12 @@ class StaffingParameters(models.Model):
         verbose_name = _("staffing parameters")
         verbose_name_plural = _("staffing parameters")
         constraints = [
-            models.CheckConstraint(condition=Q(occupancy__gt=0) & Q(occupancy__lte=1), name="staffing_occupancy_range"),
-            models.CheckConstraint(condition=Q(shrinkage__gte=0) & Q(shrinkage__lt=1), name="staffing_shrinkage_range"),
+            models.CheckConstraint(
+                condition=Q(occupancy__gt=0) & Q(occupancy__lte=1), name="staffing_occupancy_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(shrinkage__gte=0) & Q(shrinkage__lt=1), name="staffing_shrinkage_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,9 +104,14 @@ class VolumeForecast(models.Model):
     """The expected number of people to call in one language on one day, as an admin entered it."""
 
     territory = models.ForeignKey(
-        Territory, on_delete=models.CASCADE, related_name="volume_forecasts", verbose_name=_("territory")
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="volume_forecasts",
+        verbose_name=_("territory"),
     )
-    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language"))
+    language = models.ForeignKey(
+        Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
     day = models.DateField(_("day"))
     index_cases = models.PositiveIntegerField(_("patients zéro"), default=0)
     contacts = models.PositiveIntegerField(_("contacts"), default=0)
@@ -108,7 +125,9 @@ class VolumeForecast(models.Model):
         verbose_name = _("volume forecast")
         verbose_name_plural = _("volume forecasts")
         constraints = [
-            models.UniqueConstraint(fields=["territory", "language", "day"], name="volume_forecast_one_per_day"),
+            models.UniqueConstraint(
+                fields=["territory", "language", "day"], name="volume_forecast_one_per_day"
+            ),
         ]
 
     def __str__(self) -> str:

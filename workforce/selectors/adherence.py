@@ -1,4 +1,5 @@
-"""Adherence: how each agent's day matched their rota, from the shifts, the time clock and the status log.
+"""Adherence: how each agent's day matched their rota, from the shifts, the time clock and the
+status log.
 
 Per agent and local day, every period clipped to the local day (an open period counts until now):
 - scheduled: the shifts of the day, minus their unpaid breaks;
@@ -20,7 +21,12 @@ from django.utils import timezone
 
 from agents.models import Agent, AgentStatusPeriod
 from workforce.models.rota import ClockEntry, Shift
-from workforce.selectors.rota import forgotten_clock_out_at, is_forgotten, local_bounds, shift_minutes
+from workforce.selectors.rota import (
+    forgotten_clock_out_at,
+    is_forgotten,
+    local_bounds,
+    shift_minutes,
+)
 
 ACTIVE_STATUSES = {Agent.Status.READY, Agent.Status.ON_CALL, Agent.Status.WRAP_UP}
 
@@ -70,7 +76,8 @@ class AdherenceRow:
 
     @property
     def adherence(self) -> float | None:
-        """Return the share of the scheduled time spent logged in, in percent (None without a schedule)."""
+        """Return the share of the scheduled time spent logged in, in percent (None without a
+        schedule)."""
         if not self.scheduled_minutes:
             return None
         return round(min(100.0, 100 * self.in_schedule_minutes / self.scheduled_minutes), 1)
@@ -80,8 +87,11 @@ class AdherenceRow:
         return bool(self.shifts) and self.first_login_at is None
 
 
-def adherence_rows(*, agents: Iterable[Agent], start: date, end: date, now: datetime) -> list[AdherenceRow]:
-    """Return one row per agent and local day of the range: three queries whatever the number of rows.
+def adherence_rows(
+    *, agents: Iterable[Agent], start: date, end: date, now: datetime
+) -> list[AdherenceRow]:
+    """Return one row per agent and local day of the range: three queries whatever the number of
+    rows.
 
     The agents need their territory loaded (select_related("territory", "user")).
     """
@@ -94,7 +104,11 @@ def adherence_rows(*, agents: Iterable[Agent], start: date, end: date, now: date
     ids = [agent.pk for agent in agents]
 
     shifts: dict[tuple[int, date], list[Shift]] = defaultdict(list)
-    for shift in Shift.objects.filter(agent_id__in=ids, day__range=(start, end)).select_related("plateau").order_by("starts_at"):
+    for shift in (
+        Shift.objects.filter(agent_id__in=ids, day__range=(start, end))
+        .select_related("plateau")
+        .order_by("starts_at")
+    ):
         shifts[(shift.agent_id, shift.day)].append(shift)
     periods: dict[int, list[AgentStatusPeriod]] = defaultdict(list)
     for period in (
@@ -105,17 +119,35 @@ def adherence_rows(*, agents: Iterable[Agent], start: date, end: date, now: date
     ):
         periods[period.agent_id].append(period)
     clock_entries: dict[int, list[ClockEntry]] = defaultdict(list)
-    for entry in ClockEntry.objects.filter(agent_id__in=ids, clocked_in_at__lt=high).exclude(clocked_out_at__lte=low):
+    for entry in ClockEntry.objects.filter(agent_id__in=ids, clocked_in_at__lt=high).exclude(
+        clocked_out_at__lte=low
+    ):
         clock_entries[entry.agent_id].append(entry)
 
     rows = []
     for agent in agents:
         zone = agent.territory.zone
-        logged_in = [(period.started_at, period.ended_at or now, period.status) for period in periods[agent.pk]]
-        clocked = [(entry.clocked_in_at, _clock_out(entry, zone, now, shifts)) for entry in clock_entries[agent.pk]]
+        logged_in = [
+            (period.started_at, period.ended_at or now, period.status)
+            for period in periods[agent.pk]
+        ]
+        clocked = [
+            (entry.clocked_in_at, _clock_out(entry, zone, now, shifts))
+            for entry in clock_entries[agent.pk]
+        ]
         day = start
         while day <= end:
-            rows.append(_row(agent, day, local_bounds(day, zone), shifts[(agent.pk, day)], logged_in, clocked, now))
+            rows.append(
+                _row(
+                    agent,
+                    day,
+                    local_bounds(day, zone),
+                    shifts[(agent.pk, day)],
+                    logged_in,
+                    clocked,
+                    now,
+                )
+            )
             day += timedelta(days=1)
     return rows
 
@@ -127,7 +159,9 @@ def _clock_out(
     shifts: dict[tuple[int, date], list[Shift]],
 ) -> datetime:
     if is_forgotten(entry, now):
-        return forgotten_clock_out_at(entry, shifts[(entry.agent_id, timezone.localdate(entry.clocked_in_at, timezone=zone))])
+        return forgotten_clock_out_at(
+            entry, shifts[(entry.agent_id, timezone.localdate(entry.clocked_in_at, timezone=zone))]
+        )
     return entry.clocked_out_at or now
 
 
@@ -140,8 +174,14 @@ def _row(
     clocked: list[Interval],
     now: datetime,
 ) -> AdherenceRow:
-    login = [c for start, end, _status in logged_in if (c := _clip((start, end), bounds)) is not None]
-    active = [c for start, end, status in logged_in if status in ACTIVE_STATUSES and (c := _clip((start, end), bounds))]
+    login = [
+        c for start, end, _status in logged_in if (c := _clip((start, end), bounds)) is not None
+    ]
+    active = [
+        c
+        for start, end, status in logged_in
+        if status in ACTIVE_STATUSES and (c := _clip((start, end), bounds))
+    ]
     presence = [c for interval in clocked if (c := _clip(interval, bounds)) is not None]
     scheduled = [(shift.starts_at, shift.ends_at) for shift in shifts]
     login_merged = _merge(login)
@@ -157,7 +197,9 @@ def _row(
             late = max(0, _minutes(int((covering - first_start).total_seconds())))
         last_end = max(shift.ends_at for shift in shifts)
         last_logout = login_merged[-1][1]
-        still_logged_in = any(end >= now for _start, end, _status in logged_in) and bounds[0] <= now < bounds[1]
+        still_logged_in = (
+            any(end >= now for _start, end, _status in logged_in) and bounds[0] <= now < bounds[1]
+        )
         if now >= last_end and not still_logged_in:
             early = max(0, _minutes(int((last_end - last_logout).total_seconds())))
     return AdherenceRow(

@@ -26,7 +26,9 @@ ALERT_LIMIT = 200
 
 def _with_renewal(contracts: QuerySet) -> QuerySet:
     renewals = Contract.objects.filter(renews=OuterRef("pk")).order_by()
-    return contracts.annotate(renewed=Exists(renewals), renewal_id=Subquery(renewals.values("pk")[:1]))
+    return contracts.annotate(
+        renewed=Exists(renewals), renewal_id=Subquery(renewals.values("pk")[:1])
+    )
 
 
 def contracts_for_list(
@@ -39,7 +41,9 @@ def contracts_for_list(
     agent_id: int | None = None,
 ) -> QuerySet:
     """Return the contracts the user may see, filtered, the soonest end first (CDIs last)."""
-    contracts = _with_renewal(Contract.objects.for_user(user).select_related("agent__user", "agent__territory"))
+    contracts = _with_renewal(
+        Contract.objects.for_user(user).select_related("agent__user", "agent__territory")
+    )
     if kind:
         contracts = contracts.filter(kind=kind)
     if agent_id is not None:
@@ -47,18 +51,29 @@ def contracts_for_list(
     # "Today" turns at each territory's own midnight: La Réunion is three hours ahead of Paris.
     if ending_within_days is not None:
         window = timedelta(days=ending_within_days)
-        contracts = contracts.filter(per_zone(now=now, condition=lambda today: Q(end_on__gte=today, end_on__lte=today + window)))
+        contracts = contracts.filter(
+            per_zone(
+                now=now, condition=lambda today: Q(end_on__gte=today, end_on__lte=today + window)
+            )
+        )
     if status == STATUS_ACTIVE:
         contracts = contracts.filter(
-            per_zone(now=now, condition=lambda today: Q(end_on__isnull=True) | Q(end_on__gte=today)), closed_at__isnull=True
+            per_zone(
+                now=now, condition=lambda today: Q(end_on__isnull=True) | Q(end_on__gte=today)
+            ),
+            closed_at__isnull=True,
         )
     elif status == STATUS_ENDED:
-        contracts = contracts.filter(per_zone(now=now, condition=lambda today: Q(end_on__lt=today)) | Q(closed_at__isnull=False))
+        contracts = contracts.filter(
+            per_zone(now=now, condition=lambda today: Q(end_on__lt=today))
+            | Q(closed_at__isnull=False)
+        )
     return contracts.order_by(F("end_on").asc(nulls_last=True), "agent__user__last_name", "pk")
 
 
 def with_days_left(contracts: Iterable[Any], *, now: datetime) -> list[Contract]:
-    """Set on each contract the days left until its end, in its territory's time zone (None for a CDI)."""
+    """Set on each contract the days left until its end, in its territory's time zone (None for a
+    CDI)."""
     # Contracts, typed Any: days_left is no field of the model, only an attribute for the pages.
     contracts = list(contracts)
     for contract in contracts:
@@ -70,7 +85,10 @@ def with_days_left(contracts: Iterable[Any], *, now: datetime) -> list[Contract]
 def access_contract(*, user: RequestUser, pk: int) -> Contract:
     """Return a contract of the user's territory; 404 otherwise, so its existence stays secret."""
     return get_object_or_404(
-        _with_renewal(Contract.objects.for_user(user).select_related("agent__user", "agent__territory")), pk=pk
+        _with_renewal(
+            Contract.objects.for_user(user).select_related("agent__user", "agent__territory")
+        ),
+        pk=pk,
     )
 
 
@@ -84,10 +102,16 @@ def agent_contracts(*, agent: Agent) -> list[Contract]:
 
 
 def contract_end_alerts(*, user: RequestUser) -> list[Contract]:
-    """Return the contracts whose end alert is raised and still pending: not seen, renewed nor carried out."""
+    """Return the contracts whose end alert is raised and still pending: not seen, renewed nor
+    carried out."""
     return list(
         _with_renewal(Contract.objects.for_user(user))
-        .filter(end_alerted_at__isnull=False, end_acknowledged_at__isnull=True, closed_at__isnull=True, renewed=False)
+        .filter(
+            end_alerted_at__isnull=False,
+            end_acknowledged_at__isnull=True,
+            closed_at__isnull=True,
+            renewed=False,
+        )
         .select_related("agent__user", "agent__territory")
         .order_by("end_on", "pk")[:ALERT_LIMIT]
     )
@@ -95,7 +119,8 @@ def contract_end_alerts(*, user: RequestUser) -> list[Contract]:
 
 @dataclass
 class HeadcountRow:
-    """Agents speaking a language (or all of them): how many now, how many leave each week, how many stay."""
+    """Agents speaking a language (or all of them): how many now, how many leave each week, how many
+    stay."""
 
     language: Language | None
     total: int = 0
@@ -116,9 +141,16 @@ class Headcount:
 def headcount(*, territory: Territory, today: date) -> Headcount:
     """Count a territory's active téléconseillers by language, and those whose last contract ends in
     each of the next four weeks (three queries, whatever the number of agents)."""
-    weeks = [(today + timedelta(days=7 * k), today + timedelta(days=7 * k + 6)) for k in range(HEADCOUNT_WEEKS)]
-    teleconseillers = User.groups.through.objects.filter(user_id=OuterRef("user_id"), group__name=roles.TELECONSEILLER)
-    agents = Agent.objects.filter(territory=territory, user__is_active=True).filter(Exists(teleconseillers))
+    weeks = [
+        (today + timedelta(days=7 * k), today + timedelta(days=7 * k + 6))
+        for k in range(HEADCOUNT_WEEKS)
+    ]
+    teleconseillers = User.groups.through.objects.filter(
+        user_id=OuterRef("user_id"), group__name=roles.TELECONSEILLER
+    )
+    agents = Agent.objects.filter(territory=territory, user__is_active=True).filter(
+        Exists(teleconseillers)
+    )
     # An agent leaves when their last contract ends, unless a CDI keeps them; an agent without a
     # contract (an outsourced provider's) stays.
     ends = {
@@ -130,7 +162,11 @@ def headcount(*, territory: Territory, today: date) -> Headcount:
         # A contract already over: the account goes at the next sweep; not part of the headcount.
         if permanent or last_end is None or last_end >= today
     }
-    links = Agent.languages.through.objects.filter(agent__in=agents).select_related("language").order_by("language__name_fr")
+    links = (
+        Agent.languages.through.objects.filter(agent__in=agents)
+        .select_related("language")
+        .order_by("language__name_fr")
+    )
     by_language: dict[str, HeadcountRow] = {}
     all_agents = HeadcountRow(language=None)
     for end_on in ends.values():

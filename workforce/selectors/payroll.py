@@ -1,4 +1,5 @@
-"""Payroll: per agent and local day, the hours scheduled and clocked, with Sundays and public holidays flagged.
+"""Payroll: per agent and local day, the hours scheduled and clocked, with Sundays and public
+holidays flagged.
 
 Sunday and holiday hours are the clocked hours of that day; a day without any clock entry falls back
 on the scheduled hours, and the row says which ("source").
@@ -14,7 +15,12 @@ from agents.models import Agent, Territory
 from agents.public_holidays import holiday_name
 from workforce.models.contracts import Contract
 from workforce.models.rota import ClockEntry, Shift
-from workforce.selectors.rota import forgotten_clock_out_at, is_forgotten, local_bounds, shift_minutes
+from workforce.selectors.rota import (
+    forgotten_clock_out_at,
+    is_forgotten,
+    local_bounds,
+    shift_minutes,
+)
 
 SOURCE_CLOCK = "clock"
 SOURCE_SCHEDULE = "schedule"
@@ -80,23 +86,32 @@ def _contract_kind(contracts: list[Contract], day: date) -> str:
     return max(active, key=lambda c: c.start_on).kind if active else ""
 
 
-def payroll_rows(*, territory: Territory, start: date, end: date, now: datetime) -> list[PayrollRow]:
-    """Return one row per agent of the territory and local day with a shift or a clock entry: four queries."""
+def payroll_rows(
+    *, territory: Territory, start: date, end: date, now: datetime
+) -> list[PayrollRow]:
+    """Return one row per agent of the territory and local day with a shift or a clock entry: four
+    queries."""
     zone = territory.zone
     low, high = local_bounds(start, zone)[0], local_bounds(end, zone)[1]
     shifts: dict[tuple[int, date], list[Shift]] = defaultdict(list)
-    for shift in Shift.objects.filter(agent__territory=territory, day__range=(start, end)).order_by("starts_at"):
+    for shift in Shift.objects.filter(agent__territory=territory, day__range=(start, end)).order_by(
+        "starts_at"
+    ):
         shifts[(shift.agent_id, shift.day)].append(shift)
     clocked: dict[tuple[int, date], int] = defaultdict(int)
     missing: set[tuple[int, date]] = set()
-    entries = ClockEntry.objects.filter(agent__territory=territory, clocked_in_at__lt=high).exclude(clocked_out_at__lte=low)
+    entries = ClockEntry.objects.filter(agent__territory=territory, clocked_in_at__lt=high).exclude(
+        clocked_out_at__lte=low
+    )
     for entry in entries:
         clock_out = entry.clocked_out_at or now
         if is_forgotten(entry, now):
             # Not paid 24 hours a day until someone notices: the day is paid as scheduled.
             clock_in_day = timezone.localdate(entry.clocked_in_at, timezone=zone)
             missing.add((entry.agent_id, clock_in_day))
-            clock_out = forgotten_clock_out_at(entry, shifts.get((entry.agent_id, clock_in_day), []))
+            clock_out = forgotten_clock_out_at(
+                entry, shifts.get((entry.agent_id, clock_in_day), [])
+            )
         # An entry across midnight pays each local day its own part.
         entry_start, entry_end = max(entry.clocked_in_at, low), min(clock_out, high)
         day = entry_start.astimezone(zone).date()
@@ -109,12 +124,17 @@ def payroll_rows(*, territory: Territory, start: date, end: date, now: datetime)
                 clocked[(entry.agent_id, day)] += int(seconds)
             day += timedelta(days=1)
     keys = sorted(
-        set(shifts) | set(clocked) | {key for key in missing if start <= key[1] <= end}, key=lambda key: (key[1], key[0])
+        set(shifts) | set(clocked) | {key for key in missing if start <= key[1] <= end},
+        key=lambda key: (key[1], key[0]),
     )
     agent_ids = {agent_id for agent_id, _day in keys}
-    agents = {agent.pk: agent for agent in Agent.objects.filter(pk__in=agent_ids).select_related("user")}
+    agents = {
+        agent.pk: agent for agent in Agent.objects.filter(pk__in=agent_ids).select_related("user")
+    }
     contracts: dict[int, list[Contract]] = defaultdict(list)
-    for contract in Contract.objects.filter(agent_id__in=agent_ids, start_on__lte=end).exclude(end_on__lt=start):
+    for contract in Contract.objects.filter(agent_id__in=agent_ids, start_on__lte=end).exclude(
+        end_on__lt=start
+    ):
         contracts[contract.agent_id].append(contract)
     rows = [
         PayrollRow(
@@ -122,7 +142,9 @@ def payroll_rows(*, territory: Territory, start: date, end: date, now: datetime)
             day=day,
             shifts=shifts.get((agent_id, day), []),
             contract_kind=_contract_kind(contracts[agent_id], day),
-            scheduled_minutes=sum(shift_minutes(shift) for shift in shifts.get((agent_id, day), [])),
+            scheduled_minutes=sum(
+                shift_minutes(shift) for shift in shifts.get((agent_id, day), [])
+            ),
             clocked_minutes=clocked.get((agent_id, day), 0) // 60,
             has_clock_entry=(agent_id, day) in clocked,
             holiday=holiday_name(territory, day),
@@ -130,7 +152,9 @@ def payroll_rows(*, territory: Territory, start: date, end: date, now: datetime)
         )
         for agent_id, day in keys
     ]
-    rows.sort(key=lambda row: (row.agent.user.last_name, row.agent.user.first_name, row.agent.pk, row.day))
+    rows.sort(
+        key=lambda row: (row.agent.user.last_name, row.agent.user.first_name, row.agent.pk, row.day)
+    )
     return rows
 
 

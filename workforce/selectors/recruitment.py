@@ -1,4 +1,5 @@
-"""Reads of recruitment: the pipeline board, the candidate list, training sessions and their seats."""
+"""Reads of recruitment: the pipeline board, the candidate list, training sessions and their
+seats."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,7 +28,9 @@ def get_candidate_for_user(*, user: RequestUser, pk: int) -> Candidate:
 
 def get_training_session_for_user(*, user: RequestUser, pk: int) -> TrainingSession:
     """Return the training session if the user may see it; 404 otherwise."""
-    return get_object_or_404(TrainingSession.objects.for_user(user).select_related("territory"), pk=pk)
+    return get_object_or_404(
+        TrainingSession.objects.for_user(user).select_related("territory"), pk=pk
+    )
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,10 @@ class PipelineBoard:
 def pipeline_board(*, user: RequestUser) -> PipelineBoard:
     """Count the candidates per stage, and per language and stage, in two queries."""
     candidates = Candidate.objects.for_user(user)
-    per_stage = {row["stage"]: row["n"] for row in candidates.order_by().values("stage").annotate(n=Count("pk"))}
+    per_stage = {
+        row["stage"]: row["n"]
+        for row in candidates.order_by().values("stage").annotate(n=Count("pk"))
+    }
     Through = Candidate.languages.through
     per_language = (
         Through.objects.filter(candidate__in=candidates)
@@ -69,17 +75,29 @@ def pipeline_board(*, user: RequestUser) -> PipelineBoard:
     stage_values = list(Stage.values)
     rows: dict[str, tuple[str, list[int]]] = {}
     for code, name_fr, name_en, stage, n in per_language:
-        name, counts = rows.setdefault(code, (name_en if english else name_fr, [0] * len(stage_values)))
+        name, counts = rows.setdefault(
+            code, (name_en if english else name_fr, [0] * len(stage_values))
+        )
         counts[stage_values.index(stage)] += n
     languages = sorted(
         (
-            LanguageRow(code=code, name=name, counts=list(zip(stage_values, counts, strict=True)), total=sum(counts))
+            LanguageRow(
+                code=code,
+                name=name,
+                counts=list(zip(stage_values, counts, strict=True)),
+                total=sum(counts),
+            )
             for code, (name, counts) in rows.items()
         ),
         key=lambda row: (-row.total, row.name),
     )
     stages = [
-        StageCount(stage=value, label=label, count=per_stage.get(value, 0), is_open=value in Candidate.OPEN_STAGES)
+        StageCount(
+            stage=value,
+            label=label,
+            count=per_stage.get(value, 0),
+            is_open=value in Candidate.OPEN_STAGES,
+        )
         for value, label in Stage.choices
     ]
     return PipelineBoard(
@@ -105,7 +123,10 @@ def candidates_for_list(
         words = search.split()
         for word in words:
             candidates = candidates.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word) | Q(phone__contains=word)
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(phone__contains=word)
             )
     return candidates.prefetch_related("languages").order_by("-applied_at", "-pk")
 
@@ -121,7 +142,11 @@ def training_sessions_with_seats(*, user: RequestUser) -> QuerySet[TrainingSessi
         TrainingSession.objects.for_user(user)
         .select_related("territory", "plateau")
         .annotate(seats_taken=Count("candidates", filter=Q(candidates__stage__in=SEATED_STAGES)))
-        .annotate(seats_free=ExpressionWrapper(F("capacity") - F("seats_taken"), output_field=IntegerField()))
+        .annotate(
+            seats_free=ExpressionWrapper(
+                F("capacity") - F("seats_taken"), output_field=IntegerField()
+            )
+        )
         .order_by("-starts_on", "name")
     )
 
@@ -129,9 +154,15 @@ def training_sessions_with_seats(*, user: RequestUser) -> QuerySet[TrainingSessi
 def sessions_open_for_enrolment(*, candidate: Candidate, today: date) -> list[TrainingSession]:
     """Return the sessions of the candidate's territory that are not over and have a free seat."""
     sessions = (
-        TrainingSession.objects.filter(territory_id=candidate.territory_id, starts_on__gte=today - _SESSION_LOOKBACK)
+        TrainingSession.objects.filter(
+            territory_id=candidate.territory_id, starts_on__gte=today - _SESSION_LOOKBACK
+        )
         .select_related("plateau")
         .annotate(seats_taken=Count("candidates", filter=Q(candidates__stage__in=SEATED_STAGES)))
         .order_by("starts_on", "name")
     )
-    return [session for session in sessions if session.ends_on >= today and session.seats_taken < session.capacity]
+    return [
+        session
+        for session in sessions
+        if session.ends_on >= today and session.seats_taken < session.capacity
+    ]

@@ -1,4 +1,5 @@
-"""Reads of the rota: opening hours, a plateau's week grid, an agent's own week, shifts for the API."""
+"""Reads of the rota: opening hours, a plateau's week grid, an agent's own week, shifts for the
+API."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,7 +20,8 @@ def week_start_of(day: date) -> date:
 
 
 def parse_week(value: str | None, *, territory: Territory) -> date:
-    """Return the Monday of the week named by ?week= (any day of it), this week when absent or wrong."""
+    """Return the Monday of the week named by ?week= (any day of it), this week when absent or
+    wrong."""
     try:
         day = date.fromisoformat(value or "")
     except ValueError:
@@ -56,7 +58,9 @@ def forgotten_clock_out_at(entry: ClockEntry, day_shifts: list[Shift]) -> dateti
 
 def shift_minutes(shift: Shift) -> int:
     """Return the scheduled (paid) minutes of a shift: its length minus its unpaid break."""
-    return max(0, int((shift.ends_at - shift.starts_at).total_seconds() // 60) - shift.break_minutes)
+    return max(
+        0, int((shift.ends_at - shift.starts_at).total_seconds() // 60) - shift.break_minutes
+    )
 
 
 def shift_patterns_of(*, territory: Territory) -> QuerySet[ShiftPattern]:
@@ -104,22 +108,33 @@ class PlateauWeek:
         return self.week_start + timedelta(days=7)
 
 
-def _week_days(territory: Territory, week_start: date, hours: dict[int, OpeningHours]) -> list[WeekDay]:
+def _week_days(
+    territory: Territory, week_start: date, hours: dict[int, OpeningHours]
+) -> list[WeekDay]:
     days = []
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         holiday = holiday_name(territory, day)
-        days.append(WeekDay(day=day, holiday=holiday, hours=hours.get(OpeningHours.PUBLIC_HOLIDAY if holiday else day.weekday())))
+        days.append(
+            WeekDay(
+                day=day,
+                holiday=holiday,
+                hours=hours.get(OpeningHours.PUBLIC_HOLIDAY if holiday else day.weekday()),
+            )
+        )
     return days
 
 
 def plateau_week(*, plateau: Plateau, week_start: date) -> PlateauWeek:
-    """Return the week grid of a plateau: its agents (and any agent lent to it that week) × 7 days."""
+    """Return the week grid of a plateau: its agents (and any agent lent to it that week) × 7
+    days."""
     territory = plateau.territory
     week_end = week_start + timedelta(days=6)
     days = _week_days(territory, week_start, opening_hours_of(territory=territory))
     shifts = list(
-        Shift.objects.filter(plateau=plateau, day__range=(week_start, week_end)).select_related("pattern").order_by("starts_at")
+        Shift.objects.filter(plateau=plateau, day__range=(week_start, week_end))
+        .select_related("pattern")
+        .order_by("starts_at")
     )
     lent = {shift.agent_id for shift in shifts}
     agents = (
@@ -127,7 +142,9 @@ def plateau_week(*, plateau: Plateau, week_start: date) -> PlateauWeek:
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "pk")
     )
-    rows = {agent.pk: AgentWeekRow(agent=agent, cells=[[] for _day in range(7)]) for agent in agents}
+    rows = {
+        agent.pk: AgentWeekRow(agent=agent, cells=[[] for _day in range(7)]) for agent in agents
+    }
     for shift in shifts:
         rows[shift.agent_id].cells[(shift.day - week_start).days].append(shift)
     return PlateauWeek(plateau=plateau, week_start=week_start, days=days, rows=list(rows.values()))
@@ -168,11 +185,16 @@ class MyWeek:
 
 
 def my_week(*, agent: Agent, week_start: date) -> MyWeek:
-    """Return an agent's own shifts of a week (Monday to Sunday, local days) and their open clock-in."""
+    """Return an agent's own shifts of a week (Monday to Sunday, local days) and their open
+    clock-in."""
     territory = agent.territory
     week_end = week_start + timedelta(days=6)
     days = [MyDay(day=week_day) for week_day in _week_days(territory, week_start, hours={})]
-    shifts = Shift.objects.filter(agent=agent, day__range=(week_start, week_end)).select_related("plateau").order_by("starts_at")
+    shifts = (
+        Shift.objects.filter(agent=agent, day__range=(week_start, week_end))
+        .select_related("plateau")
+        .order_by("starts_at")
+    )
     for shift in shifts:
         days[(shift.day - week_start).days].shifts.append(shift)
     open_entry = ClockEntry.objects.filter(agent=agent, clocked_out_at__isnull=True).first()
@@ -186,7 +208,8 @@ def shifts_for_user(
     end: date,
     plateau: Plateau | None = None,
 ) -> QuerySet[Shift]:
-    """Return the shifts the user may see between two local days: their territory's, or their own."""
+    """Return the shifts the user may see between two local days: their territory's, or their
+    own."""
     shifts = Shift.objects.for_user(user).filter(day__range=(start, end))
     if plateau is not None:
         shifts = shifts.filter(plateau=plateau)

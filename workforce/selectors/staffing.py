@@ -48,7 +48,9 @@ class Need:
     agents_needed: int
 
 
-def productive_hours_per_agent(*, paid_hours_per_day: Decimal, occupancy: Decimal, shrinkage: Decimal) -> Decimal:
+def productive_hours_per_agent(
+    *, paid_hours_per_day: Decimal, occupancy: Decimal, shrinkage: Decimal
+) -> Decimal:
     """Return the hours of calls one agent handles in a paid day."""
     return Decimal(paid_hours_per_day) * Decimal(occupancy) * (1 - Decimal(shrinkage))
 
@@ -75,11 +77,15 @@ def compute_need(
         + people * (Decimal(attempts_per_contact) - 1) * Decimal(unanswered_attempt_minutes)
     )
     workload_hours = workload_minutes / 60
-    productive_hours = productive_hours_per_agent(paid_hours_per_day=paid_hours_per_day, occupancy=occupancy, shrinkage=shrinkage)
+    productive_hours = productive_hours_per_agent(
+        paid_hours_per_day=paid_hours_per_day, occupancy=occupancy, shrinkage=shrinkage
+    )
     if workload_hours <= 0:
         return Need(workload_hours=Decimal(0), productive_hours=productive_hours, agents_needed=0)
     agents = (workload_hours / productive_hours).to_integral_value(rounding=ROUND_CEILING)
-    return Need(workload_hours=workload_hours, productive_hours=productive_hours, agents_needed=int(agents))
+    return Need(
+        workload_hours=workload_hours, productive_hours=productive_hours, agents_needed=int(agents)
+    )
 
 
 @dataclass(frozen=True)
@@ -156,12 +162,17 @@ class StaffingTable:
 
     def by_day(self) -> list[tuple[DayTotal, list[Cell]]]:
         """Return each day's total with its cells, one per language: the page's order."""
-        return [(total, [row.cells[index] for row in self.rows]) for index, total in enumerate(self.totals)]
+        return [
+            (total, [row.cells[index] for row in self.rows])
+            for index, total in enumerate(self.totals)
+        ]
 
 
 def staffing_parameters(*, territory: Territory) -> StaffingParameters:
     """Return the territory's parameters, or the defaults (unsaved) when it has none yet."""
-    return StaffingParameters.objects.filter(territory=territory).first() or StaffingParameters(territory=territory)
+    return StaffingParameters.objects.filter(territory=territory).first() or StaffingParameters(
+        territory=territory
+    )
 
 
 def _local_midnight(day: date, territory: Territory) -> datetime:
@@ -171,7 +182,12 @@ def _local_midnight(day: date, territory: Territory) -> datetime:
 def _observed_window(territory: Territory) -> tuple[date, date, datetime, datetime]:
     today = territory_today(territory)
     first = today - timedelta(days=OBSERVED_DAYS)
-    return first, today - timedelta(days=1), _local_midnight(first, territory), _local_midnight(today, territory)
+    return (
+        first,
+        today - timedelta(days=1),
+        _local_midnight(first, territory),
+        _local_midnight(today, territory),
+    )
 
 
 def observed_volumes(*, territory: Territory) -> dict[str, Volume]:
@@ -188,7 +204,9 @@ def observed_volumes(*, territory: Territory) -> dict[str, Volume]:
         totals[row["language_id"]][KIND_OF_REASON[row["reason"]]] += row["n"]
     return {
         code: Volume(
-            index_cases=(Decimal(kinds[INDEX]) / OBSERVED_DAYS).quantize(ONE_DECIMAL, ROUND_HALF_UP),
+            index_cases=(Decimal(kinds[INDEX]) / OBSERVED_DAYS).quantize(
+                ONE_DECIMAL, ROUND_HALF_UP
+            ),
             contacts=(Decimal(kinds[CONTACT]) / OBSERVED_DAYS).quantize(ONE_DECIMAL, ROUND_HALF_UP),
             forecast=False,
         )
@@ -197,7 +215,8 @@ def observed_volumes(*, territory: Territory) -> dict[str, Volume]:
 
 
 def handle_times(*, territory: Territory, parameters: StaffingParameters) -> dict[str, HandleTime]:
-    """Return the handle minutes of a patient zéro interview and of a contact call, with their source."""
+    """Return the handle minutes of a patient zéro interview and of a contact call, with their
+    source."""
     defaults = {
         INDEX: HandleTime(minutes=Decimal(parameters.index_handle_minutes), observed_calls=0),
         CONTACT: HandleTime(minutes=Decimal(parameters.contact_handle_minutes), observed_calls=0),
@@ -205,7 +224,8 @@ def handle_times(*, territory: Territory, parameters: StaffingParameters) -> dic
     if not parameters.use_observed_handle_times:
         return defaults
     _first, _last, since, until = _observed_window(territory)
-    # ended_at is stamped when the outcome is recorded, so this is talk plus wrap-up: the handle time.
+    # ended_at is stamped when the outcome is recorded, so this is talk plus wrap-up: the handle
+    # time.
     duration = ExpressionWrapper(F("ended_at") - F("connected_at"), output_field=DurationField())
     rows = (
         CallAttempt.objects.filter(
@@ -228,13 +248,18 @@ def handle_times(*, territory: Territory, parameters: StaffingParameters) -> dic
     result = dict(defaults)
     for kind, n in calls.items():
         if n >= MIN_OBSERVED_CALLS:
-            result[kind] = HandleTime(minutes=(seconds[kind] / n / 60).quantize(ONE_DECIMAL, ROUND_HALF_UP), observed_calls=n)
+            result[kind] = HandleTime(
+                minutes=(seconds[kind] / n / 60).quantize(ONE_DECIMAL, ROUND_HALF_UP),
+                observed_calls=n,
+            )
     return result
 
 
 def _callers(territory: Territory) -> QuerySet[Agent]:
     """The téléconseillers of the territory whose account is active: the people who take calls."""
-    return Agent.objects.filter(territory=territory, user__is_active=True, user__groups__name=roles.TELECONSEILLER)
+    return Agent.objects.filter(
+        territory=territory, user__is_active=True, user__groups__name=roles.TELECONSEILLER
+    )
 
 
 def _covered(contracts: list[Contract], employer: str, day: date) -> bool:
@@ -249,13 +274,15 @@ def _covered(contracts: list[Contract], employer: str, day: date) -> bool:
 def staffing_table(
     *, territory: Territory, start: date, days: int, parameters: StaffingParameters | None = None
 ) -> StaffingTable:
-    """Compute the agents needed per language and day, and the gaps against the rota and contracts."""
+    """Compute the agents needed per language and day, and the gaps against the rota and
+    contracts."""
     parameters = parameters or staffing_parameters(territory=territory)
     horizon = [start + timedelta(days=offset) for offset in range(days)]
     end = horizon[-1]
 
     forecasts = {
-        (f.language_id, f.day): f for f in VolumeForecast.objects.filter(territory=territory, day__gte=start, day__lte=end)
+        (f.language_id, f.day): f
+        for f in VolumeForecast.objects.filter(territory=territory, day__gte=start, day__lte=end)
     }
     observed = observed_volumes(territory=territory)
     handles = handle_times(territory=territory, parameters=parameters)
@@ -263,9 +290,9 @@ def staffing_table(
     agent_ids = _callers(territory).values("pk")
     speaks: dict[str, set[int]] = defaultdict(set)
     employers: dict[int, str] = {}
-    for agent_id, language_id, employer in Agent.languages.through.objects.filter(agent_id__in=agent_ids).values_list(
-        "agent_id", "language_id", "agent__employer"
-    ):
+    for agent_id, language_id, employer in Agent.languages.through.objects.filter(
+        agent_id__in=agent_ids
+    ).values_list("agent_id", "language_id", "agent__employer"):
         speaks[language_id].add(agent_id)
         employers[agent_id] = employer
     on_shift: dict[date, set[int]] = defaultdict(set)
@@ -277,10 +304,16 @@ def staffing_table(
     ):
         on_shift[day].add(agent_id)
     contracts: dict[int, list[Contract]] = defaultdict(list)
-    for contract in Contract.objects.filter(agent_id__in=agent_ids).only("agent_id", "start_on", "end_on"):
+    for contract in Contract.objects.filter(agent_id__in=agent_ids).only(
+        "agent_id", "start_on", "end_on"
+    ):
         contracts[contract.agent_id].append(contract)
     available_on = {
-        day: {agent_id for agent_id, employer in employers.items() if _covered(contracts[agent_id], employer, day)}
+        day: {
+            agent_id
+            for agent_id, employer in employers.items()
+            if _covered(contracts[agent_id], employer, day)
+        }
         for day in horizon
     }
 
@@ -288,7 +321,9 @@ def staffing_table(
         code for code, volume in observed.items() if volume.index_cases or volume.contacts
     }
     codes |= set(speaks)
-    languages = sorted(Language.objects.filter(code__in=codes), key=lambda language: str(language).casefold())
+    languages = sorted(
+        Language.objects.filter(code__in=codes), key=lambda language: str(language).casefold()
+    )
 
     zero = Volume(index_cases=Decimal(0), contacts=Decimal(0), forecast=False)
     totals = {day: DayTotal(day=day) for day in horizon}
@@ -298,7 +333,11 @@ def staffing_table(
         for day in horizon:
             forecast = forecasts.get((language.code, day))
             if forecast is not None:
-                volume = Volume(index_cases=Decimal(forecast.index_cases), contacts=Decimal(forecast.contacts), forecast=True)
+                volume = Volume(
+                    index_cases=Decimal(forecast.index_cases),
+                    contacts=Decimal(forecast.contacts),
+                    forecast=True,
+                )
             else:
                 volume = observed.get(language.code, zero)
             need = compute_need(
@@ -331,7 +370,9 @@ def staffing_table(
 
     first, last, _since, _until = _observed_window(territory)
     productive = productive_hours_per_agent(
-        paid_hours_per_day=parameters.paid_hours_per_day, occupancy=parameters.occupancy, shrinkage=parameters.shrinkage
+        paid_hours_per_day=parameters.paid_hours_per_day,
+        occupancy=parameters.occupancy,
+        shrinkage=parameters.shrinkage,
     )
     return StaffingTable(
         territory=territory,
@@ -362,21 +403,28 @@ def forecast_grid(
     days: int,
     extra_languages: Iterable[str] = (),
 ) -> list[ForecastCell]:
-    """Return, per language and day of the horizon, the forecast entered (if any) and the observed average."""
+    """Return, per language and day of the horizon, the forecast entered (if any) and the observed
+    average."""
     horizon = [start + timedelta(days=offset) for offset in range(days)]
     forecasts = {
         (f.language_id, f.day): f
-        for f in VolumeForecast.objects.filter(territory=territory, day__gte=start, day__lte=horizon[-1])
+        for f in VolumeForecast.objects.filter(
+            territory=territory, day__gte=start, day__lte=horizon[-1]
+        )
     }
     observed = observed_volumes(territory=territory)
-    codes = {code for code, _day in forecasts} | {code for code, v in observed.items() if v.index_cases or v.contacts}
+    codes = {code for code, _day in forecasts} | {
+        code for code, v in observed.items() if v.index_cases or v.contacts
+    }
     codes |= set(
-        Agent.languages.through.objects.filter(agent_id__in=_callers(territory).values("pk")).values_list(
-            "language_id", flat=True
-        )
+        Agent.languages.through.objects.filter(
+            agent_id__in=_callers(territory).values("pk")
+        ).values_list("language_id", flat=True)
     )
     codes |= set(extra_languages)
-    languages = sorted(Language.objects.filter(code__in=codes), key=lambda language: str(language).casefold())
+    languages = sorted(
+        Language.objects.filter(code__in=codes), key=lambda language: str(language).casefold()
+    )
     zero = Volume(index_cases=Decimal(0), contacts=Decimal(0), forecast=False)
     return [
         ForecastCell(

@@ -10,7 +10,10 @@ class ContractSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="agent.user.username", read_only=True)
     territory = serializers.CharField(source="agent.territory.code", read_only=True)
     renewal = serializers.IntegerField(
-        source="renewal_id", read_only=True, allow_null=True, help_text="The contract that renews this one, if any."
+        source="renewal_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The contract that renews this one, if any.",
     )
 
     class Meta:
@@ -43,9 +46,14 @@ class ContractPageSerializer(serializers.Serializer):
 class ContractQuerySerializer(serializers.Serializer):
     agent = serializers.IntegerField(required=False, min_value=1, help_text="An agent's id.")
     ending_within_days = serializers.IntegerField(
-        required=False, min_value=0, max_value=MAX_WINDOW_DAYS, help_text="Only contracts ending from today to today + N days."
+        required=False,
+        min_value=0,
+        max_value=MAX_WINDOW_DAYS,
+        help_text="Only contracts ending from today to today + N days.",
     )
-    limit = serializers.IntegerField(required=False, min_value=1, help_text="Page size (default 100, at most 1000).")
+    limit = serializers.IntegerField(
+        required=False, min_value=1, help_text="Page size (default 100, at most 1000)."
+    )
     offset = serializers.IntegerField(required=False, min_value=0)
 
 
@@ -54,4 +62,6 @@ class RenewContractInputSerializer(serializers.Serializer):
 
 
 class EndContractInputSerializer(serializers.Serializer):
-    end_on = serializers.DateField(help_text="The new last day: not before the start, not after the planned end.")
+    end_on = serializers.DateField(
+        help_text="The new last day: not before the start, not after the planned end."
+    )

@@ -13,7 +13,12 @@ from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
 from workforce.selectors.recruitment import candidate_events
 from workforce.services import recruitment as services
-from workforce.services.recruitment import CDD_MONTHS, CandidateData, hiring_errors, open_candidate_phones
+from workforce.services.recruitment import (
+    CDD_MONTHS,
+    CandidateData,
+    hiring_errors,
+    open_candidate_phones,
+)
 
 Stage = Candidate.Stage
 TARGET_STAGES = [
@@ -38,7 +43,9 @@ REQUIRED_FOR = {
 
 class CandidateEventSerializer(serializers.ModelSerializer):
     # Plain strings: an enum here would give the stages a second name in the schema.
-    from_stage = serializers.CharField(read_only=True, help_text="A stage, as in the candidate's; empty for the application.")
+    from_stage = serializers.CharField(
+        read_only=True, help_text="A stage, as in the candidate's; empty for the application."
+    )
     to_stage = serializers.CharField(read_only=True, help_text="A stage, as in the candidate's.")
     by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -51,7 +58,9 @@ class CandidateEventSerializer(serializers.ModelSerializer):
 class CandidateSerializer(serializers.ModelSerializer):
     territory = serializers.SlugRelatedField(slug_field="code", read_only=True)
     languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assessed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     allowed_moves = serializers.SerializerMethodField()
 
     class Meta:
@@ -80,9 +89,15 @@ class CandidateSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="The stages one may move to now."))
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(), help_text="The stages one may move to now."
+        )
+    )
     def get_allowed_moves(self, candidate: Candidate) -> list[str]:
-        return sorted(stage for stage in services.allowed_moves(candidate) if stage in TARGET_STAGES)
+        return sorted(
+            stage for stage in services.allowed_moves(candidate) if stage in TARGET_STAGES
+        )
 
 
 class CandidateDetailSerializer(CandidateSerializer):
@@ -101,7 +116,10 @@ class CandidateInputSerializer(serializers.Serializer):
     """A new candidate; the view resolves the territory first and passes it in the context."""
 
     territory = serializers.SlugRelatedField(
-        slug_field="code", queryset=Territory.objects.all(), required=False, help_text="Required for a superuser."
+        slug_field="code",
+        queryset=Territory.objects.all(),
+        required=False,
+        help_text="Required for a superuser.",
     )
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)
@@ -140,26 +158,44 @@ class CandidateTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=[(stage.value, stage.label) for stage in TARGET_STAGES])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     assessment_at = serializers.DateTimeField(required=False, help_text="For assessment_scheduled.")
-    score = serializers.IntegerField(required=False, min_value=0, max_value=100, help_text="For assessed.")
+    score = serializers.IntegerField(
+        required=False, min_value=0, max_value=100, help_text="For assessed."
+    )
     passed = serializers.BooleanField(required=False, help_text="For assessed.")
     training_session = serializers.PrimaryKeyRelatedField(
-        queryset=TrainingSession.objects.none(), required=False, help_text="For in_training: a session of the territory."
+        queryset=TrainingSession.objects.none(),
+        required=False,
+        help_text="For in_training: a session of the territory.",
     )
     username = serializers.CharField(required=False, max_length=150, help_text="For hired.")
     password = serializers.CharField(
-        required=False, max_length=128, trim_whitespace=False, write_only=True, help_text="For hired: a temporary password."
+        required=False,
+        max_length=128,
+        trim_whitespace=False,
+        write_only=True,
+        help_text="For hired: a temporary password.",
     )
-    plateau = serializers.PrimaryKeyRelatedField(queryset=Plateau.objects.none(), required=False, help_text="For hired.")
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none(), required=False, allow_null=True)
-    role = serializers.ChoiceField(choices=roles.STAFF_ROLES, required=False, default=roles.TELECONSEILLER)
+    plateau = serializers.PrimaryKeyRelatedField(
+        queryset=Plateau.objects.none(), required=False, help_text="For hired."
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.none(), required=False, allow_null=True
+    )
+    role = serializers.ChoiceField(
+        choices=roles.STAFF_ROLES, required=False, default=roles.TELECONSEILLER
+    )
     contract_kind = serializers.ChoiceField(
         # Labels of their own, so that the schema does not give the contract kinds a second name.
         choices=[(Contract.Kind.CDD, "CDD of 3 or 6 months"), (Contract.Kind.CDI, "CDI")],
         required=False,
         help_text="For hired.",
     )
-    months = serializers.ChoiceField(choices=CDD_MONTHS, required=False, allow_null=True, help_text="For a CDD: 3 or 6.")
-    start_on = serializers.DateField(required=False, help_text="For hired: the contract's first day.")
+    months = serializers.ChoiceField(
+        choices=CDD_MONTHS, required=False, allow_null=True, help_text="For a CDD: 3 or 6."
+    )
+    start_on = serializers.DateField(
+        required=False, help_text="For hired: the contract's first day."
+    )
 
     def __init__(self, *args, candidate: Candidate | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,13 +203,19 @@ class CandidateTransitionSerializer(serializers.Serializer):
         if candidate is not None:
             # Another territory's sessions, plateaux and teams do not exist for this candidate.
             territory_id = candidate.territory_id
-            self.fields["training_session"].queryset = TrainingSession.objects.filter(territory_id=territory_id)
+            self.fields["training_session"].queryset = TrainingSession.objects.filter(
+                territory_id=territory_id
+            )
             self.fields["plateau"].queryset = Plateau.objects.filter(territory_id=territory_id)
             self.fields["team"].queryset = Team.objects.filter(plateau__territory_id=territory_id)
 
     def validate(self, attrs: dict) -> dict:
         to = attrs["to"]
-        missing = {name: [_("This field is required.")] for name in REQUIRED_FOR.get(to, ()) if name not in attrs}
+        missing = {
+            name: [_("This field is required.")]
+            for name in REQUIRED_FOR.get(to, ())
+            if name not in attrs
+        }
         if missing:
             raise serializers.ValidationError(missing)
         if to == Stage.HIRED:

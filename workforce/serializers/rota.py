@@ -36,7 +36,9 @@ class ShiftSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.IntegerField(help_text="Length minus the unpaid break, in minutes."))
+    @extend_schema_field(
+        serializers.IntegerField(help_text="Length minus the unpaid break, in minutes.")
+    )
     def get_scheduled_minutes(self, shift: Shift) -> int:
         return shift_minutes(shift)
 
@@ -44,8 +46,12 @@ class ShiftSerializer(serializers.ModelSerializer):
 class ShiftRefSerializer(serializers.Serializer):
     """The agent and plateau a new shift names, resolved before the rest of the body."""
 
-    agent = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.select_related("user", "territory"))
-    plateau = serializers.PrimaryKeyRelatedField(queryset=Plateau.objects.select_related("territory"))
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=Agent.objects.select_related("user", "territory")
+    )
+    plateau = serializers.PrimaryKeyRelatedField(
+        queryset=Plateau.objects.select_related("territory")
+    )
 
 
 class ShiftInputSerializer(ShiftRefSerializer):
@@ -57,15 +63,20 @@ class ShiftInputSerializer(ShiftRefSerializer):
     def validate(self, attrs: dict) -> dict:
         starts_at, ends_at = attrs["starts_at"], attrs["ends_at"]
         if starts_at >= ends_at:
-            raise serializers.ValidationError({"ends_at": [_("The shift must end after it starts.")]})
+            raise serializers.ValidationError(
+                {"ends_at": [_("The shift must end after it starts.")]}
+            )
         length = (ends_at.hour * 60 + ends_at.minute) - (starts_at.hour * 60 + starts_at.minute)
         if attrs["break_minutes"] >= length:
-            raise serializers.ValidationError({"break_minutes": [_("The break must be shorter than the shift.")]})
+            raise serializers.ValidationError(
+                {"break_minutes": [_("The break must be shorter than the shift.")]}
+            )
         return attrs
 
 
 class ShiftFilterSerializer(serializers.Serializer):
-    """The query string of the shift list; the range defaults to the current week of the user's territory."""
+    """The query string of the shift list; the range defaults to the current week of the user's
+    territory."""
 
     plateau = serializers.IntegerField(required=False, min_value=1)
     from_ = serializers.DateField(required=False)
@@ -81,7 +92,11 @@ class ShiftFilterSerializer(serializers.Serializer):
         start = attrs.get("from") or week_start_of(attrs.get("to") or self.context["today"])
         end = attrs.get("to") or start + timedelta(days=6)
         if start > end:
-            raise serializers.ValidationError({"to": [_("The end of the range is before its start.")]})
+            raise serializers.ValidationError(
+                {"to": [_("The end of the range is before its start.")]}
+            )
         if (end - start).days + 1 > MAX_RANGE_DAYS:
-            raise serializers.ValidationError({"to": [_("Choose a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS}]})
+            raise serializers.ValidationError(
+                {"to": [_("Choose a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS}]}
+            )
         return {**attrs, "from": start, "to": end}

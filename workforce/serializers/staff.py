@@ -17,14 +17,20 @@ class AgentInputSerializer(TerritoryRefSerializer):
     """A new member of staff; the view resolves the territory first and passes it in the context."""
 
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"}, write_only=True)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"}, write_only=True
+    )
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)
     email = serializers.EmailField(required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=roles.STAFF_ROLES)
     languages = LanguageCodeListField()
-    plateau = serializers.PrimaryKeyRelatedField(queryset=Plateau.objects.all(), required=False, allow_null=True)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    plateau = serializers.PrimaryKeyRelatedField(
+        queryset=Plateau.objects.all(), required=False, allow_null=True
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
     employer = serializers.ChoiceField(choices=Agent.Employer.choices, required=False)
     provider_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     contract_end = serializers.DateField(required=False, allow_null=True)
@@ -51,7 +57,10 @@ class AgentInputSerializer(TerritoryRefSerializer):
         if attrs.get("employer") == Agent.Employer.PROVIDER and not attrs.get("provider_name"):
             errors["provider_name"] = [_("Name the provider of an outsourced agent.")]
         candidate = User(
-            username=attrs["username"], first_name=attrs["first_name"], last_name=attrs["last_name"], email=attrs.get("email", "")
+            username=attrs["username"],
+            first_name=attrs["first_name"],
+            last_name=attrs["last_name"],
+            email=attrs.get("email", ""),
         )
         try:
             password_validation.validate_password(attrs["password"], user=candidate)

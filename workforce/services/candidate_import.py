@@ -24,7 +24,9 @@ NAME_MAX_LENGTH = 150
 _LANGUAGE_SEPARATORS = re.compile(r"[;,\s]+")
 
 
-def import_candidates(*, territory: Territory, content: bytes, by: User | None, now: datetime) -> list[Candidate]:
+def import_candidates(
+    *, territory: Territory, content: bytes, by: User | None, now: datetime
+) -> list[Candidate]:
     """Check every row of a candidates CSV, then record them all in one transaction, or none."""
     rows = _read_rows(territory=territory, content=content)
     try:
@@ -41,7 +43,9 @@ def too_large_message() -> str:
 def _read_rows(*, territory: Territory, content: bytes) -> list[CandidateData]:
     raw_rows, errors = read_csv(
         content,
-        layout=CsvLayout(columns=COLUMNS, required=REQUIRED_COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS),
+        layout=CsvLayout(
+            columns=COLUMNS, required=REQUIRED_COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS
+        ),
         error=CandidateImportError,
     )
     languages = {language.code.lower(): language for language in Language.objects.all()}
@@ -53,7 +57,12 @@ def _read_rows(*, territory: Territory, content: bytes) -> list[CandidateData]:
             seen_on = first_line_of_phone.setdefault(phone, line)
             if seen_on != line:
                 row_errors.append(
-                    cell_error(line, "phone", _("the same phone as line %(line)d: %(phone)s") % {"line": seen_on, "phone": phone})
+                    cell_error(
+                        line,
+                        "phone",
+                        _("the same phone as line %(line)d: %(phone)s")
+                        % {"line": seen_on, "phone": phone},
+                    )
                 )
         errors.extend(row_errors)
         if row is not None and not row_errors:
@@ -81,7 +90,11 @@ def _check_row(
         if not values[column]:
             errors.append(cell_error(line, column, _("This value is required.")))
         elif len(values[column]) > NAME_MAX_LENGTH:
-            errors.append(cell_error(line, column, _("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}))
+            errors.append(
+                cell_error(
+                    line, column, _("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}
+                )
+            )
 
     phone = ""
     try:
@@ -94,16 +107,26 @@ def _check_row(
         try:
             validate_email(email)
         except ValidationError:
-            errors.append(cell_error(line, "email", _("Invalid e-mail address: %(value)s") % {"value": email}))
+            errors.append(
+                cell_error(line, "email", _("Invalid e-mail address: %(value)s") % {"value": email})
+            )
 
     codes = [code.lower() for code in _LANGUAGE_SEPARATORS.split(values["languages"]) if code]
     unknown = [code for code in codes if code not in languages]
     if not codes:
         errors.append(cell_error(line, "languages", _("This value is required.")))
     elif unknown:
-        errors.append(cell_error(line, "languages", _("Unknown language code(s): %(codes)s") % {"codes": ", ".join(unknown)}))
+        errors.append(
+            cell_error(
+                line,
+                "languages",
+                _("Unknown language code(s): %(codes)s") % {"codes": ", ".join(unknown)},
+            )
+        )
 
-    source = values["source"].lower().replace("-", "_").replace(" ", "_") or Candidate.Source.JOB_BOARD
+    source = (
+        values["source"].lower().replace("-", "_").replace(" ", "_") or Candidate.Source.JOB_BOARD
+    )
     if source not in Candidate.Source.values:
         errors.append(
             cell_error(

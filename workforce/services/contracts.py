@@ -38,8 +38,11 @@ def local_todays(*, now: datetime) -> dict[str, date]:
     return {zone: timezone.localdate(now, timezone=zoneinfo.ZoneInfo(zone)) for zone in zones}
 
 
-def per_zone(*, now: datetime, condition: Callable[[date], Q], prefix: str = "agent__territory__") -> Q:
-    """Combine, over the territories' time zones, a condition on the local day (one query for the zones)."""
+def per_zone(
+    *, now: datetime, condition: Callable[[date], Q], prefix: str = "agent__territory__"
+) -> Q:
+    """Combine, over the territories' time zones, a condition on the local day (one query for the
+    zones)."""
     combined = Q(pk__in=[])
     for zone, today in local_todays(now=now).items():
         combined |= Q(**{f"{prefix}timezone": zone}) & condition(today)
@@ -49,12 +52,18 @@ def per_zone(*, now: datetime, condition: Callable[[date], Q], prefix: str = "ag
 def _followed() -> Exists:
     # A contract is followed by a renewal, or by any later contract of the same agent: either way
     # the agent stays, and neither the alert nor the end applies.
-    return Exists(Contract.objects.filter(agent_id=OuterRef("agent_id"), start_on__gt=OuterRef("start_on")))
+    return Exists(
+        Contract.objects.filter(agent_id=OuterRef("agent_id"), start_on__gt=OuterRef("start_on"))
+    )
 
 
 def _locked(contract: Contract) -> Contract:
     # Two admins renewing at once must not both find "not renewed yet".
-    return Contract.objects.select_for_update(of=("self",)).select_related("agent__user").get(pk=contract.pk)
+    return (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("agent__user")
+        .get(pk=contract.pk)
+    )
 
 
 def fixed_term_end(*, start_on: date, months: int) -> date:
@@ -67,7 +76,9 @@ def fixed_term_end(*, start_on: date, months: int) -> date:
 
 
 @transaction.atomic
-def add_contract(*, agent: Agent, kind: str, start_on: date, end_on: date | None = None) -> Contract:
+def add_contract(
+    *, agent: Agent, kind: str, start_on: date, end_on: date | None = None
+) -> Contract:
     """Give an agent a new contract (a CDI, or a CDD with its end), reactivating their account."""
     if kind == Contract.Kind.CDD and end_on is None:
         raise InvalidContractDates(_("A fixed-term contract needs an end."))
@@ -77,8 +88,15 @@ def add_contract(*, agent: Agent, kind: str, start_on: date, end_on: date | None
         raise InvalidContractDates(_("A contract cannot end before it starts."))
     # Lock the agent: two additions at once must not both find no overlap, and the end sweep
     # (which locks the agent too) must see this contract or run before it.
-    list(Agent.objects.select_for_update().filter(pk=agent.pk).order_by().values_list("pk", flat=True))
-    overlapping = Contract.objects.filter(agent=agent).filter(Q(end_on__isnull=True) | Q(end_on__gte=start_on))
+    list(
+        Agent.objects.select_for_update()
+        .filter(pk=agent.pk)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    overlapping = Contract.objects.filter(agent=agent).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=start_on)
+    )
     if end_on is not None:
         overlapping = overlapping.filter(start_on__lte=end_on)
     if overlapping.exists():
@@ -110,19 +128,26 @@ def renew_contract(*, contract: Contract, months: int) -> Contract:
     if Contract.objects.filter(agent_id=contract.agent_id, start_on__gt=contract.start_on).exists():
         raise ContractOverlap(_("A later contract already follows this one."))
     if contract.closed_at is not None or not contract.agent.user.is_active:
-        raise AgentDeactivated(_("This agent's account is deactivated: add a new contract instead."))
+        raise AgentDeactivated(
+            _("This agent's account is deactivated: add a new contract instead.")
+        )
     assert contract.end_on is not None  # a constraint: a CDD has an end
     start_on = contract.end_on + timedelta(days=1)
     end_on = fixed_term_end(start_on=start_on, months=months)
     # The pending alert needs no write: the alert list leaves out renewed contracts.
     return Contract.objects.create(
-        agent_id=contract.agent_id, kind=Contract.Kind.CDD, start_on=start_on, end_on=end_on, renews=contract
+        agent_id=contract.agent_id,
+        kind=Contract.Kind.CDD,
+        start_on=start_on,
+        end_on=end_on,
+        renews=contract,
     )
 
 
 @transaction.atomic
 def end_contract(*, contract: Contract, end_on: date) -> Contract:
-    """End a contract early (resignation, dismissal, end of mission): its account goes the day after."""
+    """End a contract early (resignation, dismissal, end of mission): its account goes the day
+    after."""
     contract = _locked(contract)
     if contract.closed_at is not None:
         raise ContractClosed(_("This contract's end was already carried out."))
@@ -139,9 +164,9 @@ def end_contract(*, contract: Contract, end_on: date) -> Contract:
 
 def acknowledge_contract_alert(*, contract: Contract, now: datetime) -> bool:
     """Mark a contract's end alert as seen; False if there was none pending."""
-    acknowledged = Contract.objects.filter(pk=contract.pk, end_alerted_at__isnull=False, end_acknowledged_at__isnull=True).update(
-        end_acknowledged_at=now
-    )
+    acknowledged = Contract.objects.filter(
+        pk=contract.pk, end_alerted_at__isnull=False, end_acknowledged_at__isnull=True
+    ).update(end_acknowledged_at=now)
     if acknowledged:
         contract.end_acknowledged_at = now
     return bool(acknowledged)
@@ -151,16 +176,21 @@ def acknowledge_contract_alert(*, contract: Contract, now: datetime) -> bool:
 def alert_contract_ends(*, now: datetime) -> int:
     """Raise the alert on contracts ending within CONTRACT_END_ALERT_DAYS without a renewal."""
     window = timedelta(days=settings.CONTRACT_END_ALERT_DAYS)
-    due = per_zone(now=now, condition=lambda today: Q(end_on__gte=today, end_on__lte=today + window))
+    due = per_zone(
+        now=now, condition=lambda today: Q(end_on__gte=today, end_on__lte=today + window)
+    )
     return (
-        Contract.objects.filter(due, end_alerted_at__isnull=True, closed_at__isnull=True, end_on__isnull=False)
+        Contract.objects.filter(
+            due, end_alerted_at__isnull=True, closed_at__isnull=True, end_on__isnull=False
+        )
         .exclude(_followed())
         .update(end_alerted_at=now)
     )
 
 
 def end_expired_contracts(*, now: datetime) -> int:
-    """Deactivate the accounts of agents whose last contract ended yesterday or before; return how many."""
+    """Deactivate the accounts of agents whose last contract ended yesterday or before; return how
+    many."""
     todays = local_todays(now=now)
     ended = per_zone(now=now, condition=lambda today: Q(end_on__lt=today))
     due = list(
@@ -187,7 +217,12 @@ def _carry_out_end(*, contract_id: int, today: date, now: datetime) -> bool:
     # Lock the agent before the contracts: add_contract does the same, so a contract added while
     # this end is carried out is either seen here or added after the account is closed.
     agent = Agent.objects.select_for_update(of=("self",)).select_related("user").get(pk=agent_id)
-    contract = Contract.objects.select_for_update().filter(pk=contract_id, closed_at__isnull=True).order_by("pk").first()
+    contract = (
+        Contract.objects.select_for_update()
+        .filter(pk=contract_id, closed_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
     if contract is None or Contract.objects.filter(renews=contract).exists():
         return False
     # Only a contract running today keeps the account open: an agent re-hired from a later date
@@ -203,13 +238,16 @@ def _carry_out_end(*, contract_id: int, today: date, now: datetime) -> bool:
 
 
 def open_started_contracts(*, now: datetime) -> int:
-    """Open the accounts of agents whose contract starts today (a re-hire or a hire from a later date)."""
+    """Open the accounts of agents whose contract starts today (a re-hire or a hire from a later
+    date)."""
     started = per_zone(now=now, condition=running_on)
     # Only contracts made ahead of their start: one made from a past or present day was opened
     # when it was made (or by hand), and an account closed since was closed on purpose.
     ahead = Q(start_on__gt=TruncDate("created_at"))
     due = list(
-        Contract.objects.filter(started, ahead, opened_at__isnull=True, closed_at__isnull=True).values_list("pk", flat=True)
+        Contract.objects.filter(
+            started, ahead, opened_at__isnull=True, closed_at__isnull=True
+        ).values_list("pk", flat=True)
     )
     opened = 0
     for contract_id in due:

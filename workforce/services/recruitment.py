@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 
 from agents import roles
 from agents.models import Language, Plateau, Team, Territory
-from workforce.exceptions import CandidateInputRefused, CandidateTransitionRefused, TrainingSessionRefused
+from workforce.exceptions import (
+    CandidateInputRefused,
+    CandidateTransitionRefused,
+    TrainingSessionRefused,
+)
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
 from workforce.services.contracts import fixed_term_end
@@ -25,12 +29,22 @@ Stage = Candidate.Stage
 
 # The one table of allowed moves: every service checks it, the detail page shows only these.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Stage.APPLIED: frozenset({Stage.ASSESSMENT_SCHEDULED, Stage.REJECTED, Stage.WITHDRAWN, Stage.NO_ANSWER}),
+    Stage.APPLIED: frozenset(
+        {Stage.ASSESSMENT_SCHEDULED, Stage.REJECTED, Stage.WITHDRAWN, Stage.NO_ANSWER}
+    ),
     # Scheduling again is a new appointment: the candidate missed the first or asked to move it.
     Stage.ASSESSMENT_SCHEDULED: frozenset(
-        {Stage.ASSESSMENT_SCHEDULED, Stage.ASSESSED, Stage.REJECTED, Stage.WITHDRAWN, Stage.NO_ANSWER}
+        {
+            Stage.ASSESSMENT_SCHEDULED,
+            Stage.ASSESSED,
+            Stage.REJECTED,
+            Stage.WITHDRAWN,
+            Stage.NO_ANSWER,
+        }
     ),
-    Stage.ASSESSED: frozenset({Stage.IN_TRAINING, Stage.REJECTED, Stage.WITHDRAWN, Stage.NO_ANSWER}),
+    Stage.ASSESSED: frozenset(
+        {Stage.IN_TRAINING, Stage.REJECTED, Stage.WITHDRAWN, Stage.NO_ANSWER}
+    ),
     Stage.IN_TRAINING: frozenset({Stage.TRAINED, Stage.REJECTED, Stage.WITHDRAWN}),
     Stage.TRAINED: frozenset({Stage.HIRED, Stage.REJECTED, Stage.WITHDRAWN, Stage.NO_ANSWER}),
     Stage.HIRED: frozenset(),
@@ -80,9 +94,9 @@ def open_candidate_phones(*, territory: Territory, phones: list[str]) -> set[str
     found: set[str] = set()
     for chunk in _chunks(sorted(set(phones)), _CHUNK):
         found.update(
-            Candidate.objects.filter(territory=territory, stage__in=Candidate.OPEN_STAGES, phone__in=chunk).values_list(
-                "phone", flat=True
-            )
+            Candidate.objects.filter(
+                territory=territory, stage__in=Candidate.OPEN_STAGES, phone__in=chunk
+            ).values_list("phone", flat=True)
         )
     return found
 
@@ -111,7 +125,12 @@ def hiring_errors(
     # Case-insensitively: "Alice" next to "alice" is a mistake, never a second person.
     elif User.objects.filter(username__iexact=username).exists():
         errors.setdefault("username", []).append(_("This username is already taken."))
-    account = User(username=username, first_name=candidate.first_name, last_name=candidate.last_name, email=candidate.email)
+    account = User(
+        username=username,
+        first_name=candidate.first_name,
+        last_name=candidate.last_name,
+        email=candidate.email,
+    )
     try:
         password_validation.validate_password(password, user=account)
     except ValidationError as exc:
@@ -138,7 +157,9 @@ def hiring_errors(
 
 
 @transaction.atomic
-def add_candidates(*, territory: Territory, candidates: list[CandidateData], by: User | None, now: datetime) -> list[Candidate]:
+def add_candidates(
+    *, territory: Territory, candidates: list[CandidateData], by: User | None, now: datetime
+) -> list[Candidate]:
     """Record new candidates at the stage "applied", all or none."""
     # Serialise the additions of one territory: two uploads of the same phone must not both pass.
     Territory.objects.select_for_update().filter(pk=territory.pk).first()
@@ -147,7 +168,13 @@ def add_candidates(*, territory: Territory, candidates: list[CandidateData], by:
     twice = {phone for phone in phones if phones.count(phone) > 1}
     if taken or twice:
         numbers = ", ".join(sorted(taken | twice))
-        raise CandidateInputRefused({"phone": [_("A candidate with this phone is already open: %(phone)s") % {"phone": numbers}]})
+        raise CandidateInputRefused(
+            {
+                "phone": [
+                    _("A candidate with this phone is already open: %(phone)s") % {"phone": numbers}
+                ]
+            }
+        )
     rows = Candidate.objects.bulk_create(
         [
             Candidate(
@@ -175,26 +202,47 @@ def add_candidates(*, territory: Territory, candidates: list[CandidateData], by:
         ]
     )
     CandidateEvent.objects.bulk_create(
-        [CandidateEvent(candidate=row, from_stage="", to_stage=Stage.APPLIED, at=now, by=by) for row in rows]
+        [
+            CandidateEvent(candidate=row, from_stage="", to_stage=Stage.APPLIED, at=now, by=by)
+            for row in rows
+        ]
     )
     return rows
 
 
-def add_candidate(*, territory: Territory, data: CandidateData, by: User | None, now: datetime) -> Candidate:
+def add_candidate(
+    *, territory: Territory, data: CandidateData, by: User | None, now: datetime
+) -> Candidate:
     """Record a new candidate at the stage "applied"."""
     return add_candidates(territory=territory, candidates=[data], by=by, now=now)[0]
 
 
 @transaction.atomic
-def schedule_assessment(*, candidate: Candidate, at: datetime, by: User | None, now: datetime, note: str = "") -> Candidate:
+def schedule_assessment(
+    *, candidate: Candidate, at: datetime, by: User | None, now: datetime, note: str = ""
+) -> Candidate:
     """Book the phone assessment with the candidate."""
     locked = _lock(candidate, to=Stage.ASSESSMENT_SCHEDULED)
-    return _move(locked, to=Stage.ASSESSMENT_SCHEDULED, by=by, now=now, note=note, heard=True, assessment_at=at)
+    return _move(
+        locked,
+        to=Stage.ASSESSMENT_SCHEDULED,
+        by=by,
+        now=now,
+        note=note,
+        heard=True,
+        assessment_at=at,
+    )
 
 
 @transaction.atomic
 def record_assessment(
-    *, candidate: Candidate, score: int, passed: bool, by: User | None, now: datetime, note: str = ""
+    *,
+    candidate: Candidate,
+    score: int,
+    passed: bool,
+    by: User | None,
+    now: datetime,
+    note: str = "",
 ) -> Candidate:
     """Record the phone assessment's score (0 to 100) and verdict."""
     if not 0 <= score <= 100:
@@ -215,24 +263,45 @@ def record_assessment(
 
 @transaction.atomic
 def enrol_in_training(
-    *, candidate: Candidate, session: TrainingSession, by: User | None, now: datetime, note: str = ""
+    *,
+    candidate: Candidate,
+    session: TrainingSession,
+    by: User | None,
+    now: datetime,
+    note: str = "",
 ) -> Candidate:
     """Give the candidate a seat in a training session of their territory."""
     locked = _lock(candidate, to=Stage.IN_TRAINING)
     # Lock the session: two enrolments racing for its last seat must not both get it.
-    session = TrainingSession.objects.select_for_update(of=("self",)).select_related("territory").get(pk=session.pk)
+    session = (
+        TrainingSession.objects.select_for_update(of=("self",))
+        .select_related("territory")
+        .get(pk=session.pk)
+    )
     if session.territory_id != locked.territory_id:
         raise TrainingSessionRefused(_("This training session belongs to another territory."))
     if session.ends_on < timezone.localdate(now, timezone=session.territory.zone):
         raise TrainingSessionRefused(_("This training session is over."))
-    seats_taken = Candidate.objects.filter(training_session=session, stage__in=SEATED_STAGES).count()
+    seats_taken = Candidate.objects.filter(
+        training_session=session, stage__in=SEATED_STAGES
+    ).count()
     if seats_taken >= session.capacity:
         raise TrainingSessionRefused(_("This training session is full."))
-    return _move(locked, to=Stage.IN_TRAINING, by=by, now=now, note=note, heard=True, training_session=session)
+    return _move(
+        locked,
+        to=Stage.IN_TRAINING,
+        by=by,
+        now=now,
+        note=note,
+        heard=True,
+        training_session=session,
+    )
 
 
 @transaction.atomic
-def complete_training(*, candidate: Candidate, by: User | None, now: datetime, note: str = "") -> Candidate:
+def complete_training(
+    *, candidate: Candidate, by: User | None, now: datetime, note: str = ""
+) -> Candidate:
     """Record that the candidate followed the whole training."""
     locked = _lock(candidate, to=Stage.TRAINED)
     return _move(locked, to=Stage.TRAINED, by=by, now=now, note=note, heard=True)
@@ -254,7 +323,8 @@ def hire_candidate(
     now: datetime,
     note: str = "",
 ) -> Candidate:
-    """Hire a trained candidate: user account, agent with languages, plateau and team, and contract."""
+    """Hire a trained candidate: user account, agent with languages, plateau and team, and
+    contract."""
     locked = _lock(candidate, to=Stage.HIRED)
     errors = hiring_errors(
         candidate=locked,
@@ -296,14 +366,18 @@ def hire_candidate(
 
 
 @transaction.atomic
-def reject_candidate(*, candidate: Candidate, by: User | None, now: datetime, note: str = "") -> Candidate:
+def reject_candidate(
+    *, candidate: Candidate, by: User | None, now: datetime, note: str = ""
+) -> Candidate:
     """Close the candidate's file: we do not take them."""
     locked = _lock(candidate, to=Stage.REJECTED)
     return _move(locked, to=Stage.REJECTED, by=by, now=now, note=note)
 
 
 @transaction.atomic
-def withdraw_candidate(*, candidate: Candidate, by: User | None, now: datetime, note: str = "") -> Candidate:
+def withdraw_candidate(
+    *, candidate: Candidate, by: User | None, now: datetime, note: str = ""
+) -> Candidate:
     """Close the candidate's file: they told us they give up."""
     locked = _lock(candidate, to=Stage.WITHDRAWN)
     return _move(locked, to=Stage.WITHDRAWN, by=by, now=now, note=note, heard=True)
@@ -322,13 +396,24 @@ def record_candidate_answer(*, candidate: Candidate, now: datetime) -> Candidate
 
 @transaction.atomic
 def create_training_session(
-    *, territory: Territory, name: str, starts_on: date, capacity: int, days: int = 2, plateau: Plateau | None = None
+    *,
+    territory: Territory,
+    name: str,
+    starts_on: date,
+    capacity: int,
+    days: int = 2,
+    plateau: Plateau | None = None,
 ) -> TrainingSession:
     """Open a training cohort with its number of seats."""
     if plateau is not None and plateau.territory_id != territory.pk:
         raise CandidateInputRefused({"plateau": [_("This plateau belongs to another territory.")]})
     return TrainingSession.objects.create(
-        territory=territory, plateau=plateau, name=name.strip(), starts_on=starts_on, days=days, capacity=capacity
+        territory=territory,
+        plateau=plateau,
+        name=name.strip(),
+        starts_on=starts_on,
+        days=days,
+        capacity=capacity,
     )
 
 
@@ -338,26 +423,41 @@ def close_unanswered_candidates(*, now: datetime) -> int:
     cutoff = now - timedelta(days=days)
     note = _("No answer for %(days)d days.") % {"days": days}
     # A failed assessment waits on us (the rejection), not on the candidate.
-    silent = Candidate.objects.filter(stage__in=Candidate.WAITING_STAGES, last_heard_at__lt=cutoff).exclude(
-        stage=Stage.ASSESSED, assessment_passed=False
-    )
+    silent = Candidate.objects.filter(
+        stage__in=Candidate.WAITING_STAGES, last_heard_at__lt=cutoff
+    ).exclude(stage=Stage.ASSESSED, assessment_passed=False)
     closed = 0
     while True:
         with transaction.atomic():
             # Skip rows someone is moving right now: the next run sees them again if still silent.
-            batch = list(silent.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "stage")[:_CHUNK])
+            batch = list(
+                silent.select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", "stage")[:_CHUNK]
+            )
             if not batch:
                 return closed
             ids = [pk for pk, _stage in batch]
-            # Conditional: only rows still silent and waiting are closed, so a second run closes nothing.
+            # Conditional: only rows still silent and waiting are closed, so a second run closes
+            # nothing.
             silent.filter(pk__in=ids).update(stage=Stage.NO_ANSWER, stage_changed_at=now)
-            # Without row locks (SQLite) a row may have moved in between: log only those closed here.
+            # Without row locks (SQLite) a row may have moved in between: log only those closed
+            # here.
             done = set(
-                Candidate.objects.filter(pk__in=ids, stage=Stage.NO_ANSWER, stage_changed_at=now).values_list("pk", flat=True)
+                Candidate.objects.filter(
+                    pk__in=ids, stage=Stage.NO_ANSWER, stage_changed_at=now
+                ).values_list("pk", flat=True)
             )
             CandidateEvent.objects.bulk_create(
                 [
-                    CandidateEvent(candidate_id=pk, from_stage=stage, to_stage=Stage.NO_ANSWER, at=now, by=None, note=note)
+                    CandidateEvent(
+                        candidate_id=pk,
+                        from_stage=stage,
+                        to_stage=Stage.NO_ANSWER,
+                        at=now,
+                        by=None,
+                        note=note,
+                    )
                     for pk, stage in batch
                     if pk in done
                 ]
@@ -368,7 +468,11 @@ def close_unanswered_candidates(*, now: datetime) -> int:
 def _lock(candidate: Candidate, *, to: str) -> Candidate:
     """Lock the candidate's row and refuse the move if its current stage does not allow it."""
     # Only the candidate's row: locking its territory too would serialise every move of the CPAM.
-    locked = Candidate.objects.select_for_update(of=("self",)).select_related("territory").get(pk=candidate.pk)
+    locked = (
+        Candidate.objects.select_for_update(of=("self",))
+        .select_related("territory")
+        .get(pk=candidate.pk)
+    )
     check_move(locked, to=to)
     return locked
 
@@ -392,7 +496,9 @@ def _move(
         candidate.last_heard_at = now
         update_fields.append("last_heard_at")
     candidate.save(update_fields=update_fields)
-    CandidateEvent.objects.create(candidate=candidate, from_stage=from_stage, to_stage=to, at=now, by=by, note=note.strip())
+    CandidateEvent.objects.create(
+        candidate=candidate, from_stage=from_stage, to_stage=to, at=now, by=by, note=note.strip()
+    )
     return candidate
 
 

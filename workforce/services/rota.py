@@ -50,7 +50,12 @@ def save_shift_pattern(
         raise InvalidShiftPattern(_("A shift pattern with this name already exists."))
     if pattern is None:
         pattern = ShiftPattern(territory=territory)
-    pattern.name, pattern.starts_at, pattern.ends_at, pattern.break_minutes = name, starts_at, ends_at, break_minutes
+    pattern.name, pattern.starts_at, pattern.ends_at, pattern.break_minutes = (
+        name,
+        starts_at,
+        ends_at,
+        break_minutes,
+    )
     pattern.save()
     return pattern
 
@@ -101,18 +106,25 @@ def _check_shift(
         raise InvalidShift(_("The break must be shorter than the shift."))
     opening = opening_hours_on(territory=territory, day=day, hours=hours)
     if opening is None:
-        raise FloorClosed(_("The floor is closed on %(day)s.") % {"day": date_format(day, "l j F Y")})
+        raise FloorClosed(
+            _("The floor is closed on %(day)s.") % {"day": date_format(day, "l j F Y")}
+        )
     if starts_at < opening.opens_at or ends_at > opening.closes_at:
         raise ShiftOutsideOpeningHours(
             _("The floor is open from %(opens)s to %(closes)s on that day.")
             % {"opens": f"{opening.opens_at:%H:%M}", "closes": f"{opening.closes_at:%H:%M}"}
         )
-    # An outsourced provider's staff have no contract with the CPAM: their provider answers for them.
+    # An outsourced provider's staff have no contract with the CPAM: their provider answers for
+    # them.
     if agent.employer != Agent.Employer.PROVIDER and not has_contract:
-        raise ShiftOutsideContract(_("%(agent)s has no active contract on that day.") % {"agent": agent})
+        raise ShiftOutsideContract(
+            _("%(agent)s has no active contract on that day.") % {"agent": agent}
+        )
     # Built in the territory's zone from the local day and times: right on clock-change days too.
     zone = territory.zone
-    slot = _Slot(datetime.combine(day, starts_at, tzinfo=zone), datetime.combine(day, ends_at, tzinfo=zone))
+    slot = _Slot(
+        datetime.combine(day, starts_at, tzinfo=zone), datetime.combine(day, ends_at, tzinfo=zone)
+    )
     for other in others:
         if slot.starts_at < other.ends_at and slot.ends_at > other.starts_at:
             raise ShiftOverlap(
@@ -128,11 +140,17 @@ def _check_shift(
 
 def _shifts_around(agent: Agent, start: date, end: date) -> list[Shift]:
     # A day either side: shifts are stored by their local day, but overlap is a matter of instants.
-    return list(Shift.objects.filter(agent=agent, day__range=(start - timedelta(days=1), end + timedelta(days=1))))
+    return list(
+        Shift.objects.filter(
+            agent=agent, day__range=(start - timedelta(days=1), end + timedelta(days=1))
+        )
+    )
 
 
 def _contract_days(agent: Agent, start: date, end: date) -> set[date]:
-    contracts = list(Contract.objects.filter(agent=agent, start_on__lte=end).exclude(end_on__lt=start))
+    contracts = list(
+        Contract.objects.filter(agent=agent, start_on__lte=end).exclude(end_on__lt=start)
+    )
     days = set()
     day = start
     while day <= end:
@@ -154,7 +172,8 @@ def assign_shift(
     pattern: ShiftPattern | None = None,
     by: User | None = None,
 ) -> Shift:
-    """Put an agent on the rota of a plateau for a local day, within opening hours and contract, without overlap."""
+    """Put an agent on the rota of a plateau for a local day, within opening hours and contract,
+    without overlap."""
     agent = _lock_agent(agent)
     slot = _check_shift(
         agent=agent,
@@ -196,7 +215,8 @@ def apply_pattern_to_week(
     days: list[int],
     by: User | None = None,
 ) -> list[Shift]:
-    """Put a pattern on several days of one week: on every day asked, or, if one day refuses, on none."""
+    """Put a pattern on several days of one week: on every day asked, or, if one day refuses, on
+    none."""
     if pattern.territory_id != agent.territory_id:
         raise ShiftRefused(_("This shift pattern belongs to another territory."))
     agent = _lock_agent(agent)
@@ -253,7 +273,9 @@ def clock_in(*, agent: Agent, now: datetime) -> ClockEntry:
         # Yesterday's clock-out was forgotten: close it when that day's last shift ended, as
         # payroll already counts it, so that today's arrival can be recorded.
         day = timezone.localdate(open_entry.clocked_in_at, timezone=agent.territory.zone)
-        open_entry.clocked_out_at = forgotten_clock_out_at(open_entry, list(Shift.objects.filter(agent=agent, day=day)))
+        open_entry.clocked_out_at = forgotten_clock_out_at(
+            open_entry, list(Shift.objects.filter(agent=agent, day=day))
+        )
         open_entry.save(update_fields=["clocked_out_at"])
     return ClockEntry.objects.create(agent=agent, clocked_in_at=now)
 

@@ -29,7 +29,8 @@ def create_agent(
     contract_end: date | None = None,
 ) -> Agent:
     """Create a member of staff: account, role, agent profile and contract, all or nothing."""
-    # Hired from a later date: the account opens on the contract's first day (open_started_contracts).
+    # Hired from a later date: the account opens on the contract's first day
+    # (open_started_contracts).
     starts_later = today > timezone.localdate(timezone=territory.zone)
     if not employer:
         employer = Agent.Employer.FIXED_TERM if contract_end else Agent.Employer.CNAM

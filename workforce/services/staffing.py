@@ -1,4 +1,5 @@
-"""Staffing needs: the territory's workload parameters and its expected volumes per language and day."""
+"""Staffing needs: the territory's workload parameters and its expected volumes per language and
+day."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,16 +55,22 @@ def clear_volume_forecasts(*, territory: Territory, keys: Iterable[tuple[Languag
     """Delete the forecasts of these languages and days, so their observed average applies again."""
     deleted = 0
     for language, day in keys:
-        count, _per_model = VolumeForecast.objects.filter(territory=territory, language=language, day=day).delete()
+        count, _per_model = VolumeForecast.objects.filter(
+            territory=territory, language=language, day=day
+        ).delete()
         deleted += count
     return deleted
 
 
 @transaction.atomic
 def save_volume_forecasts(
-    *, territory: Territory, entries: Iterable[VolumeEntry], clear: Iterable[tuple[Language, date]] = ()
+    *,
+    territory: Territory,
+    entries: Iterable[VolumeEntry],
+    clear: Iterable[tuple[Language, date]] = (),
 ) -> list[VolumeForecast]:
-    """Record the expected volumes (creating or replacing each day's) and clear others: all or nothing."""
+    """Record the expected volumes (creating or replacing each day's) and clear others: all or
+    nothing."""
     clear_volume_forecasts(territory=territory, keys=clear)
     saved = []
     for entry in entries:

@@ -26,13 +26,25 @@ from workforce.exceptions import (
     ContractOverlap,
     InvalidContractDates,
 )
-from workforce.forms.contracts import AddContractForm, ContractFilterForm, EndContractForm, HeadcountForm, RenewContractForm
+from workforce.forms.contracts import (
+    AddContractForm,
+    ContractFilterForm,
+    EndContractForm,
+    HeadcountForm,
+    RenewContractForm,
+)
 from workforce.models.contracts import Contract
 from workforce.selectors import contracts as selectors
 from workforce.services import contracts as services
 
 PAGE_SIZE = 50
-REFUSALS = (AgentDeactivated, ContractAlreadyRenewed, ContractClosed, ContractNotRenewable, ContractOverlap)
+REFUSALS = (
+    AgentDeactivated,
+    ContractAlreadyRenewed,
+    ContractClosed,
+    ContractNotRenewable,
+    ContractOverlap,
+)
 
 contract_manager = role_required(roles.ADMIN_CPAM)
 
@@ -40,7 +52,8 @@ contract_manager = role_required(roles.ADMIN_CPAM)
 @require_GET
 @contract_manager
 def contract_list(request: HttpRequest) -> HttpResponse:
-    """List the contracts of the admin's territory, soonest end first, under the pending end alerts."""
+    """List the contracts of the admin's territory, soonest end first, under the pending end
+    alerts."""
     now = timezone.now()
     form = ContractFilterForm(request.GET)
     contracts = selectors.contracts_for_list(user=request.user, now=now, **form.filters())
@@ -51,7 +64,9 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "contracts": selectors.with_days_left(page.object_list, now=now),
-        "alerts": selectors.with_days_left(selectors.contract_end_alerts(user=request.user), now=now),
+        "alerts": selectors.with_days_left(
+            selectors.contract_end_alerts(user=request.user), now=now
+        ),
         "alert_limit": selectors.ALERT_LIMIT,
         "query": query.urlencode(),
     }
@@ -59,7 +74,11 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_agent_contracts(
-    request: HttpRequest, agent: Agent, *, end_form: EndContractForm | None = None, add_form: AddContractForm | None = None
+    request: HttpRequest,
+    agent: Agent,
+    *,
+    end_form: EndContractForm | None = None,
+    add_form: AddContractForm | None = None,
 ) -> HttpResponse:
     now = timezone.now()
     contracts = selectors.with_days_left(selectors.agent_contracts(agent=agent), now=now)
@@ -78,7 +97,8 @@ def _render_agent_contracts(
         "can_add": latest is None or (latest.end_on is not None and latest.end_on < today),
         "renew_form": RenewContractForm(),
         "end_form": end_form or EndContractForm(initial={"end_on": today}),
-        "add_form": add_form or AddContractForm(initial={"kind": Contract.Kind.CDD, "start_on": today}),
+        "add_form": add_form
+        or AddContractForm(initial={"kind": Contract.Kind.CDD, "start_on": today}),
     }
     return render(request, "workforce/contracts/agent_contracts.html", context)
 
@@ -106,7 +126,9 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refusal.message)
     else:
         messages.success(
-            request, _("Contract renewed until %(end)s.") % {"end": date_format(renewal.end_on, "SHORT_DATE_FORMAT")}
+            request,
+            _("Contract renewed until %(end)s.")
+            % {"end": date_format(renewal.end_on, "SHORT_DATE_FORMAT")},
         )
     return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
 
@@ -128,7 +150,8 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The contract now ends on %(end)s.") % {"end": date_format(form.cleaned_data["end_on"], "SHORT_DATE_FORMAT")},
+                _("The contract now ends on %(end)s.")
+                % {"end": date_format(form.cleaned_data["end_on"], "SHORT_DATE_FORMAT")},
             )
             return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
     return _render_agent_contracts(request, contract.agent, end_form=form)

@@ -1,4 +1,5 @@
-"""Pages of recruitment: the pipeline board, candidates and their moves, training sessions, the CSV import."""
+"""Pages of recruitment: the pipeline board, candidates and their moves, training sessions, the CSV
+import."""
 
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -55,9 +56,16 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
     """List the candidates of the user's territory, filtered by stage, language, source or name."""
     filter_form = CandidateFilterForm(request.GET)
     filters = filter_form.filters()
-    page = Paginator(selectors.candidates_for_list(user=request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        selectors.candidates_for_list(user=request.user, **filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
-    context = {"page": page, "filter_form": filter_form, "filtered": any(filters.values()), "query": query}
+    context = {
+        "page": page,
+        "filter_form": filter_form,
+        "filtered": any(filters.values()),
+        "query": query,
+    }
     return render(request, "workforce/recruitment/candidate_list.html", context)
 
 
@@ -72,14 +80,22 @@ def candidate_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             candidate = services.add_candidate(
-                territory=form.chosen_territory(), data=form.candidate_data(), by=request.user, now=timezone.now()
+                territory=form.chosen_territory(),
+                data=form.candidate_data(),
+                by=request.user,
+                now=timezone.now(),
             )
         except CandidateInputRefused as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("Candidate %(name)s recorded.") % {"name": candidate})
             return redirect("workforce:candidate-detail", pk=candidate.pk)
-    return render(request, "workforce/recruitment/candidate_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "workforce/recruitment/candidate_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,7 +107,9 @@ def candidate_import(request: HttpRequest) -> HttpResponse:
     imported = None
     errors: list[str] = []
     if request.method == "POST":
-        form = CandidateImportForm(request.POST, request.FILES, territory=territory, territories=territories)
+        form = CandidateImportForm(
+            request.POST, request.FILES, territory=territory, territories=territories
+        )
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -106,7 +124,11 @@ def candidate_import(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    ngettext("%(count)d candidate imported.", "%(count)d candidates imported.", len(imported))
+                    ngettext(
+                        "%(count)d candidate imported.",
+                        "%(count)d candidates imported.",
+                        len(imported),
+                    )
                     % {"count": len(imported)},
                 )
                 form = CandidateImportForm(territory=territory, territories=territories)
@@ -119,7 +141,12 @@ def candidate_import(request: HttpRequest) -> HttpResponse:
         "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
         "max_rows": MAX_ROWS,
     }
-    return render(request, "workforce/recruitment/candidate_import.html", context, status=400 if errors else 200)
+    return render(
+        request,
+        "workforce/recruitment/candidate_import.html",
+        context,
+        status=400 if errors else 200,
+    )
 
 
 @require_GET
@@ -134,7 +161,9 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _enrol_sessions(candidate: Candidate):
-    return selectors.sessions_open_for_enrolment(candidate=candidate, today=territory_today(candidate.territory))
+    return selectors.sessions_open_for_enrolment(
+        candidate=candidate, today=territory_today(candidate.territory)
+    )
 
 
 # Each form on the detail page: its key, how to build it, and the stage its move leads to
@@ -145,7 +174,10 @@ _FORMS: dict[str, tuple[Callable[..., forms.Form], str | None]] = {
         Stage.ASSESSMENT_SCHEDULED,
     ),
     "assess": (lambda data, c: AssessmentForm(data, auto_id="assess-%s"), Stage.ASSESSED),
-    "enrol": (lambda data, c: EnrolForm(data, sessions=_enrol_sessions(c), auto_id="enrol-%s"), Stage.IN_TRAINING),
+    "enrol": (
+        lambda data, c: EnrolForm(data, sessions=_enrol_sessions(c), auto_id="enrol-%s"),
+        Stage.IN_TRAINING,
+    ),
     "complete": (lambda data, c: NoteForm(data, auto_id="complete-%s"), Stage.TRAINED),
     "hire": (lambda data, c: HireForm(data, candidate=c), Stage.HIRED),
     "reject": (lambda data, c: NoteForm(data, auto_id="reject-%s"), Stage.REJECTED),
@@ -153,15 +185,22 @@ _FORMS: dict[str, tuple[Callable[..., forms.Form], str | None]] = {
 }
 
 
-def _render_detail(request: HttpRequest, candidate: Candidate, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
+def _render_detail(
+    request: HttpRequest, candidate: Candidate, *, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
     moves = services.allowed_moves(candidate)
-    action_forms = {key: (bound or {}).get(key) or build(None, candidate) for key, (build, to) in _FORMS.items() if to in moves}
+    action_forms = {
+        key: (bound or {}).get(key) or build(None, candidate)
+        for key, (build, to) in _FORMS.items()
+        if to in moves
+    }
     context = {
         "candidate": candidate,
         "events": selectors.candidate_events(candidate=candidate),
         "forms": action_forms,
         "can_answer": candidate.is_open,
-        "no_free_session": "enrol" in action_forms and len(action_forms["enrol"].fields["training_session"].choices) <= 1,
+        "no_free_session": "enrol" in action_forms
+        and len(action_forms["enrol"].fields["training_session"].choices) <= 1,
     }
     return render(request, "workforce/recruitment/candidate_detail.html", context, status=status)
 
@@ -171,8 +210,11 @@ def _add_errors(form: forms.Form, exc: CandidateInputRefused) -> None:
         form.add_error(field if field in form.fields else None, field_messages)
 
 
-def _move(request: HttpRequest, pk: int, key: str, act: Callable[[Candidate, dict], object], success: str) -> HttpResponse:
-    """Check the form of one move, run it, and answer: the detail page again, with a message or errors."""
+def _move(
+    request: HttpRequest, pk: int, key: str, act: Callable[[Candidate, dict], object], success: str
+) -> HttpResponse:
+    """Check the form of one move, run it, and answer: the detail page again, with a message or
+    errors."""
     candidate = selectors.get_candidate_for_user(user=request.user, pk=pk)
     build, to = _FORMS[key]
     try:
@@ -199,7 +241,11 @@ def candidate_schedule_assessment(request: HttpRequest, pk: int) -> HttpResponse
 
     def act(candidate, data):
         services.schedule_assessment(
-            candidate=candidate, at=data["assessment_at"], by=request.user, now=timezone.now(), note=data["note"]
+            candidate=candidate,
+            at=data["assessment_at"],
+            by=request.user,
+            now=timezone.now(),
+            note=data["note"],
         )
 
     return _move(request, pk, "schedule", act, _("Phone assessment scheduled."))
@@ -230,7 +276,11 @@ def candidate_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act(candidate, data):
         services.enrol_in_training(
-            candidate=candidate, session=data["training_session"], by=request.user, now=timezone.now(), note=data["note"]
+            candidate=candidate,
+            session=data["training_session"],
+            by=request.user,
+            now=timezone.now(),
+            note=data["note"],
         )
 
     return _move(request, pk, "enrol", act, _("Candidate enrolled in the training session."))
@@ -242,7 +292,9 @@ def candidate_complete_training(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that the candidate followed the training."""
 
     def act(candidate, data):
-        services.complete_training(candidate=candidate, by=request.user, now=timezone.now(), note=data["note"])
+        services.complete_training(
+            candidate=candidate, by=request.user, now=timezone.now(), note=data["note"]
+        )
 
     return _move(request, pk, "complete", act, _("Training recorded as done."))
 
@@ -269,9 +321,17 @@ def candidate_hire(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if not hired.agent.user.is_active:
             day = date_format(data["start_on"], "DATE_FORMAT")
-            messages.info(request, _("The account opens on the contract's first day, %(day)s.") % {"day": day})
+            messages.info(
+                request, _("The account opens on the contract's first day, %(day)s.") % {"day": day}
+            )
 
-    return _move(request, pk, "hire", act, _("Candidate hired: their account, agent profile and contract are created."))
+    return _move(
+        request,
+        pk,
+        "hire",
+        act,
+        _("Candidate hired: their account, agent profile and contract are created."),
+    )
 
 
 @require_POST
@@ -280,7 +340,9 @@ def candidate_reject(request: HttpRequest, pk: int) -> HttpResponse:
     """Close the candidate's file: not taken."""
 
     def act(candidate, data):
-        services.reject_candidate(candidate=candidate, by=request.user, now=timezone.now(), note=data["note"])
+        services.reject_candidate(
+            candidate=candidate, by=request.user, now=timezone.now(), note=data["note"]
+        )
 
     return _move(request, pk, "reject", act, _("Candidate rejected."))
 
@@ -291,7 +353,9 @@ def candidate_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Close the candidate's file: they gave up."""
 
     def act(candidate, data):
-        services.withdraw_candidate(candidate=candidate, by=request.user, now=timezone.now(), note=data["note"])
+        services.withdraw_candidate(
+            candidate=candidate, by=request.user, now=timezone.now(), note=data["note"]
+        )
 
     return _move(request, pk, "withdraw", act, _("Candidate recorded as withdrawn."))
 
@@ -313,10 +377,17 @@ def candidate_answered(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Training sessions ------------------------------------------------------------------------
 
 
-def _render_sessions(request: HttpRequest, form: TrainingSessionForm, *, status: int = 200) -> HttpResponse:
+def _render_sessions(
+    request: HttpRequest, form: TrainingSessionForm, *, status: int = 200
+) -> HttpResponse:
     sessions = selectors.training_sessions_with_seats(user=request.user)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "workforce/recruitment/training_session_list.html", {"page": page, "form": form}, status=status)
+    return render(
+        request,
+        "workforce/recruitment/training_session_list.html",
+        {"page": page, "form": form},
+        status=status,
+    )
 
 
 @require_GET
@@ -324,7 +395,8 @@ def _render_sessions(request: HttpRequest, form: TrainingSessionForm, *, status:
 def training_session_list(request: HttpRequest) -> HttpResponse:
     """List the training sessions with their seats taken and free, and the form to open one."""
     form = TrainingSessionForm(
-        territory=access_own_territory_unless_superuser(request.user), territories=Territory.objects.for_user(request.user)
+        territory=access_own_territory_unless_superuser(request.user),
+        territories=Territory.objects.for_user(request.user),
     )
     return _render_sessions(request, form)
 

@@ -21,7 +21,14 @@ from agents.selectors import opening_hours_of
 from agents.services.opening_hours import save_opening_hours
 from common.csv_files import excel_csv_response
 from workforce.exceptions import AlreadyClockedIn, NotClockedIn, PatternNotApplied, ShiftRefused
-from workforce.forms.rota import AdherenceForm, ApplyPatternForm, AssignShiftForm, OpeningHoursForm, PayrollForm, ShiftPatternForm
+from workforce.forms.rota import (
+    AdherenceForm,
+    ApplyPatternForm,
+    AssignShiftForm,
+    OpeningHoursForm,
+    PayrollForm,
+    ShiftPatternForm,
+)
 from workforce.models.contracts import Contract
 from workforce.models.rota import Shift, ShiftPattern
 from workforce.selectors.adherence import adherence_rows
@@ -52,11 +59,15 @@ ROTA_READERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 
 
 def access_plateau(user, plateau_id: int) -> Plateau:
-    return get_object_or_404(Plateau.objects.for_user(user).select_related("territory"), pk=plateau_id)
+    return get_object_or_404(
+        Plateau.objects.for_user(user).select_related("territory"), pk=plateau_id
+    )
 
 
 def access_shift(user, shift_id: int) -> Shift:
-    return get_object_or_404(Shift.objects.for_user(user).select_related("agent", "plateau"), pk=shift_id)
+    return get_object_or_404(
+        Shift.objects.for_user(user).select_related("agent", "plateau"), pk=shift_id
+    )
 
 
 def access_shift_pattern(user, pattern_id: int) -> ShiftPattern:
@@ -72,7 +83,8 @@ def own_agent(user) -> Agent:
 
 
 def working_territory(request: HttpRequest) -> Territory:
-    """Return the territory an admin page acts on: the user's own; a superuser's ?territory= (or the first)."""
+    """Return the territory an admin page acts on: the user's own; a superuser's ?territory= (or the
+    first)."""
     if request.user.is_superuser:
         territories = Territory.objects.all()
         code = request.GET.get("territory") or request.POST.get("territory")
@@ -100,7 +112,15 @@ def _rota_url(plateau: Plateau, week_start: date) -> str:
     return f"{reverse('workforce:plateau-rota', args=[plateau.pk])}?week={week_start.isoformat()}"
 
 
-def _render_rota(request, plateau: Plateau, week_start: date, *, assign_form=None, pattern_form=None, status: int = 200):
+def _render_rota(
+    request,
+    plateau: Plateau,
+    week_start: date,
+    *,
+    assign_form=None,
+    pattern_form=None,
+    status: int = 200,
+):
     can_edit = roles.has_role(request.user, roles.ADMIN_CPAM)
     context = {
         "week": plateau_week(plateau=plateau, week_start=week_start),
@@ -110,15 +130,20 @@ def _render_rota(request, plateau: Plateau, week_start: date, *, assign_form=Non
         "zone": plateau.territory.timezone,
     }
     if can_edit:
-        context["assign_form"] = assign_form or AssignShiftForm(plateau=plateau, initial={"day": week_start})
-        context["pattern_form"] = pattern_form or ApplyPatternForm(plateau=plateau, week_start=week_start)
+        context["assign_form"] = assign_form or AssignShiftForm(
+            plateau=plateau, initial={"day": week_start}
+        )
+        context["pattern_form"] = pattern_form or ApplyPatternForm(
+            plateau=plateau, week_start=week_start
+        )
     return render(request, "workforce/rota/plateau_rota.html", context, status=status)
 
 
 @require_GET
 @role_required(*ROTA_READERS)
 def plateau_rota(request: HttpRequest, plateau_id: int) -> HttpResponse:
-    """Show a plateau's week: its agents, their shifts per day, Sundays and public holidays marked."""
+    """Show a plateau's week: its agents, their shifts per day, Sundays and public holidays
+    marked."""
     plateau = access_plateau(request.user, plateau_id)
     week_start = parse_week(request.GET.get("week"), territory=plateau.territory)
     return _render_rota(request, plateau, week_start)
@@ -127,7 +152,8 @@ def plateau_rota(request: HttpRequest, plateau_id: int) -> HttpResponse:
 @require_POST
 @role_required(roles.ADMIN_CPAM)
 def shift_assign(request: HttpRequest, plateau_id: int) -> HttpResponse:
-    """Put an agent on the rota for one day; a refused shift shows the form again with the reason."""
+    """Put an agent on the rota for one day; a refused shift shows the form again with the
+    reason."""
     plateau = access_plateau(request.user, plateau_id)
     form = AssignShiftForm(request.POST, plateau=plateau)
     if form.is_valid():
@@ -147,7 +173,8 @@ def shift_assign(request: HttpRequest, plateau_id: int) -> HttpResponse:
 @require_POST
 @role_required(roles.ADMIN_CPAM)
 def shift_apply_pattern(request: HttpRequest, plateau_id: int) -> HttpResponse:
-    """Put a shift pattern on several days of a week: every day asked, or none and the days that refused."""
+    """Put a shift pattern on several days of a week: every day asked, or none and the days that
+    refused."""
     plateau = access_plateau(request.user, plateau_id)
     form = ApplyPatternForm(request.POST, plateau=plateau)
     week_start = parse_week(request.POST.get("week"), territory=plateau.territory)
@@ -179,7 +206,10 @@ def shift_apply_pattern(request: HttpRequest, plateau_id: int) -> HttpResponse:
 def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
     """Take a shift off the rota."""
     shift = access_shift(request.user, shift_id)
-    plateau, week_start = shift.plateau, parse_week(shift.day.isoformat(), territory=shift.agent.territory)
+    plateau, week_start = (
+        shift.plateau,
+        parse_week(shift.day.isoformat(), territory=shift.agent.territory),
+    )
     remove_shift(shift=shift)
     messages.success(request, _("Shift removed."))
     return redirect(_rota_url(plateau, week_start))
@@ -202,7 +232,9 @@ def opening_hours(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('workforce:opening-hours')}?territory={territory.code}")
     else:
         form = OpeningHoursForm(hours=hours)
-    return render(request, "workforce/rota/opening_hours.html", {"form": form, "territory": territory})
+    return render(
+        request, "workforce/rota/opening_hours.html", {"form": form, "territory": territory}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -219,7 +251,11 @@ def shift_patterns(request: HttpRequest) -> HttpResponse:
     else:
         form = ShiftPatternForm(territory=territory)
     patterns = shift_patterns_of(territory=territory)
-    return render(request, "workforce/rota/shift_patterns.html", {"form": form, "patterns": patterns, "territory": territory})
+    return render(
+        request,
+        "workforce/rota/shift_patterns.html",
+        {"form": form, "patterns": patterns, "territory": territory},
+    )
 
 
 @require_POST
@@ -238,11 +274,16 @@ def shift_pattern_delete(request: HttpRequest, pattern_id: int) -> HttpResponse:
 @require_GET
 @role_required(*roles.STAFF_ROLES)
 def my_week(request: HttpRequest) -> HttpResponse:
-    """Show the user's own shifts of a week (Monday to Sunday, in their territory's time), and the clock."""
+    """Show the user's own shifts of a week (Monday to Sunday, in their territory's time), and the
+    clock."""
     agent = own_agent(request.user)
     week_start = parse_week(request.GET.get("week"), territory=agent.territory)
     week = select_my_week(agent=agent, week_start=week_start)
-    context = {"week": week, "zone": agent.territory.timezone, "today": territory_today(agent.territory)}
+    context = {
+        "week": week,
+        "zone": agent.territory.timezone,
+        "today": territory_today(agent.territory),
+    }
     return render(request, "workforce/rota/my_week.html", context)
 
 
@@ -342,7 +383,10 @@ SOURCE_LABELS = {
 
 def _payroll_line(row: PayrollRow, zone, kinds: dict, employers: dict) -> list[str]:
     user = row.agent.user
-    spans = ", ".join(f"{shift.starts_at.astimezone(zone):%H:%M}–{shift.ends_at.astimezone(zone):%H:%M}" for shift in row.shifts)
+    spans = ", ".join(
+        f"{shift.starts_at.astimezone(zone):%H:%M}–{shift.ends_at.astimezone(zone):%H:%M}"
+        for shift in row.shifts
+    )
     return [
         user.get_username(),
         user.last_name,
@@ -365,7 +409,8 @@ def _payroll_line(row: PayrollRow, zone, kinds: dict, employers: dict) -> list[s
 @require_GET
 @role_required(roles.ADMIN_CPAM)
 def payroll_export(request: HttpRequest) -> HttpResponse:
-    """Export one CSV row per agent and day worked in the month, Sunday and public-holiday hours apart."""
+    """Export one CSV row per agent and day worked in the month, Sunday and public-holiday hours
+    apart."""
     territory, form = _payroll_filters(request)
     if not form.is_valid():
         errors = [str(error) for errors in form.errors.values() for error in errors]

@@ -21,7 +21,12 @@ from agents import roles
 from agents.access import access_territory_in_query, territory_today
 from agents.models import Language, Territory
 from agents.roles import role_required
-from workforce.forms.staffing import HorizonForm, StaffingParametersForm, horizon_days, volume_forecast_formset
+from workforce.forms.staffing import (
+    HorizonForm,
+    StaffingParametersForm,
+    horizon_days,
+    volume_forecast_formset,
+)
 from workforce.selectors import staffing as selectors
 from workforce.services.staffing import VolumeEntry, save_staffing_parameters, save_volume_forecasts
 
@@ -38,10 +43,16 @@ def _query(request: HttpRequest, territory: Territory, **values) -> str:
 
 def _choose_territory(request: HttpRequest, url_name: str) -> HttpResponse:
     territories = Territory.objects.for_user(request.user)
-    return render(request, "workforce/staffing/choose_territory.html", {"territories": territories, "url_name": url_name})
+    return render(
+        request,
+        "workforce/staffing/choose_territory.html",
+        {"territories": territories, "url_name": url_name},
+    )
 
 
-def _render_table(request: HttpRequest, territory: Territory, *, parameters_form=None) -> HttpResponse:
+def _render_table(
+    request: HttpRequest, territory: Territory, *, parameters_form=None
+) -> HttpResponse:
     horizon_form = HorizonForm(request.GET, today=territory_today(territory))
     can_plan = roles.has_role(request.user, *PLANNERS)
     parameters = selectors.staffing_parameters(territory=territory)
@@ -56,7 +67,9 @@ def _render_table(request: HttpRequest, territory: Territory, *, parameters_form
         context["parameters_form"] = parameters_form or StaffingParametersForm(instance=parameters)
     if horizon_form.is_valid():
         start, days = horizon_form.horizon()
-        context["table"] = selectors.staffing_table(territory=territory, start=start, days=days, parameters=parameters)
+        context["table"] = selectors.staffing_table(
+            territory=territory, start=start, days=days, parameters=parameters
+        )
         context["query"] = _query(request, territory, start=start.isoformat(), days=days)
     else:
         context["query"] = _query(request, territory)
@@ -80,14 +93,15 @@ def staffing_parameters(request: HttpRequest) -> HttpResponse:
     territory = access_territory_in_query(request)
     if territory is None:
         raise BadRequest("choose a territory")
-    form = StaffingParametersForm(request.POST, instance=selectors.staffing_parameters(territory=territory))
+    form = StaffingParametersForm(
+        request.POST, instance=selectors.staffing_parameters(territory=territory)
+    )
     if not form.is_valid():
         return _render_table(request, territory, parameters_form=form)
     save_staffing_parameters(territory=territory, **form.cleaned_data)
     messages.success(request, _("Staffing parameters saved."))
-    return redirect(
-        f"{reverse('workforce:staffing')}?{_query(request, territory, start=request.GET.get('start'), days=request.GET.get('days'))}"
-    )
+    query = _query(request, territory, start=request.GET.get("start"), days=request.GET.get("days"))
+    return redirect(f"{reverse('workforce:staffing')}?{query}")
 
 
 def _shown_figures(cell: selectors.ForecastCell) -> tuple[int, int]:
@@ -113,7 +127,9 @@ def _initial(cells: list[selectors.ForecastCell]) -> list[dict]:
     return initial
 
 
-def _changes(formset, cells: list[selectors.ForecastCell]) -> tuple[list[VolumeEntry], list[tuple[Language, date]]]:
+def _changes(
+    formset, cells: list[selectors.ForecastCell]
+) -> tuple[list[VolumeEntry], list[tuple[Language, date]]]:
     """Read the grid: the forecasts to record and those to clear.
 
     A ticked "use observed" clears the day's forecast, unless the row had none and the user typed
@@ -127,14 +143,18 @@ def _changes(formset, cells: list[selectors.ForecastCell]) -> tuple[list[VolumeE
         cell = by_key[(language.code, day)]
         figures = (data["index_cases"], data["contacts"])
         if data["use_observed"]:
-            typed = cell.forecast is None and None not in figures and figures != _shown_figures(cell)
+            typed = (
+                cell.forecast is None and None not in figures and figures != _shown_figures(cell)
+            )
             if not typed:
                 if cell.forecast is not None:
                     clear.append((language, day))
                 continue
         elif cell.forecast is not None and figures == _shown_figures(cell):
             continue
-        entries.append(VolumeEntry(language=language, day=day, index_cases=figures[0], contacts=figures[1]))
+        entries.append(
+            VolumeEntry(language=language, day=day, index_cases=figures[0], contacts=figures[1])
+        )
     return entries, clear
 
 
@@ -147,10 +167,16 @@ def volume_forecasts(request: HttpRequest) -> HttpResponse:
         return _choose_territory(request, "workforce:volume-forecasts")
     horizon_form = HorizonForm(request.GET, today=territory_today(territory))
     if not horizon_form.is_valid():
-        return render(request, "workforce/staffing/forecasts.html", {"territory": territory, "horizon_form": horizon_form})
+        return render(
+            request,
+            "workforce/staffing/forecasts.html",
+            {"territory": territory, "horizon_form": horizon_form},
+        )
     start, days = horizon_form.horizon()
     extra = request.GET.getlist("language")
-    cells = selectors.forecast_grid(territory=territory, start=start, days=days, extra_languages=extra)
+    cells = selectors.forecast_grid(
+        territory=territory, start=start, days=days, extra_languages=extra
+    )
     languages = {cell.language.code: cell.language for cell in cells}
     FormSet = volume_forecast_formset(size=len(cells))
     form_kwargs = {"languages": languages, "days": horizon_days(start, days)}
@@ -168,7 +194,9 @@ def volume_forecasts(request: HttpRequest) -> HttpResponse:
     per_row = len(horizon_days(start, days))
     forms = list(formset)
     for offset in range(0, len(forms), per_row):
-        chunk = list(zip(cells[offset : offset + per_row], forms[offset : offset + per_row], strict=True))
+        chunk = list(
+            zip(cells[offset : offset + per_row], forms[offset : offset + per_row], strict=True)
+        )
         rows.append({"language": chunk[0][0].language, "cells": chunk})
     context = {
         "territory": territory,

@@ -57,23 +57,39 @@ CHUNK = 60_000  # tasks per COPY transaction
 
 
 class Command(BaseCommand):
-    help = "Generate a synthetic backlog of queued call tasks and ready agents for the claim benchmark."
+    help = (
+        "Generate a synthetic backlog of queued call tasks and ready agents "
+        "for the claim benchmark."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--tasks", type=int, default=10_000, help="queued tasks to add (default 10,000)")
-        parser.add_argument("--agents", type=int, default=64, help="bench agents to have, all ready (default 64)")
+        parser.add_argument(
+            "--tasks", type=int, default=10_000, help="queued tasks to add (default 10,000)"
+        )
+        parser.add_argument(
+            "--agents", type=int, default=64, help="bench agents to have, all ready (default 64)"
+        )
         parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--reset", action="store_true", help="empty the call, case and status tables first")
-        parser.add_argument("--force", action="store_true", help="allow --reset on a database not named *bench*")
+        parser.add_argument(
+            "--reset", action="store_true", help="empty the call, case and status tables first"
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="allow --reset on a database not named *bench*"
+        )
 
-    def handle(self, *args, tasks: int, agents: int, seed: int, reset: bool, force: bool, **options):
+    def handle(
+        self, *args, tasks: int, agents: int, seed: int, reset: bool, force: bool, **options
+    ):
         if tasks < 0 or agents < 0:
             raise CommandError("--tasks and --agents must not be negative")
         started = timezone.now()
         if reset:
             name = str(connection.settings_dict["NAME"])
             if "bench" not in name and not force:
-                raise CommandError(f"--reset empties tables: refused on database {name!r} (not *bench*) without --force")
+                raise CommandError(
+                    f"--reset empties tables: refused on database {name!r} (not *bench*) "
+                    "without --force"
+                )
             self._reset()
         territories = self._territories()
         bench_agents = self._agents(agents, territories, seed, started)
@@ -81,13 +97,16 @@ class Command(BaseCommand):
         self._analyze()
         elapsed = (timezone.now() - started).total_seconds()
         queued = CallTask.objects.filter(status=CallTask.Status.QUEUED).count()
-        self.stdout.write(f"generate_backlog: +{tasks:,} tasks, {len(bench_agents)} agents, {queued:,} queued, {elapsed:.1f} s")
+        self.stdout.write(
+            f"generate_backlog: +{tasks:,} tasks, {len(bench_agents)} agents, {queued:,} queued, "
+            f"{elapsed:.1f} s"
+        )
 
     # --- steps -------------------------------------------------------------------------------
 
     def _reset(self) -> None:
-        models = [CallAttempt, Assignment, SmsMessage, CallTask, Notification, Interview, Exposure, IndexCase, PersonAccess,
-                  Phone, Person, AgentDay, AgentStatusPeriod]  # fmt: skip
+        models = [CallAttempt, Assignment, SmsMessage, CallTask, Notification, Interview, Exposure,
+                  IndexCase, PersonAccess, Phone, Person, AgentDay, AgentStatusPeriod]  # fmt: skip
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
@@ -108,15 +127,26 @@ class Command(BaseCommand):
         for code, name, tz, _share in TERRITORIES:
             territories[code], _ = Territory.objects.update_or_create(
                 code=code,
-                defaults={"name": name, "timezone": tz, "calling_hours_start": time(0, 0), "calling_hours_end": time(23, 59)},
+                defaults={
+                    "name": name,
+                    "timezone": tz,
+                    "calling_hours_start": time(0, 0),
+                    "calling_hours_end": time(23, 59),
+                },
             )
         for lender, borrower in LENDS_TO:
             territories[lender].lends_to.add(territories[borrower])
         return territories
 
-    def _agents(self, count: int, territories: dict[str, Territory], seed: int, now: datetime) -> list[int]:
+    def _agents(
+        self, count: int, territories: dict[str, Territory], seed: int, now: datetime
+    ) -> list[int]:
         rng = random.Random(f"agents:{seed}")
-        existing = dict(Agent.objects.filter(user__username__startswith="bench-agent-").values_list("user__username", "pk"))
+        existing = dict(
+            Agent.objects.filter(user__username__startswith="bench-agent-").values_list(
+                "user__username", "pk"
+            )
+        )
         wanted = [USERNAME.format(n) for n in range(1, count + 1)]
         missing = [u for u in wanted if u not in existing]
         if missing:
@@ -130,7 +160,13 @@ class Command(BaseCommand):
             languages = set(Language.objects.values_list("code", flat=True))
             with transaction.atomic():
                 users = User.objects.bulk_create(
-                    User(username=u, password=password, first_name="Bench", last_name=u[-4:], email=f"{u}@bench.invalid")
+                    User(
+                        username=u,
+                        password=password,
+                        first_name="Bench",
+                        last_name=u[-4:],
+                        email=f"{u}@bench.invalid",
+                    )
                     for u in missing
                 )
                 for user in users:
@@ -156,28 +192,65 @@ class Command(BaseCommand):
                     ]
                 Agent.languages.through.objects.bulk_create(links)
                 AgentStatusPeriod.objects.bulk_create(
-                    AgentStatusPeriod(agent=agent, status=Agent.Status.READY, started_at=now) for agent in created
+                    AgentStatusPeriod(agent=agent, status=Agent.Status.READY, started_at=now)
+                    for agent in created
                 )
                 existing.update({a.user.username: a.pk for a in created})
         return [existing[u] for u in wanted]
 
-    def _tasks(self, count: int, territories: dict[str, Territory], agent_ids: list[int], seed: int, now: datetime) -> None:
+    def _tasks(
+        self,
+        count: int,
+        territories: dict[str, Territory],
+        agent_ids: list[int],
+        seed: int,
+        now: datetime,
+    ) -> None:
         if count == 0:
             return
-        person_id, phone_id, case_id, exposure_id, task_id = (next_id(m) for m in (Person, Phone, IndexCase, Exposure, CallTask))
+        person_id, phone_id, case_id, exposure_id, task_id = (
+            next_id(m) for m in (Person, Phone, IndexCase, Exposure, CallTask)
+        )
         # Seeded by the starting point too, so that a second run adds different rows.
         rng = random.Random(f"tasks:{seed}:{task_id}")
-        persons = Table(Person, ["id", "territory_id", "first_name", "last_name", "birth_date", "language_id", "created_at"])
+        persons = Table(
+            Person,
+            [
+                "id",
+                "territory_id",
+                "first_name",
+                "last_name",
+                "birth_date",
+                "language_id",
+                "created_at",
+            ],
+        )
         phones = Table(Phone, ["id", "person_id", "number", "position"])
-        cases = Table(IndexCase, ["id", "person_id", "territory_id", "sampled_at", "source", "identified_at"])
-        exposures = Table(Exposure, ["id", "index_case_id", "person_id", "exposure_type", "last_exposure_date", "identified_at"])
+        cases = Table(
+            IndexCase, ["id", "person_id", "territory_id", "sampled_at", "source", "identified_at"]
+        )
+        exposures = Table(
+            Exposure,
+            [
+                "id",
+                "index_case_id",
+                "person_id",
+                "exposure_type",
+                "last_exposure_date",
+                "identified_at",
+            ],
+        )
         call_tasks = Table(
             CallTask,
-            ["id", "person_id", "reason", "index_case_id", "exposure_id", "territory_id", "language_id", "deadline_at", "priority",
-             "not_before", "attempts", "phone_position", "reserved_for_id", "status", "created_at"],
+            ["id", "person_id", "reason", "index_case_id", "exposure_id", "territory_id",
+             "language_id", "deadline_at", "priority", "not_before", "attempts", "phone_position",
+             "reserved_for_id", "status", "created_at"],
         )  # fmt: skip
         territory_ids = [territories[code].pk for code, *_ in TERRITORIES]
-        regions = {territories[code].pk: (("+262692", 6) if code == "974" else ("+336", 8)) for code, *_ in TERRITORIES}
+        regions = {
+            territories[code].pk: (("+262692", 6) if code == "974" else ("+336", 8))
+            for code, *_ in TERRITORIES
+        }
         territory_weights = [share for *_, share in TERRITORIES]
         language_codes = [code for code, _ in LANGUAGES]
         language_cum = []
@@ -216,15 +289,31 @@ class Command(BaseCommand):
                 )
                 prefix, digits = regions[territory]
                 first = rng.randrange(10**digits)
-                numbers = [first] if rng.random() >= 0.15 else [first, (first + 1 + rng.randrange(10**digits - 1)) % 10**digits]
+                numbers = (
+                    [first]
+                    if rng.random() >= 0.15
+                    else [first, (first + 1 + rng.randrange(10**digits - 1)) % 10**digits]
+                )
                 for n, number in enumerate(numbers):
                     phones.add(phone_id, person_id, f"{prefix}{number:0{digits}d}", n)
                     phone_id += 1
                 if position == 0:
                     case_pk = case_id
-                    cases.add(case_id, person_id, territory, case_at - timedelta(hours=rng.uniform(6, 48)), "lab", case_at)
+                    cases.add(
+                        case_id,
+                        person_id,
+                        territory,
+                        case_at - timedelta(hours=rng.uniform(6, 48)),
+                        "lab",
+                        case_at,
+                    )
                     case_id += 1
-                    reason, priority, index_case, exposure = CallTask.Reason.INDEX_INTERVIEW, 2, case_pk, None
+                    reason, priority, index_case, exposure = (
+                        CallTask.Reason.INDEX_INTERVIEW,
+                        2,
+                        case_pk,
+                        None,
+                    )
                 else:
                     household = rng.random() < 0.4
                     exposures.add(
@@ -245,7 +334,10 @@ class Command(BaseCommand):
                 not_before, attempts, reserved_for = None, 0, None
                 draw = rng.random()
                 if draw < 0.08:  # retried later: not eligible yet
-                    not_before, attempts = now + timedelta(seconds=rng.uniform(300, 8 * 3600)), rng.choice((1, 1, 2))
+                    not_before, attempts = (
+                        now + timedelta(seconds=rng.uniform(300, 8 * 3600)),
+                        rng.choice((1, 1, 2)),
+                    )
                 elif draw < 0.12:  # retried and due again
                     not_before, attempts = now - timedelta(seconds=rng.uniform(0, 3600)), 1
                 elif draw < 0.122 and agent_ids:  # an owned callback, due now or later
@@ -272,7 +364,8 @@ class Command(BaseCommand):
                 task_id += 1
             with transaction.atomic():
                 if use_replica_role:
-                    # The rows are consistent by construction: skip the per-row foreign-key triggers.
+                    # The rows are consistent by construction: skip the per-row foreign-key
+                    # triggers.
                     with connection.cursor() as cursor:
                         cursor.execute("SET LOCAL session_replication_role = replica")
                 for table in (persons, phones, cases, exposures, call_tasks):
@@ -292,7 +385,10 @@ class Command(BaseCommand):
         return bool(row and row[0])
 
     def _analyze(self) -> None:
-        tables = [m._meta.db_table for m in (Person, Phone, IndexCase, Exposure, CallTask, Agent, Territory)]
+        tables = [
+            m._meta.db_table
+            for m in (Person, Phone, IndexCase, Exposure, CallTask, Agent, Territory)
+        ]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # Fresh statistics and visibility map: the planner must know the backlog's shape.

@@ -53,7 +53,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, AgentDay, AgentStatusPeriod, Language, PauseReason, Plateau, Team, Territory
+from agents.models import (
+    Agent,
+    AgentDay,
+    AgentStatusPeriod,
+    Language,
+    PauseReason,
+    Plateau,
+    Team,
+    Territory,
+)
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from cases.models import Exposure, IndexCase, Interview, Notification, Person, PersonAccess, Phone
 from demo.bulk import FIRST_NAMES, LANGUAGES, LAST_NAMES, Table, sync_sequence
@@ -70,7 +79,18 @@ OVERSEAS = {
     "976": "Indian/Mayotte",
 }
 # The big CPAMs first, with their share of the agents in per cent; the others share the rest.
-BIG = {"75": 8.2, "93": 4.5, "13": 4.5, "59": 4.0, "69": 3.8, "92": 3.5, "94": 3.0, "33": 2.5, "31": 2.5, "95": 2.2}
+BIG = {
+    "75": 8.2,
+    "93": 4.5,
+    "13": 4.5,
+    "59": 4.0,
+    "69": 3.8,
+    "92": 3.5,
+    "94": 3.0,
+    "33": 2.5,
+    "31": 2.5,
+    "95": 2.2,
+}
 TEAM_SIZE = 15
 MIN_AGENTS = 30
 GROUP = 6  # one patient zéro, five contacts
@@ -79,7 +99,12 @@ SHORT_CALL_SECONDS = 10
 # Of the agents of a territory, in their order: the first LOGGED_IN are logged in now, up to
 # WORKED_TODAY worked today (the others left already).
 LOGGED_IN, WORKED_TODAY = 0.75, 0.85
-STATUS_MIX = [(Agent.Status.READY, 22), (Agent.Status.ON_CALL, 45), (Agent.Status.WRAP_UP, 15), (Agent.Status.PAUSED, 18)]
+STATUS_MIX = [
+    (Agent.Status.READY, 22),
+    (Agent.Status.ON_CALL, 45),
+    (Agent.Status.WRAP_UP, 15),
+    (Agent.Status.PAUSED, 18),
+]
 EMPLOYERS = [("cnam", 45), ("fixed_term", 37), ("provider", 15), ("doctor", 3)]
 PROVIDERS = ["Armatis", "Webhelp", "Teleperformance", "Intelcia", "Comdata"]
 # Outcomes of an attempt that is not the last one, and of the last one when the task closes.
@@ -116,29 +141,56 @@ def _largest_remainder(total: int, shares: list[float]) -> list[int]:
 
 
 class Command(BaseCommand):
-    help = "Generate a national floor (territories, plateaux, agents) and months of calls for the supervision benchmark."
+    help = (
+        "Generate a national floor (territories, plateaux, agents) and months of calls for the "
+        "supervision benchmark."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--agents", type=int, default=11_000)
         parser.add_argument("--territories", type=int, default=100)
-        parser.add_argument("--attempts", type=int, default=6_000_000, help="call attempts in the whole history")
-        parser.add_argument("--peak-contacts", type=int, default=120_000, help="tasks (calls to make) of the peak day")
-        parser.add_argument("--peak-attempts", type=int, default=300_000, help="attempts of the peak day")
-        parser.add_argument("--days", type=int, default=213, help="days of history, today included (213: seven months)")
-        parser.add_argument("--plateau-size", type=int, default=300, help="agents per plateau at most")
+        parser.add_argument(
+            "--attempts", type=int, default=6_000_000, help="call attempts in the whole history"
+        )
+        parser.add_argument(
+            "--peak-contacts",
+            type=int,
+            default=120_000,
+            help="tasks (calls to make) of the peak day",
+        )
+        parser.add_argument(
+            "--peak-attempts", type=int, default=300_000, help="attempts of the peak day"
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=213,
+            help="days of history, today included (213: seven months)",
+        )
+        parser.add_argument(
+            "--plateau-size", type=int, default=300, help="agents per plateau at most"
+        )
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--reset", action="store_true", help="empty the tables first")
-        parser.add_argument("--force", action="store_true", help="allow --reset on a database not named *bench*")
+        parser.add_argument(
+            "--force", action="store_true", help="allow --reset on a database not named *bench*"
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
-            raise CommandError("generate_national loads with COPY: it needs PostgreSQL (DATABASE_URL)")
+            raise CommandError(
+                "generate_national loads with COPY: it needs PostgreSQL (DATABASE_URL)"
+            )
         codes = department_codes()
         if not 1 <= options["territories"] <= len(codes):
             raise CommandError(f"--territories must be between 1 and {len(codes)}")
         if options["agents"] < MIN_AGENTS * options["territories"]:
             raise CommandError(f"--agents must be at least {MIN_AGENTS} per territory")
-        if options["days"] < 2 or options["peak_attempts"] < options["peak_contacts"] or options["peak_contacts"] < 1:
+        if (
+            options["days"] < 2
+            or options["peak_attempts"] < options["peak_contacts"]
+            or options["peak_contacts"] < 1
+        ):
             raise CommandError("--days must be ≥ 2 and --peak-attempts ≥ --peak-contacts ≥ 1")
         self.seed = options["seed"]
         self.now = timezone.now().replace(microsecond=0)
@@ -148,14 +200,22 @@ class Command(BaseCommand):
             if not options["reset"]:
                 raise CommandError("the database has data: add --reset to replace it")
             if "bench" not in name and not options["force"]:
-                raise CommandError(f"--reset empties every table: refused on database {name!r} (not *bench*) without --force")
+                raise CommandError(
+                    f"--reset empties every table: refused on database {name!r} (not *bench*) "
+                    "without --force"
+                )
         started = clock.monotonic()
         with self._step("reset"):
             self._reset()
         with self._step("floor"):
             self._floor(codes[: options["territories"]], options["agents"], options["plateau_size"])
         with self._step("history"):
-            self._history(options["days"], options["attempts"], options["peak_contacts"], options["peak_attempts"])
+            self._history(
+                options["days"],
+                options["attempts"],
+                options["peak_contacts"],
+                options["peak_attempts"],
+            )
         with self._step("day counters"):
             self._agent_days()
         with self._step("vacuum analyze"):
@@ -172,7 +232,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "generate_national: "
             + ", ".join(f"{v:,} {k}" for k, v in counts.items())
-            + f"; peak day {self.peak_day} ({self.made['peak_tasks']:,} tasks, {self.made['peak_attempts']:,} attempts); "
+            + f"; peak day {self.peak_day} ({self.made['peak_tasks']:,} tasks, "
+            f"{self.made['peak_attempts']:,} attempts); "
             + f"{clock.monotonic() - started:.0f} s ("
             + ", ".join(f"{k} {v:.0f} s" for k, v in self.timings.items())
             + ")"
@@ -195,9 +256,10 @@ class Command(BaseCommand):
 
     def _reset(self) -> None:
         models = [
-            CallAttempt, Assignment, SmsMessage, CallTask, Notification, Interview, Exposure, IndexCase, PersonAccess, Phone,
-            Person, AgentDay, Alert, SlaDay, SupervisorAction, AgentStatusPeriod, Contract, Agent.languages.through, Agent,
-            Team, Plateau, Territory.lends_to.through, Territory, User.groups.through, User,
+            CallAttempt, Assignment, SmsMessage, CallTask, Notification, Interview, Exposure,
+            IndexCase, PersonAccess, Phone, Person, AgentDay, Alert, SlaDay, SupervisorAction,
+            AgentStatusPeriod, Contract, Agent.languages.through, Agent, Team, Plateau,
+            Territory.lends_to.through, Territory, User.groups.through, User,
         ]  # fmt: skip
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
         with connection.cursor() as cursor:
@@ -216,7 +278,13 @@ class Command(BaseCommand):
                     code=code,
                     name=f"CPAM {code}",
                     timezone=OVERSEAS.get(code, "Europe/Paris"),
-                    phone_region={"971": "GP", "972": "MQ", "973": "GF", "974": "RE", "976": "YT"}.get(code, "FR"),
+                    phone_region={
+                        "971": "GP",
+                        "972": "MQ",
+                        "973": "GF",
+                        "974": "RE",
+                        "976": "YT",
+                    }.get(code, "FR"),
                     calling_hours_start=time(0, 0),
                     calling_hours_end=time(23, 59),
                 )
@@ -230,7 +298,9 @@ class Command(BaseCommand):
         for code in codes:
             shares.append(BIG[code] if code in BIG else rest_share * next(r) / rest_total)
         spare = agent_count - MIN_AGENTS * len(codes)
-        extra = _largest_remainder(spare, [max(0.0, s * agent_count / 100 - MIN_AGENTS) + 1e-9 for s in shares])
+        extra = _largest_remainder(
+            spare, [max(0.0, s * agent_count / 100 - MIN_AGENTS) + 1e-9 for s in shares]
+        )
         per_territory = [MIN_AGENTS + e for e in extra]
 
         password = make_password(PASSWORD)  # hashed once: the same password for every account
@@ -241,24 +311,49 @@ class Command(BaseCommand):
         pause_reasons = list(PauseReason.objects.filter(active=True).values_list("pk", flat=True))
         if not pause_reasons:
             raise CommandError("no pause reason: run the migrations")
-        users = Table(User, ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined"])  # fmt: skip
+        users = Table(
+            User,
+            ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
+             "is_staff", "is_active", "date_joined"],
+        )  # fmt: skip
         user_groups = Table(User.groups.through, ["id", "user_id", "group_id"])
         plateaux = Table(Plateau, ["id", "territory_id", "name", "address"])
         teams = Table(Team, ["id", "plateau_id", "name"])
         agents = Table(
             Agent,
-            ["id", "user_id", "territory_id", "plateau_id", "team_id", "employer", "provider_name", "status", "status_since", "pause_reason_id"],
+            ["id", "user_id", "territory_id", "plateau_id", "team_id", "employer", "provider_name",
+             "status", "status_since", "pause_reason_id"],
         )  # fmt: skip
         agent_languages = Table(Agent.languages.through, ["id", "agent_id", "language_id"])
-        periods = Table(AgentStatusPeriod, ["id", "agent_id", "status", "pause_reason_id", "started_at", "ended_at"])
+        periods = Table(
+            AgentStatusPeriod,
+            ["id", "agent_id", "status", "pause_reason_id", "started_at", "ended_at"],
+        )
         now = self.now
         joined = now - timedelta(days=240)
-        ids = {"user": 0, "plateau": 0, "team": 0, "agent": 0, "language": 0, "period": 0, "group": 0}
+        ids = {
+            "user": 0,
+            "plateau": 0,
+            "team": 0,
+            "agent": 0,
+            "language": 0,
+            "period": 0,
+            "group": 0,
+        }
 
         def user(username, first, last, *, superuser=False, group=None):
             ids["user"] += 1
             users.add(
-                ids["user"], password, superuser, username, first, last, f"{username}@bench.invalid", superuser, True, joined
+                ids["user"],
+                password,
+                superuser,
+                username,
+                first,
+                last,
+                f"{username}@bench.invalid",
+                superuser,
+                True,
+                joined,
             )
             if group:
                 ids["group"] += 1
@@ -296,13 +391,24 @@ class Command(BaseCommand):
                     teams.add(ids["team"], plateau_id, f"Équipe {t}")
                     team_ids.append(ids["team"])
                 # The plateau's superviseur: an agent profile, offline (so not on the board).
-                user_id = user(f"nat-sup-{plateau_id}", "Superviseur", f"{territory.code}-{p}", group=roles.SUPERVISEUR)
+                user_id = user(
+                    f"nat-sup-{plateau_id}",
+                    "Superviseur",
+                    f"{territory.code}-{p}",
+                    group=roles.SUPERVISEUR,
+                )
                 ids["agent"] += 1
-                agents.add(ids["agent"], user_id, territory.pk, plateau_id, team_ids[0], "cnam", "", "offline", now - timedelta(hours=1), None)  # fmt: skip
+                agents.add(ids["agent"], user_id, territory.pk, plateau_id, team_ids[0], "cnam", "",
+                           "offline", now - timedelta(hours=1), None)  # fmt: skip
                 for i in range(size):
                     index = len(agent_ids)
                     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-                    user_id = user(f"nat-{territory.code.lower()}-{index + 1:04d}", first, last, group=roles.TELECONSEILLER)
+                    user_id = user(
+                        f"nat-{territory.code.lower()}-{index + 1:04d}",
+                        first,
+                        last,
+                        group=roles.TELECONSEILLER,
+                    )
                     ids["agent"] += 1
                     agent_id = ids["agent"]
                     agent_ids.append(agent_id)
@@ -323,7 +429,11 @@ class Command(BaseCommand):
                         if status == Agent.Status.READY:
                             seconds = rng.expovariate(1 / 100)  # a few beyond 5 minutes: idle
                         elif status == Agent.Status.ON_CALL:
-                            seconds = rng.uniform(5, 900) if rng.random() > 0.02 else rng.uniform(2700, 4000)
+                            seconds = (
+                                rng.uniform(5, 900)
+                                if rng.random() > 0.02
+                                else rng.uniform(2700, 4000)
+                            )
                         elif status == Agent.Status.WRAP_UP:
                             seconds = rng.uniform(1, 150)
                         else:
@@ -335,7 +445,10 @@ class Command(BaseCommand):
                         if status == Agent.Status.ON_CALL:
                             self.on_call[territory.pk].append((agent_id, since))
                     else:
-                        status, since = Agent.Status.OFFLINE, now - timedelta(seconds=int(rng.uniform(1800, 12 * 3600)))
+                        status, since = (
+                            Agent.Status.OFFLINE,
+                            now - timedelta(seconds=int(rng.uniform(1800, 12 * 3600))),
+                        )
                     agents.add(
                         agent_id,
                         user_id,
@@ -363,9 +476,26 @@ class Command(BaseCommand):
         with transaction.atomic():
             for table in (users, user_groups, plateaux, teams, agents, agent_languages, periods):
                 table.flush()
-        for model in (User, User.groups.through, Plateau, Team, Agent, Agent.languages.through, AgentStatusPeriod, Territory):
+        for model in (
+            User,
+            User.groups.through,
+            Plateau,
+            Team,
+            Agent,
+            Agent.languages.through,
+            AgentStatusPeriod,
+            Territory,
+        ):
             sync_sequence(model)
-        self.next_ids = {"person": 1, "case": 1, "exposure": 1, "task": 1, "attempt": 1, "phone": 1, "assignment": 1}
+        self.next_ids = {
+            "person": 1,
+            "case": 1,
+            "exposure": 1,
+            "task": 1,
+            "attempt": 1,
+            "phone": 1,
+            "assignment": 1,
+        }
 
     # --- history ------------------------------------------------------------------------------
 
@@ -377,7 +507,10 @@ class Command(BaseCommand):
         floor = min(0.05 * peak_attempts, 0.5 * attempts / days)
 
         def curve(sigma: float) -> list[float]:
-            values = [floor + (peak_attempts - floor) * math.exp(-0.5 * ((d - peak) / sigma) ** 2) for d in range(days)]
+            values = [
+                floor + (peak_attempts - floor) * math.exp(-0.5 * ((d - peak) / sigma) ** 2)
+                for d in range(days)
+            ]
             values[-1] *= today_share
             return values
 
@@ -406,12 +539,33 @@ class Command(BaseCommand):
         retention = timedelta(days=settings.RETENTION_DAYS)
         self.tables = {
             "persons": Table(
-                Person, ["id", "territory_id", "first_name", "last_name", "birth_date", "language_id", "created_at", "purged_at"]
+                Person,
+                [
+                    "id",
+                    "territory_id",
+                    "first_name",
+                    "last_name",
+                    "birth_date",
+                    "language_id",
+                    "created_at",
+                    "purged_at",
+                ],
             ),
             "phones": Table(Phone, ["id", "person_id", "number", "position"]),
-            "cases": Table(IndexCase, ["id", "person_id", "territory_id", "sampled_at", "source", "identified_at"]),
+            "cases": Table(
+                IndexCase,
+                ["id", "person_id", "territory_id", "sampled_at", "source", "identified_at"],
+            ),
             "exposures": Table(
-                Exposure, ["id", "index_case_id", "person_id", "exposure_type", "last_exposure_date", "identified_at"]
+                Exposure,
+                [
+                    "id",
+                    "index_case_id",
+                    "person_id",
+                    "exposure_type",
+                    "last_exposure_date",
+                    "identified_at",
+                ],
             ),
             "tasks": Table(
                 CallTask,
@@ -503,18 +657,43 @@ class Command(BaseCommand):
         for model in (Person, Phone, IndexCase, Exposure, CallTask, CallAttempt, Assignment):
             sync_sequence(model)
 
-    def _day(self, *, rng, day: date, is_today: bool, per_territory: list[int], planned: int, active: float, purged: bool) -> int:
+    def _day(
+        self,
+        *,
+        rng,
+        day: date,
+        is_today: bool,
+        per_territory: list[int],
+        planned: int,
+        active: float,
+        purged: bool,
+    ) -> int:
         """Generate one day's tasks and their attempts, territory by territory; COPY them."""
         now, ids, tables = self.now, self.next_ids, self.tables
-        persons, phones, cases, exposures = tables["persons"], tables["phones"], tables["cases"], tables["exposures"]
-        tasks_t, attempts_t, assignments = tables["tasks"], tables["attempts"], tables["assignments"]
+        persons, phones, cases, exposures = (
+            tables["persons"],
+            tables["phones"],
+            tables["cases"],
+            tables["exposures"],
+        )
+        tasks_t, attempts_t, assignments = (
+            tables["tasks"],
+            tables["attempts"],
+            tables["assignments"],
+        )
         tasks_total = sum(per_territory)
         extra = min(max(0, planned - tasks_total), (MAX_ATTEMPTS - 1) * tasks_total)
         # Attempts per task: one each, then the extra ones spread at random (at most five).
         language_codes = [code for code, _w in LANGUAGES]
         language_cum = _cum([w for _c, w in LANGUAGES])
-        retry_values, retry_cum = [o for o, _w in RETRY_OUTCOMES], _cum([w for _o, w in RETRY_OUTCOMES])
-        final_values, final_cum = [o for o, _w in FINAL_OUTCOMES], _cum([w for _o, w in FINAL_OUTCOMES])
+        retry_values, retry_cum = (
+            [o for o, _w in RETRY_OUTCOMES],
+            _cum([w for _o, w in RETRY_OUTCOMES]),
+        )
+        final_values, final_cum = (
+            [o for o, _w in FINAL_OUTCOMES],
+            _cum([w for _o, w in FINAL_OUTCOMES]),
+        )
         lease = timedelta(minutes=settings.LEASE_MINUTES)
         at_risk = timedelta(hours=settings.AT_RISK_HOURS)
         deadline_after = timedelta(hours=settings.CONTACT_DEADLINE_HOURS)
@@ -540,7 +719,10 @@ class Command(BaseCommand):
             territory_id, zone = territory["id"], territory["zone"]
             if is_today:
                 workforce = territory["today_agents"]
-                window_start, window = now - TODAY_WINDOW, (TODAY_WINDOW - td(minutes=2)).total_seconds()
+                window_start, window = (
+                    now - TODAY_WINDOW,
+                    (TODAY_WINDOW - td(minutes=2)).total_seconds(),
+                )
             else:
                 n = len(territory["by_rank"])
                 workforce = territory["by_rank"][: max(1, min(n, math.ceil(active * n)))]
@@ -548,7 +730,10 @@ class Command(BaseCommand):
             workers = len(workforce)
             # The speakers of each language among the day's workforce.
             worker_set = set(workforce)
-            speakers = {code: [a for a in found if a in worker_set] for code, found in territory["speakers"].items()}
+            speakers = {
+                code: [a for a in found if a in worker_set]
+                for code, found in territory["speakers"].items()
+            }
             holders = list(self.on_call[territory_id]) if is_today else []
             group_at = window_start
             group_language = "fr"
@@ -562,13 +747,26 @@ class Command(BaseCommand):
                         group_language = "fr"
                     created = group_at
                 else:
-                    created = min(group_at + td(seconds=uniform(0, 7200)), now - td(minutes=1)) if is_today else group_at + td(seconds=uniform(0, 7200))  # fmt: skip
+                    created = (
+                        min(group_at + td(seconds=uniform(0, 7200)), now - td(minutes=1))
+                        if is_today
+                        else group_at + td(seconds=uniform(0, 7200))
+                    )
                 language = group_language if random_() < 0.85 else "fr"
                 person_id, task_id = ids["person"], ids["task"]
                 ids["person"] += 1
                 ids["task"] += 1
                 if purged:
-                    persons.add(person_id, territory_id, "", "", None, language, created, created + td(days=90, minutes=30))
+                    persons.add(
+                        person_id,
+                        territory_id,
+                        "",
+                        "",
+                        None,
+                        language,
+                        created,
+                        created + td(days=90, minutes=30),
+                    )
                     phone = ""
                 else:
                     persons.add(
@@ -585,7 +783,14 @@ class Command(BaseCommand):
                 if first_of_group:
                     case_id = ids["case"]
                     ids["case"] += 1
-                    cases.add(case_id, person_id, territory_id, created - td(hours=uniform(6, 48)), "lab", created)
+                    cases.add(
+                        case_id,
+                        person_id,
+                        territory_id,
+                        created - td(hours=uniform(6, 48)),
+                        "lab",
+                        created,
+                    )
                     reason, priority, index_case, exposure = "index_interview", 2, case_id, None
                     deadline = created + index_deadline_after
                 else:
@@ -593,7 +798,8 @@ class Command(BaseCommand):
                     ids["exposure"] += 1
                     household = random_() < 0.4
                     exposures.add(
-                        exposure, case_id, person_id, "household" if household else "close", (created - td(days=1 + k % 3)).date(), created
+                        exposure, case_id, person_id, "household" if household else "close",
+                        (created - td(days=1 + k % 3)).date(), created
                     )  # fmt: skip
                     reason, priority, index_case = "contact_notification", int(household), None
                     deadline = created + deadline_after
@@ -632,25 +838,51 @@ class Command(BaseCommand):
                         end = connected + td(seconds=talk)
                     else:
                         connected = None
-                        end = start + td(seconds=uniform(3, 8) if outcome == "busy" else uniform(20, 50))
+                        end = start + td(
+                            seconds=uniform(3, 8) if outcome == "busy" else uniform(20, 50)
+                        )
                     if end > now:
                         end = now
                         if connected is not None and connected > end:
                             connected = end
-                    attempts_t.add(ids["attempt"], task_id, None, agent_id, phone, start, connected, end, outcome, "", "", True)
+                    attempts_t.add(
+                        ids["attempt"],
+                        task_id,
+                        None,
+                        agent_id,
+                        phone,
+                        start,
+                        connected,
+                        end,
+                        outcome,
+                        "",
+                        "",
+                        True,
+                    )
                     ids["attempt"] += 1
                     done += 1
                     first_at = first_at or start
                     last_end, last_outcome = end, outcome
-                    start = end + td(seconds=uniform(1200, 3 * 3600) if outcome != "callback" else uniform(3600, 4 * 3600))
+                    start = end + td(
+                        seconds=uniform(1200, 3 * 3600)
+                        if outcome != "callback"
+                        else uniform(3600, 4 * 3600)
+                    )
                     next_at = start
                 made += done
                 # Where the task stands now.
-                not_before = at_risk_since = escalated_at = lease_holder = lease_expires = closed_at = None
+                not_before = at_risk_since = escalated_at = lease_holder = lease_expires = (
+                    closed_at
+                ) = None
                 escalation = ""
                 if done == planned_attempts and not fails:
-                    status, closed_at = ("done" if last_outcome == "reached" else "closed"), last_end
-                elif done == planned_attempts:  # five failed attempts: escalated, closed once past the deadline
+                    status, closed_at = (
+                        ("done" if last_outcome == "reached" else "closed"),
+                        last_end,
+                    )
+                elif (
+                    done == planned_attempts
+                ):  # five failed attempts: escalated, closed once past the deadline
                     if deadline <= now - td(hours=12):
                         status, closed_at = "closed", max(deadline, last_end)
                     else:
@@ -666,15 +898,18 @@ class Command(BaseCommand):
                         agent_id, since = holders.pop()
                         status, lease_holder = "assigned", agent_id
                         lease_expires = max(since + lease, now + td(minutes=5))
-                        assignments.add(ids["assignment"], task_id, agent_id, since, lease_expires, phone, since + td(seconds=3), since + td(seconds=15), None)  # fmt: skip
+                        assignments.add(
+                            ids["assignment"], task_id, agent_id, since, lease_expires, phone,
+                            since + td(seconds=3), since + td(seconds=15), None,
+                        )  # fmt: skip
                         ids["assignment"] += 1
                 if status in ("queued", "assigned", "escalated") and phone:
                     phones.add(ids["phone"], person_id, phone, 0)
                     ids["phone"] += 1
                 tasks_t.add(
-                    task_id, person_id, reason, index_case, exposure, territory_id, language, deadline, priority, not_before,
-                    done, 0, None, at_risk_since, escalated_at, escalation, status, lease_holder, lease_expires, created,
-                    first_at, closed_at,
+                    task_id, person_id, reason, index_case, exposure, territory_id, language,
+                    deadline, priority, not_before, done, 0, None, at_risk_since, escalated_at,
+                    escalation, status, lease_holder, lease_expires, created, first_at, closed_at,
                 )  # fmt: skip
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -682,7 +917,15 @@ class Command(BaseCommand):
                 # constraints still hold), and do not wait for the WAL flush of a bulk load.
                 cursor.execute("SET LOCAL session_replication_role = replica")
                 cursor.execute("SET LOCAL synchronous_commit = off")
-            for name in ("persons", "phones", "cases", "exposures", "tasks", "assignments", "attempts"):
+            for name in (
+                "persons",
+                "phones",
+                "cases",
+                "exposures",
+                "tasks",
+                "assignments",
+                "attempts",
+            ):
                 tables[name].flush()
         return made
 
@@ -698,9 +941,11 @@ class Command(BaseCommand):
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute(
                 """
-                INSERT INTO supervision_agentday (agent_id, day, calls, reached, talk_seconds, short_calls, refused_outcomes,
-                    last_call_at, first_login_at, on_call_seconds, wrap_up_seconds, paused_seconds, ready_seconds)
-                SELECT agent_id, day, calls, reached, talk, short, 0, last_end, first_start - interval '7 minutes',
+                INSERT INTO supervision_agentday (agent_id, day, calls, reached, talk_seconds,
+                    short_calls, refused_outcomes, last_call_at, first_login_at, on_call_seconds,
+                    wrap_up_seconds, paused_seconds, ready_seconds)
+                SELECT agent_id, day, calls, reached, talk, short, 0, last_end,
+                    first_start - interval '7 minutes',
                     on_call, wrap_up, paused, GREATEST(0, span - on_call - wrap_up - paused)
                 FROM (
                     SELECT a.agent_id, (a.ended_at AT TIME ZONE t.timezone)::date AS day,
@@ -713,7 +958,8 @@ class Command(BaseCommand):
                         max(a.ended_at) AS last_end, min(a.started_at) AS first_start,
                         sum(floor(extract(epoch FROM a.ended_at - a.started_at)))::int AS on_call,
                         25 * count(*) AS wrap_up,
-                        (0.12 * (extract(epoch FROM max(a.ended_at) - min(a.started_at)) + 420))::int AS paused,
+                        (0.12 * (extract(epoch FROM max(a.ended_at) - min(a.started_at))
+                                 + 420))::int AS paused,
                         (extract(epoch FROM max(a.ended_at) - min(a.started_at)) + 420)::int AS span
                     FROM calls_callattempt a
                     JOIN agents_agent g ON g.id = a.agent_id
@@ -725,8 +971,9 @@ class Command(BaseCommand):
             sync_sequence(AgentDay)
 
     def _analyze(self) -> None:
-        models = [Person, Phone, IndexCase, Exposure, CallTask, CallAttempt, Assignment, AgentDay, Agent, AgentStatusPeriod,
-                  Territory, Plateau, Team, User, Agent.languages.through, User.groups.through]  # fmt: skip
+        models = [Person, Phone, IndexCase, Exposure, CallTask, CallAttempt, Assignment, AgentDay,
+                  Agent, AgentStatusPeriod, Territory, Plateau, Team, User, Agent.languages.through,
+                  User.groups.through]  # fmt: skip
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
         with connection.cursor() as cursor:
             # Statistics for the planner, and the visibility map and hint bits a running server

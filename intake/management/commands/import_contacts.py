@@ -11,12 +11,15 @@ from intake.imports import MAX_FILE_BYTES, import_contacts, too_large_message
 class Command(BaseCommand):
     help = (
         "Import contacts of index cases from a CSV file (UTF-8, ',' or ';'), all rows or none. "
-        "Columns: index_case, first_name, last_name, phone, language, exposure_type, last_exposure_date."
+        "Columns: index_case, first_name, last_name, phone, language, exposure_type, "
+        "last_exposure_date."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="The CSV file.")
-        parser.add_argument("--territory", required=True, help="Département code of the territory, e.g. 93.")
+        parser.add_argument(
+            "--territory", required=True, help="Département code of the territory, e.g. 93."
+        )
 
     def handle(self, *args, file: Path, territory: str, **options):
         found = Territory.objects.filter(code=territory).first()
@@ -37,10 +40,12 @@ class Command(BaseCommand):
         for imported in result.cases:
             ref = imported.index_case.external_ref or "-"
             self.stdout.write(
-                f"index case #{imported.index_case.pk} ({ref}): {imported.rows} row(s), {imported.created} new contact(s)"
+                f"index case #{imported.index_case.pk} ({ref}): {imported.rows} row(s), "
+                f"{imported.created} new contact(s)"
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{result.rows} row(s) imported for {len(result.cases)} index case(s), {result.created} new contact(s)."
+                f"{result.rows} row(s) imported for {len(result.cases)} index case(s), "
+                f"{result.created} new contact(s)."
             )
         )
