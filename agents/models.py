@@ -261,6 +261,9 @@ class Agent(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.OFFLINE
     )
     status_since = models.DateTimeField(_("status since"), default=timezone.now)
+    # Set when someone else chose the password (hiring, the admin, the API): the agent must
+    # choose their own at their first login before anything else.
+    password_change_required = models.BooleanField(_("must change their password"), default=False)
     pause_reason = models.ForeignKey(
         PauseReason,
         on_delete=models.PROTECT,

@@ -1,11 +1,44 @@
-"""The start page of every member of staff."""
+"""The start page of every member of staff, and the password pages around Django's own views."""
 
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
+
+from agents.middleware import forget_password_change_required
+from agents.services.staff import record_password_changed
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Show the staff member's start page: what their role lets them do."""
     return render(request, "agents/home.html")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; a first-login change required of the agent is then done."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_password_changed(user=form.user)
+        forget_password_change_required(self.request)
+        return response
+
+    def get_success_url(self) -> str:
+        # Back where the forced change interrupted them, if that is a page of this site.
+        target = self.request.POST.get("next") or self.request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}
+        ):
+            return target
+        return super().get_success_url()
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset by e-mail; a password chosen this way is the user's own too."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_password_changed(user=form.user)
+        return response

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from agents import views as agents_views
 from calls import views as calls_views
 
 urlpatterns = [
@@ -22,6 +23,33 @@ urlpatterns = [
     ),
     # An agent who logs out goes offline and gives back the call they held.
     path("accounts/logout/", calls_views.logout, name="logout"),
+    # Every user changes their password; a forgotten one is reset by e-mail (console by default).
+    path(
+        "accounts/password_change/",
+        agents_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        agents_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     # The language switch must work on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # The admin pages of models that moved to another app keep their old addresses.

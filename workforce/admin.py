@@ -186,6 +186,7 @@ class AgentAdmin(ScopedModelAdmin):
             employer=obj.employer,
             provider_name=obj.provider_name,
             contract_end=data["contract_end"],
+            temporary_password=True,
         )
         # The admin goes on with `obj` (languages, log entry, redirect): make it the saved row.
         obj.pk = agent.pk

@@ -68,6 +68,7 @@ def create_agent_account(
     plateau: Plateau | None = None,
     team: Team | None = None,
     provider_name: str = "",
+    temporary_password: bool = False,
 ) -> Agent:
     """Create a member of staff's account, role and agent profile (the workforce adds the contract).
 
@@ -96,6 +97,7 @@ def create_agent_account(
         team=team,
         employer=employer,
         provider_name=provider_name,
+        password_change_required=temporary_password,
     )
     agent.languages.set(languages)
     return agent
@@ -127,3 +129,11 @@ def set_agent_status(
     )
     agent.status, agent.status_since, agent.pause_reason = status, now, pause_reason
     return agent
+
+
+@transaction.atomic
+def record_password_changed(*, user: User) -> None:
+    """Note that the user chose their own password: the first-login change is done."""
+    Agent.objects.filter(user=user, password_change_required=True).update(
+        password_change_required=False
+    )

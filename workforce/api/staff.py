@@ -33,5 +33,8 @@ class CreateAgentView(ApiView):
             data=request.data, context={"territory": territory, "today": today}
         )
         serializer.is_valid(raise_exception=True)
-        agent = create_agent(territory=territory, today=today, **serializer.validated_data)
+        # The caller chose the password: the agent changes it at their first login.
+        agent = create_agent(
+            territory=territory, today=today, temporary_password=True, **serializer.validated_data
+        )
         return Response(AgentSerializer(agent).data, status=status.HTTP_201_CREATED)

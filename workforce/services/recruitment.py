@@ -358,6 +358,8 @@ def hire_candidate(
             plateau=plateau,
             team=team,
             contract_end=end_on,
+            # The admin chose the password: the new agent changes it at their first login.
+            temporary_password=True,
         )
     except IntegrityError:
         # Another request took the username between our check and the insert.

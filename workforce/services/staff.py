@@ -27,6 +27,7 @@ def create_agent(
     employer: str = "",
     provider_name: str = "",
     contract_end: date | None = None,
+    temporary_password: bool = False,
 ) -> Agent:
     """Create a member of staff: account, role, agent profile and contract, all or nothing."""
     # Hired from a later date: the account opens on the contract's first day
@@ -48,6 +49,7 @@ def create_agent(
         plateau=plateau,
         team=team,
         provider_name=provider_name,
+        temporary_password=temporary_password,
     )
     if employer != Agent.Employer.PROVIDER:
         # An outsourced provider's staff have no contract with the CPAM.
