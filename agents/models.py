@@ -264,6 +264,9 @@ class Agent(models.Model):
     # Set when someone else chose the password (hiring, the admin, the API): the agent must
     # choose their own at their first login before anything else.
     password_change_required = models.BooleanField(_("must change their password"), default=False)
+    # The last sign of life of the agent's desk (its heartbeat, a claim, a status change): a desk
+    # silent for AGENT_ABSENT_AFTER_MINUTES is closed by a sweep (calls.services.sweeps).
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
     pause_reason = models.ForeignKey(
         PauseReason,
         on_delete=models.PROTECT,

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from agents import roles
 from agents.models import Agent
+from agents.services.staff import record_heartbeat
 from calls.models import Assignment, CallTask
 from calls.serializers import (
     AgentStatusInputSerializer,
@@ -106,6 +107,8 @@ class ClaimNextView(ApiView):
         now = timezone.now()
         assignment = claim_next_task(agent=request.user.agent, now=now)
         if assignment is None:
+            # Asking is a sign of life: an API client waiting on an empty queue is not absent.
+            record_heartbeat(agent=request.user.agent, now=now)
             return Response(status=status.HTTP_204_NO_CONTENT)
         # The answer shows who to call: a read of that person's record.
         log_person_access(

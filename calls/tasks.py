@@ -34,6 +34,12 @@ def fallback_at_deadline() -> int:
     return sweeps.fallback_at_deadline(now=timezone.now())
 
 
+@shared_task(name="calls.tasks.set_absent_agents_offline")
+def set_absent_agents_offline() -> int:
+    """Set offline the agents whose desk has stopped beating."""
+    return sweeps.set_absent_agents_offline(now=timezone.now())
+
+
 @shared_task(name="calls.tasks.close_reached_duplicates")
 def close_reached_duplicates() -> int:
     """Cancel the waiting tasks of people already reached for the same reason."""

@@ -6,6 +6,7 @@ app_name = "calls"
 urlpatterns = [
     path("", views.desk, name="desk"),
     path("status/", views.set_status, name="set-status"),
+    path("heartbeat/", views.heartbeat, name="heartbeat"),
     path("next/", views.claim_next, name="claim-next"),
     path("contact-row/", views.contact_row, name="contact-row"),
     path("assignments/<int:pk>/dial/", views.dial, name="dial"),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,7 @@ from agents import roles
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
+from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
 from calls.exceptions import CallInProgress, InvalidOutcome, LeaseLost, TelephonyError
 from calls.forms import DialForm, InterviewForm, NotificationForm, OutcomeForm, StatusForm
@@ -106,6 +108,7 @@ def _render_desk(
         "show_errors": show_errors,
         "partial": bool(request.htmx),
         "Status": Agent.Status,
+        "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)
@@ -199,6 +202,14 @@ def connected(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
     else:
         mark_connected(assignment=assignment, agent=agent, now=timezone.now())
     return _back_to_desk(request, agent)
+
+
+@require_POST
+@desk_view
+def heartbeat(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Note that the agent's desk is open (desk.js beats every DESK_HEARTBEAT_SECONDS)."""
+    record_heartbeat(agent=agent, now=timezone.now())
+    return HttpResponse(status=204)
 
 
 @require_POST

@@ -18,6 +18,8 @@ TASK_NAMES = {
     "calls.tasks.flag_at_risk",
     "calls.tasks.release_callbacks",
     "calls.tasks.send_sms",
+    # Added with the desk heartbeat (issue 11).
+    "calls.tasks.set_absent_agents_offline",
     "cases.tasks.purge_expired_personal_data",
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",

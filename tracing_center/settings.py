@@ -180,6 +180,7 @@ CELERY_BEAT_SCHEDULE = {
     "flag-at-risk": _every("calls.tasks.flag_at_risk", 60),
     "fallback-at-deadline": _every("calls.tasks.fallback_at_deadline", 30),
     "close-reached-duplicates": _every("calls.tasks.close_reached_duplicates", 60),
+    "set-absent-agents-offline": _every("calls.tasks.set_absent_agents_offline", 60),
     "close-unanswered-candidates": _every("agents.tasks.close_unanswered_candidates", 15 * 60),
     "alert-contract-ends": _every("agents.tasks.alert_contract_ends", 15 * 60),
     "end-expired-contracts": _every("agents.tasks.end_expired_contracts", 60),
@@ -322,6 +323,10 @@ INDEX_CASE_DEADLINE_HOURS = env_int("INDEX_CASE_DEADLINE_HOURS", 24, minimum=1)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 # How long a claimed task stays with an agent before it goes back to the queue.
 LEASE_MINUTES = env_int("LEASE_MINUTES", 20, minimum=1)
+# The desk beats this often while it is open; an agent whose desk (or API client) has given no
+# sign of life for AGENT_ABSENT_AFTER_MINUTES is set offline, their period closed when last seen.
+DESK_HEARTBEAT_SECONDS = env_int("DESK_HEARTBEAT_SECONDS", 60, minimum=5)
+AGENT_ABSENT_AFTER_MINUTES = env_int("AGENT_ABSENT_AFTER_MINUTES", 5, minimum=1)
 # Default calling hours for a new territory (each territory can change its own).
 DEFAULT_CALLING_HOURS = (
     env_str("CALLING_HOURS_START", "08:30"),

@@ -1,10 +1,11 @@
 """Writes on the workforce."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from agents import roles
@@ -124,8 +125,9 @@ def set_agent_status(
     AgentStatusPeriod.objects.create(
         agent=agent, status=status, pause_reason=pause_reason, started_at=now
     )
+    # A status change is a sign of life of the desk, too.
     Agent.objects.filter(pk=agent.pk).update(
-        status=status, status_since=now, pause_reason=pause_reason
+        status=status, status_since=now, pause_reason=pause_reason, last_seen_at=now
     )
     agent.status, agent.status_since, agent.pause_reason = status, now, pause_reason
     return agent
@@ -137,3 +139,14 @@ def record_password_changed(*, user: User) -> None:
     Agent.objects.filter(user=user, password_change_required=True).update(
         password_change_required=False
     )
+
+
+# A heartbeat is written at most this often: the desk beats every minute, and a claim or a
+# status change counts too; the sweep's threshold is minutes.
+HEARTBEAT_WRITE_EVERY = timedelta(seconds=30)
+
+
+def record_heartbeat(*, agent: Agent, now: datetime) -> bool:
+    """Note that the agent's desk is alive; return whether a write was needed."""
+    stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - HEARTBEAT_WRITE_EVERY)
+    return bool(Agent.objects.filter(stale, pk=agent.pk).update(last_seen_at=now))

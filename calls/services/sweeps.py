@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from agents.models import Agent
+from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask, SmsMessage
+from calls.services.dispatch import release_assignment
 from calls.services.fallback import fallback_body
 from calls.sms import send_sms
 from cases.models import Phone
@@ -21,6 +23,8 @@ Status = CallTask.Status
 # A priority boost puts an at-risk task before others of the same deadline (the queue orders by
 # deadline first, so it never overtakes an earlier deadline).
 AT_RISK_PRIORITY_BOOST = 10
+# Agents settled by one run of the status sweeps, at most.
+ABSENT_BATCH = 500
 
 
 def _reached_for_same_reason() -> Exists:
@@ -31,9 +35,18 @@ def _reached_for_same_reason() -> Exists:
     )
 
 
-@transaction.atomic
 def expire_leases(*, now: datetime) -> int:
-    """Give back to the queue the tasks whose lease has expired; return how many."""
+    """Give back to the queue the tasks whose lease has expired, then settle their agents'
+    status; return how many tasks went back."""
+    expired = _expire_leases(now=now)
+    # In transactions of their own, after the leases': an agent row is locked by claims before
+    # their tasks, so locking it here under the tasks' locks could deadlock.
+    settle_agents_without_a_call(now=now)
+    return expired
+
+
+@transaction.atomic
+def _expire_leases(*, now: datetime) -> int:
     # Lock first, skipping rows a claim or an outcome holds: they lock tasks and assignments in
     # different orders, so waiting on one of them could deadlock. What is skipped now is swept
     # on the next run.
@@ -51,6 +64,88 @@ def expire_leases(*, now: datetime) -> int:
     return CallTask.objects.filter(pk__in=task_ids).update(
         status=Status.QUEUED, lease_holder=None, lease_expires_at=None
     )
+
+
+# An agent on a call holds it: one on a call with nothing in hand (the lease expired, a
+# supervisor freed it) is settled once the status is this old.
+STRANDED_AFTER = timedelta(minutes=1)
+
+
+def settle_agents_without_a_call(*, now: datetime) -> int:
+    """Take out of "on a call" the agents who hold no call any more: back to ready if their desk
+    is alive, offline (closed when last seen) if not (docs/queue.md); return how many."""
+    holding = Assignment.objects.filter(agent_id=OuterRef("pk"), closed_at__isnull=True)
+    stranded = list(
+        Agent.objects.filter(status=Agent.Status.ON_CALL, status_since__lt=now - STRANDED_AFTER)
+        .exclude(Exists(holding))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:ABSENT_BATCH]
+    )
+    done = 0
+    for agent_id in stranded:
+        with transaction.atomic():
+            agent = Agent.objects.select_for_update(of=("self",)).get(pk=agent_id)
+            if (
+                agent.status != Agent.Status.ON_CALL
+                or Assignment.objects.filter(agent=agent, closed_at__isnull=True).exists()
+            ):
+                continue
+            if _is_absent(agent, now):
+                set_agent_status(
+                    agent=agent, status=Agent.Status.OFFLINE, now=_last_sign_of_life(agent)
+                )
+            else:
+                set_agent_status(agent=agent, status=Agent.Status.READY, now=now)
+            done += 1
+    return done
+
+
+def _absent_since(now: datetime) -> datetime:
+    return now - timedelta(minutes=settings.AGENT_ABSENT_AFTER_MINUTES)
+
+
+def _last_sign_of_life(agent: Agent) -> datetime:
+    # Never before the period it closes began.
+    return max(agent.last_seen_at or agent.status_since, agent.status_since)
+
+
+def _is_absent(agent: Agent, now: datetime) -> bool:
+    return _last_sign_of_life(agent) < _absent_since(now)
+
+
+# An agent whose desk is closed without logging out (a tab closed, a crash) is set offline once
+# this sweep sees them.
+
+
+def set_absent_agents_offline(*, now: datetime) -> int:
+    """Set offline the agents whose desk has given no sign of life for a while, closing their
+    period when they were last seen, and give back any call they held; return how many."""
+    cutoff = _absent_since(now)
+    absent = list(
+        Agent.objects.exclude(status=Agent.Status.OFFLINE)
+        .filter(Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True, status_since__lt=cutoff))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:ABSENT_BATCH]
+    )
+    done = 0
+    for agent_id in absent:
+        # One transaction per agent: an agent who came back meanwhile is left alone.
+        with transaction.atomic():
+            agent = (
+                Agent.objects.select_for_update(of=("self",))
+                .select_related("territory")
+                .get(pk=agent_id)
+            )
+            if agent.status == Agent.Status.OFFLINE or not _is_absent(agent, now):
+                continue
+            held = Assignment.objects.filter(agent=agent, closed_at__isnull=True).first()
+            if held is not None:
+                release_assignment(assignment=held, now=now)
+            set_agent_status(
+                agent=agent, status=Agent.Status.OFFLINE, now=_last_sign_of_life(agent)
+            )
+            done += 1
+    return done
 
 
 @transaction.atomic

@@ -97,10 +97,31 @@
     if (now - renewal.lastAt >= every) renew(form);
   }
 
+  /* --- Heartbeat: while the page is open, the agent is at their desk. ------------------- */
+
+  var heartbeat = { lastAt: 0, busy: false };
+
+  function tickHeartbeat(now) {
+    var form = document.getElementById("heartbeat-form");
+    if (!form || heartbeat.busy) return;
+    var every = (Number(form.dataset.heartbeatSeconds) || 60) * 1000;
+    if (now - heartbeat.lastAt < every) return;
+    heartbeat.busy = true;
+    heartbeat.lastAt = now;
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .catch(function () {
+        /* The next beat tries again; the server only acts after several missed minutes. */
+      })
+      .finally(function () {
+        heartbeat.busy = false;
+      });
+  }
+
   function tick() {
     var now = Date.now();
     tickTimers(now);
     tickRenewal(now);
+    tickHeartbeat(now);
   }
 
   /* --- The outcome form -------------------------------------------------------------------- */

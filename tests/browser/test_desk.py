@@ -5,8 +5,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agents import roles
-from agents.models import Territory
+from agents.models import Agent, Territory
 from calls.models import Assignment, CallTask
+from calls.services.sweeps import set_absent_agents_offline
 from cases.models import Exposure, Interview
 from intake.services import register_index_case
 from tests.base import PASSWORD, make_user, person
@@ -156,3 +157,25 @@ class DeskBrowserTests(BrowserTestCase):
         page.fill(f"input[name={prefix}-phone]", phone)
         page.select_option(f"select[name={prefix}-exposure_type]", exposure_type)
         page.fill(f"input[name={prefix}-last_exposure_date]", last_exposure)
+
+    def test_an_open_desk_beats_and_a_closed_one_is_set_offline(self):
+        page = self.open_desk()
+        page.click("[data-testid=status-ready]")
+        page.wait_for_selector("#current-status[data-status=ready]")
+        agent = Agent.objects.get(user=self.agent_user)
+        Agent.objects.filter(pk=agent.pk).update(last_seen_at=None)
+        # desk.js beats at once on a new page, then every minute.
+        page.reload()
+        for _ in range(50):
+            agent.refresh_from_db()
+            if agent.last_seen_at is not None:
+                break
+            page.wait_for_timeout(100)
+        self.assertEqual(agent.status, Agent.Status.READY)
+        self.assertIsNotNone(agent.last_seen_at)
+        last_seen = agent.last_seen_at
+        page.close()  # the tab is closed without logging out
+        set_absent_agents_offline(now=last_seen + timedelta(minutes=30))
+        agent.refresh_from_db()
+        self.assertEqual(agent.status, Agent.Status.OFFLINE)
+        self.assertEqual(self.console_errors, [])
