@@ -155,6 +155,15 @@ else:
         }
     }
 
+# --- Composition of the apps ---------------------------------------------------------------
+# The plateau board (supervision) shows who is rostered and absent from the workforce's rota;
+# the two apps stand side by side and do not import each other: the roof wires them here. A
+# callable (territory=, now=) -> {"rota_today": bool, "now": {agent_id: {starts_at, ends_at}}};
+# empty: no roster on the board.
+SUPERVISION_ROSTER_SOURCE = env_str(
+    "SUPERVISION_ROSTER_SOURCE", "workforce.selectors.rota.roster_for_board"
+)
+
 # --- Celery (DESIGN.md §4) ------------------------------------------------------------------
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

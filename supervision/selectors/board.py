@@ -17,7 +17,12 @@ from agents import roles
 from agents.access import RequestUser
 from agents.models import Agent, Language, Territory
 from supervision.models import Alert
-from supervision.services.board import snapshot_for, snapshots_for, totals_for
+from supervision.services.board import (
+    ROSTER_ABSENT,
+    snapshot_for,
+    snapshots_for,
+    totals_for,
+)
 
 Status = Agent.Status
 
@@ -82,7 +87,7 @@ class BoardFilters:
             plateau=number("plateau") if "plateau" in query else default_plateau,
             team=number("team"),
             language=query.get("language", "")[:3],
-            status=status if status in Status.values else "",
+            status=status if status in Status.values or status == ROSTER_ABSENT else "",
             flag=flag if flag in Alert.Kind.values or flag == FLAG_ANY else "",
             sort=sort,
             descending=descending,
@@ -93,7 +98,11 @@ class BoardFilters:
             (self.plateau is None or row["plateau_id"] == self.plateau)
             and (self.team is None or row["team_id"] == self.team)
             and (not self.language or self.language in row["languages"])
-            and (not self.status or row["status"] == self.status)
+            and (
+                not self.status
+                or row["status"] == self.status
+                or (self.status == ROSTER_ABSENT and row.get("roster") == ROSTER_ABSENT)
+            )
             and (
                 not self.flag
                 or (row["flags"] if self.flag == FLAG_ANY else self.flag in row["flags"])
@@ -137,6 +146,9 @@ def _display(row: dict, *, english: bool, zone: ZoneInfo, labels: dict, flags: d
         "logged_in_time": _duration(row["logged_in_seconds"]),
         "active_time": _duration(row["active_seconds"]),
         "flag_labels": [(kind, flags.get(kind, kind)) for kind in row["flags"]],
+        "shift_start_local": row["shift_starts_at"].astimezone(zone).strftime("%H:%M")
+        if row.get("shift_starts_at")
+        else "",
     }
 
 
@@ -178,9 +190,11 @@ def plateau_board(
         for r in all_rows
         if filters.keep(r)
     ]
-    status_counts = dict.fromkeys(Status.values, 0)
+    status_counts = dict.fromkeys([*Status.values, ROSTER_ABSENT], 0)
     for r in rows:
         status_counts[r["status"]] += 1
+        if r.get("roster") == ROSTER_ABSENT:
+            status_counts[ROSTER_ABSENT] += 1
     codes = sorted({code for r in all_rows for code in r["languages"]})
     return Board(
         territory=snapshot["territory"],
@@ -209,6 +223,7 @@ class TerritoryTotals:
     calls: int
     reached: int
     flagged: int
+    absent: int = 0
 
 
 def national_overview(
@@ -228,6 +243,7 @@ def national_overview(
         calls=sum(t.calls for t in totals),
         reached=sum(t.reached for t in totals),
         flagged=sum(t.flagged for t in totals),
+        absent=sum(t.absent for t in totals),
     )
     return totals, grand
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from agents.models import Agent, Territory
 from calls.models import Assignment
@@ -25,6 +26,9 @@ Kind = Alert.Kind
 # its own rather than show stale figures.
 SNAPSHOT_RUNS_KEPT = 6
 MIN_SNAPSHOT_SECONDS = 30
+# A row's place against the rota: rostered now and not logged in; logged in with no shift now.
+ROSTER_ABSENT = "absent"
+ROSTER_OFF_ROTA = "off_rota"
 
 
 def snapshot_key(territory_id: int) -> str:
@@ -84,18 +88,40 @@ def _flags(row: dict, *, now: datetime, limits: dict) -> list[str]:
     return flags
 
 
+def roster(*, territory: Territory, now: datetime) -> dict:
+    """Return who is rostered now in the territory (SUPERVISION_ROSTER_SOURCE), or nobody."""
+    if not settings.SUPERVISION_ROSTER_SOURCE:
+        return {"rota_today": False, "now": {}}
+    return import_string(settings.SUPERVISION_ROSTER_SOURCE)(territory=territory, now=now)
+
+
+def _roster_state(*, status: str, agent_id: int, rostered: dict) -> str:
+    on_shift = agent_id in rostered["now"]
+    if status == Status.OFFLINE:
+        return ROSTER_ABSENT if on_shift else ""
+    # Logged in with no shift running: only said where the floor keeps a rota today.
+    return ROSTER_OFF_ROTA if rostered["rota_today"] and not on_shift else ""
+
+
 def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
-    """Compute one territory's board: a row per agent logged in or active today (three queries)."""
+    """Compute one territory's board: a row per agent logged in, active today or rostered now
+    (four queries)."""
     zone = territory.zone
     day = timezone.localdate(now, timezone=zone)
     midnight = datetime.combine(day, time.min, tzinfo=zone)
     limits = settings.SUPERVISION_THRESHOLDS
     counters = ["calls", "reached", "talk_seconds", "short_calls", "last_call_at", "first_login_at"]
     counters += ["ready_seconds", "on_call_seconds", "wrap_up_seconds", "paused_seconds"]
+    rostered = roster(territory=territory, now=now)
     agents = (
         Agent.objects.filter(territory=territory)
         .annotate(today=FilteredRelation("days", condition=Q(days__day=day)))
-        .filter(~Q(status=Status.OFFLINE) | Q(today__isnull=False))
+        .filter(
+            ~Q(status=Status.OFFLINE)
+            | Q(today__isnull=False)
+            # Rostered and not logged in: exactly who a supervisor needs to see.
+            | Q(pk__in=list(rostered["now"]), user__is_active=True)
+        )
         .annotate(**{f"day_{name}": F(f"today__{name}") for name in counters})
         .values(
             "pk",
@@ -172,6 +198,9 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             "active_seconds": seconds["on_call"] + seconds["wrap_up"],
             "held_task_id": holding["task_id"] if holding else None,
             "lease_expires_at": holding["lease_expires_at"] if holding else None,
+            "roster": _roster_state(status=status, agent_id=a["pk"], rostered=rostered),
+            "shift_starts_at": rostered["now"].get(a["pk"], {}).get("starts_at"),
+            "shift_ends_at": rostered["now"].get(a["pk"], {}).get("ends_at"),
         }
         max_pause = row["pause_max_minutes"] * 60 if row["pause_max_minutes"] is not None else None
         row["colour"] = _colour(status, row["status_seconds"], max_pause, limits)
@@ -204,6 +233,7 @@ def summarize(snapshot: dict) -> dict:
         "calls": sum(row["calls"] for row in rows),
         "reached": sum(row["reached"] for row in rows),
         "flagged": sum(1 for row in rows if row["flags"]),
+        "absent": sum(1 for row in rows if row.get("roster") == ROSTER_ABSENT),
     }
 
 

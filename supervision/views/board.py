@@ -40,6 +40,9 @@ class _RowRenderer:
         self.pause = escape(_("Pause"))
         self.release = escape(_("Give the call back"))
         self.log_out = escape(_("Log out"))
+        self.absent = escape(_("Absent"))
+        self.rostered_since = _("rostered since %(time)s")
+        self.off_rota = escape(_("Off the rota"))
 
     @staticmethod
     def button(url: str, testid: str, label: str) -> str:
@@ -78,6 +81,18 @@ class _RowRenderer:
                 f'<span class="board-timer" data-since="{int(row["since_epoch"])}">'
                 f"{escape(row['status_time'])}</span>"
             )
+        roster = ""
+        if row.get("roster") == "absent":
+            planned = escape(self.rostered_since % {"time": row["shift_start_local"]})
+            roster = (
+                f'<span class="flag flag--absent" data-testid="roster-absent">{self.absent}</span>'
+                f'<span class="deadline">{planned}</span>'
+            )
+        elif row.get("roster") == "off_rota":
+            roster = (
+                '<span class="flag flag--off-rota" data-testid="roster-off-rota">'
+                f"{self.off_rota}</span>"
+            )
         flags = " ".join(
             f'<span class="flag flag--{escape(kind)}" data-flag="{escape(kind)}">'
             f"{escape(label)}</span>"
@@ -87,6 +102,7 @@ class _RowRenderer:
             f'<tr class="board-row{f" board-row--{colour}" if colour else ""}"'
             ' data-testid="board-row"'
             f' data-agent="{username}" data-status="{status}"'
+            f' data-roster="{escape(row.get("roster", ""))}"'
             f' data-pause="{escape(row["pause_reason"])}" data-colour="{colour}">'
             f"<td><strong>{escape(row['full_name'])}</strong>"
             f'<span class="deadline">{username}</span></td>'
@@ -94,7 +110,7 @@ class _RowRenderer:
             f'<span class="deadline">{escape(row["plateau"])}</span></td>'
             f"<td>{escape(row['language_list'])}</td>"
             f'<td><span class="status-dot status-dot--{status}"></span> '
-            f"{escape(row['status_label'])}{pause}{since}</td>"
+            f"{escape(row['status_label'])}{pause}{since}{roster}</td>"
             f'<td class="num" data-testid="status-time">{timer}</td>'
             f'<td class="num" data-testid="calls-today">{int(row["calls"])}</td>'
             f'<td class="num" data-testid="reached-today">{int(row["reached"])}</td>'

@@ -4,6 +4,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from agents import roles
 from agents.models import Plateau, Territory
@@ -11,6 +12,7 @@ from intake.services import register_index_case
 from supervision.services.board import refresh_boards
 from tests.base import PASSWORD, make_user, person
 from tests.browser.base import BrowserTestCase
+from workforce.models.rota import Shift
 
 
 @override_settings(BOARD_POLL_SECONDS=1)
@@ -35,6 +37,7 @@ class BoardBrowserTests(BrowserTestCase):
             plateau=plateau,
         )
         make_user("super93", roles.SUPERVISEUR, territory=self.territory, plateau=plateau)
+        self.plateau = plateau
         now = timezone.now()
         register_index_case(
             territory=self.territory,
@@ -128,3 +131,28 @@ class BoardBrowserTests(BrowserTestCase):
         board.evaluate(self.SHOW)
         board.wait_for_timeout(1_500)
         self.assertGreater(len(self.polls), seen)
+
+    def test_a_supervisor_sees_a_rostered_agent_who_is_not_logged_in(self):
+        absent = make_user(
+            "absent93",
+            roles.TELECONSEILLER,
+            territory=self.territory,
+            languages=("fr",),
+            plateau=self.plateau,
+        )
+        started = timezone.now() - timedelta(minutes=40)
+        Shift.objects.create(
+            agent=absent.agent,
+            plateau=self.plateau,
+            day=timezone.localdate(started, timezone=self.territory.zone),
+            starts_at=started,
+            ends_at=started + timedelta(hours=7),
+        )
+        refresh_boards(now=timezone.now())
+        page = self.open_board()
+        row = page.locator('[data-testid=board-row][data-agent="absent93"]')
+        expect(row).to_have_attribute("data-roster", "absent")
+        expect(row.locator("[data-testid=roster-absent]")).to_be_visible()
+        shift_start = started.astimezone(self.territory.zone).strftime("%H:%M")
+        expect(row).to_contain_text(shift_start)
+        page.screenshot(path="test-results/board-absent.png", full_page=True)

@@ -23,8 +23,9 @@ NATIONAL = reverse("supervision:national")
 # Session, user, roles, territory (id, then row), the supervisor's plateau, language names, pause
 # reasons, and the header's territory; the rows come from the cache.
 BOARD_QUERIES = 9
-# On a cache miss, the territory's snapshot too: agents with their day, languages, calls held.
-SNAPSHOT_QUERIES = 3
+# On a cache miss, the territory's snapshot too: agents with their day, languages, calls held,
+# who is rostered now.
+SNAPSHOT_QUERIES = 4
 
 
 class BoardPageTestCase(BoardTestCase):

@@ -214,3 +214,24 @@ def shifts_for_user(
     if plateau is not None:
         shifts = shifts.filter(plateau=plateau)
     return shifts.select_related("agent__user", "plateau").order_by("day", "starts_at", "pk")
+
+
+def roster_for_board(*, territory: Territory, now: datetime) -> dict:
+    """Say who is rostered on the territory's floors now, for the plateau board (one query).
+
+    Returns {"rota_today": whether any shift is planned today there, "now": {agent id: {"starts_at",
+    "ends_at"}} of the shifts running now}. The board (supervision) reads it through the
+    SUPERVISION_ROSTER_SOURCE setting, not an import: the two apps stand side by side.
+    """
+    today = territory_today(territory, now)
+    shifts = Shift.objects.filter(agent__territory=territory).filter(
+        Q(day=today) | Q(starts_at__lte=now, ends_at__gt=now)
+    )
+    roster: dict = {"rota_today": False, "now": {}}
+    for agent_id, day, starts_at, ends_at in shifts.values_list(
+        "agent_id", "day", "starts_at", "ends_at"
+    ):
+        roster["rota_today"] = roster["rota_today"] or day == today
+        if starts_at <= now < ends_at:
+            roster["now"][agent_id] = {"starts_at": starts_at, "ends_at": ends_at}
+    return roster
