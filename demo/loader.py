@@ -22,6 +22,8 @@ from agents.services.staff import create_territory
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
+from demo.morning import WINDOW as MORNING_WINDOW
+from demo.morning import settle_the_floor, simulate_morning
 from intake.services import register_index_case
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import TrainingSession
@@ -47,8 +49,9 @@ DEMO_PASSWORD = "demo-Tracing-2026"
 SUPERUSER = "admin"
 SEED = 2020
 INDEX_CASES = {"93": 40, "75": 12, "974": 8}
-# Identified this many hours ago: contact deadlines fall 0.5 to 2 hours from now.
-CLOSE_TO_DEADLINE_HOURS = (22.0, 23.5)
+# Identified this many hours ago: contact deadlines fall 1.5 to 3.5 hours from now, so that they
+# show at risk at once and none misses 24 h in the demo's first hour.
+CLOSE_TO_DEADLINE_HOURS = (20.5, 22.5)
 CLOSE_TO_DEADLINE_CASES = 6
 
 TERRITORIES = [
@@ -403,8 +406,15 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
         return None
     territories = _create_workforce(now=now)
     User.objects.create_superuser(SUPERUSER, "", DEMO_PASSWORD)
-    index_cases, contacts = _register_cases(territories=territories, now=now)
+    # This morning on the floors (demo/morning.py) calls the cases known then; those identified
+    # during the morning are registered after it, as they arrived.
+    morning = now - MORNING_WINDOW
+    early = _register_cases(territories=territories, now=now, before=morning)
     _plan_rota(territories=territories, now=now)
+    summary = simulate_morning(territories=list(territories.values()), now=now)
+    late = _register_cases(territories=territories, now=now, since=morning)
+    settle_the_floor(morning=summary, now=now)
+    index_cases, contacts = early[0] + late[0], early[1] + late[1]
     _recruit(territories=territories, now=now)
     _forecast_volumes(territory=territories["93"], now=now)
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
@@ -454,13 +464,17 @@ def _create_workforce(*, now: datetime) -> dict[str, Territory]:
     return territories
 
 
-def _register_cases(*, territories: dict[str, Territory], now: datetime) -> tuple[int, int]:
+def _register_cases(
+    *, territories: dict[str, Territory], now: datetime, before: datetime | None = None, since=None
+) -> tuple[int, int]:
+    """Register the demo's cases (the same every time); only those identified before `before`,
+    or since `since`, when given."""
     rng = random.Random(SEED)
     languages = {language.code: language for language in Language.objects.all()}
     plan = [code for code, count in INDEX_CASES.items() for _ in range(count)]
     rng.shuffle(plan)
     close = set(rng.sample(range(len(plan)), CLOSE_TO_DEADLINE_CASES))
-    contacts_total = 0
+    contacts_total = registered = 0
     for position, code in enumerate(plan):
         territory = territories[code]
         if position in close:
@@ -470,6 +484,9 @@ def _register_cases(*, territories: dict[str, Territory], now: datetime) -> tupl
             hours_ago = rng.uniform(0.1, CLOSE_TO_DEADLINE_HOURS[0])
             contact_count = _weighted(rng, CONTACT_COUNTS)
         identified_at = now - timedelta(hours=hours_ago)
+        wanted = (before is None or identified_at < before) and (
+            since is None or identified_at >= since
+        )
         identified_on = identified_at.astimezone(territory.zone).date()
         sampled_at = identified_at - timedelta(hours=rng.uniform(10, 48))
         symptom_onset_on = None
@@ -503,6 +520,8 @@ def _register_cases(*, territories: dict[str, Territory], now: datetime) -> tupl
                 )
             )
         lab = rng.random() < 0.8
+        if not wanted:
+            continue
         register_index_case(
             territory=territory,
             person=index_person,
@@ -514,7 +533,8 @@ def _register_cases(*, territories: dict[str, Territory], now: datetime) -> tupl
             external_ref=f"SIDEP-{code}-{position + 1:05d}" if lab else "",
         )
         contacts_total += len(contacts)
-    return len(plan), contacts_total
+        registered += 1
+    return registered, contacts_total
 
 
 def _weighted(rng: random.Random, shares: dict):
