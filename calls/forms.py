@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.access import territory_today
-from agents.models import Agent, Language, PauseReason
+from agents.forms import LanguageChoiceField
+from agents.models import Agent, PauseReason, Territory
 from calls.models import CallAttempt
 from calls.services.outcomes import callback_time_problem
 from cases.models import Exposure, IndexCase
@@ -81,18 +82,25 @@ class OutcomeForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    language = forms.ModelChoiceField(
+    language = LanguageChoiceField(
         label=_("Language the person speaks"),
-        queryset=Language.objects.all(),
         required=False,
         empty_label=_("Unknown"),
         help_text=_("Left unknown, the call goes to a supervisor."),
     )
 
-    def __init__(self, *args, zone: zoneinfo.ZoneInfo, now: datetime, **kwargs):
+    def __init__(
+        self,
+        *args,
+        zone: zoneinfo.ZoneInfo,
+        now: datetime,
+        territory: Territory | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.now = now
+        self.fields["language"].pin_for(territory)
 
     def clean_callback_at(self) -> datetime | None:
         value = self.cleaned_data["callback_at"]

@@ -94,7 +94,9 @@ def _render_desk(
         # Health data: every display of a person's card to an agent is logged.
         log_person_access(user=request.user, persons=[card.person], what="desk", now=now)
         if outcome_form is None:
-            outcome_form = OutcomeForm(zone=card.person.territory.zone, now=now)
+            outcome_form = OutcomeForm(
+                zone=card.person.territory.zone, now=now, territory=card.person.territory
+            )
             script_form = _script_form(card.task, now)
             contacts = _contact_formset(card.task)
     agent.refresh_from_db(fields=["status", "status_since", "pause_reason"])
@@ -245,7 +247,9 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
     # Without JavaScript, "add a contact" submits the whole form: show it again with one more row.
     adding_row = "add_contact" in request.POST
     data = with_extra_row(request.POST) if adding_row else request.POST
-    outcome_form = OutcomeForm(data, zone=task.person.territory.zone, now=now)
+    outcome_form = OutcomeForm(
+        data, zone=task.person.territory.zone, now=now, territory=task.person.territory
+    )
     script_form = _script_form(task, now, data)
     contacts = _contact_formset(task, data)
     if adding_row:

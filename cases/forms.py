@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents.access import territory_today
-from agents.models import Language, Territory
+from agents.forms import LanguageChoiceField
+from agents.models import Territory
 from cases.models import Exposure
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
@@ -18,10 +19,8 @@ MAX_CONTACTS = 100
 CONTACTS_PREFIX = "contacts"
 
 
-def language_field() -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        queryset=Language.objects.all(), initial="fr", label=_("Language")
-    )
+def language_field() -> LanguageChoiceField:
+    return LanguageChoiceField(initial="fr", label=_("Language"))
 
 
 def territory_today_or_server(territory: Territory | None) -> date:
@@ -55,6 +54,7 @@ class ContactForm(forms.Form):
     def __init__(self, *args, territory: Territory | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.territory = territory
+        self.fields["language"].pin_for(territory)
 
     def clean_phone(self) -> str:
         return parse_phone(self.cleaned_data["phone"], self.territory)

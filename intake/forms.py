@@ -39,6 +39,10 @@ class IndexCaseForm(TerritoryChoiceForm):
         help_text=_("The laboratory's or doctor's file number, if any."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].pin_for(self.fixed_territory)
+
     def clean_phone(self) -> str:
         return parse_phone(self.cleaned_data["phone"], self.chosen_territory())
 

@@ -155,6 +155,10 @@ else:
         }
     }
 
+# Queue health extrapolates a rate of calls per active hour only from this much of today's work.
+QUEUE_HEALTH_MIN_CALLS = env_int("QUEUE_HEALTH_MIN_CALLS", 5, minimum=1)
+QUEUE_HEALTH_MIN_ACTIVE_MINUTES = env_int("QUEUE_HEALTH_MIN_ACTIVE_MINUTES", 15, minimum=1)
+
 # --- Composition of the apps ---------------------------------------------------------------
 # The plateau board (supervision) shows who is rostered and absent from the workforce's rota;
 # the two apps stand side by side and do not import each other: the roof wires them here. A

@@ -8,9 +8,11 @@ Projected misses, per territory and language, then summed per language (also wri
   working now (ready, on call or in wrap-up) who speak the language, pooled;
 - supply(h) = working agents × rate × calling hours of the territory within the next h hours
   (as if today's staffing held, and one call per task: an optimistic capacity);
-- projected misses = max(0, max over h of demand(h) − supply(h)); unknown when agents work but
-  have no active time yet today. An agent speaking several languages counts in each of them, and
-  agents a territory borrows are left out.
+- projected misses = max(0, max over h of demand(h) − supply(h)); unknown ("not enough data")
+  while the agents working have fewer than QUEUE_HEALTH_MIN_CALLS calls or
+  QUEUE_HEALTH_MIN_ACTIVE_MINUTES of active time today: one 20-second call is not a rate. An
+  agent speaking several languages counts in each of them, and agents a territory borrows are
+  left out.
 """
 
 import math
@@ -18,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +46,14 @@ BUCKET_KEYS = tuple(key for key, _label in BUCKETS)
 HORIZONS = (("lt_2h", 2), ("lt_6h", 6), ("lt_24h", 24))
 WORKING = (Agent.Status.READY, Agent.Status.ON_CALL, Agent.Status.WRAP_UP)
 REASONS = (Reason.INDEX_INTERVIEW, Reason.CONTACT_NOTIFICATION, Reason.FOLLOW_UP)
+
+
+def enough_sample(*, calls: int, active_seconds: int) -> bool:
+    """Say whether today's calls and active time are enough to extrapolate a rate from."""
+    return (
+        calls >= settings.QUEUE_HEALTH_MIN_CALLS
+        and active_seconds >= settings.QUEUE_HEALTH_MIN_ACTIVE_MINUTES * 60
+    )
 
 
 @dataclass
@@ -86,7 +97,8 @@ class LanguageHealth:
 
     @property
     def calls_per_hour(self) -> float | None:
-        if not self.active_seconds:
+        """Return the calls per active hour, None until the sample is large enough to mean it."""
+        if not enough_sample(calls=self.calls, active_seconds=self.active_seconds):
             return None
         return round(self.calls * 3600 / self.active_seconds, 1)
 
@@ -258,7 +270,7 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
             cumulative += buckets[bucket]
             if working.get(key, 0) == 0:
                 supply = 0.0
-            elif active:
+            elif enough_sample(calls=calls, active_seconds=active):
                 rate = calls / active  # calls per active second
                 supply = (
                     working[key]

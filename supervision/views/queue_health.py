@@ -1,5 +1,6 @@
 """The queue health board: the page, and the panel htmx polls to refresh it."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -34,7 +35,13 @@ def _calls_chart(health: QueueHealth) -> dict | None:
 
 def _context(request: HttpRequest) -> dict:
     form = TerritoryFilterForm(request.GET, user=request.user)
-    context = {"form": form, "refresh_seconds": REFRESH_SECONDS, "query": request.GET.urlencode()}
+    context = {
+        "form": form,
+        "refresh_seconds": REFRESH_SECONDS,
+        "query": request.GET.urlencode(),
+        "min_sample_calls": settings.QUEUE_HEALTH_MIN_CALLS,
+        "min_sample_minutes": settings.QUEUE_HEALTH_MIN_ACTIVE_MINUTES,
+    }
     if form.is_valid():
         health = selectors.queue_health(
             user=request.user, territory=form.selected_territory(), now=timezone.now()

@@ -391,3 +391,45 @@ class QueueHealthPageTests(QueueHealthFixture):
         self.assertEqual(response.context["health"].total, 16)
         with self.assertNumQueries(9):
             self.client.get(PANEL_URL)
+
+
+class QueueHealthSampleTests(QueueHealthFixture):
+    """One 20-second call is not a rate: the projection waits for a minimum sample."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.build(NOW)
+        cls.staff(NOW)
+
+    def counters(self, user, *, calls: int, active_seconds: int) -> None:
+        AgentDay.objects.update_or_create(
+            agent=user.agent,
+            day=date(2026, 1, 15),
+            defaults={"calls": calls, "on_call_seconds": active_seconds},
+        )
+
+    def turkish(self):
+        health = queue_health(user=self.bob, territory=None, now=NOW)
+        return {lang.code: lang for lang in health.languages}["tr"]
+
+    def test_one_short_call_gives_no_rate_and_no_projection(self):
+        self.counters(self.alice, calls=1, active_seconds=20)
+        tr = self.turkish()
+        self.assertEqual((tr.calls_per_hour, tr.capacity_24h, tr.projected_misses), (None,) * 3)
+
+    def test_enough_calls_but_too_short_a_time_is_not_enough(self):
+        self.counters(self.alice, calls=8, active_seconds=10 * 60)
+        self.assertIsNone(self.turkish().calls_per_hour)
+
+    def test_the_minimum_sample_gives_figures(self):
+        self.counters(self.alice, calls=5, active_seconds=15 * 60)
+        tr = self.turkish()
+        self.assertEqual(tr.calls_per_hour, 20.0)
+        self.assertIsNotNone(tr.projected_misses)
+
+    def test_the_page_says_there_is_not_enough_data(self):
+        self.counters(self.alice, calls=1, active_seconds=20)
+        self.client.force_login(self.bob)
+        page = self.client.get(reverse("supervision:queue-health"))
+        self.assertContains(page, 'data-testid="misses-tr" data-sample="short"')

@@ -8,8 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import roles
-from agents.forms import TerritoryChoiceForm
-from agents.models import Language, Plateau, Team, Territory
+from agents.forms import (
+    LanguageChoiceField,
+    LanguageMultipleChoiceField,
+    TerritoryChoiceForm,
+)
+from agents.models import Plateau, Team, Territory
 from common.phones import to_e164
 from common.widgets import DateInput
 from workforce.models.contracts import Contract
@@ -43,8 +47,7 @@ class CandidateForm(TerritoryChoiceForm):
         label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
-    languages = forms.ModelMultipleChoiceField(
-        queryset=Language.objects.all(),
+    languages = LanguageMultipleChoiceField(
         label=_("Languages"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_("Hold Ctrl (or Cmd) to choose several."),
@@ -55,6 +58,10 @@ class CandidateForm(TerritoryChoiceForm):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["languages"].pin_for(self.fixed_territory)
 
     def clean_phone(self) -> str:
         territory = self.chosen_territory()
@@ -86,10 +93,9 @@ class CandidateFilterForm(forms.Form):
     stage = forms.ChoiceField(
         label=_("Stage"), required=False, choices=[("", _("All stages"))] + Candidate.Stage.choices
     )
-    language = forms.ModelChoiceField(
+    language = LanguageChoiceField(
         label=_("Language"),
         required=False,
-        queryset=Language.objects.all(),
         empty_label=_("All languages"),
         to_field_name="code",
     )

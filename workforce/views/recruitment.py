@@ -55,6 +55,9 @@ def recruitment_board(request: HttpRequest) -> HttpResponse:
 def candidate_list(request: HttpRequest) -> HttpResponse:
     """List the candidates of the user's territory, filtered by stage, language, source or name."""
     filter_form = CandidateFilterForm(request.GET)
+    # The page header reads the agent and territory anyway: no query more.
+    agent = getattr(request.user, "agent", None)
+    filter_form.fields["language"].pin_for(agent.territory if agent else None)
     filters = filter_form.filters()
     page = Paginator(
         selectors.candidates_for_list(user=request.user, **filters), PAGE_SIZE
