@@ -57,17 +57,17 @@ def record_inbound_call(
         .filter(task_id=task.pk, closed_at__isnull=True)
         .first()
     )
-    task = (
-        CallTask.objects.select_for_update(of=("self",))
-        .select_related(
-            "person",
-            "territory",
-            "lease_holder__user",
-            "index_case__territory",
-            "exposure__index_case__territory",
-        )
-        .get(pk=task.pk)
-    )
+    # The task row is locked alone, then read with its relations: after waiting for a concurrent
+    # claim, PostgreSQL re-reads the locked row but not the rows joined to it in the same
+    # statement (the new lease holder would read as none).
+    CallTask.objects.select_for_update().filter(pk=task.pk).values_list("pk").get()
+    task = CallTask.objects.select_related(
+        "person",
+        "territory",
+        "lease_holder__user",
+        "index_case__territory",
+        "exposure__index_case__territory",
+    ).get(pk=task.pk)
     if task.status == Status.ASSIGNED:
         holder = task.lease_holder
         assert holder is not None and task.lease_expires_at is not None  # a constraint
