@@ -257,6 +257,12 @@ def get_person_for_desk(*, agent: Agent, pk: int) -> Person:
 
 
 @dataclass(frozen=True)
+class SentSms:
+    message: SmsMessage
+    phone_label: str
+
+
+@dataclass(frozen=True)
 class PersonFile:
     """What the desk shows of a person who calls: identity, numbers, calls owed, calls made, SMS."""
 
@@ -264,7 +270,7 @@ class PersonFile:
     phones: list[PersonPhone]
     tasks: list[CallTask]
     attempts: list[CallAttempt]
-    sms: list[SmsMessage]
+    sms: list[SentSms]
 
     @property
     def open_tasks(self) -> list[CallTask]:
@@ -293,7 +299,10 @@ def person_file(*, person: Person) -> PersonFile:
         .select_related("agent__user", "task")
         .order_by("-started_at", "-pk")
     )
-    sms = list(SmsMessage.objects.filter(task__person=person).order_by("-created_at", "-pk"))
+    sms = [
+        SentSms(message=m, phone_label=display(m.phone))
+        for m in SmsMessage.objects.filter(task__person=person).order_by("-created_at", "-pk")
+    ]
     return PersonFile(
         person=person,
         phones=_phones_of(person.phones.order_by("position")),
