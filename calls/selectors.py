@@ -207,8 +207,13 @@ def search_people(*, agent: Agent, query: str) -> PeopleSearch:
     query = " ".join(query.split())
     if not query:
         return PeopleSearch(rows=[], truncated=False)
-    cases = IndexCase.objects.filter(territory_id=agent.territory_id)
-    found = Q(pk__in=cases.filter(external_ref__iexact=query).values("person_id"))
+    # Each way of reading the query looks its people up by an index first (a number, a case
+    # reference); one OR across them would scan every person of the territory.
+    ids = list(
+        IndexCase.objects.filter(
+            territory_id=agent.territory_id, external_ref__iexact=query
+        ).values_list("person_id", flat=True)
+    )
     phone = ""
     if _PHONE_LIKE.match(query):
         # Retired numbers too: a number retired as wrong may still be the person's.
@@ -218,17 +223,18 @@ def search_people(*, agent: Agent, query: str) -> PeopleSearch:
         except ValidationError:
             pass
         else:
-            found |= Q(pk__in=phones.filter(number=phone).values("person_id"))
-        # The end of a number, too: "34 56 78" is no whole number here, but it may read as one
-        # of another French region (Saint-Pierre-et-Miquelon's have six digits).
+            ids += phones.filter(number=phone).values_list("person_id", flat=True)
+        # Nobody by the whole number: the end of one, then. "34 56 78" is no whole number here
+        # (though it reads as one of Saint-Pierre-et-Miquelon's). No index serves this one.
         digits = re.sub(r"\D", "", query)
-        if len(digits) >= MIN_SUFFIX_DIGITS:
-            found |= Q(pk__in=phones.filter(number__endswith=digits).values("person_id"))
+        if not ids and len(digits) >= MIN_SUFFIX_DIGITS:
+            ids += phones.filter(number__endswith=digits).values_list("person_id", flat=True)
+        found = Q(pk__in=ids)
     else:
-        names = Q()
+        found = Q()
         for word in query.split():
-            names &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        found |= names
+            found &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        found |= Q(pk__in=ids)
     rows = list(
         Person.objects.for_desk(agent)
         .filter(found)

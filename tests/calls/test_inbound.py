@@ -176,9 +176,9 @@ class SearchTests(InboundTestCase):
 
     def test_it_lists_the_persons_calls_and_pins_its_query_count(self):
         self.client.get(SEARCH, {"q": "martin"})  # warm the session and the user's roles
-        # Session, user, groups, agent with territory; the search, its phones and its tasks; the
-        # access log; the page header's agent and territory.
-        with self.assertNumQueries(10):
+        # Session, user, groups, agent with territory; the case references, the people, their
+        # phones and their tasks; the access log; the page header's agent and territory.
+        with self.assertNumQueries(11):
             response = self.client.get(SEARCH, {"q": "diallo"})
         self.assertContains(response, 'data-testid="search-result"', count=1)
         self.assertEqual(response.context["found"].rows[0].tasks, [self.contact_task])
