@@ -19,6 +19,7 @@ from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
 ATTEMPT_FIELDS = (
+    "channel",
     "started_at",
     "connected_at",
     "ended_at",
@@ -81,8 +82,8 @@ class CallTaskAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
 
 @admin.register(CallAttempt)
 class CallAttemptAdmin(PersonReadLoggingMixin, ReadOnlyAdminMixin, ScopedModelAdmin):
-    list_display = ("started_at", "task", "agent", "outcome", "accepted")
-    list_filter = ("outcome", "accepted")
+    list_display = ("started_at", "task", "agent", "channel", "outcome", "accepted")
+    list_filter = ("channel", "outcome", "accepted")
     list_select_related = ("task__person", "agent__user")
     search_fields = ("task__person__last_name", "agent__user__username", "agent__user__last_name")
     show_full_result_count = False

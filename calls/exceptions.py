@@ -44,3 +44,30 @@ class SmsError(Exception):
 
 class TelephonyError(Exception):
     """The switch refused or failed to place the call."""
+
+
+class TaskHeld(DomainError):
+    """An agent holds this call under a lease right now: the inbound call was not recorded."""
+
+    code = "task_held"
+
+    def __init__(self, *, holder: str, until: str, own: bool = False):
+        if own:
+            message = _("You hold this person's call: record its outcome on your desk.")
+        else:
+            message = _(
+                "%(holder)s is working on this person's call right now (until %(time)s): "
+                "nothing was recorded. Try again in a moment, or ask them to finish it."
+            ) % {"holder": holder, "time": until}
+        super().__init__(str(message))
+        self.holder = holder
+        self.until = until
+
+
+class TaskNotOpen(DomainError):
+    """This call is closed already: there is nothing left to resolve."""
+
+    code = "task_not_open"
+
+    def __init__(self):
+        super().__init__(str(_("This call is closed already: nothing was recorded.")))

@@ -1,9 +1,10 @@
 """Forms of the desk: they read and check what the agent types; services do the writing."""
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from agents.forms import LanguageChoiceField
 from agents.models import Agent, PauseReason, Territory
 from calls.models import CallAttempt
 from calls.services.outcomes import callback_time_problem
-from cases.models import Exposure, IndexCase
+from cases.models import Exposure, IndexCase, Person
 from cases.services import isolation_rules_on
 from common.widgets import DateInput, DateTimeLocalInput
 
@@ -208,3 +209,47 @@ class NotificationForm(forms.Form):
         cleaned = super().clean()
         _check_rules(self, self.today)
         return cleaned
+
+
+class PeopleSearchForm(forms.Form):
+    """The desk's search for the person who calls in."""
+
+    q = forms.CharField(label=_("Phone, name or case reference"), max_length=100, min_length=2)
+
+
+# An inbound call starts when the agent opens the person's file: the server's time, signed into
+# the form. A form older than this was left open, and its call starts when it is sent.
+INBOUND_OPENED_SALT = "calls.inbound.opened"
+INBOUND_MAX_DURATION = timedelta(hours=2)
+
+
+class InboundOutcomeForm(OutcomeForm):
+    """How an inbound call ended: the outcomes possible with the person on the line."""
+
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, person: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["outcome"].choices = [
+            (value, label)
+            for value, label in Outcome.choices
+            if value in CallAttempt.INBOUND_OUTCOMES
+        ]
+        if not self.is_bound:
+            self.initial["opened"] = signing.dumps(
+                {"person": person.pk, "at": self.now.timestamp()}, salt=INBOUND_OPENED_SALT
+            )
+
+    def clean_opened(self) -> datetime | None:
+        try:
+            opened = signing.loads(
+                self.cleaned_data["opened"],
+                salt=INBOUND_OPENED_SALT,
+                max_age=INBOUND_MAX_DURATION,
+            )
+        except signing.BadSignature:  # expired, altered or missing
+            return None
+        if not isinstance(opened, dict) or opened.get("person") != self.person.pk:
+            return None
+        return datetime.fromtimestamp(opened["at"], tz=UTC)

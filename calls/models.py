@@ -250,6 +250,10 @@ class CallAttemptQuerySet(models.QuerySet):
 class CallAttempt(models.Model):
     """One call, with server timestamps: the source of every count shown to supervisors."""
 
+    class Channel(models.TextChoices):
+        OUTBOUND = "outbound", _("Outbound")
+        INBOUND = "inbound", _("Inbound")
+
     class Outcome(models.TextChoices):
         REACHED = "reached", _("Reached")
         NO_ANSWER = "no_answer", _("No answer")
@@ -260,6 +264,15 @@ class CallAttempt(models.Model):
         CALLBACK = "callback", _("Callback requested")
         LANGUAGE_BARRIER = "language_barrier", _("Language barrier")
         NOT_CONCERNED = "not_concerned", _("Deceased or not concerned")
+
+    # The ways an inbound call may end: the person is on the line, so never "no answer" or "busy".
+    INBOUND_OUTCOMES = (
+        Outcome.REACHED,
+        Outcome.REFUSED,
+        Outcome.CALLBACK,
+        Outcome.LANGUAGE_BARRIER,
+        Outcome.NOT_CONCERNED,
+    )
 
     task = models.ForeignKey(
         CallTask, on_delete=models.CASCADE, related_name="call_attempts", verbose_name=_("task")
@@ -274,6 +287,13 @@ class CallAttempt(models.Model):
     )
     agent = models.ForeignKey(
         Agent, on_delete=models.PROTECT, related_name="call_attempts", verbose_name=_("agent")
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=8,
+        choices=Channel.choices,
+        default=Channel.OUTBOUND,
+        help_text=_("Inbound: the person called the platform (no lease, no dialled number)."),
     )
     phone = models.CharField(_("phone dialled"), max_length=20, blank=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
@@ -296,6 +316,11 @@ class CallAttempt(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
                 name="call_attempt_ends_after_start",
+            ),
+            # An inbound call is taken without a lease.
+            models.CheckConstraint(
+                condition=Q(channel="outbound") | Q(assignment__isnull=True),
+                name="call_attempt_inbound_has_no_assignment",
             ),
         ]
         indexes = [models.Index(fields=["agent", "started_at"], name="call_attempt_agent_started")]

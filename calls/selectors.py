@@ -1,22 +1,26 @@
-"""Reads on the work for the desk: the call an agent holds and what its card shows."""
+"""Reads on the work for the desk: the call an agent holds and what its card shows; the people
+who call in, found by phone, name or case reference, and their file."""
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agents.models import Agent, PauseReason
-from calls.models import Assignment, CallTask
+from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from calls.telephony import tel_link
-from cases.models import IsolationRuleSet, Person
+from cases.models import IndexCase, IsolationRuleSet, Person, Phone
 from cases.services import (
     contact_isolation_until,
     contact_test_on,
     index_isolation_until,
     isolation_rules_on,
 )
-from common.phones import display
+from common.phones import display, to_e164
 
 # Under this much time before its deadline, a call is shown as urgent (red).
 URGENT = timedelta(hours=2)
@@ -101,12 +105,19 @@ def urgency(*, deadline_at: datetime, now: datetime) -> str:
     return ""
 
 
-def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
-    """Gather the card of a held call: person, phones, deadline, and the script's rules and
-    dates."""
-    task = assignment.task
-    person = task.person
-    today = now.astimezone(person.territory.zone).date()
+@dataclass(frozen=True)
+class ScriptFacts:
+    """The rules in force today in the person's territory, and the dates the script tells."""
+
+    rule_set: IsolationRuleSet | None
+    today: date
+    isolation_until: date | None = None
+    test_on: date | None = None
+
+
+def script_facts(*, task: CallTask, now: datetime) -> ScriptFacts:
+    """Compute the script's rules and dates of a call: isolation end, and a contact's test day."""
+    today = now.astimezone(task.person.territory.zone).date()
     rule_set = isolation_rules_on(day=today)
     isolation_until = test_on = None
     if rule_set is not None and task.reason == CallTask.Reason.INDEX_INTERVIEW:
@@ -121,6 +132,17 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
         last = exposure.last_exposure_date
         isolation_until = contact_isolation_until(rule_set=rule_set, last_exposure_date=last)
         test_on = contact_test_on(rule_set=rule_set, last_exposure_date=last, today=today)
+    return ScriptFacts(
+        rule_set=rule_set, today=today, isolation_until=isolation_until, test_on=test_on
+    )
+
+
+def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
+    """Gather the card of a held call: person, phones, deadline, and the script's rules and
+    dates."""
+    task = assignment.task
+    person = task.person
+    facts = script_facts(task=task, now=now)
     return DeskCard(
         assignment=assignment,
         task=task,
@@ -128,8 +150,224 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
         phones=phones_to_dial(person=person, suggested=assignment.phone),
         urgency=urgency(deadline_at=task.deadline_at, now=now),
         lease_expired=assignment.lease_expires_at <= now,
-        rule_set=rule_set,
-        today=today,
-        isolation_until=isolation_until,
-        test_on=test_on,
+        rule_set=facts.rule_set,
+        today=facts.today,
+        isolation_until=facts.isolation_until,
+        test_on=facts.test_on,
+    )
+
+
+# --- Inbound calls: finding the person who calls, and their file --------------------------
+
+# A search lists at most this many people: past it, the agent adds a word or a digit.
+SEARCH_LIMIT = 30
+# Fewer digits than this are not looked up as the end of a number: too many people would match.
+MIN_SUFFIX_DIGITS = 6
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
+
+
+@dataclass(frozen=True)
+class PersonPhone:
+    number: str
+    label: str
+    retired: bool
+
+
+def _phones_of(phones: Iterable[Phone]) -> list[PersonPhone]:
+    return [
+        PersonPhone(number=p.number, label=display(p.number), retired=p.retired_at is not None)
+        for p in phones
+    ]
+
+
+@dataclass(frozen=True)
+class FoundPerson:
+    person: Person
+    phones: list[PersonPhone]
+    tasks: list[CallTask]
+
+
+@dataclass(frozen=True)
+class PeopleSearch:
+    """The people a search found, in their territory, and how the query was read."""
+
+    rows: list[FoundPerson]
+    truncated: bool
+    phone: str = ""  # the query read as a whole number (E.164), if it was one
+
+    @property
+    def persons(self) -> list[Person]:
+        return [row.person for row in self.rows]
+
+
+def search_people(*, agent: Agent, query: str) -> PeopleSearch:
+    """Find people of the agent's territory by phone (national or E.164, spaces and dots allowed;
+    or the last digits of a number, 6 or more), by name (each word matches the first or the last
+    name) or by the reference of their case."""
+    query = " ".join(query.split())
+    if not query:
+        return PeopleSearch(rows=[], truncated=False)
+    # Each way of reading the query looks its people up by an index first (a number, a case
+    # reference); one OR across them would scan every person of the territory.
+    ids = list(
+        IndexCase.objects.filter(
+            territory_id=agent.territory_id, external_ref__iexact=query
+        ).values_list("person_id", flat=True)
+    )
+    phone = ""
+    if _PHONE_LIKE.match(query):
+        # Retired numbers too: a number retired as wrong may still be the person's.
+        phones = Phone.objects.filter(person__territory_id=agent.territory_id)
+        try:
+            phone = to_e164(query, region=agent.territory.phone_region)
+        except ValidationError:
+            pass
+        else:
+            ids += phones.filter(number=phone).values_list("person_id", flat=True)
+        # Nobody by the whole number: the end of one, then. "34 56 78" is no whole number here
+        # (though it reads as one of Saint-Pierre-et-Miquelon's). No index serves this one.
+        digits = re.sub(r"\D", "", query)
+        if not ids and len(digits) >= MIN_SUFFIX_DIGITS:
+            ids += phones.filter(number__endswith=digits).values_list("person_id", flat=True)
+        found = Q(pk__in=ids)
+    else:
+        found = Q()
+        for word in query.split():
+            found &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        found |= Q(pk__in=ids)
+    rows = list(
+        Person.objects.for_desk(agent)
+        .filter(found)
+        .select_related("language")
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("position")),
+            Prefetch("call_tasks", queryset=CallTask.objects.order_by("deadline_at", "pk")),
+        )
+        .order_by("last_name", "first_name", "pk")[: SEARCH_LIMIT + 1]
+    )
+    return PeopleSearch(
+        rows=[
+            FoundPerson(person=p, phones=_phones_of(p.phones.all()), tasks=list(p.call_tasks.all()))
+            for p in rows[:SEARCH_LIMIT]
+        ],
+        truncated=len(rows) > SEARCH_LIMIT,
+        phone=phone,
+    )
+
+
+def get_person_for_desk(*, agent: Agent, pk: int) -> Person:
+    """Return a person of the agent's territory (not purged); 404 otherwise."""
+    return get_object_or_404(
+        Person.objects.for_desk(agent).select_related("language", "territory"), pk=pk
+    )
+
+
+@dataclass(frozen=True)
+class SentSms:
+    message: SmsMessage
+    phone_label: str
+
+
+@dataclass(frozen=True)
+class PersonFile:
+    """What the desk shows of a person who calls: identity, numbers, calls owed, calls made, SMS."""
+
+    person: Person
+    phones: list[PersonPhone]
+    tasks: list[CallTask]
+    attempts: list[CallAttempt]
+    sms: list[SentSms]
+
+    @property
+    def open_tasks(self) -> list[CallTask]:
+        return [t for t in self.tasks if t.status in CallTask.OPEN_STATUSES]
+
+
+def person_file(*, person: Person) -> PersonFile:
+    """Gather a person's file for the desk: open tasks first (earliest deadline first), then the
+    others, the latest first; the calls made, the latest first; the SMS sent."""
+    tasks = list(
+        person.call_tasks.select_related(
+            "index_case__territory", "exposure__index_case__territory", "lease_holder__user"
+        )
+    )
+    open_tasks = sorted(
+        (t for t in tasks if t.status in CallTask.OPEN_STATUSES),
+        key=lambda t: (t.deadline_at, t.pk),
+    )
+    others = sorted(
+        (t for t in tasks if t.status not in CallTask.OPEN_STATUSES),
+        key=lambda t: (t.closed_at or t.created_at, t.pk),
+        reverse=True,
+    )
+    attempts = list(
+        CallAttempt.objects.filter(task__person=person)
+        .select_related("agent__user", "task")
+        .order_by("-started_at", "-pk")
+    )
+    sms = [
+        SentSms(message=m, phone_label=display(m.phone))
+        for m in SmsMessage.objects.filter(task__person=person).order_by("-created_at", "-pk")
+    ]
+    return PersonFile(
+        person=person,
+        phones=_phones_of(person.phones.order_by("position")),
+        tasks=open_tasks + others,
+        attempts=attempts,
+        sms=sms,
+    )
+
+
+@dataclass(frozen=True)
+class InboundCard:
+    """The script of an inbound call on one open task (the templates of the desk's card read
+    the same names)."""
+
+    task: CallTask
+    person: Person
+    facts: ScriptFacts
+    urgency: str
+
+    @property
+    def zone(self) -> str:
+        return self.person.territory.timezone
+
+    @property
+    def rule_set(self) -> IsolationRuleSet | None:
+        return self.facts.rule_set
+
+    @property
+    def isolation_until(self) -> date | None:
+        return self.facts.isolation_until
+
+    @property
+    def test_on(self) -> date | None:
+        return self.facts.test_on
+
+    @property
+    def is_interview(self) -> bool:
+        return self.task.reason == CallTask.Reason.INDEX_INTERVIEW
+
+    @property
+    def is_notification(self) -> bool:
+        return self.task.reason == CallTask.Reason.CONTACT_NOTIFICATION
+
+
+def inbound_card(*, task: CallTask, now: datetime) -> InboundCard:
+    """Gather the script of an inbound call on this task."""
+    return InboundCard(
+        task=task,
+        person=task.person,
+        facts=script_facts(task=task, now=now),
+        urgency=urgency(deadline_at=task.deadline_at, now=now),
+    )
+
+
+def get_task_of_person(*, person: Person, pk: int) -> CallTask:
+    """Return one of the person's call tasks (of any status); 404 for anyone else's."""
+    return get_object_or_404(
+        person.call_tasks.select_related(
+            "index_case__territory", "exposure__index_case__territory"
+        ),
+        pk=pk,
     )

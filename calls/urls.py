@@ -13,6 +13,13 @@ urlpatterns = [
     path("assignments/<int:pk>/connected/", views.connected, name="connected"),
     path("assignments/<int:pk>/renew/", views.renew, name="renew"),
     path("assignments/<int:pk>/outcome/", views.record_call_outcome, name="record-outcome"),
+    path("search/", views.people_search, name="search"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path(
+        "people/<int:pk>/tasks/<int:task_pk>/inbound/",
+        views.record_inbound,
+        name="record-inbound",
+    ),
 ]
 api_urlpatterns = [
     path("agents/me/status/", api.SetMyStatusView.as_view(), name="set-my-status"),

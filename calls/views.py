@@ -1,4 +1,5 @@
-"""The téléconseiller's desk: status, next call, the call's card and script, its outcome.
+"""The téléconseiller's desk: status, next call, the call's card and script, its outcome; and
+the people who call in: search, their file, the inbound call.
 
 Every change is a POST. With htmx, a POST answers with the desk's partial (messages included)
 and swaps it in place; without JavaScript, it redirects to the desk.
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import roles
@@ -24,13 +26,30 @@ from agents.models import Agent
 from agents.roles import role_required
 from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
-from calls.exceptions import CallInProgress, InvalidOutcome, LeaseLost, TelephonyError
-from calls.forms import DialForm, InterviewForm, NotificationForm, OutcomeForm, StatusForm
+from calls.exceptions import (
+    CallInProgress,
+    InvalidOutcome,
+    LeaseLost,
+    TaskHeld,
+    TaskNotOpen,
+    TelephonyError,
+)
+from calls.forms import (
+    DialForm,
+    InboundOutcomeForm,
+    InterviewForm,
+    NotificationForm,
+    OutcomeForm,
+    PeopleSearchForm,
+    StatusForm,
+)
 from calls.models import CallTask
 from calls.services.dispatch import claim_next_task, renew_lease
+from calls.services.inbound import record_inbound_call
 from calls.services.outcomes import complete_call, mark_connected, mark_dialled
 from calls.services.presence import change_status, go_offline
 from cases.forms import CONTACTS_PREFIX, ContactFormSet
+from cases.models import Person
 from cases.services import log_person_access
 from cases.views import render_contact_row, with_extra_row
 
@@ -257,18 +276,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
             request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts
         )
 
-    # The script's answers are required only when the person was reached; then everything is
-    # checked before anything is written.
-    valid = outcome_form.is_valid()
-    if outcome_form.is_reached:
-        valid = all(
-            [
-                valid,
-                script_form is None or script_form.is_valid(),
-                contacts is None or contacts.is_valid(),
-            ]
-        )
-    if not valid:
+    if not _call_forms_valid(outcome_form, script_form, contacts):
         messages.error(request, _("Nothing was recorded: please correct the errors below."))
         return _render_desk(
             request,
@@ -307,6 +315,21 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
     else:
         messages.success(request, _("Outcome recorded. Straight on to the next call?"))
     return _back_to_desk(request, agent)
+
+
+def _call_forms_valid(outcome_form: OutcomeForm, script_form, contacts) -> bool:
+    # The script's answers are required only when the person was reached; then everything is
+    # checked before anything is written.
+    valid = outcome_form.is_valid()
+    if outcome_form.is_reached:
+        valid = all(
+            [
+                valid,
+                script_form is None or script_form.is_valid(),
+                contacts is None or contacts.is_valid(),
+            ]
+        )
+    return valid
 
 
 def _answers(script_form, contacts) -> dict:
@@ -355,3 +378,130 @@ def logout(request: HttpRequest) -> HttpResponse:
     if agent is not None:
         go_offline(agent=agent, now=timezone.now())
     return _logout(request)
+
+
+# --- Inbound calls: the person who calls is found, their file opened, the call recorded -----
+
+
+@require_GET
+@never_cache
+@desk_view
+def people_search(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """Find the person who calls in by phone, name or case reference; log each person listed."""
+    form = PeopleSearchForm(request.GET if "q" in request.GET else None)
+    found = None
+    if form.is_valid():
+        found = selectors.search_people(agent=agent, query=form.cleaned_data["q"])
+        # Health data: being listed is a read of the person's record.
+        log_person_access(
+            user=request.user, persons=found.persons, what="desk-search", now=timezone.now()
+        )
+    context = {
+        "form": form,
+        "found": found,
+        "query": request.GET.get("q", ""),
+        # With results, the first one has the cursor: Enter opens it.
+        "search_autofocus": not (found and found.rows),
+        "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+    }
+    return render(request, "calls/search.html", context)
+
+
+@require_GET
+@never_cache
+@desk_view
+def person_detail(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Show a person's file (identity, calls owed and made, SMS) with the inbound call's form for
+    one of their open calls (?task=, or the earliest deadline)."""
+    person = selectors.get_person_for_desk(agent=agent, pk=pk)
+    return _render_person(request, person, task_pk=request.GET.get("task"))
+
+
+def _render_person(
+    request: HttpRequest,
+    person: Person,
+    *,
+    task_pk=None,
+    outcome_form: InboundOutcomeForm | None = None,
+    script_form=None,
+    contacts=None,
+    show_errors: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    file = selectors.person_file(person=person)
+    log_person_access(user=request.user, persons=[person], what="desk-person", now=now)
+    open_tasks = file.open_tasks
+    task = next((t for t in open_tasks if str(t.pk) == str(task_pk)), None)
+    if task is None and outcome_form is None and open_tasks:
+        task = open_tasks[0]
+    card = None
+    if task is not None:
+        card = selectors.inbound_card(task=task, now=now)
+        if outcome_form is None:
+            outcome_form = InboundOutcomeForm(zone=person.territory.zone, now=now, person=person)
+            script_form = _script_form(task, now)
+            contacts = _contact_formset(task)
+    context = {
+        "person": person,
+        "file": file,
+        "card": card,
+        "task": task,
+        "outcome_form": outcome_form,
+        "script_form": script_form,
+        "contacts": contacts,
+        "show_errors": show_errors,
+        "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+    }
+    return render(request, "calls/person.html", context, status=status)
+
+
+@require_POST
+@never_cache
+@desk_view
+def record_inbound(request: HttpRequest, agent: Agent, pk: int, task_pk: int) -> HttpResponse:
+    """Record an inbound call on one of the person's open calls, with what they said: all or
+    nothing."""
+    person = selectors.get_person_for_desk(agent=agent, pk=pk)
+    task = selectors.get_task_of_person(person=person, pk=task_pk)
+    now = timezone.now()
+    adding_row = "add_contact" in request.POST
+    data = with_extra_row(request.POST) if adding_row else request.POST
+    outcome_form = InboundOutcomeForm(data, zone=person.territory.zone, now=now, person=person)
+    script_form = _script_form(task, now, data)
+    contacts = _contact_formset(task, data)
+    bound = {"outcome_form": outcome_form, "script_form": script_form, "contacts": contacts}
+    if adding_row:
+        return _render_person(request, person, task_pk=task.pk, **bound)
+    if not _call_forms_valid(outcome_form, script_form, contacts):
+        messages.error(request, _("Nothing was recorded: please correct the errors below."))
+        return _render_person(request, person, task_pk=task.pk, show_errors=True, **bound)
+
+    outcome = outcome_form.cleaned_data
+    try:
+        record_inbound_call(
+            task=task,
+            agent=agent,
+            outcome=outcome["outcome"],
+            now=now,
+            started_at=outcome["opened"],
+            notes=outcome["notes"],
+            callback_at=outcome["callback_at"],
+            callback_for_all=outcome_form.callback_for_all(),
+            language=outcome["language"],
+            **_answers(script_form, contacts),
+        )
+    except TaskHeld as exc:
+        # Kept as typed: the agent sends it again once the colleague has finished.
+        messages.error(request, str(exc))
+        return _render_person(
+            request, person, task_pk=task.pk, show_errors=True, status=409, **bound
+        )
+    except TaskNotOpen as exc:
+        messages.error(request, str(exc))
+    except InvalidOutcome as exc:
+        outcome_form.add_error(None, str(exc))
+        return _render_person(request, person, task_pk=task.pk, show_errors=True, **bound)
+    else:
+        messages.success(request, _("Inbound call recorded."))
+    return redirect("calls:person", pk=person.pk)

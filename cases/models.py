@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Language, Territory, scope_for_user
+from agents.models import Agent, Language, Territory, scope_for_user
 
 
 class PersonQuerySet(models.QuerySet):
@@ -16,6 +16,12 @@ class PersonQuerySet(models.QuerySet):
         return scope_for_user(
             self, user, territory="territory_id", own="call_tasks__lease_holder__user"
         )
+
+    def for_desk(self, agent: Agent) -> "PersonQuerySet":
+        """The people a téléconseiller may look up when someone calls the platform: those of the
+        agent's territory whose identity is not purged (wider than for_user(), which shows a
+        téléconseiller only the person of the call they hold; every such read is logged)."""
+        return self.filter(territory_id=agent.territory_id, purged_at__isnull=True)
 
 
 class Person(models.Model):

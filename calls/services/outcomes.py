@@ -117,7 +117,7 @@ def record_outcome(
                     pk=task.pk, status=CallTask.Status.ASSIGNED, lease_holder=agent
                 ).update(status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None)
         if holds_lease:
-            _apply_policy(
+            apply_retry_policy(
                 task=task,
                 attempt=attempt,
                 agent=agent,
@@ -132,7 +132,7 @@ def record_outcome(
     return attempt
 
 
-def _apply_policy(
+def apply_retry_policy(
     *,
     task: CallTask,
     attempt: CallAttempt,
@@ -141,7 +141,10 @@ def _apply_policy(
     callback_at: datetime | None,
     callback_for_all: bool,
     language: Language | None,
+    fallback: bool = True,
 ) -> None:
+    """Move a locked task on by the retry rule of its attempt's outcome; with `fallback`, send
+    the SMS and escalate after the maximum attempts."""
     rule = RetryRule.objects.get(outcome=attempt.outcome)
     task.attempts += 1
     task.lease_holder = None
@@ -190,7 +193,7 @@ def _apply_policy(
         fields.append("phone_position")
 
     task.save(update_fields=fields)
-    if task.status == CallTask.Status.QUEUED and task.attempts >= rule.max_attempts:
+    if fallback and task.status == CallTask.Status.QUEUED and task.attempts >= rule.max_attempts:
         queue_fallback_sms(task=task, now=now)
         escalate(task=task, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now)
 
@@ -232,21 +235,35 @@ def complete_call(
             lost = exc
         else:
             if outcome == Outcome.REACHED:
-                task = assignment.task
-                if interview is not None and task.index_case_id:
-                    assert task.index_case is not None  # its id is set
-                    answers = dict(interview)
-                    contacts = answers.pop("contacts", [])
-                    record_interview(
-                        index_case=task.index_case, recorded_by=agent.user, now=now, **answers
-                    )
-                    if contacts:
-                        add_contacts(index_case=task.index_case, contacts=list(contacts), now=now)
-                elif notification is not None and task.exposure_id:
-                    assert task.exposure is not None  # its id is set
-                    record_notification(
-                        exposure=task.exposure, recorded_by=agent.user, now=now, **notification
-                    )
+                record_answers(
+                    task=assignment.task,
+                    agent=agent,
+                    now=now,
+                    interview=interview,
+                    notification=notification,
+                )
     if lost is not None:
         raise lost
     return attempt
+
+
+def record_answers(
+    *,
+    task: CallTask,
+    agent: Agent,
+    now: datetime,
+    interview: dict | None = None,
+    notification: dict | None = None,
+) -> None:
+    """Record what a reached person said: the interview with the new contacts it names (queued),
+    or the notification. The caller owns the transaction."""
+    if interview is not None and task.index_case_id:
+        assert task.index_case is not None  # its id is set
+        answers = dict(interview)
+        contacts = answers.pop("contacts", [])
+        record_interview(index_case=task.index_case, recorded_by=agent.user, now=now, **answers)
+        if contacts:
+            add_contacts(index_case=task.index_case, contacts=list(contacts), now=now)
+    elif notification is not None and task.exposure_id:
+        assert task.exposure is not None  # its id is set
+        record_notification(exposure=task.exposure, recorded_by=agent.user, now=now, **notification)

@@ -1,4 +1,5 @@
-/* The desk: live timers, lease renewal, keyboard shortcuts and the outcome form's helpers.
+/* The desk: live timers, lease renewal, keyboard shortcuts and the outcome form's helpers (also on
+ * the pages of an inbound call: the search and the person's file).
  *
  * No inline script (CSP): everything reads data attributes of the page, and every handler is
  * delegated to the document, so that it keeps working when htmx swaps #desk.
@@ -206,6 +207,14 @@
       var select = document.getElementById("pause-reason");
       if (select && !select.disabled) {
         select.focus();
+        handled = true;
+      }
+    } else if (key === "/") {
+      // Someone calls in: straight to the search box (on the desk, a search or a person's file).
+      var search = document.getElementById("desk-search-q");
+      if (search) {
+        search.focus();
+        search.select();
         handled = true;
       }
     } else if (/^[1-9]$/.test(key)) {
