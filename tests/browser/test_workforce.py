@@ -1,3 +1,4 @@
+import re
 from datetime import time, timedelta
 
 from django.contrib.auth.models import User
@@ -125,6 +126,13 @@ class HiringBrowserTests(BrowserTestCase):
         agent_page = self.new_page(locale="fr-FR")
         agent_page.on("pageerror", lambda error: errors.append(str(error)))
         self.log_in(agent_page, "awa.diallo", NEW_PASSWORD)
+        # The admin chose the password: the agent chooses their own before anything else.
+        expect(agent_page).to_have_url(re.compile(r"/accounts/password_change/"))
+        agent_page.fill("input[name=old_password]", NEW_PASSWORD)
+        agent_page.fill("input[name=new_password1]", "Awa-Own-Secret-2026")
+        agent_page.fill("input[name=new_password2]", "Awa-Own-Secret-2026")
+        agent_page.press("input[name=new_password2]", "Enter")
+        agent_page.wait_for_selector("[data-testid=nav-my-week]")
         agent_page.click("[data-testid=nav-my-week]")
         week = agent_page.locator("[data-testid=my-week]")
         expect(week.locator("[data-testid=shift]")).to_have_count(1)
