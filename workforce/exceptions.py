@@ -67,6 +67,12 @@ class AgentDeactivated(DomainError):
     code = "agent_deactivated"
 
 
+class ContractEndedEarly(DomainError):
+    """This contract was ended early: a bulk renewal leaves it alone."""
+
+    code = "contract_ended_early"
+
+
 class ContractNotConvertible(DomainError):
     """Only a fixed-term contract (CDD) can become a permanent one (CDI)."""
 

@@ -151,6 +151,21 @@ class RenewContractsTests(BulkRenewalTestCase):
             [(self.bruno.pk, "contract_already_renewed"), (self.dora.pk, "agent_deactivated")],
         )
 
+    def test_it_leaves_alone_a_contract_ended_early_which_its_own_page_still_renews(self):
+        ended = services.end_contract(contract=self.carla, end_on=MID_JANUARY).contract
+        self.assertIsNotNone(ended.ended_early_at)
+        rows = dict(self.candidates(plateau=self.saint_denis))
+        self.assertFalse(rows[self.carla.pk])
+        with self.assertRaises(BulkRenewalRefused) as caught:
+            services.renew_contracts(contracts=[self.carla, self.aline], months=3)
+        self.assertEqual(
+            [reason.code for _contract, reason in caught.exception.refused],
+            ["contract_ended_early"],
+        )
+        # A deliberate decision, one agent at a time: allowed.
+        renewal = services.renew_contract(contract=self.carla, months=3)
+        self.assertEqual(renewal.start_on, date(2027, 1, 16))
+
     def test_it_refuses_a_closed_contract_and_a_cdi(self):
         Contract.objects.filter(pk=self.aline.pk).update(
             closed_at=datetime(2027, 1, 16, tzinfo=UTC)

@@ -102,6 +102,11 @@ class ConvertToCdiTests(RotaTestCase):
         with self.assertRaises(ContractOverlap):
             services.convert_to_cdi(contract=self.cdd, start_on=date(2026, 12, 1))
 
+    def test_it_says_the_days_a_cdi_may_start_on(self):
+        self.assertEqual(
+            services.conversion_window(contract=self.cdd), (date(2026, 10, 2), date(2027, 4, 1))
+        )
+
     def test_it_refuses_a_start_outside_the_cdd(self):
         for start_on in (CDD_START, date(2026, 9, 1), date(2027, 4, 2)):
             with self.subTest(start_on=start_on), self.assertRaises(InvalidContractDates) as caught:

@@ -63,7 +63,7 @@ class EndContractCancelsShiftsTests(ContractEndShiftsTestCase):
         ended = services.end_contract(
             contract=self.contract, end_on=LAST_DAY, by=self.carol, now=now
         )
-        self.assertEqual(ended.contract.end_on, LAST_DAY)
+        self.assertEqual((ended.contract.end_on, ended.contract.ended_early_at), (LAST_DAY, now))
         self.assertEqual(
             [shift.pk for shift in ended.cancelled_shifts], [self.sunday.pk, self.next_monday.pk]
         )

@@ -70,11 +70,7 @@ class EndContractForm(forms.Form):
 
 
 class ConvertContractForm(forms.Form):
-    start_on = forms.DateField(
-        label=_("First day of the CDI"),
-        widget=DateInput(),
-        help_text=_("The fixed-term contract ends the day before."),
-    )
+    start_on = forms.DateField(label=_("First day of the CDI"), widget=DateInput())
 
 
 class AddContractForm(forms.Form):

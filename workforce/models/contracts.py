@@ -61,6 +61,9 @@ class Contract(models.Model):
         _("end alert acknowledged at"), null=True, blank=True
     )
     closed_at = models.DateTimeField(_("end carried out at"), null=True, blank=True)
+    # Set when an admin moved the end earlier (a resignation, a dismissal): a bulk renewal leaves
+    # such a contract alone.
+    ended_early_at = models.DateTimeField(_("ended early at"), null=True, blank=True)
     # Set once the contract has started: the agent's account was opened (or already open) for it.
     opened_at = models.DateTimeField(_("start carried out at"), null=True, blank=True)
 

@@ -267,7 +267,7 @@ def bulk_renewal_candidates(
     rows = []
     for contract in found[:MAX_BULK_RENEWAL]:
         refusal = renewal_refusal(
-            contract=contract, renewed=contract.renewed, followed=contract.followed
+            contract=contract, renewed=contract.renewed, followed=contract.followed, in_bulk=True
         )
         start_on, end_on = (
             renewal_period(contract=contract, months=months) if refusal is None else (None, None)

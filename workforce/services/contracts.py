@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Territory
@@ -25,6 +26,7 @@ from workforce.exceptions import (
     BulkRenewalRefused,
     ContractAlreadyRenewed,
     ContractClosed,
+    ContractEndedEarly,
     ContractNotConvertible,
     ContractNotRenewable,
     ContractOverlap,
@@ -126,11 +128,15 @@ def _open(*, contract: Contract, now: datetime) -> None:
     contract.opened_at = now
 
 
-def renewal_refusal(*, contract: Contract, renewed: bool, followed: bool) -> DomainError | None:
+def renewal_refusal(
+    *, contract: Contract, renewed: bool, followed: bool, in_bulk: bool = False
+) -> DomainError | None:
     """Return why a contract cannot be renewed or converted, or None when it can.
 
     `renewed` and `followed` are ContractQuerySet.with_successors()'s annotations; the agent's user
-    must be loaded. One rule for a renewal, a bulk renewal, its preview and a conversion.
+    must be loaded. One rule for a renewal, a bulk renewal, its preview and a conversion. A bulk
+    renewal also leaves out a contract an admin ended early: that agent is leaving, and renewing
+    them is a decision to take on their own page.
     """
     if contract.kind != Contract.Kind.CDD:
         return ContractNotRenewable(_("Only a fixed-term contract (CDD) can be renewed."))
@@ -146,6 +152,10 @@ def renewal_refusal(*, contract: Contract, renewed: bool, followed: bool) -> Dom
         return AgentDeactivated(
             _("This agent's account is deactivated: add a new contract instead.")
         )
+    if in_bulk and contract.ended_early_at is not None:
+        return ContractEndedEarly(
+            _("This contract was ended early: renew it from the agent's page if you mean to.")
+        )
     return None
 
 
@@ -158,9 +168,11 @@ def _successors(contract_ids: Collection[int]) -> dict[int, tuple[bool, bool]]:
     }
 
 
-def _refusal_of(contract: Contract, successors: dict[int, tuple[bool, bool]]) -> DomainError | None:
+def _refusal_of(
+    contract: Contract, successors: dict[int, tuple[bool, bool]], *, in_bulk: bool = False
+) -> DomainError | None:
     renewed, followed = successors[contract.pk]
-    return renewal_refusal(contract=contract, renewed=renewed, followed=followed)
+    return renewal_refusal(contract=contract, renewed=renewed, followed=followed, in_bulk=in_bulk)
 
 
 def _renewal_of(contract: Contract, months: int) -> Contract:
@@ -223,12 +235,12 @@ def renew_contracts(*, contracts: Sequence[Contract], months: int) -> list[Contr
     refused = [
         (contract, refusal)
         for contract in locked
-        if (refusal := _refusal_of(contract, successors)) is not None
+        if (refusal := _refusal_of(contract, successors, in_bulk=True)) is not None
     ]
     if refused:
         raise BulkRenewalRefused(
             refused,
-            _("Nothing was renewed: %(refused)d of the %(total)d contracts are refused.")
+            _("Nothing was renewed. Contracts refused: %(refused)d of %(total)d.")
             % {"refused": len(refused), "total": len(locked)},
         )
     renewals = [_renewal_of(contract, months) for contract in locked]
@@ -236,6 +248,12 @@ def renew_contracts(*, contracts: Sequence[Contract], months: int) -> list[Contr
         # One by one rather than bulk_create: each row gets its id on every database.
         renewal.save()
     return renewals
+
+
+def conversion_window(*, contract: Contract) -> tuple[date, date]:
+    """Return the first and last day a CDI converting this CDD may start on."""
+    assert contract.end_on is not None  # a constraint: a CDD has an end
+    return contract.start_on + timedelta(days=1), contract.end_on + timedelta(days=1)
 
 
 @transaction.atomic
@@ -251,13 +269,18 @@ def convert_to_cdi(*, contract: Contract, start_on: date) -> Contract:
     if refusal is not None:
         raise refusal
     assert contract.end_on is not None  # a constraint: a CDD has an end
-    if start_on <= contract.start_on:
+    first, last = conversion_window(contract=contract)
+    if not first <= start_on <= last:
         raise InvalidContractDates(
-            _("The CDI must start after the first day of the CDD."), field="start_on"
-        )
-    if start_on > contract.end_on + timedelta(days=1):
-        raise InvalidContractDates(
-            _("The CDI must start by the day after the CDD's last day."), field="start_on"
+            _(
+                "The CDI must start from %(first)s to %(last)s: after the CDD's first day, and by "
+                "the day after its last day."
+            )
+            % {
+                "first": date_format(first, "SHORT_DATE_FORMAT"),
+                "last": date_format(last, "SHORT_DATE_FORMAT"),
+            },
+            field="start_on",
         )
     contract.end_on = start_on - timedelta(days=1)
     contract.save(update_fields=["end_on"])
@@ -344,8 +367,10 @@ def end_contract(
             raise RotaChangedSincePreview(
                 _("The rota changed since you looked: check the shifts to cancel again.")
             )
+    if contract.end_on is None or end_on < contract.end_on:
+        contract.ended_early_at = now
     contract.end_on = end_on
-    contract.save(update_fields=["end_on"])
+    contract.save(update_fields=["end_on", "ended_early_at"])
     cancelled = _cancel_shifts_after_end(contract=contract, end_on=end_on, by=by, now=now)
     return ContractEnd(contract=contract, cancelled_shifts=cancelled)
 

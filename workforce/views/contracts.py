@@ -111,6 +111,7 @@ def _render_agent_contracts(
         "can_renew": can_renew,
         # A CDD that could be renewed can become a CDI instead.
         "can_convert": can_renew,
+        "convert_window": services.conversion_window(contract=latest) if can_renew else None,
         "can_end": latest is not None and not latest.renewed and latest.closed_at is None,
         "can_add": latest is None or (latest.end_on is not None and latest.end_on < today),
         "renew_form": RenewContractForm(),
@@ -285,12 +286,17 @@ def _render_bulk_renewal(
     filters: BulkRenewalFilterForm,
     *,
     refused: list | None = None,
+    refusal_message: str = "",
     selected: set[int] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     # Refused contracts: listed above the preview, where some of them may no longer be (renewed
     # by someone else meanwhile), and marked in it.
-    context: dict = {"form": filters, "refused": refused or []}
+    context: dict = {
+        "form": filters,
+        "refused": refused or [],
+        "refusal_message": refusal_message,
+    }
     if filters.is_valid():
         data = filters.cleaned_data
         match = selectors.bulk_renewal_candidates(
@@ -333,12 +339,16 @@ def contract_bulk_renewal(request: HttpRequest) -> HttpResponse:
     try:
         renewals = services.renew_contracts(contracts=contracts, months=form.cleaned_data["months"])
     except BulkRenewalRefused as refusal:
-        messages.error(request, refusal.message)
         chosen = {contract.pk for contract in contracts} - {
             contract.pk for contract, _reason in refusal.refused
         }
         return _render_bulk_renewal(
-            request, filters, refused=refusal.refused, selected=chosen, status=409
+            request,
+            filters,
+            refused=refusal.refused,
+            refusal_message=refusal.message,
+            selected=chosen,
+            status=409,
         )
     messages.success(request, _("Contracts renewed: %(count)d.") % {"count": len(renewals)})
     kept = {
