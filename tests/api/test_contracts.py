@@ -1,7 +1,7 @@
 """API v1 contracts: list, read, renew and end early, for CPAM admins of the contract's
 territory."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +10,7 @@ from agents import roles
 from tests.api.base import ApiTestCase
 from tests.base import make_user
 from workforce.models.contracts import Contract
+from workforce.models.rota import Shift
 
 
 class ContractApiTestCase(ApiTestCase):
@@ -202,6 +203,31 @@ class EndContractTests(ContractApiTestCase):
         self.assertEqual(response.json()["end_on"], "2026-12-31")
         self.contract.refresh_from_db()
         self.assertEqual(self.contract.end_on, date(2026, 12, 31))
+
+    def test_it_cancels_the_shifts_after_the_new_last_day(self):
+        zone = self.t93.zone
+        kept, cancelled = (
+            Shift.objects.create(
+                agent=self.alice.agent,
+                plateau=self.saint_denis,
+                day=day,
+                starts_at=datetime.combine(day, time(9), tzinfo=zone),
+                ends_at=datetime.combine(day, time(12), tzinfo=zone),
+            )
+            for day in (date(2026, 12, 31), date(2027, 1, 4))
+        )
+        self.as_token(self.carol)
+        response = self.api.post(
+            self.url_for(self.contract), {"end_on": "2026-12-31"}, format="json"
+        )
+        self.assertEqual(response.status_code, 200)
+        kept.refresh_from_db()
+        cancelled.refresh_from_db()
+        self.assertIsNone(kept.cancelled_at)
+        self.assertEqual(
+            (cancelled.cancellation_reason, cancelled.cancelled_by),
+            (Shift.CancellationReason.CONTRACT_END, self.carol),
+        )
 
     def test_it_refuses_impossible_dates_with_400(self):
         self.as_token(self.carol)

@@ -137,10 +137,13 @@ class EndContractView(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         """End a contract early: the shifts after the new last day are cancelled, and the account
         is deactivated the day after it."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         contract = selectors.access_contract(user=request.user, pk=pk)
         serializer = EndContractInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.end_contract(contract=contract, end_on=serializer.validated_data["end_on"])
+        services.end_contract(
+            contract=contract, end_on=serializer.validated_data["end_on"], by=request.user
+        )
         return _answer(request, pk)
 
 
