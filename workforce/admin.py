@@ -13,6 +13,7 @@ from agents import roles
 from agents.admin_scoping import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedTabularInline
 from agents.models import Agent
 from workforce.models.contracts import Contract
+from workforce.models.pay import PayRate
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
 from workforce.models.rota import ClockEntry, Shift, ShiftPattern
 from workforce.models.staffing import StaffingParameters, VolumeForecast
@@ -234,6 +235,55 @@ class CandidateAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     show_full_result_count = False
 
 
+@admin.register(PayRate)
+class PayRateAdmin(ScopedModelAdmin):
+    """The pay rates payroll applies. The national rows (no territory) are set by a superuser; a
+    CPAM admin reads them and sets their territory's own, which replace them there."""
+
+    list_display = (
+        "employer",
+        "territory_or_national",
+        "valid_from",
+        "hourly_rate",
+        "sunday_premium_percent",
+        "holiday_premium_percent",
+    )
+    list_filter = ("employer", "territory")
+    list_select_related = ("territory",)
+    fields = (
+        "territory",
+        "employer",
+        "valid_from",
+        "hourly_rate",
+        "sunday_premium_percent",
+        "holiday_premium_percent",
+    )
+
+    @admin.display(description=_("territory"), ordering="territory__code")
+    def territory_or_national(self, rate: PayRate) -> str:
+        return str(rate.territory) if rate.territory_id else str(_("national"))
+
+    def _national_for_them(self, request, obj) -> bool:
+        return obj is not None and obj.territory_id is None and not request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if self._national_for_them(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._national_for_them(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete asks no row whether it may go: it would let a national rate go.
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("delete_selected", None)
+        return actions
+
+
 @admin.register(ShiftPattern)
 class ShiftPatternAdmin(ScopedModelAdmin):
     list_display = ("name", "territory", "starts_at", "ends_at", "break_minutes")
@@ -245,8 +295,17 @@ class ShiftPatternAdmin(ScopedModelAdmin):
 class ShiftAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """The rota is edited on its page, which refuses overlaps and shifts outside a contract."""
 
-    list_display = ("agent", "plateau", "day", "starts_at", "ends_at", "break_minutes")
-    list_filter = ("plateau", "day")
+    list_display = (
+        "agent",
+        "plateau",
+        "day",
+        "starts_at",
+        "ends_at",
+        "break_minutes",
+        "cancelled_at",
+        "cancellation_reason",
+    )
+    list_filter = ("plateau", "day", "cancellation_reason")
     list_select_related = ("agent__user", "plateau")
     search_fields = ("agent__user__username", "agent__user__last_name")
     show_full_result_count = False

@@ -67,6 +67,48 @@ class AgentDeactivated(DomainError):
     code = "agent_deactivated"
 
 
+class ContractEndedEarly(DomainError):
+    """This contract was ended early: a bulk renewal leaves it alone."""
+
+    code = "contract_ended_early"
+
+
+class ContractNotConvertible(DomainError):
+    """Only a fixed-term contract (CDD) can become a permanent one (CDI)."""
+
+    code = "contract_not_convertible"
+
+
+class RotaChangedSincePreview(DomainError):
+    """The shifts this end cancels changed since they were shown: look at them again."""
+
+    code = "rota_changed_since_preview"
+
+
+class BulkRenewalRefused(DomainError):
+    """Some contracts of a bulk renewal are refused, so none was renewed; ``refused`` lists
+    (contract, refusal)."""
+
+    code = "bulk_renewal_refused"
+
+    def __init__(self, refused: list, message: str = ""):
+        super().__init__(message)
+        self._refused = refused
+
+    @property
+    def refused(self) -> list:
+        return self._refused
+
+    def payload(self) -> dict:
+        return {
+            **super().payload(),
+            "refused": [
+                {"contract": contract.pk, "code": refusal.code, "detail": str(refusal.message)}
+                for contract, refusal in self._refused
+            ],
+        }
+
+
 class InvalidContractDates(DomainError):
     """These contract dates are not possible."""
 
@@ -106,6 +148,12 @@ class FloorClosed(ShiftRefused):
     """The floor is closed on that day."""
 
     code = "floor_closed"
+
+
+class ShiftCancelled(ShiftRefused):
+    """This shift was cancelled: it stays on the rota as history."""
+
+    code = "shift_cancelled"
 
 
 class InvalidShift(ShiftRefused):

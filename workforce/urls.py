@@ -42,8 +42,10 @@ urlpatterns = [
     path("training-sessions/new/", recruitment.training_session_new, name="training-session-new"),
     # Contracts
     path("contracts/", contracts.contract_list, name="contract-list"),
+    path("contracts/renew/", contracts.contract_bulk_renewal, name="contract-bulk-renewal"),
     path("contracts/<int:pk>/renew/", contracts.contract_renew, name="contract-renew"),
     path("contracts/<int:pk>/end/", contracts.contract_end, name="contract-end"),
+    path("contracts/<int:pk>/convert/", contracts.contract_convert, name="contract-convert"),
     path(
         "contracts/<int:pk>/acknowledge/",
         contracts.contract_alert_acknowledge,
@@ -92,6 +94,11 @@ api_urlpatterns = [
         name="candidate-transition",
     ),
     path("contracts/", contracts_api.ContractListView.as_view(), name="contract-list"),
+    path(
+        "contracts/bulk-renewal/",
+        contracts_api.BulkRenewalView.as_view(),
+        name="contract-bulk-renewal",
+    ),
     path("contracts/<int:pk>/", contracts_api.ContractDetailView.as_view(), name="contract-detail"),
     path(
         "contracts/<int:pk>/renew/",
@@ -99,6 +106,11 @@ api_urlpatterns = [
         name="contract-renew",
     ),
     path("contracts/<int:pk>/end/", contracts_api.EndContractView.as_view(), name="contract-end"),
+    path(
+        "contracts/<int:pk>/convert/",
+        contracts_api.ConvertContractView.as_view(),
+        name="contract-convert",
+    ),
     path("shifts/", rota_api.ShiftsView.as_view(), name="shifts"),
     path("shifts/me/", rota_api.MyShiftsView.as_view(), name="my-shifts"),
     path("shifts/<int:shift_id>/", rota_api.ShiftView.as_view(), name="shift"),

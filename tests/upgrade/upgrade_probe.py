@@ -11,6 +11,7 @@ DJANGO_SETTINGS_MODULE and the database taken from the environment, and prints o
 - ``content_types``: for each model that moves between apps, the app the code puts it in and the
   id and app label of its content type;
 - ``stale_content_types``: content types whose model the code no longer has;
+- ``models``: the model name of every content type (a model added since has none in the old one);
 - ``counts``: row counts of a few tables (their names do not change);
 - ``pending_migrations``: migrations the code has that the database has not applied;
 - with --warm-up, ``warm_up``, before the snapshot: the téléconseiller goes ready, claims a call
@@ -133,6 +134,7 @@ def snapshot() -> dict:
         "groups": groups,
         "content_types": content_types,
         "stale_content_types": stale,
+        "models": sorted(set(ContentType.objects.values_list("model", flat=True))),
         "counts": counts,
         "pending_migrations": pending,
     }

@@ -38,7 +38,13 @@ class ContractPagesTestCase(PersonasTestCase):
         )
 
     def assert_refused(
-        self, url: str, *, method: str, data: dict | None = None, other_territory: bool = True
+        self,
+        url: str,
+        *,
+        method: str,
+        data: dict | None = None,
+        other_territory: bool = True,
+        wrong_method: str | None = None,
     ) -> None:
         """Anonymous → login, téléconseiller and superviseur → 403, the wrong method → 405, an admin
         of another territory → 404."""
@@ -51,7 +57,7 @@ class ContractPagesTestCase(PersonasTestCase):
             self.client.force_login(user)
             self.assertEqual(send(url, data or {}).status_code, 403, user)
         self.client.force_login(self.carol)
-        wrong = self.client.post if method == "get" else self.client.get
+        wrong = getattr(self.client, wrong_method or ("post" if method == "get" else "get"))
         self.assertEqual(wrong(url).status_code, 405)
         if other_territory:
             self.client.force_login(self.dave)
@@ -187,19 +193,24 @@ class ContractActionTests(ContractPagesTestCase):
 
     def test_end_refuses_other_roles_methods_and_territories(self):
         url = reverse("workforce:contract-end", args=[self.alice_contract.pk])
-        self.assert_refused(url, method="post", data={"end_on": "2026-12-31"})
+        confirmed = {"end_on": "2026-12-31", "previewed": "1"}
+        self.assert_refused(url, method="post", data=confirmed, wrong_method="put")
+        self.assert_refused(url, method="get", data={"end_on": "2026-12-31"}, wrong_method="put")
         self.alice_contract.refresh_from_db()
         self.assertEqual(self.alice_contract.end_on, date(2027, 3, 31))
 
     def test_it_ends_a_contract_early_or_shows_the_field_error(self):
         url = reverse("workforce:contract-end", args=[self.alice_contract.pk])
         self.client.force_login(self.carol)
-        response = self.client.post(url, {"end_on": "2027-04-15"})
+        response = self.client.get(url, {"end_on": "2027-04-15"})
         self.assertEqual(response.status_code, 200)
-        self.assertTrue(response.context["end_form"].errors["end_on"])
-        self.assertEqual(self.client.post(url, {"end_on": "nope"}).status_code, 200)
+        self.assertTrue(response.context["form"].errors["end_on"])
+        self.assertNotIn("end_on", response.context)  # no preview, nothing to confirm
+        self.assertEqual(self.client.post(url, {"end_on": "nope"}).status_code, 400)
+        confirmed = {"end_on": "2027-04-15", "previewed": "1"}
+        self.assertEqual(self.client.post(url, confirmed).status_code, 400)
         self.assertRedirects(
-            self.client.post(url, {"end_on": "2026-12-31"}),
+            self.client.post(url, {"end_on": "2026-12-31", "previewed": "1"}),
             reverse("workforce:agent-contracts", args=[self.alice.agent.pk]),
         )
         self.alice_contract.refresh_from_db()

@@ -88,7 +88,8 @@ class PayrollSelectorTests(PayrollTestCase):
     def test_it_flags_sundays_and_public_holidays(self):
         start, end = month_bounds(date(2026, 7, 20))
         self.assertEqual((start, end), (date(2026, 7, 1), date(2026, 7, 31)))
-        with translation.override("fr"), self.assertNumQueries(4):
+        # Shifts, clock entries, agents, contracts, pay rates.
+        with translation.override("fr"), self.assertNumQueries(5):
             rows = payroll_rows(
                 territory=self.t93, start=start, end=end, now=at(date(2026, 8, 1), 12)
             )
@@ -167,12 +168,12 @@ class PayrollExportTests(PayrollTestCase):
             'attachment; filename="payroll_93_2026-07.csv"', response["Content-Disposition"]
         )
         header, *rows = read_csv(response)
-        self.assertEqual(len(header), 15)
+        self.assertEqual(len(header), 23)
         self.assertEqual(len(rows), 3)
         sunday, holiday, ordinary = rows
         self.assertEqual(sunday[0:3], ["paul", "Durand", "Paul"])
         self.assertEqual(sunday[5:10], ["2026-07-12", "dimanche", "09:00–17:00", "7,00", "8,50"])
-        self.assertEqual(sunday[12:], ["8,50", "0,00", sunday[14]])
+        self.assertEqual(sunday[12:14], ["8,50", "0,00"])
         self.assertEqual(holiday[5:7], ["2026-07-14", "mardi"])
         self.assertEqual(holiday[9], "")  # no clock entry
         self.assertEqual(holiday[11], "Fête nationale")
@@ -200,6 +201,14 @@ class PayrollExportTests(PayrollTestCase):
                 "Sunday hours",
                 "Public holiday hours",
                 "Source",
+                "Base hours",
+                "Base hourly rate (€)",
+                "Base amount (€)",
+                "Premium",
+                "Premium rate (%)",
+                "Premium hours",
+                "Premium amount (€)",
+                "Total amount (€)",
             ],
         )
 

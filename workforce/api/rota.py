@@ -122,7 +122,15 @@ class ShiftView(ApiView):
 
     @extend_schema(
         operation_id="remove_shift",
-        responses={204: None, 401: NOT_AUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            204: None,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                description="A cancelled shift stays as history (code shift_cancelled)."
+            ),
+        },
     )
     def delete(self, request: Request, shift_id: int) -> Response:
         """Take a shift of your territory off the rota."""
@@ -156,9 +164,8 @@ class MyShiftsView(ApiView):
             raise PermissionDenied(_("You have no agent profile.")) from None
         week_start = parse_week(request.query_params.get("week"), territory=agent.territory)
         shifts = (
-            Shift.objects.filter(
-                agent=agent, day__range=(week_start, week_start + timedelta(days=6))
-            )
+            Shift.objects.scheduled()
+            .filter(agent=agent, day__range=(week_start, week_start + timedelta(days=6)))
             .select_related("agent__user", "plateau")
             .order_by("starts_at")
         )

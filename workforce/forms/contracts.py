@@ -1,14 +1,15 @@
-"""Forms of the contracts pages: the list's filters, renewal, early end, a new contract, the
-headcount's territory."""
+"""Forms of the contracts pages: the list's filters, renewal, early end, conversion to a CDI, a
+new contract, the bulk renewal's filters and selection, the headcount's territory."""
 
 from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Territory
+from agents.models import Language, Plateau, Territory
 from common.widgets import DateInput
 from workforce.models.contracts import Contract
 from workforce.selectors.contracts import STATUS_ACTIVE, STATUS_ENDED
+from workforce.services.contracts import MAX_BULK_RENEWAL
 
 # Further than a year ahead, "ending within" is every contract.
 MAX_WINDOW_DAYS = 366
@@ -55,7 +56,21 @@ class RenewContractForm(forms.Form):
 
 
 class EndContractForm(forms.Form):
+    """The new last day; on confirmation, the shifts the admin saw cancelled (none: empty)."""
+
     end_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    previewed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    shift = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+
+    def clean_shift(self) -> list[int]:
+        try:
+            return sorted({int(item) for item in self.cleaned_data["shift"] or []})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("These are not shift numbers.")) from None
+
+
+class ConvertContractForm(forms.Form):
+    start_on = forms.DateField(label=_("First day of the CDI"), widget=DateInput())
 
 
 class AddContractForm(forms.Form):
@@ -76,3 +91,58 @@ class HeadcountForm(forms.Form):
         empty_label=None,
         label=_("Territory"),
     )
+
+
+MONTHS_CHOICES = [(3, _("3 months")), (6, _("6 months"))]
+
+
+class BulkRenewalFilterForm(forms.Form):
+    """Which fixed-term contracts to renew together: a plateau's, ending by a day, in a language."""
+
+    ending_by = forms.DateField(label=_("Last day on or before"), widget=DateInput())
+    plateau = forms.ModelChoiceField(
+        label=_("Plateau"), queryset=Plateau.objects.none(), required=False, empty_label=_("All")
+    )
+    language = forms.ModelChoiceField(
+        label=_("Agents speaking"),
+        queryset=Language.objects.all(),
+        required=False,
+        empty_label=_("Any language"),
+    )
+    months = forms.TypedChoiceField(
+        label=_("Renew for"), coerce=int, choices=MONTHS_CHOICES, initial=3
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["plateau"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Plateau.objects.for_user(user).select_related("territory")
+
+
+class ContractIdsField(forms.Field):
+    """Contract ids, as many as ticked; the view looks them up in the user's territory (404 for
+    another territory's)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        try:
+            return sorted({int(item) for item in value or []})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("These are not contract numbers.")) from None
+
+
+class BulkRenewalForm(forms.Form):
+    """The contracts ticked in the preview, and the renewal's length."""
+
+    contract = ContractIdsField(error_messages={"required": _("Tick at least one contract.")})
+    months = forms.TypedChoiceField(coerce=int, choices=MONTHS_CHOICES)
+
+    def clean_contract(self) -> list[int]:
+        ids = self.cleaned_data["contract"]
+        if len(ids) > MAX_BULK_RENEWAL:
+            raise forms.ValidationError(
+                _("At most %(max)d contracts at once.") % {"max": MAX_BULK_RENEWAL}
+            )
+        return ids

@@ -1,7 +1,7 @@
 """Employment contracts: CDI, CDD and their renewals."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
@@ -13,6 +13,17 @@ class ContractQuerySet(models.QuerySet):
 
     def active_on(self, day) -> "ContractQuerySet":
         return self.filter(running_on(day))
+
+    def with_successors(self) -> "ContractQuerySet":
+        """Annotate `renewed` (a renewal or conversion continues the contract) and `followed` (any
+        later contract of the same agent, a renewal included): what a renewal must not find."""
+        later = Contract.objects.filter(
+            agent_id=OuterRef("agent_id"), start_on__gt=OuterRef("start_on")
+        )
+        return self.annotate(
+            renewed=Exists(Contract.objects.filter(renews=OuterRef("pk"))),
+            followed=Exists(later),
+        )
 
 
 def running_on(day) -> Q:
@@ -50,6 +61,9 @@ class Contract(models.Model):
         _("end alert acknowledged at"), null=True, blank=True
     )
     closed_at = models.DateTimeField(_("end carried out at"), null=True, blank=True)
+    # Set when an admin moved the end earlier (a resignation, a dismissal): a bulk renewal leaves
+    # such a contract alone.
+    ended_early_at = models.DateTimeField(_("ended early at"), null=True, blank=True)
     # Set once the contract has started: the agent's account was opened (or already open) for it.
     opened_at = models.DateTimeField(_("start carried out at"), null=True, blank=True)
 

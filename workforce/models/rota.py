@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, Plateau, Territory, scope_for_user
+from workforce.models.contracts import Contract, running_on
 
 
 class ShiftPatternQuerySet(models.QuerySet):
@@ -50,9 +51,41 @@ class ShiftQuerySet(models.QuerySet):
     def for_user(self, user) -> "ShiftQuerySet":
         return scope_for_user(self, user, territory="agent__territory_id", own="agent__user")
 
+    def scheduled(self) -> "ShiftQuerySet":
+        """Leave out cancelled shifts: kept as history, nobody works or is paid for them."""
+        return self.filter(cancelled_at__isnull=True)
+
+    def within_contract(self) -> "ShiftQuerySet":
+        """Keep the shifts on a day a contract of their agent covers, or of an agent with no
+        contract at all (Assurance Maladie staff, providers' agents and doctors need none here).
+
+        Ends carried out cancel the shifts after them; this also holds while a contract shortened
+        by hand (in the Django admin) waits for the end sweep.
+        """
+        contracts = Contract.objects.filter(agent_id=OuterRef("agent_id"))
+        return self.filter(
+            Exists(contracts.filter(running_on(OuterRef("day")))) | ~Exists(contracts)
+        )
+
+    def after_contract_end(self, *, contract: Contract, end_on) -> "ShiftQuerySet":
+        """Return the scheduled shifts of the contract's agent after `end_on` that no other
+        contract of theirs covers: those an end on that day cancels."""
+        others = Contract.objects.filter(agent_id=OuterRef("agent_id")).exclude(pk=contract.pk)
+        return (
+            self.scheduled()
+            .filter(agent_id=contract.agent_id, day__gt=end_on)
+            .exclude(Exists(others.filter(running_on(OuterRef("day")))))
+        )
+
 
 class Shift(models.Model):
-    """One agent scheduled on one plateau for one local day, from a start to an end (aware, UTC)."""
+    """One agent scheduled on one plateau for one local day, from a start to an end (aware, UTC).
+
+    A cancelled shift is kept, with when, why and by whom (nobody: a sweep), as history.
+    """
+
+    class CancellationReason(models.TextChoices):
+        CONTRACT_END = "contract_end", _("contract ended")
 
     agent = models.ForeignKey(
         Agent, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("agent")
@@ -81,6 +114,18 @@ class Shift(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancellation_reason = models.CharField(
+        _("cancellation reason"), max_length=20, choices=CancellationReason.choices, blank=True
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
 
     objects = ShiftQuerySet.as_manager()
 
@@ -94,6 +139,11 @@ class Shift(models.Model):
             models.CheckConstraint(
                 condition=Q(starts_at__lt=models.F("ends_at")), name="shift_ends_after_start"
             ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancellation_reason="")
+                | (Q(cancelled_at__isnull=False) & ~Q(cancellation_reason="")),
+                name="shift_cancelled_with_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["agent", "day"], name="shift_agent_day"),
@@ -102,6 +152,10 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.day:%Y-%m-%d}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class ClockEntryQuerySet(models.QuerySet):

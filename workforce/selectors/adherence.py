@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from agents.models import Agent, AgentStatusPeriod
+from agents.models import Agent, AgentStatusPeriod, Plateau
 from workforce.models.rota import ClockEntry, Shift
 from workforce.selectors.rota import (
     forgotten_clock_out_at,
@@ -87,6 +88,17 @@ class AdherenceRow:
         return bool(self.shifts) and self.first_login_at is None
 
 
+def plateau_agents(*, plateau: Plateau, day: date) -> QuerySet[Agent]:
+    """Return the agents of a plateau to follow on a day: those with an open account, and those
+    who worked a shift there that day (an agent gone since still has their past days)."""
+    worked = Shift.objects.scheduled().filter(agent_id=OuterRef("pk"), plateau=plateau, day=day)
+    return (
+        Agent.objects.filter(plateau=plateau)
+        .filter(Q(user__is_active=True) | Exists(worked))
+        .select_related("user", "territory")
+    )
+
+
 def adherence_rows(
     *, agents: Iterable[Agent], start: date, end: date, now: datetime
 ) -> list[AdherenceRow]:
@@ -105,7 +117,9 @@ def adherence_rows(
 
     shifts: dict[tuple[int, date], list[Shift]] = defaultdict(list)
     for shift in (
-        Shift.objects.filter(agent_id__in=ids, day__range=(start, end))
+        Shift.objects.scheduled()
+        .within_contract()
+        .filter(agent_id__in=ids, day__range=(start, end))
         .select_related("plateau")
         .order_by("starts_at")
     ):

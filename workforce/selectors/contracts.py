@@ -1,21 +1,30 @@
-"""Reads of contracts for pages and API: the list, an agent's history, end alerts and the headcount,
-always scoped with for_user()."""
+"""Reads of contracts for pages and API: the list, an agent's history, end alerts, the headcount,
+the shifts an end cancels and the contracts a bulk renewal matches, always scoped with
+for_user()."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agents import roles
 from agents.access import RequestUser
-from agents.models import Agent, Language, Territory
+from agents.models import Agent, Language, Plateau, Territory
+from common.exceptions import DomainError
 from workforce.models.contracts import Contract
-from workforce.services.contracts import per_zone
+from workforce.models.rota import Shift
+from workforce.services.contracts import (
+    MAX_BULK_RENEWAL,
+    per_zone,
+    renewal_period,
+    renewal_refusal,
+)
 
 STATUS_ACTIVE = "active"
 STATUS_ENDED = "ended"
@@ -185,3 +194,100 @@ def _count(row: HeadcountRow, end_on: date | None, weeks: list[tuple[date, date]
     for index, (first, last) in enumerate(weeks):
         if end_on is not None and first <= end_on <= last:
             row.leaving[index] += 1
+
+
+def shifts_cancelled_by_end(*, contract: Contract, end_on: date) -> list[Shift]:
+    """Return the shifts an end of the contract on `end_on` would cancel: what the admin sees
+    before confirming."""
+    return list(
+        Shift.objects.after_contract_end(contract=contract, end_on=end_on)
+        .select_related("plateau")
+        .order_by("starts_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RenewalPreview:
+    """A contract a bulk renewal matched: its renewal's dates, or why it cannot be renewed."""
+
+    contract: Contract
+    refusal: DomainError | None
+    start_on: date | None
+    end_on: date | None
+
+    @property
+    def renewable(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass(frozen=True)
+class BulkRenewalMatch:
+    rows: list[RenewalPreview]
+    # More contracts matched than one renewal takes: the filters must narrow the list.
+    truncated: bool
+
+    @property
+    def renewable(self) -> list[RenewalPreview]:
+        return [row for row in self.rows if row.renewable]
+
+
+def bulk_renewal_candidates(
+    *,
+    user: RequestUser,
+    ending_by: date,
+    months: int,
+    plateau: Plateau | None = None,
+    language: Language | None = None,
+) -> BulkRenewalMatch:
+    """Return the fixed-term contracts of the user's territory that end on or before `ending_by`
+    and are not renewed nor carried out yet (of a plateau, of agents speaking a language), each
+    with its renewal or the reason it has none: two queries.
+
+    The soonest end first; at most MAX_BULK_RENEWAL of them.
+    """
+    contracts = (
+        Contract.objects.for_user(user)
+        .filter(kind=Contract.Kind.CDD, closed_at__isnull=True, end_on__lte=ending_by)
+        .with_successors()
+        .filter(renewed=False)
+        .select_related("agent__user", "agent__territory", "agent__plateau")
+    )
+    if plateau is not None:
+        contracts = contracts.filter(agent__plateau=plateau)
+    if language is not None:
+        speakers = Agent.languages.through.objects.filter(
+            agent_id=OuterRef("agent_id"), language_id=language.pk
+        )
+        contracts = contracts.filter(Exists(speakers))
+    found = list(
+        contracts.order_by("end_on", "agent__user__last_name", "agent__user__first_name", "pk")[
+            : MAX_BULK_RENEWAL + 1
+        ]
+    )
+    rows = []
+    for contract in found[:MAX_BULK_RENEWAL]:
+        refusal = renewal_refusal(
+            contract=contract, renewed=contract.renewed, followed=contract.followed, in_bulk=True
+        )
+        start_on, end_on = (
+            renewal_period(contract=contract, months=months) if refusal is None else (None, None)
+        )
+        rows.append(
+            RenewalPreview(contract=contract, refusal=refusal, start_on=start_on, end_on=end_on)
+        )
+    return BulkRenewalMatch(rows=rows, truncated=len(found) > MAX_BULK_RENEWAL)
+
+
+def access_contracts(*, user: RequestUser, pks: Collection[int]) -> list[Contract]:
+    """Return these contracts of the user's territory; 404 if one is not, so that none of another
+    territory's contracts is ever confirmed to exist."""
+    wanted = set(pks)
+    contracts = list(
+        _with_renewal(Contract.objects.for_user(user))
+        .filter(pk__in=wanted)
+        .select_related("agent__user", "agent__territory")
+        .order_by("pk")
+    )
+    if len(contracts) != len(wanted):
+        raise Http404("No such contract in your territory.")
+    return contracts

@@ -85,7 +85,9 @@ class AgentWeekRow:
 
     @property
     def scheduled_minutes(self) -> int:
-        return sum(shift_minutes(shift) for cell in self.cells for shift in cell)
+        return sum(
+            shift_minutes(shift) for cell in self.cells for shift in cell if not shift.cancelled
+        )
 
     @property
     def scheduled_hours(self) -> float:
@@ -127,7 +129,8 @@ def _week_days(
 
 def plateau_week(*, plateau: Plateau, week_start: date) -> PlateauWeek:
     """Return the week grid of a plateau: its agents (and any agent lent to it that week) × 7
-    days."""
+    days. Cancelled shifts are in it, for the page to show struck out (the gap to fill), and out
+    of the hours."""
     territory = plateau.territory
     week_end = week_start + timedelta(days=6)
     days = _week_days(territory, week_start, opening_hours_of(territory=territory))
@@ -191,7 +194,8 @@ def my_week(*, agent: Agent, week_start: date) -> MyWeek:
     week_end = week_start + timedelta(days=6)
     days = [MyDay(day=week_day) for week_day in _week_days(territory, week_start, hours={})]
     shifts = (
-        Shift.objects.filter(agent=agent, day__range=(week_start, week_end))
+        Shift.objects.scheduled()
+        .filter(agent=agent, day__range=(week_start, week_end))
         .select_related("plateau")
         .order_by("starts_at")
     )
@@ -210,7 +214,7 @@ def shifts_for_user(
 ) -> QuerySet[Shift]:
     """Return the shifts the user may see between two local days: their territory's, or their
     own."""
-    shifts = Shift.objects.for_user(user).filter(day__range=(start, end))
+    shifts = Shift.objects.for_user(user).scheduled().filter(day__range=(start, end))
     if plateau is not None:
         shifts = shifts.filter(plateau=plateau)
     return shifts.select_related("agent__user", "plateau").order_by("day", "starts_at", "pk")

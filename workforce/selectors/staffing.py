@@ -297,7 +297,10 @@ def staffing_table(
         employers[agent_id] = employer
     on_shift: dict[date, set[int]] = defaultdict(set)
     for agent_id, day in (
-        Shift.objects.filter(agent_id__in=agent_ids, day__gte=start, day__lte=end)
+        # Cancelled shifts, and shifts after an end the sweep has not reached, staff nobody.
+        Shift.objects.scheduled()
+        .within_contract()
+        .filter(agent_id__in=agent_ids, day__gte=start, day__lte=end)
         .values_list("agent_id", "day")
         .order_by()
         .distinct()

@@ -2,8 +2,10 @@
 
 from rest_framework import serializers
 
+from agents.serializers import LanguageCodeField
 from workforce.forms.contracts import MAX_WINDOW_DAYS
 from workforce.models.contracts import Contract
+from workforce.services.contracts import MAX_BULK_RENEWAL, RENEWAL_MONTHS
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -58,10 +60,93 @@ class ContractQuerySerializer(serializers.Serializer):
 
 
 class RenewContractInputSerializer(serializers.Serializer):
-    months = serializers.ChoiceField(choices=[3, 6])
+    months = serializers.ChoiceField(choices=RENEWAL_MONTHS)
 
 
 class EndContractInputSerializer(serializers.Serializer):
     end_on = serializers.DateField(
         help_text="The new last day: not before the start, not after the planned end."
     )
+
+
+class ConvertContractInputSerializer(serializers.Serializer):
+    start_on = serializers.DateField(
+        help_text=(
+            "The CDI's first day: after the CDD's first day, at the latest the day after its last "
+            "day. The CDD ends the day before."
+        )
+    )
+
+
+class BulkRenewalQuerySerializer(serializers.Serializer):
+    ending_by = serializers.DateField(
+        help_text="Fixed-term contracts whose last day is on or before this day."
+    )
+    plateau = serializers.IntegerField(
+        required=False, min_value=1, help_text="A plateau of your territory: its agents only."
+    )
+    language = LanguageCodeField(required=False, help_text="Only agents speaking this language.")
+    months = serializers.ChoiceField(
+        choices=RENEWAL_MONTHS, default=3, help_text="The renewal's length, for its dates."
+    )
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField(source="message")
+
+
+class MatchedContractSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="agent.user.username", read_only=True)
+    territory = serializers.CharField(source="agent.territory.code", read_only=True)
+    plateau = serializers.IntegerField(source="agent.plateau_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Contract
+        fields = ["id", "agent", "username", "territory", "plateau", "kind", "start_on", "end_on"]
+        read_only_fields = fields
+
+
+class RenewalPreviewSerializer(serializers.Serializer):
+    contract = MatchedContractSerializer()
+    renewable = serializers.BooleanField()
+    refusal = RefusalSerializer(
+        allow_null=True, help_text="Why this contract cannot be renewed (null: it can)."
+    )
+    renewal_start_on = serializers.DateField(source="start_on", allow_null=True)
+    renewal_end_on = serializers.DateField(source="end_on", allow_null=True)
+
+
+class BulkRenewalPreviewSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    truncated = serializers.BooleanField(
+        help_text=f"More than {MAX_BULK_RENEWAL} contracts matched: narrow the filters."
+    )
+    results = RenewalPreviewSerializer(many=True)
+
+
+class BulkRenewalInputSerializer(serializers.Serializer):
+    contracts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=MAX_BULK_RENEWAL,
+        help_text="The ids of the contracts to renew, all of them or none.",
+    )
+    months = serializers.ChoiceField(choices=RENEWAL_MONTHS)
+
+
+class BulkRenewalResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    renewed = ContractSerializer(many=True, help_text="The new contracts.")
+
+
+class BulkRenewalRefusedItemSerializer(serializers.Serializer):
+    contract = serializers.IntegerField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class BulkRenewalRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    refused = BulkRenewalRefusedItemSerializer(many=True)

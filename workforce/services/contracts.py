@@ -1,8 +1,10 @@
-"""Contracts: additions, renewals, early ends, the alert before the end and the end carried out."""
+"""Contracts: additions, renewals (one or in bulk), conversions to a CDI, early ends with the
+shifts they cancel, the alert before the end and the end carried out."""
 
 import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -12,20 +14,27 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Territory
 from agents.services.sessions import end_sessions
 from calls.services.presence import go_offline, release_owned_callbacks
+from common.exceptions import DomainError
 from workforce.exceptions import (
     AgentDeactivated,
+    BulkRenewalRefused,
     ContractAlreadyRenewed,
     ContractClosed,
+    ContractEndedEarly,
+    ContractNotConvertible,
     ContractNotRenewable,
     ContractOverlap,
     InvalidContractDates,
+    RotaChangedSincePreview,
 )
 from workforce.models.contracts import Contract, running_on
+from workforce.models.rota import Shift
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +63,15 @@ def _followed() -> Exists:
     # the agent stays, and neither the alert nor the end applies.
     return Exists(
         Contract.objects.filter(agent_id=OuterRef("agent_id"), start_on__gt=OuterRef("start_on"))
+    )
+
+
+def _lock_agent(agent_id: int) -> None:
+    list(
+        Agent.objects.select_for_update()
+        .filter(pk=agent_id)
+        .order_by()
+        .values_list("pk", flat=True)
     )
 
 
@@ -88,12 +106,7 @@ def add_contract(
         raise InvalidContractDates(_("A contract cannot end before it starts."))
     # Lock the agent: two additions at once must not both find no overlap, and the end sweep
     # (which locks the agent too) must see this contract or run before it.
-    list(
-        Agent.objects.select_for_update()
-        .filter(pk=agent.pk)
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    _lock_agent(agent.pk)
     overlapping = Contract.objects.filter(agent=agent).filter(
         Q(end_on__isnull=True) | Q(end_on__gte=start_on)
     )
@@ -115,51 +128,251 @@ def _open(*, contract: Contract, now: datetime) -> None:
     contract.opened_at = now
 
 
+def renewal_refusal(
+    *, contract: Contract, renewed: bool, followed: bool, in_bulk: bool = False
+) -> DomainError | None:
+    """Return why a contract cannot be renewed or converted, or None when it can.
+
+    `renewed` and `followed` are ContractQuerySet.with_successors()'s annotations; the agent's user
+    must be loaded. One rule for a renewal, a bulk renewal, its preview and a conversion. A bulk
+    renewal also leaves out a contract an admin ended early: that agent is leaving, and renewing
+    them is a decision to take on their own page.
+    """
+    if contract.kind != Contract.Kind.CDD:
+        return ContractNotRenewable(_("Only a fixed-term contract (CDD) can be renewed."))
+    if renewed:
+        return ContractAlreadyRenewed(_("This contract was already renewed."))
+    if followed:
+        return ContractOverlap(_("A later contract already follows this one."))
+    if contract.closed_at is not None:
+        return ContractClosed(
+            _("This contract's end was already carried out: add a new contract instead.")
+        )
+    if not contract.agent.user.is_active:
+        return AgentDeactivated(
+            _("This agent's account is deactivated: add a new contract instead.")
+        )
+    if in_bulk and contract.ended_early_at is not None:
+        return ContractEndedEarly(
+            _("This contract was ended early: renew it from the agent's page if you mean to.")
+        )
+    return None
+
+
+def _successors(contract_ids: Collection[int]) -> dict[int, tuple[bool, bool]]:
+    return {
+        pk: (renewed, followed)
+        for pk, renewed, followed in Contract.objects.filter(pk__in=contract_ids)
+        .with_successors()
+        .values_list("pk", "renewed", "followed")
+    }
+
+
+def _refusal_of(
+    contract: Contract, successors: dict[int, tuple[bool, bool]], *, in_bulk: bool = False
+) -> DomainError | None:
+    renewed, followed = successors[contract.pk]
+    return renewal_refusal(contract=contract, renewed=renewed, followed=followed, in_bulk=in_bulk)
+
+
+def _renewal_of(contract: Contract, months: int) -> Contract:
+    assert contract.end_on is not None  # a constraint: a CDD has an end
+    start_on = contract.end_on + timedelta(days=1)
+    return Contract(
+        agent_id=contract.agent_id,
+        kind=Contract.Kind.CDD,
+        start_on=start_on,
+        end_on=fixed_term_end(start_on=start_on, months=months),
+        renews=contract,
+    )
+
+
+def renewal_period(*, contract: Contract, months: int) -> tuple[date, date]:
+    """Return the first and last day of the renewal of a CDD by `months` months."""
+    renewal = _renewal_of(contract, months)
+    assert renewal.end_on is not None
+    return renewal.start_on, renewal.end_on
+
+
 @transaction.atomic
 def renew_contract(*, contract: Contract, months: int) -> Contract:
     """Extend a fixed-term contract by 3 or 6 months: a new CDD starting the day after its end."""
     if months not in RENEWAL_MONTHS:
         raise ValueError(f"a renewal is of 3 or 6 months, not {months!r}")
     contract = _locked(contract)
-    if contract.kind != Contract.Kind.CDD:
-        raise ContractNotRenewable(_("Only a fixed-term contract (CDD) can be renewed."))
-    if Contract.objects.filter(renews=contract).exists():
-        raise ContractAlreadyRenewed(_("This contract was already renewed."))
-    if Contract.objects.filter(agent_id=contract.agent_id, start_on__gt=contract.start_on).exists():
-        raise ContractOverlap(_("A later contract already follows this one."))
-    if contract.closed_at is not None or not contract.agent.user.is_active:
-        raise AgentDeactivated(
-            _("This agent's account is deactivated: add a new contract instead.")
-        )
-    assert contract.end_on is not None  # a constraint: a CDD has an end
-    start_on = contract.end_on + timedelta(days=1)
-    end_on = fixed_term_end(start_on=start_on, months=months)
+    refusal = _refusal_of(contract, _successors([contract.pk]))
+    if refusal is not None:
+        raise refusal
     # The pending alert needs no write: the alert list leaves out renewed contracts.
+    renewal = _renewal_of(contract, months)
+    renewal.save()
+    return renewal
+
+
+# A bulk renewal is one transaction holding a lock on every row: beyond this, split it.
+MAX_BULK_RENEWAL = 500
+
+
+@transaction.atomic
+def renew_contracts(*, contracts: Sequence[Contract], months: int) -> list[Contract]:
+    """Renew several fixed-term contracts by the same 3 or 6 months: every one of them, or none
+    and, for each one refused, why."""
+    if months not in RENEWAL_MONTHS:
+        raise ValueError(f"a renewal is of 3 or 6 months, not {months!r}")
+    ids = sorted({contract.pk for contract in contracts})
+    if not ids or len(ids) > MAX_BULK_RENEWAL:
+        raise ValueError(f"a bulk renewal takes 1 to {MAX_BULK_RENEWAL} contracts, not {len(ids)}")
+    # Locked in the order of their ids, as every bulk renewal does: two of them cannot deadlock.
+    locked = list(
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("agent__user")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(locked) != len(ids):
+        raise Contract.DoesNotExist(f"no contract {sorted(set(ids) - {c.pk for c in locked})}")
+    successors = _successors(ids)
+    refused = [
+        (contract, refusal)
+        for contract in locked
+        if (refusal := _refusal_of(contract, successors, in_bulk=True)) is not None
+    ]
+    if refused:
+        raise BulkRenewalRefused(
+            refused,
+            _("Nothing was renewed. Contracts refused: %(refused)d of %(total)d.")
+            % {"refused": len(refused), "total": len(locked)},
+        )
+    renewals = [_renewal_of(contract, months) for contract in locked]
+    for renewal in renewals:
+        # One by one rather than bulk_create: each row gets its id on every database.
+        renewal.save()
+    return renewals
+
+
+def conversion_window(*, contract: Contract) -> tuple[date, date]:
+    """Return the first and last day a CDI converting this CDD may start on."""
+    assert contract.end_on is not None  # a constraint: a CDD has an end
+    return contract.start_on + timedelta(days=1), contract.end_on + timedelta(days=1)
+
+
+@transaction.atomic
+def convert_to_cdi(*, contract: Contract, start_on: date) -> Contract:
+    """Turn a fixed-term contract into a permanent one from a day: the CDD ends the day before,
+    and the CDI continues it (the chain keeps the history, as a renewal does)."""
+    contract = _locked(contract)
+    if contract.kind != Contract.Kind.CDD:
+        raise ContractNotConvertible(
+            _("Only a fixed-term contract (CDD) can become a permanent one (CDI).")
+        )
+    refusal = _refusal_of(contract, _successors([contract.pk]))
+    if refusal is not None:
+        raise refusal
+    assert contract.end_on is not None  # a constraint: a CDD has an end
+    first, last = conversion_window(contract=contract)
+    if not first <= start_on <= last:
+        raise InvalidContractDates(
+            _(
+                "The CDI must start from %(first)s to %(last)s: after the CDD's first day, and by "
+                "the day after its last day."
+            )
+            % {
+                "first": date_format(first, "SHORT_DATE_FORMAT"),
+                "last": date_format(last, "SHORT_DATE_FORMAT"),
+            },
+            field="start_on",
+        )
+    contract.end_on = start_on - timedelta(days=1)
+    contract.save(update_fields=["end_on"])
+    # Every day the CDD no longer covers, the CDI does: no shift is cancelled.
     return Contract.objects.create(
         agent_id=contract.agent_id,
-        kind=Contract.Kind.CDD,
+        kind=Contract.Kind.CDI,
         start_on=start_on,
-        end_on=end_on,
+        end_on=None,
         renews=contract,
     )
 
 
-@transaction.atomic
-def end_contract(*, contract: Contract, end_on: date) -> Contract:
-    """End a contract early (resignation, dismissal, end of mission): its account goes the day
-    after."""
-    contract = _locked(contract)
+def check_end(*, contract: Contract, end_on: date, renewed: bool) -> None:
+    """Raise why a contract cannot end on `end_on` (the end page checks it before the preview)."""
     if contract.closed_at is not None:
         raise ContractClosed(_("This contract's end was already carried out."))
-    if Contract.objects.filter(renews=contract).exists():
+    if renewed:
         raise ContractAlreadyRenewed(_("This contract was renewed: end its renewal instead."))
     if end_on < contract.start_on:
         raise InvalidContractDates(_("A contract cannot end before it starts."))
     if contract.end_on is not None and end_on > contract.end_on:
         raise InvalidContractDates(_("To end later than planned, renew the contract."))
+
+
+@dataclass(frozen=True)
+class ContractEnd:
+    contract: Contract
+    cancelled_shifts: list[Shift]
+
+
+def _cancel_shifts_after_end(
+    *, contract: Contract, end_on: date, by: User | None, now: datetime
+) -> list[Shift]:
+    shifts = list(
+        Shift.objects.after_contract_end(contract=contract, end_on=end_on)
+        .select_related("plateau")
+        .order_by("starts_at", "pk")
+    )
+    if shifts:
+        Shift.objects.filter(pk__in=[shift.pk for shift in shifts]).update(
+            cancelled_at=now,
+            cancellation_reason=Shift.CancellationReason.CONTRACT_END,
+            cancelled_by=by,
+        )
+    for shift in shifts:
+        shift.cancelled_at, shift.cancelled_by = now, by
+        shift.cancellation_reason = Shift.CancellationReason.CONTRACT_END
+    return shifts
+
+
+@transaction.atomic
+def end_contract(
+    *,
+    contract: Contract,
+    end_on: date,
+    by: User | None = None,
+    expected_shift_ids: Collection[int] | None = None,
+    now: datetime | None = None,
+) -> ContractEnd:
+    """End a contract early (resignation, dismissal, end of mission): the shifts after the new last
+    day are cancelled, and the account goes the day after.
+
+    `expected_shift_ids` are the shifts the admin saw before confirming: if the rota changed since,
+    nothing is written.
+    """
+    now = now or timezone.now()
+    # The agent first, then the contract, as add_contract and the end sweep do; assign_shift locks
+    # the agent too, so no shift slips in after the end between the preview and the write.
+    _lock_agent(contract.agent_id)
+    contract = _locked(contract)
+    check_end(
+        contract=contract,
+        end_on=end_on,
+        renewed=Contract.objects.filter(renews=contract).exists(),
+    )
+    if expected_shift_ids is not None:
+        due = set(
+            Shift.objects.after_contract_end(contract=contract, end_on=end_on).values_list(
+                "pk", flat=True
+            )
+        )
+        if due != set(expected_shift_ids):
+            raise RotaChangedSincePreview(
+                _("The rota changed since you looked: check the shifts to cancel again.")
+            )
+    if contract.end_on is None or end_on < contract.end_on:
+        contract.ended_early_at = now
     contract.end_on = end_on
-    contract.save(update_fields=["end_on"])
-    return contract
+    contract.save(update_fields=["end_on", "ended_early_at"])
+    cancelled = _cancel_shifts_after_end(contract=contract, end_on=end_on, by=by, now=now)
+    return ContractEnd(contract=contract, cancelled_shifts=cancelled)
 
 
 def acknowledge_contract_alert(*, contract: Contract, now: datetime) -> bool:
@@ -225,6 +438,11 @@ def _carry_out_end(*, contract_id: int, today: date, now: datetime) -> bool:
     )
     if contract is None or Contract.objects.filter(renews=contract).exists():
         return False
+    assert contract.end_on is not None  # only contracts with an end are swept
+    # Ended early by the page, its shifts are already cancelled; ended by its date (or shortened
+    # in the Django admin), this is where they go. Only shifts still scheduled: a second run has
+    # nothing to do.
+    _cancel_shifts_after_end(contract=contract, end_on=contract.end_on, by=None, now=now)
     # Only a contract running today keeps the account open: an agent re-hired from a later date
     # has no account in between, and open_started_contracts opens it on that date.
     staying = Contract.objects.filter(agent=agent).exclude(pk=contract.pk).active_on(today).exists()

@@ -18,6 +18,7 @@ from workforce.exceptions import (
     InvalidShiftPattern,
     NotClockedIn,
     PatternNotApplied,
+    ShiftCancelled,
     ShiftOutsideContract,
     ShiftOutsideOpeningHours,
     ShiftOverlap,
@@ -140,8 +141,9 @@ def _check_shift(
 
 def _shifts_around(agent: Agent, start: date, end: date) -> list[Shift]:
     # A day either side: shifts are stored by their local day, but overlap is a matter of instants.
+    # Cancelled shifts stay as history but free their time.
     return list(
-        Shift.objects.filter(
+        Shift.objects.scheduled().filter(
             agent=agent, day__range=(start - timedelta(days=1), end + timedelta(days=1))
         )
     )
@@ -200,8 +202,10 @@ def assign_shift(
 
 @transaction.atomic
 def remove_shift(*, shift: Shift) -> None:
-    """Take a shift off the rota."""
+    """Take a shift off the rota; a cancelled shift stays, as the history of the cancellation."""
     _lock_agent(shift.agent)
+    if Shift.objects.filter(pk=shift.pk, cancelled_at__isnull=False).exists():
+        raise ShiftCancelled(_("This shift was cancelled: it stays on the rota as history."))
     shift.delete()
 
 
@@ -274,7 +278,7 @@ def clock_in(*, agent: Agent, now: datetime) -> ClockEntry:
         # payroll already counts it, so that today's arrival can be recorded.
         day = timezone.localdate(open_entry.clocked_in_at, timezone=agent.territory.zone)
         open_entry.clocked_out_at = forgotten_clock_out_at(
-            open_entry, list(Shift.objects.filter(agent=agent, day=day))
+            open_entry, list(Shift.objects.scheduled().filter(agent=agent, day=day))
         )
         open_entry.save(update_fields=["clocked_out_at"])
     return ClockEntry.objects.create(agent=agent, clocked_in_at=now)

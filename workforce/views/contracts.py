@@ -1,18 +1,23 @@
 """Contracts pages of a CPAM admin: the list with its end alerts, an agent's contracts (renew, end
-early, add one) and the headcount by language for the next four weeks.
+early with the shifts it cancels shown first, convert to a CDI, add one), the bulk renewal and the
+headcount by language for the next four weeks.
 
 Each action is a POST that ends with a message and a redirect, or the page again with field errors.
 """
+
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import roles
 from agents.access import access_agent, access_own_territory
@@ -20,15 +25,21 @@ from agents.models import Agent, Territory
 from agents.roles import role_required
 from workforce.exceptions import (
     AgentDeactivated,
+    BulkRenewalRefused,
     ContractAlreadyRenewed,
     ContractClosed,
+    ContractNotConvertible,
     ContractNotRenewable,
     ContractOverlap,
     InvalidContractDates,
+    RotaChangedSincePreview,
 )
 from workforce.forms.contracts import (
     AddContractForm,
+    BulkRenewalFilterForm,
+    BulkRenewalForm,
     ContractFilterForm,
+    ConvertContractForm,
     EndContractForm,
     HeadcountForm,
     RenewContractForm,
@@ -42,6 +53,7 @@ REFUSALS = (
     AgentDeactivated,
     ContractAlreadyRenewed,
     ContractClosed,
+    ContractNotConvertible,
     ContractNotRenewable,
     ContractOverlap,
 )
@@ -77,30 +89,45 @@ def _render_agent_contracts(
     request: HttpRequest,
     agent: Agent,
     *,
-    end_form: EndContractForm | None = None,
     add_form: AddContractForm | None = None,
+    convert_form: ConvertContractForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
     contracts = selectors.with_days_left(selectors.agent_contracts(agent=agent), now=now)
     latest = contracts[-1] if contracts else None
     today = timezone.localdate(now, timezone=agent.territory.zone)
+    can_renew = (
+        latest is not None
+        and latest.kind == Contract.Kind.CDD
+        and not latest.renewed
+        and latest.closed_at is None
+        and agent.user.is_active
+    )
     context = {
         "agent": agent,
         "contracts": contracts,
         "latest": latest,
-        "can_renew": latest is not None
-        and latest.kind == Contract.Kind.CDD
-        and not latest.renewed
-        and latest.closed_at is None
-        and agent.user.is_active,
+        "can_renew": can_renew,
+        # A CDD that could be renewed can become a CDI instead.
+        "can_convert": can_renew,
+        "convert_window": services.conversion_window(contract=latest) if can_renew else None,
         "can_end": latest is not None and not latest.renewed and latest.closed_at is None,
         "can_add": latest is None or (latest.end_on is not None and latest.end_on < today),
         "renew_form": RenewContractForm(),
-        "end_form": end_form or EndContractForm(initial={"end_on": today}),
+        "end_form": EndContractForm(initial={"end_on": today}),
+        "convert_form": convert_form
+        or ConvertContractForm(
+            initial={
+                "start_on": latest.end_on + timedelta(days=1)
+                if latest is not None and latest.end_on
+                else today
+            }
+        ),
         "add_form": add_form
         or AddContractForm(initial={"kind": Contract.Kind.CDD, "start_on": today}),
     }
-    return render(request, "workforce/contracts/agent_contracts.html", context)
+    return render(request, "workforce/contracts/agent_contracts.html", context, status=status)
 
 
 @require_GET
@@ -133,28 +160,94 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
 
 
-@require_POST
-@contract_manager
-def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
-    """End a contract early; the account is deactivated the day after its new last day."""
-    contract = selectors.access_contract(user=request.user, pk=pk)
-    form = EndContractForm(request.POST)
-    if form.is_valid():
+def _render_end(
+    request: HttpRequest, contract: Contract, form: EndContractForm, *, status: int = 200
+) -> HttpResponse:
+    """The end page: the new last day, and once it is valid, the shifts it cancels to confirm."""
+    context: dict = {"contract": contract, "agent": contract.agent, "form": form}
+    if form.is_valid() and not form.has_error("end_on"):
+        end_on = form.cleaned_data["end_on"]
         try:
-            services.end_contract(contract=contract, end_on=form.cleaned_data["end_on"])
+            services.check_end(contract=contract, end_on=end_on, renewed=contract.renewed)
         except InvalidContractDates as invalid:
             form.add_error("end_on", invalid.message)
+        else:
+            context.update(
+                end_on=end_on,
+                deactivated_on=end_on + timedelta(days=1),
+                shifts=selectors.shifts_cancelled_by_end(contract=contract, end_on=end_on),
+            )
+    return render(request, "workforce/contracts/end_contract.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@contract_manager
+def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a contract early: show the shifts after the new last day, which the end cancels, then
+    end it on confirmation; the account is deactivated the day after the new last day."""
+    contract = selectors.access_contract(user=request.user, pk=pk)
+    back = redirect("workforce:agent-contracts", agent_id=contract.agent_id)
+    if contract.renewed or contract.closed_at is not None:
+        messages.error(request, _("This contract can no longer be ended: see its history."))
+        return back
+    if request.method == "GET":
+        data = request.GET if "end_on" in request.GET else None
+        today = timezone.localdate(timezone=contract.agent.territory.zone)
+        return _render_end(request, contract, EndContractForm(data, initial={"end_on": today}))
+    form = EndContractForm(request.POST)
+    if not (form.is_valid() and form.cleaned_data["previewed"]):
+        # Nothing ends before the admin has seen the shifts it cancels.
+        return _render_end(request, contract, form, status=200 if form.is_valid() else 400)
+    end_on = form.cleaned_data["end_on"]
+    try:
+        ended = services.end_contract(
+            contract=contract,
+            end_on=end_on,
+            by=request.user,
+            expected_shift_ids=form.cleaned_data["shift"],
+        )
+    except InvalidContractDates as invalid:
+        form.add_error("end_on", invalid.message)
+        return _render_end(request, contract, form, status=400)
+    except RotaChangedSincePreview as changed:
+        messages.error(request, changed.message)
+        return _render_end(request, contract, EndContractForm({"end_on": end_on}), status=409)
+    except REFUSALS as refusal:
+        messages.error(request, refusal.message)
+        return back
+    messages.success(
+        request,
+        _("The contract now ends on %(end)s. Shifts cancelled: %(count)d.")
+        % {
+            "end": date_format(end_on, "SHORT_DATE_FORMAT"),
+            "count": len(ended.cancelled_shifts),
+        },
+    )
+    return back
+
+
+@require_POST
+@contract_manager
+def contract_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a CDD into a CDI from a day; the CDD ends the day before."""
+    contract = selectors.access_contract(user=request.user, pk=pk)
+    form = ConvertContractForm(request.POST)
+    if form.is_valid():
+        try:
+            cdi = services.convert_to_cdi(contract=contract, start_on=form.cleaned_data["start_on"])
+        except InvalidContractDates as invalid:
+            form.add_error("start_on", invalid.message)
         except REFUSALS as refusal:
             messages.error(request, refusal.message)
             return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
         else:
             messages.success(
                 request,
-                _("The contract now ends on %(end)s.")
-                % {"end": date_format(form.cleaned_data["end_on"], "SHORT_DATE_FORMAT")},
+                _("Permanent contract (CDI) from %(start)s.")
+                % {"start": date_format(cdi.start_on, "SHORT_DATE_FORMAT")},
             )
             return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
-    return _render_agent_contracts(request, contract.agent, end_form=form)
+    return _render_agent_contracts(request, contract.agent, convert_form=form, status=400)
 
 
 @require_POST
@@ -186,6 +279,82 @@ def contract_alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("This alert was already acknowledged."))
     return redirect("workforce:contract-list")
+
+
+def _render_bulk_renewal(
+    request: HttpRequest,
+    filters: BulkRenewalFilterForm,
+    *,
+    refused: list | None = None,
+    refusal_message: str = "",
+    selected: set[int] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    # Refused contracts: listed above the preview, where some of them may no longer be (renewed
+    # by someone else meanwhile), and marked in it.
+    context: dict = {
+        "form": filters,
+        "refused": refused or [],
+        "refusal_message": refusal_message,
+    }
+    if filters.is_valid():
+        data = filters.cleaned_data
+        match = selectors.bulk_renewal_candidates(
+            user=request.user,
+            ending_by=data["ending_by"],
+            months=data["months"],
+            plateau=data["plateau"],
+            language=data["language"],
+        )
+        # Days left, set on each contract in its territory's zone.
+        selectors.with_days_left([row.contract for row in match.rows], now=timezone.now())
+        context.update(
+            match=match,
+            months=data["months"],
+            selected={row.contract.pk for row in match.renewable} if selected is None else selected,
+            max_rows=services.MAX_BULK_RENEWAL,
+        )
+    return render(request, "workforce/contracts/bulk_renewal.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@contract_manager
+def contract_bulk_renewal(request: HttpRequest) -> HttpResponse:
+    """Renew fixed-term contracts together: those of a plateau ending by a day (in a language),
+    shown first with their new dates or why they cannot be renewed; then all the ticked ones, or
+    none and the reasons."""
+    if request.method == "GET":
+        filters = BulkRenewalFilterForm(
+            request.GET if "ending_by" in request.GET else None, user=request.user
+        )
+        return _render_bulk_renewal(request, filters)
+    filters = BulkRenewalFilterForm(request.POST, user=request.user)
+    form = BulkRenewalForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _render_bulk_renewal(request, filters, selected=set(), status=400)
+    contracts = selectors.access_contracts(user=request.user, pks=form.cleaned_data["contract"])
+    try:
+        renewals = services.renew_contracts(contracts=contracts, months=form.cleaned_data["months"])
+    except BulkRenewalRefused as refusal:
+        chosen = {contract.pk for contract in contracts} - {
+            contract.pk for contract, _reason in refusal.refused
+        }
+        return _render_bulk_renewal(
+            request,
+            filters,
+            refused=refusal.refused,
+            refusal_message=refusal.message,
+            selected=chosen,
+            status=409,
+        )
+    messages.success(request, _("Contracts renewed: %(count)d.") % {"count": len(renewals)})
+    kept = {
+        key: request.POST.get(key, "") for key in ("ending_by", "plateau", "language", "months")
+    }
+    return redirect(f"{reverse('workforce:contract-bulk-renewal')}?{urlencode(kept)}")
 
 
 def _headcount_territory(request: HttpRequest, form: HeadcountForm) -> Territory:

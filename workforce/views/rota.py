@@ -2,6 +2,7 @@
 adherence and the payroll export."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -31,8 +32,10 @@ from workforce.forms.rota import (
 )
 from workforce.models.contracts import Contract
 from workforce.models.rota import Shift, ShiftPattern
-from workforce.selectors.adherence import adherence_rows
+from workforce.selectors.adherence import adherence_rows, plateau_agents
 from workforce.selectors.payroll import (
+    PREMIUM_HOLIDAY,
+    PREMIUM_SUNDAY,
     SOURCE_CLOCK,
     SOURCE_MISSING_CLOCK_OUT,
     SOURCE_SCHEDULE,
@@ -40,6 +43,8 @@ from workforce.selectors.payroll import (
     month_bounds,
     payroll_rows,
     payroll_totals,
+    rate_book,
+    rates_in_force,
 )
 from workforce.selectors.rota import my_week as select_my_week
 from workforce.selectors.rota import parse_week, plateau_week, shift_patterns_of
@@ -210,8 +215,12 @@ def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
         shift.plateau,
         parse_week(shift.day.isoformat(), territory=shift.agent.territory),
     )
-    remove_shift(shift=shift)
-    messages.success(request, _("Shift removed."))
+    try:
+        remove_shift(shift=shift)
+    except ShiftRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Shift removed."))
     return redirect(_rota_url(plateau, week_start))
 
 
@@ -326,7 +335,7 @@ def adherence(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form}
     if form.is_valid():
         plateau, day = form.cleaned_data["plateau"], form.cleaned_data["day"]
-        agents = Agent.objects.filter(plateau=plateau).select_related("user", "territory")
+        agents = plateau_agents(plateau=plateau, day=day)
         context.update(
             plateau=plateau,
             day=day,
@@ -342,6 +351,11 @@ def adherence(request: HttpRequest) -> HttpResponse:
 def _hours(minutes: int) -> str:
     # The decimal separator of the user's language: French Excel reads "7,50", not "7.50".
     return number_format(minutes / 60, 2)
+
+
+def _amount(value: Decimal | None) -> str:
+    # Empty when the employer kind has no base rate: hours without amounts, never a made-up 0.
+    return "" if value is None else number_format(value, 2)
 
 
 def _payroll_filters(request: HttpRequest) -> tuple[Territory, PayrollForm]:
@@ -367,7 +381,17 @@ def payroll(request: HttpRequest) -> HttpResponse:
                 "clocked": _hours(totals.clocked_minutes),
                 "sunday": _hours(totals.sunday_minutes),
                 "holiday": _hours(totals.holiday_minutes),
+                "base": _hours(totals.base_minutes),
+                "premium": _hours(totals.premium_minutes),
             },
+            amounts={
+                "base": _amount(totals.base_amount),
+                "premium": _amount(totals.premium_amount),
+                "total": _amount(totals.total_amount),
+            },
+            rates=rates_in_force(
+                book=rate_book(territory=territory, end=end), start=start, end=end
+            ),
             query=f"month={start:%Y-%m}&territory={territory.code}",
         )
     return render(request, "workforce/rota/payroll.html", context)
@@ -378,6 +402,10 @@ SOURCE_LABELS = {
     SOURCE_CLOCK: lambda: _("clock"),
     SOURCE_SCHEDULE: lambda: _("schedule"),
     SOURCE_MISSING_CLOCK_OUT: lambda: _("schedule (clock-out missing)"),
+}
+PREMIUM_LABELS = {
+    PREMIUM_SUNDAY: lambda: _("Sunday"),
+    PREMIUM_HOLIDAY: lambda: _("public holiday"),
 }
 
 
@@ -403,6 +431,14 @@ def _payroll_line(row: PayrollRow, zone, kinds: dict, employers: dict) -> list[s
         _hours(row.sunday_minutes),
         _hours(row.holiday_minutes),
         SOURCE_LABELS[row.source](),
+        _hours(row.base_minutes),
+        _amount(row.hourly_rate),
+        _amount(row.base_amount),
+        PREMIUM_LABELS[row.premium]() if row.premium else "",
+        _amount(row.premium_percent),
+        _hours(row.premium_minutes),
+        _amount(row.premium_amount),
+        _amount(row.total_amount),
     ]
 
 
@@ -410,7 +446,7 @@ def _payroll_line(row: PayrollRow, zone, kinds: dict, employers: dict) -> list[s
 @role_required(roles.ADMIN_CPAM)
 def payroll_export(request: HttpRequest) -> HttpResponse:
     """Export one CSV row per agent and day worked in the month, Sunday and public-holiday hours
-    apart."""
+    apart, with the base and premium hours and amounts."""
     territory, form = _payroll_filters(request)
     if not form.is_valid():
         errors = [str(error) for errors in form.errors.values() for error in errors]
@@ -435,6 +471,14 @@ def payroll_export(request: HttpRequest) -> HttpResponse:
         _("Sunday hours"),
         _("Public holiday hours"),
         _("Source"),
+        _("Base hours"),
+        _("Base hourly rate (€)"),
+        _("Base amount (€)"),
+        _("Premium"),
+        _("Premium rate (%)"),
+        _("Premium hours"),
+        _("Premium amount (€)"),
+        _("Total amount (€)"),
     ]
     return excel_csv_response(
         filename=f"payroll_{territory.code}_{start:%Y-%m}.csv",
