@@ -83,9 +83,9 @@ def simulate_morning(*, territories: list[Territory], now: datetime) -> MorningS
     # lists them as absent); each logs in near their shift's start and leaves at its end.
     shifts = {
         shift.agent_id: shift
-        for shift in Shift.objects.filter(
-            agent__in=list(agents), starts_at__lt=end, ends_at__gt=start
-        ).order_by("starts_at")
+        for shift in Shift.objects.scheduled()
+        .filter(agent__in=list(agents), starts_at__lt=end, ends_at__gt=start)
+        .order_by("starts_at")
     }
     leaves_at: dict[int, datetime] = {}
     turns: list[_Turn] = []

@@ -62,6 +62,13 @@ class BoardRosterTests(BoardTestCase):
         self.anna.save(update_fields=["is_active"])
         self.assertNotIn("anna", self.rows(T0 + 30 * M))
 
+    def test_a_cancelled_shift_does_not_make_anyone_absent(self):
+        shift = self.shift(self.anna, starts_at=T0)
+        Shift.objects.filter(pk=shift.pk).update(
+            cancelled_at=T0 - timedelta(days=1), cancellation_reason="contract_end"
+        )
+        self.assertNotIn("anna", self.rows(T0 + 30 * M))
+
     def test_another_territorys_rota_stays_there(self):
         self.shift(self.anna, starts_at=T0)
         self.assertEqual(self.rows(T0 + 30 * M, territory=self.t75), {})

@@ -228,8 +228,10 @@ def roster_for_board(*, territory: Territory, now: datetime) -> dict:
     SUPERVISION_ROSTER_SOURCE setting, not an import: the two apps stand side by side.
     """
     today = territory_today(territory, now)
-    shifts = Shift.objects.filter(agent__territory=territory).filter(
-        Q(day=today) | Q(starts_at__lte=now, ends_at__gt=now)
+    shifts = (
+        Shift.objects.scheduled()
+        .filter(agent__territory=territory)
+        .filter(Q(day=today) | Q(starts_at__lte=now, ends_at__gt=now))
     )
     roster: dict = {"rota_today": False, "now": {}}
     for agent_id, day, starts_at, ends_at in shifts.values_list(
