@@ -337,7 +337,7 @@ class DeskCallTests(DeskTestCase):
 
     def test_it_dials_through_the_telephony_system(self):
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend") as get_backend:
+        with mock.patch("calls.views.desk.telephony.get_backend") as get_backend:
             response = self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33148000000"}
             )
@@ -351,7 +351,7 @@ class DeskCallTests(DeskTestCase):
 
     def test_it_dials_only_the_persons_numbers(self):
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend") as get_backend:
+        with mock.patch("calls.views.desk.telephony.get_backend") as get_backend:
             self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33699999999"}
             )
@@ -363,7 +363,7 @@ class DeskCallTests(DeskTestCase):
         from calls.exceptions import TelephonyError
 
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend") as get_backend:
+        with mock.patch("calls.views.desk.telephony.get_backend") as get_backend:
             get_backend.return_value.dial.side_effect = TelephonyError("down")
             response = self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"}, follow=True
@@ -372,7 +372,7 @@ class DeskCallTests(DeskTestCase):
 
     def test_it_stamps_the_answer(self):
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend"):
+        with mock.patch("calls.views.desk.telephony.get_backend"):
             self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"}
             )
@@ -539,8 +539,9 @@ class DeskCallTests(DeskTestCase):
         self.assertFalse(CallAttempt.objects.exists())
 
         zone = self.t93.zone
+        # Before the deadline (24 hours after the registration).
         local = (
-            (timezone.now() + timedelta(days=1)).astimezone(zone).replace(second=0, microsecond=0)
+            (timezone.now() + timedelta(hours=20)).astimezone(zone).replace(second=0, microsecond=0)
         )
         self.client.post(
             url, outcome_data("callback", callback_at=local.strftime("%Y-%m-%dT%H:%M"))
@@ -570,6 +571,10 @@ class DeskCallTests(DeskTestCase):
         self.assertEqual(assignment.task.index_case, case)
         self.client.force_login(self.zoe)
         day = timezone.localdate() + timedelta(days=1)
+        # Far from its deadline, whatever the hour the test runs at.
+        CallTask.objects.filter(pk=assignment.task_id).update(
+            deadline_at=timezone.now() + timedelta(days=3)
+        )
         self.client.post(
             reverse("calls:record-outcome", args=[assignment.pk]),
             outcome_data("callback", callback_at=f"{day.isoformat()}T10:00"),

@@ -64,7 +64,7 @@ def desk_view(view: Callable) -> Callable:
 def _script_form(
     task: CallTask, now: datetime, data=None
 ) -> InterviewForm | NotificationForm | None:
-    if task.reason == CallTask.Reason.INDEX_INTERVIEW:
+    if task.needs_interview:
         return InterviewForm(data, index_case=task.index_case, now=now)
     if task.reason == CallTask.Reason.CONTACT_NOTIFICATION:
         return NotificationForm(data, exposure=task.exposure, now=now)
@@ -72,7 +72,7 @@ def _script_form(
 
 
 def _contact_formset(task: CallTask, data=None) -> ContactFormSet | None:
-    if task.reason != CallTask.Reason.INDEX_INTERVIEW:
+    if not task.needs_interview:
         return None
     return ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": task.territory})
 
@@ -94,7 +94,7 @@ def _render_desk(
         # Health data: every display of a person's card to an agent is logged.
         log_person_access(user=request.user, persons=[card.person], what="desk", now=now)
         if outcome_form is None:
-            outcome_form = OutcomeForm(zone=card.person.territory.zone, now=now)
+            outcome_form = OutcomeForm(zone=card.person.territory.zone, now=now, task=card.task)
             script_form = _script_form(card.task, now)
             contacts = _contact_formset(card.task)
     agent.refresh_from_db(fields=["status", "status_since", "pause_reason"])
@@ -245,7 +245,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
     # Without JavaScript, "add a contact" submits the whole form: show it again with one more row.
     adding_row = "add_contact" in request.POST
     data = with_extra_row(request.POST) if adding_row else request.POST
-    outcome_form = OutcomeForm(data, zone=task.person.territory.zone, now=now)
+    outcome_form = OutcomeForm(data, zone=task.person.territory.zone, now=now, task=task)
     script_form = _script_form(task, now, data)
     contacts = _contact_formset(task, data)
     if adding_row:
@@ -253,8 +253,9 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
             request, agent, outcome_form=outcome_form, script_form=script_form, contacts=contacts
         )
 
-    # The script's answers are required only when the person was reached; then everything is
-    # checked before anything is written.
+    # The script's answers are required only when the person was reached (the interview), or
+    # given the notification (a callback after it); then everything is checked before anything
+    # is written.
     valid = outcome_form.is_valid()
     if outcome_form.is_reached:
         valid = all(
@@ -264,6 +265,8 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
                 contacts is None or contacts.is_valid(),
             ]
         )
+    elif outcome_form.is_notified and isinstance(script_form, NotificationForm):
+        valid = script_form.is_valid() and valid
     if not valid:
         messages.error(request, _("Nothing was recorded: please correct the errors below."))
         return _render_desk(
@@ -286,6 +289,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
             callback_at=outcome["callback_at"],
             callback_for_all=outcome_form.callback_for_all(),
             language=outcome["language"],
+            notification_given=outcome["notification_given"],
             **_answers(script_form, contacts),
         )
     except LeaseLost:
