@@ -123,7 +123,7 @@ class DeskCard:
 
     @property
     def is_interview(self) -> bool:
-        return self.task.reason == CallTask.Reason.INDEX_INTERVIEW
+        return self.task.needs_interview
 
     @property
     def is_notification(self) -> bool:
@@ -146,7 +146,7 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
     today = now.astimezone(person.territory.zone).date()
     rule_set = isolation_rules_on(day=today)
     isolation_until = test_on = None
-    if rule_set is not None and task.reason == CallTask.Reason.INDEX_INTERVIEW:
+    if rule_set is not None and task.needs_interview:
         index_case = task.index_case
         assert index_case is not None  # a constraint: an interview has its index case
         isolation_until = index_isolation_until(

@@ -18,7 +18,7 @@ from cases.services import record_interview, record_notification, retire_phone, 
 Outcome = CallAttempt.Outcome
 
 # Why a task closed by its outcome's retry rule is closed.
-CLOSED_REASONS = {
+CLOSED_REASONS: dict[str, str] = {
     Outcome.REFUSED: CallTask.ClosedReason.REFUSED,
     Outcome.NOT_CONCERNED: CallTask.ClosedReason.NOT_CONCERNED,
 }

@@ -186,7 +186,13 @@ def _late_period_end() -> ExpressionWrapper:
 
 
 def _events(
-    task_ids: list[int], *, kind: str, from_status: str, to_status: str, now: datetime, reason=""
+    task_ids: list[int],
+    *,
+    kind: str,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    reason: str = "",
 ) -> None:
     TaskEvent.objects.bulk_create(
         TaskEvent(

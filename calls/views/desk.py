@@ -109,6 +109,9 @@ def _render_desk(
         "partial": bool(request.htmx),
         "Status": Agent.Status,
         "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+        # The calls a supervisor handed to this agent: they may put them back or close them.
+        "handed": selectors.handed_tasks(agent=agent) if card is None else [],
+        "closed_reasons": CallTask.ClosedReason.choices,
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)

@@ -651,3 +651,89 @@ class DeskCallTests(DeskTestCase):
         response = self.client.post(reverse("calls:record-outcome", args=[assignment.pk]), data)
         self.assertTrue(response.context["script_form"].non_field_errors())
         self.assertFalse(CallAttempt.objects.exists())
+
+
+class DeskCallbackTests(DeskTestCase):
+    """A callback after the deadline needs the notification given during the call."""
+
+    def contact_call(self) -> Assignment:
+        CallTask.objects.filter(index_case=self.case).update(
+            status=CallTask.Status.DONE, closed_at=timezone.now()
+        )
+        contact_task = (
+            self.register_case(
+                self.t93,
+                name="Durand",
+                phone="0699999999",
+                contacts=[contact("Ana", "Silva", "0611111111")],
+            )
+            .contacts[0]
+            .task
+        )
+        CallTask.objects.exclude(pk=contact_task.pk).filter(status="queued").update(
+            status=CallTask.Status.DONE, closed_at=timezone.now()
+        )
+        self.client.force_login(self.alice)
+        assignment = self.claim()
+        self.assertEqual(assignment.task_id, contact_task.pk)
+        return assignment
+
+    def test_a_callback_after_the_deadline_is_refused_without_the_notification(self):
+        assignment = self.contact_call()
+        after = (assignment.task.deadline_at + timedelta(hours=2)).astimezone(self.t93.zone)
+        response = self.client.post(
+            reverse("calls:record-outcome", args=[assignment.pk]),
+            outcome_data("callback", callback_at=after.strftime("%Y-%m-%dT%H:%M")),
+        )
+        self.assertIn("callback_at", response.context["outcome_form"].errors)
+        self.assertFalse(CallAttempt.objects.exists())
+        self.assertContains(response, 'name="notification_given"')
+
+    def test_with_the_notification_given_the_contact_is_reached_and_called_back_later(self):
+        assignment = self.contact_call()
+        after = (
+            (assignment.task.deadline_at + timedelta(hours=2))
+            .astimezone(self.t93.zone)
+            .replace(second=0, microsecond=0)
+        )
+        notification = {
+            "notification-last_exposure_date": (
+                timezone.localdate() - timedelta(days=1)
+            ).isoformat(),
+            "notification-certificate_needed": "on",
+        }
+        self.client.post(
+            reverse("calls:record-outcome", args=[assignment.pk]),
+            {
+                **outcome_data(
+                    "callback",
+                    callback_at=after.strftime("%Y-%m-%dT%H:%M"),
+                    notification_given="on",
+                ),
+                **notification,
+            },
+        )
+        task = CallTask.objects.get(pk=assignment.task_id)
+        self.assertEqual(task.status, CallTask.Status.DONE)
+        self.assertEqual(CallAttempt.objects.get().outcome, CallAttempt.Outcome.REACHED)
+        self.assertTrue(Notification.objects.filter(exposure=task.exposure).exists())
+        follow_up = CallTask.objects.get(reason=CallTask.Reason.FOLLOW_UP)
+        self.assertEqual((follow_up.not_before, follow_up.reserved_for), (after, self.alice.agent))
+
+    def test_a_follow_up_of_a_patient_zero_carries_the_interview(self):
+        # Notified but not interviewed: the interview comes with the follow-up.
+        follow_up = CallTask.objects.create(
+            person=self.case.person,
+            reason=CallTask.Reason.FOLLOW_UP,
+            index_case=self.case,
+            territory=self.t93,
+            language_id="fr",
+            deadline_at=timezone.now() + timedelta(hours=1),
+        )
+        CallTask.objects.filter(index_case=self.case, reason="index_interview").update(
+            status=CallTask.Status.DONE, closed_at=timezone.now()
+        )
+        self.client.force_login(self.alice)
+        self.assertEqual(self.claim().task_id, follow_up.pk)
+        response = self.client.get(DESK)
+        self.assertContains(response, 'data-testid="script-interview"')

@@ -195,7 +195,7 @@ class SlaReportTests(PersonasTestCase):
             'attachment; filename="sla_2026-01-14_2026-01-15.csv"', response["Content-Disposition"]
         )
         rows = read_csv(response)
-        self.assertEqual(len(rows[0]), 11)
+        self.assertEqual(len(rows[0]), 13)
         # Times in the territory's zone: computed at 09:00 UTC the 16th, 10:00 in Paris.
         self.assertEqual(
             rows[1],
@@ -206,15 +206,17 @@ class SlaReportTests(PersonasTestCase):
                 "7",
                 "2",
                 "90,0",
+                "0",
                 "4",
                 "3",
                 "75,0",
+                "0",
                 "1:00:00",
                 "2026-01-16 10:00:00",
             ],
         )
         self.assertEqual(rows[2][:6], ["2026-01-14", "93", "5", "5", "0", "100,0"])
-        self.assertEqual(rows[2][8], "")  # no patient zéro due: no share
+        self.assertEqual(rows[2][9], "")  # no patient zéro due: no share
         self.assertEqual(len(rows), 3)
 
     def test_it_shows_every_territory_to_the_superuser_or_the_one_chosen(self):
