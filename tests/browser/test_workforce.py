@@ -22,6 +22,7 @@ from workforce.services.recruitment import (
 from workforce.services.rota import save_shift_pattern
 
 NEW_PASSWORD = "Bienvenue-Saint-Denis-2026"
+OWN_PASSWORD = "Awa-choisit-le-sien-2026"
 
 
 class HiringBrowserTests(BrowserTestCase):
@@ -125,6 +126,12 @@ class HiringBrowserTests(BrowserTestCase):
         agent_page = self.new_page(locale="fr-FR")
         agent_page.on("pageerror", lambda error: errors.append(str(error)))
         self.log_in(agent_page, "awa.diallo", NEW_PASSWORD)
+        # The admin chose that password: the first login asks for one of her own.
+        agent_page.fill("input[name=old_password]", NEW_PASSWORD)
+        agent_page.fill("input[name=new_password1]", OWN_PASSWORD)
+        agent_page.fill("input[name=new_password2]", OWN_PASSWORD)
+        agent_page.locator("main form [type=submit]").click()
+        agent_page.wait_for_load_state()
         agent_page.click("[data-testid=nav-my-week]")
         week = agent_page.locator("[data-testid=my-week]")
         expect(week.locator("[data-testid=shift]")).to_have_count(1)
