@@ -513,9 +513,12 @@ def renew_lease(*, assignment: Assignment, agent: Agent, now: datetime) -> Assig
 @transaction.atomic
 def move_callback(*, task: CallTask, to: Agent | None) -> bool:
     """Give an owned callback to another agent, or to all (None); False if it no longer waits
-    for an owner (taken, or opened to all by the sweep, meanwhile)."""
+    for an owner (taken, or opened to all by the sweep, meanwhile). A call a supervisor handed to
+    an agent is moved on the escalations page (calls.services.lifecycle), not here."""
     return bool(
         CallTask.objects.filter(
             pk=task.pk, status=CallTask.Status.QUEUED, reserved_for__isnull=False
-        ).update(reserved_for=to)
+        )
+        .exclude(queue_band=CallTask.Band.HANDED)
+        .update(reserved_for=to)
     )

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
+from django.db.models import Case, F, PositiveSmallIntegerField, Value, When
+from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from agents import roles
@@ -99,6 +101,17 @@ def _late_period_from(task: CallTask, start: datetime) -> datetime:
 def band_for(*, deadline_at: datetime, now: datetime) -> int:
     """Return the queue band of a task going back to the queue for all."""
     return Band.LATE if deadline_at <= now else Band.IN_TIME
+
+
+def band_when_opened(now: datetime | Now) -> Case:
+    """band_for() in an UPDATE of several tasks: a task handed to an agent goes back to its place
+    among all the others by its deadline; any other keeps its band."""
+    return Case(
+        When(queue_band=Band.HANDED, deadline_at__lte=now, then=Value(Band.LATE)),
+        When(queue_band=Band.HANDED, then=Value(Band.IN_TIME)),
+        default=F("queue_band"),
+        output_field=PositiveSmallIntegerField(),
+    )
 
 
 def _log(

@@ -153,12 +153,18 @@ def set_absent_agents_offline(*, now: datetime) -> int:
 @transaction.atomic
 def release_callbacks(*, now: datetime) -> int:
     """Open to all agents the due callbacks whose owner is offline; return how many."""
-    return CallTask.objects.filter(
-        status=Status.QUEUED,
-        reserved_for__isnull=False,
-        not_before__lte=now,
-        reserved_for__status=Agent.Status.OFFLINE,
-    ).update(reserved_for=None)
+    # A call handed to an agent by a supervisor is not a callback: it waits for that agent (a
+    # shift that starts later) until a supervisor moves it or its late period ends.
+    return (
+        CallTask.objects.filter(
+            status=Status.QUEUED,
+            reserved_for__isnull=False,
+            not_before__lte=now,
+            reserved_for__status=Agent.Status.OFFLINE,
+        )
+        .exclude(queue_band=Band.HANDED)
+        .update(reserved_for=None)
+    )
 
 
 @transaction.atomic

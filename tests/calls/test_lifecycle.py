@@ -14,8 +14,11 @@ from agents import roles
 from agents.models import Agent
 from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask, TaskEvent
-from calls.services.dispatch import claim_next_task
+from calls.services.dispatch import claim_next_task, move_callback
+from calls.services.outcomes import record_outcome
+from calls.services.presence import release_owned_callbacks
 from calls.services.retention import purge_expired_personal_data
+from calls.services.sweeps import release_callbacks
 from tests.base import PersonasTestCase, make_user
 
 Status, Band, Kind = CallTask.Status, CallTask.Band, TaskEvent.Kind
@@ -262,6 +265,14 @@ class CallNowTests(LifecycleTestCase):
 
 
 class CloseTests(LifecycleTestCase):
+    def test_a_cpam_admin_closes_it_too(self):
+        self.assertEqual(
+            self.post(self.carol, "calls:close-task", {"reason": "deceased"}).status_code, 302
+        )
+        task = self.refreshed()
+        self.assertEqual((task.status, task.closed_reason), (Status.CLOSED, "deceased"))
+        self.assertEqual(TaskEvent.objects.get(task=task).by, self.carol)
+
     def test_a_supervisor_closes_it_with_a_reason_and_the_purge_may_then_forget_the_person(self):
         person = self.task.person
         old = self.now + timedelta(days=settings.RETENTION_DAYS + 1)
@@ -316,3 +327,40 @@ class DeskHandedCallsTests(LifecycleTestCase):
         self.assertEqual(response.context["handed"], [self.task])
         self.client.force_login(self.alice)
         self.assertEqual(self.client.get(reverse("calls:desk")).context["handed"], [])
+
+
+class HandedCallsTests(LifecycleTestCase):
+    """A call handed to an agent waits for them (it is not a callback), until a supervisor moves
+    it, its late period ends, or the agent leaves."""
+
+    def test_it_waits_for_its_agent_while_they_are_offline(self):
+        self.hand_to_anna()
+        set_agent_status(agent=self.anna.agent, status=Agent.Status.OFFLINE, now=self.now)
+        self.assertEqual(release_callbacks(now=self.now + timedelta(hours=1)), 0)
+        self.assertEqual(self.refreshed().reserved_for, self.anna.agent)
+        # Nor is it reassigned as a callback from the actions page.
+        self.assertFalse(move_callback(task=self.task, to=None))
+
+    def test_it_goes_back_to_all_in_its_place_when_its_agent_leaves(self):
+        self.hand_to_anna()
+        self.assertEqual(release_owned_callbacks(agent=self.anna.agent), 1)
+        task = self.refreshed()
+        # Past its deadline: after the calls in time, for everyone.
+        self.assertEqual((task.reserved_for, task.queue_band), (None, Band.LATE))
+        event = TaskEvent.objects.get(task=task)
+        self.assertEqual((event.kind, event.by), (Kind.REQUEUED, None))
+
+    def test_once_its_agent_has_called_it_is_everyones_again(self):
+        self.hand_to_anna()
+        set_agent_status(agent=self.anna.agent, status=Agent.Status.READY, now=self.now)
+        assignment = claim_next_task(agent=self.anna.agent, now=self.now)
+        record_outcome(
+            assignment=assignment,
+            agent=self.anna.agent,
+            outcome="no_answer",
+            now=self.now + timedelta(minutes=1),
+        )
+        task = self.refreshed()
+        self.assertEqual(
+            (task.status, task.reserved_for, task.queue_band), (Status.QUEUED, None, Band.LATE)
+        )

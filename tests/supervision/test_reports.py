@@ -2,6 +2,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -115,6 +116,19 @@ class SlaReportTests(PersonasTestCase):
                 first_attempt_median_seconds=median,
                 computed_at=T0 + timedelta(days=1),
             )
+
+    def test_it_shows_the_calls_reached_late_apart_from_those_in_time(self):
+        SlaDay.objects.filter(territory=self.t93, day=DAY).update(
+            contacts_reached_late=1, index_reached_late=1
+        )
+        self.client.force_login(self.bob)
+        response = self.client.get(SLA_URL, RANGE)
+        total = response.context["report"].total
+        self.assertEqual((total.contacts_late, total.index_late), (1, 1))
+        # Late reaches add nothing to the share in time.
+        self.assertEqual(total.contacts_share, 93.3)
+        self.assertContains(response, 'data-testid="reached-late">2<')
+        self.assertEqual(response.context["late_hours"], settings.LATE_CALLABLE_HOURS)
 
     def test_it_shows_the_shares_reached_in_time_per_day(self):
         for user in (self.bob, self.carol):
