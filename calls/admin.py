@@ -14,7 +14,7 @@ from agents.admin_scoping import (
     ScopedRecordAdmin,
     ScopedTabularInline,
 )
-from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
+from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage, TaskEvent
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
@@ -42,6 +42,32 @@ class CallAttemptInline(ReadOnlyAdminMixin, ScopedTabularInline):
         return super().get_queryset(request).select_related("agent__user")
 
 
+EVENT_FIELDS = (
+    "at",
+    "kind",
+    "from_status",
+    "to_status",
+    "by",
+    "agent",
+    "reason",
+    "target_at",
+    "note",
+)
+
+
+class TaskEventInline(ReadOnlyAdminMixin, ScopedTabularInline):
+    """The task's history outside the plain call loop: a record, like the attempts. CPAM admins
+    read it on the escalations page (no admin permission is granted on it)."""
+
+    model = TaskEvent
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by", "agent__user")
+
+
 @admin.register(CallTask)
 class CallTaskAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
     list_display = ("person", "reason", "status", "deadline_at", "language", "territory")
@@ -57,9 +83,13 @@ class CallTaskAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         "index_case",
         "exposure",
         "status",
+        "closed_reason",
         "deadline_at",
+        "queue_band",
+        "callable_until",
         "priority",
         "not_before",
+        "callback_at",
         "language",
         "attempts",
         "lease_holder",
@@ -71,7 +101,7 @@ class CallTaskAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         name for name in fields if name not in ("priority", "not_before", "language")
     )
     autocomplete_fields = ("language",)
-    inlines = (CallAttemptInline,)
+    inlines = (CallAttemptInline, TaskEventInline)
 
     def persons_read(self, obj: CallTask) -> list[Person]:
         return [obj.person]

@@ -165,7 +165,8 @@ class RecordOutcomeView(ApiView):
         # errors.
         assignment = access_assignment(agent=agent, assignment_id=assignment_id)
         now = timezone.now()
-        serializer = OutcomeInputSerializer(data=request.data, context={"now": now})
+        task = CallTask.objects.only("reason", "deadline_at").get(pk=assignment.task_id)
+        serializer = OutcomeInputSerializer(data=request.data, context={"now": now, "task": task})
         serializer.is_valid(raise_exception=True)
         attempt = record_outcome(
             assignment=assignment, agent=agent, now=now, **serializer.validated_data

@@ -71,3 +71,32 @@ class TaskNotOpen(DomainError):
 
     def __init__(self):
         super().__init__(str(_("This call is closed already: nothing was recorded.")))
+
+
+class TransitionRefused(DomainError):
+    """This call cannot move this way in its present state (the message says why)."""
+
+    code = "transition_refused"
+
+
+class TransitionNotAllowed(DomainError):
+    """Only a supervisor or CPAM admin of the call's territory may move it; the agent it is
+    reserved for may only put it back or close it."""
+
+    http_status = status.HTTP_403_FORBIDDEN
+    code = "transition_not_allowed"
+
+    def __init__(self):
+        super().__init__(str(_("You may not move this call.")))
+
+
+class NotACallingAgent(DomainError):
+    """Only a téléconseiller calls: the actor should assign the call to an agent instead."""
+
+    http_status = status.HTTP_403_FORBIDDEN
+    code = "not_a_calling_agent"
+
+    def __init__(self):
+        super().__init__(
+            str(_("Only a téléconseiller can call. Assign the call to an agent instead."))
+        )

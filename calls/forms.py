@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.access import territory_today
 from agents.forms import LanguageChoiceField
-from agents.models import Agent, PauseReason, Territory
-from calls.models import CallAttempt
+from agents.models import Agent, PauseReason
+from calls.models import CallAttempt, CallTask
 from calls.services.outcomes import callback_time_problem
 from cases.models import Exposure, IndexCase, Person
 from cases.services import isolation_rules_on
@@ -83,6 +83,14 @@ class OutcomeForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    notification_given = forms.BooleanField(
+        label=_("The notification was given during the call"),
+        required=False,
+        help_text=_(
+            "The person counts as reached, and the callback is a follow-up: it may then come "
+            "after the deadline."
+        ),
+    )
     language = LanguageChoiceField(
         label=_("Language the person speaks"),
         required=False,
@@ -90,18 +98,12 @@ class OutcomeForm(forms.Form):
         help_text=_("Left unknown, the call goes to a supervisor."),
     )
 
-    def __init__(
-        self,
-        *args,
-        zone: zoneinfo.ZoneInfo,
-        now: datetime,
-        territory: Territory | None = None,
-        **kwargs,
-    ):
+    def __init__(self, *args, zone: zoneinfo.ZoneInfo, now: datetime, task: CallTask, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.now = now
-        self.fields["language"].pin_for(territory)
+        self.task = task
+        self.fields["language"].pin_for(task.territory)
 
     def clean_callback_at(self) -> datetime | None:
         value = self.cleaned_data["callback_at"]
@@ -117,12 +119,16 @@ class OutcomeForm(forms.Form):
             # A time the field could not read has its error already.
             if "callback_at" not in self.errors:
                 problem = callback_time_problem(
-                    callback_at=cleaned.get("callback_at"), now=self.now
+                    callback_at=cleaned.get("callback_at"),
+                    now=self.now,
+                    task=self.task,
+                    notification_given=bool(cleaned.get("notification_given")),
                 )
                 if problem:
                     self.add_error("callback_at", problem)
         else:
             cleaned["callback_at"] = None
+            cleaned["notification_given"] = False
         if outcome != Outcome.LANGUAGE_BARRIER:
             cleaned["language"] = None
         return cleaned
@@ -133,6 +139,15 @@ class OutcomeForm(forms.Form):
     @property
     def is_reached(self) -> bool:
         return self.is_bound and self.data.get(self.add_prefix("outcome")) == Outcome.REACHED
+
+    @property
+    def is_notified(self) -> bool:
+        """Say whether the agent gave the notification: reached, or a callback after it."""
+        return self.is_reached or (
+            self.is_bound
+            and self.data.get(self.add_prefix("outcome")) == Outcome.CALLBACK
+            and bool(self.data.get(self.add_prefix("notification_given")))
+        )
 
 
 def _not_in_future(value: date | None, today: date) -> date | None:
@@ -231,6 +246,9 @@ class InboundOutcomeForm(OutcomeForm):
     def __init__(self, *args, person: Person, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        # An inbound call's callback is booked before the deadline: the notification, if given,
+        # is recorded as reached.
+        del self.fields["notification_given"]
         self.fields["outcome"].choices = [
             (value, label)
             for value, label in Outcome.choices
@@ -253,3 +271,50 @@ class InboundOutcomeForm(OutcomeForm):
         if not isinstance(opened, dict) or opened.get("person") != self.person.pk:
             return None
         return datetime.fromtimestamp(opened["at"], tz=UTC)
+
+
+# --- Moves of a call outside the queue (the escalation lifecycle) -----------------------------
+
+
+class AssignForm(forms.Form):
+    """A named agent: of the call's territory or of one it lends its calls to."""
+
+    agent = forms.ModelChoiceField(label=_("Agent"), queryset=Agent.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, task: CallTask, **kwargs):
+        super().__init__(*args, **kwargs)
+        territory_ids = [task.territory_id, *task.territory.lends_to.values_list("pk", flat=True)]
+        self.fields["agent"].queryset = Agent.objects.filter(
+            territory_id__in=territory_ids
+        ).select_related("user")
+
+
+class RequeueForm(forms.Form):
+    """A new target time, typed in the person's local time; none: from now."""
+
+    target_at = forms.DateTimeField(
+        label=_("New target time"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, zone: zoneinfo.ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_target_at(self) -> datetime | None:
+        value = self.cleaned_data["target_at"]
+        if value is None:
+            return None
+        # The field read the wall time in the server's zone; it was typed in the person's.
+        return timezone.make_aware(timezone.make_naive(value), self.zone)
+
+
+class CloseForm(forms.Form):
+    """Why nobody will call."""
+
+    reason = forms.ChoiceField(label=_("Reason"), choices=CallTask.ClosedReason.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)

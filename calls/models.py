@@ -1,5 +1,6 @@
 """The work: call tasks (the queue), assignments (leases) and call attempts."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -37,8 +38,10 @@ class CallTaskQuerySet(models.QuerySet):
         )
 
 
-# Among eligible tasks: the earliest deadline first, then the highest priority, then the oldest.
-CLAIM_ORDER = ("deadline_at", "-priority", "created_at")
+# Among eligible tasks: by band first (handed to this agent by a supervisor, then in time, then
+# past the deadline), then the earliest deadline, the highest priority, the oldest. The band
+# leads the partial index call_task_queue_order too, so that the claim stays one index walk.
+CLAIM_ORDER = ("queue_band", "deadline_at", "-priority", "created_at")
 
 
 class CallTask(models.Model):
@@ -62,6 +65,21 @@ class CallTask(models.Model):
         DEADLINE = "deadline", _("Deadline reached")
         NO_PHONE = "no_phone", _("No valid phone number")
         LANGUAGE = "language", _("Language barrier, language unknown")
+
+    class Band(models.IntegerChoices):
+        """Where a queued task stands in the claim order, before its deadline is compared."""
+
+        HANDED = 0, _("Handed to an agent")
+        IN_TIME = 1, _("In time")
+        LATE = 2, _("Past its deadline")
+
+    class ClosedReason(models.TextChoices):
+        REACHED_ELSEWHERE = "reached_elsewhere", _("Reached by another channel")
+        UNREACHABLE = "unreachable", _("Unreachable after every channel")
+        REFUSED = "refused", _("Refused")
+        DECEASED = "deceased", _("Deceased")
+        NOT_CONCERNED = "not_concerned", _("Not concerned")
+        DUPLICATE = "duplicate", _("Duplicate")
 
     OPEN_STATUSES = (Status.QUEUED, Status.ASSIGNED, Status.ESCALATED)
 
@@ -111,6 +129,23 @@ class CallTask(models.Model):
             "An owned callback goes only to this agent, unless they are absent when it is due."
         ),
     )
+    callback_at = models.DateTimeField(
+        _("callback booked for"),
+        null=True,
+        blank=True,
+        help_text=_("The time agreed with the person, until a call is made."),
+    )
+    queue_band = models.PositiveSmallIntegerField(
+        _("queue band"), choices=Band.choices, default=Band.IN_TIME, db_default=Band.IN_TIME
+    )
+    callable_until = models.DateTimeField(
+        _("callable until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Past its deadline, the task stays in the queue until then, then is escalated."
+        ),
+    )
     at_risk_since = models.DateTimeField(_("at risk since"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     escalation_reason = models.CharField(
@@ -118,6 +153,14 @@ class CallTask(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    closed_reason = models.CharField(
+        _("closed because"),
+        max_length=20,
+        choices=ClosedReason.choices,
+        blank=True,
+        default="",
+        db_default="",
     )
     lease_holder = models.ForeignKey(
         Agent,
@@ -175,15 +218,33 @@ class CallTask(models.Model):
         indexes = [
             # The queue's order among queued tasks of one territory and language.
             models.Index(
-                fields=["territory", "language", "deadline_at", "-priority", "created_at"],
+                fields=[
+                    "territory",
+                    "language",
+                    "queue_band",
+                    "deadline_at",
+                    "-priority",
+                    "created_at",
+                ],
                 condition=Q(status="queued"),
                 name="call_task_queue_order",
             ),
-            # The sweeps: open tasks by deadline, leases by expiry.
+            # The sweeps: open tasks by deadline, leases by expiry, late tasks by the end of their
+            # late period.
             models.Index(
                 fields=["deadline_at"],
                 condition=Q(status__in=["queued", "assigned"]),
                 name="call_task_open_deadline",
+            ),
+            models.Index(
+                fields=["deadline_at"],
+                condition=Q(status="queued", queue_band=1),
+                name="call_task_in_time_deadline",
+            ),
+            models.Index(
+                fields=["callable_until"],
+                condition=Q(status="queued", callable_until__isnull=False),
+                name="call_task_callable_until",
             ),
             models.Index(
                 fields=["lease_expires_at"],
@@ -201,6 +262,83 @@ class CallTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} – {self.person}"
+
+    @property
+    def needs_interview(self) -> bool:
+        """Say whether the call carries the patient zéro's interview: the interview itself, or
+        the follow-up booked when only the essentials could be said."""
+        return self.reason == self.Reason.INDEX_INTERVIEW or (
+            self.reason == self.Reason.FOLLOW_UP
+            and self.index_case_id is not None
+            and self.exposure_id is None
+        )
+
+
+class TaskEventQuerySet(models.QuerySet):
+    def for_user(self, user) -> "TaskEventQuerySet":
+        return scope_for_user(self, user, territory="task__territory_id", own="agent__user")
+
+
+class TaskEvent(models.Model):
+    """One step of a task's life outside the plain call loop (past its deadline, escalated,
+    assigned, put back, called now, closed, cancelled): who, when, why. Written in the same
+    transaction as the change."""
+
+    class Kind(models.TextChoices):
+        LATE = "late", _("Deadline passed, still in the queue")
+        ESCALATED = "escalated", _("Escalated")
+        ASSIGNED = "assigned", _("Assigned to an agent")
+        REQUEUED = "requeued", _("Put back in the queue")
+        CALLED_NOW = "called_now", _("Called now")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled: already reached")
+
+    task = models.ForeignKey(
+        CallTask, on_delete=models.CASCADE, related_name="events", verbose_name=_("task")
+    )
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=12, choices=CallTask.Status.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=CallTask.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty for the sweeps."),
+    )
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+        help_text=_("The agent the task went to."),
+    )
+    reason = models.CharField(_("why"), max_length=20, blank=True)
+    target_at = models.DateTimeField(_("new target time"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"))
+
+    objects = TaskEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("task event")
+        verbose_name_plural = _("task events")
+        indexes = [models.Index(fields=["task", "at"], name="task_event_task_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.at:%Y-%m-%d %H:%M}"
+
+    def reason_label(self) -> str:
+        """Return the reason in words: an escalation's or a closing's."""
+        for choices in (CallTask.Escalation, CallTask.ClosedReason):
+            if self.reason in choices.values:
+                return str(choices(self.reason).label)
+        return self.reason
 
 
 class Assignment(models.Model):
@@ -361,6 +499,13 @@ class SmsMessage(models.Model):
     class Kind(models.TextChoices):
         FALLBACK = "fallback", _("Fallback after failed calls")
 
+    class Wording(models.TextChoices):
+        """What the text says happened: only what is true of the task."""
+
+        NOT_CALLED = "not_called", _("Not called yet")
+        CALLED = "called", _("Called, not reached")
+        CALLBACK_MISSED = "callback_missed", _("Callback missed")
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         SENDING = "sending", _("Sending")
@@ -373,6 +518,9 @@ class SmsMessage(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.FALLBACK)
     phone = models.CharField(_("phone"), max_length=20)
     body = models.TextField(_("body"))
+    wording = models.CharField(
+        _("wording"), max_length=16, choices=Wording.choices, blank=True, default="", db_default=""
+    )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )

@@ -6,12 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from agents.models import Agent, PauseReason
+from agents.access import RequestUser
+from agents.models import Agent, PauseReason, staff_territory_id
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
+from calls.services.lifecycle import may_transition, owns
 from calls.telephony import tel_link
 from cases.models import IndexCase, IsolationRuleSet, Person, Phone
 from cases.services import (
@@ -45,6 +48,39 @@ def get_assignment_for_agent(*, agent: Agent, pk: int) -> Assignment:
     """Return one of the agent's own assignments, open or closed; 404 for anyone else's."""
     # A closed one is still found: an outcome sent on it must be recorded and refused, not lost.
     return get_object_or_404(_assignments_of(agent), pk=pk)
+
+
+def access_task_to_move(*, user: RequestUser, pk: int, transition: str) -> CallTask:
+    """Return a call the user may move this way: 404 outside the user's territory (unless it is
+    reserved for them), 403 for one they see but may not move."""
+    task = (
+        CallTask.objects.select_related("territory", "reserved_for", "person").filter(pk=pk).first()
+    )
+    if task is None or not (
+        user.is_superuser
+        or staff_territory_id(user) == task.territory_id
+        or owns(user=user, task=task)
+    ):
+        raise Http404
+    if not may_transition(user=user, task=task, transition=transition):
+        raise PermissionDenied
+    return task
+
+
+# More handed calls than this is a supervisor's mistake, not a desk's list.
+HANDED_LIMIT = 20
+
+
+def handed_tasks(*, agent: Agent) -> list[CallTask]:
+    """Return the calls a supervisor handed to the agent and still waiting, the earliest
+    deadline first."""
+    return list(
+        CallTask.objects.filter(
+            reserved_for=agent, status=CallTask.Status.QUEUED, queue_band=CallTask.Band.HANDED
+        )
+        .select_related("person", "territory")
+        .order_by("deadline_at", "pk")[:HANDED_LIMIT]
+    )
 
 
 def active_pause_reasons() -> QuerySet[PauseReason]:
@@ -90,7 +126,7 @@ class DeskCard:
 
     @property
     def is_interview(self) -> bool:
-        return self.task.reason == CallTask.Reason.INDEX_INTERVIEW
+        return self.task.needs_interview
 
     @property
     def is_notification(self) -> bool:
@@ -120,7 +156,7 @@ def script_facts(*, task: CallTask, now: datetime) -> ScriptFacts:
     today = now.astimezone(task.person.territory.zone).date()
     rule_set = isolation_rules_on(day=today)
     isolation_until = test_on = None
-    if rule_set is not None and task.reason == CallTask.Reason.INDEX_INTERVIEW:
+    if rule_set is not None and task.needs_interview:
         index_case = task.index_case
         assert index_case is not None  # a constraint: an interview has its index case
         isolation_until = index_isolation_until(

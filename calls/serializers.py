@@ -84,9 +84,10 @@ class LeaseSerializer(serializers.ModelSerializer):
 
 
 class OutcomeInputSerializer(serializers.Serializer):
-    """What the call did; a callback is booked for a time in the future."""
+    """What the call did; a callback is booked for a time in the future, before the call's
+    deadline unless the notification was given during the call."""
 
-    # The view passes the server's `now` in the context: the callback must come after it.
+    # The view passes the server's `now` and the task in the context.
 
     outcome = serializers.ChoiceField(choices=CallAttempt.Outcome.choices)
     callback_at = serializers.DateTimeField(
@@ -95,6 +96,15 @@ class OutcomeInputSerializer(serializers.Serializer):
     callback_for_all = serializers.BooleanField(
         default=False,
         help_text="Open the callback to every agent instead of keeping it for the caller.",
+    )
+    notification_given = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "With callback: the notification was given during this call. The person counts as "
+            "reached (the attempt is recorded as reached and the call is done) and the callback "
+            "is queued as a follow-up call, which may come after the deadline. Without it, a "
+            "callback must come before the deadline."
+        ),
     )
     notes = serializers.CharField(default="", allow_blank=True, max_length=4000)
     language = LanguageCodeField(
@@ -110,10 +120,20 @@ class OutcomeInputSerializer(serializers.Serializer):
         errors = {}
         outcome, callback_at = attrs["outcome"], attrs["callback_at"]
         if outcome == CallAttempt.Outcome.CALLBACK:
-            if problem := callback_time_problem(callback_at=callback_at, now=self.context["now"]):
+            if problem := callback_time_problem(
+                callback_at=callback_at,
+                now=self.context["now"],
+                task=self.context["task"],
+                notification_given=attrs["notification_given"],
+            ):
                 errors["callback_at"] = [problem]
-        elif callback_at is not None:
-            errors["callback_at"] = [_("Only a callback has a time.")]
+        else:
+            if callback_at is not None:
+                errors["callback_at"] = [_("Only a callback has a time.")]
+            if attrs["notification_given"]:
+                errors["notification_given"] = [
+                    _("Only a callback says whether the notification was given.")
+                ]
         if attrs["language"] is not None and outcome != CallAttempt.Outcome.LANGUAGE_BARRIER:
             errors["language"] = [_("A language goes only with a language barrier.")]
         if errors:

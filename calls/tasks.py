@@ -30,8 +30,14 @@ def flag_at_risk() -> int:
 
 @shared_task(name="calls.tasks.fallback_at_deadline")
 def fallback_at_deadline() -> int:
-    """Text and escalate the queued tasks past their deadline."""
+    """Move the queued tasks past their deadline behind those in time, and text them once."""
     return sweeps.fallback_at_deadline(now=timezone.now())
+
+
+@shared_task(name="calls.tasks.escalate_overdue")
+def escalate_overdue() -> int:
+    """Escalate the queued tasks whose late period is over."""
+    return sweeps.escalate_overdue(now=timezone.now())
 
 
 @shared_task(name="calls.tasks.set_absent_agents_offline")

@@ -1,23 +1,29 @@
 from django.urls import path
 
-from calls import api, views
+from calls import api
+from calls.views import desk, tasks
 
 app_name = "calls"
 urlpatterns = [
-    path("", views.desk, name="desk"),
-    path("status/", views.set_status, name="set-status"),
-    path("heartbeat/", views.heartbeat, name="heartbeat"),
-    path("next/", views.claim_next, name="claim-next"),
-    path("contact-row/", views.contact_row, name="contact-row"),
-    path("assignments/<int:pk>/dial/", views.dial, name="dial"),
-    path("assignments/<int:pk>/connected/", views.connected, name="connected"),
-    path("assignments/<int:pk>/renew/", views.renew, name="renew"),
-    path("assignments/<int:pk>/outcome/", views.record_call_outcome, name="record-outcome"),
-    path("search/", views.people_search, name="search"),
-    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("", desk.desk, name="desk"),
+    path("status/", desk.set_status, name="set-status"),
+    path("heartbeat/", desk.heartbeat, name="heartbeat"),
+    path("next/", desk.claim_next, name="claim-next"),
+    path("contact-row/", desk.contact_row, name="contact-row"),
+    path("assignments/<int:pk>/dial/", desk.dial, name="dial"),
+    path("assignments/<int:pk>/connected/", desk.connected, name="connected"),
+    path("assignments/<int:pk>/renew/", desk.renew, name="renew"),
+    path("assignments/<int:pk>/outcome/", desk.record_call_outcome, name="record-outcome"),
+    # The moves of a call outside the queue: the escalation lifecycle (docs/queue.md).
+    path("tasks/<int:pk>/assign/", tasks.assign, name="assign-task"),
+    path("tasks/<int:pk>/requeue/", tasks.requeue, name="requeue-task"),
+    path("tasks/<int:pk>/call-now/", tasks.call_now, name="call-task-now"),
+    path("tasks/<int:pk>/close/", tasks.close, name="close-task"),
+    path("search/", desk.people_search, name="search"),
+    path("people/<int:pk>/", desk.person_detail, name="person"),
     path(
         "people/<int:pk>/tasks/<int:task_pk>/inbound/",
-        views.record_inbound,
+        desk.record_inbound,
         name="record-inbound",
     ),
 ]

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Team, Territory
+from agents.models import Language, Team, Territory
+from calls.models import CallTask
 from common.widgets import DateInput
 
 # A longer range is a query over years of rows for a page nobody reads to the end.
@@ -109,3 +110,38 @@ class ProductivityReportForm(DateRangeForm):
 
     def filters(self) -> dict:
         return {**super().filters(), "team": self.cleaned_data.get("team")}
+
+
+class EscalationFilterForm(forms.Form):
+    """The escalations page's filters: why a call was escalated, its language, how late it is.
+    A value the form cannot read is ignored (all calls), never a 500."""
+
+    AGE_CHOICES = [
+        ("", _("Any age")),
+        ("due", _("Deadline still ahead")),
+        ("day", _("Late by less than 24 h")),
+        ("days", _("Late by 1 to 3 days")),
+        ("older", _("Late by more than 3 days")),
+    ]
+
+    reason = forms.ChoiceField(
+        label=_("Escalated because"),
+        required=False,
+        choices=[("", _("Any reason")), *CallTask.Escalation.choices],
+    )
+    language = forms.ModelChoiceField(
+        label=_("Language"),
+        queryset=Language.objects.all(),
+        required=False,
+        empty_label=_("All languages"),
+    )
+    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)
+
+    def __init__(self, data: QueryDict | None = None, **kwargs):
+        super().__init__(data if data is not None else QueryDict(), **kwargs)
+
+    def filters(self) -> dict:
+        """Return the filters in effect: those the form could read."""
+        if self.is_valid():
+            return {name: value for name, value in self.cleaned_data.items() if value}
+        return {}

@@ -141,6 +141,12 @@ class SlaDay(models.Model):
     index_reached_in_time = models.PositiveIntegerField(
         _("patients zéro reached in time"), default=0
     )
+    contacts_reached_late = models.PositiveIntegerField(
+        _("contacts reached after the deadline"), default=0
+    )
+    index_reached_late = models.PositiveIntegerField(
+        _("patients zéro reached after the deadline"), default=0
+    )
     first_attempt_median_seconds = models.PositiveIntegerField(
         _("median time to first attempt (s)"), null=True, blank=True
     )

@@ -14,5 +14,5 @@ def refresh_boards() -> int:
 
 @shared_task(name="supervision.tasks.roll_up_sla")
 def roll_up_sla() -> int:
-    """Recompute today's and yesterday's SLA figures of every territory."""
+    """Recompute the SLA figures of every territory for the days still open to a late reach."""
     return sla.roll_up_sla(now=timezone.now())

@@ -13,6 +13,8 @@ TASK_NAMES = {
     "agents.tasks.end_expired_contracts",
     "agents.tasks.open_started_contracts",
     "calls.tasks.close_reached_duplicates",
+    # Added with the escalation lifecycle (issue 11): a late task's period runs out.
+    "calls.tasks.escalate_overdue",
     "calls.tasks.expire_leases",
     "calls.tasks.fallback_at_deadline",
     "calls.tasks.flag_at_risk",

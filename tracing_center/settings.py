@@ -192,6 +192,7 @@ CELERY_BEAT_SCHEDULE = {
     "release-callbacks": _every("calls.tasks.release_callbacks", 30),
     "flag-at-risk": _every("calls.tasks.flag_at_risk", 60),
     "fallback-at-deadline": _every("calls.tasks.fallback_at_deadline", 30),
+    "escalate-overdue": _every("calls.tasks.escalate_overdue", 60),
     "close-reached-duplicates": _every("calls.tasks.close_reached_duplicates", 60),
     "set-absent-agents-offline": _every("calls.tasks.set_absent_agents_offline", 60),
     "close-unanswered-candidates": _every("agents.tasks.close_unanswered_candidates", 15 * 60),
@@ -350,6 +351,9 @@ CALLBACK_NUMBER = env_str("CALLBACK_NUMBER", "09 74 75 76 78")
 # A task is "at risk" this many hours before its deadline: raised in priority, listed for
 # supervisors.
 AT_RISK_HOURS = env_int("AT_RISK_HOURS", 4, minimum=1)
+# Past its deadline a call stays in the queue this many hours (after the calls still in time),
+# then goes to the supervisors' escalations.
+LATE_CALLABLE_HOURS = env_int("LATE_CALLABLE_HOURS", 48, minimum=1)
 
 # --- Workforce --------------------------------------------------------------------------------
 # A candidate we have not heard from for this many days is closed as "no answer".

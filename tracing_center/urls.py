@@ -8,7 +8,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agents import views as agents_views
-from calls import views as calls_views
+from calls.views import desk as calls_views
 
 urlpatterns = [
     path("", include("agents.urls")),

@@ -16,11 +16,12 @@ from django.db import connection, transaction
 from django.db.models import Field, Model
 from django.db.models.expressions import RawSQL
 from django.db.models.options import Options
+from django.utils.translation import gettext as _
 
 from agents.exceptions import AgentNotReady
 from agents.models import Agent, Territory
 from agents.services.staff import set_agent_status
-from calls.exceptions import LeaseLost
+from calls.exceptions import LeaseLost, TransitionRefused
 from calls.models import CLAIM_ORDER, Assignment, CallTask
 from calls.services.fallback import escalate
 from cases.models import Person, Phone
@@ -37,6 +38,11 @@ _MAX_CANDIDATES = 512
 # SQL; each becomes a named parameter there.
 _AGENT_STAND_IN = 7_000_000_001
 _NOW_STAND_IN = datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+# The columns CLAIM_ORDER sorts by: each candidate carries them, so that the candidates of all the
+# pairs can be merged in the same order.
+_ORDER_COLUMNS = tuple(f.lstrip("-") for f in CLAIM_ORDER)
 
 
 def _claim_order(alias: str) -> str:
@@ -58,7 +64,7 @@ def _candidates_sql() -> str:
         CallTask.objects.claimable(agent_id=_AGENT_STAND_IN, now=_NOW_STAND_IN)
         .filter(territory_id=RawSQL("terr.id", ()), language_id=RawSQL("lang.code", ()))
         .order_by(*CLAIM_ORDER)
-        .values_list("id", "deadline_at", "priority", "created_at")
+        .values_list("id", *_ORDER_COLUMNS)
     )
     sql, params = per_queue.query.sql_with_params()
     ops = cast("PostgresOperations", connection.ops)  # the claim's SQL is PostgreSQL's only
@@ -69,7 +75,7 @@ def _candidates_sql() -> str:
             raise AssertionError(f"the claimable() SQL should name {name} once: {bound}")
         bound = bound.replace(literal, f"%({name})s")
     return f"""
-    SELECT c.id, c.deadline_at, c.priority, c.created_at
+    SELECT c.id, {", ".join(f"c.{name}" for name in _ORDER_COLUMNS)}
     FROM unnest(%(territories)s::bigint[]) AS terr(id)
     CROSS JOIN unnest(%(languages)s::varchar[]) AS lang(code)
     CROSS JOIN LATERAL ({bound} LIMIT %(candidates)s) c
@@ -202,6 +208,16 @@ def _pick_task_id(
     )
 
 
+def agent_may_take(*, agent: Agent, task: CallTask) -> bool:
+    """Say whether the agent may call this task at all (invariant 2, hours aside): they speak its
+    language, and it belongs to their territory or to one that lends its calls to it."""
+    if task.language_id not in {lang.pk for lang in agent.languages.all()}:
+        return False
+    return task.territory_id == agent.territory_id or (
+        task.territory.lends_to.filter(pk=agent.territory_id).exists()
+    )
+
+
 def _has_eligible(
     agent: Agent,
     territory_ids: list[int],
@@ -258,7 +274,7 @@ def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
         phone = current_phone(task)
         if phone:
             break
-        escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now)
+        escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now, by_id=agent.user_id)
     lease_expires_at = now + timedelta(minutes=settings.LEASE_MINUTES)
     # The database is locked: the condition is a second guard.
     taken = CallTask.objects.filter(pk=task.pk, status=CallTask.Status.QUEUED).update(
@@ -271,6 +287,56 @@ def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
     )
     set_agent_status(agent=agent, status=Agent.Status.ON_CALL, now=now)
     return assignment
+
+
+# A supervisor's "call it now" takes an escalated task as well as a queued one.
+TAKEN_BY_CHOICE = (CallTask.Status.QUEUED, CallTask.Status.ESCALATED)
+
+
+@transaction.atomic
+def claim_task(*, agent: Agent, task_id: int, now: datetime) -> tuple[Assignment, str]:
+    """Lease one chosen task to the agent, wherever it stands in the queue (a supervisor's "call
+    it now"); return the assignment and the status the task left. TransitionRefused when it
+    cannot be taken now.
+
+    The same locks as a claim, in the same order (the agent, then the task), and the same
+    conditional update: two people taking one task never both get it (invariant 1).
+    """
+    agent = (
+        Agent.objects.select_for_update(of=("self",)).select_related("territory").get(pk=agent.pk)
+    )
+    if _still_held(agent=agent, now=now) is not None:
+        raise TransitionRefused(_("Record the outcome of the call you hold first."))
+    task = (
+        CallTask.objects.select_for_update(of=("self",))
+        .select_related("person", "territory")
+        .get(pk=task_id)
+    )
+    if task.status not in TAKEN_BY_CHOICE:
+        raise TransitionRefused(_("This call is being made by an agent, or is closed."))
+    if not task.territory.is_calling_time(now):
+        raise TransitionRefused(_("It is outside this person's calling hours."))
+    phone = current_phone(task)
+    if not phone:
+        raise TransitionRefused(_("This person has no number in service."))
+    lease_expires_at = now + timedelta(minutes=settings.LEASE_MINUTES)
+    late_period = timedelta(hours=settings.LATE_CALLABLE_HOURS)
+    taken = CallTask.objects.filter(pk=task.pk, status__in=TAKEN_BY_CHOICE).update(
+        status=CallTask.Status.ASSIGNED,
+        lease_holder=agent,
+        lease_expires_at=lease_expires_at,
+        escalation_reason="",
+        callback_at=None,
+        # Should this call fail, the task stays in the queue a late period from now.
+        callable_until=max(task.deadline_at, now) + late_period,
+    )
+    if not taken:
+        raise TransitionRefused(_("This call is being made by an agent, or is closed."))
+    assignment = Assignment.objects.create(
+        task=task, agent=agent, claimed_at=now, lease_expires_at=lease_expires_at, phone=phone
+    )
+    set_agent_status(agent=agent, status=Agent.Status.ON_CALL, now=now)
+    return assignment, task.status
 
 
 def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
@@ -318,7 +384,7 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         phone = _phone_of(numbers, task.phone_position)
         if phone:
             break
-        escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now)
+        escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now, by_id=agent.user_id)
     # 3. Lease the task and open the assignment; the condition on the (locked) row is a second
     # guard.
     lease_expires_at = now + timedelta(minutes=settings.LEASE_MINUTES)
@@ -447,9 +513,12 @@ def renew_lease(*, assignment: Assignment, agent: Agent, now: datetime) -> Assig
 @transaction.atomic
 def move_callback(*, task: CallTask, to: Agent | None) -> bool:
     """Give an owned callback to another agent, or to all (None); False if it no longer waits
-    for an owner (taken, or opened to all by the sweep, meanwhile)."""
+    for an owner (taken, or opened to all by the sweep, meanwhile). A call a supervisor handed to
+    an agent is moved on the escalations page (calls.services.lifecycle), not here."""
     return bool(
         CallTask.objects.filter(
             pk=task.pk, status=CallTask.Status.QUEUED, reserved_for__isnull=False
-        ).update(reserved_for=to)
+        )
+        .exclude(queue_band=CallTask.Band.HANDED)
+        .update(reserved_for=to)
     )

@@ -1,31 +1,84 @@
 """The fallback channel and escalation: nothing silently misses its deadline."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from calls.models import CallTask, SmsMessage
+from calls.models import CallTask, SmsMessage, TaskEvent
 from calls.sms import send_sms
 
+Reason, Wording = CallTask.Reason, SmsMessage.Wording
 
-def fallback_body(task: CallTask) -> str:
-    # The text is in French: the fallback reaches people the call could not, whatever their
-    # language.
+# A booked callback counts as missed once its time is this far behind with no call made: until
+# then the deadline's SMS waits for it (a booked callback is never pre-empted by the deadline).
+# A follow-up booked after the notification is due by its callback time plus this much.
+CALLBACK_GRACE = timedelta(hours=1)
+
+# What the SMS says depends on what happened, and says nothing that is not true: "we tried to
+# call you" only after a call was made, "we could not call you back" only after a callback was
+# booked and not made.
+_TEXTS: dict[tuple[str, str], Promise] = {
+    (Reason.INDEX_INTERVIEW, Wording.CALLED): _(
+        "Assurance Maladie: your test for Covid-19 is positive. We tried to call you. "
+        "Please isolate and call us back at %(number)s."
+    ),
+    (Reason.INDEX_INTERVIEW, Wording.NOT_CALLED): _(
+        "Assurance Maladie: your test for Covid-19 is positive. We have not been able to call "
+        "you yet. Please isolate and call us at %(number)s."
+    ),
+    (Reason.INDEX_INTERVIEW, Wording.CALLBACK_MISSED): _(
+        "Assurance Maladie: your test for Covid-19 is positive. We could not call you back at "
+        "the time agreed. Please isolate and call us at %(number)s."
+    ),
+    (Reason.CONTACT_NOTIFICATION, Wording.CALLED): _(
+        "Assurance Maladie: you have been in contact with a person who has Covid-19. "
+        "We tried to call you. "
+        "Please get tested, limit your contacts and call us back at %(number)s."
+    ),
+    (Reason.CONTACT_NOTIFICATION, Wording.NOT_CALLED): _(
+        "Assurance Maladie: you have been in contact with a person who has Covid-19. We have "
+        "not been able to call you yet. Please get tested, limit your contacts and call us at "
+        "%(number)s."
+    ),
+    (Reason.CONTACT_NOTIFICATION, Wording.CALLBACK_MISSED): _(
+        "Assurance Maladie: you have been in contact with a person who has Covid-19. We could "
+        "not call you back at the time agreed. Please get tested, limit your contacts and call "
+        "us at %(number)s."
+    ),
+    (Reason.FOLLOW_UP, Wording.CALLED): _(
+        "Assurance Maladie: we tried to call you for your Covid-19 follow-up. "
+        "Please call us back at %(number)s."
+    ),
+    (Reason.FOLLOW_UP, Wording.NOT_CALLED): _(
+        "Assurance Maladie: we have not been able to call you yet for your Covid-19 follow-up. "
+        "Please call us at %(number)s."
+    ),
+    (Reason.FOLLOW_UP, Wording.CALLBACK_MISSED): _(
+        "Assurance Maladie: we could not call you back at the time agreed for your Covid-19 "
+        "follow-up. Please call us at %(number)s."
+    ),
+}
+
+
+def fallback_wording(task: CallTask) -> str:
+    """Say what happened to the task, for its SMS: a callback booked and not made, calls made
+    without reaching the person, or no call yet."""
+    if task.callback_at is not None:
+        return Wording.CALLBACK_MISSED
+    if task.attempts:
+        return Wording.CALLED
+    return Wording.NOT_CALLED
+
+
+def fallback_body(task: CallTask, wording: str | None = None) -> str:
+    """Return the SMS text of a task (in French: the fallback reaches people the call could not,
+    whatever their language)."""
     with translation.override("fr"):
-        if task.reason == CallTask.Reason.INDEX_INTERVIEW:
-            text = _(
-                "Assurance Maladie: your test for Covid-19 is positive. We tried to call you. "
-                "Please isolate and call us back at %(number)s."
-            )
-        else:
-            text = _(
-                "Assurance Maladie: you have been in contact with a person who has Covid-19. "
-                "We tried to call you. "
-                "Please get tested, limit your contacts and call us back at %(number)s."
-            )
+        text = str(_TEXTS[(task.reason, wording or fallback_wording(task))])
     return text % {"number": settings.CALLBACK_NUMBER}
 
 
@@ -38,11 +91,17 @@ def queue_fallback_sms(*, task: CallTask, now: datetime) -> SmsMessage | None:
     )
     if not numbers:
         return None
+    wording = fallback_wording(task)
     # A unique constraint holds "once": a second sweep, or two at once, find the first message.
     sms, created = SmsMessage.objects.get_or_create(
         task=task,
         kind=SmsMessage.Kind.FALLBACK,
-        defaults={"phone": numbers[0], "body": fallback_body(task), "created_at": now},
+        defaults={
+            "phone": numbers[0],
+            "body": fallback_body(task, wording),
+            "wording": wording,
+            "created_at": now,
+        },
     )
     if not created:
         return None
@@ -51,8 +110,10 @@ def queue_fallback_sms(*, task: CallTask, now: datetime) -> SmsMessage | None:
 
 
 @transaction.atomic
-def escalate(*, task: CallTask, reason: str, now: datetime) -> CallTask:
-    """Put a task on the supervisors' escalation list, out of the agents' queue."""
+def escalate(*, task: CallTask, reason: str, now: datetime, by_id: int | None = None) -> CallTask:
+    """Put a task on the supervisors' escalation list, out of the agents' queue, and log it
+    (by_id: the user whose action escalated it; None for the sweeps)."""
+    from_status = task.status
     CallTask.objects.filter(pk=task.pk).update(
         status=CallTask.Status.ESCALATED,
         escalation_reason=reason,
@@ -60,7 +121,18 @@ def escalate(*, task: CallTask, reason: str, now: datetime) -> CallTask:
         lease_holder=None,
         lease_expires_at=None,
         reserved_for=None,
+        callback_at=None,
+    )
+    TaskEvent.objects.create(
+        task_id=task.pk,
+        kind=TaskEvent.Kind.ESCALATED,
+        from_status=from_status,
+        to_status=CallTask.Status.ESCALATED,
+        by_id=by_id,
+        reason=reason,
+        at=now,
     )
     task.status, task.escalation_reason, task.escalated_at = CallTask.Status.ESCALATED, reason, now
     task.lease_holder, task.lease_expires_at, task.reserved_for = None, None, None
+    task.callback_at = None
     return task

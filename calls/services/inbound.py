@@ -44,7 +44,7 @@ def record_inbound_call(
     if outcome not in CallAttempt.INBOUND_OUTCOMES:
         raise InvalidOutcome(_("This outcome does not apply to an inbound call."))
     if outcome == Outcome.CALLBACK and (
-        problem := callback_time_problem(callback_at=callback_at, now=now)
+        problem := callback_time_problem(callback_at=callback_at, now=now, task=task)
     ):
         raise InvalidOutcome(problem)
     started_at = min(started_at or now, now)

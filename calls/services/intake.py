@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from agents.models import Language, Territory
-from calls.models import CallAttempt, CallTask
+from calls.models import CallAttempt, CallTask, TaskEvent
 from cases.models import Exposure, IndexCase, Person
 from cases.services import ContactData, record_contacts
 
@@ -91,7 +91,9 @@ def enqueue_call(*, now: datetime, **request: Any) -> CallTask:
 
 
 def forget_call_details(*, person_ids: list[int]) -> int:
-    """Blank the dialled numbers and notes of these persons' calls; counts and times stay."""
+    """Blank the dialled numbers and notes of these persons' calls, and the notes of their calls'
+    history; counts, times and reasons stay."""
+    TaskEvent.objects.filter(task__person_id__in=person_ids).exclude(note="").update(note="")
     return (
         CallAttempt.objects.filter(task__person_id__in=person_ids)
         .exclude(phone="", notes="")

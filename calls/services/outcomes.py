@@ -10,11 +10,18 @@ from agents.services.counters import count_attempt
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule
-from calls.services.fallback import escalate, queue_fallback_sms
+from calls.services.fallback import CALLBACK_GRACE, escalate, queue_fallback_sms
 from calls.services.intake import add_contacts
+from calls.services.lifecycle import band_for
 from cases.services import record_interview, record_notification, retire_phone, set_person_language
 
 Outcome = CallAttempt.Outcome
+
+# Why a task closed by its outcome's retry rule is closed.
+CLOSED_REASONS: dict[str, str] = {
+    Outcome.REFUSED: CallTask.ClosedReason.REFUSED,
+    Outcome.NOT_CONCERNED: CallTask.ClosedReason.NOT_CONCERNED,
+}
 
 
 @transaction.atomic
@@ -37,16 +44,30 @@ def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> As
     return assignment
 
 
-def callback_time_problem(*, callback_at: datetime | None, now: datetime) -> str | None:
-    """Say what is wrong with a callback's time (missing, or not in the future); None when it will
-    do.
+def callback_time_problem(
+    *,
+    callback_at: datetime | None,
+    now: datetime,
+    task: CallTask,
+    notification_given: bool = False,
+) -> str | None:
+    """Say what is wrong with a callback's time (missing, not in the future, or after the call's
+    deadline when the notification was not given); None when it will do.
 
-    The one rule behind the service, the desk's form and the API's serializer.
+    The one rule behind the service, the desk's form and the API's serializer. Once the
+    notification is given the person counts as reached, and the callback is a follow-up that
+    may come after the deadline; a follow-up call comes after the notification by definition.
     """
     if callback_at is None:
         return _("A callback needs a time.")
     if callback_at <= now:
         return _("A callback needs a time in the future.")
+    notified = notification_given or task.reason == CallTask.Reason.FOLLOW_UP
+    if callback_at > task.deadline_at and not notified:
+        return _(
+            "A callback after the call's deadline is possible only once the notification is "
+            "given: give it now, and say so."
+        )
     return None
 
 
@@ -60,20 +81,36 @@ def record_outcome(
     callback_at: datetime | None = None,
     callback_for_all: bool = False,
     language: Language | None = None,
+    notification_given: bool = False,
 ) -> CallAttempt:
     """Record a call's outcome and move its task on by the retry policy; 409 on a lost lease.
 
-    The attempt is written either way: a late outcome is refused, never lost.
+    The attempt is written either way: a late outcome is refused, never lost. A callback with
+    the notification given counts as reached: the task is done and the callback is queued as a
+    follow-up call.
     """
-    if outcome == Outcome.CALLBACK and (
-        problem := callback_time_problem(callback_at=callback_at, now=now)
-    ):
-        raise InvalidOutcome(problem)
+    if notification_given and outcome != Outcome.CALLBACK:
+        raise InvalidOutcome(_("Only a callback says whether the notification was given."))
     with transaction.atomic():
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         task = (
             CallTask.objects.select_for_update().select_related("person").get(pk=assignment.task_id)
         )
+        if outcome == Outcome.CALLBACK and (
+            problem := callback_time_problem(
+                callback_at=callback_at,
+                now=now,
+                task=task,
+                notification_given=notification_given,
+            )
+        ):
+            raise InvalidOutcome(problem)
+        # On a follow-up the notification was given before: its callback is a plain one.
+        converts = notification_given and task.reason != CallTask.Reason.FOLLOW_UP
+        follow_up_at = callback_at if converts else None
+        if follow_up_at is not None:
+            # The person heard what they had to: reached. Calling back is a follow-up.
+            outcome, callback_at = Outcome.REACHED, None
         started_at = assignment.dialled_at or assignment.claimed_at
         connected_at = assignment.connected_at
         if outcome == Outcome.REACHED and connected_at is None:
@@ -126,6 +163,14 @@ def record_outcome(
                 callback_for_all=callback_for_all,
                 language=language,
             )
+            if follow_up_at is not None:
+                _book_follow_up(
+                    task=task,
+                    agent=agent,
+                    callback_at=follow_up_at,
+                    callback_for_all=callback_for_all,
+                    now=now,
+                )
         set_agent_status(agent=agent, status=Agent.Status.WRAP_UP, now=now)
     if not holds_lease:
         raise LeaseLost(attempt_id=attempt.pk)
@@ -153,6 +198,11 @@ def apply_retry_policy(
     task.not_before = now + timedelta(minutes=rule.delay_minutes) if rule.delay_minutes else None
     task.status = CallTask.Status.QUEUED
     task.first_attempt_at = task.first_attempt_at or attempt.started_at
+    # Any call made settles a callback booked before it.
+    task.callback_at = None
+    if task.queue_band == CallTask.Band.HANDED:
+        # Handed to one agent, who called: the task is everyone's again, in its place.
+        task.queue_band = band_for(deadline_at=task.deadline_at, now=now)
     fields = [
         "attempts",
         "lease_holder",
@@ -161,6 +211,8 @@ def apply_retry_policy(
         "not_before",
         "status",
         "first_attempt_at",
+        "callback_at",
+        "queue_band",
     ]
 
     if attempt.outcome == Outcome.REACHED:
@@ -168,21 +220,22 @@ def apply_retry_policy(
         fields.append("closed_at")
     elif rule.closes_task:
         task.status, task.closed_at = CallTask.Status.CLOSED, now
-        fields.append("closed_at")
+        task.closed_reason = CLOSED_REASONS.get(attempt.outcome, "")
+        fields += ["closed_at", "closed_reason"]
     elif attempt.outcome == Outcome.CALLBACK:
-        task.not_before = callback_at
+        task.not_before = task.callback_at = callback_at
         task.reserved_for = None if callback_for_all else agent
     elif attempt.outcome == Outcome.WRONG_NUMBER:
         # The number is retired, not the person: the next number takes its place in the list.
         retire_phone(person=task.person, number=attempt.phone, now=now)
         if not task.person.phones.in_service().exists():
             task.save(update_fields=fields)
-            escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now)
+            escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now, by_id=agent.user_id)
             return
     elif attempt.outcome == Outcome.LANGUAGE_BARRIER:
         if language is None:
             task.save(update_fields=fields)
-            escalate(task=task, reason=CallTask.Escalation.LANGUAGE, now=now)
+            escalate(task=task, reason=CallTask.Escalation.LANGUAGE, now=now, by_id=agent.user_id)
             return
         # Re-queued at once for an agent who speaks the person's language.
         set_person_language(person=task.person, language=language)
@@ -193,9 +246,65 @@ def apply_retry_policy(
         fields.append("phone_position")
 
     task.save(update_fields=fields)
-    if fallback and task.status == CallTask.Status.QUEUED and task.attempts >= rule.max_attempts:
+    # A callback the person asked for is kept, whatever the count: it is booked before the
+    # deadline, and the deadline sweep texts the person if it is missed.
+    if (
+        fallback
+        and task.status == CallTask.Status.QUEUED
+        and attempt.outcome != Outcome.CALLBACK
+        and task.attempts >= rule.max_attempts
+    ):
         queue_fallback_sms(task=task, now=now)
-        escalate(task=task, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now)
+        escalate(task=task, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now, by_id=agent.user_id)
+
+
+def _book_follow_up(
+    *,
+    task: CallTask,
+    agent: Agent,
+    callback_at: datetime,
+    callback_for_all: bool,
+    now: datetime,
+) -> CallTask:
+    """Queue the callback of a person reached and notified as a follow-up call, from the time
+    they asked for (an interview still to do goes with it).
+
+    A follow-up is a call agreed with the person: a person may have several over time, one open
+    at a time (the open one is moved to the new time), and a done one does not forbid the next.
+    """
+    reserved_for = None if callback_for_all else agent
+    open_follow_up = (
+        CallTask.objects.select_for_update()
+        .open()
+        .filter(person_id=task.person_id, reason=CallTask.Reason.FOLLOW_UP)
+        .first()
+    )
+    if open_follow_up is None:
+        return CallTask.objects.create(
+            person_id=task.person_id,
+            reason=CallTask.Reason.FOLLOW_UP,
+            territory_id=task.territory_id,
+            language_id=task.language_id,
+            deadline_at=callback_at + CALLBACK_GRACE,
+            priority=task.priority,
+            index_case_id=task.index_case_id,
+            exposure_id=task.exposure_id,
+            not_before=callback_at,
+            callback_at=callback_at,
+            reserved_for=reserved_for,
+            created_at=now,
+        )
+    if open_follow_up.status == CallTask.Status.QUEUED:
+        # Being made or escalated, it is in someone's hands already: left as it is.
+        CallTask.objects.filter(pk=open_follow_up.pk).update(
+            deadline_at=callback_at + CALLBACK_GRACE,
+            not_before=callback_at,
+            callback_at=callback_at,
+            reserved_for=reserved_for,
+            queue_band=CallTask.Band.IN_TIME,
+            callable_until=None,
+        )
+    return open_follow_up
 
 
 def complete_call(
@@ -208,6 +317,7 @@ def complete_call(
     callback_at: datetime | None = None,
     callback_for_all: bool = False,
     language: Language | None = None,
+    notification_given: bool = False,
     interview: dict | None = None,
     notification: dict | None = None,
 ) -> CallAttempt:
@@ -229,17 +339,20 @@ def complete_call(
                 callback_at=callback_at,
                 callback_for_all=callback_for_all,
                 language=language,
+                notification_given=notification_given,
             )
         except LeaseLost as exc:
             # record_outcome wrote the refused attempt in its own savepoint: keep it.
             lost = exc
         else:
-            if outcome == Outcome.REACHED:
+            # The interview is the call's whole purpose; the notification may come with a
+            # callback (given during the call, the rest is a follow-up).
+            if outcome == Outcome.REACHED or notification_given:
                 record_answers(
                     task=assignment.task,
                     agent=agent,
                     now=now,
-                    interview=interview,
+                    interview=interview if outcome == Outcome.REACHED else None,
                     notification=notification,
                 )
     if lost is not None:

@@ -3,12 +3,15 @@
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from agents.models import Agent, PauseReason
 from agents.services.staff import set_agent_status
 from calls.exceptions import CallInProgress
-from calls.models import Assignment, CallTask
+from calls.models import Assignment, CallTask, TaskEvent
 from calls.services.dispatch import release_assignment
+from calls.services.lifecycle import band_when_opened
 
 
 @transaction.atomic
@@ -21,12 +24,25 @@ def go_offline(*, agent: Agent, now: datetime) -> Agent:
 
 
 def release_owned_callbacks(*, agent: Agent) -> int:
-    """Open to all agents the queued callbacks this agent booked; return how many."""
-    # For an agent who leaves for good (end of contract): the sweep would release them only when
-    # due, and only while the agent is offline; nobody should wait for a departed owner.
-    return CallTask.objects.filter(status=CallTask.Status.QUEUED, reserved_for=agent).update(
-        reserved_for=None
+    """Open to all agents the queued callbacks this agent booked, and the calls a supervisor
+    handed to them; return how many."""
+    # For an agent who leaves for good (end of contract): the sweep would release callbacks only
+    # when due, and only while the agent is offline, and never a handed call; nobody should wait
+    # for a departed owner.
+    owned = CallTask.objects.filter(status=CallTask.Status.QUEUED, reserved_for=agent)
+    handed = list(owned.filter(queue_band=CallTask.Band.HANDED).values_list("pk", flat=True))
+    released = owned.update(reserved_for=None, queue_band=band_when_opened(Now()))
+    TaskEvent.objects.bulk_create(
+        TaskEvent(
+            task_id=pk,
+            kind=TaskEvent.Kind.REQUEUED,
+            from_status=CallTask.Status.QUEUED,
+            to_status=CallTask.Status.QUEUED,
+            at=timezone.now(),
+        )
+        for pk in handed
     )
+    return released
 
 
 @transaction.atomic

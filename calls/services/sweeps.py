@@ -8,17 +8,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from agents.models import Agent
 from agents.services.staff import set_agent_status
-from calls.models import Assignment, CallTask, SmsMessage
+from calls.models import Assignment, CallTask, SmsMessage, TaskEvent
 from calls.services.dispatch import release_assignment
-from calls.services.fallback import fallback_body
+from calls.services.fallback import CALLBACK_GRACE, fallback_body, fallback_wording
 from calls.sms import send_sms
 from cases.models import Phone
 
-Status = CallTask.Status
+Status, Band = CallTask.Status, CallTask.Band
 
 # A priority boost puts an at-risk task before others of the same deadline (the queue orders by
 # deadline first, so it never overtakes an earlier deadline).
@@ -28,10 +29,11 @@ ABSENT_BATCH = 500
 
 
 def _reached_for_same_reason() -> Exists:
+    # A follow-up is a call agreed with the person: one done does not make the next a duplicate.
     return Exists(
         CallTask.objects.filter(
             person_id=OuterRef("person_id"), reason=OuterRef("reason"), status=Status.DONE
-        )
+        ).exclude(reason=CallTask.Reason.FOLLOW_UP)
     )
 
 
@@ -151,12 +153,18 @@ def set_absent_agents_offline(*, now: datetime) -> int:
 @transaction.atomic
 def release_callbacks(*, now: datetime) -> int:
     """Open to all agents the due callbacks whose owner is offline; return how many."""
-    return CallTask.objects.filter(
-        status=Status.QUEUED,
-        reserved_for__isnull=False,
-        not_before__lte=now,
-        reserved_for__status=Agent.Status.OFFLINE,
-    ).update(reserved_for=None)
+    # A call handed to an agent by a supervisor is not a callback: it waits for that agent (a
+    # shift that starts later) until a supervisor moves it or its late period ends.
+    return (
+        CallTask.objects.filter(
+            status=Status.QUEUED,
+            reserved_for__isnull=False,
+            not_before__lte=now,
+            reserved_for__status=Agent.Status.OFFLINE,
+        )
+        .exclude(queue_band=Band.HANDED)
+        .update(reserved_for=None)
+    )
 
 
 @transaction.atomic
@@ -176,17 +184,50 @@ def flag_at_risk(*, now: datetime, batch_size: int = 5000) -> int:
     )
 
 
+def _late_period_end() -> ExpressionWrapper:
+    return ExpressionWrapper(
+        F("deadline_at") + timedelta(hours=settings.LATE_CALLABLE_HOURS),
+        output_field=DateTimeField(),
+    )
+
+
+def _events(
+    task_ids: list[int],
+    *,
+    kind: str,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    reason: str = "",
+) -> None:
+    TaskEvent.objects.bulk_create(
+        TaskEvent(
+            task_id=pk,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            at=now,
+        )
+        for pk in task_ids
+    )
+
+
 @transaction.atomic
 def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
-    """Text and escalate the queued tasks past their deadline, one SMS per task ever; return how
-    many."""
+    """Move the queued tasks past their deadline behind the tasks still in time, where they stay
+    callable for LATE_CALLABLE_HOURS, and text each once with the words that fit what happened;
+    return how many."""
     # Invariant 6. An assigned task is left alone: an agent is on the line, and their outcome
-    # decides. Rows locked by a claim are skipped: they are being taken, or come back next run.
-    # A person already reached for the reason gets no "we tried to call you":
-    # close_reached_duplicates cancels that task, whichever of the two sweeps runs first.
+    # decides; back in the queue, it is swept on a later run. Rows locked by a claim are skipped:
+    # they are being taken, or come back next run. A booked callback is never pre-empted: a task
+    # waits here until its callback time is CALLBACK_GRACE behind (then the callback was
+    # missed). A person already reached for the reason gets no SMS: close_reached_duplicates
+    # cancels that task, whichever of the two sweeps runs first.
     tasks = list(
         CallTask.objects.select_for_update(skip_locked=True)
-        .filter(status=Status.QUEUED, deadline_at__lte=now)
+        .filter(status=Status.QUEUED, queue_band=Band.IN_TIME, deadline_at__lte=now)
+        .filter(Q(callback_at__isnull=True) | Q(callback_at__lte=now - CALLBACK_GRACE))
         .exclude(_reached_for_same_reason())
         .annotate(
             has_sms=Exists(
@@ -205,17 +246,20 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
         .values_list("person_id", "number")
     ):
         first_phones.setdefault(person_id, number)
-    messages = [
-        SmsMessage(
-            task=t,
-            kind=SmsMessage.Kind.FALLBACK,
-            phone=first_phones[t.person_id],
-            body=fallback_body(t),
-            created_at=now,
-        )
-        for t in tasks
-        if not t.has_sms and t.person_id in first_phones
-    ]
+    messages = []
+    for t in tasks:
+        if not t.has_sms and t.person_id in first_phones:
+            wording = fallback_wording(t)
+            messages.append(
+                SmsMessage(
+                    task=t,
+                    kind=SmsMessage.Kind.FALLBACK,
+                    phone=first_phones[t.person_id],
+                    body=fallback_body(t, wording),
+                    wording=wording,
+                    created_at=now,
+                )
+            )
     # The unique constraint (task, kind) is the last word on "once": a message queued by a
     # concurrent outcome is ignored here, and only messages still queued are sent (send_sms
     # claims each one before sending, so a second enqueue would send nothing either).
@@ -227,14 +271,53 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
             status=SmsMessage.Status.QUEUED,
         ).values_list("pk", flat=True)
     )
-    escalated = CallTask.objects.filter(pk__in=[t.pk for t in tasks], status=Status.QUEUED).update(
+    task_ids = [t.pk for t in tasks]
+    # An owner who missed their callback gives it to everyone; the booked time is kept in the
+    # SMS only.
+    late = CallTask.objects.filter(
+        pk__in=task_ids, status=Status.QUEUED, queue_band=Band.IN_TIME
+    ).update(
+        queue_band=Band.LATE,
+        callable_until=Coalesce(F("callable_until"), _late_period_end()),
+        reserved_for=None,
+        callback_at=None,
+    )
+    _events(task_ids, kind=TaskEvent.Kind.LATE, from_status=Status.QUEUED,
+            to_status=Status.QUEUED, now=now)  # fmt: skip
+    for sms_id in sms_ids:
+        send_sms.delay_on_commit(sms_id)
+    return late
+
+
+@transaction.atomic
+def escalate_overdue(*, now: datetime, batch_size: int = 1000) -> int:
+    """Escalate to the supervisors the queued tasks whose late period is over; return how
+    many."""
+    # Rows a claim holds are skipped (they come back next run); an assigned task is left to its
+    # agent. A callback booked for later is kept, as at the deadline.
+    task_ids = list(
+        CallTask.objects.select_for_update(skip_locked=True)
+        .filter(status=Status.QUEUED, callable_until__lte=now)
+        .filter(Q(callback_at__isnull=True) | Q(callback_at__lte=now - CALLBACK_GRACE))
+        .exclude(_reached_for_same_reason())
+        .order_by("callable_until")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    escalated = CallTask.objects.filter(pk__in=task_ids, status=Status.QUEUED).update(
         status=Status.ESCALATED,
         escalation_reason=CallTask.Escalation.DEADLINE,
         escalated_at=now,
         reserved_for=None,
+        callback_at=None,
     )
-    for sms_id in sms_ids:
-        send_sms.delay_on_commit(sms_id)
+    _events(
+        task_ids,
+        kind=TaskEvent.Kind.ESCALATED,
+        from_status=Status.QUEUED,
+        to_status=Status.ESCALATED,
+        reason=CallTask.Escalation.DEADLINE,
+        now=now,
+    )
     return escalated
 
 
@@ -244,8 +327,29 @@ def close_reached_duplicates(*, now: datetime) -> int:
     # Invariant 7. Intake queues no task for a reached person, but an intake racing the outcome
     # that reaches them can. An assigned task is left to its agent, who is on the line; if it
     # comes back to the queue, the next run cancels it.
-    return (
-        CallTask.objects.filter(status__in=(Status.QUEUED, Status.ESCALATED))
+    rows = list(
+        CallTask.objects.select_for_update(skip_locked=True)
+        .filter(status__in=(Status.QUEUED, Status.ESCALATED))
         .filter(_reached_for_same_reason())
-        .update(status=Status.CANCELLED, closed_at=now, escalation_reason="", reserved_for=None)
+        .values_list("pk", "status")
     )
+    cancelled = CallTask.objects.filter(
+        pk__in=[pk for pk, _ in rows], status__in=(Status.QUEUED, Status.ESCALATED)
+    ).update(
+        status=Status.CANCELLED,
+        closed_at=now,
+        escalation_reason="",
+        reserved_for=None,
+        callback_at=None,
+    )
+    TaskEvent.objects.bulk_create(
+        TaskEvent(
+            task_id=pk,
+            kind=TaskEvent.Kind.CANCELLED,
+            from_status=status,
+            to_status=Status.CANCELLED,
+            at=now,
+        )
+        for pk, status in rows
+    )
+    return cancelled

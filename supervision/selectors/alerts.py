@@ -52,6 +52,8 @@ def owned_callbacks(*, user: RequestUser) -> list[CallTask]:
     return list(
         CallTask.objects.for_user(user)
         .filter(status=CallTask.Status.QUEUED, reserved_for__isnull=False)
+        # A call handed to an agent by a supervisor is followed on the escalations page.
+        .exclude(queue_band=CallTask.Band.HANDED)
         .select_related("reserved_for__user", "territory", "language")
         .order_by("not_before", "deadline_at", "pk")[:LIST_LIMIT]
     )

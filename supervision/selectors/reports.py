@@ -50,6 +50,9 @@ class SlaRow:
     contacts_notified: int
     index_due: int
     index_reached: int
+    # Reached after the deadline: never counted as reached in time.
+    contacts_late: int = 0
+    index_late: int = 0
     median_seconds: int | None = None
     computed_at: datetime | None = None
 
@@ -122,6 +125,8 @@ def sla_report(
             contacts_notified=day.contacts_notified_in_time,
             index_due=day.index_due,
             index_reached=day.index_reached_in_time,
+            contacts_late=day.contacts_reached_late,
+            index_late=day.index_reached_late,
             median_seconds=day.first_attempt_median_seconds,
             computed_at=day.computed_at,
         )
@@ -142,6 +147,8 @@ def sla_report(
             summary.contacts_notified += row.contacts_notified
             summary.index_due += row.index_due
             summary.index_reached += row.index_reached
+            summary.contacts_late += row.contacts_late
+            summary.index_late += row.index_late
         if one_territory:
             per_day[row.day].median_seconds = row.median_seconds
     return SlaReport(start=start, end=end, rows=rows, days=list(per_day.values()), total=total)

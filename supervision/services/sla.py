@@ -6,17 +6,22 @@ Definitions (also written on the report page):
 - *reached in time*: the task is done (the person was reached) with closed_at <= deadline_at;
 - *notified in time*: not reached in time, but its fallback SMS was sent with sent_at <=
   deadline_at;
+- *reached late*: done with closed_at > deadline_at: the call stayed in the queue past its
+  deadline (LATE_CALLABLE_HOURS) or was put back by a supervisor, and the person was reached
+  then. It never counts as reached in time;
 - contacts are contact-notification tasks (deadline = identification + CONTACT_DEADLINE_HOURS),
   patients zéro the index-interview tasks (deadline = registration + INDEX_CASE_DEADLINE_HOURS);
 - the median time to first attempt is over the contact and patient zéro tasks due that day that
   had a first attempt: first_attempt_at - created_at.
 """
 
+import math
 import statistics
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -48,6 +53,8 @@ _FIGURES = (
     "contacts_notified_in_time",
     "index_due",
     "index_reached_in_time",
+    "contacts_reached_late",
+    "index_reached_late",
 )
 
 
@@ -76,6 +83,7 @@ def _sla_figures(
     """Return the figures of the calls due between start and end, by territory and local day."""
     contact, index = Q(reason=Reason.CONTACT_NOTIFICATION), Q(reason=Reason.INDEX_INTERVIEW)
     in_time = Q(status=CallTask.Status.DONE, closed_at__lte=F("deadline_at"))
+    late = Q(status=CallTask.Status.DONE, closed_at__gt=F("deadline_at"))
     sms_in_time = Exists(
         SmsMessage.objects.filter(
             task=OuterRef("pk"),
@@ -97,6 +105,8 @@ def _sla_figures(
         "contacts_notified_in_time": Sum(notified),
         "index_due": Count("pk", filter=index),
         "index_reached_in_time": Count("pk", filter=index & in_time),
+        "contacts_reached_late": Count("pk", filter=contact & late),
+        "index_reached_late": Count("pk", filter=index & late),
     }
     postgres = connection.vendor == "postgresql"
     if postgres:
@@ -133,9 +143,16 @@ def _sla_figures(
     return figures
 
 
-def roll_up_sla(*, now: datetime, days: int = 2) -> int:
-    """Recompute the SlaDay rows of today and the days before it (local days); return how many
-    rows."""
+def days_to_recompute() -> int:
+    """Return how many local days, today included, a call due then may still be reached: today,
+    yesterday and the late period after a deadline (LATE_CALLABLE_HOURS)."""
+    return 2 + math.ceil(settings.LATE_CALLABLE_HOURS / 24)
+
+
+def roll_up_sla(*, now: datetime, days: int | None = None) -> int:
+    """Recompute the SlaDay rows of today and the days before it (local days; by default those
+    whose calls may still be reached, late); return how many rows."""
+    days = days or days_to_recompute()
     by_zone: dict[str, list[Territory]] = defaultdict(list)
     for territory in Territory.objects.only("pk", "timezone").order_by("pk"):
         by_zone[territory.timezone].append(territory)

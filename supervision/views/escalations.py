@@ -1,21 +1,44 @@
-"""Supervisors' pages."""
+"""The escalations page: the calls the queue could not finish, and what to do with each."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agents import roles
 from agents.roles import role_required
+from calls.models import CallTask
+from calls.services.lifecycle import own_agent
+from supervision.forms import EscalationFilterForm
 from supervision.selectors import escalations as selectors
 
 
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def escalations(request: HttpRequest) -> HttpResponse:
-    """List the escalated and the at-risk calls of the user's territory."""
+    """List the escalated calls (to assign, put back, call now or close), the calls followed up
+    after an escalation or past their deadline, and the calls at risk, of the user's territory."""
+    now = timezone.now()
+    form = EscalationFilterForm(request.GET)
+    filters = form.filters()
+    escalated = selectors.escalated_tasks(user=request.user, filters=filters, now=now)
+    followed = selectors.followed_tasks(user=request.user, filters=filters, now=now)
+    rows = selectors.task_rows(tasks=escalated + followed)
     context = {
-        "escalated": selectors.escalated_tasks(user=request.user),
+        "form": form,
+        "filtered": bool(filters),
+        "counts": selectors.escalation_counts(user=request.user),
+        "escalated": rows[: len(escalated)],
+        "followed": rows[len(escalated) :],
         "at_risk": selectors.at_risk_tasks(user=request.user),
         "limit": selectors.LIST_LIMIT,
+        "closed_reasons": CallTask.ClosedReason.choices,
+        # "Call it now" is offered to those who can make calls: a téléconseiller's profile.
+        "can_call": own_agent(request.user) is not None
+        and roles.TELECONSEILLER in roles.roles_of(request.user),
+        "now": now,
+        "late_hours": settings.LATE_CALLABLE_HOURS,
+        "here": request.get_full_path(),
     }
     return render(request, "supervision/escalations.html", context)

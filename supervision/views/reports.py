@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from common.csv_files import excel_csv_response
 from supervision.forms import DateRangeForm, ProductivityReportForm, SlaReportForm
 from supervision.selectors import reports as selectors
 from supervision.selectors.reports import ProductivityReport, ProductivityRow, SlaReport
+from supervision.services.sla import days_to_recompute
 
 # --- Cells: one value, shown on the page and written to the CSV -------------------------------
 
@@ -88,9 +90,11 @@ def _sla_columns() -> list[Column]:
         Column(_("Reached in time"), lambda r: r.contacts_reached, True),
         Column(_("Notified by SMS in time"), lambda r: r.contacts_notified, True),
         Column(_("Reached or notified within 24 h (%)"), lambda r: r.contacts_share, True),
+        Column(_("Contacts reached late"), lambda r: r.contacts_late, True),
         Column(_("Patients zéro due"), lambda r: r.index_due, True),
         Column(_("Patients zéro reached in time"), lambda r: r.index_reached, True),
         Column(_("Patients zéro reached in time (%)"), lambda r: r.index_share, True),
+        Column(_("Patients zéro reached late"), lambda r: r.index_late, True),
         Column(_("Median time to first attempt"), lambda r: Duration(r.median_seconds), True),
         Column(_("Computed at"), lambda r: _local(r.computed_at, r.territory.zone)),
     ]
@@ -268,7 +272,11 @@ def _productivity_chart(report: ProductivityReport) -> dict:
 def sla_report(request: HttpRequest) -> HttpResponse:
     """Show the share of contacts and patients zéro reached in time, per day and territory."""
     form = SlaReportForm(request.GET, user=request.user, today=user_today(request.user))
-    context = {"form": form}
+    context = {
+        "form": form,
+        "late_hours": settings.LATE_CALLABLE_HOURS,
+        "recomputed_days": days_to_recompute(),
+    }
     if form.is_valid():
         report = selectors.sla_report(user=request.user, **form.filters())
         columns = _sla_columns()

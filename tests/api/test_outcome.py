@@ -18,7 +18,8 @@ LEASE = timedelta(minutes=settings.LEASE_MINUTES)
 class OutcomeApiTestCase(CallApiTestCase):
     def setUp(self):
         super().setUp()
-        self.task = self.make_task()
+        # Due tomorrow: a callback may be booked before the deadline.
+        self.task = self.make_task(deadline_at=timezone.now() + timedelta(hours=24))
         self.go_ready(self.alice, self.anna)
 
     def claim(self, user, at=None) -> Assignment:
@@ -105,6 +106,63 @@ class RecordOutcomeTests(OutcomeApiTestCase):
                 self.assertEqual(
                     (self.task.reserved_for, self.task.not_before), (owner, callback_at)
                 )
+
+    def interview_to_make(self) -> CallTask:
+        """Replace the follow-up of setUp with a patient zéro's interview (a follow-up comes
+        after the notification by definition)."""
+        self.task.delete()
+        self.task = self.register_case(self.t93, name="Mercier").task
+        return self.task
+
+    def test_it_refuses_a_callback_after_the_deadline_without_the_notification(self):
+        self.interview_to_make()
+        assignment = self.claim(self.alice)
+        after_deadline = (self.task.deadline_at + timedelta(hours=1)).isoformat()
+        response = self.outcome(assignment, {"outcome": "callback", "callback_at": after_deadline})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("callback_at", response.json())
+        self.assertFalse(CallAttempt.objects.exists())
+        self.task.refresh_from_db()
+        self.assertEqual(self.task.status, CallTask.Status.ASSIGNED)
+
+    def test_a_callback_after_the_notification_is_a_follow_up_of_a_reached_person(self):
+        self.interview_to_make()
+        assignment = self.claim(self.alice)
+        callback_at = self.task.deadline_at + timedelta(hours=30)
+        data = {
+            "outcome": "callback",
+            "callback_at": callback_at.isoformat(),
+            "notification_given": True,
+        }
+        response = self.outcome(assignment, data)
+        self.assertEqual(response.status_code, 200, response.json())
+        body = response.json()
+        self.assertEqual((body["attempt"]["outcome"], body["task"]["status"]), ("reached", "done"))
+        follow_up = CallTask.objects.get(person=self.task.person, reason=CallTask.Reason.FOLLOW_UP)
+        self.assertEqual(
+            (follow_up.status, follow_up.not_before, follow_up.reserved_for),
+            (CallTask.Status.QUEUED, callback_at, self.alice.agent),
+        )
+        # The interview is still to do: it goes with the follow-up.
+        self.assertEqual(follow_up.index_case, self.task.index_case)
+        self.assertTrue(follow_up.needs_interview)
+
+    def test_a_follow_up_may_be_called_back_after_its_deadline(self):
+        assignment = self.claim(self.alice)
+        callback_at = self.task.deadline_at + timedelta(hours=30)
+        response = self.outcome(
+            assignment, {"outcome": "callback", "callback_at": callback_at.isoformat()}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.task.refresh_from_db()
+        self.assertEqual((self.task.status, self.task.callback_at), ("queued", callback_at))
+
+    def test_it_refuses_the_notification_flag_without_a_callback(self):
+        assignment = self.claim(self.alice)
+        response = self.outcome(assignment, {"outcome": "no_answer", "notification_given": True})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("notification_given", response.json())
+        self.assertFalse(CallAttempt.objects.exists())
 
     def test_it_requeues_a_language_barrier_in_the_language_given(self):
         assignment = self.claim(self.alice)

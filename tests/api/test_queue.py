@@ -241,5 +241,12 @@ class CallLoopSchemaTests(CallApiTestCase):
         )
         self.assertEqual(
             set(components["OutcomeInput"]["properties"]),
-            {"outcome", "callback_at", "callback_for_all", "notes", "language"},
+            {
+                "outcome",
+                "callback_at",
+                "callback_for_all",
+                "notification_given",
+                "notes",
+                "language",
+            },
         )

@@ -74,8 +74,9 @@ class BrowserTestCase(StaticLiveServerTestCase):
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
 
-    def new_page(self, *, locale: str = "en-US"):
-        context = self.browser.new_context(locale=locale)
+    def new_page(self, *, locale: str = "en-US", width: int | None = None):
+        viewport = {"width": width, "height": 900} if width else None
+        context = self.browser.new_context(locale=locale, viewport=viewport)
         self.addCleanup(context.close)
         page = context.new_page()
         page.set_default_timeout(10_000)

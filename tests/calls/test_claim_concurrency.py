@@ -6,14 +6,18 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.db import connection
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
 from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 
 from agents import roles
 from agents.models import Agent, Territory
 from agents.services.staff import set_agent_status
-from calls.models import Assignment, CallAttempt, CallTask
+from calls.exceptions import TransitionRefused
+from calls.models import Assignment, CallAttempt, CallTask, TaskEvent
 from calls.services.dispatch import claim_next_task, release_assignment
+from calls.services.lifecycle import call_task_now, requeue_task
 from calls.services.outcomes import record_outcome
 from cases.models import Person, Phone
 from tests.base import make_user
@@ -143,3 +147,55 @@ class ConcurrentClaimTests(TransactionTestCase):
         self.assertGreater(
             Assignment.objects.count(), len(task_ids)
         )  # the released ones were claimed again
+
+    def test_a_supervisor_calling_now_and_agents_claiming_lease_the_task_once(self):
+        [task_id] = self.queue(1)
+        # Past its deadline and escalated: the supervisor calls it while agents ask for calls.
+        CallTask.objects.filter(pk=task_id).update(
+            status=CallTask.Status.ESCALATED,
+            escalation_reason=CallTask.Escalation.DEADLINE,
+            escalated_at=NOW,
+        )
+        supervisor = make_user(
+            "sam", roles.SUPERVISEUR, territory=self.territory, languages=("fr",)
+        )
+        supervisor.groups.add(Group.objects.get(name=roles.TELECONSEILLER))
+        task = CallTask.objects.get(pk=task_id)
+        # Put back in the queue, it is offered to the agents as the supervisor calls it.
+        requeue_task(actor=supervisor, task=task, now=NOW - timedelta(minutes=1))
+
+        def work(i):
+            if i == 0:
+                try:
+                    return call_task_now(actor=supervisor, task=task, now=NOW)
+                except TransitionRefused:
+                    return None
+            return claim_next_task(agent=self.agents[i], now=NOW)
+
+        results = self.race(work)
+        leased = [a for a in results if a is not None]
+        self.assertEqual(len(leased), 1)
+        self.assertEqual(Assignment.objects.filter(closed_at__isnull=True).count(), 1)
+        task.refresh_from_db()
+        self.assertEqual(
+            (task.status, task.lease_holder_id), (CallTask.Status.ASSIGNED, leased[0].agent_id)
+        )
+        called_now = TaskEvent.objects.filter(task=task, kind=TaskEvent.Kind.CALLED_NOW)
+        self.assertEqual(called_now.exists(), leased[0].agent_id == supervisor.agent.pk)
+
+    def test_the_claim_walks_the_queue_index_with_late_calls_in_it(self):
+        """The late band leads the index as it leads the order: still one short index walk per
+        (territory, language) pair, never a sort of the backlog."""
+        task_ids = self.queue(3000)
+        CallTask.objects.filter(pk__in=task_ids[::2]).update(queue_band=CallTask.Band.LATE)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE calls_calltask")
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            claim_next_task(agent=self.agents[0], now=NOW)
+            transaction.set_rollback(True)
+        claim_sql = next(q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"])
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + claim_sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        self.assertIn("call_task_queue_order", plan)
+        self.assertNotIn("Seq Scan on calls_calltask", plan)

@@ -337,7 +337,7 @@ class DeskCallTests(DeskTestCase):
 
     def test_it_dials_through_the_telephony_system(self):
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend") as get_backend:
+        with mock.patch("calls.views.desk.telephony.get_backend") as get_backend:
             response = self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33148000000"}
             )
@@ -351,7 +351,7 @@ class DeskCallTests(DeskTestCase):
 
     def test_it_dials_only_the_persons_numbers(self):
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend") as get_backend:
+        with mock.patch("calls.views.desk.telephony.get_backend") as get_backend:
             self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33699999999"}
             )
@@ -363,7 +363,7 @@ class DeskCallTests(DeskTestCase):
         from calls.exceptions import TelephonyError
 
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend") as get_backend:
+        with mock.patch("calls.views.desk.telephony.get_backend") as get_backend:
             get_backend.return_value.dial.side_effect = TelephonyError("down")
             response = self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"}, follow=True
@@ -372,7 +372,7 @@ class DeskCallTests(DeskTestCase):
 
     def test_it_stamps_the_answer(self):
         assignment = self.claim()
-        with mock.patch("calls.views.telephony.get_backend"):
+        with mock.patch("calls.views.desk.telephony.get_backend"):
             self.client.post(
                 reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"}
             )
@@ -539,8 +539,9 @@ class DeskCallTests(DeskTestCase):
         self.assertFalse(CallAttempt.objects.exists())
 
         zone = self.t93.zone
+        # Before the deadline (24 hours after the registration).
         local = (
-            (timezone.now() + timedelta(days=1)).astimezone(zone).replace(second=0, microsecond=0)
+            (timezone.now() + timedelta(hours=20)).astimezone(zone).replace(second=0, microsecond=0)
         )
         self.client.post(
             url, outcome_data("callback", callback_at=local.strftime("%Y-%m-%dT%H:%M"))
@@ -570,6 +571,10 @@ class DeskCallTests(DeskTestCase):
         self.assertEqual(assignment.task.index_case, case)
         self.client.force_login(self.zoe)
         day = timezone.localdate() + timedelta(days=1)
+        # Far from its deadline, whatever the hour the test runs at.
+        CallTask.objects.filter(pk=assignment.task_id).update(
+            deadline_at=timezone.now() + timedelta(days=3)
+        )
         self.client.post(
             reverse("calls:record-outcome", args=[assignment.pk]),
             outcome_data("callback", callback_at=f"{day.isoformat()}T10:00"),
@@ -646,3 +651,89 @@ class DeskCallTests(DeskTestCase):
         response = self.client.post(reverse("calls:record-outcome", args=[assignment.pk]), data)
         self.assertTrue(response.context["script_form"].non_field_errors())
         self.assertFalse(CallAttempt.objects.exists())
+
+
+class DeskCallbackTests(DeskTestCase):
+    """A callback after the deadline needs the notification given during the call."""
+
+    def contact_call(self) -> Assignment:
+        CallTask.objects.filter(index_case=self.case).update(
+            status=CallTask.Status.DONE, closed_at=timezone.now()
+        )
+        contact_task = (
+            self.register_case(
+                self.t93,
+                name="Durand",
+                phone="0699999999",
+                contacts=[contact("Ana", "Silva", "0611111111")],
+            )
+            .contacts[0]
+            .task
+        )
+        CallTask.objects.exclude(pk=contact_task.pk).filter(status="queued").update(
+            status=CallTask.Status.DONE, closed_at=timezone.now()
+        )
+        self.client.force_login(self.alice)
+        assignment = self.claim()
+        self.assertEqual(assignment.task_id, contact_task.pk)
+        return assignment
+
+    def test_a_callback_after_the_deadline_is_refused_without_the_notification(self):
+        assignment = self.contact_call()
+        after = (assignment.task.deadline_at + timedelta(hours=2)).astimezone(self.t93.zone)
+        response = self.client.post(
+            reverse("calls:record-outcome", args=[assignment.pk]),
+            outcome_data("callback", callback_at=after.strftime("%Y-%m-%dT%H:%M")),
+        )
+        self.assertIn("callback_at", response.context["outcome_form"].errors)
+        self.assertFalse(CallAttempt.objects.exists())
+        self.assertContains(response, 'name="notification_given"')
+
+    def test_with_the_notification_given_the_contact_is_reached_and_called_back_later(self):
+        assignment = self.contact_call()
+        after = (
+            (assignment.task.deadline_at + timedelta(hours=2))
+            .astimezone(self.t93.zone)
+            .replace(second=0, microsecond=0)
+        )
+        notification = {
+            "notification-last_exposure_date": (
+                timezone.localdate() - timedelta(days=1)
+            ).isoformat(),
+            "notification-certificate_needed": "on",
+        }
+        self.client.post(
+            reverse("calls:record-outcome", args=[assignment.pk]),
+            {
+                **outcome_data(
+                    "callback",
+                    callback_at=after.strftime("%Y-%m-%dT%H:%M"),
+                    notification_given="on",
+                ),
+                **notification,
+            },
+        )
+        task = CallTask.objects.get(pk=assignment.task_id)
+        self.assertEqual(task.status, CallTask.Status.DONE)
+        self.assertEqual(CallAttempt.objects.get().outcome, CallAttempt.Outcome.REACHED)
+        self.assertTrue(Notification.objects.filter(exposure=task.exposure).exists())
+        follow_up = CallTask.objects.get(reason=CallTask.Reason.FOLLOW_UP)
+        self.assertEqual((follow_up.not_before, follow_up.reserved_for), (after, self.alice.agent))
+
+    def test_a_follow_up_of_a_patient_zero_carries_the_interview(self):
+        # Notified but not interviewed: the interview comes with the follow-up.
+        follow_up = CallTask.objects.create(
+            person=self.case.person,
+            reason=CallTask.Reason.FOLLOW_UP,
+            index_case=self.case,
+            territory=self.t93,
+            language_id="fr",
+            deadline_at=timezone.now() + timedelta(hours=1),
+        )
+        CallTask.objects.filter(index_case=self.case, reason="index_interview").update(
+            status=CallTask.Status.DONE, closed_at=timezone.now()
+        )
+        self.client.force_login(self.alice)
+        self.assertEqual(self.claim().task_id, follow_up.pk)
+        response = self.client.get(DESK)
+        self.assertContains(response, 'data-testid="script-interview"')

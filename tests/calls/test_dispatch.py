@@ -11,6 +11,7 @@ from agents.models import Agent, AgentDay, PauseReason, Territory
 from agents.services.staff import set_agent_status
 from calls.exceptions import LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask
+from calls.services import sweeps
 from calls.services.dispatch import claim_next_task, release_assignment
 from calls.services.outcomes import record_outcome
 from cases.models import Person, Phone
@@ -21,6 +22,7 @@ NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 # Agents go ready before any moment a test uses: status periods must never run backwards.
 READY_AT = datetime(2026, 1, 15, 0, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=settings.LEASE_MINUTES)
+Band = CallTask.Band
 
 _serial = itertools.count(1)
 
@@ -143,6 +145,46 @@ class OrderTests(QueueTestCase):
             self.take_all(self.alice),
             [high_old.pk, high_recent.pk, low_old.pk, low_recent.pk, later.pk],
         )
+
+
+class LateQueueTests(QueueTestCase):
+    """Past its deadline a call stays callable, after the calls still in time (docs/queue.md)."""
+
+    def late(self, task: CallTask) -> CallTask:
+        # As the deadline sweep leaves it.
+        sweeps.fallback_at_deadline(now=task.deadline_at)
+        task.refresh_from_db()
+        self.assertEqual((task.status, task.queue_band), (CallTask.Status.QUEUED, Band.LATE))
+        return task
+
+    def test_an_in_time_call_is_claimed_before_an_overdue_one(self):
+        overdue = self.late(self.make_task(deadline_at=NOW - timedelta(hours=3)))
+        in_time = self.make_task(deadline_at=NOW + timedelta(hours=20))
+        self.ready(self.alice)
+        # The overdue call's deadline is earlier, and still it comes second.
+        self.assertEqual(self.take_all(self.alice), [in_time.pk, overdue.pk])
+
+    def test_an_overdue_call_is_still_claimed_when_nothing_else_is_waiting(self):
+        overdue = self.late(self.make_task(deadline_at=NOW - timedelta(hours=3)))
+        self.ready(self.anna)
+        self.assertEqual(self.claim(self.anna, NOW).task_id, overdue.pk)
+
+    def test_overdue_calls_keep_their_own_order(self):
+        later = self.late(self.make_task(deadline_at=NOW - timedelta(hours=1)))
+        earlier = self.late(self.make_task(deadline_at=NOW - timedelta(hours=5)))
+        self.ready(self.alice)
+        self.assertEqual(self.take_all(self.alice), [earlier.pk, later.pk])
+
+    def test_a_call_handed_to_an_agent_comes_first_for_them_only(self):
+        in_time = self.make_task(deadline_at=NOW + timedelta(hours=1))
+        handed = self.late(self.make_task(deadline_at=NOW - timedelta(hours=5)))
+        CallTask.objects.filter(pk=handed.pk).update(
+            queue_band=Band.HANDED, reserved_for=self.anna.agent
+        )
+        self.ready(self.alice, self.anna)
+        self.assertEqual(self.claim(self.alice, NOW).task_id, in_time.pk)
+        release_assignment(assignment=Assignment.objects.get(task=in_time), now=NOW)
+        self.assertEqual(self.claim(self.anna, NOW + timedelta(minutes=1)).task_id, handed.pk)
 
 
 class EligibilityTests(QueueTestCase):

@@ -2,10 +2,10 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from agents.models import AgentDay, Language
+from agents.models import AgentDay, Language, Territory
 from calls.exceptions import InvalidOutcome
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule, SmsMessage
-from calls.services.fallback import queue_fallback_sms
+from calls.services.fallback import CALLBACK_GRACE, queue_fallback_sms
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
 from cases.models import Phone
 from tests.base import contact
@@ -184,6 +184,97 @@ class RetryTests(OutcomeTestCase):
         self.assertIsNone(queue_fallback_sms(task=task, now=at))
         self.assertEqual(SmsMessage.objects.count(), 1)
         self.assertIsNone(self.claim(self.alice, at + timedelta(hours=1)))
+
+
+class CallbackRuleTests(OutcomeTestCase):
+    """A callback is booked before the deadline, unless the notification was given during the
+    call: then the person counts as reached and the callback is a follow-up."""
+
+    def contact_to_call(self) -> CallTask:
+        Territory.objects.update(calling_hours_start=time(0, 0), calling_hours_end=time(23, 59))
+        result = self.register_case(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
+        CallTask.objects.filter(pk=result.task.pk).update(
+            status=CallTask.Status.DONE, closed_at=NOW
+        )
+        task = result.contacts[0].task
+        CallTask.objects.filter(pk=task.pk).update(deadline_at=NOW + timedelta(hours=6))
+        task.refresh_from_db()
+        self.ready(self.alice)
+        return task
+
+    def book(self, task: CallTask, callback_at: datetime, **kwargs) -> CallAttempt:
+        return self.call(
+            self.alice,
+            at=NOW,
+            outcome=Outcome.CALLBACK,
+            task=task,
+            callback_at=callback_at,
+            **kwargs,
+        )
+
+    def test_a_callback_before_the_deadline_is_booked(self):
+        task = self.contact_to_call()
+        callback_at = task.deadline_at - timedelta(hours=1)
+        self.book(task, callback_at)
+        task.refresh_from_db()
+        self.assertEqual(
+            (task.status, task.not_before, task.callback_at, task.reserved_for),
+            (CallTask.Status.QUEUED, callback_at, callback_at, self.alice.agent),
+        )
+
+    def test_a_callback_after_the_deadline_is_refused_and_writes_nothing(self):
+        task = self.contact_to_call()
+        with self.assertRaises(InvalidOutcome):
+            self.book(task, task.deadline_at + MINUTE)
+        self.assertFalse(CallAttempt.objects.exists())
+        task.refresh_from_db()
+        self.assertEqual(task.status, CallTask.Status.ASSIGNED)
+
+    def test_after_the_notification_the_person_is_reached_and_the_callback_a_follow_up(self):
+        task = self.contact_to_call()
+        callback_at = task.deadline_at + timedelta(days=2)
+        attempt = self.book(task, callback_at, notification_given=True)
+        task.refresh_from_db()
+        self.assertEqual((attempt.outcome, attempt.accepted), (Outcome.REACHED, True))
+        self.assertEqual((task.status, task.closed_at), (CallTask.Status.DONE, NOW + MINUTE))
+        self.assertEqual(AgentDay.objects.get(agent=self.alice.agent).reached, 1)
+        follow_up = CallTask.objects.get(reason=CallTask.Reason.FOLLOW_UP)
+        self.assertEqual(
+            (follow_up.person, follow_up.exposure, follow_up.status, follow_up.not_before),
+            (task.person, task.exposure, CallTask.Status.QUEUED, callback_at),
+        )
+        self.assertEqual(
+            (follow_up.callback_at, follow_up.reserved_for),
+            (callback_at, self.alice.agent),
+        )
+        self.assertEqual(follow_up.deadline_at, callback_at + CALLBACK_GRACE)
+
+    def test_the_notification_goes_only_with_a_callback(self):
+        task = self.contact_to_call()
+        with self.assertRaises(InvalidOutcome):
+            self.call(
+                self.alice, at=NOW, outcome=Outcome.NO_ANSWER, task=task, notification_given=True
+            )
+        self.assertFalse(CallAttempt.objects.exists())
+
+    def test_a_booked_callback_is_kept_past_the_maximum_attempts(self):
+        task = self.contact_to_call()
+        CallTask.objects.filter(pk=task.pk).update(
+            attempts=RetryRule.objects.get(outcome=Outcome.CALLBACK).max_attempts
+        )
+        self.book(task, task.deadline_at - timedelta(hours=1))
+        task.refresh_from_db()
+        self.assertEqual(task.status, CallTask.Status.QUEUED)
+        self.assertFalse(SmsMessage.objects.exists())
+
+    def test_a_refused_call_is_closed_with_its_reason(self):
+        task = self.contact_to_call()
+        self.call(self.alice, at=NOW, outcome=Outcome.REFUSED, task=task)
+        task.refresh_from_db()
+        self.assertEqual(
+            (task.status, task.closed_reason),
+            (CallTask.Status.CLOSED, CallTask.ClosedReason.REFUSED),
+        )
 
 
 class ReachedTests(OutcomeTestCase):

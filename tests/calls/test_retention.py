@@ -3,7 +3,9 @@ from datetime import timedelta
 from django.test import override_settings
 from django.utils import timezone
 
-from calls.models import CallTask
+from calls.models import CallTask, TaskEvent
+from calls.services.fallback import escalate
+from calls.services.lifecycle import close_task
 from calls.tasks import purge_expired_personal_data
 from cases.models import Person, Phone
 from tests.base import PersonasTestCase, contact
@@ -43,3 +45,21 @@ class RetentionTests(PersonasTestCase):
         Person.objects.update(created_at=timezone.now() - timedelta(days=91))
         self.assertEqual(purge_expired_personal_data.delay().get(), 1)
         self.assertEqual(purge_expired_personal_data.delay().get(), 0)
+
+    def test_an_escalated_call_keeps_its_person_until_closed_with_a_reason(self):
+        task = self.register_case(self.t93).task
+        escalate(task=task, reason=CallTask.Escalation.DEADLINE, now=timezone.now())
+        Person.objects.update(created_at=timezone.now() - timedelta(days=91))
+        # Still owed: kept.
+        self.assertEqual(purge_expired_personal_data.delay().get(), 0)
+        close_task(
+            actor=self.bob,
+            task=task,
+            reason=CallTask.ClosedReason.UNREACHABLE,
+            now=timezone.now(),
+            note="Messagerie de M. Martin pleine",
+        )
+        self.assertEqual(purge_expired_personal_data.delay().get(), 1)
+        # The history stays, without the words that could name the person.
+        event = TaskEvent.objects.get(task=task, kind=TaskEvent.Kind.CLOSED)
+        self.assertEqual((event.reason, event.note), (CallTask.ClosedReason.UNREACHABLE, ""))

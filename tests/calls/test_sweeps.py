@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from agents import roles
@@ -16,9 +16,10 @@ from agents.models import Agent, Territory
 from agents.services.staff import set_agent_status
 from calls import tasks
 from calls.exceptions import LeaseLost
-from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
+from calls.models import Assignment, CallAttempt, CallTask, SmsMessage, TaskEvent
 from calls.services import sweeps
 from calls.services.dispatch import claim_next_task
+from calls.services.fallback import CALLBACK_GRACE, fallback_body
 from calls.services.intake import enqueue_call
 from calls.services.outcomes import record_outcome
 from calls.sms import ConsoleBackend
@@ -29,6 +30,7 @@ from tests.base import PersonasTestCase, contact, make_user, person
 # Noon in Paris, inside any calling hours; the sweeps and services all take `now`.
 T0 = datetime(2026, 11, 16, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 Status = CallTask.Status
+MINUTE = timedelta(minutes=1)
 
 
 class SweepTestCase(PersonasTestCase):
@@ -216,7 +218,7 @@ class FallbackAtDeadlineTests(SweepTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             return sweeps.fallback_at_deadline(now=now)
 
-    def test_it_texts_and_escalates_a_task_at_its_deadline_once(self):
+    def test_it_keeps_a_task_past_its_deadline_callable_and_texts_it_once(self):
         result = self.register(
             "Mercier", "0611111111", contacts=[contact("Ana", "Silva", "0622222222")]
         )
@@ -230,20 +232,27 @@ class FallbackAtDeadlineTests(SweepTestCase):
 
         self.assertEqual(send.call_count, 2)
         self.assertEqual(SmsMessage.objects.count(), 2)
-        for escalated, phone in ((task, "+33611111111"), (contact_task, "+33622222222")):
-            escalated = self.refreshed(escalated)
-            self.assertEqual(escalated.status, Status.ESCALATED)
-            self.assertEqual(escalated.escalation_reason, CallTask.Escalation.DEADLINE)
-            self.assertEqual(escalated.escalated_at, task.deadline_at)
-            sms = SmsMessage.objects.get(task=escalated)
+        late_period = timedelta(hours=settings.LATE_CALLABLE_HOURS)
+        for late, phone in ((task, "+33611111111"), (contact_task, "+33622222222")):
+            late = self.refreshed(late)
+            # Still in the queue, behind the calls in time, until the end of its late period.
             self.assertEqual(
-                (sms.phone, sms.status, sms.provider_ref),
-                (phone, SmsMessage.Status.SENT, "console-1"),
+                (late.status, late.queue_band, late.escalation_reason, late.callable_until),
+                (Status.QUEUED, CallTask.Band.LATE, "", late.deadline_at + late_period),
+            )
+            sms = SmsMessage.objects.get(task=late)
+            self.assertEqual(
+                (sms.phone, sms.status, sms.provider_ref, sms.wording),
+                (phone, SmsMessage.Status.SENT, "console-1", SmsMessage.Wording.NOT_CALLED),
+            )
+            event = TaskEvent.objects.get(task=late)
+            self.assertEqual(
+                (event.kind, event.from_status, event.to_status, event.by, event.at),
+                (TaskEvent.Kind.LATE, Status.QUEUED, Status.QUEUED, None, task.deadline_at),
             )
         bodies = [SmsMessage.objects.get(task=t).body for t in (task, contact_task)]
-        self.assertNotEqual(
-            bodies[0], bodies[1]
-        )  # A patient zéro and a contact are told different things.
+        # A patient zéro and a contact are told different things.
+        self.assertNotEqual(bodies[0], bodies[1])
         for body in bodies:
             self.assertIn(settings.CALLBACK_NUMBER, body)
 
@@ -267,15 +276,15 @@ class FallbackAtDeadlineTests(SweepTestCase):
             ConsoleBackend, "send", autospec=True, return_value="console-1"
         ) as send:
             self.assertEqual(self.sweep(task.deadline_at), 1)
-        self.assertEqual(self.refreshed(task).status, Status.ESCALATED)
+        self.assertEqual(self.refreshed(task).queue_band, CallTask.Band.LATE)
         self.assertEqual(SmsMessage.objects.count(), 1)
         send.assert_not_called()
 
-    def test_it_escalates_a_task_with_no_number_in_service_without_sms(self):
+    def test_it_keeps_a_task_with_no_number_in_service_late_without_sms(self):
         task = self.register("Mercier", "0611111111").task
         task.person.phones.update(retired_at=T0)
         self.assertEqual(self.sweep(task.deadline_at), 1)
-        self.assertEqual(self.refreshed(task).escalation_reason, CallTask.Escalation.DEADLINE)
+        self.assertEqual(self.refreshed(task).queue_band, CallTask.Band.LATE)
         self.assertFalse(SmsMessage.objects.exists())
 
     def test_it_sends_nothing_to_a_person_already_reached_for_the_reason(self):
@@ -283,6 +292,130 @@ class FallbackAtDeadlineTests(SweepTestCase):
         self.assertEqual(self.sweep(duplicate.deadline_at), 0)
         self.assertEqual(self.refreshed(duplicate).status, Status.QUEUED)
         self.assertFalse(SmsMessage.objects.exists())
+
+
+class SmsWordingTests(SweepTestCase):
+    """The text says what happened, and nothing that is not true."""
+
+    def sms_at(self, task: CallTask, now: datetime) -> SmsMessage:
+        with self.captureOnCommitCallbacks(execute=True):
+            sweeps.fallback_at_deadline(now=now)
+        sms = SmsMessage.objects.get(task=task)
+        self.assertEqual(sms.body, fallback_body(self.refreshed(task), sms.wording))
+        return sms
+
+    def test_a_person_nobody_called_is_never_told_we_tried_to_call(self):
+        task = self.register("Mercier", "0611111111").task
+        self.assertEqual(task.attempts, 0)
+        sms = self.sms_at(task, task.deadline_at)
+        self.assertEqual(sms.wording, SmsMessage.Wording.NOT_CALLED)
+        self.assertNotEqual(sms.body, fallback_body(task, SmsMessage.Wording.CALLED))
+
+    def test_a_person_called_and_not_reached_is_told_so(self):
+        task = self.register("Mercier", "0611111111").task
+        assignment = self.claim(self.alice, T0)
+        record_outcome(
+            assignment=assignment, agent=self.alice.agent, outcome="no_answer", now=T0 + MINUTE
+        )
+        sms = self.sms_at(task, task.deadline_at)
+        self.assertEqual(sms.wording, SmsMessage.Wording.CALLED)
+
+    def book_callback(self, task: CallTask, at: datetime) -> None:
+        assignment = self.claim(self.alice, T0)
+        self.assertEqual(assignment.task_id, task.pk)
+        record_outcome(
+            assignment=assignment,
+            agent=self.alice.agent,
+            outcome="callback",
+            now=T0 + MINUTE,
+            callback_at=at,
+        )
+
+    def test_a_missed_callback_is_said_to_be_missed(self):
+        task = self.register("Mercier", "0611111111").task
+        self.book_callback(task, task.deadline_at - timedelta(hours=3))
+        sms = self.sms_at(task, task.deadline_at)
+        self.assertEqual(sms.wording, SmsMessage.Wording.CALLBACK_MISSED)
+
+    def test_a_callback_made_is_not_said_to_be_missed(self):
+        task = self.register("Mercier", "0611111111").task
+        callback_at = task.deadline_at - timedelta(hours=3)
+        self.book_callback(task, callback_at)
+        assignment = self.claim(self.alice, callback_at)
+        record_outcome(
+            assignment=assignment,
+            agent=self.alice.agent,
+            outcome="no_answer",
+            now=callback_at + MINUTE,
+        )
+        self.assertEqual(self.sms_at(task, task.deadline_at).wording, SmsMessage.Wording.CALLED)
+
+    def test_a_booked_callback_is_not_pre_empted_by_the_deadline_sms(self):
+        task = self.register("Mercier", "0611111111").task
+        callback_at = task.deadline_at - timedelta(minutes=10)
+        self.book_callback(task, callback_at)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(sweeps.fallback_at_deadline(now=task.deadline_at), 0)
+        self.assertFalse(SmsMessage.objects.exists())
+        waiting = self.refreshed(task)
+        self.assertEqual(
+            (waiting.status, waiting.queue_band, waiting.reserved_for),
+            (Status.QUEUED, CallTask.Band.IN_TIME, self.alice.agent),
+        )
+        # Its owner still gets it, past the deadline.
+        self.assertEqual(self.claim(self.alice, task.deadline_at + MINUTE).task_id, task.pk)
+
+    def test_a_callback_booked_after_a_tightened_deadline_waits_for_its_time(self):
+        task = self.register("Mercier", "0611111111").task
+        callback_at = task.deadline_at - timedelta(hours=1)
+        self.book_callback(task, callback_at)
+        # A second patient zéro names the person: the deadline comes before the callback.
+        CallTask.objects.filter(pk=task.pk).update(deadline_at=callback_at - timedelta(hours=2))
+        self.assertEqual(sweeps.fallback_at_deadline(now=callback_at - MINUTE), 0)
+        self.assertFalse(SmsMessage.objects.exists())
+        # Missed: once CALLBACK_GRACE is behind it, the person is told, and anyone may call.
+        self.assertEqual(sweeps.fallback_at_deadline(now=callback_at + CALLBACK_GRACE), 1)
+        self.assertEqual(SmsMessage.objects.get().wording, SmsMessage.Wording.CALLBACK_MISSED)
+        late = self.refreshed(task)
+        self.assertEqual((late.queue_band, late.reserved_for), (CallTask.Band.LATE, None))
+
+
+class EscalateOverdueTests(SweepTestCase):
+    def late_task(self) -> CallTask:
+        task = self.register("Mercier", "0611111111").task
+        self.assertEqual(sweeps.fallback_at_deadline(now=task.deadline_at), 1)
+        return self.refreshed(task)
+
+    def test_it_escalates_a_late_task_at_the_end_of_its_late_period_once(self):
+        task = self.late_task()
+        end = task.deadline_at + timedelta(hours=settings.LATE_CALLABLE_HOURS)
+        self.assertEqual(task.callable_until, end)
+
+        self.assertEqual(sweeps.escalate_overdue(now=end - timedelta(seconds=1)), 0)
+        self.assertEqual(sweeps.escalate_overdue(now=end), 1)
+        self.assertEqual(sweeps.escalate_overdue(now=end + MINUTE), 0)
+        escalated = self.refreshed(task)
+        self.assertEqual(
+            (escalated.status, escalated.escalation_reason, escalated.escalated_at),
+            (Status.ESCALATED, CallTask.Escalation.DEADLINE, end),
+        )
+        event = TaskEvent.objects.get(task=task, kind=TaskEvent.Kind.ESCALATED)
+        self.assertEqual(
+            (event.from_status, event.to_status, event.reason, event.by),
+            (Status.QUEUED, Status.ESCALATED, CallTask.Escalation.DEADLINE, None),
+        )
+
+    @override_settings(LATE_CALLABLE_HOURS=2)
+    def test_the_late_period_is_a_setting(self):
+        task = self.late_task()
+        self.assertEqual(task.callable_until, task.deadline_at + timedelta(hours=2))
+        self.assertEqual(sweeps.escalate_overdue(now=task.deadline_at + timedelta(hours=2)), 1)
+
+    def test_it_leaves_a_late_task_being_called_to_its_agent(self):
+        task = self.late_task()
+        self.assertEqual(self.claim(self.alice, task.deadline_at + MINUTE).task_id, task.pk)
+        self.assertEqual(sweeps.escalate_overdue(now=task.callable_until + MINUTE), 0)
+        self.assertEqual(self.refreshed(task).status, Status.ASSIGNED)
 
 
 def reach(case: SweepTestCase, name: str, phone: str, *, at: datetime = T0) -> CallTask:
@@ -392,16 +525,26 @@ class SweepCeleryTasksTests(SweepTestCase):
         ):
             self.assertEqual(tasks.fallback_at_deadline.delay().get(), 2)
         self.assertEqual(send.call_count, 2)
+        # Their late period is over too.
+        self.assertEqual(tasks.escalate_overdue.delay().get(), 2)
 
         self.assertEqual(self.refreshed(duplicate).status, Status.CANCELLED)
         for task in (callback, abandoned):
             self.assertEqual(self.refreshed(task).status, Status.ESCALATED)
+        self.assertEqual(
+            dict(SmsMessage.objects.values_list("task_id", "wording")),
+            {
+                callback.pk: SmsMessage.Wording.CALLBACK_MISSED,
+                abandoned.pk: SmsMessage.Wording.NOT_CALLED,
+            },
+        )
         for sweep in (
             tasks.expire_leases,
             tasks.release_callbacks,
             tasks.flag_at_risk,
             tasks.close_reached_duplicates,
             tasks.fallback_at_deadline,
+            tasks.escalate_overdue,
         ):
             with self.subTest(sweep.name):
                 self.assertEqual(sweep.delay().get(), 0)
@@ -491,9 +634,12 @@ class SweepConcurrencyTests(TransactionTestCase):
         self.assertEqual(SmsMessage.objects.filter(status=SmsMessage.Status.SENT).count(), 40)
         self.assertEqual(send.call_count, 40)
         self.assertEqual(
-            CallTask.objects.filter(pk__in=[t.pk for t in tasks], status=Status.ESCALATED).count(),
+            CallTask.objects.filter(
+                pk__in=[t.pk for t in tasks], status=Status.QUEUED, queue_band=CallTask.Band.LATE
+            ).count(),
             40,
         )
+        self.assertEqual(TaskEvent.objects.filter(kind=TaskEvent.Kind.LATE).count(), 40)
 
     def test_lease_sweeps_racing_outcomes_neither_deadlock_nor_lose_an_outcome(self):
         self.queue(16)

@@ -54,7 +54,12 @@ class ActionTestCase(QueueTestCase):
         return assignment
 
     def owned_callback(self, user, *, language: str = "fr") -> CallTask:
-        task = self.make_task(territory=user.agent.territory, language=language)
+        # Due tomorrow: a callback is booked before the deadline.
+        task = self.make_task(
+            territory=user.agent.territory,
+            language=language,
+            deadline_at=timezone.now() + timedelta(hours=24),
+        )
         self.ready(user, at=self.tick())
         assignment = claim_next_task(agent=user.agent, now=self.tick())
         self.assertEqual(assignment.task_id, task.pk)

@@ -2,6 +2,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,6 +117,19 @@ class SlaReportTests(PersonasTestCase):
                 computed_at=T0 + timedelta(days=1),
             )
 
+    def test_it_shows_the_calls_reached_late_apart_from_those_in_time(self):
+        SlaDay.objects.filter(territory=self.t93, day=DAY).update(
+            contacts_reached_late=1, index_reached_late=1
+        )
+        self.client.force_login(self.bob)
+        response = self.client.get(SLA_URL, RANGE)
+        total = response.context["report"].total
+        self.assertEqual((total.contacts_late, total.index_late), (1, 1))
+        # Late reaches add nothing to the share in time.
+        self.assertEqual(total.contacts_share, 93.3)
+        self.assertContains(response, 'data-testid="reached-late">2<')
+        self.assertEqual(response.context["late_hours"], settings.LATE_CALLABLE_HOURS)
+
     def test_it_shows_the_shares_reached_in_time_per_day(self):
         for user in (self.bob, self.carol):
             self.client.force_login(user)
@@ -195,7 +209,7 @@ class SlaReportTests(PersonasTestCase):
             'attachment; filename="sla_2026-01-14_2026-01-15.csv"', response["Content-Disposition"]
         )
         rows = read_csv(response)
-        self.assertEqual(len(rows[0]), 11)
+        self.assertEqual(len(rows[0]), 13)
         # Times in the territory's zone: computed at 09:00 UTC the 16th, 10:00 in Paris.
         self.assertEqual(
             rows[1],
@@ -206,15 +220,17 @@ class SlaReportTests(PersonasTestCase):
                 "7",
                 "2",
                 "90,0",
+                "0",
                 "4",
                 "3",
                 "75,0",
+                "0",
                 "1:00:00",
                 "2026-01-16 10:00:00",
             ],
         )
         self.assertEqual(rows[2][:6], ["2026-01-14", "93", "5", "5", "0", "100,0"])
-        self.assertEqual(rows[2][8], "")  # no patient zéro due: no share
+        self.assertEqual(rows[2][9], "")  # no patient zéro due: no share
         self.assertEqual(len(rows), 3)
 
     def test_it_shows_every_territory_to_the_superuser_or_the_one_chosen(self):

@@ -6,9 +6,10 @@ from calls.models import CallTask, SmsMessage
 from calls.services.dispatch import claim_next_task
 from calls.services.fallback import queue_fallback_sms
 from calls.services.outcomes import record_outcome
+from calls.services.sweeps import fallback_at_deadline
 from intake.services import register_index_case
 from supervision.models import SlaDay
-from supervision.services.sla import roll_up_sla
+from supervision.services.sla import days_to_recompute, roll_up_sla
 from tests.base import PersonasTestCase, contact, person
 
 T = datetime(
@@ -156,14 +157,15 @@ class SlaRollupTests(PersonasTestCase):
     def test_it_is_idempotent(self):
         self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
         now = T + timedelta(hours=25)
-        # Today and yesterday of each of the three territories.
-        self.assertEqual(roll_up_sla(now=now), 6)
+        # Today, yesterday and the two days of the late period, of each of the three territories.
+        self.assertEqual(days_to_recompute(), 4)
+        self.assertEqual(roll_up_sla(now=now), 12)
         first = list(SlaDay.objects.order_by("territory", "day").values())
-        self.assertEqual(roll_up_sla(now=now), 6)
+        self.assertEqual(roll_up_sla(now=now), 12)
         self.assertEqual(list(SlaDay.objects.order_by("territory", "day").values()), first)
-        self.assertEqual(SlaDay.objects.count(), 6)
+        self.assertEqual(SlaDay.objects.count(), 12)
 
-    def test_it_updates_the_rows_of_today_and_yesterday_only(self):
+    def test_it_updates_the_rows_of_the_days_still_open_to_a_late_reach_only(self):
         result = self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
         roll_up_sla(now=T + timedelta(hours=25))
         self.assertEqual(self.sla().contacts_notified_in_time, 0)
@@ -171,16 +173,36 @@ class SlaRollupTests(PersonasTestCase):
         SmsMessage.objects.filter(pk=sms.pk).update(
             status=SmsMessage.Status.SENT, sent_at=T + timedelta(hours=3)
         )
-        # The next day the deadline day is yesterday: recomputed.
-        roll_up_sla(now=T + timedelta(hours=40))
+        # Three days later the deadline day may still see a late reach: recomputed.
+        roll_up_sla(now=T + timedelta(hours=24 + 72))
         self.assertEqual(self.sla().contacts_notified_in_time, 1)
-        # Two days later it is left as it was: the rollup never rewrites history.
+        # Past the late period it is left as it was: the rollup never rewrites history.
         SmsMessage.objects.filter(pk=sms.pk).update(sent_at=T + timedelta(hours=30))
-        roll_up_sla(now=T + timedelta(hours=72))
+        roll_up_sla(now=T + timedelta(hours=24 + 96))
         self.assertEqual(self.sla().contacts_notified_in_time, 1)
         # Unless asked to go further back.
-        roll_up_sla(now=T + timedelta(hours=72), days=3)
+        roll_up_sla(now=T + timedelta(hours=24 + 96), days=5)
         self.assertEqual(self.sla().contacts_notified_in_time, 0)
+
+    def test_a_contact_reached_after_the_deadline_counts_as_late_not_in_time(self):
+        result = self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
+        deadline = result.contacts[0].task.deadline_at
+        # Past the deadline the calls stay in the queue (the late period): both reached late.
+        fallback_at_deadline(now=deadline)
+        late = [
+            self.reach_next(claimed_at=deadline + 5 * MINUTE, reached_at=deadline + 9 * MINUTE),
+            self.reach_next(claimed_at=deadline + 10 * MINUTE, reached_at=deadline + 14 * MINUTE),
+        ]
+        self.assertEqual({t.status for t in late}, {CallTask.Status.DONE})
+        roll_up_sla(now=deadline + timedelta(hours=20))
+        sla = self.sla()
+        self.assertEqual(
+            (sla.contacts_due, sla.contacts_reached_in_time, sla.contacts_reached_late),
+            (1, 0, 1),
+        )
+        self.assertEqual(
+            (sla.index_due, sla.index_reached_in_time, sla.index_reached_late), (1, 0, 1)
+        )
 
     def test_its_query_count_does_not_grow_with_the_territories_or_calls(self):
         self.register(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])

@@ -83,7 +83,7 @@ def desk_view(view: Callable) -> Callable:
 def _script_form(
     task: CallTask, now: datetime, data=None
 ) -> InterviewForm | NotificationForm | None:
-    if task.reason == CallTask.Reason.INDEX_INTERVIEW:
+    if task.needs_interview:
         return InterviewForm(data, index_case=task.index_case, now=now)
     if task.reason == CallTask.Reason.CONTACT_NOTIFICATION:
         return NotificationForm(data, exposure=task.exposure, now=now)
@@ -91,7 +91,7 @@ def _script_form(
 
 
 def _contact_formset(task: CallTask, data=None) -> ContactFormSet | None:
-    if task.reason != CallTask.Reason.INDEX_INTERVIEW:
+    if not task.needs_interview:
         return None
     return ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": task.territory})
 
@@ -113,9 +113,7 @@ def _render_desk(
         # Health data: every display of a person's card to an agent is logged.
         log_person_access(user=request.user, persons=[card.person], what="desk", now=now)
         if outcome_form is None:
-            outcome_form = OutcomeForm(
-                zone=card.person.territory.zone, now=now, territory=card.person.territory
-            )
+            outcome_form = OutcomeForm(zone=card.person.territory.zone, now=now, task=card.task)
             script_form = _script_form(card.task, now)
             contacts = _contact_formset(card.task)
     agent.refresh_from_db(fields=["status", "status_since", "pause_reason"])
@@ -130,6 +128,9 @@ def _render_desk(
         "partial": bool(request.htmx),
         "Status": Agent.Status,
         "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+        # The calls a supervisor handed to this agent: they may put them back or close them.
+        "handed": selectors.handed_tasks(agent=agent) if card is None else [],
+        "closed_reasons": CallTask.ClosedReason.choices,
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)
@@ -266,9 +267,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
     # Without JavaScript, "add a contact" submits the whole form: show it again with one more row.
     adding_row = "add_contact" in request.POST
     data = with_extra_row(request.POST) if adding_row else request.POST
-    outcome_form = OutcomeForm(
-        data, zone=task.person.territory.zone, now=now, territory=task.person.territory
-    )
+    outcome_form = OutcomeForm(data, zone=task.person.territory.zone, now=now, task=task)
     script_form = _script_form(task, now, data)
     contacts = _contact_formset(task, data)
     if adding_row:
@@ -298,6 +297,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
             callback_at=outcome["callback_at"],
             callback_for_all=outcome_form.callback_for_all(),
             language=outcome["language"],
+            notification_given=outcome["notification_given"],
             **_answers(script_form, contacts),
         )
     except LeaseLost:
@@ -318,8 +318,9 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
 
 
 def _call_forms_valid(outcome_form: OutcomeForm, script_form, contacts) -> bool:
-    # The script's answers are required only when the person was reached; then everything is
-    # checked before anything is written.
+    # The script's answers are required only when the person was reached (the interview), or
+    # given the notification (a callback after it); then everything is checked before anything
+    # is written.
     valid = outcome_form.is_valid()
     if outcome_form.is_reached:
         valid = all(
@@ -329,6 +330,8 @@ def _call_forms_valid(outcome_form: OutcomeForm, script_form, contacts) -> bool:
                 contacts is None or contacts.is_valid(),
             ]
         )
+    elif outcome_form.is_notified and isinstance(script_form, NotificationForm):
+        valid = script_form.is_valid() and valid
     return valid
 
 
@@ -439,7 +442,9 @@ def _render_person(
     if task is not None:
         card = selectors.inbound_card(task=task, now=now)
         if outcome_form is None:
-            outcome_form = InboundOutcomeForm(zone=person.territory.zone, now=now, person=person)
+            outcome_form = InboundOutcomeForm(
+                zone=person.territory.zone, now=now, person=person, task=task
+            )
             script_form = _script_form(task, now)
             contacts = _contact_formset(task)
     context = {
@@ -467,7 +472,9 @@ def record_inbound(request: HttpRequest, agent: Agent, pk: int, task_pk: int) ->
     now = timezone.now()
     adding_row = "add_contact" in request.POST
     data = with_extra_row(request.POST) if adding_row else request.POST
-    outcome_form = InboundOutcomeForm(data, zone=person.territory.zone, now=now, person=person)
+    outcome_form = InboundOutcomeForm(
+        data, zone=person.territory.zone, now=now, person=person, task=task
+    )
     script_form = _script_form(task, now, data)
     contacts = _contact_formset(task, data)
     bound = {"outcome_form": outcome_form, "script_form": script_form, "contacts": contacts}
