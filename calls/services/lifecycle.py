@@ -13,6 +13,7 @@ late period, after the maximum attempts, with no number left, in an unknown lang
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -114,6 +115,15 @@ def band_when_opened(now: datetime | Now) -> Case:
     )
 
 
+def _move(locked: CallTask, changes: dict, **event: Any) -> None:
+    """Write a transition's changes to the locked call and log it (same transaction)."""
+    from_status = locked.status
+    CallTask.objects.filter(pk=locked.pk).update(**changes)
+    _log(task=locked, from_status=from_status, **event)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+
+
 def _log(
     *,
     task: CallTask,
@@ -169,19 +179,16 @@ def assign_task(
         "callback_at": None,
         "callable_until": _late_period_from(locked, now),
     }
-    CallTask.objects.filter(pk=locked.pk).update(**changes)
-    _log(
-        task=locked,
+    _move(
+        locked,
+        changes,
         kind=Kind.ASSIGNED,
-        from_status=locked.status,
         to_status=Status.QUEUED,
         actor=actor,
         agent=agent,
         note=note,
         now=now,
     )
-    for name, value in changes.items():
-        setattr(locked, name, value)
     return locked
 
 
@@ -208,19 +215,16 @@ def requeue_task(
         "callback_at": None,
         "callable_until": _late_period_from(locked, target_at or now),
     }
-    CallTask.objects.filter(pk=locked.pk).update(**changes)
-    _log(
-        task=locked,
+    _move(
+        locked,
+        changes,
         kind=Kind.REQUEUED,
-        from_status=locked.status,
         to_status=Status.QUEUED,
         actor=actor,
         target_at=target_at,
         note=note,
         now=now,
     )
-    for name, value in changes.items():
-        setattr(locked, name, value)
     return locked
 
 
@@ -269,17 +273,14 @@ def close_task(
         "callback_at": None,
         "callable_until": None,
     }
-    CallTask.objects.filter(pk=locked.pk).update(**changes)
-    _log(
-        task=locked,
+    _move(
+        locked,
+        changes,
         kind=Kind.CLOSED,
-        from_status=locked.status,
         to_status=Status.CLOSED,
         actor=actor,
         reason=reason,
         note=note,
         now=now,
     )
-    for name, value in changes.items():
-        setattr(locked, name, value)
     return locked
