@@ -137,6 +137,9 @@ else:
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's transport, writing each message whole before a consumer can see it
+    # (common/kombu_filesystem.py): a half-written message killed the worker.
+    CELERY_BROKER_TRANSPORT = "common.kombu_filesystem:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
