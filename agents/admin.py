@@ -3,7 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
+from agents.admin_scoping import (
+    NationalReferenceMixin,
+    ScopedModelAdmin,
+    ScopedRecordAdmin,
+    ScopedTabularInline,
+)
 from agents.models import (
     AgentStatusPeriod,
     Language,
@@ -86,7 +91,7 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PauseReason)
-class PauseReasonAdmin(admin.ModelAdmin):
+class PauseReasonAdmin(NationalReferenceMixin, admin.ModelAdmin):
     """Reference data shared by every territory: a reason in use is retired (inactive), not
     deleted."""
 

@@ -13,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 
 from agents.models import Language, scope_for_user, staff_territory_id
+from agents.roles import is_national_admin
 
 # Reference data that is the same for every territory: anyone with the permission may read it.
 GLOBAL_MODELS: set[type[models.Model]] = {Language}
@@ -163,6 +164,23 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class NationalReferenceMixin:
+    """Reference data every CPAM shares: read by all admins, written by national admins only.
+
+    The group permissions say the same (agents 0015); this holds even if a CPAM admin is given
+    them by hand.
+    """
+
+    def has_add_permission(self, request, *args):
+        return is_national_admin(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_national_admin(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_national_admin(request.user) and super().has_delete_permission(request, obj)
 
 
 class ScopedRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

@@ -1,6 +1,7 @@
 """API v1 of the foundation: tokens and territories (DESIGN.md §7)."""
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,6 +18,7 @@ from agents.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
+from agents.services.sessions import revoke_tokens, token_expired
 from agents.services.staff import create_territory
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
 
@@ -52,6 +54,10 @@ class ObtainTokenView(ApiView):
         # Obtaining a token is a login: axes resets the failure count, last_login is stamped.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
+        if token_expired(token=token, now=timezone.now()):
+            # The old one is refused anyway: a fresh one, for another working day.
+            revoke_tokens(user_id=user.pk)
+            token = Token.objects.create(user=user)
         return Response(TokenSerializer(token).data)
 
 

@@ -11,6 +11,9 @@ SUPERVISEUR = "superviseur"
 ADMIN_CPAM = "admin_cpam"
 # A technical account of a laboratory or doctors' feed: may only register index cases.
 LAB_FEED = "lab_feed"
+# Changes the reference data every CPAM shares (retry rules, pause reasons, isolation doctrine)
+# and may create CPAM admins. Not a staff role: it holds no territory of its own.
+ADMIN_NATIONAL = "admin_national"
 
 ALL_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM, LAB_FEED)
 STAFF_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM)
@@ -29,6 +32,16 @@ def roles_of(user) -> set[str]:
 def has_role(user, *roles: str) -> bool:
     """Say whether the user holds one of the roles; a superuser holds them all."""
     return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & set(roles)))
+
+
+def is_national_admin(user) -> bool:
+    """Say whether the user may change national reference data: a national admin or superuser."""
+    return user.is_authenticated and (user.is_superuser or ADMIN_NATIONAL in roles_of(user))
+
+
+def may_grant_role(user, role: str) -> bool:
+    """Say whether the user may give this role: only national admins make CPAM admins."""
+    return role != ADMIN_CPAM or is_national_admin(user)
 
 
 def role_required(*roles: str) -> Callable:

@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from agents.middleware import forget_password_change_required
+from agents.services.sessions import revoke_tokens
 from agents.services.staff import record_password_changed
 
 
@@ -22,6 +23,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         record_password_changed(user=form.user)
+        revoke_tokens(user_id=form.user.pk)
         forget_password_change_required(self.request)
         return response
 
@@ -41,4 +43,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         record_password_changed(user=form.user)
+        revoke_tokens(user_id=form.user.pk)
         return response

@@ -9,6 +9,7 @@ admins tune; SMS messages are a record, read-only.
 from django.contrib import admin
 
 from agents.admin_scoping import (
+    NationalReferenceMixin,
     ReadOnlyAdminMixin,
     ScopedModelAdmin,
     ScopedRecordAdmin,
@@ -125,7 +126,7 @@ class CallAttemptAdmin(PersonReadLoggingMixin, ReadOnlyAdminMixin, ScopedModelAd
 
 
 @admin.register(RetryRule)
-class RetryRuleAdmin(admin.ModelAdmin):
+class RetryRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
     """The retry policy, shared by every territory: one rule per outcome, tuned in the list."""
 
     list_display = ("outcome", "closes_task", "delay_minutes", "try_next_phone", "max_attempts")

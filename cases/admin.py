@@ -12,7 +12,12 @@ from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
 
-from agents.admin_scoping import ScopedModelAdmin, ScopedRecordAdmin, ScopedTabularInline
+from agents.admin_scoping import (
+    NationalReferenceMixin,
+    ScopedModelAdmin,
+    ScopedRecordAdmin,
+    ScopedTabularInline,
+)
 from cases.models import (
     Exposure,
     IndexCase,
@@ -169,7 +174,7 @@ class ExposureAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
 
 
 @admin.register(IsolationRuleSet)
-class IsolationRuleSetAdmin(admin.ModelAdmin):
+class IsolationRuleSetAdmin(NationalReferenceMixin, admin.ModelAdmin):
     """Doctrine changes by a new dated rule set, not by editing one already applied."""
 
     list_display = (

@@ -23,3 +23,16 @@ def grant_permissions(
     ]
     found = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
     Group.objects.get(name=group).permissions.add(*found)
+
+
+def revoke_permissions(
+    apps, *, group: str, app_label: str, permissions: dict[str, list[str]]
+) -> None:
+    """Take these permissions ({model: [action, …]}) on one app's models away from `group`."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    codenames = [
+        f"{action}_{model}" for model, actions in permissions.items() for action in actions
+    ]
+    found = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    Group.objects.get(name=group).permissions.remove(*found)

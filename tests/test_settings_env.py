@@ -74,3 +74,26 @@ class EnvTests(SimpleTestCase):
             ALLOWED_HOSTS="tracing.example.org",
         )
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+
+
+class ProxySslHeaderTests(SimpleTestCase):
+    """Issue 12 part 9: X-Forwarded-Proto is believed only when a proxy is said to set it."""
+
+    def proxy_header(self, **env: str) -> str:
+        result = run_manage(
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
+            DEBUG="1",
+            **env,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result.stdout.strip().splitlines()[-1]
+
+    def test_it_ignores_the_header_unless_configured(self):
+        self.assertEqual(self.proxy_header(), "None")
+
+    def test_it_trusts_the_header_when_configured(self):
+        self.assertEqual(
+            self.proxy_header(SECURE_PROXY_SSL_HEADER="1"), "('HTTP_X_FORWARDED_PROTO', 'https')"
+        )

@@ -1,10 +1,11 @@
-"""Ending a user's live sessions (forced logout, end of contract)."""
+"""Ending a user's live sessions and API tokens (logout, forced logout, end of contract)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from rest_framework.authtoken.models import Token
 
 
 def end_sessions(*, user_id: int, now: datetime) -> int:
@@ -27,3 +28,19 @@ def end_sessions(*, user_id: int, now: datetime) -> int:
         # Through the store: a cached_db session is removed from the cache too.
         store(session_key=key).delete()
     return len(keys)
+
+
+def revoke_tokens(*, user_id: int) -> int:
+    """Delete the user's API token; return how many were deleted.
+
+    Called wherever a session ends for a reason the user's API client must share: logout, forced
+    logout, a password change or reset, the end of the last contract. The next login gets a new
+    token.
+    """
+    deleted, _by_model = Token.objects.filter(user_id=user_id).delete()
+    return deleted
+
+
+def token_expired(*, token: Token, now: datetime) -> bool:
+    """Whether a token is older than API_TOKEN_HOURS (a working day by default)."""
+    return token.created <= now - timedelta(hours=settings.API_TOKEN_HOURS)

@@ -24,6 +24,7 @@ from agents import roles
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
+from agents.services.sessions import revoke_tokens
 from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
 from calls.exceptions import (
@@ -380,6 +381,8 @@ def logout(request: HttpRequest) -> HttpResponse:
     )
     if agent is not None:
         go_offline(agent=agent, now=timezone.now())
+    if request.user.is_authenticated:
+        revoke_tokens(user_id=request.user.pk)
     return _logout(request)
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, PauseReason
-from agents.services.sessions import end_sessions
+from agents.services.sessions import end_sessions, revoke_tokens
 from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask
 from calls.services.dispatch import move_callback, release_assignment
@@ -125,6 +125,8 @@ def log_out_agent(*, actor: User, agent: Agent, now: datetime, note: str = "") -
     """Set an agent offline, giving back their call, and end their sessions; return how many."""
     go_offline(agent=agent, now=now)
     ended = end_sessions(user_id=agent.user_id, now=now)
+    # Its API client too: otherwise the agent sets themself ready again at once.
+    revoke_tokens(user_id=agent.user_id)
     _log(
         actor=actor,
         kind=Kind.LOG_OUT_AGENT,

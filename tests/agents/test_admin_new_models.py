@@ -5,11 +5,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from agents import roles
 from agents.models import Agent, AgentStatusPeriod, PauseReason
 from agents.services.staff import set_agent_status
 from calls.models import RetryRule, SmsMessage
 from cases.models import Interview, IsolationRuleSet, Notification, PersonAccess
-from tests.base import PersonasTestCase, contact
+from tests.base import PersonasTestCase, contact, make_user
 
 
 class AdminCallLoopModelsTests(PersonasTestCase):
@@ -42,6 +43,10 @@ class AdminCallLoopModelsTests(PersonasTestCase):
         cls.period93 = AgentStatusPeriod.objects.get(agent=cls.alice.agent)
         cls.period75 = AgentStatusPeriod.objects.get(agent=cls.erin.agent)
         cls.rules = IsolationRuleSet.objects.order_by("valid_from").last()
+        # The shared reference data is a national admin's (issue 12 part 6).
+        cls.nina = make_user("nina", roles.ADMIN_NATIONAL)
+        cls.nina.is_staff = True
+        cls.nina.save(update_fields=["is_staff"])
         for case, agent in ((cls.case93, cls.alice), (cls.case75, cls.erin)):
             Interview.objects.create(
                 index_case=case.index_case,
@@ -141,8 +146,8 @@ class AdminCallLoopModelsTests(PersonasTestCase):
         set_agent_status(agent=self.bob.agent, status=Agent.Status.READY, now=later)
         self.assertEqual([count(url) for url in urls], before)
 
-    def test_a_cpam_admin_tunes_the_retry_rules(self):
-        response = self.get(self.carol, reverse("admin:calls_retryrule_changelist"))
+    def test_a_national_admin_tunes_the_retry_rules(self):
+        response = self.get(self.nina, reverse("admin:calls_retryrule_changelist"))
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'name="form-0-delay_minutes"')
         rule = RetryRule.objects.get(outcome="no_answer")
@@ -169,10 +174,10 @@ class AdminCallLoopModelsTests(PersonasTestCase):
         )
         self.assertEqual(RetryRule.objects.count(), 9)
 
-    def test_a_cpam_admin_edits_pause_reasons_but_not_their_codes(self):
+    def test_a_national_admin_edits_pause_reasons_but_not_their_codes(self):
         reason = PauseReason.objects.get(code="dejeuner")
         self.assertContains(
-            self.get(self.carol, reverse("admin:agents_pausereason_changelist")), "dejeuner"
+            self.get(self.nina, reverse("admin:agents_pausereason_changelist")), "dejeuner"
         )
         response = self.client.post(
             reverse("admin:agents_pausereason_change", args=[reason.pk]),
@@ -193,14 +198,80 @@ class AdminCallLoopModelsTests(PersonasTestCase):
     def test_an_isolation_rule_set_in_use_is_read_only(self):
         unused = IsolationRuleSet.objects.exclude(pk=self.rules.pk).first()
         response = self.get(
-            self.carol, reverse("admin:cases_isolationruleset_change", args=[self.rules.pk])
+            self.nina, reverse("admin:cases_isolationruleset_change", args=[self.rules.pk])
         )
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, 'name="name"')
         response = self.get(
-            self.carol, reverse("admin:cases_isolationruleset_change", args=[unused.pk])
+            self.nina, reverse("admin:cases_isolationruleset_change", args=[unused.pk])
         )
         self.assertContains(response, 'name="name"')
         self.assertEqual(
-            self.get(self.carol, reverse("admin:cases_isolationruleset_add")).status_code, 200
+            self.get(self.nina, reverse("admin:cases_isolationruleset_add")).status_code, 200
         )
+
+
+class NationalReferenceDataTests(PersonasTestCase):
+    """Issue 12 part 6: CPAM admins read the shared reference data; national admins change it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.nina = make_user("nina", roles.ADMIN_NATIONAL)
+        cls.nina.is_staff = True
+        cls.nina.save(update_fields=["is_staff"])
+        cls.rule = RetryRule.objects.get(outcome="no_answer")
+        cls.reason = PauseReason.objects.get(code="dejeuner")
+        cls.rule_set = IsolationRuleSet.objects.order_by("valid_from").last()
+
+    def urls(self) -> list[tuple[str, dict]]:
+        return [
+            (
+                reverse("admin:calls_retryrule_change", args=[self.rule.pk]),
+                {"delay_minutes": "1", "max_attempts": "1", "closes_task": ""},
+            ),
+            (
+                reverse("admin:agents_pausereason_change", args=[self.reason.pk]),
+                {"label_fr": "X", "label_en": "X", "max_minutes": "5", "active": "on"},
+            ),
+            (reverse("admin:agents_pausereason_add"), {"code": "x", "label_fr": "X"}),
+            (
+                reverse("admin:cases_isolationruleset_change", args=[self.rule_set.pk]),
+                {"name": "X"},
+            ),
+            (reverse("admin:cases_isolationruleset_add"), {"name": "X"}),
+        ]
+
+    def test_a_cpam_admin_cannot_change_them(self):
+        self.client.force_login(self.carol)
+        for url, data in self.urls():
+            with self.subTest(url=url):
+                self.assertEqual(self.client.post(url, data).status_code, 403)
+        self.rule.refresh_from_db()
+        self.assertNotEqual(self.rule.max_attempts, 1)
+        self.assertFalse(PauseReason.objects.filter(code="x").exists())
+
+    def test_a_cpam_admin_still_reads_them(self):
+        self.client.force_login(self.carol)
+        for name in (
+            "admin:calls_retryrule_changelist",
+            "admin:agents_pausereason_changelist",
+            "admin:cases_isolationruleset_changelist",
+        ):
+            with self.subTest(name=name):
+                self.assertEqual(self.client.get(reverse(name)).status_code, 200)
+
+    def test_a_national_admin_can_change_them(self):
+        self.client.force_login(self.nina)
+        for url, _data in self.urls():
+            if "retryrule" in url:
+                continue  # posted in AdminCallLoopModelsTests
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 200)
+        response = self.client.post(
+            reverse("admin:calls_retryrule_change", args=[self.rule.pk]),
+            {"closes_task": "", "delay_minutes": "90", "try_next_phone": "on", "max_attempts": "4"},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.rule.refresh_from_db()
+        self.assertEqual(self.rule.max_attempts, 4)

@@ -95,8 +95,8 @@ class AdminScopingTests(PersonasTestCase):
             "last_name": "Belkacem",
             "email": "",
             "role": roles.TELECONSEILLER,
-            "password1": "demo-Tracing-2026",
-            "password2": "demo-Tracing-2026",
+            "password1": "Welcome-Nadia-2027",
+            "password2": "Welcome-Nadia-2027",
             "plateau": self.saint_denis.pk,
             "team": self.team_a.pk,
             "employer": Agent.Employer.FIXED_TERM,
@@ -116,7 +116,7 @@ class AdminScopingTests(PersonasTestCase):
         self.assertEqual(agent.territory, self.t93)
         self.assertEqual(set(agent.languages.values_list("code", flat=True)), {"fr", "ar"})
         self.assertTrue(agent.user.groups.filter(name=roles.TELECONSEILLER).exists())
-        self.assertTrue(agent.user.check_password("demo-Tracing-2026"))
+        self.assertTrue(agent.user.check_password("Welcome-Nadia-2027"))
         contract = Contract.objects.get(agent=agent)
         self.assertEqual(
             (contract.kind, contract.end_on.isoformat()), (Contract.Kind.CDD, "2027-06-30")

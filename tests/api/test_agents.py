@@ -3,8 +3,10 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from agents import roles
 from agents.models import Agent
 from tests.api.base import ApiTestCase
+from tests.base import make_user
 from workforce.models.contracts import Contract
 
 
@@ -155,3 +157,35 @@ class CreateAgentTests(ApiTestCase):
         )
         self.assertEqual(response.status_code, 201)
         self.assertFalse(Contract.objects.filter(agent__user__username="fatou").exists())
+
+
+class CpamAdminCreationTests(ApiTestCase):
+    """Issue 12 part 6: only a national admin (or a superuser) makes CPAM admins."""
+
+    url_name = "api:create-agent"
+
+    def new_admin(self) -> dict:
+        return {
+            "username": "fatou",
+            "password": "Long-enough-pass-42",
+            "first_name": "Fatou",
+            "last_name": "Diallo",
+            "role": "admin_cpam",
+            "territory": "93",
+            "languages": ["fr"],
+        }
+
+    def test_a_cpam_admin_cannot_create_a_cpam_admin(self):
+        for session in (True, False):
+            with self.subTest(session=session):
+                response = self.post(self.new_admin(), user=self.carol, session=session)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("role", response.json())
+        self.assertFalse(User.objects.filter(username="fatou").exists())
+
+    def test_a_national_admin_can(self):
+        nina = make_user("nina", roles.ADMIN_NATIONAL)
+        response = self.post(self.new_admin(), user=nina)
+        self.assertEqual(response.status_code, 201, response.content)
+        user = User.objects.get(username="fatou")
+        self.assertEqual(list(user.groups.values_list("name", flat=True)), ["admin_cpam"])

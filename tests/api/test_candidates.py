@@ -239,6 +239,25 @@ class TransitionTests(CandidatesApiTestCase):
         candidate.refresh_from_db()
         self.assertEqual(candidate.stage, Stage.ASSESSED)
 
+    def test_a_cpam_admin_cannot_hire_a_cpam_admin(self):
+        # Issue 12 part 6: only a national admin makes CPAM admins, on every channel.
+        candidate = make_candidate(self.t93, "+33611000008", stage=Stage.TRAINED)
+        response = self.move(
+            {
+                "to": "hired",
+                "username": "asilva",
+                "password": NEW_PASSWORD,
+                "plateau": self.saint_denis.pk,
+                "role": "admin_cpam",
+                "contract_kind": "cdi",
+                "start_on": timezone.localdate().isoformat(),
+            },
+            candidate,
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("role", response.json())
+        self.assertFalse(User.objects.filter(username="asilva").exists())
+
     def test_it_refuses_a_taken_username_and_creates_nothing(self):
         candidate = make_candidate(self.t93, "+33611000007", stage=Stage.TRAINED)
         users = User.objects.count()

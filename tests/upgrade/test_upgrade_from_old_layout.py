@@ -202,6 +202,32 @@ def demo_logins(output: str) -> tuple[str, dict[str, str]]:
     return password, users
 
 
+# Changes made on purpose after the old layout, each by its own migration: not losses.
+# Issue 12 part 6 (agents 0015, calls 0009, cases 0005): the national reference data moves from
+# CPAM admins to a new national role.
+GROUPS_ADDED = {
+    "admin_national": {
+        "pausereason.view_pausereason",
+        "pausereason.add_pausereason",
+        "pausereason.change_pausereason",
+        "retryrule.view_retryrule",
+        "retryrule.change_retryrule",
+        "isolationruleset.view_isolationruleset",
+        "isolationruleset.add_isolationruleset",
+        "isolationruleset.change_isolationruleset",
+    }
+}
+PERMISSIONS_REVOKED = {
+    "admin_cpam": {
+        "pausereason.add_pausereason",
+        "pausereason.change_pausereason",
+        "retryrule.change_retryrule",
+        "isolationruleset.add_isolationruleset",
+        "isolationruleset.change_isolationruleset",
+    }
+}
+
+
 def compare(before: dict, after: dict) -> list[str]:
     """What differs between the old database and the migrated one; empty when all is well."""
     problems = []
@@ -219,13 +245,22 @@ def compare(before: dict, after: dict) -> list[str]:
             f"a counted table is missing or empty in the old database: {before['counts']}"
         )
 
-    if set(before["groups"]) != set(after["groups"]):
+    for group, expected in GROUPS_ADDED.items():
+        if group in before["groups"] or set(after["groups"].get(group, [])) != expected:
+            problems.append(
+                f"group {group}: expected new with {sorted(expected)}, "
+                f"got {sorted(after['groups'].get(group, []))}"
+            )
+    if set(before["groups"]) | set(GROUPS_ADDED) != set(after["groups"]):
         problems.append(f"groups changed: {sorted(before['groups'])} -> {sorted(after['groups'])}")
     # A model added since the old layout brings its own grants: new, not a change.
     old_models = set(before.get("models", []))
     for group, perms in before["groups"].items():
         now = [perm for perm in after["groups"].get(group, []) if perm.split(".")[0] in old_models]
-        if set(perms) != set(now):
+        revoked = PERMISSIONS_REVOKED.get(group, set())
+        if not revoked <= set(perms):
+            problems.append(f"group {group}: did not hold {sorted(revoked - set(perms))} before")
+        if set(perms) - revoked != set(now):
             lost, gained = sorted(set(perms) - set(now)), sorted(set(now) - set(perms))
             problems.append(f"group {group}: permissions lost {lost}, gained {gained}")
 

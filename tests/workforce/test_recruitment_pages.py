@@ -448,6 +448,23 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
         page = self.client.get(reverse("workforce:candidate-detail", args=[candidate.pk]))
         self.assertContains(page, "The account opens on the contract&#x27;s first day")
 
+    def test_a_cpam_admin_cannot_hire_a_cpam_admin(self):
+        # Issue 12 part 6: only a national admin makes CPAM admins, on every channel.
+        candidate = make_candidate(self.t93, "+33611000013", stage=Stage.TRAINED)
+        self.client.force_login(self.carol)
+        data = {
+            "username": "nhaddad",
+            "password": NEW_PASSWORD,
+            "plateau": self.saint_denis.pk,
+            "role": "admin_cpam",
+            "contract_kind": "cdi",
+            "start_on": timezone.localdate().isoformat(),
+        }
+        response = self.post("candidate-hire", data, candidate)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("role", response.context["forms"]["hire"].errors)
+        self.assertFalse(User.objects.filter(username="nhaddad").exists())
+
     def test_it_shows_a_username_clash_as_a_field_error_and_creates_nothing(self):
         candidate = make_candidate(self.t93, "+33611000012", stage=Stage.TRAINED)
         users = User.objects.count()

@@ -150,7 +150,9 @@ class CandidateTransitionView(ApiView):
         """Move a candidate to another stage;
         hiring creates the account, the agent and the contract."""
         candidate = get_candidate_for_user(user=request.user, pk=pk)
-        serializer = CandidateTransitionSerializer(data=request.data, candidate=candidate)
+        serializer = CandidateTransitionSerializer(
+            data=request.data, candidate=candidate, context={"user": request.user}
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         moved = _MOVES[data["to"]](

@@ -17,7 +17,7 @@ from workforce.services.staff import create_agent
 
 
 class CreateAgentView(ApiView):
-    permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
+    permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM, roles.ADMIN_NATIONAL)]
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -27,10 +27,12 @@ class CreateAgentView(ApiView):
     )
     def post(self, request: Request) -> Response:
         """Create a member of staff in a territory: account, role, profile and contract."""
-        territory = access_territory_in_body(request)
+        # A national admin creates CPAM admins in any territory; a CPAM admin staffs their own.
+        territory = access_territory_in_body(request, national_roles=(roles.ADMIN_NATIONAL,))
         today = timezone.localdate(timezone=territory.zone)
         serializer = AgentInputSerializer(
-            data=request.data, context={"territory": territory, "today": today}
+            data=request.data,
+            context={"territory": territory, "today": today, "user": request.user},
         )
         serializer.is_valid(raise_exception=True)
         # The caller chose the password: the agent changes it at their first login.

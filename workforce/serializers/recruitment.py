@@ -209,6 +209,11 @@ class CandidateTransitionSerializer(serializers.Serializer):
             self.fields["plateau"].queryset = Plateau.objects.filter(territory_id=territory_id)
             self.fields["team"].queryset = Team.objects.filter(plateau__territory_id=territory_id)
 
+    def validate_role(self, value: str) -> str:
+        if not roles.may_grant_role(self.context["user"], value):
+            raise serializers.ValidationError(_("Only a national admin can create a CPAM admin."))
+        return value
+
     def validate(self, attrs: dict) -> dict:
         to = attrs["to"]
         missing = {

@@ -41,6 +41,12 @@ class AgentInputSerializer(TerritoryRefSerializer):
             raise serializers.ValidationError(_("This username is already taken."))
         return value
 
+    def validate_role(self, value: str) -> str:
+        # A CPAM admin making another would escape the national admins' oversight.
+        if not roles.may_grant_role(self.context["user"], value):
+            raise serializers.ValidationError(_("Only a national admin can create a CPAM admin."))
+        return value
+
     def validate_contract_end(self, value):
         if value is not None and value < self.context["today"]:
             raise serializers.ValidationError(_("A contract cannot end in the past."))

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Territory
-from agents.services.sessions import end_sessions
+from agents.services.sessions import end_sessions, revoke_tokens
 from calls.services.presence import go_offline, release_owned_callbacks
 from common.exceptions import DomainError
 from workforce.exceptions import (
@@ -451,6 +451,8 @@ def _carry_out_end(*, contract_id: int, today: date, now: datetime) -> bool:
         release_owned_callbacks(agent=agent)
         User.objects.filter(pk=agent.user_id).update(is_active=False)
         end_sessions(user_id=agent.user_id, now=now)
+        # A re-hire logs in again and gets a new token, never the old one.
+        revoke_tokens(user_id=agent.user_id)
     Contract.objects.filter(pk=contract.pk).update(closed_at=now)
     return not staying
 

@@ -224,6 +224,11 @@ def _move(
         # Checked before the form: a stale page must say the move is refused, not show errors.
         services.check_move(candidate, to=to)
         form = build(request.POST, candidate)
+        if form.is_valid() and not roles.may_grant_role(
+            request.user, form.cleaned_data.get("role", roles.TELECONSEILLER)
+        ):
+            # A CPAM admin making another would escape the national admins' oversight.
+            form.add_error("role", _("Only a national admin can create a CPAM admin."))
         if not form.is_valid():
             return _render_detail(request, candidate, bound={key: form}, status=400)
         act(candidate, form.cleaned_data)
