@@ -289,7 +289,14 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------------------
+# Bounds of an API body: larger answers 413, deeper answers 400 (docs/api.md, "Input bounds").
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32, minimum=4)
+# Pages' form posts (the CSV uploads are files, streamed to disk past FILE_UPLOAD_MAX_MEMORY_SIZE).
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous call gets 401 with WWW-Authenticate, not 403.
         "rest_framework.authentication.TokenAuthentication",
