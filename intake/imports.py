@@ -16,6 +16,7 @@ from calls.services.intake import add_contacts
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData, lock_people
 from common import csv_files
+from common.bounds import check_exposure_date
 from common.csv_files import CsvLayout, cell_error, read_csv
 from common.phones import to_e164
 from intake.exceptions import ContactImportError
@@ -244,8 +245,10 @@ def _check_row(
             )
         )
     else:
-        if exposure_date > today:
-            errors.append(cell_error(line, "last_exposure_date", _("The date is in the future.")))
+        try:
+            check_exposure_date(exposure_date, today=today)
+        except ValidationError as exc:
+            errors.extend(cell_error(line, "last_exposure_date", m) for m in exc.messages)
 
     if errors:
         return None, errors

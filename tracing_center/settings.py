@@ -289,6 +289,11 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------------------
+# Bounds of the dates typed (common/bounds.py): samples, onsets and exposures are recent; a time
+# planned ahead (a callback) is not years away.
+RECENT_DATE_MAX_AGE_DAYS = env_int("RECENT_DATE_MAX_AGE_DAYS", 180, minimum=14)
+FUTURE_MAX_DAYS = env_int("FUTURE_MAX_DAYS", 60, minimum=1)
+
 # Bounds of an API body: larger answers 413, deeper answers 400 (docs/api.md, "Input bounds").
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32, minimum=4)
