@@ -11,12 +11,11 @@ from agents.access import territory_today
 from agents.forms import LanguageChoiceField
 from agents.models import Territory
 from cases.models import Exposure
-from cases.services import ContactData, PersonData
+from cases.services import MAX_CONTACTS, ContactData, PersonData
 from common.bounds import check_exposure_date
 from common.phones import to_e164
 from common.widgets import DateInput
 
-MAX_CONTACTS = 100
 CONTACTS_PREFIX = "contacts"
 
 

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from agents.access import territory_today
 from agents.serializers import LanguageCodeField, TerritoryRefSerializer
 from cases.models import Exposure
-from cases.services import ContactData, PersonData
+from cases.services import MAX_CONTACTS, ContactData, PersonData
 from common.bounds import (
     check_birth_date,
     check_exposure_date,
@@ -134,7 +134,7 @@ arguments."""
             "case."
         ),
     )
-    contacts = ContactInputSerializer(many=True, required=False)
+    contacts = ContactInputSerializer(many=True, required=False, max_length=MAX_CONTACTS)
 
     def validate(self, attrs: dict) -> dict:
         return {

@@ -100,3 +100,23 @@ class CsvDateBoundsTests(ApiTestCase):
                 self.assertIn("last_exposure_date", caught.exception.errors[0])
         self.assertEqual(counts(), before)
         self.assertEqual(case.index_case.exposures.count(), 0)
+
+
+class ContactsCapTests(ApiTestCase):
+    url_name = "api:register-index-case"
+
+    def test_the_api_refuses_more_contacts_than_the_cap(self):
+        contacts = [api_contact(phone=f"06 11 22 {n // 100:02d} {n % 100:02d}") for n in range(101)]
+        response = self.post(api_intake(contacts=contacts), user=self.carol)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(list(response.json()), ["contacts"])
+        self.assertEqual(counts(), (0, 0, 0, 0))
+
+    def test_the_csv_import_refuses_more_contacts_than_the_cap_for_one_case(self):
+        self.register_case(self.t93, name="Alpha", phone="0601010101", external_ref="A")
+        before = counts()
+        content = csv_bytes([a_row("A", n) for n in range(101)])
+        with self.assertRaises(ContactImportError) as caught:
+            import_contacts(territory=self.t93, content=content, now=timezone.now())
+        self.assertEqual(len(caught.exception.errors), 1)
+        self.assertEqual(counts(), before)
