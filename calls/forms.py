@@ -15,7 +15,7 @@ from calls.models import CallAttempt, CallTask
 from calls.services.outcomes import callback_time_problem
 from cases.models import Exposure, IndexCase, Person
 from cases.services import isolation_rules_on
-from common.bounds import check_exposure_date, check_onset_date
+from common.bounds import check_exposure_date, check_onset_date, check_plain_moment
 from common.widgets import DateInput, DateTimeLocalInput
 
 Outcome = CallAttempt.Outcome
@@ -289,6 +289,7 @@ class RequeueForm(forms.Form):
     """A new target time, typed in the person's local time; none: from now."""
 
     target_at = forms.DateTimeField(
+        validators=[check_plain_moment],
         label=_("New target time"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],

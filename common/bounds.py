@@ -82,3 +82,9 @@ def parse_bounded_date(value: str | None) -> date | None:
         return check_plain_date(date.fromisoformat(value or ""))
     except (ValueError, ValidationError):
         return None
+
+
+def check_plain_moment(value: datetime) -> datetime:
+    """A time of any other kind (an assessment, a target): on a day check_plain_date accepts."""
+    check_plain_date(value.date())
+    return value
