@@ -63,3 +63,12 @@ class FormTextBoundsTests(ApiTestCase):
         response = self.client.post(URL, data)
         self.assertIn("first_name", response.context["formset"].forms[0].errors)
         self.assertFalse(IndexCase.objects.exists())
+
+
+class FormBodyBoundsTests(ApiTestCase):
+    def test_it_refuses_a_form_post_over_the_limit(self):
+        self.client.force_login(self.carol)
+        data = intake_data(a_contact("Ana", "0611111111"), external_ref="x" * (2 * 1024 * 1024))
+        response = self.client.post(URL, data)
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(IndexCase.objects.exists())
