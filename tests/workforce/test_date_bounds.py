@@ -71,3 +71,21 @@ class PageDateBoundsTests(ShiftsApiTestCase):
                         self.assertEqual(
                             set(response.context["form"].errors), set(params) & {"start", "end"}
                         )
+
+
+class StaffingDateBoundsTests(ShiftsApiTestCase):
+    def test_the_staffing_page_never_fails_on_a_far_start(self):
+        self.client.force_login(self.carol)
+        for value in FAR_DATES:
+            with self.subTest(start=value):
+                response = self.client.get(reverse("workforce:staffing"), {"start": value})
+                # As for any bad start: the page shows the form's error.
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("start", response.context["horizon_form"].errors)
+
+    def test_my_week_never_fails_on_a_far_week(self):
+        self.client.force_login(self.alice)
+        for value in FAR_DATES:
+            with self.subTest(week=value):
+                response = self.client.get(reverse("workforce:my-week"), {"week": value})
+                self.assertEqual(response.status_code, 200)
