@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,13 +20,14 @@ from agents.serializers import (
 from agents.services.sessions import revoke_tokens, token_expired
 from agents.services.staff import create_territory
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.parsers import BoundedJSONParser
 
 
 class ObtainTokenView(ApiView):
     # No authentication at all: a stale session cookie must not make this call fail on CSRF.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="obtain_token",
@@ -63,7 +63,7 @@ class ObtainTokenView(ApiView):
 
 class CreateTerritoryView(ApiView):
     permission_classes = [IsAuthenticated, IsSuperuser]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="create_territory",

@@ -5,7 +5,6 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +26,7 @@ from calls.services.outcomes import record_outcome
 from calls.services.presence import change_status
 from cases.services import log_person_access
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.parsers import BoundedJSONParser
 
 NOT_YOURS = OpenApiResponse(description="No assignment of yours has this id.")
 NOT_READY = OpenApiResponse(description="code agent_not_ready: set your status to ready first.")
@@ -57,7 +57,7 @@ def access_assignment(*, agent: Agent, assignment_id: int) -> Assignment:
 
 class SetMyStatusView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="set_my_status",
@@ -82,7 +82,7 @@ class SetMyStatusView(ApiView):
 
 class ClaimNextView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         # The operation's description in the schema, as one line (the docstring wraps).
@@ -119,7 +119,7 @@ class ClaimNextView(ApiView):
 
 class RenewLeaseView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="renew_lease",
@@ -143,7 +143,7 @@ class RenewLeaseView(ApiView):
 
 class RecordOutcomeView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="record_outcome",

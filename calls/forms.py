@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from django import forms
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from calls.models import CallAttempt, CallTask
 from calls.services.outcomes import callback_time_problem
 from cases.models import Exposure, IndexCase, Person
 from cases.services import isolation_rules_on
+from common.bounds import check_exposure_date, check_onset_date, check_plain_moment
 from common.widgets import DateInput, DateTimeLocalInput
 
 Outcome = CallAttempt.Outcome
@@ -150,12 +150,6 @@ class OutcomeForm(forms.Form):
         )
 
 
-def _not_in_future(value: date | None, today: date) -> date | None:
-    if value is not None and value > today:
-        raise ValidationError(_("The date is in the future."), code="future")
-    return value
-
-
 def _check_rules(form: forms.Form, today: date) -> None:
     if isolation_rules_on(day=today) is None:
         form.add_error(None, _("No isolation rules are in force today: ask your supervisor."))
@@ -188,7 +182,8 @@ class InterviewForm(forms.Form):
         self.today = territory_today(index_case.territory, now)
 
     def clean_symptom_onset_on(self) -> date | None:
-        return _not_in_future(self.cleaned_data["symptom_onset_on"], self.today)
+        value = self.cleaned_data["symptom_onset_on"]
+        return None if value is None else check_onset_date(value, today=self.today)
 
     def clean(self):
         cleaned = super().clean()
@@ -218,7 +213,7 @@ class NotificationForm(forms.Form):
         self.today = territory_today(exposure.index_case.territory, now)
 
     def clean_last_exposure_date(self) -> date:
-        return _not_in_future(self.cleaned_data["last_exposure_date"], self.today)
+        return check_exposure_date(self.cleaned_data["last_exposure_date"], today=self.today)
 
     def clean(self):
         cleaned = super().clean()
@@ -294,6 +289,7 @@ class RequeueForm(forms.Form):
     """A new target time, typed in the person's local time; none: from now."""
 
     target_at = forms.DateTimeField(
+        validators=[check_plain_moment],
         label=_("New target time"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],

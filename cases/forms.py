@@ -1,9 +1,9 @@
 """The contact form shared by the intake form and the desk's interview, and its field rules."""
 
+from collections.abc import Callable
 from datetime import date
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,11 +11,11 @@ from agents.access import territory_today
 from agents.forms import LanguageChoiceField
 from agents.models import Territory
 from cases.models import Exposure
-from cases.services import ContactData, PersonData
+from cases.services import MAX_CONTACTS, ContactData, PersonData
+from common.bounds import check_exposure_date
 from common.phones import to_e164
 from common.widgets import DateInput
 
-MAX_CONTACTS = 100
 CONTACTS_PREFIX = "contacts"
 
 
@@ -31,10 +31,13 @@ def parse_phone(raw: str, territory: Territory | None) -> str:
     return to_e164(raw, region=territory.phone_region if territory is not None else "FR")
 
 
-def not_in_future(value: date | None, territory: Territory | None) -> date | None:
-    if value is not None and value > territory_today_or_server(territory):
-        raise ValidationError(_("The date is in the future."), code="future")
-    return value
+def checked_date(
+    value: date | None, territory: Territory | None, check: Callable[..., date]
+) -> date | None:
+    """Run one of common.bounds' rules on an optional date, against today in the territory."""
+    if value is None:
+        return None
+    return check(value, today=territory_today_or_server(territory))
 
 
 class ContactForm(forms.Form):
@@ -60,7 +63,9 @@ class ContactForm(forms.Form):
         return parse_phone(self.cleaned_data["phone"], self.territory)
 
     def clean_last_exposure_date(self) -> date:
-        return not_in_future(self.cleaned_data["last_exposure_date"], self.territory)
+        return checked_date(
+            self.cleaned_data["last_exposure_date"], self.territory, check_exposure_date
+        )
 
     def contact_data(self) -> ContactData:
         data = self.cleaned_data

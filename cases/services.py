@@ -45,6 +45,8 @@ class ContactData:
 
 # Past this many numbers, one intake locks its whole territory rather than each number: a
 # lock per number of a 20,000-row import would exhaust PostgreSQL's lock table.
+# The contacts one index case may list, by any way in: the form, the API, the CSV import.
+MAX_CONTACTS = 100
 _MAX_PHONE_LOCKS = 32
 
 

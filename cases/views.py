@@ -3,7 +3,8 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
-from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactForm
+from cases.forms import CONTACTS_PREFIX, ContactForm
+from cases.services import MAX_CONTACTS
 
 TOTAL_FORMS = f"{CONTACTS_PREFIX}-TOTAL_FORMS"
 

@@ -138,17 +138,30 @@ class _Echo:
         return value
 
 
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """Return a text cell that a spreadsheet would run as a formula behind a quote, so that a
+    name typed as =HYPERLINK(…) is shown, not followed. Numbers (int, Decimal…) pass as they are;
+    a number given as text and starting with a sign is shown as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def excel_csv_response(
     *, filename: str, header: list[str], rows: Iterable[list[str]]
 ) -> StreamingHttpResponse:
     """Stream a CSV for Excel: UTF-8 with a BOM and semicolons, so French Excel opens the right
-    columns."""
+    columns; every cell goes through neutralise_cell."""
     writer = csv.writer(_Echo(), delimiter=";")
 
     def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)
+        yield "\ufeff" + writer.writerow([neutralise_cell(cell) for cell in header])
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([neutralise_cell(cell) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

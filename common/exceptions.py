@@ -1,6 +1,8 @@
 """The base of every domain error: a refusal a caller can understand, mapped once to HTTP."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
+from rest_framework.exceptions import APIException
 
 
 class DomainError(Exception):
@@ -33,3 +35,9 @@ class CsvImportError(Exception):
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
         self.errors = errors
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"

@@ -3,7 +3,6 @@
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,13 +12,14 @@ from agents.access import access_territory_in_body
 from agents.roles import role_permission
 from cases.models import IndexCase
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.parsers import BoundedJSONParser
 from intake.serializers import IndexCaseInputSerializer, IntakeResultSerializer
 from intake.services import register_index_case
 
 
 class RegisterIndexCaseView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM, roles.LAB_FEED)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="register_index_case",

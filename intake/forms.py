@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import TerritoryChoiceForm
-from cases.forms import language_field, not_in_future, parse_phone
+from cases.forms import checked_date, language_field, parse_phone
 from cases.services import PersonData
+from common.bounds import check_onset_date, check_sample_date
 from common.widgets import DateInput
 from intake.imports import MAX_FILE_BYTES, too_large_message
 
@@ -51,10 +52,14 @@ class IndexCaseForm(TerritoryChoiceForm):
         return parse_phone(raw, self.chosen_territory()) if raw.strip() else ""
 
     def clean_sampled_on(self) -> date:
-        return not_in_future(self.cleaned_data["sampled_on"], self.chosen_territory())
+        return checked_date(
+            self.cleaned_data["sampled_on"], self.chosen_territory(), check_sample_date
+        )
 
     def clean_symptom_onset_on(self) -> date | None:
-        return not_in_future(self.cleaned_data["symptom_onset_on"], self.chosen_territory())
+        return checked_date(
+            self.cleaned_data["symptom_onset_on"], self.chosen_territory(), check_onset_date
+        )
 
     def clean(self):
         cleaned = super().clean()

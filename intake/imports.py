@@ -1,6 +1,7 @@
 """The CSV import of contacts: every row is checked first, then all are recorded or none."""
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,9 +15,10 @@ from django.utils.translation import gettext as _
 from agents.models import Language, Territory
 from calls.services.intake import add_contacts
 from cases.models import Exposure, IndexCase
-from cases.services import ContactData, PersonData, lock_people
+from cases.services import MAX_CONTACTS, ContactData, PersonData, lock_people
 from common import csv_files
-from common.csv_files import CsvLayout, cell_error, read_csv
+from common.bounds import check_exposure_date
+from common.csv_files import CsvLayout, cell_error, line_error, read_csv
 from common.phones import to_e164
 from intake.exceptions import ContactImportError
 
@@ -107,9 +109,22 @@ def _read_rows(*, territory: Territory, content: bytes, now: datetime) -> list["
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)
+    errors.extend(_too_many_contacts(rows))
     if errors:
         raise ContactImportError(errors)
     return rows
+
+
+def _too_many_contacts(rows: list["_Row"]) -> list[str]:
+    """One error per index case given more than MAX_CONTACTS rows, at its first row too many."""
+    seen: Counter[int] = Counter()
+    errors = []
+    for row in rows:
+        seen[row.index_case.pk] += 1
+        if seen[row.index_case.pk] == MAX_CONTACTS + 1:
+            message = _("more than %(max)d contacts for one index case.") % {"max": MAX_CONTACTS}
+            errors.append(line_error(row.line, message))
+    return errors
 
 
 def too_large_message() -> str:
@@ -244,8 +259,10 @@ def _check_row(
             )
         )
     else:
-        if exposure_date > today:
-            errors.append(cell_error(line, "last_exposure_date", _("The date is in the future.")))
+        try:
+            check_exposure_date(exposure_date, today=today)
+        except ValidationError as exc:
+            errors.extend(cell_error(line, "last_exposure_date", m) for m in exc.messages)
 
     if errors:
         return None, errors

@@ -1,6 +1,7 @@
 """API v1 shapes of intake: a patient zéro with their contacts, and the answer."""
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +12,13 @@ from rest_framework import serializers
 from agents.access import territory_today
 from agents.serializers import LanguageCodeField, TerritoryRefSerializer
 from cases.models import Exposure
-from cases.services import ContactData, PersonData
+from cases.services import MAX_CONTACTS, ContactData, PersonData
+from common.bounds import (
+    check_birth_date,
+    check_exposure_date,
+    check_onset_date,
+    check_sample_date,
+)
 from common.phones import to_e164
 
 # A laboratory's clock may run a little ahead of ours: "now" from them is not the future.
@@ -40,12 +47,19 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-class PastDateField(serializers.DateField):
+class BoundedDateField(serializers.DateField):
+    """A date checked by one of common.bounds' rules, against today in the territory."""
+
+    def __init__(self, *, check: Callable[..., date], **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+
     def to_internal_value(self, value) -> date:
         day = super().to_internal_value(value)
-        if day > territory_today(self.context["territory"]):
-            raise serializers.ValidationError(_("This date is in the future."))
-        return day
+        try:
+            return self.check(day, today=territory_today(self.context["territory"]))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 class SampledAtField(serializers.DateTimeField):
@@ -66,6 +80,16 @@ class SampledAtField(serializers.DateTimeField):
             moment = super().to_internal_value(value)
         if moment > timezone.now() + CLOCK_SKEW:
             raise serializers.ValidationError(_("The sample cannot be taken in the future."))
+        try:
+            local_day = moment.astimezone(self.default_timezone()).date()
+            # The future is refused above, with CLOCK_SKEW: a sample at 00:02 taken at 23:58
+            # stays acceptable here.
+            today = max(local_day, territory_today(self.context["territory"]))
+            check_sample_date(local_day, today=today)
+        except OverflowError:
+            self.fail("invalid", format="YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
         return moment
 
 
@@ -75,7 +99,7 @@ class ContactInputSerializer(serializers.Serializer):
     phone = PhoneField()
     language = LanguageCodeField()
     exposure_type = serializers.ChoiceField(choices=Exposure.Type.choices)
-    last_exposure_date = PastDateField()
+    last_exposure_date = BoundedDateField(check=check_exposure_date)
 
     def validate(self, attrs: dict) -> ContactData:
         return ContactData(
@@ -99,11 +123,11 @@ arguments."""
     last_name = serializers.CharField(max_length=120)
     phone = PhoneField()
     language = LanguageCodeField()
-    birth_date = PastDateField(required=False, allow_null=True)
+    birth_date = BoundedDateField(check=check_birth_date, required=False, allow_null=True)
     sampled_at = SampledAtField(
         help_text="ISO 8601 datetime, or a date (midnight in the territory's time zone)."
     )
-    symptom_onset_on = PastDateField(required=False, allow_null=True)
+    symptom_onset_on = BoundedDateField(check=check_onset_date, required=False, allow_null=True)
     external_ref = serializers.CharField(
         max_length=64,
         required=False,
@@ -113,7 +137,7 @@ arguments."""
             "case."
         ),
     )
-    contacts = ContactInputSerializer(many=True, required=False)
+    contacts = ContactInputSerializer(many=True, required=False, max_length=MAX_CONTACTS)
 
     def validate(self, attrs: dict) -> dict:
         return {

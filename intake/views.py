@@ -15,8 +15,8 @@ from agents import roles
 from agents.access import access_own_territory_unless_superuser
 from agents.models import Territory
 from agents.roles import role_required
-from cases.forms import CONTACTS_PREFIX, MAX_CONTACTS, ContactFormSet
-from cases.services import log_person_access
+from cases.forms import CONTACTS_PREFIX, ContactFormSet
+from cases.services import MAX_CONTACTS, log_person_access
 from cases.views import render_contact_row, with_extra_row
 from intake import selectors
 from intake.exceptions import ContactImportError

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Language, Team, Territory
 from calls.models import CallTask
+from common.bounds import check_plain_date, parse_bounded_date
 from common.widgets import DateInput
 
 # A longer range is a query over years of rows for a page nobody reads to the end.
@@ -45,8 +46,12 @@ class DateRangeForm(TerritoryFilterForm):
 
     default_days = 14
 
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    start = forms.DateField(
+        validators=[check_plain_date], label=_("From"), required=False, widget=DateInput()
+    )
+    end = forms.DateField(
+        validators=[check_plain_date], label=_("To"), required=False, widget=DateInput()
+    )
 
     field_order = ["start", "end", "territory"]
 
@@ -56,7 +61,7 @@ class DateRangeForm(TerritoryFilterForm):
         if not data.get("end"):
             data["end"] = today.isoformat()
         if not data.get("start"):
-            end = _parse_date(data["end"]) or today
+            end = parse_bounded_date(data["end"]) or today
             data["start"] = (end - timedelta(days=self.default_days - 1)).isoformat()
         super().__init__(data, user=user, **kwargs)
 
@@ -82,13 +87,6 @@ class DateRangeForm(TerritoryFilterForm):
             "end": self.cleaned_data["end"],
             "territory": self.selected_territory(),
         }
-
-
-def _parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 class SlaReportForm(DateRangeForm):

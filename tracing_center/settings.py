@@ -306,7 +306,19 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------------------
+# Bounds of the dates typed (common/bounds.py): samples, onsets and exposures are recent; a time
+# planned ahead (a callback) is not years away.
+RECENT_DATE_MAX_AGE_DAYS = env_int("RECENT_DATE_MAX_AGE_DAYS", 180, minimum=14)
+FUTURE_MAX_DAYS = env_int("FUTURE_MAX_DAYS", 60, minimum=1)
+
+# Bounds of an API body: larger answers 413, deeper answers 400 (docs/api.md, "Input bounds").
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32, minimum=4)
+# Pages' form posts (the CSV uploads are files, streamed to disk past FILE_UPLOAD_MAX_MEMORY_SIZE).
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous call gets 401 with WWW-Authenticate, not 403.
         "agents.authentication.ExpiringTokenAuthentication",
@@ -316,7 +328,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "common.renderers.SafeJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,7 @@ from calls.services.fallback import CALLBACK_GRACE, escalate, queue_fallback_sms
 from calls.services.intake import add_contacts
 from calls.services.lifecycle import band_for
 from cases.services import record_interview, record_notification, retire_phone, set_person_language
+from common.bounds import check_future_moment
 
 Outcome = CallAttempt.Outcome
 
@@ -62,6 +64,10 @@ def callback_time_problem(
         return _("A callback needs a time.")
     if callback_at <= now:
         return _("A callback needs a time in the future.")
+    try:
+        check_future_moment(callback_at, now=now)
+    except ValidationError as exc:
+        return exc.messages[0]
     notified = notification_given or task.reason == CallTask.Reason.FOLLOW_UP
     if callback_at > task.deadline_at and not notified:
         return _(

@@ -5,6 +5,7 @@ import re
 
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from agents.forms import PINNED_LANGUAGES, pinned_language_codes
 from agents.models import Language
@@ -61,7 +62,7 @@ class PinnedLanguageTests(PersonasTestCase):
                 "last_name": "Silva",
                 "phone": "0612345678",
                 "language": "tr",
-                "sampled_on": "2026-01-10",
+                "sampled_on": timezone.localdate().isoformat(),
                 "contacts-TOTAL_FORMS": "0",
                 "contacts-INITIAL_FORMS": "0",
             },

@@ -136,9 +136,7 @@ class RegisterIndexCaseTests(ApiTestCase):
         data = self.intake(self.contact("Silva", "0611111111", last_exposure_date=tomorrow))
         response = self.post(data, user=self.carol)
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(
-            response.json(), {"contacts": [{"last_exposure_date": ["This date is in the future."]}]}
-        )
+        self.assertEqual(list(response.json()["contacts"][0]), ["last_exposure_date"])
 
     def test_it_refuses_a_bad_phone_in_a_contact_and_creates_nothing(self):
         data = self.intake(self.contact("Silva", "0611111111"), self.contact("Yilmaz", "12"))

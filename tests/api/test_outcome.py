@@ -180,6 +180,7 @@ class RecordOutcomeTests(OutcomeApiTestCase):
         assignment = self.claim(self.alice)
         past = (timezone.now() - timedelta(minutes=5)).isoformat()
         future = (timezone.now() + timedelta(hours=1)).isoformat()
+        far_ahead = (timezone.now() + timedelta(days=400)).isoformat()
         cases = [
             ({"outcome": "hung_up"}, "outcome"),
             ({}, "outcome"),
@@ -191,6 +192,13 @@ class RecordOutcomeTests(OutcomeApiTestCase):
             ({"outcome": "language_barrier", "language": "xx"}, "language"),
             ({"outcome": "reached", "language": "tr"}, "language"),
             ({"outcome": "reached", "notes": "x" * 4001}, "notes"),
+            ({"outcome": "reached", "notes": "a\x00b"}, "notes"),
+            ({"outcome": "callback", "callback_at": "0001-01-01T10:00:00Z"}, "callback_at"),
+            ({"outcome": "callback", "callback_at": "9999-12-31T10:00:00+01:00"}, "callback_at"),
+            (
+                {"outcome": "callback", "callback_at": far_ahead, "notification_given": True},
+                "callback_at",
+            ),
         ]
         for data, field in cases:
             with self.subTest(data=data):

@@ -361,6 +361,15 @@ class ProductivityReportTests(PersonasTestCase):
         rows = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, {**RANGE, "team": self.team_a.pk}))
         self.assertEqual([row[2] for row in rows[1:]], ["alice"])
 
+    def test_it_neutralises_names_that_a_spreadsheet_would_run(self):
+        for name, first in (("-1", "@x"), ('=HYPERLINK("x")', "")):
+            self.alice.first_name, self.alice.last_name = first, name
+            self.alice.save(update_fields=["first_name", "last_name"])
+            self.client.force_login(self.bob)
+            _header, *rows = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, RANGE))
+            alice = next(row for row in rows if row[2] == "alice")
+            self.assertTrue(alice[1].startswith("'"), alice[1])
+
     def test_it_exports_the_same_rows_as_csv_in_the_territory_zone(self):
         self.client.force_login(self.bob)
         response = self.client.get(PRODUCTIVITY_CSV_URL, RANGE)

@@ -181,6 +181,12 @@ class PayrollExportTests(PayrollTestCase):
         self.assertNotEqual(holiday[14], sunday[14])  # schedule, not clock
         self.assertEqual(ordinary[11:14], ["", "0,00", "0,00"])
 
+    def test_it_neutralises_names_that_a_spreadsheet_would_run(self):
+        self.paul.last_name, self.paul.first_name = '=HYPERLINK("x")', "+1"
+        self.paul.save(update_fields=["last_name", "first_name"])
+        _header, *rows = read_csv(self.get(self.carol, {"month": "2026-07"}))
+        self.assertEqual(rows[0][1:3], ['\'=HYPERLINK("x")', "'+1"])
+
     def test_it_names_the_columns(self):
         header, *_rows = read_csv(self.get(self.carol, {"month": "2026-07"}, language="en"))
         self.assertEqual(

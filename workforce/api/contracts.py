@@ -6,7 +6,6 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from agents import roles
 from agents.models import Plateau
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.parsers import BoundedJSONParser
 from workforce.selectors import contracts as selectors
 from workforce.serializers.contracts import (
     BulkRenewalInputSerializer,
@@ -93,7 +93,7 @@ class ContractDetailView(ApiView):
 
 class RenewContractView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="renew_contract",
@@ -120,7 +120,7 @@ class RenewContractView(ApiView):
 
 class EndContractView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="end_contract",
@@ -149,7 +149,7 @@ class EndContractView(ApiView):
 
 class ConvertContractView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="convert_contract",
@@ -177,7 +177,7 @@ class ConvertContractView(ApiView):
 
 class BulkRenewalView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="preview_bulk_renewal",

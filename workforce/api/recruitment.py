@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from agents.access import access_own_territory, access_territory_in_body
 from agents.models import Territory
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.parsers import BoundedJSONParser
 from workforce.models.recruitment import Candidate
 from workforce.selectors.recruitment import candidates_for_list, get_candidate_for_user
 from workforce.serializers.recruitment import (
@@ -43,7 +43,7 @@ class CandidatePagination(LimitOffsetPagination):
 
 class CandidatesView(ApiView, GenericAPIView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     pagination_class = CandidatePagination
     serializer_class = CandidateSerializer
 
@@ -127,7 +127,7 @@ class CandidateDetailView(ApiView):
 
 class CandidateTransitionView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         # The operation's description in the schema, as one line (the docstring wraps).

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from agents.access import user_today
 from agents.models import Agent, Plateau
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.parsers import BoundedJSONParser
 from workforce.models.rota import Shift
 from workforce.selectors.rota import parse_week, shifts_for_user
 from workforce.serializers.rota import (
@@ -38,7 +38,7 @@ NOT_FOUND = OpenApiResponse(description="No such shift in your territory.")
 
 
 class ShiftsView(ApiView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     def get_permissions(self):
         allowed = (roles.ADMIN_CPAM,) if self.request.method == "POST" else roles.STAFF_ROLES

@@ -3,7 +3,6 @@
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,13 +11,14 @@ from agents import roles
 from agents.access import access_territory_in_body
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.parsers import BoundedJSONParser
 from workforce.serializers.staff import AgentInputSerializer, AgentSerializer
 from workforce.services.staff import create_agent
 
 
 class CreateAgentView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM, roles.ADMIN_NATIONAL)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="create_agent",

@@ -6,6 +6,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Language, Plateau, Territory
+from common.bounds import check_plain_date
 from common.widgets import DateInput
 from workforce.models.contracts import Contract
 from workforce.selectors.contracts import STATUS_ACTIVE, STATUS_ENDED
@@ -58,7 +59,7 @@ class RenewContractForm(forms.Form):
 class EndContractForm(forms.Form):
     """The new last day; on confirmation, the shifts the admin saw cancelled (none: empty)."""
 
-    end_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    end_on = forms.DateField(validators=[check_plain_date], label=_("Last day"), widget=DateInput())
     previewed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     shift = forms.Field(required=False, widget=forms.MultipleHiddenInput)
 
@@ -70,14 +71,22 @@ class EndContractForm(forms.Form):
 
 
 class ConvertContractForm(forms.Form):
-    start_on = forms.DateField(label=_("First day of the CDI"), widget=DateInput())
+    start_on = forms.DateField(
+        validators=[check_plain_date], label=_("First day of the CDI"), widget=DateInput()
+    )
 
 
 class AddContractForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Contract.Kind.choices)
-    start_on = forms.DateField(label=_("First day"), widget=DateInput())
+    start_on = forms.DateField(
+        validators=[check_plain_date], label=_("First day"), widget=DateInput()
+    )
     end_on = forms.DateField(
-        label=_("Last day"), required=False, widget=DateInput(), help_text=_("Required for a CDD.")
+        validators=[check_plain_date],
+        label=_("Last day"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Required for a CDD."),
     )
 
 
@@ -99,7 +108,9 @@ MONTHS_CHOICES = [(3, _("3 months")), (6, _("6 months"))]
 class BulkRenewalFilterForm(forms.Form):
     """Which fixed-term contracts to renew together: a plateau's, ending by a day, in a language."""
 
-    ending_by = forms.DateField(label=_("Last day on or before"), widget=DateInput())
+    ending_by = forms.DateField(
+        validators=[check_plain_date], label=_("Last day on or before"), widget=DateInput()
+    )
     plateau = forms.ModelChoiceField(
         label=_("Plateau"), queryset=Plateau.objects.none(), required=False, empty_label=_("All")
     )

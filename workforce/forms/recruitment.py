@@ -14,6 +14,7 @@ from agents.forms import (
     TerritoryChoiceForm,
 )
 from agents.models import Plateau, Team, Territory
+from common.bounds import check_plain_date, check_plain_moment
 from common.phones import to_e164
 from common.widgets import DateInput
 from workforce.models.contracts import Contract
@@ -121,6 +122,7 @@ class CandidateFilterForm(forms.Form):
 
 class ScheduleAssessmentForm(forms.Form):
     assessment_at = forms.DateTimeField(
+        validators=[check_plain_moment],
         label=_("Phone assessment at"),
         input_formats=[LOCAL_DATETIME, "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_DATETIME),
@@ -196,7 +198,9 @@ class HireForm(forms.Form):
         required=False,
         initial="3",
     )
-    start_on = forms.DateField(label=_("First day"), widget=DateInput())
+    start_on = forms.DateField(
+        validators=[check_plain_date], label=_("First day"), widget=DateInput()
+    )
     note = _note_field()
 
     def __init__(self, *args, candidate: Candidate, **kwargs):
@@ -238,7 +242,9 @@ class TrainingSessionForm(TerritoryChoiceForm):
     plateau = forms.ModelChoiceField(
         queryset=Plateau.objects.none(), label=_("Plateau"), required=False
     )
-    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
+    starts_on = forms.DateField(
+        validators=[check_plain_date], label=_("First day"), widget=DateInput()
+    )
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=30, initial=2)
     capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, OpeningHours, Plateau, Territory
+from common.bounds import check_plain_date
 from common.widgets import DateInput, MonthInput, TimeInput
 from workforce.models.rota import ShiftPattern
 
@@ -127,7 +128,7 @@ class AssignShiftForm(forms.Form):
     """One shift: a pattern, or a start and an end (with a break)."""
 
     agent = forms.ModelChoiceField(queryset=Agent.objects.none(), label=_("Agent"))
-    day = forms.DateField(label=_("Day"), widget=DateInput())
+    day = forms.DateField(validators=[check_plain_date], label=_("Day"), widget=DateInput())
     pattern = forms.ModelChoiceField(queryset=ShiftPattern.objects.none(), required=False)
     starts_at = _time_field(_("Starts at"), required=False)
     ends_at = _time_field(_("Ends at"), required=False)
@@ -178,7 +179,7 @@ class ApplyPatternForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         initial=[0, 1, 2, 3, 4],
     )
-    week = forms.DateField(widget=forms.HiddenInput)
+    week = forms.DateField(validators=[check_plain_date], widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, plateau: Plateau, week_start: date | None = None, **kwargs):
         super().__init__(data, **kwargs)
@@ -192,7 +193,7 @@ class AdherenceForm(forms.Form):
     plateau = forms.ModelChoiceField(
         queryset=Plateau.objects.none(), label=_("Plateau"), empty_label=None
     )
-    day = forms.DateField(label=_("Day"), widget=DateInput())
+    day = forms.DateField(validators=[check_plain_date], label=_("Day"), widget=DateInput())
 
     def __init__(self, data=None, *, user, today: date, **kwargs):
         data = data.copy() if data is not None else {}
@@ -207,7 +208,12 @@ class AdherenceForm(forms.Form):
 
 
 class PayrollForm(forms.Form):
-    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], widget=MonthInput())
+    month = forms.DateField(
+        validators=[check_plain_date],
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=MonthInput(),
+    )
 
     def __init__(self, data=None, *, today: date, **kwargs):
         data = data.copy() if data is not None else {}

@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Language
+from common.bounds import check_plain_date
 from common.widgets import DateInput
 from workforce.models.staffing import StaffingParameters
 from workforce.selectors.staffing import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS
@@ -19,7 +20,9 @@ MAX_DAILY_VOLUME = 100_000
 class HorizonForm(forms.Form):
     """The days shown: from a local day (today by default), for a number of days (7 by default)."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    start = forms.DateField(
+        validators=[check_plain_date], label=_("From"), required=False, widget=DateInput()
+    )
     days = forms.IntegerField(
         label=_("Days"), required=False, min_value=1, max_value=MAX_HORIZON_DAYS
     )
@@ -68,7 +71,7 @@ class VolumeForecastForm(forms.Form):
     """One language on one day: the patients zéro and contacts expected, or the observed average."""
 
     language = forms.CharField(widget=forms.HiddenInput)
-    day = forms.DateField(widget=forms.HiddenInput)
+    day = forms.DateField(validators=[check_plain_date], widget=forms.HiddenInput)
     index_cases = forms.IntegerField(
         label=_("Patients zéro"), required=False, min_value=0, max_value=MAX_DAILY_VOLUME
     )

@@ -11,6 +11,7 @@ from agents.access import RequestUser, territory_today
 from agents.models import Agent, OpeningHours, Plateau, Territory
 from agents.public_holidays import holiday_name
 from agents.selectors import opening_hours_of
+from common.bounds import parse_bounded_date
 from workforce.models.rota import ClockEntry, Shift, ShiftPattern
 
 
@@ -21,12 +22,8 @@ def week_start_of(day: date) -> date:
 
 def parse_week(value: str | None, *, territory: Territory) -> date:
     """Return the Monday of the week named by ?week= (any day of it), this week when absent or
-    wrong."""
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
-        day = territory_today(territory)
-    return week_start_of(day)
+    wrong or out of common.bounds' range."""
+    return week_start_of(parse_bounded_date(value) or territory_today(territory))
 
 
 def local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from agents.serializers import LanguageCodeField
+from common.bounds import check_plain_date
 from workforce.forms.contracts import MAX_WINDOW_DAYS
 from workforce.models.contracts import Contract
 from workforce.services.contracts import MAX_BULK_RENEWAL, RENEWAL_MONTHS
@@ -65,22 +66,25 @@ class RenewContractInputSerializer(serializers.Serializer):
 
 class EndContractInputSerializer(serializers.Serializer):
     end_on = serializers.DateField(
-        help_text="The new last day: not before the start, not after the planned end."
+        validators=[check_plain_date],
+        help_text="The new last day: not before the start, not after the planned end.",
     )
 
 
 class ConvertContractInputSerializer(serializers.Serializer):
     start_on = serializers.DateField(
+        validators=[check_plain_date],
         help_text=(
             "The CDI's first day: after the CDD's first day, at the latest the day after its last "
             "day. The CDD ends the day before."
-        )
+        ),
     )
 
 
 class BulkRenewalQuerySerializer(serializers.Serializer):
     ending_by = serializers.DateField(
-        help_text="Fixed-term contracts whose last day is on or before this day."
+        validators=[check_plain_date],
+        help_text="Fixed-term contracts whose last day is on or before this day.",
     )
     plateau = serializers.IntegerField(
         required=False, min_value=1, help_text="A plateau of your territory: its agents only."

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from agents import roles
 from agents.models import Plateau, Team, Territory
 from agents.serializers import LanguageCodeListField
+from common.bounds import check_plain_date, check_plain_moment
 from common.phones import to_e164
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
@@ -157,7 +158,9 @@ class CandidateTransitionSerializer(serializers.Serializer):
 
     to = serializers.ChoiceField(choices=[(stage.value, stage.label) for stage in TARGET_STAGES])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    assessment_at = serializers.DateTimeField(required=False, help_text="For assessment_scheduled.")
+    assessment_at = serializers.DateTimeField(
+        validators=[check_plain_moment], required=False, help_text="For assessment_scheduled."
+    )
     score = serializers.IntegerField(
         required=False, min_value=0, max_value=100, help_text="For assessed."
     )
@@ -194,7 +197,9 @@ class CandidateTransitionSerializer(serializers.Serializer):
         choices=CDD_MONTHS, required=False, allow_null=True, help_text="For a CDD: 3 or 6."
     )
     start_on = serializers.DateField(
-        required=False, help_text="For hired: the contract's first day."
+        validators=[check_plain_date],
+        required=False,
+        help_text="For hired: the contract's first day.",
     )
 
     def __init__(self, *args, candidate: Candidate | None = None, **kwargs):

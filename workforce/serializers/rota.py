@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import Agent, Plateau
+from common.bounds import check_plain_date
 from workforce.models.rota import Shift
 from workforce.selectors.rota import shift_minutes, week_start_of
 
@@ -55,7 +56,10 @@ class ShiftRefSerializer(serializers.Serializer):
 
 
 class ShiftInputSerializer(ShiftRefSerializer):
-    day = serializers.DateField(help_text="The local day of the shift, in the agent's territory.")
+    day = serializers.DateField(
+        validators=[check_plain_date],
+        help_text="The local day of the shift, in the agent's territory.",
+    )
     starts_at = serializers.TimeField(help_text='Local time, "HH:MM".')
     ends_at = serializers.TimeField(help_text='Local time, "HH:MM".')
     break_minutes = serializers.IntegerField(min_value=0, max_value=600, default=0)
@@ -79,8 +83,8 @@ class ShiftFilterSerializer(serializers.Serializer):
     territory."""
 
     plateau = serializers.IntegerField(required=False, min_value=1)
-    from_ = serializers.DateField(required=False)
-    to = serializers.DateField(required=False)
+    from_ = serializers.DateField(validators=[check_plain_date], required=False)
+    to = serializers.DateField(validators=[check_plain_date], required=False)
 
     def get_fields(self) -> dict:
         fields = super().get_fields()

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from agents import roles
 from agents.models import Agent, Plateau, Team
 from agents.serializers import LanguageCodeListField, TerritoryRefSerializer
+from common.bounds import check_plain_date
 
 
 class AgentInputSerializer(TerritoryRefSerializer):
@@ -33,7 +34,9 @@ class AgentInputSerializer(TerritoryRefSerializer):
     )
     employer = serializers.ChoiceField(choices=Agent.Employer.choices, required=False)
     provider_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    contract_end = serializers.DateField(required=False, allow_null=True)
+    contract_end = serializers.DateField(
+        validators=[check_plain_date], required=False, allow_null=True
+    )
 
     def validate_username(self, value: str) -> str:
         # Case-insensitively: "Alice" next to "alice" is a mistake, never a second person.
