@@ -52,6 +52,12 @@ def close_reached_duplicates() -> int:
     return sweeps.close_reached_duplicates(now=timezone.now())
 
 
+@shared_task(name="calls.tasks.republish_sms")
+def republish_sms() -> int:
+    """Publish again the SMS of the outbox that are due or were lost while sending."""
+    return sweeps.republish_sms(now=timezone.now())
+
+
 # Named after the app that first held it, so that beat schedules and queued messages still find it.
 @shared_task(name="cases.tasks.purge_expired_personal_data")
 def purge_expired_personal_data() -> int:
