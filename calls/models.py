@@ -549,3 +549,18 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.phone}"
+
+
+class JobHeartbeat(models.Model):
+    """When a periodic job last ran: written by a task that beat publishes and a worker runs,
+    so that one row proves both alive (read on supervisors' pages, without the cache)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("beat at"))
+
+    class Meta:
+        verbose_name = _("job heartbeat")
+        verbose_name_plural = _("job heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "agents.context_processors.staff",
                 "supervision.context_processors.alert_badge",
+                "supervision.context_processors.jobs_heartbeat",
             ],
         },
     },
@@ -201,7 +202,12 @@ CELERY_BEAT_SCHEDULE = {
     "open-started-contracts": _every("agents.tasks.open_started_contracts", 60),
     # The SMS outbox: (re)publish what is queued and due, and what a lost worker left sending.
     "republish-sms": _every("calls.tasks.republish_sms", 60),
+    # Beat and a worker are alive: supervisors' pages say so when this row is older than
+    # JOBS_STALE_AFTER.
+    "heartbeat": _every("calls.tasks.heartbeat", 30),
 }
+# Supervisors and CPAM admins see "automatic jobs stopped since HH:MM" past this many seconds.
+JOBS_STALE_AFTER = 3 * 60
 
 # --- Authentication, sessions, security -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
