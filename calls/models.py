@@ -1,5 +1,7 @@
 """The work: call tasks (the queue), assignments (leases) and call attempts."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -528,6 +530,14 @@ class SmsMessage(models.Model):
     error = models.CharField(_("error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The outbox (issue 12): the row is the truth, a sweep (re)publishes what is due.
+    # Sent to the gateway with each try, so that a retried send is not a second SMS.
+    client_ref = models.UUIDField(_("client reference"), default=uuid.uuid4, unique=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, db_default=0)
+    # A queued message is not tried again before this (the backoff after a failure).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # When a worker took it; a message still sending long after was lost with its worker.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -539,3 +549,18 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.phone}"
+
+
+class JobHeartbeat(models.Model):
+    """When a periodic job last ran: written by a task that beat publishes and a worker runs,
+    so that one row proves both alive (read on supervisors' pages, without the cache)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("beat at"))
+
+    class Meta:
+        verbose_name = _("job heartbeat")
+        verbose_name_plural = _("job heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,10 +1,16 @@
 """Background jobs of the queue: thin, idempotent, taking ids."""
 
+import logging
+
 from celery import shared_task
+from django.core.cache import cache
 from django.utils import timezone
 
+from calls.models import JobHeartbeat
 from calls.services import sweeps
 from calls.services.retention import purge_expired_personal_data as purge
+
+logger = logging.getLogger(__name__)
 
 # The sweeps (calls.services.sweeps), run by beat every 30-60 s; each returns how many rows it
 # moved.
@@ -50,6 +56,30 @@ def set_absent_agents_offline() -> int:
 def close_reached_duplicates() -> int:
     """Cancel the waiting tasks of people already reached for the same reason."""
     return sweeps.close_reached_duplicates(now=timezone.now())
+
+
+@shared_task(name="calls.tasks.republish_sms")
+def republish_sms() -> int:
+    """Publish again the SMS of the outbox that are due or were lost while sending."""
+    return sweeps.republish_sms(now=timezone.now())
+
+
+# The name of the one heartbeat row: beat published the task and a worker ran it.
+BEAT_AND_WORKER = "beat-and-worker"
+# Its copy in the cache, read by every supervisor's page without a query.
+HEARTBEAT_KEY = "jobs:heartbeat:beat-and-worker"
+
+
+@shared_task(name="calls.tasks.heartbeat")
+def heartbeat() -> None:
+    """Say that beat and a worker are alive: beat publishes this every 30 s, a worker runs it.
+    The row is the truth; the cache holds a copy (never expiring: a stale copy is the alarm)."""
+    now = timezone.now()
+    JobHeartbeat.objects.update_or_create(name=BEAT_AND_WORKER, defaults={"beat_at": now})
+    try:
+        cache.set(HEARTBEAT_KEY, now, timeout=None)
+    except Exception:
+        logger.warning("Cache unavailable: the jobs' heartbeat is in the database only")
 
 
 # Named after the app that first held it, so that beat schedules and queued messages still find it.

@@ -1,8 +1,17 @@
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
 
 from agents import roles
+from calls.models import JobHeartbeat
+from calls.tasks import BEAT_AND_WORKER, HEARTBEAT_KEY
 from supervision.services.alerts import ALL_TERRITORIES, alert_count_key
+
+logger = logging.getLogger(__name__)
 
 
 def alert_badge(request) -> dict:
@@ -28,4 +37,39 @@ def alert_badge(request) -> dict:
                 scope = user.agent.territory_id
             except ObjectDoesNotExist:
                 return {}
-    return {"open_alert_count": cache.get(alert_count_key(scope))}
+    try:
+        count = cache.get(alert_count_key(scope))
+    except Exception:
+        # The cache is down: the page still answers, without its badge.
+        logger.warning("Cache unavailable: no alert badge")
+        return {}
+    return {"open_alert_count": count}
+
+
+def jobs_heartbeat(request) -> dict:
+    """Tell supervisors and CPAM admins when the automatic jobs stopped: the heartbeat that
+    beat and a worker write every 30 s is older than JOBS_STALE_AFTER.
+
+    Read from the cache, so that no page pays a query for it; with the cache down (one of the
+    faults it reports) from its row in the database. No heartbeat in the cache (never beaten, or
+    the cache emptied) shows nothing until the next beat.
+    """
+    user = getattr(request, "user", None)
+    if (
+        user is None
+        or not user.is_authenticated
+        or not roles.has_role(user, roles.SUPERVISEUR, roles.ADMIN_CPAM)
+    ):
+        return {}
+    try:
+        beat_at = cache.get(HEARTBEAT_KEY)
+    except Exception:
+        logger.warning("Cache unavailable: reading the jobs' heartbeat from the database")
+        beat_at = (
+            JobHeartbeat.objects.filter(name=BEAT_AND_WORKER)
+            .values_list("beat_at", flat=True)
+            .first()
+        )
+    if beat_at is None or beat_at > timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER):
+        return {}
+    return {"jobs_stopped_since": beat_at}

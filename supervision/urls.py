@@ -22,6 +22,7 @@ urlpatterns = [
     path("tasks/<int:pk>/reassign/", actions.reassign_callback, name="reassign-callback"),
     path("actions/", actions.action_log, name="action-log"),
     path("escalations/", escalations.escalations, name="escalations"),
+    path("sms/<int:pk>/retry/", escalations.retry_sms, name="retry-sms"),
 ]
 api_urlpatterns = [
     path("supervision/agents/", api.SupervisionAgentsView.as_view(), name="supervision-agents"),

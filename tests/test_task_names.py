@@ -18,7 +18,11 @@ TASK_NAMES = {
     "calls.tasks.expire_leases",
     "calls.tasks.fallback_at_deadline",
     "calls.tasks.flag_at_risk",
+    # Added with the beat and worker heartbeat (issue 12).
+    "calls.tasks.heartbeat",
     "calls.tasks.release_callbacks",
+    # Added with the SMS outbox (issue 12): the sweep that (re)publishes what is due.
+    "calls.tasks.republish_sms",
     "calls.tasks.send_sms",
     # Added with the desk heartbeat (issue 11).
     "calls.tasks.set_absent_agents_offline",

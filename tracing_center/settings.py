@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "agents.context_processors.staff",
                 "supervision.context_processors.alert_badge",
+                "supervision.context_processors.jobs_heartbeat",
             ],
         },
     },
@@ -203,7 +204,14 @@ CELERY_BEAT_SCHEDULE = {
     "alert-contract-ends": _every("agents.tasks.alert_contract_ends", 15 * 60),
     "end-expired-contracts": _every("agents.tasks.end_expired_contracts", 60),
     "open-started-contracts": _every("agents.tasks.open_started_contracts", 60),
+    # The SMS outbox: (re)publish what is queued and due, and what a lost worker left sending.
+    "republish-sms": _every("calls.tasks.republish_sms", 60),
+    # Beat and a worker are alive: supervisors' pages say so when this row is older than
+    # JOBS_STALE_AFTER.
+    "heartbeat": _every("calls.tasks.heartbeat", 30),
 }
+# Supervisors and CPAM admins see "automatic jobs stopped since HH:MM" past this many seconds.
+JOBS_STALE_AFTER = 3 * 60
 
 # --- Authentication, sessions, security -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -399,6 +407,13 @@ DEFAULT_OPENING_HOURS = (
 SMS_BACKEND = env_str("SMS_BACKEND", "calls.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
 SMS_GATEWAY_KEY = env_str("SMS_GATEWAY_KEY")
+# The outbox: a failed send is tried again after SMS_RETRY_BACKOFF seconds, doubled each time,
+# up to SMS_MAX_ATTEMPTS tries; then it is failed and shown on the escalations page. A message
+# still "sending" SMS_SENDING_TIMEOUT seconds after a worker took it was lost with that worker
+# (longer than CELERY_TASK_TIME_LIMIT), and is sent again under the same client reference.
+SMS_MAX_ATTEMPTS = 5
+SMS_RETRY_BACKOFF = 60
+SMS_SENDING_TIMEOUT = 5 * 60
 if SMS_BACKEND == "calls.sms.HttpGatewayBackend" and not (SMS_GATEWAY_URL and SMS_GATEWAY_KEY):
     raise ImproperlyConfigured(
         "SMS_BACKEND=calls.sms.HttpGatewayBackend needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY"

@@ -9,7 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import CallTask, SmsMessage, TaskEvent
-from calls.sms import send_sms
+from calls.sms import publish_sms
 
 Reason, Wording = CallTask.Reason, SmsMessage.Wording
 
@@ -105,7 +105,7 @@ def queue_fallback_sms(*, task: CallTask, now: datetime) -> SmsMessage | None:
     )
     if not created:
         return None
-    send_sms.delay_on_commit(sms.pk)
+    publish_sms(sms.pk)
     return sms
 
 
@@ -136,3 +136,15 @@ def escalate(*, task: CallTask, reason: str, now: datetime, by_id: int | None = 
     task.lease_holder, task.lease_expires_at, task.reserved_for = None, None, None
     task.callback_at = None
     return task
+
+
+@transaction.atomic
+def retry_failed_sms(*, sms_id: int) -> bool:
+    """Queue again a message that failed after every try (a supervisor's action, once the
+    gateway or the number is fixed); False when it is not failed (any more)."""
+    retried = SmsMessage.objects.filter(pk=sms_id, status=SmsMessage.Status.FAILED).update(
+        status=SmsMessage.Status.QUEUED, attempts=0, next_attempt_at=None, claimed_at=None
+    )
+    if retried:
+        publish_sms(sms_id)
+    return bool(retried)

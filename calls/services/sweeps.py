@@ -16,7 +16,7 @@ from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask, SmsMessage, TaskEvent
 from calls.services.dispatch import release_assignment
 from calls.services.fallback import CALLBACK_GRACE, fallback_body, fallback_wording
-from calls.sms import send_sms
+from calls.sms import publish_sms, sendable
 from cases.models import Phone
 
 Status, Band = CallTask.Status, CallTask.Band
@@ -285,7 +285,7 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
     _events(task_ids, kind=TaskEvent.Kind.LATE, from_status=Status.QUEUED,
             to_status=Status.QUEUED, now=now)  # fmt: skip
     for sms_id in sms_ids:
-        send_sms.delay_on_commit(sms_id)
+        publish_sms(sms_id)
     return late
 
 
@@ -353,3 +353,21 @@ def close_reached_duplicates(*, now: datetime) -> int:
         for pk, status in rows
     )
     return cancelled
+
+
+# Messages published by one run of the outbox sweep, at most.
+SMS_BATCH = 500
+
+
+def republish_sms(*, now: datetime) -> int:
+    """Publish again every message of the outbox a worker may take: queued and due (the broker
+    was down when it was queued, or its backoff is over) or lost while sending; return how
+    many. Sending claims each message, so a message published twice is sent once."""
+    sms_ids = list(
+        SmsMessage.objects.filter(sendable(now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SMS_BATCH]
+    )
+    for sms_id in sms_ids:
+        publish_sms(sms_id)
+    return len(sms_ids)

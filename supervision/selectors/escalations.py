@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from agents import roles
 from agents.access import RequestUser
@@ -173,3 +174,22 @@ def task_rows(*, tasks: list[CallTask]) -> list[TaskRow]:
         )
         for t in tasks
     ]
+
+
+def undelivered_sms(*, user: RequestUser) -> list[SmsMessage]:
+    """Return the SMS of the user's territory that failed after every try (the outbox gave up
+    on them), the oldest first."""
+    return list(
+        SmsMessage.objects.filter(
+            status=SmsMessage.Status.FAILED, task__in=CallTask.objects.for_user(user)
+        )
+        .select_related("task__person", "task__territory", "task__exposure")
+        .order_by("created_at", "pk")[:LIST_LIMIT]
+    )
+
+
+def access_undelivered_sms(*, user: RequestUser, pk: int) -> SmsMessage:
+    """Return a message of the user's territory, or 404."""
+    return get_object_or_404(
+        SmsMessage.objects.filter(task__in=CallTask.objects.for_user(user)), pk=pk
+    )

@@ -1,14 +1,17 @@
 """The escalations page: the calls the queue could not finish, and what to do with each."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from agents import roles
 from agents.roles import role_required
 from calls.models import CallTask
+from calls.services.fallback import retry_failed_sms
 from calls.services.lifecycle import own_agent
 from supervision.forms import EscalationFilterForm
 from supervision.selectors import escalations as selectors
@@ -32,6 +35,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
         "escalated": rows[: len(escalated)],
         "followed": rows[len(escalated) :],
         "at_risk": selectors.at_risk_tasks(user=request.user),
+        "undelivered_sms": selectors.undelivered_sms(user=request.user),
         "limit": selectors.LIST_LIMIT,
         "closed_reasons": CallTask.ClosedReason.choices,
         # "Call it now" is offered to those who can make calls: a téléconseiller's profile.
@@ -42,3 +46,15 @@ def escalations(request: HttpRequest) -> HttpResponse:
         "here": request.get_full_path(),
     }
     return render(request, "supervision/escalations.html", context)
+
+
+@require_POST
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def retry_sms(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send again an SMS the outbox gave up on (once the gateway or the number is fixed)."""
+    sms = selectors.access_undelivered_sms(user=request.user, pk=pk)
+    if retry_failed_sms(sms_id=sms.pk):
+        messages.success(request, _("The SMS will be sent again."))
+    else:
+        messages.info(request, _("This SMS is no longer undelivered."))
+    return redirect("supervision:escalations")

@@ -82,8 +82,16 @@ class HttpGatewayBackendTests(SimpleTestCase):
         self.assertEqual(request["headers"]["Authorization"], f"Bearer {KEY}")
         self.assertEqual(request["headers"]["Content-Type"], "application/json")
         self.assertEqual(
-            json.loads(request["body"]), {"to": "+33612345678", "text": "Bonjour, rappelez-nous."}
+            json.loads(request["body"]),
+            {"to": "+33612345678", "text": "Bonjour, rappelez-nous.", "client_ref": ""},
         )
+
+    def test_it_sends_the_client_reference_so_that_a_retry_is_not_a_second_sms(self):
+        HttpGatewayBackend().send(to="+33612345678", body="x", client_ref="ref-1")
+
+        [request] = self.gateway.requests
+        self.assertEqual(json.loads(request["body"])["client_ref"], "ref-1")
+        self.assertEqual(request["headers"]["Idempotency-Key"], "ref-1")
 
     def test_it_reads_a_numeric_message_id(self):
         self.gateway.body = b'{"id": 1234567, "status": "accepted"}'
@@ -168,7 +176,10 @@ class SendSmsThroughTheGatewayTests(PersonasTestCase):
         self.assertEqual(len(self.gateway.requests), 1)
         self.assertEqual(
             json.loads(self.gateway.requests[0]["body"]),
-            {"to": "+33611111111", "text": self.sms.body},
+            {"to": "+33611111111", "text": self.sms.body, "client_ref": str(self.sms.client_ref)},
+        )
+        self.assertEqual(
+            self.gateway.requests[0]["headers"]["Idempotency-Key"], str(self.sms.client_ref)
         )
         self.sms.refresh_from_db()
         self.assertEqual(
@@ -177,14 +188,19 @@ class SendSmsThroughTheGatewayTests(PersonasTestCase):
         )
         self.assertIsNotNone(self.sms.sent_at)
 
-    def test_it_marks_the_message_failed_on_a_gateway_error_and_does_not_retry(self):
+    def test_a_gateway_error_queues_the_message_again_after_a_backoff(self):
         self.gateway.status, self.gateway.body = 500, b"Internal Server Error"
 
-        self.assertEqual(send_sms.delay(self.sms.pk).get(), "failed")
+        self.assertEqual(send_sms.delay(self.sms.pk).get(), "retry")
+        # Not due yet: a redelivery sends nothing before the backoff is over.
         self.assertEqual(send_sms.delay(self.sms.pk).get(), "skipped")
 
         self.assertEqual(len(self.gateway.requests), 1)
         self.sms.refresh_from_db()
-        self.assertEqual((self.sms.status, self.sms.provider_ref), (SmsMessage.Status.FAILED, ""))
+        self.assertEqual(
+            (self.sms.status, self.sms.provider_ref, self.sms.attempts),
+            (SmsMessage.Status.QUEUED, "", 1),
+        )
         self.assertIn("HTTP 500", self.sms.error)
+        self.assertIsNotNone(self.sms.next_attempt_at)
         self.assertIsNone(self.sms.sent_at)
