@@ -11,7 +11,7 @@ def give_each_message_its_reference(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0008_escalation_lifecycle"),
+        ("calls", "0009_national_reference_data"),
     ]
 
     operations = [

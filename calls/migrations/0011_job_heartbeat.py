@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0009_sms_outbox'),
+        ('calls', '0010_sms_outbox'),
     ]
 
     operations = [
