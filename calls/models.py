@@ -80,6 +80,7 @@ class CallTask(models.Model):
         DECEASED = "deceased", _("Deceased")
         NOT_CONCERNED = "not_concerned", _("Not concerned")
         DUPLICATE = "duplicate", _("Duplicate")
+        RETENTION = "retention", _("Retention period over")
 
     OPEN_STATUSES = (Status.QUEUED, Status.ASSIGNED, Status.ESCALATED)
 
