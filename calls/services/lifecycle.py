@@ -262,7 +262,7 @@ def close_task(
     """Close the call for good, with the reason why nobody will call: its person may then be
     forgotten after the retention period."""
     locked = _lock(actor=actor, task=task, transition=Transition.CLOSE)
-    if reason not in CallTask.ClosedReason.values:
+    if reason not in dict(CallTask.STAFF_CLOSED_REASONS):
         raise TransitionRefused(_("Choose why the call is closed."))
     changes = {
         "status": Status.CLOSED,
