@@ -11,6 +11,8 @@ SUPERVISEUR = "superviseur"
 ADMIN_CPAM = "admin_cpam"
 # A technical account of a laboratory or doctors' feed: may only register index cases.
 LAB_FEED = "lab_feed"
+# The data-protection officer: reads the access log of every territory, nothing else.
+DPO = "dpo"
 
 ALL_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM, LAB_FEED)
 STAFF_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM)

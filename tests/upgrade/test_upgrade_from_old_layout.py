@@ -219,7 +219,12 @@ def compare(before: dict, after: dict) -> list[str]:
             f"a counted table is missing or empty in the old database: {before['counts']}"
         )
 
-    if set(before["groups"]) != set(after["groups"]):
+    # A role added since the old layout is new, not a change: each is named here (issue 12 added
+    # the data-protection officer's); every old group must survive.
+    added_roles = {"dpo"}
+    if set(before["groups"]) | added_roles != set(after["groups"]) | added_roles or not (
+        set(before["groups"]) <= set(after["groups"])
+    ):
         problems.append(f"groups changed: {sorted(before['groups'])} -> {sorted(after['groups'])}")
     # A model added since the old layout brings its own grants: new, not a change.
     old_models = set(before.get("models", []))
