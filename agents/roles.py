@@ -15,6 +15,9 @@ LAB_FEED = "lab_feed"
 # and may create CPAM admins. Not a staff role: it holds no territory of its own.
 ADMIN_NATIONAL = "admin_national"
 
+# The data-protection officer: reads the access log of every territory, nothing else.
+DPO = "dpo"
+
 ALL_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM, LAB_FEED)
 STAFF_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM)
 

@@ -312,5 +312,5 @@ class RequeueForm(forms.Form):
 class CloseForm(forms.Form):
     """Why nobody will call."""
 
-    reason = forms.ChoiceField(label=_("Reason"), choices=CallTask.ClosedReason.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=CallTask.STAFF_CLOSED_REASONS)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)

@@ -82,6 +82,10 @@ class CallTask(models.Model):
         DECEASED = "deceased", _("Deceased")
         NOT_CONCERNED = "not_concerned", _("Not concerned")
         DUPLICATE = "duplicate", _("Duplicate")
+        RETENTION = "retention", _("Retention period over")
+
+    # Staff close a call for these reasons; "retention" is the purge's own.
+    STAFF_CLOSED_REASONS = [(v, label) for v, label in ClosedReason.choices if v != "retention"]
 
     OPEN_STATUSES = (Status.QUEUED, Status.ASSIGNED, Status.ESCALATED)
 

@@ -37,6 +37,24 @@ class PersonReadLoggingMixin:
     def persons_read(self, obj) -> list[Person]:
         raise NotImplementedError
 
+    def persons_listed(self, obj) -> list[Person]:
+        """The persons a changelist row shows (by default, those its change form shows)."""
+        return self.persons_read(obj)
+
+    def get_changelist_instance(self, request):
+        # A list or a search shows names too: log the persons of the page shown, once each.
+        changelist = super().get_changelist_instance(request)
+        persons = {p.pk: p for obj in changelist.result_list for p in self.persons_listed(obj)}
+        if persons:
+            kind = "admin-search" if changelist.query else "admin-list"
+            log_person_access(
+                user=request.user,
+                persons=list(persons.values()),
+                what=f"{kind}:{self.opts.model_name}",
+                now=timezone.now(),
+            )
+        return changelist
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             log_person_access(
@@ -151,6 +169,9 @@ class IndexCaseAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
 
     def persons_read(self, obj: IndexCase) -> list[Person]:
         return [obj.person, *Person.objects.filter(exposures__index_case=obj)]
+
+    def persons_listed(self, obj: IndexCase) -> list[Person]:
+        return [obj.person]
 
     def has_add_permission(self, request):
         # A patient zéro registered here would have no interview queued: use the intake.

@@ -22,6 +22,7 @@ from cases.models import (
     PersonAccess,
     Phone,
 )
+from common.admin_log import forget_admin_log
 
 
 @dataclass(frozen=True)
@@ -212,8 +213,23 @@ def persons_past_retention(*, now: datetime) -> QuerySet[Person]:
 
 @transaction.atomic
 def erase_identities(*, person_ids: list[int], now: datetime) -> int:
-    """Erase these persons' identity and phones; their cases and aggregate figures stay."""
-    Phone.objects.filter(person_id__in=person_ids).delete()
+    """Erase these persons' identity and phones, the laboratory's file number of their cases and
+    the admin log's entries naming them; their cases and aggregate figures stay."""
+    phone_ids = list(Phone.objects.filter(person_id__in=person_ids).values_list("pk", flat=True))
+    case_ids = list(IndexCase.objects.filter(person_id__in=person_ids).values_list("pk", flat=True))
+    exposure_ids = list(
+        Exposure.objects.filter(person_id__in=person_ids).values_list("pk", flat=True)
+    )
+    forget_admin_log(model=Person, object_ids=person_ids)
+    forget_admin_log(model=Phone, object_ids=phone_ids)
+    forget_admin_log(model=IndexCase, object_ids=case_ids)
+    forget_admin_log(model=Exposure, object_ids=exposure_ids)
+    interviews = Interview.objects.filter(index_case_id__in=case_ids)
+    forget_admin_log(model=Interview, object_ids=interviews.values_list("pk", flat=True))
+    notifications = Notification.objects.filter(exposure_id__in=exposure_ids)
+    forget_admin_log(model=Notification, object_ids=notifications.values_list("pk", flat=True))
+    IndexCase.objects.filter(pk__in=case_ids).exclude(external_ref="").update(external_ref="")
+    Phone.objects.filter(pk__in=phone_ids).delete()
     return Person.objects.filter(pk__in=person_ids, purged_at__isnull=True).update(
         first_name="", last_name="", birth_date=None, address="", purged_at=now
     )

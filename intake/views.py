@@ -35,6 +35,13 @@ def index_case_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     cases = selectors.index_cases_for_list(user=request.user, search=search)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The list shows names: log the persons of the page shown (a search as such).
+    log_person_access(
+        user=request.user,
+        persons=[case.person for case in page.object_list],
+        what="case-search" if search else "case-list",
+        now=timezone.now(),
+    )
     query = urlencode({"q": search}) if search else ""
     return render(
         request, "intake/index_case_list.html", {"page": page, "search": search, "query": query}

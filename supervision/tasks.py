@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from supervision.services import board, sla
+from supervision.services import actions, board, sla
 
 
 @shared_task(name="supervision.tasks.refresh_boards")
@@ -16,3 +16,9 @@ def refresh_boards() -> int:
 def roll_up_sla() -> int:
     """Recompute the SLA figures of every territory for the days still open to a late reach."""
     return sla.roll_up_sla(now=timezone.now())
+
+
+@shared_task(name="supervision.tasks.forget_purged_notes")
+def forget_purged_notes() -> int:
+    """Blank the supervisors' notes about calls whose person the purge has forgotten."""
+    return actions.forget_notes_of_purged_persons()

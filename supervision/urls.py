@@ -1,7 +1,7 @@
 from django.urls import path
 
 from supervision import api
-from supervision.views import actions, alerts, board, escalations, queue_health, reports
+from supervision.views import actions, alerts, audit, board, escalations, queue_health, reports
 
 app_name = "supervision"
 urlpatterns = [
@@ -23,6 +23,8 @@ urlpatterns = [
     path("actions/", actions.action_log, name="action-log"),
     path("escalations/", escalations.escalations, name="escalations"),
     path("sms/<int:pk>/retry/", escalations.retry_sms, name="retry-sms"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export/", audit.audit_export, name="audit-export"),
 ]
 api_urlpatterns = [
     path("supervision/agents/", api.SupervisionAgentsView.as_view(), name="supervision-agents"),

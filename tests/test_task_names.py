@@ -29,6 +29,7 @@ TASK_NAMES = {
     "cases.tasks.purge_expired_personal_data",
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",
+    "supervision.tasks.forget_purged_notes",
 }
 
 

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import transaction
 
 from agents.models import Language, Territory
-from calls.models import CallAttempt, CallTask, TaskEvent
+from calls.models import Assignment, CallAttempt, CallTask, SmsMessage, TaskEvent
 from cases.models import Exposure, IndexCase, Person
 from cases.services import ContactData, record_contacts
+from common.admin_log import forget_admin_log
 
 # Among equal deadlines, a patient zéro goes before a household contact, before other contacts.
 PRIORITY_INDEX_INTERVIEW = 2
@@ -91,11 +92,21 @@ def enqueue_call(*, now: datetime, **request: Any) -> CallTask:
 
 
 def forget_call_details(*, person_ids: list[int]) -> int:
-    """Blank the dialled numbers and notes of these persons' calls, and the notes of their calls'
-    history; counts, times and reasons stay."""
-    TaskEvent.objects.filter(task__person_id__in=person_ids).exclude(note="").update(note="")
+    """Blank every copy of these persons' numbers and every free text about their calls (the
+    dialled and to-dial numbers, notes, the SMS number and text, the admin log's names); counts,
+    times, outcomes and reasons stay."""
+    tasks = CallTask.objects.filter(person_id__in=person_ids)
+    TaskEvent.objects.filter(task__in=tasks).exclude(note="").update(note="")
+    Assignment.objects.filter(task__in=tasks).exclude(phone="").update(phone="")
+    SmsMessage.objects.filter(task__in=tasks).exclude(phone="", body="", error="").update(
+        phone="", body="", error=""
+    )
+    forget_admin_log(model=CallTask, object_ids=tasks.values_list("pk", flat=True))
+    for related in (Assignment, CallAttempt, SmsMessage):
+        rows = related._default_manager.filter(task__in=tasks)
+        forget_admin_log(model=related, object_ids=rows.values_list("pk", flat=True))
     return (
-        CallAttempt.objects.filter(task__person_id__in=person_ids)
+        CallAttempt.objects.filter(task__in=tasks)
         .exclude(phone="", notes="")
         .update(phone="", notes="")
     )

@@ -262,7 +262,7 @@ def close_task(
     """Close the call for good, with the reason why nobody will call: its person may then be
     forgotten after the retention period."""
     locked = _lock(actor=actor, task=task, transition=Transition.CLOSE)
-    if reason not in CallTask.ClosedReason.values:
+    if reason not in dict(CallTask.STAFF_CLOSED_REASONS):
         raise TransitionRefused(_("Choose why the call is closed."))
     changes = {
         "status": Status.CLOSED,
@@ -284,3 +284,40 @@ def close_task(
         now=now,
     )
     return locked
+
+
+@transaction.atomic
+def close_for_retention(*, person_ids: list[int], now: datetime) -> int:
+    """Close the escalated calls of persons past the retention period (reason 'retention'), each
+    with its history row written by the sweep: nobody decided on them in time, and their person
+    must now be forgotten."""
+    tasks = list(
+        CallTask.objects.select_for_update()
+        .filter(person_id__in=person_ids, status=Status.ESCALATED)
+        .order_by("pk")
+    )
+    if not tasks:
+        return 0
+    CallTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
+        status=Status.CLOSED,
+        closed_at=now,
+        closed_reason=CallTask.ClosedReason.RETENTION,
+        reserved_for=None,
+        escalation_reason="",
+        callback_at=None,
+        callable_until=None,
+    )
+    TaskEvent.objects.bulk_create(
+        [
+            TaskEvent(
+                task=t,
+                kind=Kind.CLOSED,
+                from_status=Status.ESCALATED,
+                to_status=Status.CLOSED,
+                reason=CallTask.ClosedReason.RETENTION,
+                at=now,
+            )
+            for t in tasks
+        ]
+    )
+    return len(tasks)

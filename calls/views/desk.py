@@ -131,7 +131,7 @@ def _render_desk(
         "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
         # The calls a supervisor handed to this agent: they may put them back or close them.
         "handed": selectors.handed_tasks(agent=agent) if card is None else [],
-        "closed_reasons": CallTask.ClosedReason.choices,
+        "closed_reasons": CallTask.STAFF_CLOSED_REASONS,
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)

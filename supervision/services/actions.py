@@ -136,3 +136,15 @@ def log_out_agent(*, actor: User, agent: Agent, now: datetime, note: str = "") -
         now=now,
     )
     return ended
+
+
+@transaction.atomic
+def forget_notes_of_purged_persons() -> int:
+    """Blank the notes of supervisor actions on calls whose person was purged (the notes may name
+    them); the action, its author and time stay. Supervision's own step of the purge: calls
+    cannot reach this table."""
+    return (
+        SupervisorAction.objects.filter(task__person__purged_at__isnull=False)
+        .exclude(note="")
+        .update(note="")
+    )

@@ -13,6 +13,7 @@ from agents.roles import role_required
 from calls.models import CallTask
 from calls.services.fallback import retry_failed_sms
 from calls.services.lifecycle import own_agent
+from cases.services import log_person_access
 from supervision.forms import EscalationFilterForm
 from supervision.selectors import escalations as selectors
 
@@ -28,16 +29,20 @@ def escalations(request: HttpRequest) -> HttpResponse:
     escalated = selectors.escalated_tasks(user=request.user, filters=filters, now=now)
     followed = selectors.followed_tasks(user=request.user, filters=filters, now=now)
     rows = selectors.task_rows(tasks=escalated + followed)
+    at_risk = selectors.at_risk_tasks(user=request.user)
+    # The page shows names and numbers: log the persons shown.
+    shown = {t.person_id: t.person for t in [*escalated, *followed, *at_risk]}
+    log_person_access(user=request.user, persons=list(shown.values()), what="escalations", now=now)
     context = {
         "form": form,
         "filtered": bool(filters),
         "counts": selectors.escalation_counts(user=request.user),
         "escalated": rows[: len(escalated)],
         "followed": rows[len(escalated) :],
-        "at_risk": selectors.at_risk_tasks(user=request.user),
+        "at_risk": at_risk,
         "undelivered_sms": selectors.undelivered_sms(user=request.user),
         "limit": selectors.LIST_LIMIT,
-        "closed_reasons": CallTask.ClosedReason.choices,
+        "closed_reasons": CallTask.STAFF_CLOSED_REASONS,
         # "Call it now" is offered to those who can make calls: a téléconseiller's profile.
         "can_call": own_agent(request.user) is not None
         and roles.TELECONSEILLER in roles.roles_of(request.user),

@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from calls.models import CallTask, TaskEvent
 from calls.services.fallback import escalate
-from calls.services.lifecycle import close_task
 from calls.tasks import purge_expired_personal_data
 from cases.models import Person, Phone
 from tests.base import PersonasTestCase, contact
@@ -46,20 +45,14 @@ class RetentionTests(PersonasTestCase):
         self.assertEqual(purge_expired_personal_data.delay().get(), 1)
         self.assertEqual(purge_expired_personal_data.delay().get(), 0)
 
-    def test_an_escalated_call_keeps_its_person_until_closed_with_a_reason(self):
+    def test_an_escalated_call_past_retention_is_closed_by_the_purge(self):
+        # Issue 12: an escalated call waits a decision, not a call; past the retention period the
+        # purge closes it (reason 'retention') and forgets its person.
         task = self.register_case(self.t93).task
         escalate(task=task, reason=CallTask.Escalation.DEADLINE, now=timezone.now())
         Person.objects.update(created_at=timezone.now() - timedelta(days=91))
-        # Still owed: kept.
-        self.assertEqual(purge_expired_personal_data.delay().get(), 0)
-        close_task(
-            actor=self.bob,
-            task=task,
-            reason=CallTask.ClosedReason.UNREACHABLE,
-            now=timezone.now(),
-            note="Messagerie de M. Martin pleine",
-        )
         self.assertEqual(purge_expired_personal_data.delay().get(), 1)
-        # The history stays, without the words that could name the person.
+        task.refresh_from_db()
+        self.assertEqual(task.closed_reason, CallTask.ClosedReason.RETENTION)
         event = TaskEvent.objects.get(task=task, kind=TaskEvent.Kind.CLOSED)
-        self.assertEqual((event.reason, event.note), (CallTask.ClosedReason.UNREACHABLE, ""))
+        self.assertEqual((event.reason, event.note), (CallTask.ClosedReason.RETENTION, ""))

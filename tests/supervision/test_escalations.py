@@ -13,8 +13,9 @@ from tests.base import PersonasTestCase, contact, make_user
 URL = reverse("supervision:escalations")
 # Session, user, groups, the user's territory; the counts, the escalated and followed lists, their
 # history and SMS, the territories lending calls, the agents and their languages, the at-risk
-# list, the SMS not delivered, the languages of the filter; the header's agent and territory.
-QUERIES = 17
+# list, the SMS not delivered, the languages of the filter; the read log's insert; the header's
+# agent and territory.
+QUERIES = 18
 Status, Band = CallTask.Status, CallTask.Band
 
 

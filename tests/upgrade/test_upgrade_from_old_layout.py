@@ -206,6 +206,8 @@ def demo_logins(output: str) -> tuple[str, dict[str, str]]:
 # Issue 12 part 6 (agents 0015, calls 0009, cases 0005): the national reference data moves from
 # CPAM admins to a new national role.
 GROUPS_ADDED = {
+    # The data-protection officer reads the access log through its page: no model permission.
+    "dpo": set(),
     "admin_national": {
         "pausereason.view_pausereason",
         "pausereason.add_pausereason",
@@ -215,7 +217,7 @@ GROUPS_ADDED = {
         "isolationruleset.view_isolationruleset",
         "isolationruleset.add_isolationruleset",
         "isolationruleset.change_isolationruleset",
-    }
+    },
 }
 PERMISSIONS_REVOKED = {
     "admin_cpam": {

@@ -1,0 +1,282 @@
+"""The purge forgets every copy of a person: each field that can hold identifying data is listed by
+introspection, so a field added later fails here until it is purged or allowlisted with a reason."""
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.test import override_settings
+from django.utils import timezone
+
+from calls.models import Assignment, CallAttempt, CallTask, SmsMessage, TaskEvent
+from calls.services.fallback import escalate
+from calls.services.lifecycle import close_task
+from calls.tasks import purge_expired_personal_data
+from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
+from cases.services import log_person_access
+from supervision.models import SlaDay, SupervisorAction
+from supervision.services.actions import forget_notes_of_purged_persons
+from tests.base import PersonasTestCase, contact
+
+# Fields that stay after the purge, and why none of them identifies a person once the names,
+# birth date, address, phones, file numbers and free texts are gone.
+NOT_IDENTIFYING = {
+    # Codes chosen from a fixed list (choices): what happened, not who it happened to.
+    **dict.fromkeys(
+        [
+            "calls.CallAttempt.channel",
+            "calls.CallAttempt.outcome",
+            "calls.CallTask.reason",
+            "calls.CallTask.escalation_reason",
+            "calls.CallTask.status",
+            "calls.CallTask.closed_reason",
+            "calls.SmsMessage.kind",
+            "calls.SmsMessage.wording",
+            "calls.SmsMessage.status",
+            "calls.TaskEvent.kind",
+            "calls.TaskEvent.from_status",
+            "calls.TaskEvent.to_status",
+            "calls.TaskEvent.reason",
+            "cases.Exposure.exposure_type",
+            "cases.IndexCase.source",
+            "cases.PersonAccess.what",
+            "supervision.SupervisorAction.kind",
+        ],
+        "a code from a fixed list",
+    ),
+    # Technical references of the telephony and SMS providers: they point at their own logs,
+    # which they purge on their own schedule, not at a person.
+    "calls.CallAttempt.telephony_ref": "provider's call id",
+    "calls.SmsMessage.provider_ref": "provider's message id",
+    # Times of the workflow: the SLA figures and the day counters are computed from them.
+    **dict.fromkeys(
+        [
+            "calls.Assignment.claimed_at",
+            "calls.Assignment.lease_expires_at",
+            "calls.Assignment.dialled_at",
+            "calls.Assignment.connected_at",
+            "calls.Assignment.closed_at",
+            "calls.CallAttempt.started_at",
+            "calls.CallAttempt.connected_at",
+            "calls.CallAttempt.ended_at",
+            "calls.CallTask.deadline_at",
+            "calls.CallTask.not_before",
+            "calls.CallTask.callback_at",
+            "calls.CallTask.callable_until",
+            "calls.CallTask.at_risk_since",
+            "calls.CallTask.escalated_at",
+            "calls.CallTask.lease_expires_at",
+            "calls.CallTask.created_at",
+            "calls.CallTask.first_attempt_at",
+            "calls.CallTask.closed_at",
+            "calls.SmsMessage.created_at",
+            "calls.SmsMessage.sent_at",
+            # The outbox's retries (issue 12): when the next send is due, when one was taken.
+            "calls.SmsMessage.next_attempt_at",
+            "calls.SmsMessage.claimed_at",
+            "calls.TaskEvent.target_at",
+            "calls.TaskEvent.at",
+            "cases.Exposure.identified_at",
+            "cases.IndexCase.identified_at",
+            "cases.IndexCase.sampled_at",
+            "cases.Interview.recorded_at",
+            "cases.Notification.recorded_at",
+            "cases.Person.created_at",
+            "cases.Person.purged_at",
+            "cases.PersonAccess.accessed_at",
+            "cases.Phone.retired_at",
+            "supervision.SupervisorAction.at",
+        ],
+        "a workflow time the aggregates are computed from",
+    ),
+    # Health dates kept for the epidemiological figures (delays from onset, isolation lengths):
+    # without a name, birth date, address or phone they no longer point at anyone.
+    **dict.fromkeys(
+        [
+            "cases.Exposure.last_exposure_date",
+            "cases.IndexCase.symptom_onset_on",
+            "cases.Interview.symptom_onset_on",
+            "cases.Interview.isolation_until",
+            "cases.Notification.isolation_until",
+            "cases.Notification.test_on",
+        ],
+        "a health date for the aggregate figures",
+    ),
+}
+
+
+def models_about_persons() -> set[type[models.Model]]:
+    """Person and every model that reaches it through foreign keys (task, exposure, index case…)."""
+    found: set[type[models.Model]] = {Person}
+    grew = True
+    while grew:
+        grew = False
+        for model in apps.get_models():
+            if model in found:
+                continue
+            if any(
+                f.is_relation and f.concrete and f.related_model in found
+                for f in model._meta.get_fields()
+            ):
+                found.add(model)
+                grew = True
+    return found
+
+
+def text_and_date_fields() -> list[tuple[type[models.Model], models.Field, str]]:
+    kinds = (models.CharField, models.TextField, models.EmailField, models.DateField)
+    return [
+        (model, field, f"{model._meta.label}.{field.name}")
+        for model in models_about_persons()
+        for field in model._meta.concrete_fields
+        if isinstance(field, kinds)
+    ]
+
+
+def holding_data(model: type[models.Model], field: models.Field) -> models.QuerySet:
+    if field.null:
+        return model._default_manager.filter(**{f"{field.name}__isnull": False})
+    return model._default_manager.exclude(**{field.name: ""})
+
+
+@override_settings(RETENTION_DAYS=90)
+class PurgeEveryFieldTests(PersonasTestCase):
+    def setUp(self):
+        now = timezone.now()
+        result = self.register_case(
+            self.t93, contacts=[contact("Ana", "Silva", "0611111111")], external_ref="LAB-42"
+        )
+        self.task = result.task
+        Person.objects.update(address="3 rue de la Paix", birth_date=now.date())
+        assignment = Assignment.objects.create(
+            task=self.task,
+            agent=self.alice.agent,
+            lease_expires_at=now,
+            phone="+33612345678",
+            closed_at=now,
+        )
+        CallAttempt.objects.create(
+            task=self.task,
+            assignment=assignment,
+            agent=self.alice.agent,
+            phone="+33612345678",
+            outcome=CallAttempt.Outcome.NO_ANSWER,
+            notes="M. Martin rappelle après 18 h",
+        )
+        SmsMessage.objects.create(
+            task=self.task, phone="+33612345678", body="Bonjour M. Martin", error="+33612345678"
+        )
+        escalate(task=self.task, reason=CallTask.Escalation.DEADLINE, now=now)
+        TaskEvent.objects.filter(task=self.task).update(note="Voir avec Mme Martin")
+        SupervisorAction.objects.create(
+            actor=self.bob,
+            territory=self.t93,
+            kind=SupervisorAction.Kind.RELEASE_LEASE,
+            task=self.task,
+            note="Appel de M. Martin bloqué",
+            at=now,
+        )
+        for obj in [
+            *Person.objects.all(),
+            *Phone.objects.all(),
+            *IndexCase.objects.all(),
+            *Exposure.objects.all(),
+            *CallTask.objects.all(),
+            assignment,
+        ]:
+            LogEntry.objects.create(
+                user=self.root,
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=str(obj.pk),
+                object_repr=str(obj),
+                action_flag=CHANGE,
+                change_message=f"Changed {obj}",
+            )
+        log_person_access(user=self.bob, persons=list(Person.objects.all()), what="t", now=now)
+        # The other tasks (the contact's) are done: only the escalated one waits a decision.
+        CallTask.objects.exclude(pk=self.task.pk).update(status=CallTask.Status.DONE, closed_at=now)
+        Person.objects.update(created_at=now - timedelta(days=91))
+
+    def test_every_field_that_can_identify_is_listed_and_filled_by_this_fixture(self):
+        # No stale entry in the allowlist: each names a field that exists.
+        self.assertEqual(NOT_IDENTIFYING.keys() - {f[2] for f in text_and_date_fields()}, set())
+        for model, field, label in text_and_date_fields():
+            if label in NOT_IDENTIFYING:
+                continue
+            with self.subTest(field=label):
+                self.assertTrue(holding_data(model, field).exists(), "the fixture must fill it")
+
+    def test_the_purge_blanks_every_identifying_field(self):
+        self.assertEqual(purge_expired_personal_data.delay().get(), 2)
+        forget_notes_of_purged_persons()
+
+        for model, field, label in text_and_date_fields():
+            if label in NOT_IDENTIFYING:
+                continue
+            with self.subTest(field=label):
+                self.assertFalse(holding_data(model, field).exists())
+        self.assertFalse(
+            LogEntry.objects.exclude(object_repr="").exists()
+            or LogEntry.objects.exclude(change_message="").exists()
+        )
+
+    def test_it_reaches_an_escalated_call_and_closes_it_for_retention(self):
+        purge_expired_personal_data.delay().get()
+
+        self.task.refresh_from_db()
+        self.assertEqual(
+            (self.task.status, self.task.closed_reason),
+            (CallTask.Status.CLOSED, CallTask.ClosedReason.RETENTION),
+        )
+        event = TaskEvent.objects.get(task=self.task, kind=TaskEvent.Kind.CLOSED)
+        self.assertEqual(
+            (event.from_status, event.reason, event.by),
+            (CallTask.Status.ESCALATED, CallTask.ClosedReason.RETENTION, None),
+        )
+
+    def test_it_reaches_a_call_a_supervisor_closed(self):
+        close_task(
+            actor=self.bob,
+            task=self.task,
+            reason=CallTask.ClosedReason.UNREACHABLE,
+            now=timezone.now(),
+            note="Messagerie de M. Martin pleine",
+        )
+        self.assertEqual(purge_expired_personal_data.delay().get(), 2)
+        event = TaskEvent.objects.get(task=self.task, kind=TaskEvent.Kind.CLOSED)
+        self.assertEqual((event.reason, event.note), (CallTask.ClosedReason.UNREACHABLE, ""))
+
+    def test_a_call_still_owed_keeps_its_person(self):
+        # Late but still queued: a call is owed (queued and assigned both block the purge).
+        CallTask.objects.filter(pk=self.task.pk).update(
+            status=CallTask.Status.QUEUED, escalation_reason="", escalated_at=None
+        )
+        self.assertEqual(purge_expired_personal_data.delay().get(), 1)
+        self.assertIsNone(Person.objects.get(pk=self.task.person_id).purged_at)
+        self.assertFalse(Assignment.objects.filter(phone="").exists())
+
+    def test_it_keeps_the_aggregates_and_is_idempotent(self):
+        SlaDay.objects.create(
+            territory=self.t93, day=timezone.localdate(), contacts_due=1, computed_at=timezone.now()
+        )
+        counts = [
+            m.objects.count()
+            for m in (CallTask, CallAttempt, Assignment, SmsMessage, TaskEvent, PersonAccess)
+        ]
+        sla = list(SlaDay.objects.values())
+
+        self.assertEqual(purge_expired_personal_data.delay().get(), 2)
+        self.assertEqual(purge_expired_personal_data.delay().get(), 0)
+
+        self.assertEqual(
+            [
+                m.objects.count()
+                for m in (CallTask, CallAttempt, Assignment, SmsMessage, TaskEvent, PersonAccess)
+            ],
+            [counts[0], counts[1], counts[2], counts[3], counts[4] + 1, counts[5]],
+        )
+        self.assertEqual(list(SlaDay.objects.values()), sla)
+        self.assertEqual(IndexCase.objects.count(), 1)
+        self.assertEqual(Exposure.objects.count(), 1)
