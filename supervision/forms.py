@@ -1,17 +1,20 @@
 """Filters of the supervisors' boards and reports: read from the query string, checked, never a
 500."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Language, Team, Territory
 from calls.models import CallTask
 from common.bounds import check_plain_date, parse_bounded_date
 from common.widgets import DateInput
+from supervision.selectors.audit import MAX_DAYS
 
 # A longer range is a query over years of rows for a page nobody reads to the end.
 MAX_RANGE_DAYS = 366
@@ -143,3 +146,34 @@ class EscalationFilterForm(forms.Form):
         if self.is_valid():
             return {name: value for name, value in self.cleaned_data.items() if value}
         return {}
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.CharField(label=_("Person (id or name)"), required=False)
+    username = forms.CharField(label=_("User"), required=False, max_length=150)
+    start = forms.DateField(
+        validators=[check_plain_date], label=_("From"), required=False, widget=DateInput()
+    )
+    end = forms.DateField(
+        validators=[check_plain_date], label=_("To"), required=False, widget=DateInput()
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        today = timezone.localdate()
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=30)
+        if start > end or (end - start).days > MAX_DAYS:
+            raise forms.ValidationError(
+                gettext("Choose a period of at most a year, from before to.")
+            )
+        data["start"], data["end"] = start, end
+        return data
+
+    def period(self) -> tuple[datetime, datetime]:
+        zone = timezone.get_current_timezone()
+        start, end = self.cleaned_data["start"], self.cleaned_data["end"]
+        return (
+            datetime.combine(start, time.min, tzinfo=zone),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+        )

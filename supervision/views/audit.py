@@ -1,49 +1,21 @@
 """The audit page: who read which person, when (cases.PersonAccess), for the data-protection
 officer (every territory) and the CPAM admins (theirs); a CSV export, itself logged."""
 
-from datetime import datetime, time, timedelta
-
-from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from agents import roles
 from agents.roles import role_required
 from cases.services import log_person_access
 from common.csv_files import excel_csv_response
-from supervision.selectors.audit import MAX_DAYS, person_accesses
+from supervision.forms import AuditFilterForm
+from supervision.selectors.audit import person_accesses
 
 PAGE_SIZE = 100
-
-
-class AuditFilterForm(forms.Form):
-    person = forms.CharField(label=gettext_lazy("Person (id or name)"), required=False)
-    username = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150)
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To"), required=False)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        today = timezone.localdate()
-        end = data.get("end") or today
-        start = data.get("start") or end - timedelta(days=30)
-        if start > end or (end - start).days > MAX_DAYS:
-            raise forms.ValidationError(_("Choose a period of at most a year, from before to."))
-        data["start"], data["end"] = start, end
-        return data
-
-    def period(self) -> tuple[datetime, datetime]:
-        zone = timezone.get_current_timezone()
-        start, end = self.cleaned_data["start"], self.cleaned_data["end"]
-        return (
-            datetime.combine(start, time.min, tzinfo=zone),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
-        )
 
 
 def _reads(request: HttpRequest, form: AuditFilterForm):

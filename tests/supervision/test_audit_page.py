@@ -78,3 +78,12 @@ class AuditPageTests(PersonasTestCase):
             list(PersonAccess.objects.filter(what="audit-export").values_list("user", "person")),
             [(self.carol.pk, self.p93.pk)],
         )
+
+    def test_an_empty_period_says_so(self):
+        self.client.force_login(self.carol)
+        page = self.client.get(
+            reverse("supervision:audit"), {"start": "2001-01-01", "end": "2001-01-31"}
+        )
+        self.assertContains(page, 'data-testid="audit-rows"')
+        self.assertContains(page, 'colspan="4"')
+        self.assertEqual(len(page.context["page"].object_list), 0)
