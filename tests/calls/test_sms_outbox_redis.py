@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from kombu import pools
 
 from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from calls.tasks import republish_sms
@@ -68,6 +69,7 @@ class BrokerOutageTests(DeskTestCase):
             task_publish_retry=False,
             broker_connection_timeout=1,
         )
+        self.drop_pool()
         self.addCleanup(self.drop_pool)
         for n in range(3):
             self.register_case(self.t93, name=f"Durand{n}", phone=f"061111111{n}")
@@ -77,10 +79,10 @@ class BrokerOutageTests(DeskTestCase):
 
     @staticmethod
     def drop_pool() -> None:
-        # The producers' pools point at this test's Redis: a later publish makes new ones.
-        for pool in (app._pool, app.amqp._producer_pool):
-            if pool is not None:
-                pool.force_close_all()
+        # Celery keeps its connection and producer pools (and kombu a registry of them) for the
+        # broker it met first: forget them all, so that the next publish connects to the broker
+        # configured now (this test's Redis, then back to the suite's).
+        pools.reset()
         app._pool = app.amqp._producer_pool = None
 
     def set_conf(self, **conf) -> None:
