@@ -20,14 +20,12 @@ from agents.serializers import (
 from agents.services.sessions import revoke_tokens, token_expired
 from agents.services.staff import create_territory
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from common.parsers import BoundedJSONParser
 
 
 class ObtainTokenView(ApiView):
     # No authentication at all: a stale session cookie must not make this call fail on CSRF.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="obtain_token",
@@ -63,7 +61,6 @@ class ObtainTokenView(ApiView):
 
 class CreateTerritoryView(ApiView):
     permission_classes = [IsAuthenticated, IsSuperuser]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="create_territory",

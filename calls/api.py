@@ -26,7 +26,6 @@ from calls.services.outcomes import record_outcome
 from calls.services.presence import change_status
 from cases.services import log_person_access
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from common.parsers import BoundedJSONParser
 
 NOT_YOURS = OpenApiResponse(description="No assignment of yours has this id.")
 NOT_READY = OpenApiResponse(description="code agent_not_ready: set your status to ready first.")
@@ -57,7 +56,6 @@ def access_assignment(*, agent: Agent, assignment_id: int) -> Assignment:
 
 class SetMyStatusView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="set_my_status",
@@ -82,7 +80,6 @@ class SetMyStatusView(ApiView):
 
 class ClaimNextView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         # The operation's description in the schema, as one line (the docstring wraps).
@@ -119,7 +116,6 @@ class ClaimNextView(ApiView):
 
 class RenewLeaseView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="renew_lease",
@@ -143,7 +139,6 @@ class RenewLeaseView(ApiView):
 
 class RecordOutcomeView(ApiView):
     permission_classes = [IsAuthenticated, IsCallingAgent]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="record_outcome",

@@ -12,14 +12,12 @@ from agents.access import access_territory_in_body
 from agents.roles import role_permission
 from cases.models import IndexCase
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from common.parsers import BoundedJSONParser
 from intake.serializers import IndexCaseInputSerializer, IntakeResultSerializer
 from intake.services import register_index_case
 
 
 class RegisterIndexCaseView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM, roles.LAB_FEED)]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="register_index_case",

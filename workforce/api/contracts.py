@@ -14,7 +14,6 @@ from agents import roles
 from agents.models import Plateau
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from common.parsers import BoundedJSONParser
 from workforce.selectors import contracts as selectors
 from workforce.serializers.contracts import (
     BulkRenewalInputSerializer,
@@ -93,7 +92,6 @@ class ContractDetailView(ApiView):
 
 class RenewContractView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="renew_contract",
@@ -120,7 +118,6 @@ class RenewContractView(ApiView):
 
 class EndContractView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="end_contract",
@@ -149,7 +146,6 @@ class EndContractView(ApiView):
 
 class ConvertContractView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="convert_contract",
@@ -177,7 +173,6 @@ class ConvertContractView(ApiView):
 
 class BulkRenewalView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="preview_bulk_renewal",

@@ -15,7 +15,6 @@ from agents.access import access_own_territory, access_territory_in_body
 from agents.models import Territory
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from common.parsers import BoundedJSONParser
 from workforce.models.recruitment import Candidate
 from workforce.selectors.recruitment import candidates_for_list, get_candidate_for_user
 from workforce.serializers.recruitment import (
@@ -43,7 +42,6 @@ class CandidatePagination(LimitOffsetPagination):
 
 class CandidatesView(ApiView, GenericAPIView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [BoundedJSONParser]
     pagination_class = CandidatePagination
     serializer_class = CandidateSerializer
 
@@ -127,7 +125,6 @@ class CandidateDetailView(ApiView):
 
 class CandidateTransitionView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM)]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         # The operation's description in the schema, as one line (the docstring wraps).

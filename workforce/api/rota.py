@@ -17,7 +17,6 @@ from agents.access import user_today
 from agents.models import Agent, Plateau
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from common.parsers import BoundedJSONParser
 from workforce.models.rota import Shift
 from workforce.selectors.rota import parse_week, shifts_for_user
 from workforce.serializers.rota import (
@@ -38,8 +37,6 @@ NOT_FOUND = OpenApiResponse(description="No such shift in your territory.")
 
 
 class ShiftsView(ApiView):
-    parser_classes = [BoundedJSONParser]
-
     def get_permissions(self):
         allowed = (roles.ADMIN_CPAM,) if self.request.method == "POST" else roles.STAFF_ROLES
         return [IsAuthenticated(), role_permission(*allowed)()]

@@ -11,14 +11,12 @@ from agents import roles
 from agents.access import access_territory_in_body
 from agents.roles import role_permission
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from common.parsers import BoundedJSONParser
 from workforce.serializers.staff import AgentInputSerializer, AgentSerializer
 from workforce.services.staff import create_agent
 
 
 class CreateAgentView(ApiView):
     permission_classes = [IsAuthenticated, role_permission(roles.ADMIN_CPAM, roles.ADMIN_NATIONAL)]
-    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="create_agent",
