@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= 1
 
-.PHONY: run test install lint browser messages bench clean
+.PHONY: run test install lint browser messages bench soak clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ messages: install
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk is missing (apt-get install -y wrk): the API run will be skipped"
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tracing_center_bench} $(PY) bench/run.py
+
+# Two hours of `make run` (web, worker, beat on the embedded default) under a light floor, then the
+# periodic jobs, process deaths and the stale-jobs banner read back (bench/soak.py; SOAK_SECONDS).
+soak: install
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf var

@@ -212,7 +212,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": _every("calls.tasks.heartbeat", 30),
 }
 # Supervisors and CPAM admins see "automatic jobs stopped since HH:MM" past this many seconds.
-JOBS_STALE_AFTER = 3 * 60
+JOBS_STALE_AFTER = env_int("JOBS_STALE_AFTER", 3 * 60, minimum=30)
 
 # --- Authentication, sessions, security -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
