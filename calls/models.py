@@ -499,6 +499,14 @@ class RetryRule(models.Model):
         return self.get_outcome_display()
 
 
+class SmsMessageQuerySet(models.QuerySet):
+    def undelivered(self) -> "SmsMessageQuerySet":
+        """The messages the gateway refused: failed after every try, or failing and waiting for
+        their next try. Supervisors see them until they are sent."""
+        failing = Q(status__in=[SmsMessage.Status.QUEUED, SmsMessage.Status.SENDING]) & ~Q(error="")
+        return self.filter(Q(status=SmsMessage.Status.FAILED) | failing)
+
+
 class SmsMessage(models.Model):
     """The fallback channel: one SMS per task and kind, never two."""
 
@@ -543,12 +551,23 @@ class SmsMessage(models.Model):
     # When a worker took it; a message still sending long after was lost with its worker.
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
+    objects = SmsMessageQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("SMS message")
         verbose_name_plural = _("SMS messages")
         constraints = [
             models.UniqueConstraint(fields=["task", "kind"], name="sms_once_per_task_and_kind")
+        ]
+        # The outbox's sweep and the supervisors' undelivered list read the few messages not sent
+        # yet among millions that were.
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                name="sms_not_sent",
+                condition=~Q(status="sent"),
+            )
         ]
 
     def __str__(self) -> str:

@@ -9,13 +9,14 @@ from django.utils import timezone
 from agents import roles
 from calls.models import JobHeartbeat
 from calls.tasks import BEAT_AND_WORKER, HEARTBEAT_KEY
-from supervision.services.alerts import ALL_TERRITORIES, alert_count_key
+from supervision.services.alerts import ALL_TERRITORIES, alert_count_key, undelivered_sms_key
 
 logger = logging.getLogger(__name__)
 
 
 def alert_badge(request) -> dict:
-    """Expose to supervisors' pages the number of open alerts nobody acknowledged yet.
+    """Expose to supervisors' pages the number of open alerts nobody acknowledged yet, and of
+    SMS the gateway refuses (failing or failed).
 
     Read from the cache that the board's periodic job fills, so that no page pays a query for
     it: the territory comes from the agent profile the page header reads anyway. Before the
@@ -37,13 +38,17 @@ def alert_badge(request) -> dict:
                 scope = user.agent.territory_id
             except ObjectDoesNotExist:
                 return {}
+    keys = {
+        "open_alert_count": alert_count_key(scope),
+        "undelivered_sms_count": undelivered_sms_key(scope),
+    }
     try:
-        count = cache.get(alert_count_key(scope))
+        counts = cache.get_many(keys.values())
     except Exception:
         # The cache is down: the page still answers, without its badge.
         logger.warning("Cache unavailable: no alert badge")
         return {}
-    return {"open_alert_count": count}
+    return {name: counts.get(key) for name, key in keys.items()}
 
 
 def jobs_heartbeat(request) -> dict:

@@ -41,6 +41,16 @@ def revoke_tokens(*, user_id: int) -> int:
     return deleted
 
 
+def revoke_tokens_on_logout(
+    sender: object, request: object, user: object, **kwargs: object
+) -> None:
+    """The `user_logged_out` receiver: every logout (the site's, the admin site's) revokes the
+    user's API token too."""
+    user_id = getattr(user, "pk", None)
+    if user_id is not None:
+        revoke_tokens(user_id=user_id)
+
+
 def token_expired(*, token: Token, now: datetime) -> bool:
     """Whether a token is older than API_TOKEN_HOURS (a working day by default)."""
     return token.created <= now - timedelta(hours=settings.API_TOKEN_HOURS)

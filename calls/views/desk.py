@@ -24,7 +24,6 @@ from agents import roles
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
-from agents.services.sessions import revoke_tokens
 from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
 from calls.exceptions import (
@@ -375,14 +374,13 @@ _logout = auth_views.LogoutView.as_view()
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    """Log out; an agent goes offline first and gives back the call they held."""
+    """Log out; an agent goes offline first and gives back the call they held. The API token is
+    revoked by every logout (agents.services.sessions.revoke_tokens_on_logout)."""
     agent = (
         Agent.objects.filter(user=request.user).first() if request.user.is_authenticated else None
     )
     if agent is not None:
         go_offline(agent=agent, now=timezone.now())
-    if request.user.is_authenticated:
-        revoke_tokens(user_id=request.user.pk)
     return _logout(request)
 
 

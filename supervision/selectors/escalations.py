@@ -177,12 +177,11 @@ def task_rows(*, tasks: list[CallTask]) -> list[TaskRow]:
 
 
 def undelivered_sms(*, user: RequestUser) -> list[SmsMessage]:
-    """Return the SMS of the user's territory that failed after every try (the outbox gave up
-    on them), the oldest first."""
+    """Return the SMS of the user's territory the gateway refused: failed after every try (the
+    outbox gave up on them) or failing and waiting for their next try; the oldest first."""
     return list(
-        SmsMessage.objects.filter(
-            status=SmsMessage.Status.FAILED, task__in=CallTask.objects.for_user(user)
-        )
+        SmsMessage.objects.undelivered()
+        .filter(task__in=CallTask.objects.for_user(user))
         .select_related("task__person", "task__territory", "task__exposure")
         .order_by("created_at", "pk")[:LIST_LIMIT]
     )

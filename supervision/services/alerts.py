@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 
+from calls.models import SmsMessage
 from supervision.models import Alert, SupervisorAction
 
 ALL_TERRITORIES = "all"
@@ -15,6 +16,10 @@ ALL_TERRITORIES = "all"
 
 def alert_count_key(territory_id: int | str) -> str:
     return f"supervision:open-alerts:{territory_id}"
+
+
+def undelivered_sms_key(territory_id: int | str) -> str:
+    return f"supervision:undelivered-sms:{territory_id}"
 
 
 @transaction.atomic
@@ -55,10 +60,32 @@ def count_open_alerts(*, territory_ids: list[int]) -> dict[int | str, int]:
     return counts
 
 
+def count_undelivered_sms(*, territory_ids: list[int]) -> dict[int | str, int]:
+    """Count the SMS the gateway refused (failing or failed), per territory and in all."""
+    counts: dict[int | str, int] = dict.fromkeys(territory_ids, 0)
+    rows = (
+        SmsMessage.objects.undelivered()
+        .values("task__territory_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("task__territory_id", "n")
+    )
+    for territory_id, n in rows:
+        counts[territory_id] = n
+    counts[ALL_TERRITORIES] = sum(n for key, n in counts.items() if key != ALL_TERRITORIES)
+    return counts
+
+
 def cache_open_alert_counts(*, territory_ids: list[int], timeout: int) -> None:
-    """Store the badge's counts in the cache, so that pages show them without a query."""
-    counts = count_open_alerts(territory_ids=territory_ids)
-    cache.set_many({alert_count_key(key): n for key, n in counts.items()}, timeout=timeout)
+    """Store the badges' counts (open alerts, undelivered SMS) in the cache, so that pages show
+    them without a query."""
+    alerts = count_open_alerts(territory_ids=territory_ids)
+    sms = count_undelivered_sms(territory_ids=territory_ids)
+    cache.set_many(
+        {alert_count_key(key): n for key, n in alerts.items()}
+        | {undelivered_sms_key(key): n for key, n in sms.items()},
+        timeout=timeout,
+    )
 
 
 @transaction.atomic

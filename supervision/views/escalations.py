@@ -30,8 +30,12 @@ def escalations(request: HttpRequest) -> HttpResponse:
     followed = selectors.followed_tasks(user=request.user, filters=filters, now=now)
     rows = selectors.task_rows(tasks=escalated + followed)
     at_risk = selectors.at_risk_tasks(user=request.user)
+    undelivered = selectors.undelivered_sms(user=request.user)
     # The page shows names and numbers: log the persons shown.
-    shown = {t.person_id: t.person for t in [*escalated, *followed, *at_risk]}
+    shown = {
+        t.person_id: t.person
+        for t in [*escalated, *followed, *at_risk, *(s.task for s in undelivered)]
+    }
     log_person_access(user=request.user, persons=list(shown.values()), what="escalations", now=now)
     context = {
         "form": form,
@@ -40,7 +44,8 @@ def escalations(request: HttpRequest) -> HttpResponse:
         "escalated": rows[: len(escalated)],
         "followed": rows[len(escalated) :],
         "at_risk": at_risk,
-        "undelivered_sms": selectors.undelivered_sms(user=request.user),
+        "undelivered_sms": undelivered,
+        "sms_max_attempts": settings.SMS_MAX_ATTEMPTS,
         "limit": selectors.LIST_LIMIT,
         "closed_reasons": CallTask.STAFF_CLOSED_REASONS,
         # "Call it now" is offered to those who can make calls: a téléconseiller's profile.

@@ -69,6 +69,14 @@ class TokenLifeTests(ApiTestCase):
         self.client.post(reverse("logout"))
         self.assertTokenWorks(key, works=False)
 
+    def test_logging_out_of_the_admin_site_revokes_the_token_too(self):
+        key = self.obtain("carol")
+        self.assertTokenWorks(key)
+        self.client.force_login(self.carol)
+        response = self.client.post(reverse("admin:logout"))
+        self.assertEqual(response.status_code, 302)
+        self.assertTokenWorks(key, works=False)
+
     def test_a_forced_logout_revokes_the_token(self):
         key = self.obtain()
         log_out_agent(actor=self.bob, agent=self.alice.agent, now=timezone.now())

@@ -15,6 +15,7 @@ from calls.exceptions import SmsError
 from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from calls.sms import send_sms
 from calls.tasks import republish_sms
+from supervision.tasks import refresh_boards
 from tests.calls.test_desk import DeskTestCase, outcome_data
 
 
@@ -100,6 +101,39 @@ class OutboxTests(DeskTestCase):
         self.assertEqual(CountingGateway.requests, Counter({self.ref: 3}))
         self.assertEqual(CountingGateway.delivered, Counter({self.ref: 1}))
         self.assertEqual(self.sweep(), 0)
+
+    def supervisor_sees(self) -> tuple[list[str], str | None]:
+        """What the territory's superviseur sees: the states on the escalations page, and the
+        SMS badge of every page header (refreshed by the board's periodic job)."""
+        refresh_boards.delay().get()
+        self.client.force_login(self.bob)
+        response = self.client.get(reverse("supervision:escalations"))
+        states = [str(sms.status) for sms in response.context["undelivered_sms"]]
+        badge = response.context.get("undelivered_sms_count")
+        return states, (f"{badge}" if badge else None)
+
+    def test_a_failing_gateway_raises_an_alert_while_it_fails_and_clears_it_once_sent(self):
+        self.assertEqual(self.supervisor_sees(), ([], None))
+        CountingGateway.reset(failures=1)
+        self.assertEqual(send_sms.delay(self.sms.pk).get(), "retry")
+
+        self.assertEqual(self.supervisor_sees(), (["queued"], "1"))
+        response = self.client.get(reverse("supervision:escalations"))
+        self.assertContains(response, 'data-testid="sms-badge"')
+        self.assertContains(response, "SMS gateway answered HTTP 503")
+        self.assertContains(response, f"1 / {settings.SMS_MAX_ATTEMPTS}")
+        # Still trying: no "send again" button yet.
+        self.assertNotContains(response, reverse("supervision:retry-sms", args=[self.sms.pk]))
+        # Another territory's supervisor sees nothing of it.
+        self.client.force_login(self.erin)
+        response = self.client.get(reverse("supervision:escalations"))
+        self.assertEqual(response.context["undelivered_sms"], [])
+        self.assertFalse(response.context.get("undelivered_sms_count"))
+
+        SmsMessage.objects.filter(pk=self.sms.pk).update(next_attempt_at=None)
+        self.assertEqual(self.sweep(), 1)
+        self.assertEqual(CountingGateway.delivered, Counter({self.ref: 1}))
+        self.assertEqual(self.supervisor_sees(), ([], None))
 
     def test_the_backoff_doubles(self):
         CountingGateway.reset(failures=2)
