@@ -57,9 +57,11 @@ class AdminDateBoundsTests(PersonasTestCase):
                 else models.DateField
             )
             for value in OUT_OF_RANGE[kind]:
-                with self.subTest(admin=type(owner).__name__, field=name, value=value):
-                    with self.assertRaises(ValidationError):
-                        formfield.run_validators(value)
+                with (
+                    self.subTest(admin=type(owner).__name__, field=name, value=value),
+                    self.assertRaises(ValidationError),
+                ):
+                    formfield.run_validators(value)
             seen.append(f"{field.model._meta.label}.{name}")
         # The walk found the dates people type (not an empty loop).
         for expected in (
