@@ -11,9 +11,11 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
+from django.utils import timezone
 
 from agents.models import Language, scope_for_user, staff_territory_id
 from agents.roles import is_national_admin
+from common.bounds import check_birth_date, check_plain_date, check_plain_moment
 
 # Reference data that is the same for every territory: anyone with the permission may read it.
 GLOBAL_MODELS: set[type[models.Model]] = {Language}
@@ -47,7 +49,28 @@ def has_territory_field(model: type[models.Model]) -> bool:
     return field.many_to_one
 
 
-class TerritoryScopedMixin:
+def _birth_date(value):
+    return check_birth_date(value, today=timezone.localdate())
+
+
+class BoundedDatesMixin:
+    """Every date typed in the admin within the sane ranges of common.bounds (birth dates after
+    1900 and not in the future; any other date or time between 2000 and 2100), as in the API and
+    the pages: year 1 or 9999 is refused with a form error instead of being stored."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is None:
+            return None
+        if isinstance(db_field, models.DateTimeField):
+            formfield.validators.append(check_plain_moment)
+        elif isinstance(db_field, models.DateField):
+            birth = "birth" in db_field.name
+            formfield.validators.append(_birth_date if birth else check_plain_date)
+        return formfield
+
+
+class TerritoryScopedMixin(BoundedDatesMixin):
     """Scope a ModelAdmin or an inline to the user's territory; a superuser sees everything."""
 
     def get_queryset(self, request):
@@ -166,7 +189,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class NationalReferenceMixin:
+class NationalReferenceMixin(BoundedDatesMixin):
     """Reference data every CPAM shares: read by all admins, written by national admins only.
 
     The group permissions say the same (agents 0015); this holds even if a CPAM admin is given
