@@ -10,7 +10,11 @@ national doctrine, dated, shared by every territory.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agents.admin_scoping import (
     NationalReferenceMixin,
@@ -125,21 +129,6 @@ class PersonAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         return results | queryset.filter(phones__number=number), True
 
 
-class ExposureInline(ScopedTabularInline):
-    model = Exposure
-    fk_name = "index_case"
-    fields = ("person", "exposure_type", "last_exposure_date", "identified_at")
-    readonly_fields = ("person", "identified_at")
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person")
-
-    def has_add_permission(self, request, obj=None):
-        # A contact added here would have no call queued: contacts come through the intake.
-        return False
-
-
 @admin.register(IndexCase)
 class IndexCaseAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
     list_display = ("__str__", "territory", "source", "sampled_at", "identified_at")
@@ -155,6 +144,7 @@ class IndexCaseAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         "symptom_onset_on",
         "identified_at",
         "created_by",
+        "contacts",
     )
     # The deadlines of the queued calls derive from these: they are not edited after intake.
     readonly_fields = (
@@ -164,11 +154,20 @@ class IndexCaseAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         "external_ref",
         "identified_at",
         "created_by",
+        "contacts",
     )
-    inlines = (ExposureInline,)
+
+    # A case may have hundreds of contacts: the change page links to them rather than showing
+    # every one inline (seconds and megabytes for one page).
+    @admin.display(description=_("contacts"))
+    def contacts(self, obj: IndexCase) -> str:
+        count = obj.exposures.count()
+        url = reverse("admin:cases_exposure_changelist") + f"?index_case__id__exact={obj.pk}"
+        label = ngettext("%(count)d contact", "%(count)d contacts", count) % {"count": count}
+        return format_html('<a href="{}">{}</a>', url, label)
 
     def persons_read(self, obj: IndexCase) -> list[Person]:
-        return [obj.person, *Person.objects.filter(exposures__index_case=obj)]
+        return [obj.person]
 
     def persons_listed(self, obj: IndexCase) -> list[Person]:
         return [obj.person]

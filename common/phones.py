@@ -39,3 +39,21 @@ def display(e164: str) -> str:
         return e164
     fmt = phonenumbers.PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, fmt)
+
+
+def display_for(e164: str, region: str) -> str:
+    """Return the number as a caller of `region` reads it: national form ("06 12 34 56 78") for
+    a number of that region (or of France's other numbering regions from a French territory),
+    international form otherwise."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(number)
+    same = home == region or (home in FRENCH_REGIONS and region in FRENCH_REGIONS)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if same
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)

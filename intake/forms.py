@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.forms import TerritoryChoiceForm
 from cases.forms import checked_date, language_field, parse_phone
+from cases.models import IndexCase
 from cases.services import PersonData
-from common.bounds import check_onset_date, check_sample_date
+from common.bounds import check_birth_date, check_onset_date, check_sample_date
 from common.widgets import DateInput
 from intake.imports import MAX_FILE_BYTES, too_large_message
 
@@ -81,6 +82,79 @@ class IndexCaseForm(TerritoryChoiceForm):
         # Only the day is known: its start, in the territory's zone.
         return datetime.combine(
             self.cleaned_data["sampled_on"], time.min, tzinfo=self.chosen_territory().zone
+        )
+
+
+class IndexCaseEditForm(forms.Form):
+    """Correct a patient zéro's identity and case as recorded at intake. The calls' deadlines run
+    from the identification, so none of these moves them."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=120)
+    last_name = forms.CharField(label=_("Last name"), max_length=120)
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
+    language = language_field()
+    sampled_on = forms.DateField(label=_("Sample date"), widget=DateInput())
+    symptom_onset_on = forms.DateField(
+        label=_("Symptom onset date"), required=False, widget=DateInput()
+    )
+    external_ref = forms.CharField(
+        label=_("External reference"),
+        max_length=64,
+        required=False,
+        help_text=_("The laboratory's or doctor's file number, if any."),
+    )
+
+    def __init__(self, *args, index_case: IndexCase, **kwargs):
+        self.index_case = index_case
+        person = index_case.person
+        territory = index_case.territory
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "birth_date": person.birth_date,
+                "language": person.language_id,
+                "sampled_on": index_case.sampled_at.astimezone(territory.zone).date(),
+                "symptom_onset_on": index_case.symptom_onset_on,
+                "external_ref": index_case.external_ref,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["language"].pin_for(territory)
+
+    def _bounded(self, name: str, check) -> date | None:
+        # A date left as it was is kept, even once older than the window for a new one.
+        value = self.cleaned_data[name]
+        if name not in self.changed_data:
+            return value
+        return checked_date(value, self.index_case.territory, check)
+
+    def clean_birth_date(self) -> date | None:
+        return self._bounded("birth_date", check_birth_date)
+
+    def clean_sampled_on(self) -> date | None:
+        return self._bounded("sampled_on", check_sample_date)
+
+    def clean_symptom_onset_on(self) -> date | None:
+        return self._bounded("symptom_onset_on", check_onset_date)
+
+    def clean_external_ref(self) -> str:
+        ref = self.cleaned_data["external_ref"].strip()
+        taken = (
+            IndexCase.objects.filter(territory=self.index_case.territory, external_ref=ref)
+            .exclude(pk=self.index_case.pk)
+            .exists()
+        )
+        if ref and taken:
+            raise ValidationError(
+                _("Another index case of this territory has this reference."), code="taken"
+            )
+        return ref
+
+    def sampled_at(self) -> datetime:
+        return datetime.combine(
+            self.cleaned_data["sampled_on"], time.min, tzinfo=self.index_case.territory.zone
         )
 
 

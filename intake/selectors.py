@@ -1,31 +1,86 @@
 """Reads on people and cases for the pages, always scoped with for_user()."""
 
+import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from agents.access import RequestUser
-from calls.models import CallTask
+from calls.models import CallAttempt, CallTask
 from cases.models import Exposure, IndexCase, Person, Phone
+from common.phones import to_e164
+
+CONTACTS_PER_PAGE = 50
+HISTORY_LIMIT = 200
+# What a typed phone number looks like: digits with the usual separators, at least six digits.
+PHONE_LIKE = re.compile(r"\+?[\d\s.()-]{6,}")
 
 
-def index_cases_for_list(*, user: RequestUser, search: str = "") -> QuerySet[IndexCase]:
-    """Return the index cases the user may see, newest first, with their number of contacts."""
+def searched_number(search: str, *, region: str) -> str | None:
+    """The E.164 number a search is, when it reads as a phone number; None otherwise."""
+    if not PHONE_LIKE.fullmatch(search.strip()):
+        return None
+    try:
+        return to_e164(search, region=region)
+    except ValidationError:
+        return None
+
+
+def matching_persons(*, search: str, region: str) -> QuerySet[Person]:
+    """The persons a search names: by a phone number (any of theirs, retired ones included), or
+    with every word in their first or last name."""
+    number = searched_number(search, region=region)
+    if number is not None:
+        return Person.objects.filter(phones__number=number)
+    persons = Person.objects.all()
+    for word in search.split():
+        persons = persons.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return persons
+
+
+def index_cases_for_list(
+    *, user: RequestUser, search: str = "", region: str = "FR"
+) -> QuerySet[IndexCase]:
+    """Return the index cases the user may see, newest first, with their number of contacts.
+
+    A search finds a case by its patient zéro or by any of its contacts (a name, every word of
+    it, or a phone number as people type it, read in `region`), or by the external reference.
+    """
     cases = (
         IndexCase.objects.for_user(user)
         .select_related("person", "territory")
         .annotate(contact_count=Count("exposures"))
         .order_by("-identified_at", "-pk")
     )
-    # Each word must match a name or the reference, so "paul martin" finds Paul Martin.
-    for word in search.split():
-        cases = cases.filter(
-            Q(person__first_name__icontains=word)
-            | Q(person__last_name__icontains=word)
-            | Q(external_ref__icontains=word)
+    if not search.strip():
+        return cases
+    persons = matching_persons(search=search, region=region).values("pk")
+    contact_named = Exists(Exposure.objects.filter(index_case=OuterRef("pk"), person__in=persons))
+    return cases.filter(
+        Q(person__in=persons) | contact_named | Q(external_ref__iexact=search.strip())
+    )
+
+
+def matched_contacts(
+    *, cases: list[IndexCase], search: str, region: str
+) -> dict[int, list[Person]]:
+    """The contacts of these cases that a search names, by case: the list says why it matched."""
+    if not search.strip():
+        return {}
+    matched: dict[int, list[Person]] = {}
+    for exposure in (
+        Exposure.objects.filter(
+            index_case__in=[c.pk for c in cases],
+            person__in=matching_persons(search=search, region=region).values("pk"),
         )
-    return cases
+        .select_related("person")
+        .order_by("pk")
+    ):
+        matched.setdefault(exposure.index_case_id, []).append(exposure.person)
+    return matched
 
 
 def get_index_case_for_user(*, user: RequestUser, pk: int) -> IndexCase:
@@ -50,25 +105,30 @@ class IndexCaseDetail:
     phones: list[Phone]
     interview_task: CallTask | None
     contacts: list[ContactRow]
+    contacts_page: Page
+    history: list[CallAttempt]
 
     @property
     def persons(self) -> list[Person]:
         return [self.person] + [row.person for row in self.contacts]
 
 
-def index_case_detail(*, index_case: IndexCase) -> IndexCaseDetail:
-    """Gather what the detail page shows: the patient zéro, their phones and each contact's call."""
+def index_case_detail(*, index_case: IndexCase, page: str | None = None) -> IndexCaseDetail:
+    """Gather what the detail page shows: the patient zéro, their phones, one page of contacts
+    with each one's call, and the calls made to all of them (newest first)."""
     phones = list(index_case.person.phones.order_by("position"))
     interview_task = (
         index_case.call_tasks.filter(reason=CallTask.Reason.INDEX_INTERVIEW)
         .order_by("-created_at", "-pk")
         .first()
     )
-    exposures = list(
+    contacts_page = Paginator(
         index_case.exposures.select_related("person__language")
         .prefetch_related(Prefetch("person__phones", queryset=Phone.objects.order_by("position")))
-        .order_by("identified_at", "pk")
-    )
+        .order_by("identified_at", "pk"),
+        CONTACTS_PER_PAGE,
+    ).get_page(page)
+    exposures = list(contacts_page.object_list)
     # A contact named by two patients zéro has one call, which may hang on the other exposure:
     # the task is looked up by person, the latest one winning.
     task_by_person: dict[int, CallTask] = {}
@@ -86,4 +146,16 @@ def index_case_detail(*, index_case: IndexCase) -> IndexCaseDetail:
         phones=phones,
         interview_task=interview_task,
         contacts=contacts,
+        contacts_page=contacts_page,
+        history=call_history(person_ids=[index_case.person_id, *task_by_person]),
+    )
+
+
+def call_history(*, person_ids: list[int]) -> list[CallAttempt]:
+    """Every call made to these persons, newest first: when, by whom, the outcome and the
+    agent's notes (the last HISTORY_LIMIT)."""
+    return list(
+        CallAttempt.objects.filter(task__person__in=person_ids)
+        .select_related("agent__user", "task__person")
+        .order_by("-started_at", "-pk")[:HISTORY_LIMIT]
     )

@@ -9,15 +9,16 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from agents.models import Territory
+from agents.models import Language, Territory
 from calls.models import CallTask
 from calls.services.intake import (
     PRIORITY_INDEX_INTERVIEW,
     RegisteredContact,
     add_contacts,
     enqueue_call,
+    move_waiting_calls_to_language,
 )
-from cases.models import IndexCase
+from cases.models import IndexCase, Person
 from cases.services import ContactData, PersonData, create_index_case
 
 
@@ -123,3 +124,39 @@ def _existing_result(index_case: IndexCase) -> IntakeResult:
         .first()
     )
     return IntakeResult(index_case=index_case, created=False, task=task, contacts=contacts)
+
+
+@transaction.atomic
+def update_index_case(
+    *,
+    index_case: IndexCase,
+    first_name: str,
+    last_name: str,
+    birth_date: date | None,
+    language: Language,
+    sampled_at: datetime,
+    symptom_onset_on: date | None,
+    external_ref: str,
+) -> IndexCase:
+    """Correct a patient zéro's identity and case. A new language also moves the person's calls
+    still waiting in the queue to agents who speak it; deadlines do not move."""
+    person = index_case.person
+    Person.objects.filter(pk=person.pk).update(
+        first_name=first_name, last_name=last_name, birth_date=birth_date, language=language
+    )
+    if language.pk != person.language_id:
+        move_waiting_calls_to_language(person=person, language=language)
+    IndexCase.objects.filter(pk=index_case.pk).update(
+        sampled_at=sampled_at, symptom_onset_on=symptom_onset_on, external_ref=external_ref
+    )
+    index_case.refresh_from_db()
+    return index_case
+
+
+def add_contacts_later(
+    *, index_case: IndexCase, contacts: Sequence[ContactData], now: datetime
+) -> list[RegisteredContact]:
+    """Add contacts named after the intake to a case, and queue each one's call (due 24 h from
+    now): all of them, or none."""
+    with transaction.atomic():
+        return add_contacts(index_case=index_case, contacts=list(contacts), now=now)

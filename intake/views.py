@@ -20,9 +20,9 @@ from cases.services import MAX_CONTACTS, log_person_access
 from cases.views import render_contact_row, with_extra_row
 from intake import selectors
 from intake.exceptions import ContactImportError
-from intake.forms import ContactImportForm, IndexCaseForm
+from intake.forms import ContactImportForm, IndexCaseEditForm, IndexCaseForm
 from intake.imports import MAX_FILE_BYTES, MAX_ROWS, import_contacts
-from intake.services import register_index_case
+from intake.services import add_contacts_later, register_index_case, update_index_case
 
 CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 PAGE_SIZE = 50
@@ -31,14 +31,22 @@ PAGE_SIZE = 50
 @require_GET
 @role_required(*CASE_MANAGERS)
 def index_case_list(request: HttpRequest) -> HttpResponse:
-    """List the index cases of the user's territory, newest first."""
+    """List the index cases of the user's territory, newest first; a search finds a case by any
+    of its people's names or phone numbers."""
     search = request.GET.get("q", "").strip()[:100]
-    cases = selectors.index_cases_for_list(user=request.user, search=search)
+    # A phone number searched is read in the user's numbering region.
+    territory = access_own_territory_unless_superuser(request.user) if search else None
+    region = territory.phone_region if territory is not None else "FR"
+    cases = selectors.index_cases_for_list(user=request.user, search=search, region=region)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    matched = selectors.matched_contacts(cases=list(page.object_list), search=search, region=region)
+    for case in page.object_list:
+        case.matched_contacts = matched.get(case.pk, [])
     # The list shows names: log the persons of the page shown (a search as such).
     log_person_access(
         user=request.user,
-        persons=[case.person for case in page.object_list],
+        persons=[case.person for case in page.object_list]
+        + [person for people in matched.values() for person in people],
         what="case-search" if search else "case-list",
         now=timezone.now(),
     )
@@ -51,15 +59,77 @@ def index_case_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*CASE_MANAGERS)
 def index_case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show a patient zéro, their contacts and their calls; log the read of each person shown."""
+    """Show a patient zéro, a page of their contacts and the calls made to them; log the read of
+    each person shown."""
     index_case = selectors.get_index_case_for_user(user=request.user, pk=pk)
-    detail = selectors.index_case_detail(index_case=index_case)
+    detail = selectors.index_case_detail(index_case=index_case, page=request.GET.get("page"))
     log_person_access(
         user=request.user, persons=detail.persons, what="index-case-detail", now=timezone.now()
     )
-    return render(
-        request, "intake/index_case_detail.html", {"detail": detail, "index_case": index_case}
+    context = {"detail": detail, "index_case": index_case, "page": detail.contacts_page}
+    return render(request, "intake/index_case_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CASE_MANAGERS)
+def index_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a patient zéro's identity and case."""
+    index_case = selectors.get_index_case_for_user(user=request.user, pk=pk)
+    form = IndexCaseEditForm(request.POST or None, index_case=index_case)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        update_index_case(
+            index_case=index_case,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            birth_date=data["birth_date"],
+            language=data["language"],
+            sampled_at=form.sampled_at(),
+            symptom_onset_on=data["symptom_onset_on"],
+            external_ref=data["external_ref"],
+        )
+        messages.success(request, _("The index case was updated."))
+        return redirect("intake:index-case-detail", pk=index_case.pk)
+    log_person_access(
+        user=request.user, persons=[index_case.person], what="index-case-edit", now=timezone.now()
     )
+    return render(request, "intake/index_case_edit.html", {"form": form, "index_case": index_case})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CASE_MANAGERS)
+def index_case_add_contacts(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add contacts named after the intake: each one's call is queued, due 24 h from now."""
+    index_case = selectors.get_index_case_for_user(user=request.user, pk=pk)
+    territory = index_case.territory
+    context = {"index_case": index_case, "max_contacts": MAX_CONTACTS, "show_errors": True}
+    if request.method == "GET":
+        formset = ContactFormSet(prefix=CONTACTS_PREFIX, form_kwargs={"territory": territory})
+        return render(
+            request, "intake/index_case_add_contacts.html", context | {"formset": formset}
+        )
+    adding_row = "add_contact" in request.POST
+    data = with_extra_row(request.POST) if adding_row else request.POST
+    formset = ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": territory})
+    context["formset"] = formset
+    if adding_row or not formset.is_valid():
+        context["show_errors"] = not adding_row
+        return render(request, "intake/index_case_add_contacts.html", context)
+    contacts = formset.contacts()
+    if not contacts:
+        messages.warning(request, _("No contact was filled in: nothing was recorded."))
+        return render(request, "intake/index_case_add_contacts.html", context)
+    added = add_contacts_later(index_case=index_case, contacts=contacts, now=timezone.now())
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d contact added; their call is queued.",
+            "%(count)d contacts added; their calls are queued.",
+            len(added),
+        )
+        % {"count": len(added)},
+    )
+    return redirect("intake:index-case-detail", pk=index_case.pk)
 
 
 def _render_intake(request, form, formset, *, show_errors: bool = True) -> HttpResponse:

@@ -144,3 +144,11 @@ def add_contacts(
         now=now,
     )
     return [RegisteredContact(exposure=e, task=t) for e, t in zip(exposures, tasks, strict=True)]
+
+
+def move_waiting_calls_to_language(*, person: Person, language: Language) -> int:
+    """After a person's language is corrected, their calls still waiting in the queue go to agents
+    who speak it (a call in progress keeps its agent); return how many moved."""
+    return CallTask.objects.filter(person=person, status=CallTask.Status.QUEUED).update(
+        language=language
+    )

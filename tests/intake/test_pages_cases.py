@@ -85,9 +85,11 @@ class IndexCaseDetailTests(PersonasTestCase):
         )
         self.client.force_login(self.root)
         response = self.client.get(reverse("intake:index-case-detail", args=[result.index_case.pk]))
-        self.assertContains(response, "+262692123456")
+        # Numbers as a caller in France reads them (issue 13), never raw E.164.
+        self.assertContains(response, "0692 12 34 56")
         self.assertContains(response, "SILVA Ana")
-        self.assertContains(response, "+33611111111")
+        self.assertContains(response, "06 11 11 11 11")
+        self.assertNotContains(response, "+262692123456")
         detail = response.context["detail"]
         self.assertEqual(detail.contacts[0].task, result.contacts[0].task)
         self.assertEqual(detail.interview_task, result.task)
@@ -127,7 +129,8 @@ class IndexCaseDetailTests(PersonasTestCase):
         result = self.register_case(self.t93, contacts=[contact("Ana", "Silva", "0611111111")])
         url = reverse("intake:index-case-detail", args=[result.index_case.pk])
         self.client.force_login(self.carol)
-        with self.assertNumQueries(13):
+        # 15: the contacts' count for their pages and the calls made were added (issue 13).
+        with self.assertNumQueries(15):
             self.client.get(url)
         for n in range(4):
             self.register_case(
@@ -141,6 +144,6 @@ class IndexCaseDetailTests(PersonasTestCase):
                 contacts=[contact("Cy", f"Ma{n}", f"063333333{n}")],
                 now=timezone.now(),
             )
-        with self.assertNumQueries(13):
+        with self.assertNumQueries(15):
             response = self.client.get(url)
         self.assertEqual(len(response.context["detail"].contacts), 5)
