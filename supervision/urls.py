@@ -7,6 +7,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", board.plateau_board, name="plateau"),
     path("board/rows/", board.board_rows, name="board-rows"),
+    path("board/chart/", board.board_chart, name="board-chart"),
     path("national/", board.national_overview, name="national"),
     path("queue/", queue_health.queue_health, name="queue-health"),
     path("queue/panel/", queue_health.queue_health_panel, name="queue-health-panel"),

@@ -424,11 +424,11 @@ TELEPHONY_BACKEND = env_str("TELEPHONY_BACKEND", "calls.telephony.LogBackend")
 # --- Supervision (DESIGN.md §5) -------------------------------------------------------------
 # Colours and flags of the plateau board, in seconds in the current status (settings, not code).
 SUPERVISION_THRESHOLDS = {
-    "ready_notice": env_int("BOARD_READY_NOTICE_SECONDS", 60, minimum=1),  # blue
-    "ready_alert": env_int("BOARD_READY_ALERT_SECONDS", 300, minimum=1),  # dark blue, flagged idle
+    "ready_notice": env_int("BOARD_READY_NOTICE_SECONDS", 60, minimum=1),  # pale amber
+    "ready_alert": env_int("BOARD_READY_ALERT_SECONDS", 300, minimum=1),  # strong amber, idle
     "paused_notice": env_int(
         "BOARD_PAUSED_NOTICE_SECONDS", 600, minimum=1
-    ),  # yellow; red past the reason's limit
+    ),  # yellow; strong red past the reason's limit
     "on_call_alert": env_int("BOARD_ON_CALL_ALERT_SECONDS", 2700, minimum=1),  # purple
     # Logged in (not offline) with no call for this long: flagged.
     "no_call": env_int("BOARD_NO_CALL_SECONDS", 1800, minimum=60),

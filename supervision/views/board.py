@@ -1,8 +1,10 @@
 """The plateau board (live, polled by htmx) and the national overview."""
 
+import logging
 from html import escape
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,12 +15,16 @@ from django.views.decorators.http import require_GET
 
 from agents import roles
 from agents.access import access_territory_by_code
-from agents.models import Agent, PauseReason
+from agents.models import Agent, PauseReason, Territory
 from agents.roles import role_required
 from supervision.models import Alert
 from supervision.selectors import board as selectors
+from supervision.views.reports import bar_chart
 
+logger = logging.getLogger(__name__)
 _PK = 987654321
+# The chart of calls per hour is computed at most this often per territory.
+CHART_SECONDS = 60
 
 
 def _url_of(name: str):
@@ -104,21 +110,20 @@ class _RowRenderer:
             f' data-agent="{username}" data-status="{status}"'
             f' data-roster="{escape(row.get("roster", ""))}"'
             f' data-pause="{escape(row["pause_reason"])}" data-colour="{colour}">'
-            f"<td><strong>{escape(row['full_name'])}</strong>"
-            f'<span class="deadline">{username}</span></td>'
-            f"<td>{escape(row['team'] or '–')}"
-            f'<span class="deadline">{escape(row["plateau"])}</span></td>'
+            f'<td><strong title="{username}">{escape(row["full_name"])}</strong>'
+            f'<span class="deadline" data-testid="team">{escape(row["team"] or "–")}'
+            f" · {escape(row['plateau'])}</span></td>"
             f"<td>{escape(row['language_list'])}</td>"
             f'<td><span class="status-dot status-dot--{status}"></span> '
             f"{escape(row['status_label'])}{pause}{since}{roster}</td>"
             f'<td class="num" data-testid="status-time">{timer}</td>'
             f'<td class="num" data-testid="calls-today">{int(row["calls"])}</td>'
             f'<td class="num" data-testid="reached-today">{int(row["reached"])}</td>'
-            f'<td class="num" data-testid="talk-time">{escape(row["talk_time"])}</td>'
+            f'<td class="num col-more" data-testid="talk-time">{escape(row["talk_time"])}</td>'
             f'<td class="num" data-testid="aht">{escape(row["aht_time"])}</td>'
-            f'<td class="num" data-testid="short-calls">{int(row["short_calls"])}</td>'
+            f'<td class="num col-more" data-testid="short-calls">{int(row["short_calls"])}</td>'
             f'<td data-testid="last-call">{escape(row["last_call_local"])}</td>'
-            f'<td class="num" data-testid="logged-in">{escape(row["logged_in_time"])}</td>'
+            f'<td class="num col-more" data-testid="logged-in">{escape(row["logged_in_time"])}</td>'
             f'<td class="num" data-testid="active">{escape(row["active_time"])}</td>'
             f'<td data-testid="flags">{flags}</td>'
             f'<td class="board-row__actions">{actions}</td>'
@@ -148,7 +153,30 @@ def _board_context(request: HttpRequest) -> dict:
         "query": request.GET.urlencode(),
         "statuses": Agent.Status.choices,
         "flags": Alert.Kind.choices,
+        "legend": _legend(board.status_counts),
+        "board_territory": territory,
     }
+
+
+def _legend(counts: dict[str, int]) -> list[dict]:
+    """The board's status legend and status mix: each status (and the rostered agents not logged
+    in) with its label, its agents, and its place in a bar of 100 (x and width, in percent)."""
+    labels = dict(Agent.Status.choices) | {selectors.ROSTER_ABSENT: _("Absent")}
+    total = sum(counts.values()) or 1
+    legend, x = [], 0.0
+    for status, count in counts.items():
+        width = 100 * count / total
+        legend.append(
+            {
+                "status": status,
+                "label": labels[status],
+                "count": count,
+                "x": f"{x:.2f}",
+                "width": f"{width:.2f}",
+            }
+        )
+        x += width
+    return legend
 
 
 @require_GET
@@ -159,6 +187,7 @@ def plateau_board(request: HttpRequest) -> HttpResponse:
     if request.user.is_superuser:
         context["territories"] = selectors.user_territories(request.user)
     context["pause_reasons"] = list(PauseReason.objects.filter(active=True))
+    context |= _chart_context(context["board_territory"])
     return render(request, "supervision/board.html", context)
 
 
@@ -167,6 +196,41 @@ def plateau_board(request: HttpRequest) -> HttpResponse:
 def board_rows(request: HttpRequest) -> HttpResponse:
     """Render the board's live part again, for htmx polling."""
     return render(request, "supervision/_board_rows.html", _board_context(request))
+
+
+def _chart_context(territory: Territory) -> dict:
+    """The board's chart of calls per hour today, from the cache (CHART_SECONDS old at most) or
+    computed live, also when the cache is down."""
+    key = f"supervision:calls-per-hour:{territory.pk}"
+    try:
+        hours = cache.get(key)
+    except Exception:
+        logger.warning("Cache unavailable: calls per hour computed live")
+        hours = None
+    if hours is None:
+        hours = selectors.calls_per_hour(territory=territory, now=timezone.now())
+        try:
+            cache.set(key, hours, timeout=CHART_SECONDS)
+        except Exception:
+            logger.warning("Cache unavailable: calls per hour not kept")
+    chart = bar_chart(
+        chart_id="calls-per-hour",
+        title=_("Calls per hour today"),
+        labels=[f"{hour:02d}h" for hour, _calls, _reached in hours],
+        series=[
+            (_("Calls"), "a", [calls for _hour, calls, _reached in hours]),
+            (_("Reached"), "b", [reached for _hour, _calls, reached in hours]),
+        ],
+    )
+    return {"chart": chart, "territory_code": territory.code, "chart_seconds": CHART_SECONDS}
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def board_chart(request: HttpRequest) -> HttpResponse:
+    """The board's chart of calls per hour today, polled every minute."""
+    territory = access_territory_by_code(user=request.user, code=request.GET.get("territory"))
+    return render(request, "supervision/_board_chart.html", _chart_context(territory))
 
 
 @require_GET

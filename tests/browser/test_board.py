@@ -7,7 +7,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agents import roles
-from agents.models import Plateau, Territory
+from agents.models import Agent, PauseReason, Plateau, Territory
+from agents.services.staff import set_agent_status
 from intake.services import register_index_case
 from supervision.services.board import refresh_boards
 from tests.base import PASSWORD, make_user, person
@@ -54,8 +55,8 @@ class BoardBrowserTests(BrowserTestCase):
     )
     SHOW = HIDE.replace("'hidden'", "'visible'")
 
-    def open_board(self):
-        page = self.new_page()
+    def open_board(self, **page_options):
+        page = self.new_page(**page_options)
         self.polls, self.pending = [], set()
         page.on(
             "request", lambda request: "board/rows" in request.url and self.polls.append(request)
@@ -156,3 +157,72 @@ class BoardBrowserTests(BrowserTestCase):
         shift_start = started.astimezone(self.territory.zone).strftime("%H:%M")
         expect(row).to_contain_text(shift_start)
         page.screenshot(path="test-results/board-absent.png", full_page=True)
+
+    def test_the_board_fits_1440_px_and_shouts_an_idle_agent(self):
+        """Issue 13: at 1440×900 every column that matters shows without horizontal scroll; an
+        agent ready and idle for long, or paused past the reason's limit, stands out in a strong
+        colour with the time; the legend names each status; the other columns come on demand."""
+        now = timezone.now()
+        for n in range(12):
+            user = make_user(
+                f"agent{n:02d}",
+                roles.TELECONSEILLER,
+                territory=self.territory,
+                languages=("fr", "en", "ar"),
+                plateau=self.plateau,
+            )
+            if n == 0:
+                set_agent_status(
+                    agent=user.agent, status=Agent.Status.READY, now=now - timedelta(minutes=20)
+                )
+            elif n == 1:
+                reason = PauseReason.objects.filter(active=True, max_minutes__isnull=False).first()
+                set_agent_status(
+                    agent=user.agent,
+                    status=Agent.Status.PAUSED,
+                    pause_reason=reason,
+                    now=now - timedelta(minutes=reason.max_minutes + 10),
+                )
+            else:
+                set_agent_status(agent=user.agent, status=Agent.Status.READY, now=now)
+        refresh_boards(now=now)
+        page = self.open_board(locale="fr-FR", width=1440)
+        idle = page.locator('[data-testid=board-row][data-agent="agent00"]')
+        expect(idle).to_have_attribute("data-colour", "ready_alert")
+
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 1440)
+        # The last column (the actions) ends inside the window.
+        actions = page.locator('[data-testid=board-row][data-agent="agent00"] td').last
+        box = actions.bounding_box()
+        self.assertLessEqual(box["x"] + box["width"], 1440)
+
+        # Strong colours: amber for the idle agent, red for the pause overrun; the time in bold.
+        background = idle.evaluate("row => getComputedStyle(row).backgroundColor")
+        self.assertEqual(background, "rgb(255, 214, 102)")
+        over = page.locator('[data-testid=board-row][data-agent="agent01"]')
+        expect(over).to_have_attribute("data-colour", "paused_over")
+        self.assertEqual(
+            over.evaluate("row => getComputedStyle(row).backgroundColor"), "rgb(255, 179, 179)"
+        )
+        weight = idle.locator("[data-testid=status-time]").evaluate(
+            "cell => getComputedStyle(cell).fontWeight"
+        )
+        self.assertGreaterEqual(int(weight), 700)
+
+        # A labelled legend, and a status mix.
+        expect(page.locator("[data-testid=legend-ready]")).to_contain_text("Prêt")
+        expect(page.locator("[data-testid=legend-paused]")).to_contain_text("En pause")
+        expect(page.locator("[data-testid=status-mix] rect")).not_to_have_count(0)
+        expect(page.locator("[data-testid=board-chart] svg")).to_be_visible()
+
+        # Talk time and the like on demand, kept across a refresh.
+        talk = idle.locator("[data-testid=talk-time]")
+        expect(talk).to_be_hidden()
+        page.check("[data-testid=board-more-columns]")
+        expect(talk).to_be_visible()
+        refresh_boards(now=timezone.now())
+        page.wait_for_timeout(1_500)
+        expect(
+            page.locator('[data-testid=board-row][data-agent="agent00"] [data-testid=talk-time]')
+        ).to_be_visible()
+        page.screenshot(path="test-results/board-1440.png", full_page=True)
