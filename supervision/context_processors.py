@@ -50,9 +50,8 @@ def jobs_heartbeat(request) -> dict:
     """Tell supervisors and CPAM admins when the automatic jobs stopped: the heartbeat that
     beat and a worker write every 30 s is older than JOBS_STALE_AFTER.
 
-    Read from the cache, so that no page pays a query for it; with the cache down (one of the
-    faults it reports) from its row in the database. No heartbeat in the cache (never beaten, or
-    the cache emptied) shows nothing until the next beat.
+    Read from the cache, so that no page pays a query for it; from its row in the database when
+    the cache misses it (Redis down reads as a miss, and is one of the faults it reports).
     """
     user = getattr(request, "user", None)
     if (
@@ -65,6 +64,8 @@ def jobs_heartbeat(request) -> dict:
         beat_at = cache.get(HEARTBEAT_KEY)
     except Exception:
         logger.warning("Cache unavailable: reading the jobs' heartbeat from the database")
+        beat_at = None
+    if beat_at is None:
         beat_at = (
             JobHeartbeat.objects.filter(name=BEAT_AND_WORKER)
             .values_list("beat_at", flat=True)

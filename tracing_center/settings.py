@@ -127,11 +127,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+
+
+def redis_cache(url: str, *, timeout: float) -> dict:
+    """Return the settings of a cache in Redis (the tests' own Redis use them too).
+
+    django-redis rather than Django's own RedisCache for IGNORE_EXCEPTIONS: a connection error or
+    a timeout reads as a miss, and every reader of the cache already computes what it misses.
+    """
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": timeout,
+            "SOCKET_TIMEOUT": timeout,
+        },
+    }
+
+
+# Logged (with the error) each time, so that an operator sees Redis down in the web's output.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# Redis down, floor up (docs/deployment.md): a Redis that is down or unreachable costs a request at
+# most REDIS_TIMEOUT seconds per attempt, and the cache then reads as empty.
+REDIS_TIMEOUT = float(env_str("REDIS_TIMEOUT", "0.5"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Publishing after commit (the SMS outbox) gives up quickly; the sweep publishes it later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT * 2}
+    CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT)}
 else:
     # Embedded mode: a real worker and beat on kombu's filesystem transport, and a file cache
     # that the web server and the worker share.
@@ -247,6 +271,8 @@ AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 10, minimum=1)
 AXES_RESET_ON_SUCCESS = True
 
+# Sessions in the database, never in the cache: logins work with Redis down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # A working day: a téléconseiller logs in once per shift.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 10 * 3600, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -257,6 +283,8 @@ SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes its nodes in plain HTTP: a redirect would read as a dead node.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Trusted only when a proxy is said to set X-Forwarded-Proto (and strip the client's own):
 # otherwise any client could claim HTTPS.
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
