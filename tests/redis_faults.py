@@ -3,6 +3,7 @@
 import socket
 import subprocess
 import time
+from unittest import mock
 
 from django.conf import settings
 from django.test import override_settings
@@ -63,3 +64,12 @@ def drop_broker_pools() -> None:
     next publish connects to the broker configured now."""
     pools.reset()
     app._pool = app.amqp._producer_pool = None
+
+
+def celery_conf(**conf):
+    """Change Celery's configuration for a test: Celery reads Django's CELERY_* settings under
+    their own names, so set both; enter the result as a context, which undoes every change."""
+    changes = {}
+    for name, value in conf.items():
+        changes[name] = changes[f"CELERY_{name.upper()}"] = value
+    return mock.patch.dict(app.conf.changes, changes)

@@ -45,7 +45,7 @@ class Broker(HealthCheck):
                 transport_options=options,
                 connect_timeout=self.timeout.total_seconds(),
             ) as connection:
-                connection.ensure_connection(max_retries=1, timeout=self.timeout.total_seconds())
+                connection.ensure_connection(max_retries=0, timeout=self.timeout.total_seconds())
         except Exception as error:
             # kombu's OperationalError, a Redis error, a refused socket: the name is enough.
             raise ServiceUnavailable(type(error).__name__) from error

@@ -146,15 +146,34 @@ def redis_cache(url: str, *, timeout: float) -> dict:
     }
 
 
+def redis_broker_options(*, timeout: float) -> dict:
+    """Return kombu's options for a broker in Redis: a publish (after commit: the SMS outbox)
+    that finds Redis down gives up after one quick retry instead of holding the request for
+    broker_connection_timeout; the outbox's sweep publishes it later."""
+    return {
+        "socket_connect_timeout": timeout,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": timeout,
+        "interval_max": timeout,
+    }
+
+
 # Logged (with the error) each time, so that an operator sees Redis down in the web's output.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Redis down, floor up (docs/deployment.md): a Redis that is down or unreachable costs a request at
 # most REDIS_TIMEOUT seconds per attempt, and the cache then reads as empty.
 REDIS_TIMEOUT = float(env_str("REDIS_TIMEOUT", "0.5"))
+# One quick retry of a publish, not Celery's four: the outbox's sweep publishes it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": REDIS_TIMEOUT,
+    "interval_max": REDIS_TIMEOUT,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # Publishing after commit (the SMS outbox) gives up quickly; the sweep publishes it later.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT * 2}
+    CELERY_BROKER_TRANSPORT_OPTIONS = redis_broker_options(timeout=REDIS_TIMEOUT)
     CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT)}
 else:
     # Embedded mode: a real worker and beat on kombu's filesystem transport, and a file cache

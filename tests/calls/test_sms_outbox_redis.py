@@ -1,7 +1,6 @@
 """The SMS outbox against a real Redis broker that stops and comes back (issue 12)."""
 
 from collections import Counter
-from unittest import mock
 
 import pytest
 from django.test import override_settings
@@ -11,8 +10,7 @@ from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from calls.tasks import republish_sms
 from tests.calls.test_desk import DeskTestCase, outcome_data
 from tests.calls.test_sms_outbox import BACKEND, CountingGateway
-from tests.redis_faults import OwnRedis, drop_broker_pools
-from tracing_center.celery import app
+from tests.redis_faults import OwnRedis, celery_conf, drop_broker_pools
 
 
 @pytest.mark.redis
@@ -40,12 +38,7 @@ class BrokerOutageTests(DeskTestCase):
         self.client.force_login(self.alice)
 
     def set_conf(self, **conf) -> None:
-        # Celery reads Django's CELERY_* settings under their own names: set both; every
-        # change is undone after the test.
-        changes = {}
-        for name, value in conf.items():
-            changes[name] = changes[f"CELERY_{name.upper()}"] = value
-        self.enterContext(mock.patch.dict(app.conf.changes, changes))
+        self.enterContext(celery_conf(**conf))
 
     def post_outcome(self) -> int:
         assignment = self.claim()
