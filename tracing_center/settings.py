@@ -163,7 +163,7 @@ def redis_broker_options(*, timeout: float) -> dict:
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Redis down, floor up (docs/deployment.md): a Redis that is down or unreachable costs a request at
 # most REDIS_TIMEOUT seconds per attempt, and the cache then reads as empty.
-REDIS_TIMEOUT = float(env_str("REDIS_TIMEOUT", "0.5"))
+REDIS_TIMEOUT = env_int("REDIS_TIMEOUT_MS", 500, minimum=50) / 1000
 # One quick retry of a publish, not Celery's four: the outbox's sweep publishes it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
