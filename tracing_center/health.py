@@ -68,10 +68,22 @@ class JobsHeartbeat(HealthCheck):
             raise ServiceUnavailable(f"stale since {beat_at.isoformat(timespec='seconds')}")
 
 
+@dataclasses.dataclass
+class CacheRoundTrip(Cache):
+    """django-health-check's cache probe, saying plainly why it fails here: django-redis reads
+    a Redis that is down as a miss, so the value written is just not read back."""
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        except ServiceUnavailable as error:
+            raise ServiceUnavailable("the value written was not read back") from error
+
+
 def readiness_checks() -> dict[str, HealthCheck]:
     return {
         "database": Database(),
-        "cache": Cache(timeout=PROBE_TIMEOUT),
+        "cache": CacheRoundTrip(timeout=PROBE_TIMEOUT),
         "broker": Broker(),
         "jobs": JobsHeartbeat(),
     }

@@ -14,7 +14,7 @@ from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from supervision.services.board import refresh_boards
 from tests.base import make_user
-from tests.supervision.test_board import T0, THRESHOLDS, BoardTestCase, M, S
+from tests.supervision.test_board import HEARTBEAT_QUERY, T0, THRESHOLDS, BoardTestCase, M, S
 
 Status = Agent.Status
 BOARD = reverse("supervision:plateau")
@@ -254,7 +254,7 @@ class BoardPageTests(BoardPageTestCase):
                 with self.assertNumQueries(BOARD_QUERIES - 2):
                     self.client.get(ROWS)
                 cache.clear()
-                with self.assertNumQueries(BOARD_QUERIES + SNAPSHOT_QUERIES):
+                with self.assertNumQueries(BOARD_QUERIES + SNAPSHOT_QUERIES + HEARTBEAT_QUERY):
                     self.client.get(BOARD)
 
 
@@ -296,7 +296,7 @@ class NationalOverviewTests(BoardPageTestCase):
             self.client.get(NATIONAL)
         # Before the periodic job runs, each territory's snapshot is computed (and cached) at once.
         cache.clear()
-        with self.assertNumQueries(4 + 3 * SNAPSHOT_QUERIES):
+        with self.assertNumQueries(4 + 3 * SNAPSHOT_QUERIES + HEARTBEAT_QUERY):
             response = self.client.get(NATIONAL)
         self.assertEqual([t.agents for t in response.context["totals"]], [1, 2, 0])
         with self.assertNumQueries(4):
