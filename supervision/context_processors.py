@@ -1,3 +1,4 @@
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -12,6 +13,8 @@ from calls.tasks import BEAT_AND_WORKER, HEARTBEAT_KEY
 from supervision.services.alerts import ALL_TERRITORIES, alert_count_key, undelivered_sms_key
 
 logger = logging.getLogger(__name__)
+# In the cache when the heartbeat row does not exist yet, so that pages do not look for it again.
+NEVER_BEATEN = False
 
 
 def alert_badge(request) -> dict:
@@ -55,9 +58,10 @@ def jobs_heartbeat(request) -> dict:
     """Tell supervisors and CPAM admins when the automatic jobs stopped: the heartbeat that
     beat and a worker write every 30 s is older than JOBS_STALE_AFTER.
 
-    Read from the cache, so that no page pays a query for it; with the cache down (one of the
-    faults it reports) from its row in the database. No heartbeat in the cache (never beaten, or
-    the cache emptied) shows nothing until the next beat.
+    Read from the cache, so that no page pays a query for it. On a miss (the cache emptied, or
+    Redis down, which reads as a miss and is one of the faults it reports) from its row in the
+    database, copied back into the cache ("never" when there is none yet) for the next pages:
+    with Redis down every supervisor page pays that one query.
     """
     user = getattr(request, "user", None)
     if (
@@ -70,11 +74,16 @@ def jobs_heartbeat(request) -> dict:
         beat_at = cache.get(HEARTBEAT_KEY)
     except Exception:
         logger.warning("Cache unavailable: reading the jobs' heartbeat from the database")
+        beat_at = None
+    if beat_at is None:
         beat_at = (
             JobHeartbeat.objects.filter(name=BEAT_AND_WORKER)
             .values_list("beat_at", flat=True)
             .first()
         )
-    if beat_at is None or beat_at > timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER):
+        # The next beat writes over it; a cache that raises was logged above.
+        with contextlib.suppress(Exception):
+            cache.set(HEARTBEAT_KEY, beat_at or NEVER_BEATEN, timeout=None)
+    if not beat_at or beat_at > timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER):
         return {}
     return {"jobs_stopped_since": beat_at}

@@ -4,6 +4,8 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 _skipped: list[str] = []
@@ -17,6 +19,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
         if "redis" in item.keywords and not has_redis:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+
+
+@pytest.fixture(autouse=True)
+def _jobs_beating():
+    """The jobs run, as in production: their heartbeat is in the cache, so that a page's query
+    count does not depend on whether an earlier test left it there."""
+    from calls.tasks import HEARTBEAT_KEY
+
+    cache.set(HEARTBEAT_KEY, timezone.now(), timeout=None)
 
 
 def pytest_runtest_logreport(report):

@@ -97,3 +97,27 @@ class ProxySslHeaderTests(SimpleTestCase):
         self.assertEqual(
             self.proxy_header(SECURE_PROXY_SSL_HEADER="1"), "('HTTP_X_FORWARDED_PROTO', 'https')"
         )
+
+
+class RedisSettingsTests(SimpleTestCase):
+    """Issue 12, Redis down, floor up: with REDIS_URL the cache reads a Redis down as a miss,
+    waits little for it, and sessions never depend on it."""
+
+    def test_a_redis_cache_ignores_its_errors_and_waits_little(self):
+        result = run_manage(
+            "shell",
+            "-c",
+            "from django.conf import settings as s; c = s.CACHES['default'];"
+            " print(c['BACKEND'], sorted(c['OPTIONS'].items()), s.SESSION_ENGINE,"
+            " s.CELERY_BROKER_TRANSPORT_OPTIONS['socket_connect_timeout'])",
+            DEBUG="1",
+            REDIS_URL="redis://127.0.0.1:6379/9",
+            REDIS_TIMEOUT_MS="300",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(
+            result.stdout.strip().splitlines()[-1],
+            "django_redis.cache.RedisCache [('IGNORE_EXCEPTIONS', True),"
+            " ('SOCKET_CONNECT_TIMEOUT', 0.3), ('SOCKET_TIMEOUT', 0.3)]"
+            " django.contrib.sessions.backends.db 0.3",
+        )

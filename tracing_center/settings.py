@@ -127,11 +127,54 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+
+
+def redis_cache(url: str, *, timeout: float) -> dict:
+    """Return the settings of a cache in Redis (the tests' own Redis use them too).
+
+    django-redis rather than Django's own RedisCache for IGNORE_EXCEPTIONS: a connection error or
+    a timeout reads as a miss, and every reader of the cache already computes what it misses.
+    """
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": timeout,
+            "SOCKET_TIMEOUT": timeout,
+        },
+    }
+
+
+def redis_broker_options(*, timeout: float) -> dict:
+    """Return kombu's options for a broker in Redis: a publish (after commit: the SMS outbox)
+    that finds Redis down gives up after one quick retry instead of holding the request for
+    broker_connection_timeout; the outbox's sweep publishes it later."""
+    return {
+        "socket_connect_timeout": timeout,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": timeout,
+        "interval_max": timeout,
+    }
+
+
+# Logged (with the error) each time, so that an operator sees Redis down in the web's output.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# Redis down, floor up (docs/deployment.md): a Redis that is down or unreachable costs a request at
+# most REDIS_TIMEOUT seconds per attempt, and the cache then reads as empty.
+REDIS_TIMEOUT = env_int("REDIS_TIMEOUT_MS", 500, minimum=50) / 1000
+# One quick retry of a publish, not Celery's four: the outbox's sweep publishes it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": REDIS_TIMEOUT,
+    "interval_max": REDIS_TIMEOUT,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = redis_broker_options(timeout=REDIS_TIMEOUT)
+    CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT)}
 else:
     # Embedded mode: a real worker and beat on kombu's filesystem transport, and a file cache
     # that the web server and the worker share.
@@ -247,6 +290,8 @@ AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 10, minimum=1)
 AXES_RESET_ON_SUCCESS = True
 
+# Sessions in the database, never in the cache: logins work with Redis down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # A working day: a téléconseiller logs in once per shift.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 10 * 3600, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -257,6 +302,8 @@ SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes its nodes in plain HTTP: a redirect would read as a dead node.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Trusted only when a proxy is said to set X-Forwarded-Proto (and strip the client's own):
 # otherwise any client could claim HTTPS.
 if env_bool("SECURE_PROXY_SSL_HEADER", False):

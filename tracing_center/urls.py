@@ -9,8 +9,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from agents import views as agents_views
 from calls.views import desk as calls_views
+from tracing_center import health
 
 urlpatterns = [
+    # For load balancers and monitoring: anonymous, nothing personal (tracing_center/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", include("agents.urls")),
     path("workforce/", include("workforce.urls")),
     path("cases/", include("intake.urls")),

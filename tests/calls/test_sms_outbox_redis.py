@@ -1,56 +1,16 @@
 """The SMS outbox against a real Redis broker that stops and comes back (issue 12)."""
 
-import socket
-import subprocess
-import time
 from collections import Counter
-from unittest import mock
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
-from kombu import pools
 
 from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage
 from calls.tasks import republish_sms
 from tests.calls.test_desk import DeskTestCase, outcome_data
 from tests.calls.test_sms_outbox import BACKEND, CountingGateway
-from tracing_center.celery import app
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of the test's own, on a free port, without persistence."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(5)
-            self.process = None
+from tests.redis_faults import OwnRedis, celery_conf, drop_broker_pools
 
 
 @pytest.mark.redis
@@ -69,29 +29,16 @@ class BrokerOutageTests(DeskTestCase):
             task_publish_retry=False,
             broker_connection_timeout=1,
         )
-        self.drop_pool()
-        self.addCleanup(self.drop_pool)
+        drop_broker_pools()
+        self.addCleanup(drop_broker_pools)
         for n in range(3):
             self.register_case(self.t93, name=f"Durand{n}", phone=f"061111111{n}")
         self.rule = RetryRule.objects.get(outcome=CallAttempt.Outcome.NO_ANSWER)
         CallTask.objects.update(attempts=self.rule.max_attempts - 1)
         self.client.force_login(self.alice)
 
-    @staticmethod
-    def drop_pool() -> None:
-        # Celery keeps its connection and producer pools (and kombu a registry of them) for the
-        # broker it met first: forget them all, so that the next publish connects to the broker
-        # configured now (this test's Redis, then back to the suite's).
-        pools.reset()
-        app._pool = app.amqp._producer_pool = None
-
     def set_conf(self, **conf) -> None:
-        # Celery reads Django's CELERY_* settings under their own names: set both; every
-        # change is undone after the test.
-        changes = {}
-        for name, value in conf.items():
-            changes[name] = changes[f"CELERY_{name.upper()}"] = value
-        self.enterContext(mock.patch.dict(app.conf.changes, changes))
+        self.enterContext(celery_conf(**conf))
 
     def post_outcome(self) -> int:
         assignment = self.claim()

@@ -14,7 +14,7 @@ from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from supervision.services.board import refresh_boards
 from tests.base import make_user
-from tests.supervision.test_board import T0, THRESHOLDS, BoardTestCase, M, S
+from tests.supervision.test_board import HEARTBEAT_QUERY, T0, THRESHOLDS, BoardTestCase, M, S
 
 Status = Agent.Status
 BOARD = reverse("supervision:plateau")
@@ -250,7 +250,7 @@ class BoardPageTests(BoardPageTestCase):
                     created += 1
                 cache.clear()
                 refresh_boards(now=self.now)
-                with self.assertNumQueries(BOARD_QUERIES + CHART_QUERIES):
+                with self.assertNumQueries(BOARD_QUERIES + CHART_QUERIES + HEARTBEAT_QUERY):
                     response = self.client.get(BOARD)
                 # The chart is cached for a minute.
                 with self.assertNumQueries(BOARD_QUERIES):
@@ -260,7 +260,9 @@ class BoardPageTests(BoardPageTestCase):
                 with self.assertNumQueries(BOARD_QUERIES - 2):
                     self.client.get(ROWS)
                 cache.clear()
-                with self.assertNumQueries(BOARD_QUERIES + SNAPSHOT_QUERIES + CHART_QUERIES):
+                with self.assertNumQueries(
+                    BOARD_QUERIES + SNAPSHOT_QUERIES + CHART_QUERIES + HEARTBEAT_QUERY
+                ):
                     self.client.get(BOARD)
 
 
@@ -302,7 +304,7 @@ class NationalOverviewTests(BoardPageTestCase):
             self.client.get(NATIONAL)
         # Before the periodic job runs, each territory's snapshot is computed (and cached) at once.
         cache.clear()
-        with self.assertNumQueries(4 + 3 * SNAPSHOT_QUERIES):
+        with self.assertNumQueries(4 + 3 * SNAPSHOT_QUERIES + HEARTBEAT_QUERY):
             response = self.client.get(NATIONAL)
         self.assertEqual([t.agents for t in response.context["totals"]], [1, 2, 0])
         with self.assertNumQueries(4):

@@ -65,3 +65,15 @@ class JobsHeartbeatTests(PersonasTestCase):
         with mock.patch("calls.tasks.cache.set", side_effect=ConnectionError("down")):
             heartbeat.delay().get()
         self.assertTrue(JobHeartbeat.objects.filter(name=BEAT_AND_WORKER).exists())
+
+    def test_an_emptied_cache_reads_the_row_once_and_puts_it_back(self):
+        stopped = timezone.now() - STALE
+        JobHeartbeat.objects.create(name=BEAT_AND_WORKER, beat_at=stopped)
+        cache.delete(HEARTBEAT_KEY)
+        self.assertContains(self.page(self.bob), BANNER)
+        self.assertEqual(cache.get(HEARTBEAT_KEY), stopped)
+
+    def test_no_row_yet_is_remembered_as_never_beaten(self):
+        cache.delete(HEARTBEAT_KEY)
+        self.assertNotContains(self.page(self.bob), BANNER)
+        self.assertIs(cache.get(HEARTBEAT_KEY), False)
