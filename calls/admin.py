@@ -15,7 +15,7 @@ from agents.admin_scoping import (
     ScopedRecordAdmin,
     ScopedTabularInline,
 )
-from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage, TaskEvent
+from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage, SmsTemplate, TaskEvent
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
@@ -139,6 +139,16 @@ class RetryRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(NationalReferenceMixin, admin.ModelAdmin):
+    """The fallback SMS texts per language: French and English shipped, the rest written here."""
+
+    list_display = ("language", "reason", "wording", "body")
+    list_filter = ("language", "reason", "wording")
+    search_fields = ("body",)
+    autocomplete_fields = ("language",)
 
 
 @admin.register(SmsMessage)

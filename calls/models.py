@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -572,6 +573,57 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.phone}"
+
+
+def validate_sms_template(body: str) -> None:
+    """A template names the callback number as %(number)s, and nothing else to fill in."""
+    try:
+        body % {"number": "0800 000 000"}
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ValidationError(
+            _("Write %(field)s where the callback number goes, and no other %% field."),
+            code="bad_template",
+            params={"field": "%(number)s"},
+        ) from exc
+    if "%(number)s" not in body:
+        raise ValidationError(
+            _("The text must give the callback number: write %(field)s where it goes."),
+            code="no_number",
+            params={"field": "%(number)s"},
+        )
+
+
+class SmsTemplate(models.Model):
+    """The text of a fallback SMS in one language, for one reason and one wording (what happened:
+    no call yet, calls made, a callback missed): data, written by national admins. French and
+    English are shipped; a person whose language has no template gets the French one."""
+
+    language = models.ForeignKey(
+        Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=CallTask.Reason.choices)
+    wording = models.CharField(_("wording"), max_length=16, choices=SmsMessage.Wording.choices)
+    body = models.TextField(
+        _("text"),
+        max_length=480,
+        validators=[validate_sms_template],
+        help_text=_(
+            "%(number)s is replaced by the callback number. Three SMS at most (480 characters)."
+        ),
+    )
+
+    class Meta:
+        ordering = ["language", "reason", "wording"]
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "reason", "wording"], name="sms_template_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language_id} · {self.get_reason_display()} · {self.get_wording_display()}"
 
 
 class JobHeartbeat(models.Model):

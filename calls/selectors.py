@@ -12,11 +12,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from agents.access import RequestUser
-from agents.models import Agent, PauseReason, staff_territory_id
+from agents.models import Agent, Language, PauseReason, staff_territory_id
 from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from calls.services.lifecycle import may_transition, owns
 from calls.telephony import tel_link
-from cases.models import IndexCase, IsolationRuleSet, Person, Phone
+from cases.models import IndexCase, IsolationRuleSet, Person, Phone, RuleSetTranslation
 from cases.services import (
     contact_isolation_until,
     contact_test_on,
@@ -105,6 +105,48 @@ def phones_to_dial(*, person: Person, suggested: str) -> list[PhoneChoice]:
 
 
 @dataclass(frozen=True)
+class Instructions:
+    """The rules' instructions the agent reads out: in the person's language when there is a
+    translation, in French otherwise; the French text stays at hand (the agent's own)."""
+
+    text: str
+    french: str
+    # The language of `text` when it is not French; None when the person is read the French.
+    language: Language | None
+    # The person speaks another language than French and no translation exists yet.
+    untranslated: bool
+
+
+def instructions_for(
+    *, rule_set: IsolationRuleSet | None, person: Person, reason: str
+) -> Instructions | None:
+    """The instructions of a call's script (a patient zéro's or a contact's) for this person."""
+    if rule_set is None:
+        return None
+    field = (
+        "index_instructions"
+        if reason != CallTask.Reason.CONTACT_NOTIFICATION
+        else "contact_instructions"
+    )
+    french = getattr(rule_set, field)
+    if person.language_id == "fr":
+        return Instructions(text=french, french=french, language=None, untranslated=False)
+    translation = (
+        RuleSetTranslation.objects.filter(rule_set=rule_set, language_id=person.language_id)
+        .select_related("language")
+        .first()
+    )
+    if translation is None:
+        return Instructions(text=french, french=french, language=None, untranslated=True)
+    return Instructions(
+        text=getattr(translation, field),
+        french=french,
+        language=translation.language,
+        untranslated=False,
+    )
+
+
+@dataclass(frozen=True)
 class DeskCard:
     """What the agent sees of the call they hold."""
 
@@ -119,6 +161,7 @@ class DeskCard:
     # The script's figures, computed with the rules in force today.
     isolation_until: date | None = None
     test_on: date | None = None
+    instructions: Instructions | None = None
 
     @property
     def zone(self) -> str:
@@ -190,6 +233,7 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
         today=facts.today,
         isolation_until=facts.isolation_until,
         test_on=facts.test_on,
+        instructions=instructions_for(rule_set=facts.rule_set, person=person, reason=task.reason),
     )
 
 

@@ -30,6 +30,7 @@ from cases.models import (
     Notification,
     Person,
     Phone,
+    RuleSetTranslation,
 )
 from cases.services import log_person_access
 from common.phones import to_e164
@@ -193,9 +194,20 @@ class ExposureAdmin(PersonReadLoggingMixin, ScopedModelAdmin):
         return False
 
 
+class RuleSetTranslationInline(NationalReferenceMixin, admin.StackedInline):
+    """The instructions in other languages than French: agents read them to a person who speaks
+    one (a wording, not the doctrine: editable even once the rules were applied)."""
+
+    model = RuleSetTranslation
+    extra = 0
+    autocomplete_fields = ("language",)
+
+
 @admin.register(IsolationRuleSet)
 class IsolationRuleSetAdmin(NationalReferenceMixin, admin.ModelAdmin):
     """Doctrine changes by a new dated rule set, not by editing one already applied."""
+
+    inlines = (RuleSetTranslationInline,)
 
     list_display = (
         "name",

@@ -54,10 +54,19 @@ class ContactForm(forms.Form):
     )
     last_exposure_date = forms.DateField(label=_("Last exposure date"), widget=DateInput())
 
-    def __init__(self, *args, territory: Territory | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        territory: Territory | None = None,
+        default_language: str | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.territory = territory
         self.fields["language"].pin_for(territory)
+        # A household often speaks one language: a new contact starts in the patient zéro's.
+        if default_language:
+            self.fields["language"].initial = default_language
 
     def clean_phone(self) -> str:
         return parse_phone(self.cleaned_data["phone"], self.territory)

@@ -232,6 +232,36 @@ class IsolationRuleSet(models.Model):
         return f"{self.name} ({self.valid_from.isoformat()})"
 
 
+class RuleSetTranslation(models.Model):
+    """A rule set's instructions in one more language than French, read out by agents to a
+    person who speaks it (English shipped; national admins add the others)."""
+
+    rule_set = models.ForeignKey(
+        IsolationRuleSet,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        verbose_name=_("isolation rule set"),
+    )
+    language = models.ForeignKey(
+        Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+    )
+    index_instructions = models.TextField(_("instructions for a patient zéro"))
+    contact_instructions = models.TextField(_("instructions for a contact"))
+
+    class Meta:
+        ordering = ["rule_set", "language"]
+        verbose_name = _("translation of the instructions")
+        verbose_name_plural = _("translations of the instructions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_set", "language"], name="rule_set_translation_once_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_set.name} – {self.language_id}"
+
+
 class Interview(models.Model):
     """What a patient zéro told the agent during their interview."""
 

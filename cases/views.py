@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
+from agents.models import Language
 from cases.forms import CONTACTS_PREFIX, ContactForm
 from cases.services import MAX_CONTACTS
 
@@ -31,8 +32,14 @@ def render_contact_row(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest()
     if index >= MAX_CONTACTS:
         return HttpResponse(status=204)
+    # ?language=: the patient zéro's, a new contact's default (an unknown code is ignored).
+    language = request.GET.get("language", "")
+    default_language = language if Language.objects.filter(code=language).exists() else None
     form = ContactForm(
-        prefix=f"{CONTACTS_PREFIX}-{index}", empty_permitted=True, use_required_attribute=False
+        prefix=f"{CONTACTS_PREFIX}-{index}",
+        empty_permitted=True,
+        use_required_attribute=False,
+        default_language=default_language,
     )
     context = {"form": form, "index": index, "next_total_forms": index + 1, "show_errors": False}
     return render(request, "cases/_contact_form.html", context)

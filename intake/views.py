@@ -103,14 +103,16 @@ def index_case_add_contacts(request: HttpRequest, pk: int) -> HttpResponse:
     index_case = selectors.get_index_case_for_user(user=request.user, pk=pk)
     territory = index_case.territory
     context = {"index_case": index_case, "max_contacts": MAX_CONTACTS, "show_errors": True}
+    # New contacts start in the patient zéro's language.
+    form_kwargs = {"territory": territory, "default_language": index_case.person.language_id}
     if request.method == "GET":
-        formset = ContactFormSet(prefix=CONTACTS_PREFIX, form_kwargs={"territory": territory})
+        formset = ContactFormSet(prefix=CONTACTS_PREFIX, form_kwargs=form_kwargs)
         return render(
             request, "intake/index_case_add_contacts.html", context | {"formset": formset}
         )
     adding_row = "add_contact" in request.POST
     data = with_extra_row(request.POST) if adding_row else request.POST
-    formset = ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": territory})
+    formset = ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs=form_kwargs)
     context["formset"] = formset
     if adding_row or not formset.is_valid():
         context["show_errors"] = not adding_row

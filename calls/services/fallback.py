@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from calls.models import CallTask, SmsMessage, TaskEvent
+from calls.models import CallTask, SmsMessage, SmsTemplate, TaskEvent
 from calls.sms import publish_sms
 
 Reason, Wording = CallTask.Reason, SmsMessage.Wording
@@ -20,7 +20,8 @@ CALLBACK_GRACE = timedelta(hours=1)
 
 # What the SMS says depends on what happened, and says nothing that is not true: "we tried to
 # call you" only after a call was made, "we could not call you back" only after a callback was
-# booked and not made.
+# booked and not made. The texts are data (SmsTemplate, per language, seeded from these); these
+# stay as the last resort when the data has no French text for a case.
 _TEXTS: dict[tuple[str, str], Promise] = {
     (Reason.INDEX_INTERVIEW, Wording.CALLED): _(
         "Assurance Maladie: your test for Covid-19 is positive. We tried to call you. "
@@ -74,12 +75,30 @@ def fallback_wording(task: CallTask) -> str:
     return Wording.NOT_CALLED
 
 
-def fallback_body(task: CallTask, wording: str | None = None) -> str:
-    """Return the SMS text of a task (in French: the fallback reaches people the call could not,
-    whatever their language)."""
-    with translation.override("fr"):
-        text = str(_TEXTS[(task.reason, wording or fallback_wording(task))])
-    return text % {"number": settings.CALLBACK_NUMBER}
+SmsTexts = dict[tuple[str, str, str], str]
+
+
+def sms_texts() -> SmsTexts:
+    """Every SMS template, by (language, reason, wording): a small table, read in one query."""
+    return {
+        (language, reason, wording): body
+        for language, reason, wording, body in SmsTemplate.objects.values_list(
+            "language_id", "reason", "wording", "body"
+        )
+    }
+
+
+def fallback_body(task: CallTask, wording: str | None = None, texts: SmsTexts | None = None) -> str:
+    """Return the SMS text of a task in the person's language (the call's) when it has a
+    template, in French otherwise (`texts`: sms_texts(), passed in by a caller writing many)."""
+    wording = wording or fallback_wording(task)
+    texts = sms_texts() if texts is None else texts
+    language = task.language_id
+    body = texts.get((language, task.reason, wording)) or texts.get(("fr", task.reason, wording))
+    if body is None:
+        with translation.override("fr"):
+            body = str(_TEXTS[(task.reason, wording)])
+    return body % {"number": settings.CALLBACK_NUMBER}
 
 
 @transaction.atomic

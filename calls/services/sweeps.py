@@ -15,7 +15,7 @@ from agents.models import Agent
 from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask, SmsMessage, TaskEvent
 from calls.services.dispatch import release_assignment
-from calls.services.fallback import CALLBACK_GRACE, fallback_body, fallback_wording
+from calls.services.fallback import CALLBACK_GRACE, fallback_body, fallback_wording, sms_texts
 from calls.sms import publish_sms, sendable
 from cases.models import Phone
 
@@ -247,6 +247,7 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
     ):
         first_phones.setdefault(person_id, number)
     messages = []
+    texts = sms_texts()
     for t in tasks:
         if not t.has_sms and t.person_id in first_phones:
             wording = fallback_wording(t)
@@ -255,7 +256,7 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
                     task=t,
                     kind=SmsMessage.Kind.FALLBACK,
                     phone=first_phones[t.person_id],
-                    body=fallback_body(t, wording),
+                    body=fallback_body(t, wording, texts),
                     wording=wording,
                     created_at=now,
                 )

@@ -93,7 +93,9 @@ def _script_form(
 def _contact_formset(task: CallTask, data=None) -> ContactFormSet | None:
     if not task.needs_interview:
         return None
-    return ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": task.territory})
+    # New contacts start in the patient zéro's language.
+    form_kwargs = {"territory": task.territory, "default_language": task.person.language_id}
+    return ContactFormSet(data, prefix=CONTACTS_PREFIX, form_kwargs=form_kwargs)
 
 
 def _render_desk(
