@@ -217,6 +217,11 @@ GROUPS_ADDED = {
         "isolationruleset.view_isolationruleset",
         "isolationruleset.add_isolationruleset",
         "isolationruleset.change_isolationruleset",
+        # Issue 13 part 8 (workforce 0006): the legal limits of a CDD, a new national model.
+        "fixedtermrule.view_fixedtermrule",
+        "fixedtermrule.add_fixedtermrule",
+        "fixedtermrule.change_fixedtermrule",
+        "fixedtermrule.delete_fixedtermrule",
     },
 }
 PERMISSIONS_REVOKED = {
