@@ -246,6 +246,8 @@ AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 # A working day, as a session: an API token older than this is refused and deleted.
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 10, minimum=1)
 AXES_RESET_ON_SUCCESS = True
+# A page in the site's layout saying for how long (JSON for the API), still 429.
+AXES_LOCKOUT_CALLABLE = "common.lockout.lockout_response"
 
 # A working day: a téléconseiller logs in once per shift.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 10 * 3600, minimum=60)
