@@ -300,6 +300,10 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Numbers on pages grouped by thousands as the language writes them (« 12 345 » in French).
+# Templates unlocalize what a machine reads (ids in attributes and URLs, input values); CSV
+# exports use common.csv_files.csv_number; JSON is never localized.
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
 

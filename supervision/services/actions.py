@@ -28,7 +28,8 @@ def _log(
     agent: Agent | None = None,
     task: CallTask | None = None,
     note: str = "",
-    **about,
+    pause_reason: PauseReason | None = None,
+    previous_agent: Agent | None = None,
 ) -> SupervisorAction:
     return SupervisorAction.objects.create(
         actor=actor,
@@ -38,7 +39,8 @@ def _log(
         task=task,
         note=note,
         at=now,
-        **about,
+        pause_reason=pause_reason,
+        previous_agent=previous_agent,
     )
 
 
