@@ -17,6 +17,7 @@ from agents.admin_scoping import (
     ScopedTabularInline,
 )
 from agents.models import Agent
+from common.bounds import EARLIEST_DATE, LATEST_DATE
 from workforce.models.contracts import Contract, FixedTermRule
 from workforce.models.pay import PayRate
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
@@ -220,6 +221,10 @@ class ContractAdminForm(forms.ModelForm):
         )
         if cleaned.get("kind") != Contract.Kind.CDD or start_on is None or end_on is None:
             return cleaned
+        if not (
+            EARLIEST_DATE <= start_on <= LATEST_DATE and EARLIEST_DATE <= end_on <= LATEST_DATE
+        ):
+            return cleaned  # a date out of bounds is an error of its own, not a length
         if renews is not None:
             chain = fixed_term_chains([renews])[renews.pk]
         else:

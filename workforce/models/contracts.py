@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
+from common.bounds import check_plain_date
 
 
 class ContractQuerySet(models.QuerySet):
@@ -123,7 +124,7 @@ class FixedTermRule(models.Model):
     the 2017 ordinances): a national admin then adds a row from its date.
     """
 
-    valid_from = models.DateField(_("valid from"), unique=True)
+    valid_from = models.DateField(_("valid from"), unique=True, validators=[check_plain_date])
     max_renewals = models.PositiveSmallIntegerField(
         _("maximum number of renewals"),
         default=2,
