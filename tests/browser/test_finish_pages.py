@@ -74,6 +74,36 @@ class FinishPagesBrowserTests(BrowserTestCase):
         )
         self.shoot(page, "renewal-overridden")
 
+    def test_a_bulk_renewal_flags_the_contracts_beyond_the_limits(self):
+        start = timezone.localdate(timezone=self.territory.zone) - timedelta(days=200)
+        chains = {}
+        for name, renewals in (("awa", 2), ("karim", 0)):
+            agent = make_user(
+                name, roles.TELECONSEILLER, territory=self.territory, plateau=self.plateau
+            ).agent
+            contract = Contract.objects.create(
+                agent=agent,
+                kind=Contract.Kind.CDD,
+                start_on=start,
+                end_on=start + timedelta(days=250),
+            )
+            for _renewal in range(renewals):
+                contract = renew_contract(contract=contract, months=3)
+            chains[name] = contract
+        page = self.new_page(locale="fr-FR", width=1440)
+        self.log_in(page, "admin93", PASSWORD)
+        ending_by = max(c.end_on for c in chains.values()).isoformat()
+        page.goto(
+            f"{self.live_server_url}{reverse('workforce:contract-bulk-renewal')}"
+            f"?ending_by={ending_by}&months=3"
+        )
+        awa = page.locator(f"[data-contract-id='{chains['awa'].pk}']")
+        expect(awa.locator("[data-testid=limit-breach]")).to_be_visible()
+        expect(awa.locator("input[name=contract]")).not_to_be_checked()
+        expect(page.locator("[data-testid=bulk-override]")).to_be_visible()
+        page.locator("[data-testid=bulk-rows]").scroll_into_view_if_needed()
+        self.shoot(page, "bulk-renewal")
+
     def test_the_action_log_reads_names_and_labels(self):
         supervisor = make_user("sophie", roles.SUPERVISEUR, territory=self.territory)
         agent = make_user(
