@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.http import StreamingHttpResponse
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from common.exceptions import CsvImportError
@@ -24,6 +26,14 @@ class CsvLayout:
     required: tuple[str, ...]
     max_bytes: int
     max_rows: int
+
+
+def csv_number(value, decimal_pos: int) -> str:
+    """Return a number for a CSV cell: the decimal separator of the user's language (French Excel
+    reads "83,3", not "83.3") and never a thousands separator, which would make it text."""
+    return numberformat.format(
+        value, get_format("DECIMAL_SEPARATOR"), decimal_pos, grouping=0, thousand_sep=""
+    )
 
 
 def line_error(line: int, message: str) -> str:

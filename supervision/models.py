@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Agent, Territory, scope_for_user
+from agents.models import Agent, PauseReason, Territory, scope_for_user
 
 
 class AlertQuerySet(models.QuerySet):
@@ -105,6 +105,24 @@ class SupervisorAction(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("call"),
+    )
+    # What the action was about, as rows rather than codes in the note: the log shows their labels
+    # and names (the pause's reason; the owner a callback was taken from).
+    pause_reason = models.ForeignKey(
+        PauseReason,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pause reason"),
+    )
+    previous_agent = models.ForeignKey(
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous owner"),
     )
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"))

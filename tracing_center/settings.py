@@ -289,6 +289,8 @@ AXES_CLIENT_IP_CALLABLE = "common.client_ip.client_ip"
 # A working day, as a session: an API token older than this is refused and deleted.
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 10, minimum=1)
 AXES_RESET_ON_SUCCESS = True
+# A page in the site's layout saying for how long (JSON for the API), still 429.
+AXES_LOCKOUT_CALLABLE = "common.lockout.lockout_response"
 
 # Sessions in the database, never in the cache: logins work with Redis down.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -345,6 +347,10 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Numbers on pages grouped by thousands as the language writes them (« 12 345 » in French).
+# Templates unlocalize what a machine reads (ids in attributes and URLs, input values); CSV
+# exports use common.csv_files.csv_number; JSON is never localized.
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
 

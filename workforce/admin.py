@@ -10,13 +10,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import roles
-from agents.admin_scoping import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedTabularInline
+from agents.admin_scoping import (
+    NationalReferenceMixin,
+    ReadOnlyAdminMixin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+)
 from agents.models import Agent
-from workforce.models.contracts import Contract
+from common.bounds import EARLIEST_DATE, LATEST_DATE
+from workforce.models.contracts import Contract, FixedTermRule
 from workforce.models.pay import PayRate
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
 from workforce.models.rota import ClockEntry, Shift, ShiftPattern
 from workforce.models.staffing import StaffingParameters, VolumeForecast
+from workforce.services.contracts import (
+    FixedTermChain,
+    fixed_term_breach,
+    fixed_term_chains,
+    fixed_term_rules,
+    limits_on,
+)
 from workforce.services.staff import create_agent
 
 ROLE_LABELS = {
@@ -196,15 +209,70 @@ class AgentAdmin(ScopedModelAdmin):
         obj._state.db = agent._state.db
 
 
+class ContractAdminForm(forms.ModelForm):
+    """A CDD typed here obeys the legal limits as on the pages, or says why it goes beyond them."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start_on, end_on, renews = (
+            cleaned.get("start_on"),
+            cleaned.get("end_on"),
+            cleaned.get("renews"),
+        )
+        if cleaned.get("kind") != Contract.Kind.CDD or start_on is None or end_on is None:
+            return cleaned
+        if not (
+            EARLIEST_DATE <= start_on <= LATEST_DATE and EARLIEST_DATE <= end_on <= LATEST_DATE
+        ):
+            return cleaned  # a date out of bounds is an error of its own, not a length
+        if renews is not None:
+            chain = fixed_term_chains([renews])[renews.pk]
+        else:
+            chain = FixedTermChain(renewals=0, first_day=start_on)
+        breach = fixed_term_breach(
+            chain=chain,
+            end_on=end_on,
+            limits=limits_on(fixed_term_rules(), start_on),
+            renewal=renews is not None,
+        )
+        if breach is not None and not (cleaned.get("limit_override_reason") or "").strip():
+            self.add_error(
+                "limit_override_reason",
+                _("%(limit)s Give the reason for going beyond it, or change the dates.")
+                % {"limit": breach.message},
+            )
+        return cleaned
+
+
 @admin.register(Contract)
 class ContractAdmin(ScopedModelAdmin):
+    form = ContractAdminForm
     list_display = ("agent", "kind", "start_on", "end_on", "end_alerted_at", "closed_at")
     list_filter = ("kind", "end_on")
     list_select_related = ("agent__user",)
     search_fields = ("agent__user__username", "agent__user__first_name", "agent__user__last_name")
     autocomplete_fields = ("agent", "renews")
     # Set by the contract sweeps: the alert and the end carried out are records, not settings.
-    readonly_fields = ("created_at", "end_alerted_at", "end_acknowledged_at", "closed_at")
+    readonly_fields = (
+        "created_at",
+        "end_alerted_at",
+        "end_acknowledged_at",
+        "closed_at",
+        "limit_overridden_by",
+    )
+
+    def save_model(self, request, obj, form, change):
+        if "limit_override_reason" in form.changed_data:
+            obj.limit_overridden_by = request.user if obj.limit_override_reason else None
+            form.changed_data.append("limit_overridden_by")
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(FixedTermRule)
+class FixedTermRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
+    """The legal limits of a CDD, shared by every territory: national admins change them."""
+
+    list_display = ("valid_from", "max_renewals", "max_total_months", "source")
 
 
 @admin.register(TrainingSession)

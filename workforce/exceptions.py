@@ -79,6 +79,25 @@ class ContractNotConvertible(DomainError):
     code = "contract_not_convertible"
 
 
+class FixedTermLimitExceeded(DomainError):
+    """This fixed-term contract would go beyond the legal limits of a CDD; an admin may override
+    them with a reason."""
+
+    code = "cdd_limit_exceeded"
+
+
+class TooManyRenewals(FixedTermLimitExceeded):
+    """This CDD was already renewed as many times as the law allows."""
+
+    code = "cdd_max_renewals"
+
+
+class FixedTermTooLong(FixedTermLimitExceeded):
+    """The CDD's total length, renewals included, would go beyond the legal maximum."""
+
+    code = "cdd_max_length"
+
+
 class RotaChangedSincePreview(DomainError):
     """The shifts this end cancels changed since they were shown: look at them again."""
 

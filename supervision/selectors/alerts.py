@@ -74,6 +74,16 @@ def recent_actions(*, user: RequestUser) -> list[SupervisorAction]:
     """Return the supervisors' actions the user may see, the latest first."""
     return list(
         SupervisorAction.objects.for_user(user)
-        .select_related("actor", "agent__user", "territory")
+        # Names and labels, not ids and codes, in one query: the agent, the owner a callback was
+        # taken from, the pause's reason, the call's person and why they are called.
+        .select_related(
+            "actor",
+            "agent__user",
+            "territory",
+            "pause_reason",
+            "previous_agent__user",
+            "task__person",
+            "task__exposure",
+        )
         .order_by("-at", "-pk")[:LIST_LIMIT]
     )

@@ -28,9 +28,19 @@ def _log(
     agent: Agent | None = None,
     task: CallTask | None = None,
     note: str = "",
+    pause_reason: PauseReason | None = None,
+    previous_agent: Agent | None = None,
 ) -> SupervisorAction:
     return SupervisorAction.objects.create(
-        actor=actor, territory_id=territory_id, kind=kind, agent=agent, task=task, note=note, at=now
+        actor=actor,
+        territory_id=territory_id,
+        kind=kind,
+        agent=agent,
+        task=task,
+        note=note,
+        at=now,
+        pause_reason=pause_reason,
+        previous_agent=previous_agent,
     )
 
 
@@ -81,14 +91,13 @@ def reassign_callback(*, actor: User, task: CallTask, to: Agent | None, now: dat
     if not move_callback(task=task, to=to):
         raise ActionRefused(str(_("This callback is no longer waiting for its owner.")))
     task.reserved_for = to
-    note = previous.user.get_username() if previous else ""
     _log(
         actor=actor,
         kind=Kind.REASSIGN_CALLBACK,
         territory_id=task.territory_id,
         agent=to,
         task=task,
-        note=note,
+        previous_agent=previous,
         now=now,
     )
     return task
@@ -114,7 +123,8 @@ def pause_agent(
         kind=Kind.PAUSE_AGENT,
         territory_id=agent.territory_id,
         agent=agent,
-        note=note or pause_reason.code,
+        pause_reason=pause_reason,
+        note=note,
         now=now,
     )
     return agent

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from agents import roles
 from agents.access import user_today
 from agents.roles import role_required
-from common.csv_files import excel_csv_response
+from common.csv_files import csv_number, excel_csv_response
 from supervision.forms import DateRangeForm, ProductivityReportForm, SlaReportForm
 from supervision.selectors import reports as selectors
 from supervision.selectors.reports import ProductivityReport, ProductivityRow, SlaReport
@@ -56,6 +56,8 @@ def _page_text(value) -> str:
         return date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, float):
         return number_format(value, 1)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number_format(value)  # « 12 345 »
     return str(value)
 
 
@@ -69,8 +71,7 @@ def _csv_text(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        # The decimal separator of the user's language: French Excel reads "83,3", not "83.3".
-        return number_format(value, 1)
+        return csv_number(value, 1)
     return str(value)
 
 

@@ -59,6 +59,15 @@ class CreateAgentTests(ApiTestCase):
         )
         self.assertNotIn("password", response.json())
 
+    def test_it_refuses_a_cdd_beyond_the_legal_18_months(self):
+        contract_end = timezone.localdate() + timedelta(days=600)
+        response = self.post(
+            self.new_agent(contract_end=contract_end.isoformat()), user=self.carol, session=True
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(response.json()["code"], "cdd_max_length")
+        self.assertFalse(User.objects.filter(username="fatou").exists())
+
     def test_it_lets_a_superuser_create_an_admin_anywhere(self):
         data = self.new_agent(
             username="gilles", role="admin_cpam", territory="75", plateau=None, languages=["fr"]

@@ -443,8 +443,8 @@ class BulkRenewalApiTests(ContractApiTestCase):
     def test_its_preview_query_count_does_not_grow_with_the_contracts(self):
         self.as_token(self.carol)
         query = {"ending_by": "2027-03-31"}
-        # Token, roles, territory, the contracts.
-        with self.assertNumQueries(4):
+        # Token, roles, territory, the contracts, their chains of renewals, the CDD limits.
+        with self.assertNumQueries(6):
             self.api.get(self.url, query)
         for n in range(5):
             user = make_user(f"agent{n}", roles.TELECONSEILLER, territory=self.t93)
@@ -454,5 +454,5 @@ class BulkRenewalApiTests(ContractApiTestCase):
                 start_on=date(2026, 10, 1),
                 end_on=date(2027, 2, 1),
             )
-        with self.assertNumQueries(4):
+        with self.assertNumQueries(6):
             self.assertEqual(self.api.get(self.url, query).json()["count"], 8)

@@ -1,14 +1,16 @@
 """Supervisor actions: release a stuck lease, reassign an owned callback, put an agent in pause,
 log them out; each logged, each scoped to the supervisor's territory."""
 
+import importlib
 from datetime import time, timedelta
 
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, Territory
+from agents.models import Agent, PauseReason, Territory
 from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import record_outcome
@@ -162,13 +164,15 @@ class ReassignCallbackTests(ActionTestCase):
         task.refresh_from_db()
         self.assertIsNone(task.reserved_for)
         actions = list(
-            SupervisorAction.objects.order_by("pk").values_list("kind", "agent", "task", "note")
+            SupervisorAction.objects.order_by("pk").values_list(
+                "kind", "agent", "task", "previous_agent"
+            )
         )
         self.assertEqual(
             actions,
             [
-                (Kind.REASSIGN_CALLBACK, self.anna.agent.pk, task.pk, "alice"),
-                (Kind.REASSIGN_CALLBACK, None, task.pk, "anna"),
+                (Kind.REASSIGN_CALLBACK, self.anna.agent.pk, task.pk, self.alice.agent.pk),
+                (Kind.REASSIGN_CALLBACK, None, task.pk, self.anna.agent.pk),
             ],
         )
         # Open to all already: nothing more to reassign.
@@ -297,3 +301,44 @@ class ActionLogPageTests(ActionTestCase):
         with self.assertNumQueries(11):
             response = self.client.get(ACTION_LOG)
         self.assertEqual((len(response.context["held"]), len(response.context["actions"])), (2, 1))
+
+
+class ActionLogNamesTests(ActionTestCase):
+    """The log reads names and labels: the agent, the pause's reason, the owner a callback was taken
+    from and the call's person and reason, never a code or a bare id."""
+
+    def test_it_shows_labels_and_names_not_codes(self):
+        callback = self.owned_callback(self.alice)
+        self.ready(self.sidi, at=self.tick())
+        self.client.force_login(self.bob)
+        self.client.post(
+            reverse("supervision:pause-agent", args=[self.sidi.agent.pk]), {"reason": "debrief"}
+        )
+        self.client.post(
+            reverse("supervision:reassign-callback", args=[callback.pk]),
+            {"agent": self.anna.agent.pk},
+        )
+        response = self.client.get(ACTION_LOG)
+        html = response.content.decode()
+        debrief = PauseReason.objects.get(code="debrief")
+        self.assertIn(f'data-testid="pause-reason">{debrief}</span>', html)
+        self.assertIn(str(self.alice.agent), html)  # the owner the callback was taken from
+        self.assertIn(callback.person.last_name.upper(), html)
+        self.assertIn(str(callback.get_reason_display()), html)
+        self.assertNotIn(f"#{callback.pk}<", html)
+        self.assertNotIn(">debrief<", html)
+
+    def test_the_migration_moves_the_codes_of_old_notes_into_rows(self):
+        old = {"actor": self.bob, "territory": self.t93, "at": timezone.now()}
+        paused = SupervisorAction.objects.create(
+            kind=Kind.PAUSE_AGENT, agent=self.sidi.agent, note="debrief", **old
+        )
+        moved = SupervisorAction.objects.create(kind=Kind.REASSIGN_CALLBACK, note="alice", **old)
+        free = SupervisorAction.objects.create(kind=Kind.PAUSE_AGENT, note="Formation", **old)
+        migration = importlib.import_module("supervision.migrations.0006_action_notes_to_rows")
+        migration.notes_to_rows(apps, None)
+        for action in (paused, moved, free):
+            action.refresh_from_db()
+        self.assertEqual((paused.pause_reason.code, paused.note), ("debrief", ""))
+        self.assertEqual((moved.previous_agent, moved.note), (self.alice.agent, ""))
+        self.assertEqual((free.pause_reason, free.note), (None, "Formation"))

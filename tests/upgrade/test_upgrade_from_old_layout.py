@@ -217,6 +217,20 @@ GROUPS_ADDED = {
         "isolationruleset.view_isolationruleset",
         "isolationruleset.add_isolationruleset",
         "isolationruleset.change_isolationruleset",
+        # Issue 13 part 8 (workforce 0006): the legal limits of a CDD, a new national model.
+        "fixedtermrule.view_fixedtermrule",
+        "fixedtermrule.add_fixedtermrule",
+        "fixedtermrule.change_fixedtermrule",
+        "fixedtermrule.delete_fixedtermrule",
+        # Issue 13 part 3 (cases 0008, calls 0016): the instructions and SMS texts per language.
+        "rulesettranslation.view_rulesettranslation",
+        "rulesettranslation.add_rulesettranslation",
+        "rulesettranslation.change_rulesettranslation",
+        "rulesettranslation.delete_rulesettranslation",
+        "smstemplate.view_smstemplate",
+        "smstemplate.add_smstemplate",
+        "smstemplate.change_smstemplate",
+        "smstemplate.delete_smstemplate",
     },
 }
 PERMISSIONS_REVOKED = {

@@ -254,8 +254,8 @@ class BulkRenewalPageTests(BulkRenewalTestCase):
         self.client.force_login(self.carol)
         self.client.get(PAGE, self.filters)
         # Session, user, roles, territory, plateaux and languages of the filters, the contracts,
-        # header's agent and territory.
-        with self.assertNumQueries(9):
+        # their chains of renewals and the CDD limits, header's agent and territory.
+        with self.assertNumQueries(11):
             self.client.get(PAGE, self.filters)
         for n in range(5):
             user = make_user(f"more{n}", roles.TELECONSEILLER, territory=self.t93)
@@ -265,6 +265,6 @@ class BulkRenewalPageTests(BulkRenewalTestCase):
                 start_on=date(2026, 10, 1),
                 end_on=MID_JANUARY,
             )
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(11):
             response = self.client.get(PAGE, self.filters)
         self.assertEqual(len(response.context["match"].rows), 10)

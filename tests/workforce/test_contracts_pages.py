@@ -158,14 +158,19 @@ class AgentContractsTests(ContractPagesTestCase):
     def test_its_query_count_does_not_grow_with_the_history(self):
         self.client.force_login(self.carol)
         self.client.get(self.url())
-        # Session, user, roles, territory, the agent, the contracts, header's agent and territory.
-        with self.assertNumQueries(8):
+        # Session, user, roles, territory, the agent, the contracts, the latest one's chain of
+        # renewals and the CDD limits, header's agent and territory.
+        with self.assertNumQueries(10):
             self.client.get(self.url())
         contract = self.alice_contract
         for _ in range(3):
-            contract = services.renew_contract(contract=contract, months=6)
-        with self.assertNumQueries(8):
-            self.client.get(self.url())
+            # Beyond the legal limits on the third: its reason and author are in the history.
+            contract = services.renew_contract(
+                contract=contract, months=6, override_reason="Accord de branche", by=self.carol
+            )
+        with self.assertNumQueries(10):
+            response = self.client.get(self.url())
+        self.assertContains(response, "Accord de branche")
 
 
 class ContractActionTests(ContractPagesTestCase):

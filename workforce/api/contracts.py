@@ -33,7 +33,8 @@ from workforce.services import contracts as services
 NOT_FOUND = OpenApiResponse(description="No such contract in your territory.")
 REFUSED = OpenApiResponse(
     description=(
-        "Refused in the contract's present state (already renewed, a CDI, account deactivated…)."
+        "Refused in the contract's present state (already renewed, a CDI, account deactivated…), "
+        "or beyond the legal limits of a CDD without an override_reason."
     )
 )
 
@@ -106,12 +107,17 @@ class RenewContractView(ApiView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        """Renew a fixed-term contract (CDD) for 3 or 6 months; answer the new contract."""
+        """Renew a fixed-term contract (CDD) for 3 or 6 months; answer the new contract. Beyond
+        the legal limits of a CDD only with an override_reason."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         contract = selectors.access_contract(user=request.user, pk=pk)
         serializer = RenewContractInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         renewal = services.renew_contract(
-            contract=contract, months=serializer.validated_data["months"]
+            contract=contract,
+            months=serializer.validated_data["months"],
+            override_reason=serializer.validated_data["override_reason"],
+            by=request.user,
         )
         return _answer(request, renewal.pk, status_code=status.HTTP_201_CREATED)
 
@@ -227,12 +233,19 @@ class BulkRenewalView(ApiView):
     )
     def post(self, request: Request) -> Response:
         """Renew fixed-term contracts by the same 3 or 6 months, in one transaction: all of them,
-        or none and the reason for each one refused."""
+        or none and the reason for each one refused. Those beyond the legal limits of a CDD only
+        with an override_reason."""
+        assert request.user.is_authenticated  # IsAuthenticated let them in
         serializer = BulkRenewalInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         contracts = selectors.access_contracts(user=request.user, pks=data["contracts"])
-        renewals = services.renew_contracts(contracts=contracts, months=data["months"])
+        renewals = services.renew_contracts(
+            contracts=contracts,
+            months=data["months"],
+            override_reason=data["override_reason"],
+            by=request.user,
+        )
         renewed = selectors.access_contracts(
             user=request.user, pks=[renewal.pk for renewal in renewals]
         )

@@ -48,12 +48,26 @@ class ContractFilterForm(forms.Form):
         }
 
 
+def override_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason for going beyond the legal limits of a CDD"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Only to go beyond them on purpose (a branch agreement, a court ruling…): the reason "
+            "stays in the contract's history."
+        ),
+    )
+
+
 class RenewContractForm(forms.Form):
     months = forms.TypedChoiceField(
         label=_("Renew for"),
         coerce=int,
         choices=[(3, _("3 months")), (6, _("6 months"))],
     )
+    override_reason = override_reason_field()
 
 
 class EndContractForm(forms.Form):
@@ -88,6 +102,7 @@ class AddContractForm(forms.Form):
         widget=DateInput(),
         help_text=_("Required for a CDD."),
     )
+    override_reason = override_reason_field()
 
 
 class HeadcountForm(forms.Form):
@@ -149,6 +164,7 @@ class BulkRenewalForm(forms.Form):
 
     contract = ContractIdsField(error_messages={"required": _("Tick at least one contract.")})
     months = forms.TypedChoiceField(coerce=int, choices=MONTHS_CHOICES)
+    override_reason = override_reason_field()
 
     def clean_contract(self) -> list[int]:
         ids = self.cleaned_data["contract"]

@@ -19,6 +19,7 @@ from common.phones import to_e164
 from common.widgets import DateInput
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, TrainingSession
+from workforce.selectors.recruitment import hire_suggestions
 from workforce.services.candidate_import import MAX_FILE_BYTES, too_large_message
 from workforce.services.recruitment import (
     CDD_MONTHS,
@@ -206,6 +207,10 @@ class HireForm(forms.Form):
     def __init__(self, *args, candidate: Candidate, **kwargs):
         super().__init__(*args, **kwargs)
         self.candidate = candidate
+        if not self.is_bound:
+            # What the admin would type anyway: a free username, the only plateau there is.
+            for name, value in hire_suggestions(candidate=candidate).items():
+                self.initial.setdefault(name, value)
         self.fields["plateau"].queryset = Plateau.objects.filter(
             territory_id=candidate.territory_id
         )

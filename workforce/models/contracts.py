@@ -1,10 +1,13 @@
-"""Employment contracts: CDI, CDD and their renewals."""
+"""Employment contracts: CDI, CDD and their renewals, and the legal limits of a CDD."""
 
+from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent
+from common.bounds import check_plain_date
 
 
 class ContractQuerySet(models.QuerySet):
@@ -66,6 +69,18 @@ class Contract(models.Model):
     ended_early_at = models.DateTimeField(_("ended early at"), null=True, blank=True)
     # Set once the contract has started: the agent's account was opened (or already open) for it.
     opened_at = models.DateTimeField(_("start carried out at"), null=True, blank=True)
+    # A CDD made beyond the legal limits (FixedTermRule) on an admin's decision: why, and who.
+    limit_override_reason = models.TextField(
+        _("reason for going beyond the CDD limits"), blank=True
+    )
+    limit_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("CDD limits overridden by"),
+    )
 
     objects = ContractQuerySet.as_manager()
 
@@ -92,3 +107,54 @@ class Contract(models.Model):
     def covers(self, day) -> bool:
         """Say whether the contract runs on this day (running_on says it to the database)."""
         return self.start_on <= day and (self.end_on is None or self.end_on >= day)
+
+
+class FixedTermRuleQuerySet(models.QuerySet):
+    def for_user(self, user) -> "FixedTermRuleQuerySet":
+        # National reference data: every admin reads it (NationalReferenceMixin restricts writes).
+        return self
+
+
+class FixedTermRule(models.Model):
+    """The legal limits of a fixed-term contract (CDD), from a date: data, not code.
+
+    The defaults are the Code du travail's: at most 2 renewals (art. L1243-13, as amended by the
+    Rebsamen law n° 2015-994 of 17 August 2015, which raised it from 1), and at most 18 months in
+    all, renewals included (art. L1242-8). A branch agreement may set others (art. L1243-13 since
+    the 2017 ordinances): a national admin then adds a row from its date.
+    """
+
+    valid_from = models.DateField(_("valid from"), unique=True, validators=[check_plain_date])
+    max_renewals = models.PositiveSmallIntegerField(
+        _("maximum number of renewals"),
+        default=2,
+        help_text=_(
+            "Code du travail, art. L1243-13 (Rebsamen law of 17 August 2015): 2 renewals, unless a "
+            "branch agreement says otherwise."
+        ),
+    )
+    max_total_months = models.PositiveSmallIntegerField(
+        _("maximum total length (months)"),
+        default=18,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Code du travail, art. L1242-8: 18 months in all, renewals included, unless a branch "
+            "agreement says otherwise."
+        ),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        blank=True,
+        help_text=_("The text these limits come from (an article of law, a branch agreement)."),
+    )
+
+    objects = FixedTermRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("fixed-term contract rule")
+        verbose_name_plural = _("fixed-term contract rules")
+
+    def __str__(self) -> str:
+        return f"{self.valid_from.isoformat()}: {self.max_renewals} / {self.max_total_months}"

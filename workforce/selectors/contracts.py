@@ -17,11 +17,18 @@ from agents import roles
 from agents.access import RequestUser
 from agents.models import Agent, Language, Plateau, Territory
 from common.exceptions import DomainError
+from workforce.exceptions import FixedTermLimitExceeded
 from workforce.models.contracts import Contract
 from workforce.models.rota import Shift
 from workforce.services.contracts import (
     MAX_BULK_RENEWAL,
+    FixedTermLimits,
+    fixed_term_chains,
+    fixed_term_end,
+    fixed_term_rules,
+    limits_on,
     per_zone,
+    renewal_breach,
     renewal_period,
     renewal_refusal,
 )
@@ -51,7 +58,9 @@ def contracts_for_list(
 ) -> QuerySet:
     """Return the contracts the user may see, filtered, the soonest end first (CDIs last)."""
     contracts = _with_renewal(
-        Contract.objects.for_user(user).select_related("agent__user", "agent__territory")
+        Contract.objects.for_user(user).select_related(
+            "agent__user", "agent__territory", "limit_overridden_by"
+        )
     )
     if kind:
         contracts = contracts.filter(kind=kind)
@@ -95,7 +104,9 @@ def access_contract(*, user: RequestUser, pk: int) -> Contract:
     """Return a contract of the user's territory; 404 otherwise, so its existence stays secret."""
     return get_object_or_404(
         _with_renewal(
-            Contract.objects.for_user(user).select_related("agent__user", "agent__territory")
+            Contract.objects.for_user(user).select_related(
+                "agent__user", "agent__territory", "limit_overridden_by"
+            )
         ),
         pk=pk,
     )
@@ -103,7 +114,11 @@ def access_contract(*, user: RequestUser, pk: int) -> Contract:
 
 def agent_contracts(*, agent: Agent) -> list[Contract]:
     """Return an agent's contracts, the oldest first: renewals follow what they renew."""
-    contracts = _with_renewal(Contract.objects.filter(agent=agent)).order_by("start_on", "pk")
+    contracts = (
+        _with_renewal(Contract.objects.filter(agent=agent))
+        .select_related("limit_overridden_by")
+        .order_by("start_on", "pk")
+    )
     for contract in contracts:
         # The agent is already loaded: no query per row for the territory's zone.
         contract.agent = agent
@@ -121,8 +136,36 @@ def contract_end_alerts(*, user: RequestUser) -> list[Contract]:
             closed_at__isnull=True,
             renewed=False,
         )
-        .select_related("agent__user", "agent__territory")
+        .select_related("agent__user", "agent__territory", "limit_overridden_by")
         .order_by("end_on", "pk")[:ALERT_LIMIT]
+    )
+
+
+@dataclass(frozen=True)
+class FixedTermStanding:
+    """Where a CDD's chain stands against the legal limits: renewals so far, the latest end."""
+
+    renewals: int
+    limits: FixedTermLimits
+    first_day: date
+    last_day: date
+
+    @property
+    def renewals_left(self) -> int:
+        return max(self.limits.max_renewals - self.renewals, 0)
+
+
+def fixed_term_standing(*, contract: Contract) -> FixedTermStanding:
+    """Return where the chain of this CDD stands against the limits in force after it (two
+    queries)."""
+    assert contract.end_on is not None  # a constraint: a CDD has an end
+    chain = fixed_term_chains([contract])[contract.pk]
+    limits = limits_on(fixed_term_rules(), contract.end_on + timedelta(days=1))
+    return FixedTermStanding(
+        renewals=chain.renewals,
+        limits=limits,
+        first_day=chain.first_day,
+        last_day=fixed_term_end(start_on=chain.first_day, months=limits.max_total_months),
     )
 
 
@@ -219,6 +262,11 @@ class RenewalPreview:
     def renewable(self) -> bool:
         return self.refusal is None
 
+    @property
+    def overridable(self) -> bool:
+        """Only the legal limits of a CDD stand in the way: an admin may override them."""
+        return isinstance(self.refusal, FixedTermLimitExceeded)
+
 
 @dataclass(frozen=True)
 class BulkRenewalMatch:
@@ -229,6 +277,10 @@ class BulkRenewalMatch:
     @property
     def renewable(self) -> list[RenewalPreview]:
         return [row for row in self.rows if row.renewable]
+
+    @property
+    def overridable(self) -> list[RenewalPreview]:
+        return [row for row in self.rows if row.overridable]
 
 
 def bulk_renewal_candidates(
@@ -241,7 +293,8 @@ def bulk_renewal_candidates(
 ) -> BulkRenewalMatch:
     """Return the fixed-term contracts of the user's territory that end on or before `ending_by`
     and are not renewed nor carried out yet (of a plateau, of agents speaking a language), each
-    with its renewal or the reason it has none: two queries.
+    with its renewal or the reason it has none (a contract beyond the legal limits of a CDD shows
+    both): four queries.
 
     The soonest end first; at most MAX_BULK_RENEWAL of them.
     """
@@ -265,12 +318,18 @@ def bulk_renewal_candidates(
         ]
     )
     rows = []
-    for contract in found[:MAX_BULK_RENEWAL]:
-        refusal = renewal_refusal(
+    kept = found[:MAX_BULK_RENEWAL]
+    chains, rules = fixed_term_chains(kept), fixed_term_rules()
+    for contract in kept:
+        refusal: DomainError | None = renewal_refusal(
             contract=contract, renewed=contract.renewed, followed=contract.followed, in_bulk=True
         )
+        if refusal is None:
+            refusal = renewal_breach(contract, months, chains=chains, rules=rules)
         start_on, end_on = (
-            renewal_period(contract=contract, months=months) if refusal is None else (None, None)
+            renewal_period(contract=contract, months=months)
+            if refusal is None or isinstance(refusal, FixedTermLimitExceeded)
+            else (None, None)
         )
         rows.append(
             RenewalPreview(contract=contract, refusal=refusal, start_on=start_on, end_on=end_on)
@@ -285,7 +344,7 @@ def access_contracts(*, user: RequestUser, pks: Collection[int]) -> list[Contrac
     contracts = list(
         _with_renewal(Contract.objects.for_user(user))
         .filter(pk__in=wanted)
-        .select_related("agent__user", "agent__territory")
+        .select_related("agent__user", "agent__territory", "limit_overridden_by")
         .order_by("pk")
     )
     if len(contracts) != len(wanted):

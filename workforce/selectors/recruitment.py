@@ -1,15 +1,19 @@
 """Reads of recruitment: the pipeline board, the candidate list, training sessions and their
 seats."""
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django_stubs_ext import StrOrPromise
 
 from agents.access import RequestUser
+from agents.models import Plateau
 from workforce.models.recruitment import Candidate, CandidateEvent, TrainingSession
 from workforce.services.recruitment import SEATED_STAGES
 
@@ -24,6 +28,49 @@ def get_candidate_for_user(*, user: RequestUser, pk: int) -> Candidate:
         "territory", "assessed_by", "training_session", "agent__user", "agent__plateau"
     )
     return get_object_or_404(queryset.prefetch_related("languages"), pk=pk)
+
+
+USERNAME_MAX_LENGTH = 150
+
+
+def _ascii_letters(text: str) -> str:
+    # « Élodie N'Diaye-Martin » → "elodiendiayemartin": accents folded, only letters and digits.
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def suggested_username(*, first_name: str, last_name: str) -> str:
+    """Return a free username for a new agent: the first name's initial and the last name, in
+    lowercase ASCII, followed by 2, 3… when taken (one query)."""
+    base = (_ascii_letters(first_name)[:1] + _ascii_letters(last_name))[
+        : USERNAME_MAX_LENGTH - 4
+    ] or "agent"
+    # Usernames are unique whatever their case at login: compare in lowercase.
+    taken = {
+        name.lower()
+        for name in User.objects.filter(username__istartswith=base).values_list(
+            "username", flat=True
+        )
+    }
+    suggestion, n = base, 1
+    while suggestion in taken:
+        n += 1
+        suggestion = f"{base}{n}"
+    return suggestion
+
+
+def hire_suggestions(*, candidate: Candidate) -> dict:
+    """Return what the hire form can propose: a free username, and the plateau when the
+    territory has only one (two queries)."""
+    initial: dict = {
+        "username": suggested_username(
+            first_name=candidate.first_name, last_name=candidate.last_name
+        )
+    }
+    plateaux = list(Plateau.objects.filter(territory_id=candidate.territory_id)[:2])
+    if len(plateaux) == 1:
+        initial["plateau"] = plateaux[0].pk
+    return initial
 
 
 def get_training_session_for_user(*, user: RequestUser, pk: int) -> TrainingSession:

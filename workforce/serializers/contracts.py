@@ -18,6 +18,13 @@ class ContractSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The contract that renews this one, if any.",
     )
+    limit_overridden_by = serializers.CharField(
+        source="limit_overridden_by.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Who went beyond the legal limits of a CDD for this contract, if anyone.",
+    )
 
     class Meta:
         model = Contract
@@ -35,8 +42,17 @@ class ContractSerializer(serializers.ModelSerializer):
             "end_acknowledged_at",
             "closed_at",
             "created_at",
+            "limit_override_reason",
+            "limit_overridden_by",
         ]
         read_only_fields = fields
+
+
+OVERRIDE_REASON_HELP = (
+    "To go beyond the legal limits of a CDD (number of renewals, total length) on purpose: the "
+    "reason, recorded on the new contract. Without it, such a renewal is refused (409 "
+    "cdd_max_renewals or cdd_max_length)."
+)
 
 
 class ContractPageSerializer(serializers.Serializer):
@@ -62,6 +78,13 @@ class ContractQuerySerializer(serializers.Serializer):
 
 class RenewContractInputSerializer(serializers.Serializer):
     months = serializers.ChoiceField(choices=RENEWAL_MONTHS)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        default="",
+        help_text=OVERRIDE_REASON_HELP,
+    )
 
 
 class EndContractInputSerializer(serializers.Serializer):
@@ -114,6 +137,11 @@ class MatchedContractSerializer(serializers.ModelSerializer):
 class RenewalPreviewSerializer(serializers.Serializer):
     contract = MatchedContractSerializer()
     renewable = serializers.BooleanField()
+    overridable = serializers.BooleanField(
+        help_text=(
+            "Only the legal limits of a CDD refuse it: the POST renews it with an override_reason."
+        )
+    )
     refusal = RefusalSerializer(
         allow_null=True, help_text="Why this contract cannot be renewed (null: it can)."
     )
@@ -137,6 +165,13 @@ class BulkRenewalInputSerializer(serializers.Serializer):
         help_text="The ids of the contracts to renew, all of them or none.",
     )
     months = serializers.ChoiceField(choices=RENEWAL_MONTHS)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        default="",
+        help_text=OVERRIDE_REASON_HELP,
+    )
 
 
 class BulkRenewalResultSerializer(serializers.Serializer):

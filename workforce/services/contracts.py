@@ -1,5 +1,5 @@
-"""Contracts: additions, renewals (one or in bulk), conversions to a CDI, early ends with the
-shifts they cancel, the alert before the end and the end carried out."""
+"""Contracts: additions, renewals (one or in bulk) within the legal limits of a CDD, conversions to
+a CDI, early ends with the shifts they cancel, the alert before the end and the end carried out."""
 
 import logging
 import zoneinfo
@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agents.models import Agent, Territory
 from agents.services.sessions import end_sessions, revoke_tokens
@@ -30,10 +31,13 @@ from workforce.exceptions import (
     ContractNotConvertible,
     ContractNotRenewable,
     ContractOverlap,
+    FixedTermLimitExceeded,
+    FixedTermTooLong,
     InvalidContractDates,
     RotaChangedSincePreview,
+    TooManyRenewals,
 )
-from workforce.models.contracts import Contract, running_on
+from workforce.models.contracts import Contract, FixedTermRule, running_on
 from workforce.models.rota import Shift
 
 logger = logging.getLogger(__name__)
@@ -93,17 +97,154 @@ def fixed_term_end(*, start_on: date, months: int) -> date:
     return shifted - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class FixedTermLimits:
+    """The limits of a CDD in force on a day (FixedTermRule)."""
+
+    max_renewals: int
+    max_total_months: int
+
+
+# When no rule is in force: the Code du travail's, art. L1243-13 and L1242-8 (FixedTermRule).
+DEFAULT_FIXED_TERM_LIMITS = FixedTermLimits(max_renewals=2, max_total_months=18)
+
+
+def fixed_term_rules() -> list[FixedTermRule]:
+    """Return every rule of fixed-term contracts, the latest first (a handful of rows)."""
+    return list(FixedTermRule.objects.order_by("-valid_from"))
+
+
+def limits_on(rules: Sequence[FixedTermRule], day: date) -> FixedTermLimits:
+    """Return the limits in force on a day among `rules` (the latest first)."""
+    for rule in rules:
+        if rule.valid_from <= day:
+            return FixedTermLimits(
+                max_renewals=rule.max_renewals, max_total_months=rule.max_total_months
+            )
+    return DEFAULT_FIXED_TERM_LIMITS
+
+
+@dataclass(frozen=True)
+class FixedTermChain:
+    """A CDD and the CDDs it renews: how many renewals led to it, and the first one's first day."""
+
+    renewals: int
+    first_day: date
+
+
+def fixed_term_chains(contracts: Collection[Contract]) -> dict[int, FixedTermChain]:
+    """Return, for each contract, its chain of renewals (one query, whatever their number)."""
+    rows = {
+        pk: (renews_id, kind, start_on)
+        for pk, renews_id, kind, start_on in Contract.objects.filter(
+            agent_id__in={contract.agent_id for contract in contracts}
+        ).values_list("pk", "renews_id", "kind", "start_on")
+    }
+    chains = {}
+    for contract in contracts:
+        renewals, first_day, seen = 0, contract.start_on, {contract.pk}
+        previous = contract.renews_id
+        while previous is not None and previous in rows and previous not in seen:
+            renews_id, kind, start_on = rows[previous]
+            if kind != Contract.Kind.CDD:
+                break
+            renewals, first_day = renewals + 1, start_on
+            seen.add(previous)
+            previous = renews_id
+        chains[contract.pk] = FixedTermChain(renewals=renewals, first_day=first_day)
+    return chains
+
+
+def fixed_term_breach(
+    *, chain: FixedTermChain, end_on: date, limits: FixedTermLimits, renewal: bool
+) -> FixedTermLimitExceeded | None:
+    """Return which legal limit a CDD ending on `end_on` breaks, or None.
+
+    `chain` is the chain the CDD continues when it is a `renewal` (the renewed contract's), or the
+    new CDD itself. One rule for an addition, a hire, a renewal, a bulk renewal and its preview.
+    """
+    if renewal and chain.renewals >= limits.max_renewals:
+        return TooManyRenewals(
+            ngettext(
+                "This CDD was already renewed %(count)d time: legal maximum reached.",
+                "This CDD was already renewed %(count)d times: legal maximum reached.",
+                chain.renewals,
+            )
+            % {"count": chain.renewals}
+        )
+    last_day = fixed_term_end(start_on=chain.first_day, months=limits.max_total_months)
+    if end_on > last_day:
+        return FixedTermTooLong(
+            _(
+                "The total length would exceed %(months)d months: a CDD started on %(first)s "
+                "may run until %(last)s at the latest."
+            )
+            % {
+                "months": limits.max_total_months,
+                "first": date_format(chain.first_day, "SHORT_DATE_FORMAT"),
+                "last": date_format(last_day, "SHORT_DATE_FORMAT"),
+            }
+        )
+    return None
+
+
+def _override(
+    contract: Contract,
+    breach: FixedTermLimitExceeded | None,
+    *,
+    override_reason: str,
+    by: User | None,
+) -> None:
+    # Beyond the limits only on purpose: the reason stays on the contract, in its history.
+    if breach is None:
+        return
+    if not override_reason.strip():
+        raise breach
+    contract.limit_override_reason = override_reason.strip()
+    contract.limit_overridden_by = by
+
+
+def check_new_fixed_term(
+    *, start_on: date, end_on: date, override_reason: str = "", by: User | None = None
+) -> Contract:
+    """Return an unsaved CDD from `start_on` to `end_on` within the legal limits, or overriding
+    them with a reason; raise the limit it breaks otherwise."""
+    contract = Contract(kind=Contract.Kind.CDD, start_on=start_on, end_on=end_on)
+    breach = fixed_term_breach(
+        chain=FixedTermChain(renewals=0, first_day=start_on),
+        end_on=end_on,
+        limits=limits_on(fixed_term_rules(), start_on),
+        renewal=False,
+    )
+    _override(contract, breach, override_reason=override_reason, by=by)
+    return contract
+
+
 @transaction.atomic
 def add_contract(
-    *, agent: Agent, kind: str, start_on: date, end_on: date | None = None
+    *,
+    agent: Agent,
+    kind: str,
+    start_on: date,
+    end_on: date | None = None,
+    override_reason: str = "",
+    by: User | None = None,
 ) -> Contract:
-    """Give an agent a new contract (a CDI, or a CDD with its end), reactivating their account."""
+    """Give an agent a new contract (a CDI, or a CDD with its end within the legal limits or
+    overriding them with a reason), reactivating their account."""
     if kind == Contract.Kind.CDD and end_on is None:
         raise InvalidContractDates(_("A fixed-term contract needs an end."))
     if kind == Contract.Kind.CDI:
         end_on = None
     if end_on is not None and end_on < start_on:
         raise InvalidContractDates(_("A contract cannot end before it starts."))
+    contract = Contract(agent=agent, kind=kind, start_on=start_on, end_on=end_on)
+    if end_on is not None:
+        checked = check_new_fixed_term(
+            start_on=start_on, end_on=end_on, override_reason=override_reason, by=by
+        )
+        contract.limit_override_reason = checked.limit_override_reason
+        contract.limit_overridden_by = checked.limit_overridden_by
     # Lock the agent: two additions at once must not both find no overlap, and the end sweep
     # (which locks the agent too) must see this contract or run before it.
     _lock_agent(agent.pk)
@@ -114,7 +255,7 @@ def add_contract(
         overlapping = overlapping.filter(start_on__lte=end_on)
     if overlapping.exists():
         raise ContractOverlap(_("This agent already has a contract running on these dates."))
-    contract = Contract.objects.create(agent=agent, kind=kind, start_on=start_on, end_on=end_on)
+    contract.save()
     if start_on <= timezone.localdate(timezone=agent.territory.zone):
         # A departed agent hired again from today: the end of their last contract had closed the
         # account. A later start opens it on its first day (open_started_contracts).
@@ -187,6 +328,26 @@ def _renewal_of(contract: Contract, months: int) -> Contract:
     )
 
 
+def renewal_breach(
+    contract: Contract,
+    months: int,
+    *,
+    chains: dict[int, FixedTermChain],
+    rules: Sequence[FixedTermRule],
+) -> FixedTermLimitExceeded | None:
+    """Return which legal limit renewing this CDD by `months` months breaks, or None."""
+    if contract.kind != Contract.Kind.CDD or contract.end_on is None:
+        return None  # not renewable at all: renewal_refusal says why
+    renewal = _renewal_of(contract, months)
+    assert renewal.end_on is not None
+    return fixed_term_breach(
+        chain=chains[contract.pk],
+        end_on=renewal.end_on,
+        limits=limits_on(rules, renewal.start_on),
+        renewal=True,
+    )
+
+
 def renewal_period(*, contract: Contract, months: int) -> tuple[date, date]:
     """Return the first and last day of the renewal of a CDD by `months` months."""
     renewal = _renewal_of(contract, months)
@@ -195,16 +356,23 @@ def renewal_period(*, contract: Contract, months: int) -> tuple[date, date]:
 
 
 @transaction.atomic
-def renew_contract(*, contract: Contract, months: int) -> Contract:
-    """Extend a fixed-term contract by 3 or 6 months: a new CDD starting the day after its end."""
+def renew_contract(
+    *, contract: Contract, months: int, override_reason: str = "", by: User | None = None
+) -> Contract:
+    """Extend a fixed-term contract by 3 or 6 months: a new CDD starting the day after its end,
+    within the legal limits of a CDD, or beyond them with the admin's reason."""
     if months not in RENEWAL_MONTHS:
         raise ValueError(f"a renewal is of 3 or 6 months, not {months!r}")
     contract = _locked(contract)
     refusal = _refusal_of(contract, _successors([contract.pk]))
     if refusal is not None:
         raise refusal
+    breach = renewal_breach(
+        contract, months, chains=fixed_term_chains([contract]), rules=fixed_term_rules()
+    )
     # The pending alert needs no write: the alert list leaves out renewed contracts.
     renewal = _renewal_of(contract, months)
+    _override(renewal, breach, override_reason=override_reason, by=by)
     renewal.save()
     return renewal
 
@@ -214,9 +382,16 @@ MAX_BULK_RENEWAL = 500
 
 
 @transaction.atomic
-def renew_contracts(*, contracts: Sequence[Contract], months: int) -> list[Contract]:
+def renew_contracts(
+    *,
+    contracts: Sequence[Contract],
+    months: int,
+    override_reason: str = "",
+    by: User | None = None,
+) -> list[Contract]:
     """Renew several fixed-term contracts by the same 3 or 6 months: every one of them, or none
-    and, for each one refused, why."""
+    and, for each one refused, why. Those beyond the legal limits of a CDD are refused unless the
+    admin gives a reason to override them, which each of their renewals records."""
     if months not in RENEWAL_MONTHS:
         raise ValueError(f"a renewal is of 3 or 6 months, not {months!r}")
     ids = sorted({contract.pk for contract in contracts})
@@ -232,10 +407,17 @@ def renew_contracts(*, contracts: Sequence[Contract], months: int) -> list[Contr
     if len(locked) != len(ids):
         raise Contract.DoesNotExist(f"no contract {sorted(set(ids) - {c.pk for c in locked})}")
     successors = _successors(ids)
+    chains, rules = fixed_term_chains(locked), fixed_term_rules()
+    breaches = {
+        contract.pk: renewal_breach(contract, months, chains=chains, rules=rules)
+        for contract in locked
+    }
+    overriding = bool(override_reason.strip())
     refused = [
         (contract, refusal)
         for contract in locked
         if (refusal := _refusal_of(contract, successors, in_bulk=True)) is not None
+        or (not overriding and (refusal := breaches[contract.pk]) is not None)
     ]
     if refused:
         raise BulkRenewalRefused(
@@ -243,7 +425,11 @@ def renew_contracts(*, contracts: Sequence[Contract], months: int) -> list[Contr
             _("Nothing was renewed. Contracts refused: %(refused)d of %(total)d.")
             % {"refused": len(refused), "total": len(locked)},
         )
-    renewals = [_renewal_of(contract, months) for contract in locked]
+    renewals = []
+    for contract in locked:
+        renewal = _renewal_of(contract, months)
+        _override(renewal, breaches[contract.pk], override_reason=override_reason, by=by)
+        renewals.append(renewal)
     for renewal in renewals:
         # One by one rather than bulk_create: each row gets its id on every database.
         renewal.save()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from agents.models import Agent, Language, Plateau, Team, Territory
 from agents.services.staff import create_agent_account
 from workforce.models.contracts import Contract
+from workforce.services.contracts import check_new_fixed_term
 
 
 @transaction.atomic
@@ -29,7 +30,11 @@ def create_agent(
     contract_end: date | None = None,
     temporary_password: bool = False,
 ) -> Agent:
-    """Create a member of staff: account, role, agent profile and contract, all or nothing."""
+    """Create a member of staff: account, role, agent profile and contract (a CDD within the legal
+    limits), all or nothing."""
+    if contract_end is not None and employer != Agent.Employer.PROVIDER:
+        # Before the account: a refused contract leaves nothing to roll back.
+        check_new_fixed_term(start_on=today, end_on=contract_end)
     # Hired from a later date: the account opens on the contract's first day
     # (open_started_contracts).
     starts_later = today > timezone.localdate(timezone=territory.zone)

@@ -31,6 +31,7 @@ from workforce.exceptions import (
     ContractNotConvertible,
     ContractNotRenewable,
     ContractOverlap,
+    FixedTermLimitExceeded,
     InvalidContractDates,
     RotaChangedSincePreview,
 )
@@ -91,6 +92,7 @@ def _render_agent_contracts(
     *,
     add_form: AddContractForm | None = None,
     convert_form: ConvertContractForm | None = None,
+    renew_form: RenewContractForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
@@ -114,7 +116,9 @@ def _render_agent_contracts(
         "convert_window": services.conversion_window(contract=latest) if can_renew else None,
         "can_end": latest is not None and not latest.renewed and latest.closed_at is None,
         "can_add": latest is None or (latest.end_on is not None and latest.end_on < today),
-        "renew_form": RenewContractForm(),
+        "renew_form": renew_form or RenewContractForm(),
+        # Where the chain stands against the legal limits of a CDD, before anyone tries.
+        "fixed_term": selectors.fixed_term_standing(contract=latest) if can_renew else None,
         "end_form": EndContractForm(initial={"end_on": today}),
         "convert_form": convert_form
         or ConvertContractForm(
@@ -148,7 +152,16 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a renewal of 3 or 6 months."))
         return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
     try:
-        renewal = services.renew_contract(contract=contract, months=form.cleaned_data["months"])
+        renewal = services.renew_contract(
+            contract=contract,
+            months=form.cleaned_data["months"],
+            override_reason=form.cleaned_data["override_reason"],
+            by=request.user,
+        )
+    except FixedTermLimitExceeded as breach:
+        # The page again, the limit named above the reason that would override it.
+        form.add_error(None, breach.message)
+        return _render_agent_contracts(request, contract.agent, renew_form=form, status=409)
     except REFUSALS as refusal:
         messages.error(request, refusal.message)
     else:
@@ -258,10 +271,10 @@ def contract_add(request: HttpRequest, agent_id: int) -> HttpResponse:
     form = AddContractForm(request.POST)
     if form.is_valid():
         try:
-            services.add_contract(agent=agent, **form.cleaned_data)
+            services.add_contract(agent=agent, by=request.user, **form.cleaned_data)
         except InvalidContractDates as invalid:
             form.add_error(invalid.field, invalid.message)
-        except ContractOverlap as refusal:
+        except (ContractOverlap, FixedTermLimitExceeded) as refusal:
             form.add_error(None, refusal.message)
         else:
             messages.success(request, _("Contract added."))
@@ -288,6 +301,7 @@ def _render_bulk_renewal(
     refused: list | None = None,
     refusal_message: str = "",
     selected: set[int] | None = None,
+    override_form: BulkRenewalForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     # Refused contracts: listed above the preview, where some of them may no longer be (renewed
@@ -296,6 +310,7 @@ def _render_bulk_renewal(
         "form": filters,
         "refused": refused or [],
         "refusal_message": refusal_message,
+        "override_form": override_form or BulkRenewalForm(),
     }
     if filters.is_valid():
         data = filters.cleaned_data
@@ -334,10 +349,17 @@ def contract_bulk_renewal(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return _render_bulk_renewal(request, filters, selected=set(), status=400)
+        return _render_bulk_renewal(
+            request, filters, selected=set(), override_form=form, status=400
+        )
     contracts = selectors.access_contracts(user=request.user, pks=form.cleaned_data["contract"])
     try:
-        renewals = services.renew_contracts(contracts=contracts, months=form.cleaned_data["months"])
+        renewals = services.renew_contracts(
+            contracts=contracts,
+            months=form.cleaned_data["months"],
+            override_reason=form.cleaned_data["override_reason"],
+            by=request.user,
+        )
     except BulkRenewalRefused as refusal:
         chosen = {contract.pk for contract in contracts} - {
             contract.pk for contract, _reason in refusal.refused
@@ -348,6 +370,7 @@ def contract_bulk_renewal(request: HttpRequest) -> HttpResponse:
             refused=refusal.refused,
             refusal_message=refusal.message,
             selected=chosen,
+            override_form=form,
             status=409,
         )
     messages.success(request, _("Contracts renewed: %(count)d.") % {"count": len(renewals)})

@@ -20,7 +20,7 @@ from agents.models import Agent, Plateau, Territory
 from agents.roles import role_required
 from agents.selectors import opening_hours_of
 from agents.services.opening_hours import save_opening_hours
-from common.csv_files import excel_csv_response
+from common.csv_files import csv_number, excel_csv_response
 from workforce.exceptions import AlreadyClockedIn, NotClockedIn, PatternNotApplied, ShiftRefused
 from workforce.forms.rota import (
     AdherenceForm,
@@ -348,14 +348,17 @@ def adherence(request: HttpRequest) -> HttpResponse:
 # --- Payroll -----------------------------------------------------------------------------------
 
 
-def _hours(minutes: int) -> str:
-    # The decimal separator of the user's language: French Excel reads "7,50", not "7.50".
-    return number_format(minutes / 60, 2)
+def _hours(minutes: int, *, on_page: bool = False) -> str:
+    # A page groups thousands (« 1 234,50 »); a CSV cell must not, or Excel reads it as text.
+    hours = minutes / 60
+    return number_format(hours, 2) if on_page else csv_number(hours, 2)
 
 
-def _amount(value: Decimal | None) -> str:
+def _amount(value: Decimal | None, *, on_page: bool = False) -> str:
     # Empty when the employer kind has no base rate: hours without amounts, never a made-up 0.
-    return "" if value is None else number_format(value, 2)
+    if value is None:
+        return ""
+    return number_format(value, 2) if on_page else csv_number(value, 2)
 
 
 def _payroll_filters(request: HttpRequest) -> tuple[Territory, PayrollForm]:
@@ -377,17 +380,17 @@ def payroll(request: HttpRequest) -> HttpResponse:
             month=start,
             totals=totals,
             hours={
-                "scheduled": _hours(totals.scheduled_minutes),
-                "clocked": _hours(totals.clocked_minutes),
-                "sunday": _hours(totals.sunday_minutes),
-                "holiday": _hours(totals.holiday_minutes),
-                "base": _hours(totals.base_minutes),
-                "premium": _hours(totals.premium_minutes),
+                "scheduled": _hours(totals.scheduled_minutes, on_page=True),
+                "clocked": _hours(totals.clocked_minutes, on_page=True),
+                "sunday": _hours(totals.sunday_minutes, on_page=True),
+                "holiday": _hours(totals.holiday_minutes, on_page=True),
+                "base": _hours(totals.base_minutes, on_page=True),
+                "premium": _hours(totals.premium_minutes, on_page=True),
             },
             amounts={
-                "base": _amount(totals.base_amount),
-                "premium": _amount(totals.premium_amount),
-                "total": _amount(totals.total_amount),
+                "base": _amount(totals.base_amount, on_page=True),
+                "premium": _amount(totals.premium_amount, on_page=True),
+                "total": _amount(totals.total_amount, on_page=True),
             },
             rates=rates_in_force(
                 book=rate_book(territory=territory, end=end), start=start, end=end
