@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.formsets import BaseFormSet
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -225,14 +227,25 @@ class InterruptedCall:
 
 
 def _shown_value(bound) -> str:
-    value = bound.value()
+    """Return a field's typed value as the agent reads it: a choice's label, a date in words."""
+    value, field = bound.value(), bound.field
     if value in (None, "", [], False):
         return ""
     if value is True:
         return str(_("yes"))
-    choices = getattr(bound.field, "choices", None)
-    if choices is not None:
-        labels = {str(key): str(label) for key, label in choices}
+    try:
+        if isinstance(field, forms.ModelChoiceField):
+            return str(field.to_python(value))
+        if isinstance(field, forms.DateField):
+            return date_format(field.to_python(value), "SHORT_DATE_FORMAT")
+    except ValidationError:
+        return str(value)
+    if isinstance(field, forms.ChoiceField):
+        labels = {}
+        for key, label in field.choices:
+            # Grouped choices: (group, [(key, label), ...]).
+            pairs = label if isinstance(label, list | tuple) else [(key, label)]
+            labels.update({str(k): str(v) for k, v in pairs})
         return labels.get(str(value), str(value))
     return str(value)
 

@@ -179,7 +179,12 @@ class DraftLifeTests(DraftTestCase):
         panel = response.context["interrupted"]
         self.assertEqual(panel.agent, self.alice.agent)
         self.assertIn(("Notes", "Tousse depuis lundi, vit avec sa sœur"), panel.lines)
-        self.assertTrue(any(label == "Contact 1" and "Amina" in v for label, v in panel.lines))
+        contact = dict(panel.lines)["Contact 1"]
+        self.assertEqual(contact.split(", ")[:3], ["Amina", "Diallo", "0611223344"])
+        # In words: a date as dates are shown, a language by its name.
+        self.assertIn("French", contact)
+        onset = timezone.localdate() - timedelta(days=2)
+        self.assertEqual(dict(panel.lines)["Symptom onset date"], onset.strftime("%m/%d/%Y"))
         self.assertContains(response, 'data-testid="interrupted-call"')
         self.assertContains(response, "Notes of the previous, interrupted call")
         # His own fields start empty: the answers were given to a colleague.
