@@ -371,7 +371,9 @@ def heartbeat(request: HttpRequest, agent: Agent) -> HttpResponse:
     if "application/json" not in request.headers.get("Accept", ""):
         return HttpResponse(status=204)
     shown = request.POST.get("assignment", "")
-    state = selectors.desk_state(agent=agent, shown=int(shown) if shown.isdigit() else None)
+    # An id, or nothing: a number past a database integer is not one of hers either.
+    shown_id = int(shown) if shown.isdigit() and len(shown) <= 18 else None
+    state = selectors.desk_state(agent=agent, shown=shown_id)
     ended = None
     if state.shown_end_reason is not None:
         ended = {"reason": state.shown_end_reason, "notice": _ended_notice(state.shown_end_reason)}

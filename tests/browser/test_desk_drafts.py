@@ -157,5 +157,6 @@ class DeskDraftBrowserTests(BrowserTestCase):
         page.wait_for_selector("#current-status[data-status=paused]", timeout=5_000)
         notice = page.locator("[data-testid=desk-notice]")
         expect(notice).to_contain_text("You were put in pause")
+        self.screenshot(page, "paused")
         page.click("[data-testid=desk-notice-close]")
         expect(notice).to_be_hidden()

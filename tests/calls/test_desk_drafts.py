@@ -275,6 +275,14 @@ class DeskLearnsOfSupervisorActionsTests(DraftTestCase):
                 release_assignment(assignment=assignment, now=timezone.now(), reason=reason)
                 self.assertIn(words, self.beat(assignment)["ended"]["notice"])
 
+    def test_the_poll_ignores_what_is_not_an_id(self):
+        for shown in ("abc", "9" * 40, "-1"):
+            with self.subTest(shown=shown):
+                response = self.client.post(
+                    HEARTBEAT, {"assignment": shown}, headers={"accept": "application/json"}
+                )
+                self.assertIsNone(response.json()["ended"])
+
     def test_the_poll_ignores_an_assignment_of_another_agent(self):
         franks = self.claim(self.frank)
         release_assignment(
