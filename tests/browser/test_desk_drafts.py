@@ -143,6 +143,30 @@ class DeskDraftBrowserTests(BrowserTestCase):
         expect(colleague.locator("#id_notes")).to_have_value(NOTES)
         expect(colleague.locator("#id_contacts-0-first_name")).to_have_value("Amina")
 
+    def test_a_forced_log_out_reaches_the_desk_and_keeps_the_draft(self):
+        from agents.models import Agent
+        from supervision.services.actions import log_out_agent
+
+        page = self.open_desk()
+        self.take_a_call(page)
+        self.type_the_interview(page)
+        agent = Agent.objects.get(user__username="agent93")
+        supervisor = Agent.objects.get(user__username="sup93").user
+        log_out_agent(actor=supervisor, agent=agent, now=timezone.now())
+        notice = page.locator("[data-testid=desk-notice]")
+        expect(notice).to_contain_text("You are logged out", timeout=5_000)
+        expect(page.locator("#id_notes")).to_have_value(NOTES)
+        self.assertEqual(CallDraft.objects.get().fields["notes"], [NOTES])
+        self.screenshot(page, "logged-out")
+        # Back in: the call went to the queue; taken again, her answers come back in the fields.
+        page.click("[data-testid=desk-notice-continue]")
+        page.fill("input[name=username]", "agent93")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("main form [type=submit]").first.click()
+        page.wait_for_selector("[data-testid=next-call]")
+        self.take_a_call(page)
+        expect(page.locator("#id_notes")).to_have_value(NOTES)
+
     def test_a_forced_pause_reaches_the_desk(self):
         from agents.models import Agent, PauseReason
         from supervision.services.actions import pause_agent
