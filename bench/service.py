@@ -31,6 +31,7 @@ def bench_agents():
 def measure_latency(claims: int, warmup: int) -> dict:
     from django.utils import timezone
 
+    from calls.models import Assignment
     from calls.services.dispatch import claim_next_task, release_assignment
 
     agents = bench_agents()
@@ -43,7 +44,9 @@ def measure_latency(claims: int, warmup: int) -> dict:
         assignment = claim_next_task(agent=agent, now=timezone.now())
         claimed = time.perf_counter()
         if assignment is not None:
-            release_assignment(assignment=assignment, now=timezone.now())
+            release_assignment(
+                assignment=assignment, now=timezone.now(), reason=Assignment.EndReason.RELEASED
+            )
         released = time.perf_counter()
         if i < warmup:
             continue

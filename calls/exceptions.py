@@ -100,3 +100,13 @@ class NotACallingAgent(DomainError):
         super().__init__(
             str(_("Only a téléconseiller can call. Assign the call to an agent instead."))
         )
+
+
+class DraftTooLarge(DomainError):
+    """The desk sent more than a card can hold: the draft was not saved."""
+
+    http_status = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "draft_too_large"
+
+    def __init__(self):
+        super().__init__(str(_("This draft is too large to be kept.")))

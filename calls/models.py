@@ -351,6 +351,15 @@ class TaskEvent(models.Model):
 class Assignment(models.Model):
     """A lease of one task to one agent; the outcome closes it."""
 
+    class EndReason(models.TextChoices):
+        # Why the lease ended: the desk tells its agent in words (a supervisor freed the call, the
+        # lease ran out...), and nobody has to guess from the board.
+        OUTCOME = "outcome", _("Outcome recorded")
+        EXPIRED = "expired", _("Lease expired")
+        RELEASED = "released", _("Released by a supervisor")
+        OFFLINE = "offline", _("Agent went offline")
+        LOGGED_OUT = "logged_out", _("Agent logged out by a supervisor")
+
     task = models.ForeignKey(
         CallTask, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("task")
     )
@@ -363,6 +372,9 @@ class Assignment(models.Model):
     dialled_at = models.DateTimeField(_("dialled at"), null=True, blank=True)
     connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("why it ended"), max_length=12, choices=EndReason.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-claimed_at"]
@@ -385,6 +397,29 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} → {self.agent}"
+
+
+class CallDraft(models.Model):
+    """What the agent has typed on a call's card so far (the interview, the notification, the
+    outcome form), saved by the desk as she types: a reload, a lost lease or a supervisor's
+    release never loses an interview. The fields are kept as the form posts them."""
+
+    assignment = models.OneToOneField(
+        Assignment,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="draft",
+        verbose_name=_("assignment"),
+    )
+    fields = models.JSONField(_("fields"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("call draft")
+        verbose_name_plural = _("call drafts")
+
+    def __str__(self) -> str:
+        return f"{self.assignment} @ {self.updated_at:%Y-%m-%d %H:%M:%S}"
 
 
 class CallAttemptQuerySet(models.QuerySet):

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from agents.access import RequestUser
 from agents.models import Agent, Language, PauseReason, staff_territory_id
-from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
+from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage
 from calls.services.lifecycle import may_transition, owns
 from calls.telephony import tel_link
 from cases.models import IndexCase, IsolationRuleSet, Person, Phone, RuleSetTranslation
@@ -235,6 +235,57 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
         test_on=facts.test_on,
         instructions=instructions_for(rule_set=facts.rule_set, person=person, reason=task.reason),
     )
+
+
+@dataclass(frozen=True)
+class CardDrafts:
+    """What was typed on a call's card before: the agent's own draft of this call (restored into
+    the fields) and the draft of a call on the same task that was interrupted (shown apart)."""
+
+    own: CallDraft | None
+    interrupted: CallDraft | None
+
+
+def card_drafts(*, assignment: Assignment) -> CardDrafts:
+    """Return the drafts to show on the card of a held call (one query)."""
+    found = list(
+        CallDraft.objects.filter(assignment__task_id=assignment.task_id)
+        .select_related("assignment__agent__user")
+        .order_by("-updated_at")[:2]
+    )
+    own = next((d for d in found if d.assignment_id == assignment.pk), None)
+    interrupted = next((d for d in found if d.assignment_id != assignment.pk), None)
+    if interrupted is not None and interrupted.assignment.agent_id == assignment.agent_id:
+        # Her own interrupted call, taken again: what she typed goes straight back in the fields.
+        return CardDrafts(own=own or interrupted, interrupted=None)
+    return CardDrafts(own=own, interrupted=interrupted)
+
+
+@dataclass(frozen=True)
+class DeskState:
+    """What the desk's poll learns: the agent's status, the call she holds, and, for the call
+    her page shows, whether and why it ended."""
+
+    held_id: int | None
+    # None while the call shown is still open (or none is shown); else why it ended.
+    shown_end_reason: str | None
+
+
+def desk_state(*, agent: Agent, shown: int | None) -> DeskState:
+    """Return the agent's desk as the server sees it (one or two queries)."""
+    held_id = (
+        Assignment.objects.filter(agent=agent, closed_at__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    end_reason = None
+    if shown is not None and shown != held_id:
+        end_reason = (
+            Assignment.objects.filter(pk=shown, agent=agent, closed_at__isnull=False)
+            .values_list("end_reason", flat=True)
+            .first()
+        )
+    return DeskState(held_id=held_id, shown_end_reason=end_reason)
 
 
 # --- Inbound calls: finding the person who calls, and their file --------------------------

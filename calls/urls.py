@@ -14,6 +14,8 @@ urlpatterns = [
     path("assignments/<int:pk>/connected/", desk.connected, name="connected"),
     path("assignments/<int:pk>/renew/", desk.renew, name="renew"),
     path("assignments/<int:pk>/outcome/", desk.record_call_outcome, name="record-outcome"),
+    path("assignments/<int:pk>/draft/", desk.save_draft, name="save-draft"),
+    path("assignments/<int:pk>/draft/resume/", desk.resume_draft, name="resume-draft"),
     # The moves of a call outside the queue: the escalation lifecycle (docs/queue.md).
     path("tasks/<int:pk>/assign/", tasks.assign, name="assign-task"),
     path("tasks/<int:pk>/requeue/", tasks.requeue, name="requeue-task"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("agents/<int:pk>/pause/", actions.pause_agent, name="pause-agent"),
     path("agents/<int:pk>/log-out/", actions.log_out_agent, name="log-out-agent"),
     path("tasks/<int:pk>/release/", actions.release_lease, name="release-lease"),
+    path("tasks/<int:pk>/release/confirm/", actions.confirm_release, name="confirm-release"),
     path("tasks/<int:pk>/reassign/", actions.reassign_callback, name="reassign-callback"),
     path("actions/", actions.action_log, name="action-log"),
     path("escalations/", escalations.escalations, name="escalations"),

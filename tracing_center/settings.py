@@ -431,6 +431,13 @@ LEASE_MINUTES = env_int("LEASE_MINUTES", 20, minimum=1)
 # The desk beats this often while it is open; an agent whose desk (or API client) has given no
 # sign of life for AGENT_ABSENT_AFTER_MINUTES is set offline, their period closed when last seen.
 DESK_HEARTBEAT_SECONDS = env_int("DESK_HEARTBEAT_SECONDS", 60, minimum=5)
+# While visible, the desk asks this often whether a supervisor changed something (released its
+# call, paused or logged out its agent), so that the agent learns it within seconds.
+DESK_POLL_SECONDS = env_int("DESK_POLL_SECONDS", 3, minimum=1)
+# The most a call's draft (what the agent typed on its card, kept as she types) may weigh.
+DESK_DRAFT_MAX_BYTES = env_int("DESK_DRAFT_MAX_BYTES", 64 * 1024, minimum=1024)
+# A supervisor may give a held call back to the queue only once it has been held this long.
+RELEASE_AFTER_SECONDS = env_int("RELEASE_AFTER_SECONDS", 120, minimum=0)
 AGENT_ABSENT_AFTER_MINUTES = env_int("AGENT_ABSENT_AFTER_MINUTES", 5, minimum=1)
 # Default calling hours for a new territory (each territory can change its own).
 DEFAULT_CALLING_HOURS = (

@@ -239,7 +239,7 @@ def _still_held(*, agent: Agent, now: datetime) -> Assignment | None:
     )
     if held is None or held.lease_expires_at > now:
         return held
-    _give_back(assignment=held, now=now)
+    _give_back(assignment=held, now=now, reason=Assignment.EndReason.EXPIRED)
     return None
 
 
@@ -480,18 +480,21 @@ def _phone_of(numbers: list[str], position: int) -> str:
     return numbers[position % len(numbers)]
 
 
-def _give_back(*, assignment: Assignment, now: datetime) -> None:
+def _give_back(*, assignment: Assignment, now: datetime, reason: str) -> None:
     # Conditional on the lease still being this assignment's: a sweep may have done it already.
     CallTask.objects.filter(
         pk=assignment.task_id, status=CallTask.Status.ASSIGNED, lease_holder=assignment.agent_id
     ).update(status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None)
-    Assignment.objects.filter(pk=assignment.pk, closed_at__isnull=True).update(closed_at=now)
+    Assignment.objects.filter(pk=assignment.pk, closed_at__isnull=True).update(
+        closed_at=now, end_reason=reason
+    )
 
 
 @transaction.atomic
-def release_assignment(*, assignment: Assignment, now: datetime) -> None:
-    """Give a call back to the queue untouched (the agent logs out, a supervisor frees it)."""
-    _give_back(assignment=assignment, now=now)
+def release_assignment(*, assignment: Assignment, now: datetime, reason: str) -> None:
+    """Give a call back to the queue untouched (the agent logs out, a supervisor frees it),
+    saying why (an Assignment.EndReason): the agent's desk tells her. Her draft stays."""
+    _give_back(assignment=assignment, now=now, reason=reason)
 
 
 @transaction.atomic

@@ -80,7 +80,7 @@ def record_inbound_call(
             )
         # The lease ran out and no sweep has given the task back yet: give it back now. A late
         # outcome of its holder is then refused (409), its attempt kept.
-        release_assignment(assignment=held, now=now)
+        release_assignment(assignment=held, now=now, reason=Assignment.EndReason.EXPIRED)
         task.status, task.lease_holder, task.lease_expires_at = Status.QUEUED, None, None
     if task.status not in (Status.QUEUED, Status.ESCALATED):
         raise TaskNotOpen

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from agents.models import Language, Territory
-from calls.models import Assignment, CallAttempt, CallTask, SmsMessage, TaskEvent
+from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage, TaskEvent
 from cases.models import Exposure, IndexCase, Person
 from cases.services import ContactData, record_contacts
 from common.admin_log import forget_admin_log
@@ -97,6 +97,8 @@ def forget_call_details(*, person_ids: list[int]) -> int:
     times, outcomes and reasons stay."""
     tasks = CallTask.objects.filter(person_id__in=person_ids)
     TaskEvent.objects.filter(task__in=tasks).exclude(note="").update(note="")
+    # A draft left by an interrupted call is all free text about the person.
+    CallDraft.objects.filter(assignment__task__in=tasks).delete()
     Assignment.objects.filter(task__in=tasks).exclude(phone="").update(phone="")
     SmsMessage.objects.filter(task__in=tasks).exclude(phone="", body="", error="").update(
         phone="", body="", error=""

@@ -11,6 +11,7 @@ from agents.services.counters import count_attempt
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, RetryRule
+from calls.services.drafts import discard_drafts
 from calls.services.fallback import CALLBACK_GRACE, escalate, queue_fallback_sms
 from calls.services.intake import add_contacts
 from calls.services.lifecycle import band_for
@@ -152,7 +153,9 @@ def record_outcome(
             is_new_call=assignment.closed_at is None,
         )
         if assignment.closed_at is None:
-            Assignment.objects.filter(pk=assignment.pk).update(closed_at=now)
+            Assignment.objects.filter(pk=assignment.pk).update(
+                closed_at=now, end_reason=Assignment.EndReason.OUTCOME
+            )
             if not holds_lease:
                 # The lease ran out while the agent was still on the call: the task goes back to
                 # the queue now rather than at the next sweep.
@@ -177,6 +180,8 @@ def record_outcome(
                     callback_for_all=callback_for_all,
                     now=now,
                 )
+            # A refused outcome keeps the draft: what was typed may still have to be recorded.
+            discard_drafts(assignment=assignment, task=task)
         set_agent_status(agent=agent, status=Agent.Status.WRAP_UP, now=now)
     if not holds_lease:
         raise LeaseLost(attempt_id=attempt.pk)

@@ -15,11 +15,11 @@ from calls.services.lifecycle import band_when_opened
 
 
 @transaction.atomic
-def go_offline(*, agent: Agent, now: datetime) -> Agent:
+def go_offline(*, agent: Agent, now: datetime, reason: str = Assignment.EndReason.OFFLINE) -> Agent:
     """Set the agent offline, giving back the call they held: offline never still holds a call."""
     held = Assignment.objects.filter(agent=agent, closed_at__isnull=True).first()
     if held is not None:
-        release_assignment(assignment=held, now=now)
+        release_assignment(assignment=held, now=now, reason=reason)
     return set_agent_status(agent=agent, status=Agent.Status.OFFLINE, now=now)
 
 

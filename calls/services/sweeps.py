@@ -62,7 +62,9 @@ def _expire_leases(*, now: datetime) -> int:
         .filter(status=Status.ASSIGNED, lease_expires_at__lte=now)
         .values_list("pk", flat=True)
     )
-    Assignment.objects.filter(pk__in=assignment_ids).update(closed_at=now)
+    Assignment.objects.filter(pk__in=assignment_ids).update(
+        closed_at=now, end_reason=Assignment.EndReason.EXPIRED
+    )
     return CallTask.objects.filter(pk__in=task_ids).update(
         status=Status.QUEUED, lease_holder=None, lease_expires_at=None
     )
@@ -142,7 +144,7 @@ def set_absent_agents_offline(*, now: datetime) -> int:
                 continue
             held = Assignment.objects.filter(agent=agent, closed_at__isnull=True).first()
             if held is not None:
-                release_assignment(assignment=held, now=now)
+                release_assignment(assignment=held, now=now, reason=Assignment.EndReason.OFFLINE)
             set_agent_status(
                 agent=agent, status=Agent.Status.OFFLINE, now=_last_sign_of_life(agent)
             )

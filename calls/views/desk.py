@@ -6,17 +6,23 @@ and swaps it in place; without JavaScript, it redirects to the desk.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.formsets import BaseFormSet
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,6 +34,7 @@ from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
 from calls.exceptions import (
     CallInProgress,
+    DraftTooLarge,
     InvalidOutcome,
     LeaseLost,
     TaskHeld,
@@ -43,7 +50,8 @@ from calls.forms import (
     PeopleSearchForm,
     StatusForm,
 )
-from calls.models import CallTask
+from calls.models import Assignment, CallDraft, CallTask
+from calls.services import drafts
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.inbound import record_inbound_call
 from calls.services.outcomes import complete_call, mark_connected, mark_dialled
@@ -56,6 +64,45 @@ from cases.views import render_contact_row, with_extra_row
 
 def _lease_lost_message() -> str:
     return _("This call is no longer yours: its lease expired or another agent took it.")
+
+
+# Lazy: translated in the language of each request, not of the process's start.
+_KEPT = gettext_lazy("What you typed is kept: it will be shown to whoever takes the call next.")
+
+
+def _ended_notice(reason: str) -> str:
+    """Say in words why the call on the agent's screen is no longer hers."""
+    EndReason = Assignment.EndReason
+    if reason == EndReason.OUTCOME:
+        return _("The outcome of this call was recorded (in another tab or window).")
+    if reason == EndReason.RELEASED:
+        lead = _("Your supervisor gave this call back to the queue.")
+    elif reason == EndReason.LOGGED_OUT:
+        lead = _("Your supervisor logged you out: this call went back to the queue.")
+    elif reason == EndReason.OFFLINE:
+        lead = _("You were set offline: this call went back to the queue.")
+    elif reason == EndReason.EXPIRED:
+        lead = _("The time reserved for this call ran out: it went back to the queue.")
+    else:
+        lead = _lease_lost_message()
+    return f"{lead} {_KEPT}"
+
+
+def _status_notice(agent: Agent) -> str:
+    """Say in words the status the agent was put in from outside her page."""
+    if agent.status == Agent.Status.PAUSED and agent.pause_reason is not None:
+        return _(
+            "You were put in pause (%(reason)s) from outside this page: by your supervisor, or "
+            "in another tab. Choose Ready when you can take calls again."
+        ) % {"reason": agent.pause_reason}
+    if agent.status == Agent.Status.OFFLINE:
+        return _(
+            "You were set offline from outside this page: by your supervisor, or after this "
+            "page stopped answering. Choose Ready to take calls again."
+        )
+    return _("Your status was changed from outside this page: %(status)s.") % {
+        "status": agent.get_status_display()
+    }
 
 
 def desk_view(view: Callable) -> Callable:
@@ -110,14 +157,26 @@ def _render_desk(
     now = timezone.now()
     assignment = selectors.held_assignment(agent=agent)
     card = None
+    interrupted = None
+    restored_at = None
     if assignment is not None:
         card = selectors.desk_card(assignment=assignment, now=now)
         # Health data: every display of a person's card to an agent is logged.
         log_person_access(user=request.user, persons=[card.person], what="desk", now=now)
+        drafts = selectors.card_drafts(assignment=assignment)
         if outcome_form is None:
-            outcome_form = OutcomeForm(zone=card.person.territory.zone, now=now, task=card.task)
-            script_form = _script_form(card.task, now)
-            contacts = _contact_formset(card.task)
+            # A reload mid-interview: the fields come back as typed, in the page itself.
+            typed = _draft_data(drafts.own) if drafts.own else None
+            outcome_form = OutcomeForm(
+                typed, zone=card.person.territory.zone, now=now, task=card.task
+            )
+            script_form = _script_form(card.task, now, typed)
+            contacts = _contact_formset(card.task, typed)
+            if typed is not None and drafts.own is not None:
+                _as_typed(outcome_form, script_form, contacts)
+                restored_at = drafts.own.updated_at
+        if drafts.interrupted is not None:
+            interrupted = _interrupted_call(card.task, now, drafts.interrupted)
     agent.refresh_from_db(fields=["status", "status_since", "pause_reason"])
     context = {
         "agent": agent,
@@ -127,15 +186,93 @@ def _render_desk(
         "script_form": script_form,
         "contacts": contacts,
         "show_errors": show_errors,
+        "interrupted": interrupted,
+        "restored_at": restored_at,
         "partial": bool(request.htmx),
         "Status": Agent.Status,
         "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+        "poll_seconds": settings.DESK_POLL_SECONDS,
         # The calls a supervisor handed to this agent: they may put them back or close them.
         "handed": selectors.handed_tasks(agent=agent) if card is None else [],
         "closed_reasons": CallTask.STAFF_CLOSED_REASONS,
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)
+
+
+def _draft_data(draft: CallDraft) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, values in draft.fields.items():
+        if isinstance(values, list):
+            data.setlist(name, [str(v) for v in values])
+    return data
+
+
+def _as_typed(*forms) -> None:
+    """Show bound forms as typed, not judged: a draft is work in progress, so no field of it is
+    marked invalid (errors are shown when the outcome is recorded)."""
+    for form in forms:
+        if form is None:
+            continue
+        if isinstance(form, BaseFormSet):
+            form._errors, form._non_form_errors = [], form.error_class()
+            _as_typed(*form.forms)
+        else:
+            form._errors = ErrorDict()
+
+
+@dataclass(frozen=True)
+class InterruptedCall:
+    """The draft of a call on this task that was interrupted, as the next agent reads it."""
+
+    draft: CallDraft
+    agent: Agent
+    lines: list[tuple[str, str]]
+
+
+def _shown_value(bound) -> str:
+    """Return a field's typed value as the agent reads it: a choice's label, a date in words."""
+    value, field = bound.value(), bound.field
+    if value in (None, "", [], False):
+        return ""
+    if value is True:
+        return str(_("yes"))
+    try:
+        if isinstance(field, forms.ModelChoiceField):
+            return str(field.to_python(value))
+        if isinstance(field, forms.DateField):
+            return date_format(field.to_python(value), "SHORT_DATE_FORMAT")
+    except ValidationError:
+        return str(value)
+    if isinstance(field, forms.ChoiceField):
+        labels = {}
+        for key, label in field.choices:
+            # Grouped choices: (group, [(key, label), ...]).
+            pairs = label if isinstance(label, list | tuple) else [(key, label)]
+            labels.update({str(k): str(v) for k, v in pairs})
+        return labels.get(str(value), str(value))
+    return str(value)
+
+
+def _interrupted_call(task: CallTask, now: datetime, draft: CallDraft) -> InterruptedCall:
+    """Read an interrupted call's draft as label and value lines, in the card's own words."""
+    data = _draft_data(draft)
+    outcome_form = OutcomeForm(data, zone=task.person.territory.zone, now=now, task=task)
+    lines = []
+    for form in (_script_form(task, now, data), outcome_form):
+        for bound in form or []:
+            # The callback's owner means nothing unless a callback was chosen.
+            if bound.name == "callback_for" and data.get("outcome") != "callback":
+                continue
+            if text := _shown_value(bound):
+                lines.append((str(bound.label), text))
+    contacts = _contact_formset(task, data)
+    for number, contact in enumerate(contacts.forms if contacts is not None else [], start=1):
+        if not any(data.get(contact.add_prefix(k)) for k in ("first_name", "last_name", "phone")):
+            continue
+        values = [text for bound in contact if (text := _shown_value(bound))]
+        lines.append((str(_("Contact %(number)s") % {"number": number}), ", ".join(values)))
+    return InterruptedCall(draft=draft, agent=draft.assignment.agent, lines=lines)
 
 
 def _back_to_desk(request: HttpRequest, agent: Agent) -> HttpResponse:
@@ -231,9 +368,73 @@ def connected(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
 @require_POST
 @desk_view
 def heartbeat(request: HttpRequest, agent: Agent) -> HttpResponse:
-    """Note that the agent's desk is open (desk.js beats every DESK_HEARTBEAT_SECONDS)."""
+    """Note that the agent's desk is open (desk.js beats every DESK_HEARTBEAT_SECONDS) and, asked
+    in JSON (every DESK_POLL_SECONDS while the page is visible), tell the desk what changed
+    without it: the call it shows released, the agent paused or set offline."""
     record_heartbeat(agent=agent, now=timezone.now())
-    return HttpResponse(status=204)
+    if "application/json" not in request.headers.get("Accept", ""):
+        return HttpResponse(status=204)
+    shown = request.POST.get("assignment", "")
+    # An id, or nothing: a number past a database integer is not one of hers either.
+    shown_id = int(shown) if shown.isdigit() and len(shown) <= 18 else None
+    state = selectors.desk_state(agent=agent, shown=shown_id)
+    ended = None
+    if state.shown_end_reason is not None:
+        ended = {"reason": state.shown_end_reason, "notice": _ended_notice(state.shown_end_reason)}
+    return JsonResponse(
+        {
+            "status": agent.status,
+            "status_notice": _status_notice(agent),
+            "assignment": state.held_id,
+            "ended": ended,
+        }
+    )
+
+
+@require_POST
+@desk_view
+def save_draft(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Keep what the agent has typed on the card of the call she holds (desk.js posts the
+    outcome form as she types); 409 once the call is no longer hers, 413 past the size bound."""
+    assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
+    try:
+        draft = drafts.save_draft(
+            assignment=assignment,
+            agent=agent,
+            fields=drafts.draft_fields(request.POST),
+            now=timezone.now(),
+        )
+    except DraftTooLarge as exc:
+        return JsonResponse({"code": exc.code, "detail": str(exc)}, status=413)
+    except LeaseLost:
+        assignment.refresh_from_db(fields=["end_reason"])
+        return JsonResponse(
+            {"code": LeaseLost.code, "detail": _ended_notice(assignment.end_reason)}, status=409
+        )
+    return JsonResponse({"saved_at": draft.updated_at.isoformat()})
+
+
+@require_POST
+@desk_view
+def resume_draft(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Put the answers typed on an interrupted call of this task into the agent's own card."""
+    assignment = selectors.get_assignment_for_agent(agent=agent, pk=pk)
+    interrupted = selectors.card_drafts(assignment=assignment).interrupted
+    if interrupted is None:
+        messages.error(request, _("There are no notes of an interrupted call to take over."))
+        return _back_to_desk(request, agent)
+    try:
+        drafts.save_draft(
+            assignment=assignment, agent=agent, fields=interrupted.fields, now=timezone.now()
+        )
+    except LeaseLost:
+        messages.error(request, _lease_lost_message())
+    else:
+        messages.success(
+            request,
+            _("The notes of the interrupted call are in your form: check them with the person."),
+        )
+    return _back_to_desk(request, agent)
 
 
 @require_POST
@@ -409,6 +610,7 @@ def people_search(request: HttpRequest, agent: Agent) -> HttpResponse:
         # With results, the first one has the cursor: Enter opens it.
         "search_autofocus": not (found and found.rows),
         "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+        "poll_seconds": settings.DESK_POLL_SECONDS,
     }
     return render(request, "calls/search.html", context)
 
@@ -460,6 +662,7 @@ def _render_person(
         "contacts": contacts,
         "show_errors": show_errors,
         "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
+        "poll_seconds": settings.DESK_POLL_SECONDS,
     }
     return render(request, "calls/person.html", context, status=status)
 

@@ -98,25 +98,234 @@
     if (now - renewal.lastAt >= every) renew(form);
   }
 
-  /* --- Heartbeat: while the page is open, the agent is at their desk. ------------------- */
+  /* --- Notices: what changed without this page (a supervisor's action, a lost session). -- */
 
-  var heartbeat = { lastAt: 0, busy: false };
+  var desk = { interrupted: false };
+
+  function showNotice(text, options) {
+    var notice = document.getElementById("desk-notice");
+    if (!notice) return;
+    document.getElementById("desk-notice-text").textContent = text;
+    var link = document.getElementById("desk-notice-continue");
+    if (options && options.href) {
+      link.href = options.href;
+      link.textContent = options.label;
+    }
+    var info = !!(options && options.info);
+    // A status changed: the desk is drawn again, the notice only says why. A call lost: the
+    // agent reads the notice, then goes on.
+    notice.classList.toggle("desk-notice--info", info);
+    link.hidden = info;
+    document.getElementById("desk-notice-close").hidden = !info;
+    notice.hidden = false;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.id === "desk-notice-close") document.getElementById("desk-notice").hidden = true;
+  });
+
+  // The call on the screen is no longer the agent's: say why, and keep what she typed in sight
+  // (its draft is on the server), but record nothing more on it.
+  function interrupt(text, options) {
+    if (desk.interrupted) return;
+    desk.interrupted = true;
+    stopDrafts();
+    showNotice(text, options);
+    var deskEl = document.getElementById("desk");
+    if (deskEl) deskEl.classList.add("desk--interrupted");
+    var button = document.getElementById("record-outcome");
+    if (button) button.disabled = true;
+  }
+
+  function loggedOut() {
+    var notice = document.getElementById("desk-notice");
+    if (!notice) return;
+    poll.stopped = true;
+    interrupt(notice.dataset.loggedOut, {
+      href: notice.dataset.loginHref,
+      label: notice.dataset.loginLabel,
+    });
+  }
+
+  function refreshDesk() {
+    var deskEl = document.getElementById("desk");
+    if (deskEl && window.htmx) {
+      window.htmx.ajax("GET", deskEl.dataset.refreshUrl, { target: "#desk", swap: "outerHTML" });
+    }
+  }
+
+  /* --- Heartbeat and poll: the agent is at her desk; has anything changed without it? ----- */
+
+  // Every DESK_POLL_SECONDS while the tab is visible, every DESK_HEARTBEAT_SECONDS otherwise.
+  // `version` moves with every request of the page itself: an answer computed before the agent's
+  // own action is not read as a change made by someone else.
+  var poll = { lastAt: 0, busy: false, stopped: false, version: 0 };
+
+  function follow(state) {
+    if (desk.interrupted) return;
+    var card = document.getElementById("contact-card");
+    var deskEl = document.getElementById("desk");
+    if (card) {
+      if (state.ended) interrupt(state.ended.notice);
+      else if (String(state.assignment) !== card.dataset.assignmentId) refreshDesk();
+      return;
+    }
+    if (!deskEl) return;
+    if (state.assignment) {
+      // A call taken for her elsewhere (another tab, a supervisor's "call now").
+      refreshDesk();
+    } else if (state.status !== deskEl.dataset.status) {
+      refreshDesk();
+      showNotice(state.status_notice, { info: true });
+    }
+  }
 
   function tickHeartbeat(now) {
     var form = document.getElementById("heartbeat-form");
-    if (!form || heartbeat.busy) return;
-    var every = (Number(form.dataset.heartbeatSeconds) || 60) * 1000;
-    if (now - heartbeat.lastAt < every) return;
-    heartbeat.busy = true;
-    heartbeat.lastAt = now;
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+    if (!form || poll.busy || poll.stopped) return;
+    var visible = document.visibilityState === "visible";
+    var seconds = visible ? Number(form.dataset.pollSeconds) || 3 : Number(form.dataset.heartbeatSeconds) || 60;
+    if (now - poll.lastAt < seconds * 1000) return;
+    poll.busy = true;
+    poll.lastAt = now;
+    var version = poll.version;
+    var data = new FormData(form);
+    var card = document.getElementById("contact-card");
+    if (card) data.append("assignment", card.dataset.assignmentId);
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        if (response.redirected || response.status === 401 || response.status === 403) {
+          loggedOut();
+          return null;
+        }
+        return response.ok ? response.json() : null;
+      })
+      .then(function (state) {
+        if (state && version === poll.version) follow(state);
+      })
       .catch(function () {
         /* The next beat tries again; the server only acts after several missed minutes. */
       })
       .finally(function () {
-        heartbeat.busy = false;
+        poll.busy = false;
       });
   }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") poll.lastAt = 0;
+  });
+  document.body.addEventListener("htmx:beforeRequest", function () {
+    poll.version += 1;
+  });
+
+  /* --- Drafts: what the agent types on a call's card is kept on the server as she types. --- */
+
+  var DRAFT_DELAY_MS = 700;
+  var draft = { timer: null, busy: false, again: false, last: null, assignment: null, stopped: false };
+
+  function outcomeForm() {
+    var form = document.getElementById("outcome-form");
+    return form && form.dataset.draftUrl ? form : null;
+  }
+
+  function serialize(form) {
+    var params = new URLSearchParams(new FormData(form));
+    params.delete("csrfmiddlewaretoken");
+    return params.toString();
+  }
+
+  function draftState(key, error) {
+    var el = document.getElementById("draft-state");
+    if (!el) return;
+    var text = el.dataset[key] || "";
+    if (!error) text += " " + new Date().toLocaleTimeString(document.documentElement.lang || undefined);
+    el.textContent = text;
+    el.classList.toggle("draft-state--error", !!error);
+  }
+
+  function stopDrafts() {
+    draft.stopped = true;
+    window.clearTimeout(draft.timer);
+    draft.timer = null;
+  }
+
+  function scheduleDraft() {
+    if (draft.stopped || !outcomeForm()) return;
+    window.clearTimeout(draft.timer);
+    draft.timer = window.setTimeout(saveDraft, DRAFT_DELAY_MS);
+  }
+
+  function saveDraft(leaving) {
+    var form = outcomeForm();
+    draft.timer = null;
+    if (!form || draft.stopped) return;
+    var body = serialize(form);
+    if (body === draft.last) return;
+    if (draft.busy && !leaving) {
+      draft.again = true;
+      return;
+    }
+    draft.busy = true;
+    var assignment = form.dataset.assignmentId;
+    fetch(form.dataset.draftUrl, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      // Sent even when the page goes away (a reload typed before the delay ran out).
+      keepalive: !!leaving,
+    })
+      .then(function (response) {
+        var current = outcomeForm();
+        // The card changed meanwhile, or its outcome is being recorded: nothing to say.
+        if (draft.stopped || !current || current.dataset.assignmentId !== assignment) return;
+        if (response.redirected) return loggedOut();
+        if (response.ok) {
+          draft.last = body;
+          return draftState("savedLabel");
+        }
+        if (response.status === 409 || response.status === 404) {
+          return response.json().then(function (json) {
+            interrupt(json.detail);
+          });
+        }
+        draftState("errorLabel", true);
+      })
+      .catch(function () {
+        draftState("errorLabel", true);
+      })
+      .finally(function () {
+        draft.busy = false;
+        if (draft.again) {
+          draft.again = false;
+          scheduleDraft();
+        }
+      });
+  }
+
+  // A new card (or the same one drawn again): what it shows is what the server has.
+  function watchCard() {
+    var form = outcomeForm();
+    var assignment = form ? form.dataset.assignmentId : null;
+    if (assignment !== draft.assignment) {
+      draft.assignment = assignment;
+      draft.last = form ? serialize(form) : null;
+      draft.stopped = false;
+      desk.interrupted = false;
+    } else if (form) {
+      draft.stopped = false;
+      scheduleDraft();
+    }
+  }
+
+  window.addEventListener("pagehide", function () {
+    if (draft.timer) saveDraft(true);
+  });
 
   function tick() {
     var now = Date.now();
@@ -234,9 +443,11 @@
     var target = event.target;
     if (target.name === "outcome") toggleOutcomeFields();
     if (target.closest && target.closest("#script")) updateIsolation();
+    if (target.closest && target.closest("#outcome-form")) scheduleDraft();
   });
   document.addEventListener("input", function (event) {
     if (event.target.closest && event.target.closest("#script")) updateIsolation();
+    if (event.target.closest && event.target.closest("#outcome-form")) scheduleDraft();
   });
 
   // "Keep it now": with JavaScript, renewed in the background like the automatic renewal.
@@ -246,6 +457,8 @@
       renewal.lost = false;
       renew(event.target);
     }
+    // The outcome discards the draft: a save crossing it would only be refused.
+    if (event.target.id === "outcome-form") stopDrafts();
   });
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
@@ -256,8 +469,12 @@
       });
     }
   });
-  document.body.addEventListener("htmx:afterSettle", refresh);
+  document.body.addEventListener("htmx:afterSettle", function () {
+    refresh();
+    watchCard();
+  });
 
   refresh();
+  watchCard();
   window.setInterval(tick, 1000);
 })();

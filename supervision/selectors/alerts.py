@@ -47,6 +47,15 @@ def held_calls(*, user: RequestUser) -> list[Assignment]:
     )
 
 
+def held_call(*, task: CallTask) -> Assignment | None:
+    """Return the open assignment of a call (who holds it, since when), or None."""
+    return (
+        Assignment.objects.filter(task=task, closed_at__isnull=True)
+        .select_related("agent__user")
+        .first()
+    )
+
+
 def owned_callbacks(*, user: RequestUser) -> list[CallTask]:
     """Return the callbacks waiting for the agent who booked them, the soonest due first."""
     return list(

@@ -3,6 +3,7 @@ transaction as the change it made."""
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -44,15 +45,32 @@ def _log(
     )
 
 
+def may_release(*, claimed_at: datetime, now: datetime) -> bool:
+    """Say whether a call held since then may be given back: a call only just taken is an
+    interview starting, not a stuck lease."""
+    return (now - claimed_at).total_seconds() >= settings.RELEASE_AFTER_SECONDS
+
+
 @transaction.atomic
 def release_lease(*, actor: User, task: CallTask, now: datetime) -> Assignment:
-    """Give a held call back to the queue (a stuck lease); its holder goes to wrap-up."""
+    """Give a held call back to the queue (a stuck lease); its holder goes to wrap-up, and her
+    desk says so. Refused before RELEASE_AFTER_SECONDS."""
     assignment = (
         Assignment.objects.select_related("agent").filter(task=task, closed_at__isnull=True).first()
     )
     if assignment is None:
         raise ActionRefused(str(_("Nobody holds this call.")))
-    release_assignment(assignment=assignment, now=now)
+    if not may_release(claimed_at=assignment.claimed_at, now=now):
+        raise ActionRefused(
+            str(
+                _(
+                    "This call was taken less than %(seconds)s seconds ago: the interview is "
+                    "starting. Try again later if it is still stuck."
+                )
+                % {"seconds": settings.RELEASE_AFTER_SECONDS}
+            )
+        )
+    release_assignment(assignment=assignment, now=now, reason=Assignment.EndReason.RELEASED)
     holder = assignment.agent
     if holder.status == Agent.Status.ON_CALL:
         # Without a call the holder is no longer on one: the board must say so.
@@ -133,7 +151,7 @@ def pause_agent(
 @transaction.atomic
 def log_out_agent(*, actor: User, agent: Agent, now: datetime, note: str = "") -> int:
     """Set an agent offline, giving back their call, and end their sessions; return how many."""
-    go_offline(agent=agent, now=now)
+    go_offline(agent=agent, now=now, reason=Assignment.EndReason.LOGGED_OUT)
     ended = end_sessions(user_id=agent.user_id, now=now)
     # Its API client too: otherwise the agent sets themself ready again at once.
     revoke_tokens(user_id=agent.user_id)

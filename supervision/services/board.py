@@ -197,6 +197,7 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             "logged_in_seconds": sum(seconds.values()),
             "active_seconds": seconds["on_call"] + seconds["wrap_up"],
             "held_task_id": holding["task_id"] if holding else None,
+            "held_since": holding["claimed_at"] if holding else None,
             "lease_expires_at": holding["lease_expires_at"] if holding else None,
             "roster": _roster_state(status=status, agent_id=a["pk"], rostered=rostered),
             "shift_starts_at": rostered["now"].get(a["pk"], {}).get("starts_at"),

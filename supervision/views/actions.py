@@ -5,9 +5,13 @@ Each action is a POST that ends with a message and a redirect (to the page it ca
 that is one of ours).
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -32,10 +36,41 @@ def _back(request: HttpRequest, default: str = "supervision:plateau") -> HttpRes
     return redirect(default)
 
 
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+@require_GET
+@supervisor_action
+def confirm_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask before giving a held call back to the queue: who holds it, since when, what the agent
+    will see (works without JavaScript)."""
+    task = selectors.access_task(user=request.user, pk=pk)
+    now = timezone.now()
+    assignment = selectors.held_call(task=task)
+    context = {
+        "task": task,
+        "assignment": assignment,
+        "may_release": assignment is not None
+        and services.may_release(claimed_at=assignment.claimed_at, now=now),
+        "release_from": assignment.claimed_at + timedelta(seconds=settings.RELEASE_AFTER_SECONDS)
+        if assignment is not None
+        else None,
+        "next": _safe_next(request, "supervision:plateau"),
+        "now": now,
+    }
+    return render(request, "supervision/confirm_release.html", context)
+
+
 @require_POST
 @supervisor_action
 def release_lease(request: HttpRequest, pk: int) -> HttpResponse:
-    """Give a call held by an agent back to the queue."""
+    """Give a call held by an agent back to the queue (posted from the confirmation page)."""
     task = selectors.access_task(user=request.user, pk=pk)
     try:
         assignment = services.release_lease(actor=request.user, task=task, now=timezone.now())
@@ -119,8 +154,16 @@ def action_log(request: HttpRequest) -> HttpResponse:
         (task, services.callback_candidates(task=task, agents=agents))
         for task in selectors.owned_callbacks(user=request.user)
     ]
+    now = timezone.now()
+    held = selectors.held_calls(user=request.user)
+    for assignment in held:
+        # A call only just taken is not offered: it is an interview starting.
+        assignment.releasable = services.may_release(claimed_at=assignment.claimed_at, now=now)
+        assignment.release_from = assignment.claimed_at + timedelta(
+            seconds=settings.RELEASE_AFTER_SECONDS
+        )
     context = {
-        "held": selectors.held_calls(user=request.user),
+        "held": held,
         "callbacks": callbacks,
         "actions": selectors.recent_actions(user=request.user),
         "limit": selectors.LIST_LIMIT,

@@ -20,6 +20,7 @@ from agents.models import Agent, PauseReason, Territory
 from agents.roles import role_required
 from supervision.models import Alert
 from supervision.selectors import board as selectors
+from supervision.services.actions import may_release
 from supervision.views.reports import bar_chart
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ class _RowRenderer:
     def __init__(self):
         self.pause_url = _url_of("supervision:pause-agent")
         self.log_out_url = _url_of("supervision:log-out-agent")
-        self.release_url = _url_of("supervision:release-lease")
+        self.release_url = _url_of("supervision:confirm-release")
+        self.now = timezone.now()
         self.since = escape(_("since"))
         self.pause = escape(_("Pause"))
         self.release = escape(_("Give the call back"))
@@ -75,9 +77,14 @@ class _RowRenderer:
         actions = ""
         if row["can_pause"]:
             actions += self.button(self.pause_url(row["agent_id"]), "pause-agent", self.pause)
-        if row["held_task_id"]:
-            actions += self.button(
-                self.release_url(row["held_task_id"]), "release-lease", self.release
+        # A call only just taken is an interview starting, not a stuck lease: not offered. The
+        # link asks for a confirmation first (a page: it works without JavaScript).
+        held_since = row.get("held_since")
+        if row["held_task_id"] and held_since and may_release(claimed_at=held_since, now=self.now):
+            actions += (
+                f'<a href="{escape(self.release_url(row["held_task_id"]))}"'
+                ' class="button button--small" data-testid="release-lease">'
+                f"{self.release}</a>"
             )
         if row["since_local"]:
             actions += self.button(self.log_out_url(row["agent_id"]), "log-out-agent", self.log_out)

@@ -118,7 +118,9 @@ class ConcurrentClaimTests(TransactionTestCase):
                 now += timedelta(seconds=1)
                 if claims % 5 == 0:
                     # Given back untouched: another agent (or this one) takes it again.
-                    release_assignment(assignment=assignment, now=now)
+                    release_assignment(
+                        assignment=assignment, now=now, reason=Assignment.EndReason.RELEASED
+                    )
                 else:
                     record_outcome(
                         assignment=assignment,

@@ -108,6 +108,8 @@ class DeskAccessTests(DeskTestCase):
             reverse("calls:connected", args=[pk]),
             reverse("calls:renew", args=[pk]),
             reverse("calls:record-outcome", args=[pk]),
+            reverse("calls:save-draft", args=[pk]),
+            reverse("calls:resume-draft", args=[pk]),
         ]
 
     def test_it_sends_anonymous_users_to_the_login_page(self):

@@ -183,7 +183,11 @@ class LateQueueTests(QueueTestCase):
         )
         self.ready(self.alice, self.anna)
         self.assertEqual(self.claim(self.alice, NOW).task_id, in_time.pk)
-        release_assignment(assignment=Assignment.objects.get(task=in_time), now=NOW)
+        release_assignment(
+            assignment=Assignment.objects.get(task=in_time),
+            now=NOW,
+            reason=Assignment.EndReason.RELEASED,
+        )
         self.assertEqual(self.claim(self.anna, NOW + timedelta(minutes=1)).task_id, handed.pk)
 
 
@@ -216,12 +220,20 @@ class EligibilityTests(QueueTestCase):
         self.assertIsNone(self.claim(self.alice, six))
         assignment = self.claim(self.zoe, six)
         self.assertEqual(assignment.task_id, reunion.pk)
-        release_assignment(assignment=assignment, now=six + timedelta(minutes=1))
+        release_assignment(
+            assignment=assignment,
+            now=six + timedelta(minutes=1),
+            reason=Assignment.EndReason.RELEASED,
+        )
         # 08:30 in Paris opens, 19:00 closes.
         self.assertIsNone(self.claim(self.alice, datetime(2026, 1, 15, 7, 29, 59, tzinfo=UTC)))
         opening = self.claim(self.alice, datetime(2026, 1, 15, 7, 30, tzinfo=UTC))
         self.assertEqual(opening.task_id, seine_saint_denis.pk)
-        release_assignment(assignment=opening, now=datetime(2026, 1, 15, 7, 31, tzinfo=UTC))
+        release_assignment(
+            assignment=opening,
+            now=datetime(2026, 1, 15, 7, 31, tzinfo=UTC),
+            reason=Assignment.EndReason.RELEASED,
+        )
         self.assertIsNone(self.claim(self.alice, datetime(2026, 1, 15, 18, 0, tzinfo=UTC)))
         # 18:30 UTC: 19:30 in Paris, 22:30 in La Réunion: nobody is called.
         half_past_six = datetime(2026, 1, 15, 18, 30, tzinfo=UTC)
@@ -308,7 +320,9 @@ class LeaseTests(QueueTestCase):
         task = self.make_task()
         self.ready(self.alice, self.anna)
         held = self.claim(self.alice, NOW)
-        release_assignment(assignment=held, now=NOW + timedelta(minutes=3))
+        release_assignment(
+            assignment=held, now=NOW + timedelta(minutes=3), reason=Assignment.EndReason.RELEASED
+        )
         held.refresh_from_db()
         self.assertEqual(held.closed_at, NOW + timedelta(minutes=3))
         taken = self.claim(self.anna, NOW + timedelta(minutes=4))

@@ -10,7 +10,7 @@ from django.db import models
 from django.test import override_settings
 from django.utils import timezone
 
-from calls.models import Assignment, CallAttempt, CallTask, SmsMessage, TaskEvent
+from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage, TaskEvent
 from calls.services.fallback import escalate
 from calls.services.lifecycle import close_task
 from calls.tasks import purge_expired_personal_data
@@ -26,6 +26,7 @@ NOT_IDENTIFYING = {
     # Codes chosen from a fixed list (choices): what happened, not who it happened to.
     **dict.fromkeys(
         [
+            "calls.Assignment.end_reason",
             "calls.CallAttempt.channel",
             "calls.CallAttempt.outcome",
             "calls.CallTask.reason",
@@ -50,6 +51,8 @@ NOT_IDENTIFYING = {
     # which they purge on their own schedule, not at a person.
     "calls.CallAttempt.telephony_ref": "provider's call id",
     "calls.SmsMessage.provider_ref": "provider's message id",
+    # Its row is deleted by the purge, fields and all (checked below).
+    "calls.CallDraft.updated_at": "a draft's time; the draft is deleted",
     # Times of the workflow: the SLA figures and the day counters are computed from them.
     **dict.fromkeys(
         [
@@ -157,6 +160,10 @@ class PurgeEveryFieldTests(PersonasTestCase):
             phone="+33612345678",
             closed_at=now,
         )
+        # An interrupted call's draft: the whole row goes (its fields are free text).
+        CallDraft.objects.create(
+            assignment=assignment, fields={"notes": ["M. Martin tousse"]}, updated_at=now
+        )
         CallAttempt.objects.create(
             task=self.task,
             assignment=assignment,
@@ -221,6 +228,7 @@ class PurgeEveryFieldTests(PersonasTestCase):
             LogEntry.objects.exclude(object_repr="").exists()
             or LogEntry.objects.exclude(change_message="").exists()
         )
+        self.assertFalse(CallDraft.objects.exists())
 
     def test_it_reaches_an_escalated_call_and_closes_it_for_retention(self):
         purge_expired_personal_data.delay().get()

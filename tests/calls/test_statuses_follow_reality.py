@@ -56,7 +56,11 @@ class LeaseExpiryStatusTests(QueueTestCase):
         self.ready(self.alice)
         assignment = self.claim(self.alice, NOW)
         record_heartbeat(agent=self.alice.agent, now=NOW + timedelta(minutes=4))
-        release_assignment(assignment=Assignment.objects.get(pk=assignment.pk), now=NOW)
+        release_assignment(
+            assignment=Assignment.objects.get(pk=assignment.pk),
+            now=NOW,
+            reason=Assignment.EndReason.RELEASED,
+        )
         expire_leases(now=NOW + timedelta(minutes=5))
         self.assertEqual(Agent.objects.get(pk=self.alice.agent.pk).status, Agent.Status.READY)
 
