@@ -381,6 +381,15 @@ class BulkRenewalApiTests(ContractApiTestCase):
         )
         self.assertEqual(response.status_code, 404)
 
+    def test_it_answers_an_id_beyond_any_row_with_400_on_contracts(self):
+        self.as_token(self.carol)
+        response = self.api.post(
+            self.url, {"contracts": [self.contract.pk, 2**63], "months": 3}, format="json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(list(response.json()["contracts"]), ["1"])
+        self.assertFalse(Contract.objects.filter(renews=self.contract).exists())
+
     def test_it_renews_them_all_and_answers_the_new_contracts(self):
         self.as_token(self.carol)
         response = self.api.post(

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from agents.serializers import LanguageCodeField
-from common.bounds import check_plain_date
+from common.bounds import MAX_ID, check_plain_date
 from workforce.forms.contracts import MAX_WINDOW_DAYS
 from workforce.models.contracts import Contract
 from workforce.services.contracts import MAX_BULK_RENEWAL, RENEWAL_MONTHS
@@ -131,7 +131,7 @@ class BulkRenewalPreviewSerializer(serializers.Serializer):
 
 class BulkRenewalInputSerializer(serializers.Serializer):
     contracts = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         allow_empty=False,
         max_length=MAX_BULK_RENEWAL,
         help_text="The ids of the contracts to renew, all of them or none.",
