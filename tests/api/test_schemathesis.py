@@ -14,6 +14,7 @@ failed, the response, a curl command reproducing the request) and the server's t
 import traceback
 from collections.abc import Iterable
 from typing import Any
+from unittest import mock
 
 import schemathesis
 from django.core.signals import got_request_exception
@@ -55,6 +56,7 @@ class DjangoTestApp:
     def __init__(self) -> None:
         self.handler = ClientHandler(enforce_csrf_checks=False)
         self.tracebacks: list[str] = []
+        self.statuses: set[int] = set()
 
     def keep_traceback(self, **kwargs: Any) -> None:
         self.tracebacks.append(traceback.format_exc())
@@ -65,8 +67,10 @@ class DjangoTestApp:
             response = self.handler(environ)
         finally:
             got_request_exception.disconnect(self.keep_traceback)
+        self.statuses.add(response.status_code)
         headers = [*response.items()]
-        headers += [("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values()]
+        for cookie in response.cookies.values():
+            headers.append(("Set-Cookie", cookie.output(header="").strip()))
         start_response(f"{response.status_code} {response.reason_phrase}", headers)
         if response.streaming:
             return response.streaming_content
@@ -94,17 +98,25 @@ class SchemathesisTests(PersonasTestCase):
         self.operation_count = sum(len(methods) for methods in document["paths"].values())
         self.app = DjangoTestApp()
 
-    def fuzz(self, token: str) -> None:
+    def fuzz(self, token: str, *, only: str = "") -> list[str]:
+        """Fuzz every operation (or the one labelled `only`); return a report per failure."""
         headers = {"Authorization": f"Token {token}", "Accept-Language": "en"}
-        failures = []
         operations = [result.ok() for result in self.schema.get_all_operations()]
         self.assertEqual(len(operations), self.operation_count)
+        failures = []
         for operation in operations:
+            if only and operation.label != only:
+                continue
             for mode in generation_modes(operation):
                 try:
                     self.fuzz_operation(operation, mode, headers)
                 except (Exception, BaseExceptionGroup) as error:
                     failures.append(f"{operation.label} ({mode}):\n{self.describe(error)}")
+        # A token refused would fuzz nothing but the authentication.
+        self.assertNotIn(401, self.app.statuses)
+        return failures
+
+    def assert_no_failures(self, failures: list[str]) -> None:
         if failures:
             self.fail(f"{len(failures)} failure(s):\n\n" + "\n\n".join(failures))
 
@@ -129,7 +141,18 @@ class SchemathesisTests(PersonasTestCase):
         return "\n".join([text, *notes, server])
 
     def test_it_answers_a_cpam_admin_without_a_server_error(self):
-        self.fuzz(self.admin_token)
+        self.assert_no_failures(self.fuzz(self.admin_token))
 
     def test_it_answers_a_teleconseiller_without_a_server_error(self):
-        self.fuzz(self.agent_token)
+        self.assert_no_failures(self.fuzz(self.agent_token))
+
+    def test_it_reports_a_server_error_with_its_request_and_traceback(self):
+        label = "GET /api/v1/supervision/queue-health/"
+        with mock.patch("supervision.api.queue_health", side_effect=RuntimeError("boom")):
+            failures = self.fuzz(self.admin_token, only=label)
+        self.assertEqual(len(failures), 2)  # positive and negative
+        for report in failures:
+            self.assertIn(label, report)
+            self.assertIn("Server error", report)
+            self.assertIn("curl -X GET", report)
+            self.assertIn("RuntimeError: boom", report)
