@@ -18,9 +18,10 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 # the rota planned ahead, near enough that adding a few weeks never leaves Python's dates.
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
-# The largest id a row can have (BigAutoField: signed 64 bits on SQLite and PostgreSQL). A list of
-# ids beyond it cannot even be looked up (SQLite raises OverflowError on `pk__in`): an input id
-# field takes it as max_value, to answer 400 on that field instead.
+# The largest id a row can have (BigAutoField: signed 64 bits on SQLite and PostgreSQL). An id
+# beyond it cannot even be looked up (SQLite raises OverflowError on `pk__in` and on a foreign
+# key's filter; Django guards only `pk=`): an input id field takes it as max_value, to answer 400
+# on that field instead.
 MAX_ID = 2**63 - 1
 
 

@@ -108,6 +108,14 @@ class ListContractsTests(ContractApiTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("ending_within_days", response.json())
 
+    def test_it_answers_an_agent_or_offset_beyond_any_row_with_400_on_that_field(self):
+        self.as_token(self.carol)
+        for field in ("agent", "offset"):
+            with self.subTest(field=field):
+                response = self.api.get(self.url, {field: 2**63})
+                self.assertEqual(response.status_code, 400)
+                self.assertEqual(list(response.json()), [field])
+
     def test_its_query_count_does_not_grow_with_the_contracts(self):
         self.as_token(self.carol)
         # Token, roles, territory, count, the page.
@@ -380,6 +388,18 @@ class BulkRenewalApiTests(ContractApiTestCase):
             self.url, {"ending_by": "2027-03-31", "plateau": self.paris_plateau.pk}
         )
         self.assertEqual(response.status_code, 404)
+        response = self.api.get(self.url, {"ending_by": "2027-03-31", "plateau": 2**63})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(list(response.json()), ["plateau"])
+
+    def test_it_answers_an_id_beyond_any_row_with_400_on_contracts(self):
+        self.as_token(self.carol)
+        response = self.api.post(
+            self.url, {"contracts": [self.contract.pk, 2**63], "months": 3}, format="json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(list(response.json()["contracts"]), ["1"])
+        self.assertFalse(Contract.objects.filter(renews=self.contract).exists())
 
     def test_it_renews_them_all_and_answers_the_new_contracts(self):
         self.as_token(self.carol)

@@ -88,6 +88,7 @@ class ListShiftsTests(ShiftsApiTestCase):
             {"from": "2026-10-12", "to": "2026-10-05"},
             {"from": "2026-01-01", "to": "2026-12-31"},
             {"from": "x"},
+            {"plateau": 2**63},
         ):
             with self.subTest(params=params):
                 self.assertEqual(api.get(LIST_URL, params).status_code, 400)

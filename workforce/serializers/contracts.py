@@ -63,7 +63,9 @@ class ContractPageSerializer(serializers.Serializer):
 
 
 class ContractQuerySerializer(serializers.Serializer):
-    agent = serializers.IntegerField(required=False, min_value=1, help_text="An agent's id.")
+    agent = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="An agent's id."
+    )
     ending_within_days = serializers.IntegerField(
         required=False,
         min_value=0,
@@ -73,7 +75,7 @@ class ContractQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(
         required=False, min_value=1, help_text="Page size (default 100, at most 1000)."
     )
-    offset = serializers.IntegerField(required=False, min_value=0)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID)
 
 
 class RenewContractInputSerializer(serializers.Serializer):
@@ -110,7 +112,10 @@ class BulkRenewalQuerySerializer(serializers.Serializer):
         help_text="Fixed-term contracts whose last day is on or before this day.",
     )
     plateau = serializers.IntegerField(
-        required=False, min_value=1, help_text="A plateau of your territory: its agents only."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="A plateau of your territory: its agents only.",
     )
     language = LanguageCodeField(required=False, help_text="Only agents speaking this language.")
     months = serializers.ChoiceField(

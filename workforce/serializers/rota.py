@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import Agent, Plateau
-from common.bounds import check_plain_date
+from common.bounds import MAX_ID, check_plain_date
 from workforce.models.rota import Shift
 from workforce.selectors.rota import shift_minutes, week_start_of
 
@@ -82,7 +82,7 @@ class ShiftFilterSerializer(serializers.Serializer):
     """The query string of the shift list; the range defaults to the current week of the user's
     territory."""
 
-    plateau = serializers.IntegerField(required=False, min_value=1)
+    plateau = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     from_ = serializers.DateField(validators=[check_plain_date], required=False)
     to = serializers.DateField(validators=[check_plain_date], required=False)
 
