@@ -15,20 +15,16 @@ from common.widgets import DateInput
 from intake.imports import MAX_FILE_BYTES, too_large_message
 
 
-class IndexCaseForm(TerritoryChoiceForm):
-    """The patient zéro. The territory is the user's own; only a superuser chooses it."""
+def start_of_day(day: date, zone) -> datetime:
+    """A sample known by its day only: the start of that day in the territory's zone."""
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+class PatientZeroFields(forms.Form):
+    """The fields of a patient zéro and their case, the same when registered and corrected."""
 
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
-    phone = forms.CharField(
-        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
-    )
-    phone_2 = forms.CharField(
-        label=_("Second phone"),
-        max_length=32,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel"}),
-    )
     language = language_field()
     sampled_on = forms.DateField(label=_("Sample date"), widget=DateInput())
     symptom_onset_on = forms.DateField(
@@ -40,6 +36,21 @@ class IndexCaseForm(TerritoryChoiceForm):
         required=False,
         help_text=_("The laboratory's or doctor's file number, if any."),
     )
+
+
+class IndexCaseForm(TerritoryChoiceForm, PatientZeroFields):
+    """The patient zéro. The territory is the user's own; only a superuser chooses it."""
+
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    phone_2 = forms.CharField(
+        label=_("Second phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+    field_order = ["territory", "first_name", "last_name", "phone", "phone_2", "language"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,30 +90,15 @@ class IndexCaseForm(TerritoryChoiceForm):
         )
 
     def sampled_at(self) -> datetime:
-        # Only the day is known: its start, in the territory's zone.
-        return datetime.combine(
-            self.cleaned_data["sampled_on"], time.min, tzinfo=self.chosen_territory().zone
-        )
+        return start_of_day(self.cleaned_data["sampled_on"], self.chosen_territory().zone)
 
 
-class IndexCaseEditForm(forms.Form):
+class IndexCaseEditForm(PatientZeroFields):
     """Correct a patient zéro's identity and case as recorded at intake. The calls' deadlines run
     from the identification, so none of these moves them."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=120)
-    last_name = forms.CharField(label=_("Last name"), max_length=120)
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
-    language = language_field()
-    sampled_on = forms.DateField(label=_("Sample date"), widget=DateInput())
-    symptom_onset_on = forms.DateField(
-        label=_("Symptom onset date"), required=False, widget=DateInput()
-    )
-    external_ref = forms.CharField(
-        label=_("External reference"),
-        max_length=64,
-        required=False,
-        help_text=_("The laboratory's or doctor's file number, if any."),
-    )
+    field_order = ["first_name", "last_name", "birth_date"]
 
     def __init__(self, *args, index_case: IndexCase, **kwargs):
         self.index_case = index_case
@@ -153,9 +149,7 @@ class IndexCaseEditForm(forms.Form):
         return ref
 
     def sampled_at(self) -> datetime:
-        return datetime.combine(
-            self.cleaned_data["sampled_on"], time.min, tzinfo=self.index_case.territory.zone
-        )
+        return start_of_day(self.cleaned_data["sampled_on"], self.index_case.territory.zone)
 
 
 class ContactImportForm(TerritoryChoiceForm):
