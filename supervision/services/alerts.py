@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from calls.models import SmsMessage
 from supervision.models import Alert, SupervisorAction
@@ -43,37 +43,35 @@ def sync_alerts(*, conditions: set[tuple[int, str]], now: datetime) -> tuple[int
     return len(new), cleared
 
 
-def count_open_alerts(*, territory_ids: list[int]) -> dict[int | str, int]:
-    """Count the open alerts nobody acknowledged yet, per territory and in all (one query)."""
+def _per_territory(
+    queryset: QuerySet, *, territory: str, territory_ids: list[int]
+) -> dict[int | str, int]:
+    """Count the rows per territory (the `territory` lookup) and in all, in one query; a
+    territory with none counts 0."""
     counts: dict[int | str, int] = dict.fromkeys(territory_ids, 0)
-    rows = (
-        Alert.objects.open()
-        .filter(acknowledged_at__isnull=True)
-        .values("agent__territory_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("agent__territory_id", "n")
-    )
+    rows = queryset.values(territory).annotate(n=Count("pk")).order_by().values_list(territory, "n")
     for territory_id, n in rows:
         counts[territory_id] = n
     counts[ALL_TERRITORIES] = sum(n for key, n in counts.items() if key != ALL_TERRITORIES)
     return counts
+
+
+def count_open_alerts(*, territory_ids: list[int]) -> dict[int | str, int]:
+    """Count the open alerts nobody acknowledged yet, per territory and in all (one query)."""
+    return _per_territory(
+        Alert.objects.open().filter(acknowledged_at__isnull=True),
+        territory="agent__territory_id",
+        territory_ids=territory_ids,
+    )
 
 
 def count_undelivered_sms(*, territory_ids: list[int]) -> dict[int | str, int]:
     """Count the SMS the gateway refused (failing or failed), per territory and in all."""
-    counts: dict[int | str, int] = dict.fromkeys(territory_ids, 0)
-    rows = (
-        SmsMessage.objects.undelivered()
-        .values("task__territory_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("task__territory_id", "n")
+    return _per_territory(
+        SmsMessage.objects.undelivered(),
+        territory="task__territory_id",
+        territory_ids=territory_ids,
     )
-    for territory_id, n in rows:
-        counts[territory_id] = n
-    counts[ALL_TERRITORIES] = sum(n for key, n in counts.items() if key != ALL_TERRITORIES)
-    return counts
 
 
 def cache_open_alert_counts(*, territory_ids: list[int], timeout: int) -> None:
