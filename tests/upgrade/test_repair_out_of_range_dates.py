@@ -51,7 +51,7 @@ class RepairTests(RepairTestCase):
         self.assertIsNone(case.symptom_onset_on)
         self.assertIsNone(Person.objects.get(pk=self.case.person_id).birth_date)
         exposure = Exposure.objects.get(pk=self.exposure.pk)
-        self.assertEqual(exposure.last_exposure_date, exposure.identified_at.astimezone(UTC).date())
+        self.assertEqual(exposure.last_exposure_date, timezone.localdate(exposure.identified_at))
         task.refresh_from_db()
         self.assertEqual((task.not_before, task.callback_at), (None, None))
         # Run again: nothing left to repair.
