@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -62,8 +62,8 @@ def _build_demo() -> None:
 
 def _serve() -> str:
     """Serve the app (static files included) in a daemon thread; return its address."""
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
     from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.wsgi import get_wsgi_application
