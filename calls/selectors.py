@@ -259,18 +259,15 @@ def other_roles(*, task: CallTask) -> list[OtherRole]:
     the latest first (two queries)."""
     person = task.person
     territory_id = person.territory_id
-    own_case = task.index_case_id if task.exposure_id is None else None
-    cases = (
-        IndexCase.objects.filter(person=person, territory_id=territory_id)
-        .exclude(pk=own_case)
-        .order_by("-identified_at", "-pk")
-    )
-    exposures = (
-        Exposure.objects.filter(person=person, index_case__territory_id=territory_id)
-        .exclude(pk=task.exposure_id)
-        .select_related("index_case__person")
-        .order_by("-identified_at", "-pk")
-    )
+    cases = IndexCase.objects.filter(person=person, territory_id=territory_id)
+    exposures = Exposure.objects.filter(person=person, index_case__territory_id=territory_id)
+    # The call's own role: its exposure for a contact, else its case for a patient zéro.
+    if task.exposure_id is not None:
+        exposures = exposures.exclude(pk=task.exposure_id)
+    elif task.index_case_id is not None:
+        cases = cases.exclude(pk=task.index_case_id)
+    cases = cases.order_by("-identified_at", "-pk")
+    exposures = exposures.select_related("index_case__person").order_by("-identified_at", "-pk")
     roles = [OtherRole(index_case=c) for c in cases]
     roles += [OtherRole(index_case=e.index_case, exposure=e) for e in exposures]
     return roles
