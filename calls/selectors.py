@@ -240,7 +240,8 @@ def attempt_history(*, person: Person, limit: int | None = None) -> AttemptHisto
     else:
         # One query: the count over all of them rides along the first `limit` rows.
         found = list(attempts.annotate(total=Window(Count("pk")))[:limit])
-        more = found[0].total - len(found) if found else 0
+        total = found[0].total if found else 0  # type: ignore[attr-defined]
+        more = total - len(found)
     region = person.territory.phone_region
     return AttemptHistory(rows=[_attempt_row(a, region) for a in found], more=more)
 
