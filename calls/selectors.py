@@ -19,6 +19,7 @@ from calls.telephony import tel_link
 from cases.models import (
     Exposure,
     IndexCase,
+    Interview,
     IsolationRuleSet,
     Person,
     Phone,
@@ -200,6 +201,20 @@ class AttemptHistory:
     def total(self) -> int:
         return len(self.rows) + self.more
 
+    @property
+    def named_cases(self) -> list[IndexCase]:
+        """The cases whose patient zéro a row names (a call to a contact says whose)."""
+        return [r.task.exposure.index_case for r in self.rows if r.task.exposure is not None]
+
+
+def _persons_shown(person: Person, cases: Iterable[IndexCase]) -> list[Person]:
+    """Return the person, then the patients zéro of these cases, each once: the persons whose
+    names a page shows, for the access log."""
+    shown = {person.pk: person}
+    for case in cases:
+        shown.setdefault(case.person_id, case.person)
+    return list(shown.values())
+
 
 # The card shows this many of a person's earlier calls; the person's file shows them all.
 CARD_HISTORY_LIMIT = 10
@@ -254,6 +269,17 @@ class OtherRole:
     index_case: IndexCase
     exposure: Exposure | None = None
 
+    @property
+    def without_consent_to_name(self) -> bool:
+        """Say whether the patient zéro of a contact role asked, at their interview, not to be
+        named to their contacts: the agent must not name them to this person either."""
+        if self.exposure is None:
+            return False
+        try:
+            return not self.index_case.interview.consent_to_name
+        except Interview.DoesNotExist:
+            return False
+
 
 def other_roles(*, task: CallTask) -> list[OtherRole]:
     """Return the person's other roles in the cases of their territory than this call's own,
@@ -268,7 +294,9 @@ def other_roles(*, task: CallTask) -> list[OtherRole]:
     elif task.index_case_id is not None:
         cases = cases.exclude(pk=task.index_case_id)
     cases = cases.order_by("-identified_at", "-pk")
-    exposures = exposures.select_related("index_case__person").order_by("-identified_at", "-pk")
+    exposures = exposures.select_related("index_case__person", "index_case__interview").order_by(
+        "-identified_at", "-pk"
+    )
     roles = [OtherRole(index_case=c) for c in cases]
     roles += [OtherRole(index_case=e.index_case, exposure=e) for e in exposures]
     return roles
@@ -297,6 +325,13 @@ class DeskCard:
     @property
     def zone(self) -> str:
         return self.person.territory.timezone
+
+    @property
+    def persons_shown(self) -> list[Person]:
+        """The persons whose names the card shows: the person, and the patients zéro that their
+        other roles and earlier calls name."""
+        named = [r.index_case for r in self.roles if r.exposure is not None]
+        return _persons_shown(self.person, named + self.history.named_cases)
 
     @property
     def age_months(self) -> int | None:
@@ -565,6 +600,12 @@ class PersonFile:
     @property
     def open_tasks(self) -> list[CallTask]:
         return [t for t in self.tasks if t.status in CallTask.OPEN_STATUSES]
+
+    @property
+    def persons_shown(self) -> list[Person]:
+        """The persons whose names the file shows: the person, and the patients zéro that their
+        calls as a contact name."""
+        return _persons_shown(self.person, AttemptHistory(rows=self.attempts).named_cases)
 
 
 def person_file(*, person: Person) -> PersonFile:

@@ -5,6 +5,7 @@ numbers as people read them."""
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,7 +13,8 @@ from django.utils import timezone
 
 from calls import selectors
 from calls.models import Assignment, CallAttempt, CallTask
-from cases.models import Exposure, Person
+from cases.models import Exposure, Person, PersonAccess
+from cases.services import record_interview
 from tests.base import contact
 from tests.calls.test_desk import DESK, DeskTestCase
 
@@ -113,6 +115,13 @@ class CardHistoryTests(CardHistoryTestCase):
         self.assertContains(response, "Earlier calls")
         history = response.context["card"].history
         self.assertEqual((history.total, history.more), (3, 0))
+
+    def test_it_shows_the_outcome_in_the_agents_language(self):
+        self.attempt(self.interview, self.frank.agent, 0, "callback", "rappeler")
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+        rows = attempt_rows(self.held_card().content.decode())
+        self.assertIn("Rappel demandé", rows[0])
+        self.assertIn("17/11/2026 11:05", rows[0])
 
     def test_it_says_so_on_a_first_call(self):
         response = self.held_card()
@@ -253,6 +262,41 @@ class CardRolesTests(CardHistoryTestCase):
         self.assertContains(response, "Also household contact of SOW Paul (case LAB-93-SOW)")
         # The call's own role is the card's badge, not an "also".
         self.assertNotContains(response, "Also patient zéro")
+
+    def test_it_warns_when_that_patient_zero_asked_not_to_be_named(self):
+        response = self.held_card()
+        self.assertNotContains(response, 'data-testid="not-to-be-named"')
+        for consent, shown in ((False, True), (True, False)):
+            with self.subTest(consent=consent):
+                record_interview(
+                    index_case=self.sow_case,
+                    symptomatic=False,
+                    symptom_onset_on=None,
+                    consent_to_name=consent,
+                    support_needed=False,
+                    recorded_by=self.frank,
+                    now=timezone.now(),
+                )
+                response = self.client.get(DESK)
+                self.assertEqual(
+                    'data-testid="not-to-be-named"' in response.content.decode(), shown
+                )
+                self.sow_case.interview.delete()
+
+    def test_it_logs_the_read_of_each_person_it_names(self):
+        self.attempt(self.notification, self.frank.agent, 0, "busy")
+        self.held_card()
+        logged = PersonAccess.objects.filter(what="desk", user=self.alice)
+        self.assertEqual(
+            set(logged.values_list("person_id", flat=True)),
+            {self.martin.pk, self.sow_case.person_id},
+        )
+        self.client.get(reverse("calls:person", args=[self.martin.pk]))
+        logged = PersonAccess.objects.filter(what="desk-person", user=self.alice)
+        self.assertEqual(
+            set(logged.values_list("person_id", flat=True)),
+            {self.martin.pk, self.sow_case.person_id},
+        )
 
     def test_the_contacts_card_says_the_person_is_also_a_patient_zero(self):
         CallTask.objects.filter(pk=self.notification.pk).update(
