@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -16,14 +16,22 @@ from agents.models import Agent, Language, PauseReason, staff_territory_id
 from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage
 from calls.services.lifecycle import may_transition, owns
 from calls.telephony import tel_link
-from cases.models import IndexCase, IsolationRuleSet, Person, Phone, RuleSetTranslation
+from cases.models import (
+    Exposure,
+    IndexCase,
+    Interview,
+    IsolationRuleSet,
+    Person,
+    Phone,
+    RuleSetTranslation,
+)
 from cases.services import (
     contact_isolation_until,
     contact_test_on,
     index_isolation_until,
     isolation_rules_on,
 )
-from common.phones import display, to_e164
+from common.phones import display_for, to_e164
 
 # Under this much time before its deadline, a call is shown as urgent (red).
 URGENT = timedelta(hours=2)
@@ -96,10 +104,14 @@ class PhoneChoice:
 
 
 def phones_to_dial(*, person: Person, suggested: str) -> list[PhoneChoice]:
-    """Return the person's numbers in service, in order, marking the one the queue suggests."""
+    """Return the person's numbers in service, in order, marking the one the queue suggests:
+    shown as a caller of the person's territory reads them, dialled in E.164."""
     numbers = person.phones.in_service().order_by("position").values_list("number", flat=True)
+    region = person.territory.phone_region
     return [
-        PhoneChoice(number=n, label=display(n), tel_href=tel_link(n), suggested=n == suggested)
+        PhoneChoice(
+            number=n, label=display_for(n, region), tel_href=tel_link(n), suggested=n == suggested
+        )
         for n in numbers
     ]
 
@@ -146,6 +158,150 @@ def instructions_for(
     )
 
 
+def age_in_months(birth_date: date, day: date) -> int:
+    """Return the age in whole months on that day (born on the 31st: a month later is the last
+    day of a shorter month)."""
+    months = (day.year - birth_date.year) * 12 + day.month - birth_date.month
+    if day.day < birth_date.day and not _last_day_of_month(day):
+        months -= 1
+    return months
+
+
+def _last_day_of_month(day: date) -> bool:
+    return (day + timedelta(days=1)).month != day.month
+
+
+def _clock(seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One call made to a person, as the desk tells it."""
+
+    attempt: CallAttempt
+    phone_label: str  # the number dialled, as a caller of the territory reads it; "" if none
+    talk_time: str  # "m:ss" from answered to hung up, "" when not both are known
+
+    @property
+    def task(self) -> CallTask:
+        return self.attempt.task
+
+
+@dataclass(frozen=True)
+class AttemptHistory:
+    """A person's calls, the latest first, up to a limit; `more` were made before those."""
+
+    rows: list[AttemptRow]
+    more: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) + self.more
+
+    @property
+    def named_cases(self) -> list[IndexCase]:
+        """The cases whose patient zéro a row names (a call to a contact says whose)."""
+        return [r.task.exposure.index_case for r in self.rows if r.task.exposure is not None]
+
+
+def _persons_shown(person: Person, cases: Iterable[IndexCase]) -> list[Person]:
+    """Return the person, then the patients zéro of these cases, each once: the persons whose
+    names a page shows, for the access log."""
+    shown = {person.pk: person}
+    for case in cases:
+        shown.setdefault(case.person_id, case.person)
+    return list(shown.values())
+
+
+# The card shows this many of a person's earlier calls; the person's file shows them all.
+CARD_HISTORY_LIMIT = 10
+
+
+def _attempts_of(person: Person) -> QuerySet[CallAttempt]:
+    # The person's own territory only: a task of theirs is always there, and so must be what
+    # the desk reads of it.
+    return (
+        CallAttempt.objects.filter(task__person=person, task__territory_id=person.territory_id)
+        .select_related(
+            "agent__user",
+            "task__index_case__person",
+            "task__exposure__index_case__person",
+        )
+        .order_by("-started_at", "-pk")
+    )
+
+
+def _attempt_row(attempt: CallAttempt, region: str) -> AttemptRow:
+    talk_time = ""
+    if attempt.connected_at is not None and attempt.ended_at is not None:
+        talk_time = _clock(int((attempt.ended_at - attempt.connected_at).total_seconds()))
+    return AttemptRow(
+        attempt=attempt,
+        phone_label=display_for(attempt.phone, region) if attempt.phone else "",
+        talk_time=talk_time,
+    )
+
+
+def attempt_history(*, person: Person, limit: int | None = None) -> AttemptHistory:
+    """Return the calls made to a person on any of their tasks, the latest first (one query),
+    with their agent, task and case: all of them, or the latest `limit` and how many more."""
+    attempts = _attempts_of(person)
+    if limit is None:
+        found = list(attempts)
+        more = 0
+    else:
+        # One query: the count over all of them rides along the first `limit` rows.
+        found = list(attempts.annotate(total=Window(Count("pk")))[:limit])
+        total = found[0].total if found else 0  # type: ignore[attr-defined]
+        more = total - len(found)
+    region = person.territory.phone_region
+    return AttemptHistory(rows=[_attempt_row(a, region) for a in found], more=more)
+
+
+@dataclass(frozen=True)
+class OtherRole:
+    """Another part the person plays in the territory's cases than the call's own: patient zéro
+    of a case, or a contact of one (exposure set)."""
+
+    index_case: IndexCase
+    exposure: Exposure | None = None
+
+    @property
+    def without_consent_to_name(self) -> bool:
+        """Say whether the patient zéro of a contact role asked, at their interview, not to be
+        named to their contacts: the agent must not name them to this person either."""
+        if self.exposure is None:
+            return False
+        try:
+            return not self.index_case.interview.consent_to_name
+        except Interview.DoesNotExist:
+            return False
+
+
+def other_roles(*, task: CallTask) -> list[OtherRole]:
+    """Return the person's other roles in the cases of their territory than this call's own,
+    the latest first (two queries)."""
+    person = task.person
+    territory_id = person.territory_id
+    cases = IndexCase.objects.filter(person=person, territory_id=territory_id)
+    exposures = Exposure.objects.filter(person=person, index_case__territory_id=territory_id)
+    # The call's own role: its exposure for a contact, else its case for a patient zéro.
+    if task.exposure_id is not None:
+        exposures = exposures.exclude(pk=task.exposure_id)
+    elif task.index_case_id is not None:
+        cases = cases.exclude(pk=task.index_case_id)
+    cases = cases.order_by("-identified_at", "-pk")
+    exposures = exposures.select_related("index_case__person", "index_case__interview").order_by(
+        "-identified_at", "-pk"
+    )
+    roles = [OtherRole(index_case=c) for c in cases]
+    roles += [OtherRole(index_case=e.index_case, exposure=e) for e in exposures]
+    return roles
+
+
 @dataclass(frozen=True)
 class DeskCard:
     """What the agent sees of the call they hold."""
@@ -162,10 +318,34 @@ class DeskCard:
     isolation_until: date | None = None
     test_on: date | None = None
     instructions: Instructions | None = None
+    # The story so far: the calls made to this person, and their other roles.
+    history: AttemptHistory = AttemptHistory(rows=[])
+    roles: tuple[OtherRole, ...] = ()
 
     @property
     def zone(self) -> str:
         return self.person.territory.timezone
+
+    @property
+    def persons_shown(self) -> list[Person]:
+        """The persons whose names the card shows: the person, and the patients zéro that their
+        other roles and earlier calls name."""
+        named = [r.index_case for r in self.roles if r.exposure is not None]
+        return _persons_shown(self.person, named + self.history.named_cases)
+
+    @property
+    def age_months(self) -> int | None:
+        """The person's age in months today in their territory, when their birth date is known
+        (the card says years from 2 years on)."""
+        birth_date = self.person.birth_date
+        if birth_date is None or birth_date > self.today:
+            return None
+        return age_in_months(birth_date, self.today)
+
+    @property
+    def age_years(self) -> int | None:
+        months = self.age_months
+        return months // 12 if months is not None else None
 
     @property
     def is_interview(self) -> bool:
@@ -217,8 +397,8 @@ def script_facts(*, task: CallTask, now: datetime) -> ScriptFacts:
 
 
 def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
-    """Gather the card of a held call: person, phones, deadline, and the script's rules and
-    dates."""
+    """Gather the card of a held call: person, phones, deadline, the earlier calls and the
+    person's other roles, and the script's rules and dates."""
     task = assignment.task
     person = task.person
     facts = script_facts(task=task, now=now)
@@ -234,6 +414,8 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
         isolation_until=facts.isolation_until,
         test_on=facts.test_on,
         instructions=instructions_for(rule_set=facts.rule_set, person=person, reason=task.reason),
+        history=attempt_history(person=person, limit=CARD_HISTORY_LIMIT),
+        roles=tuple(other_roles(task=task)),
     )
 
 
@@ -304,9 +486,11 @@ class PersonPhone:
     retired: bool
 
 
-def _phones_of(phones: Iterable[Phone]) -> list[PersonPhone]:
+def _phones_of(phones: Iterable[Phone], region: str) -> list[PersonPhone]:
     return [
-        PersonPhone(number=p.number, label=display(p.number), retired=p.retired_at is not None)
+        PersonPhone(
+            number=p.number, label=display_for(p.number, region), retired=p.retired_at is not None
+        )
         for p in phones
     ]
 
@@ -378,7 +562,11 @@ def search_people(*, agent: Agent, query: str) -> PeopleSearch:
     )
     return PeopleSearch(
         rows=[
-            FoundPerson(person=p, phones=_phones_of(p.phones.all()), tasks=list(p.call_tasks.all()))
+            FoundPerson(
+                person=p,
+                phones=_phones_of(p.phones.all(), agent.territory.phone_region),
+                tasks=list(p.call_tasks.all()),
+            )
             for p in rows[:SEARCH_LIMIT]
         ],
         truncated=len(rows) > SEARCH_LIMIT,
@@ -406,12 +594,18 @@ class PersonFile:
     person: Person
     phones: list[PersonPhone]
     tasks: list[CallTask]
-    attempts: list[CallAttempt]
+    attempts: list[AttemptRow]
     sms: list[SentSms]
 
     @property
     def open_tasks(self) -> list[CallTask]:
         return [t for t in self.tasks if t.status in CallTask.OPEN_STATUSES]
+
+    @property
+    def persons_shown(self) -> list[Person]:
+        """The persons whose names the file shows: the person, and the patients zéro that their
+        calls as a contact name."""
+        return _persons_shown(self.person, AttemptHistory(rows=self.attempts).named_cases)
 
 
 def person_file(*, person: Person) -> PersonFile:
@@ -431,20 +625,16 @@ def person_file(*, person: Person) -> PersonFile:
         key=lambda t: (t.closed_at or t.created_at, t.pk),
         reverse=True,
     )
-    attempts = list(
-        CallAttempt.objects.filter(task__person=person)
-        .select_related("agent__user", "task")
-        .order_by("-started_at", "-pk")
-    )
+    region = person.territory.phone_region
     sms = [
-        SentSms(message=m, phone_label=display(m.phone))
+        SentSms(message=m, phone_label=display_for(m.phone, region))
         for m in SmsMessage.objects.filter(task__person=person).order_by("-created_at", "-pk")
     ]
     return PersonFile(
         person=person,
-        phones=_phones_of(person.phones.order_by("position")),
+        phones=_phones_of(person.phones.order_by("position"), region),
         tasks=open_tasks + others,
-        attempts=attempts,
+        attempts=attempt_history(person=person).rows,
         sms=sms,
     )
 

@@ -162,7 +162,7 @@ def _render_desk(
     if assignment is not None:
         card = selectors.desk_card(assignment=assignment, now=now)
         # Health data: every display of a person's card to an agent is logged.
-        log_person_access(user=request.user, persons=[card.person], what="desk", now=now)
+        log_person_access(user=request.user, persons=card.persons_shown, what="desk", now=now)
         drafts = selectors.card_drafts(assignment=assignment)
         if outcome_form is None:
             # A reload mid-interview: the fields come back as typed, in the page itself.
@@ -638,7 +638,7 @@ def _render_person(
 ) -> HttpResponse:
     now = timezone.now()
     file = selectors.person_file(person=person)
-    log_person_access(user=request.user, persons=[person], what="desk-person", now=now)
+    log_person_access(user=request.user, persons=file.persons_shown, what="desk-person", now=now)
     open_tasks = file.open_tasks
     task = next((t for t in open_tasks if str(t.pk) == str(task_pk)), None)
     if task is None and outcome_form is None and open_tasks:
