@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from agents.access import RequestUser
 from agents.models import Agent, Plateau, Team, Territory
@@ -67,18 +68,14 @@ def recipient_choices(*, territory: Territory) -> list[tuple[str, object]]:
         .select_related("plateau")
         .order_by("plateau__name", "name")
     )
-    choices: list[tuple[str, object]] = [(f"territory:{territory.pk}", str(territory))]
+    everyone = _("Every agent of %(territory)s") % {"territory": territory}
+    choices: list[tuple[str, object]] = [(f"territory:{territory.pk}", everyone)]
     if plateaux:
         choices.append(
-            (
-                str(Plateau._meta.verbose_name_plural),
-                [(f"plateau:{p.pk}", p.name) for p in plateaux],
-            )
+            (_("A plateau (the floor)"), [(f"plateau:{p.pk}", p.name) for p in plateaux])
         )
     if teams:
-        choices.append(
-            (str(Team._meta.verbose_name_plural), [(f"team:{t.pk}", str(t)) for t in teams])
-        )
+        choices.append((_("A team"), [(f"team:{t.pk}", str(t)) for t in teams]))
     return choices
 
 
