@@ -184,7 +184,7 @@ class AuditFilterForm(forms.Form):
 class DeskMessageForm(forms.Form):
     """A message to desks: to whom (one agent, a team, a plateau, the territory) and what."""
 
-    to = forms.CharField(label=_("To"), widget=forms.Select)
+    to = forms.CharField(label=_("Send to"), widget=forms.Select)
     body = forms.CharField(
         label=_("Message"),
         # Its bounds (not empty, MAX_BODY_CHARS) are the service's rule, read in clean_body.
