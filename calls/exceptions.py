@@ -110,3 +110,20 @@ class DraftTooLarge(DomainError):
 
     def __init__(self):
         super().__init__(str(_("This draft is too large to be kept.")))
+
+
+class MessageRefused(DomainError):
+    """This message to desks cannot be sent as given (the message says why)."""
+
+    http_status = status.HTTP_400_BAD_REQUEST
+    code = "message_refused"
+
+
+class MessageNotAllowed(DomainError):
+    """Only a supervisor or CPAM admin of the recipients' territory may write to their desks."""
+
+    http_status = status.HTTP_403_FORBIDDEN
+    code = "message_not_allowed"
+
+    def __init__(self):
+        super().__init__(str(_("You may not send messages to these desks.")))

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Agent, Language, Territory, scope_for_user
+from agents.models import Agent, Language, Plateau, Team, Territory, scope_for_user
 from cases.models import Exposure, IndexCase, Person
 
 
@@ -674,3 +674,108 @@ class JobHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DeskMessageQuerySet(models.QuerySet):
+    def for_user(self, user) -> "DeskMessageQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
+class DeskMessage(models.Model):
+    """A message from a supervisor to the desks of one agent, a team, a plateau (the floor) or a
+    whole territory.
+
+    It lives in calls, with the desk that shows it, rather than in supervision, which writes it:
+    the apps form a stack (DESIGN.md §1) and the desk's heartbeat, in calls, must read it, while
+    calls may not import supervision. Supervision sends through calls.services.messages and logs
+    the sending in its action log.
+
+    Its recipients are resolved when it is sent: one DeskMessageReceipt per agent then in scope.
+    An agent who joins the team later does not see it; each recipient's receipt says whether, and
+    when, she read it.
+    """
+
+    class Scope(models.TextChoices):
+        AGENT = "agent", _("One agent")
+        TEAM = "team", _("A team")
+        PLATEAU = "plateau", _("A plateau")
+        TERRITORY = "territory", _("The whole territory")
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory")
+    )
+    scope = models.CharField(_("sent to"), max_length=10, choices=Scope.choices)
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    plateau = models.ForeignKey(
+        Plateau,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plateau"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.CharField(_("message"), max_length=500)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    objects = DeskMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("message to desks")
+        verbose_name_plural = _("messages to desks")
+        indexes = [models.Index(fields=["territory", "sent_at"], name="desk_message_territory")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} @ {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class DeskMessageReceipt(models.Model):
+    """One recipient of a desk message, and when she read it (« Lu »): unread, it stays on her
+    desk."""
+
+    message = models.ForeignKey(
+        DeskMessage, on_delete=models.CASCADE, related_name="receipts", verbose_name=_("message")
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message receipt")
+        verbose_name_plural = _("message receipts")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "agent"], name="desk_message_receipt_once")
+        ]
+        indexes = [
+            # The heartbeat reads an agent's unread messages every few seconds.
+            models.Index(
+                fields=["agent", "message"],
+                condition=Q(read_at__isnull=True),
+                name="desk_message_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.agent_id}"

@@ -13,7 +13,14 @@ from django.shortcuts import get_object_or_404
 
 from agents.access import RequestUser
 from agents.models import Agent, Language, PauseReason, staff_territory_id
-from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage
+from calls.models import (
+    Assignment,
+    CallAttempt,
+    CallDraft,
+    CallTask,
+    DeskMessageReceipt,
+    SmsMessage,
+)
 from calls.services.lifecycle import may_transition, owns
 from calls.telephony import tel_link
 from cases.models import (
@@ -468,6 +475,28 @@ def desk_state(*, agent: Agent, shown: int | None) -> DeskState:
             .first()
         )
     return DeskState(held_id=held_id, shown_end_reason=end_reason)
+
+
+# --- Messages from supervisors on the desk -------------------------------------------------
+
+# The desk shows at most this many unread messages at once, the oldest first: the next ones
+# appear as these are read.
+DESK_MESSAGES_SHOWN = 20
+
+
+def unread_desk_messages(*, agent: Agent) -> list[DeskMessageReceipt]:
+    """Return the agent's unread messages, oldest first, with their authors (one query, however
+    many there are)."""
+    return list(
+        DeskMessageReceipt.objects.filter(agent=agent, read_at__isnull=True)
+        .select_related("message__author")
+        .order_by("message__sent_at", "message_id")[:DESK_MESSAGES_SHOWN]
+    )
+
+
+def get_receipt_for_agent(*, agent: Agent, message_id: int) -> DeskMessageReceipt:
+    """Return the agent's receipt of a message sent to her; 404 for anyone else's."""
+    return get_object_or_404(DeskMessageReceipt, agent=agent, message_id=message_id)
 
 
 # --- Inbound calls: finding the person who calls, and their file --------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", desk.desk, name="desk"),
     path("status/", desk.set_status, name="set-status"),
     path("heartbeat/", desk.heartbeat, name="heartbeat"),
+    path("messages/<int:pk>/read/", desk.read_message, name="read-message"),
     path("next/", desk.claim_next, name="claim-next"),
     path("contact-row/", desk.contact_row, name="contact-row"),
     path("assignments/<int:pk>/dial/", desk.dial, name="dial"),

@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Language, Team, Territory
 from calls.models import CallTask
+from calls.services.messages import MAX_BODY_CHARS, message_body_problem
 from common.bounds import check_plain_date, parse_bounded_date
 from common.widgets import DateInput
 from supervision.selectors.audit import MAX_DAYS
+from supervision.selectors.messages import Recipients, find_recipients
 
 # A longer range is a query over years of rows for a page nobody reads to the end.
 MAX_RANGE_DAYS = 366
@@ -177,3 +179,37 @@ class AuditFilterForm(forms.Form):
             datetime.combine(start, time.min, tzinfo=zone),
             datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
         )
+
+
+class DeskMessageForm(forms.Form):
+    """A message to desks: to whom (one agent, a team, a plateau, the territory) and what."""
+
+    to = forms.CharField(label=_("Send to"), widget=forms.Select)
+    body = forms.CharField(
+        label=_("Message"),
+        # Its bounds (not empty, MAX_BODY_CHARS) are the service's rule, read in clean_body.
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown on each recipient's desk until they mark it read."),
+    )
+
+    def __init__(self, data=None, *, user, choices: list, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.fields["to"].widget.choices = choices
+        # The browser stops at the bound; the server says it in words (one rule: the service's).
+        self.fields["body"].widget.attrs["maxlength"] = MAX_BODY_CHARS
+
+    def clean_to(self) -> Recipients:
+        recipients = find_recipients(user=self.user, to=self.cleaned_data["to"])
+        if recipients is None:
+            raise ValidationError(gettext("Choose who receives the message."), code="invalid")
+        return recipients
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        problem = message_body_problem(body)
+        if problem is not None:
+            raise ValidationError(problem, code="invalid")
+        return body

@@ -82,6 +82,7 @@ class SupervisorAction(models.Model):
         PAUSE_AGENT = "pause_agent", _("Put an agent in pause")
         LOG_OUT_AGENT = "log_out_agent", _("Logged an agent out")
         ACKNOWLEDGE_ALERT = "acknowledge_alert", _("Acknowledged an alert")
+        SEND_MESSAGE = "send_message", _("Sent a message to desks")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
@@ -123,6 +124,15 @@ class SupervisorAction(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("previous owner"),
+    )
+    # A message to desks: the log shows to whom it went and how many have read it.
+    message = models.ForeignKey(
+        "calls.DeskMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
     )
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"))

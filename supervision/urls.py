@@ -1,7 +1,16 @@
 from django.urls import path
 
 from supervision import api
-from supervision.views import actions, alerts, audit, board, escalations, queue_health, reports
+from supervision.views import (
+    actions,
+    alerts,
+    audit,
+    board,
+    escalations,
+    messages,
+    queue_health,
+    reports,
+)
 
 app_name = "supervision"
 urlpatterns = [
@@ -23,6 +32,8 @@ urlpatterns = [
     path("tasks/<int:pk>/release/confirm/", actions.confirm_release, name="confirm-release"),
     path("tasks/<int:pk>/reassign/", actions.reassign_callback, name="reassign-callback"),
     path("actions/", actions.action_log, name="action-log"),
+    path("messages/", messages.desk_messages, name="messages"),
+    path("messages/send/", messages.send_message, name="send-message"),
     path("escalations/", escalations.escalations, name="escalations"),
     path("sms/<int:pk>/retry/", escalations.retry_sms, name="retry-sms"),
     path("audit/", audit.audit_log, name="audit"),

@@ -19,6 +19,7 @@ from django.forms.formsets import BaseFormSet
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from agents import roles
+from agents.access import territory_today
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
@@ -50,10 +52,11 @@ from calls.forms import (
     PeopleSearchForm,
     StatusForm,
 )
-from calls.models import Assignment, CallDraft, CallTask
+from calls.models import Assignment, CallDraft, CallTask, DeskMessage
 from calls.services import drafts
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.inbound import record_inbound_call
+from calls.services.messages import acknowledge_desk_message
 from calls.services.outcomes import complete_call, mark_connected, mark_dialled
 from calls.services.presence import change_status, go_offline
 from cases.forms import CONTACTS_PREFIX, ContactFormSet
@@ -103,6 +106,41 @@ def _status_notice(agent: Agent) -> str:
     return _("Your status was changed from outside this page: %(status)s.") % {
         "status": agent.get_status_display()
     }
+
+
+# How a message's recipient reads whom it was sent to.
+_MESSAGE_SCOPES = {
+    DeskMessage.Scope.AGENT: gettext_lazy("to you"),
+    DeskMessage.Scope.TEAM: gettext_lazy("to your team"),
+    DeskMessage.Scope.PLATEAU: gettext_lazy("to the floor"),
+    DeskMessage.Scope.TERRITORY: gettext_lazy("to the whole territory"),
+}
+
+
+def _desk_messages(agent: Agent) -> list[dict[str, str]]:
+    """Return the agent's unread messages as the desk shows them (the page and the heartbeat's
+    JSON alike): author, whom it was sent to, the time in her territory's zone, the text."""
+    zone = agent.territory.zone
+    today = territory_today(agent.territory)
+    # One reverse() for all: the heartbeat runs every few seconds on every desk.
+    read_url = reverse("calls:read-message", args=[0]).replace("/0/", "/{}/")
+    items = []
+    for receipt in selectors.unread_desk_messages(agent=agent):
+        message = receipt.message
+        local = timezone.localtime(message.sent_at, zone)
+        shown_format = "H:i" if local.date() == today else "SHORT_DATETIME_FORMAT"
+        items.append(
+            {
+                "id": str(message.pk),
+                "author": message.author.get_full_name() or message.author.get_username(),
+                "scope": str(_MESSAGE_SCOPES[message.scope]),
+                "time": date_format(local, shown_format),
+                "sent_at": local.isoformat(),
+                "body": message.body,
+                "read_url": read_url.format(message.pk),
+            }
+        )
+    return items
 
 
 def desk_view(view: Callable) -> Callable:
@@ -195,6 +233,7 @@ def _render_desk(
         # The calls a supervisor handed to this agent: they may put them back or close them.
         "handed": selectors.handed_tasks(agent=agent) if card is None else [],
         "closed_reasons": CallTask.STAFF_CLOSED_REASONS,
+        "desk_messages": _desk_messages(agent),
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)
@@ -387,8 +426,22 @@ def heartbeat(request: HttpRequest, agent: Agent) -> HttpResponse:
             "status_notice": _status_notice(agent),
             "assignment": state.held_id,
             "ended": ended,
+            # Unread messages from supervisors: the desk shows each until she marks it read.
+            "messages": _desk_messages(agent),
         }
     )
+
+
+@require_POST
+@desk_view
+def read_message(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
+    """Mark a message from a supervisor read (« Lu »): it leaves the agent's desk; 404 for a
+    message that was not sent to her."""
+    receipt = selectors.get_receipt_for_agent(agent=agent, message_id=pk)
+    acknowledge_desk_message(receipt=receipt, now=timezone.now())
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"read": pk})
+    return redirect("calls:desk")
 
 
 @require_POST

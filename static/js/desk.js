@@ -154,6 +154,77 @@
     }
   }
 
+  /* --- Messages from supervisors: each stays in sight until the agent marks it read. ------- */
+
+  // Ids marked read on this page: an answer to a poll sent before the click does not bring them
+  // back.
+  var readMessages = {};
+
+  function messageList() {
+    return document.getElementById("desk-messages-list");
+  }
+
+  function updateMessagesPanel() {
+    var section = document.getElementById("desk-messages");
+    var list = messageList();
+    if (section && list) section.hidden = !list.querySelector("[data-message-id]");
+  }
+
+  // The unread messages the server knows of: new ones are added (oldest first, as sent), ones
+  // read meanwhile (in another tab) leave. Text goes in as text, never as markup.
+  function showMessages(unread) {
+    var list = messageList();
+    var template = document.getElementById("desk-message-template");
+    if (!list || !template || !Array.isArray(unread)) return;
+    var wanted = {};
+    unread.forEach(function (message) {
+      wanted[message.id] = true;
+    });
+    list.querySelectorAll("[data-message-id]").forEach(function (item) {
+      if (!wanted[item.dataset.messageId]) item.remove();
+    });
+    unread.forEach(function (message) {
+      if (readMessages[message.id]) return;
+      if (list.querySelector('[data-message-id="' + message.id + '"]')) return;
+      var item = template.content.firstElementChild.cloneNode(true);
+      item.dataset.messageId = message.id;
+      ["author", "scope", "time", "body"].forEach(function (field) {
+        item.querySelector("[data-field=" + field + "]").textContent = message[field];
+      });
+      item.querySelector("time").setAttribute("datetime", message.sent_at);
+      item.querySelector("form").action = message.read_url;
+      list.appendChild(item);
+    });
+    updateMessagesPanel();
+  }
+
+  // « Lu »: the message leaves at once; if the server did not take it, the next poll brings it
+  // back.
+  function readMessage(form) {
+    var item = form.closest("[data-message-id]");
+    if (!item) return;
+    var id = item.dataset.messageId;
+    var next = item.nextElementSibling || item.previousElementSibling;
+    readMessages[id] = true;
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        if (!response.ok) delete readMessages[id];
+      })
+      .catch(function () {
+        delete readMessages[id];
+      });
+    item.remove();
+    updateMessagesPanel();
+    // Keyboard users stay in the list rather than fall back to the top of the page.
+    var button = next && next.querySelector("button");
+    if (button) button.focus();
+  }
+
   /* --- Heartbeat and poll: the agent is at her desk; has anything changed without it? ----- */
 
   // Every DESK_POLL_SECONDS while the tab is visible, every DESK_HEARTBEAT_SECONDS otherwise.
@@ -206,6 +277,7 @@
         return response.ok ? response.json() : null;
       })
       .then(function (state) {
+        if (state) showMessages(state.messages);
         if (state && version === poll.version) follow(state);
       })
       .catch(function () {
@@ -459,6 +531,10 @@
     }
     // The outcome discards the draft: a save crossing it would only be refused.
     if (event.target.id === "outcome-form") stopDrafts();
+    if (event.target.classList.contains("desk-message__read")) {
+      event.preventDefault();
+      readMessage(event.target);
+    }
   });
 
   document.body.addEventListener("htmx:afterSwap", function (event) {

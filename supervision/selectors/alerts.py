@@ -93,6 +93,9 @@ def recent_actions(*, user: RequestUser) -> list[SupervisorAction]:
             "previous_agent__user",
             "task__person",
             "task__exposure",
+            "message__team__plateau",
+            "message__plateau",
+            "message__territory",
         )
         .order_by("-at", "-pk")[:LIST_LIMIT]
     )

@@ -8,11 +8,12 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Agent, PauseReason
+from agents.models import Agent, PauseReason, Plateau, Team, Territory
 from agents.services.sessions import end_sessions, revoke_tokens
 from agents.services.staff import set_agent_status
-from calls.models import Assignment, CallTask
+from calls.models import Assignment, CallTask, DeskMessage
 from calls.services.dispatch import move_callback, release_assignment
+from calls.services.messages import send_desk_message
 from calls.services.presence import change_status, go_offline
 from supervision.exceptions import ActionRefused
 from supervision.models import SupervisorAction
@@ -31,6 +32,7 @@ def _log(
     note: str = "",
     pause_reason: PauseReason | None = None,
     previous_agent: Agent | None = None,
+    message: DeskMessage | None = None,
 ) -> SupervisorAction:
     return SupervisorAction.objects.create(
         actor=actor,
@@ -42,6 +44,7 @@ def _log(
         at=now,
         pause_reason=pause_reason,
         previous_agent=previous_agent,
+        message=message,
     )
 
 
@@ -164,6 +167,40 @@ def log_out_agent(*, actor: User, agent: Agent, now: datetime, note: str = "") -
         now=now,
     )
     return ended
+
+
+@transaction.atomic
+def send_message(
+    *,
+    actor: User,
+    body: str,
+    now: datetime,
+    agent: Agent | None = None,
+    team: Team | None = None,
+    plateau: Plateau | None = None,
+    territory: Territory | None = None,
+) -> DeskMessage:
+    """Send a message to the desks of one agent, a team, a plateau or a territory (the rows are
+    calls', whose desk shows them) and log it; refused (MessageRefused, MessageNotAllowed) as a
+    whole."""
+    message = send_desk_message(
+        author=actor,
+        body=body,
+        now=now,
+        agent=agent,
+        team=team,
+        plateau=plateau,
+        territory=territory,
+    )
+    _log(
+        actor=actor,
+        kind=Kind.SEND_MESSAGE,
+        territory_id=message.territory_id,
+        agent=agent,
+        message=message,
+        now=now,
+    )
+    return message
 
 
 @transaction.atomic

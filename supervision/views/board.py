@@ -44,11 +44,13 @@ class _RowRenderer:
         self.pause_url = _url_of("supervision:pause-agent")
         self.log_out_url = _url_of("supervision:log-out-agent")
         self.release_url = _url_of("supervision:confirm-release")
+        self.message_url = reverse("supervision:messages") + "?agent="
         self.now = timezone.now()
         self.since = escape(_("since"))
         self.pause = escape(_("Pause"))
         self.release = escape(_("Give the call back"))
         self.log_out = escape(_("Log out"))
+        self.message = escape(_("Message"))
         self.absent = escape(_("Absent"))
         self.rostered_since = _("rostered since %(time)s")
         self.off_rota = escape(_("Off the rota"))
@@ -88,6 +90,13 @@ class _RowRenderer:
             )
         if row["since_local"]:
             actions += self.button(self.log_out_url(row["agent_id"]), "log-out-agent", self.log_out)
+        # A link to the compose form, not a form: it works without JavaScript, and the text is
+        # written on a page of its own.
+        actions += (
+            f'<a href="{escape(self.message_url)}{int(row["agent_id"])}"'
+            ' class="button button--small" data-testid="message-agent">'
+            f"{self.message}</a>"
+        )
         pause = since = ""
         timer = "–"
         if row["pause_reason"]:

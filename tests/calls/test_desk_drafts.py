@@ -294,8 +294,8 @@ class DeskLearnsOfSupervisorActionsTests(DraftTestCase):
         assignment = self.claim()
         self.beat(assignment)
         # Session, user, roles, agent; the heartbeat's conditional write (matching no row within
-        # 30 s); the call held.
-        with self.assertNumQueries(6):
+        # 30 s); the call held; the unread messages (tests/calls/test_desk_messages.py).
+        with self.assertNumQueries(7):
             self.beat(assignment)
 
     def test_the_desk_page_polls_every_few_seconds(self):
