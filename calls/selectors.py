@@ -328,6 +328,8 @@ class DeskCard:
     # The story so far: the calls made to this person, and their other roles.
     history: AttemptHistory = AttemptHistory(rows=[])
     roles: tuple[OtherRole, ...] = ()
+    # The time the card was drawn (shown in the territory's zone beside it).
+    now: datetime | None = None
 
     @property
     def zone(self) -> str:
@@ -423,6 +425,7 @@ def desk_card(*, assignment: Assignment, now: datetime) -> DeskCard:
         instructions=instructions_for(rule_set=facts.rule_set, person=person, reason=task.reason),
         history=attempt_history(person=person, limit=CARD_HISTORY_LIMIT),
         roles=tuple(other_roles(task=task)),
+        now=now,
     )
 
 
