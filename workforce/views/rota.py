@@ -274,7 +274,7 @@ def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
         messages.success(
             request,
             _("Shift of %(agent)s on %(day)s removed.")
-            % {"agent": shift.agent, "day": date_format(shift.day, "SHORT_DATE_FORMAT")},
+            % {"agent": shift.agent, "day": date_format(shift.day, "l j F Y")},
         )
     return redirect(back)
 
