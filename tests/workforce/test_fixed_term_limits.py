@@ -227,7 +227,7 @@ class BulkRenewalPageTests(LimitsTestCase):
 
     def test_it_renews_them_only_with_a_reason(self):
         self.client.force_login(self.carol)
-        data = {**self.filters, "contract": [self.amel.pk, self.yann.pk]}
+        data = {**self.filters, "contract": [self.amel.pk, self.yann.pk], "confirm": "yes"}
         response = self.client.post(BULK, data)
         self.assertEqual(response.status_code, 409)
         self.assertFalse(Contract.objects.filter(renews__in=[self.amel, self.yann]).exists())

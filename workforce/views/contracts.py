@@ -446,6 +446,15 @@ def contract_bulk_renewal(request: HttpRequest) -> HttpResponse:
         return _render_bulk_renewal(
             request, filters, selected=set(), override_form=form, status=400
         )
+    if not _confirmed(request):
+        # The preview is the confirmation: a post that does not come from it renews nothing.
+        messages.info(
+            request,
+            _("Nothing was renewed: check the contracts and their new dates, then confirm."),
+        )
+        return _render_bulk_renewal(
+            request, filters, selected=set(form.cleaned_data["contract"]), override_form=form
+        )
     contracts = selectors.access_contracts(user=request.user, pks=form.cleaned_data["contract"])
     try:
         renewals = services.renew_contracts(
