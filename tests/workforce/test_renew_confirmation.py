@@ -73,3 +73,16 @@ class RenewConfirmationTests(LimitsTestCase):
         self.assertTemplateNotUsed(response, "workforce/confirm.html")
         self.assertContains(response, "already renewed")
         self.assertEqual(Contract.objects.filter(renews=self.alice_contract).count(), 1)
+
+    def test_a_refused_renewal_is_summed_up_at_the_top_of_the_page(self):
+        response = self.client.post(self.url(self.amel), {"months": 3, "confirm": "yes"})
+        self.assertEqual(response.status_code, 409)
+        page = response.content.decode()
+        summary = page.index('data-testid="error-summary"')
+        self.assertLess(summary, page.index('data-testid="contract-history"'))
+        self.assertIn('href="#renew"', page[summary : page.index('data-testid="contract-history"')])
+        self.assertIn('id="renew"', page)
+        page = self.client.get(
+            reverse("workforce:agent-contracts", args=[self.amel.agent_id])
+        ).content.decode()
+        self.assertNotIn('data-testid="error-summary"', page)
