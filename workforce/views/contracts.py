@@ -48,6 +48,7 @@ from workforce.forms.contracts import (
 from workforce.models.contracts import Contract
 from workforce.selectors import contracts as selectors
 from workforce.services import contracts as services
+from workforce.views.confirmation import confirmed, render_confirmation
 
 PAGE_SIZE = 50
 REFUSALS = (
@@ -142,12 +143,6 @@ def agent_contracts(request: HttpRequest, agent_id: int) -> HttpResponse:
     return _render_agent_contracts(request, agent)
 
 
-def _confirmed(request: HttpRequest) -> bool:
-    # A renewal acts only with the field its confirmation page sends: the buttons of the contracts
-    # page (or a bare post) lead to that page first.
-    return request.method == "POST" and request.POST.get("confirm") == "yes"
-
-
 def _render_renew_confirmation(
     request: HttpRequest, contract: Contract, form: RenewContractForm
 ) -> HttpResponse:
@@ -177,59 +172,56 @@ def _render_renew_confirmation(
                 else _("To renew all the same, give the reason below.")
             )
         )
-    return render(
+    return render_confirmation(
         request,
-        "workforce/confirm.html",
-        {
-            "title": _("Renew the contract of %(agent)s?") % {"agent": agent},
-            "facts": [
-                (_("Agent"), f"{agent} ({agent.user.username})"),
-                (
-                    _("Current contract"),
-                    _("%(kind)s from %(start)s to %(end)s")
-                    % {
-                        "kind": contract.get_kind_display(),
-                        "start": date_format(contract.start_on, "SHORT_DATE_FORMAT"),
-                        "end": date_format(contract.end_on, "SHORT_DATE_FORMAT"),
-                    },
-                ),
-                (
-                    _("Renewal"),
-                    _("%(months)d months, from %(start)s to %(end)s")
-                    % {"months": months, "start": start, "end": end},
-                ),
-                (
-                    _("Legal limits of a CDD"),
-                    _("renewals so far: %(renewals)d of %(max)d; until %(last)s at the latest")
-                    % {
-                        "renewals": standing.renewals,
-                        "max": standing.limits.max_renewals,
-                        "last": date_format(standing.last_day, "SHORT_DATE_FORMAT"),
-                    },
-                ),
-            ],
-            "warning": warning,
-            "consequences": [
-                _(
-                    "A new fixed-term contract (CDD) from %(start)s to %(end)s is added to the "
-                    "history of %(agent)s; the current one stays, marked renewed."
-                )
-                % {"start": start, "end": end, "agent": agent},
-                _(
-                    "The account stays active until %(end)s, and the current contract's end alert "
-                    "leaves the list."
-                )
-                % {"end": end},
-                _("Once confirmed, the renewal cannot be withdrawn from these pages."),
-            ],
-            "hidden": [("months", months)]
-            + ([] if preview.overridable else [("override_reason", reason)]),
-            "fields": [form["override_reason"]] if preview.overridable else [],
-            "confirm_label": _("Renew until %(end)s") % {"end": end},
-            "danger": False,
-            "back_url": reverse("workforce:agent-contracts", args=[agent.pk]),
-            "back_label": _("Back without renewing"),
-        },
+        title=_("Renew the contract of %(agent)s?") % {"agent": agent},
+        facts=[
+            (_("Agent"), f"{agent} ({agent.user.username})"),
+            (
+                _("Current contract"),
+                _("%(kind)s from %(start)s to %(end)s")
+                % {
+                    "kind": contract.get_kind_display(),
+                    "start": date_format(contract.start_on, "SHORT_DATE_FORMAT"),
+                    "end": date_format(contract.end_on, "SHORT_DATE_FORMAT"),
+                },
+            ),
+            (
+                _("Renewal"),
+                _("%(months)d months, from %(start)s to %(end)s")
+                % {"months": months, "start": start, "end": end},
+            ),
+            (
+                _("Legal limits of a CDD"),
+                _("renewals so far: %(renewals)d of %(max)d; until %(last)s at the latest")
+                % {
+                    "renewals": standing.renewals,
+                    "max": standing.limits.max_renewals,
+                    "last": date_format(standing.last_day, "SHORT_DATE_FORMAT"),
+                },
+            ),
+        ],
+        warning=warning,
+        consequences=[
+            _(
+                "A new fixed-term contract (CDD) from %(start)s to %(end)s is added to the "
+                "history of %(agent)s; the current one stays, marked renewed."
+            )
+            % {"start": start, "end": end, "agent": agent},
+            _(
+                "The account stays active until %(end)s, and the current contract's end alert "
+                "leaves the list."
+            )
+            % {"end": end},
+            _("Once confirmed, the renewal cannot be withdrawn from these pages."),
+        ],
+        hidden=[("months", months)]
+        + ([] if preview.overridable else [("override_reason", reason)]),
+        fields=[form["override_reason"]] if preview.overridable else [],
+        confirm_label=_("Renew until %(end)s") % {"end": end},
+        danger=False,
+        back_url=reverse("workforce:agent-contracts", args=[agent.pk]),
+        back_label=_("Back without renewing"),
     )
 
 
@@ -243,7 +235,7 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a renewal of 3 or 6 months."))
         return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
-    if not _confirmed(request):
+    if not confirmed(request):
         return _render_renew_confirmation(request, contract, form)
     try:
         renewal = services.renew_contract(
@@ -446,7 +438,7 @@ def contract_bulk_renewal(request: HttpRequest) -> HttpResponse:
         return _render_bulk_renewal(
             request, filters, selected=set(), override_form=form, status=400
         )
-    if not _confirmed(request):
+    if not confirmed(request):
         # The preview is the confirmation: a post that does not come from it renews nothing.
         messages.info(
             request,

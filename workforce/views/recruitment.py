@@ -37,6 +37,7 @@ from workforce.models.recruitment import Candidate
 from workforce.selectors import recruitment as selectors
 from workforce.services import recruitment as services
 from workforce.services.candidate_import import MAX_FILE_BYTES, MAX_ROWS, import_candidates
+from workforce.views.confirmation import confirmed, render_confirmation
 
 Stage = Candidate.Stage
 RECRUITER = roles.ADMIN_CPAM
@@ -242,22 +243,19 @@ def _confirm_closing(
             _("Their seat in the training session %(session)s is freed.")
             % {"session": candidate.training_session}
         )
-    return render(
+    return render_confirmation(
         request,
-        "workforce/confirm.html",
-        {
-            "title": title(),
-            "facts": [
-                (_("Candidate"), f"{candidate.first_name} {candidate.last_name}"),
-                (_("Stage"), candidate.get_stage_display()),
-                (_("Note"), note or "—"),
-            ],
-            "consequences": consequences,
-            "hidden": [("note", note)],
-            "confirm_label": label(),
-            "back_url": reverse("workforce:candidate-detail", args=[candidate.pk]),
-            "back_label": _("Back to the file"),
-        },
+        title=title(),
+        facts=[
+            (_("Candidate"), f"{candidate.first_name} {candidate.last_name}"),
+            (_("Stage"), candidate.get_stage_display()),
+            (_("Note"), note or "—"),
+        ],
+        consequences=consequences,
+        hidden=[("note", note)],
+        confirm_label=label(),
+        back_url=reverse("workforce:candidate-detail", args=[candidate.pk]),
+        back_label=_("Back to the file"),
     )
 
 
@@ -279,7 +277,7 @@ def _move(
             form.add_error("role", _("Only a national admin can create a CPAM admin."))
         if not form.is_valid():
             return _render_detail(request, candidate, bound={key: form}, status=400)
-        if key in CLOSING_MOVES and request.POST.get("confirm") != "yes":
+        if key in CLOSING_MOVES and not confirmed(request):
             return _confirm_closing(request, candidate, key, form.cleaned_data["note"])
         act(candidate, form.cleaned_data)
     except CandidateInputRefused as exc:

@@ -65,6 +65,7 @@ from workforce.services.rota import (
     remove_shift,
     save_shift_pattern,
 )
+from workforce.views.confirmation import confirmed, render_confirmation
 
 ROTA_READERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 
@@ -221,12 +222,6 @@ def shift_apply_pattern(request: HttpRequest, plateau_id: int) -> HttpResponse:
     return _render_rota(request, plateau, week_start, pattern_form=form, status=400)
 
 
-def _confirmed(request: HttpRequest) -> bool:
-    # A destructive post acts only with the field the confirmation page sends: a bare post (an old
-    # page's button, a double submit) shows the confirmation instead.
-    return request.method == "POST" and request.POST.get("confirm") == "yes"
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(roles.ADMIN_CPAM)
 def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
@@ -238,33 +233,30 @@ def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
     if shift.cancelled:
         messages.error(request, _("This shift was cancelled: it stays on the rota as history."))
         return redirect(back)
-    if not _confirmed(request):
+    if not confirmed(request):
         hours = f"{shift.starts_at.astimezone(zone):%H:%M}–{shift.ends_at.astimezone(zone):%H:%M}"
-        return render(
+        return render_confirmation(
             request,
-            "workforce/confirm.html",
-            {
-                "title": _("Remove this shift?"),
-                "facts": [
-                    (_("Agent"), str(shift.agent)),
-                    (_("Day"), date_format(shift.day, "l j F Y")),
-                    (_("Hours"), hours),
-                    (_("Plateau"), plateau.name),
-                    (_("Shift pattern"), shift.pattern.name if shift.pattern else "—"),
-                ],
-                "consequences": [
-                    _(
-                        "The shift is deleted: it leaves the rota, the agent's week and the "
-                        "plateau board's roster."
-                    ),
-                    _("Its %(hours)s scheduled hours no longer count in the week or the payroll.")
-                    % {"hours": number_format(shift_minutes(shift) / 60, 2)},
-                    _("Nothing else changes: the agent's other shifts and contract stay."),
-                ],
-                "confirm_label": _("Remove the shift"),
-                "back_url": back,
-                "back_label": _("Keep the shift"),
-            },
+            title=_("Remove this shift?"),
+            facts=[
+                (_("Agent"), str(shift.agent)),
+                (_("Day"), date_format(shift.day, "l j F Y")),
+                (_("Hours"), hours),
+                (_("Plateau"), plateau.name),
+                (_("Shift pattern"), shift.pattern.name if shift.pattern else "—"),
+            ],
+            consequences=[
+                _(
+                    "The shift is deleted: it leaves the rota, the agent's week and the "
+                    "plateau board's roster."
+                ),
+                _("Its %(hours)s scheduled hours no longer count in the week or the payroll.")
+                % {"hours": number_format(shift_minutes(shift) / 60, 2)},
+                _("Nothing else changes: the agent's other shifts and contract stay."),
+            ],
+            confirm_label=_("Remove the shift"),
+            back_url=back,
+            back_label=_("Keep the shift"),
         )
     try:
         remove_shift(shift=shift)
@@ -328,33 +320,28 @@ def shift_pattern_delete(request: HttpRequest, pattern_id: int) -> HttpResponse:
     """Delete a shift pattern once confirmed; shifts made from it stay."""
     pattern = access_shift_pattern(request.user, pattern_id)
     back = f"{reverse('workforce:shift-patterns')}?territory={pattern.territory.code}"
-    if not _confirmed(request):
+    if not confirmed(request):
         made = Shift.objects.filter(pattern=pattern).count()
-        return render(
+        return render_confirmation(
             request,
-            "workforce/confirm.html",
-            {
-                "title": _("Delete this shift pattern?"),
-                "facts": [
-                    (_("Name"), pattern.name),
-                    (_("Hours"), f"{pattern.starts_at:%H:%M}–{pattern.ends_at:%H:%M}"),
-                    (_("Unpaid break"), f"{pattern.break_minutes} min"),
-                ],
-                "consequences": [
-                    _("The pattern leaves the lists of the rota's forms."),
-                    ngettext(
-                        "%(count)d shift made from it stays on the rota, without the pattern's "
-                        "name.",
-                        "%(count)d shifts made from it stay on the rota, without the pattern's "
-                        "name.",
-                        made,
-                    )
-                    % {"count": made},
-                ],
-                "confirm_label": _("Delete the pattern"),
-                "back_url": back,
-                "back_label": _("Keep the pattern"),
-            },
+            title=_("Delete this shift pattern?"),
+            facts=[
+                (_("Name"), pattern.name),
+                (_("Hours"), f"{pattern.starts_at:%H:%M}–{pattern.ends_at:%H:%M}"),
+                (_("Unpaid break"), f"{pattern.break_minutes} min"),
+            ],
+            consequences=[
+                _("The pattern leaves the lists of the rota's forms."),
+                ngettext(
+                    "%(count)d shift made from it stays on the rota, without the pattern's name.",
+                    "%(count)d shifts made from it stay on the rota, without the pattern's name.",
+                    made,
+                )
+                % {"count": made},
+            ],
+            confirm_label=_("Delete the pattern"),
+            back_url=back,
+            back_label=_("Keep the pattern"),
         )
     delete_shift_pattern(pattern=pattern)
     messages.success(request, _("Shift pattern « %(name)s » deleted.") % {"name": pattern.name})
