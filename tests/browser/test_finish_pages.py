@@ -63,12 +63,22 @@ class FinishPagesBrowserTests(BrowserTestCase):
         self.log_in(page, "admin93", PASSWORD)
         page.goto(f"{self.live_server_url}{reverse('workforce:agent-contracts', args=[agent.pk])}")
         page.click("[data-testid=renew-3]")
+        # « Renouveler » asks first (issue 13), and names the limit there.
+        expect(page.locator("[data-testid=confirm-warning]")).to_be_visible()
+        self.shoot(page, "renewal-confirmation")
+        self.assertFalse(Contract.objects.filter(renews=contract).exists())
+        page.click("[data-testid=confirm]")
         expect(page.locator("[data-testid=renew-refused]")).to_be_visible()
+        expect(page.locator("[data-testid=error-summary]")).to_be_in_viewport()
         self.assertFalse(Contract.objects.filter(renews=contract).exists())
         page.locator("[data-testid=renew-refused]").scroll_into_view_if_needed()
         self.shoot(page, "renewal-refused")
         page.fill("textarea[name=override_reason]", "Accord de branche du 3 mars")
         page.click("[data-testid=renew-3]")
+        expect(page.locator("textarea[name=override_reason]")).to_have_value(
+            "Accord de branche du 3 mars"
+        )
+        page.click("[data-testid=confirm]")
         expect(page.locator("[data-testid=limit-override-reason]")).to_contain_text(
             "Accord de branche du 3 mars"
         )

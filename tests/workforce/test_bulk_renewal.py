@@ -184,7 +184,7 @@ class BulkRenewalPageTests(BulkRenewalTestCase):
 
     def test_it_refuses_other_roles_and_methods(self):
         self.assert_refused(PAGE, method="get", other_territory=False, wrong_method="put")
-        data = {"contract": [self.aline.pk], "months": "3", **self.filters}
+        data = {"contract": [self.aline.pk], "months": "3", "confirm": "yes", **self.filters}
         self.assert_refused(
             PAGE, method="post", data=data, other_territory=False, wrong_method="put"
         )
@@ -192,7 +192,12 @@ class BulkRenewalPageTests(BulkRenewalTestCase):
 
     def test_it_answers_another_territorys_contract_with_404_and_renews_nothing(self):
         self.client.force_login(self.carol)
-        data = {"contract": [self.aline.pk, self.paris_cdd.pk], "months": "3", **self.filters}
+        data = {
+            "contract": [self.aline.pk, self.paris_cdd.pk],
+            "months": "3",
+            "confirm": "yes",
+            **self.filters,
+        }
         self.assertEqual(self.client.post(PAGE, data).status_code, 404)
         self.assertFalse(Contract.objects.filter(renews=self.aline).exists())
 
@@ -216,7 +221,12 @@ class BulkRenewalPageTests(BulkRenewalTestCase):
 
     def test_it_renews_the_ticked_contracts(self):
         self.client.force_login(self.carol)
-        data = {**self.filters, "plateau": self.saint_denis.pk, "contract": [self.aline.pk]}
+        data = {
+            **self.filters,
+            "plateau": self.saint_denis.pk,
+            "contract": [self.aline.pk],
+            "confirm": "yes",
+        }
         response = self.client.post(PAGE, data)
         self.assertEqual(response.status_code, 302)
         self.assertIn(f"plateau={self.saint_denis.pk}", response["Location"])
@@ -224,12 +234,22 @@ class BulkRenewalPageTests(BulkRenewalTestCase):
         self.assertEqual((renewal.start_on, renewal.end_on), (date(2027, 1, 16), date(2027, 4, 15)))
         self.assertFalse(Contract.objects.filter(renews=self.bruno).exists())  # left unticked
 
+    def test_a_post_that_does_not_come_from_the_preview_renews_nothing(self):
+        self.client.force_login(self.carol)
+        data = {**self.filters, "plateau": self.saint_denis.pk, "contract": [self.aline.pk]}
+        response = self.client.post(PAGE, data)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["selected"], {self.aline.pk})
+        self.assertContains(response, 'name="confirm" value="yes"')
+        self.assertFalse(Contract.objects.filter(renews=self.aline).exists())
+
     def test_it_renews_nothing_and_lists_the_refusals(self):
         self.client.force_login(self.carol)
         data = {
             **self.filters,
             "plateau": self.saint_denis.pk,
             "contract": [self.aline.pk, self.bruno.pk, self.eric.pk],
+            "confirm": "yes",
         }
         response = self.client.post(PAGE, data)
         self.assertEqual(response.status_code, 409)

@@ -176,19 +176,22 @@ class AgentContractsTests(ContractPagesTestCase):
 class ContractActionTests(ContractPagesTestCase):
     def test_renew_refuses_other_roles_methods_and_territories(self):
         url = reverse("workforce:contract-renew", args=[self.alice_contract.pk])
-        self.assert_refused(url, method="post", data={"months": 3})
+        self.assert_refused(
+            url, method="post", data={"months": 3, "confirm": "yes"}, wrong_method="put"
+        )
+        self.assert_refused(url, method="get", data={"months": 3}, wrong_method="put")
         self.assertFalse(Contract.objects.filter(renews=self.alice_contract).exists())
 
     def test_it_renews_once(self):
         url = reverse("workforce:contract-renew", args=[self.alice_contract.pk])
         self.client.force_login(self.carol)
-        response = self.client.post(url, {"months": 6})
+        response = self.client.post(url, {"months": 6, "confirm": "yes"})
         self.assertRedirects(
             response, reverse("workforce:agent-contracts", args=[self.alice.agent.pk])
         )
         renewal = Contract.objects.get(renews=self.alice_contract)
         self.assertEqual((renewal.start_on, renewal.end_on), (date(2027, 4, 1), date(2027, 9, 30)))
-        response = self.client.post(url, {"months": 3}, follow=True)
+        response = self.client.post(url, {"months": 3, "confirm": "yes"}, follow=True)
         self.assertContains(response, "déjà été renouvelé")
         response = self.client.post(
             reverse("workforce:contract-renew", args=[renewal.pk]), {"months": 4}, follow=True

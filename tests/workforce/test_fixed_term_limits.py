@@ -176,7 +176,7 @@ class RenewPageTests(LimitsTestCase):
 
     def test_it_refuses_beyond_the_limits_naming_the_limit(self):
         self.client.force_login(self.carol)
-        response = self.client.post(self.url(self.amel), {"months": 3})
+        response = self.client.post(self.url(self.amel), {"months": 3, "confirm": "yes"})
         self.assertEqual(response.status_code, 409)
         self.assertContains(response, TWO_RENEWALS, status_code=409)
         self.assertContains(response, 'data-testid="renew-refused"', status_code=409)
@@ -185,7 +185,9 @@ class RenewPageTests(LimitsTestCase):
     def test_an_override_with_a_reason_renews_and_the_history_shows_it(self):
         self.client.force_login(self.carol)
         response = self.client.post(
-            self.url(self.amel), {"months": 3, "override_reason": "Accord de branche"}, follow=True
+            self.url(self.amel),
+            {"months": 3, "override_reason": "Accord de branche", "confirm": "yes"},
+            follow=True,
         )
         self.assertEqual(response.redirect_chain[-1][1], 302)
         renewal = Contract.objects.get(renews=self.amel)
@@ -225,7 +227,7 @@ class BulkRenewalPageTests(LimitsTestCase):
 
     def test_it_renews_them_only_with_a_reason(self):
         self.client.force_login(self.carol)
-        data = {**self.filters, "contract": [self.amel.pk, self.yann.pk]}
+        data = {**self.filters, "contract": [self.amel.pk, self.yann.pk], "confirm": "yes"}
         response = self.client.post(BULK, data)
         self.assertEqual(response.status_code, 409)
         self.assertFalse(Contract.objects.filter(renews__in=[self.amel, self.yann]).exists())

@@ -497,7 +497,7 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
         self.post("candidate-answered", {})
         self.candidate.refresh_from_db()
         self.assertGreater(self.candidate.last_heard_at, old)
-        self.post("candidate-withdraw", {"note": "Found another job"})
+        self.post("candidate-withdraw", {"note": "Found another job", "confirm": "yes"})
         self.candidate.refresh_from_db()
         self.assertEqual(self.candidate.stage, Stage.WITHDRAWN)
         response = self.post("candidate-reject", {})
@@ -506,6 +506,44 @@ class DetailAndMovesTests(RecruitmentPagesTestCase):
         page = self.client.get(response["Location"])
         self.assertContains(page, "Found another job")
         self.assertNotContains(page, 'data-testid="answered"')
+
+
+class ClosingConfirmationTests(RecruitmentPagesTestCase):
+    """Rejecting a candidate, or recording that they withdrew, closes the file for good: a page says
+    so first, and only its confirmation closes it."""
+
+    def post(self, name: str, data: dict):
+        self.client.force_login(self.carol)
+        return self.client.post(reverse(f"workforce:{name}", args=[self.candidate.pk]), data)
+
+    def test_it_asks_before_closing_the_file(self):
+        for name, label in (
+            ("candidate-reject", "Reject the candidate"),
+            ("candidate-withdraw", "Record the withdrawal"),
+        ):
+            with self.subTest(name=name):
+                response = self.post(name, {"note": "Pas joignable le soir"})
+                self.assertEqual(response.status_code, 200)
+                self.assertTemplateUsed(response, "workforce/confirm.html")
+                self.assertContains(response, label)
+                self.assertContains(response, "cannot be reopened")
+                self.assertContains(response, 'name="note" value="Pas joignable le soir"')
+                self.assertContains(response, 'name="confirm" value="yes"')
+                self.candidate.refresh_from_db()
+                self.assertEqual(self.candidate.stage, Stage.APPLIED)
+
+    def test_the_confirmation_closes_it_with_the_note(self):
+        response = self.post("candidate-reject", {"note": "Profil incomplet", "confirm": "yes"})
+        self.assertRedirects(
+            response, reverse("workforce:candidate-detail", args=[self.candidate.pk])
+        )
+        self.candidate.refresh_from_db()
+        self.assertEqual(self.candidate.stage, Stage.REJECTED)
+        self.assertTrue(
+            CandidateEvent.objects.filter(
+                candidate=self.candidate, note="Profil incomplet"
+            ).exists()
+        )
 
 
 class TrainingSessionPageTests(RecruitmentPagesTestCase):

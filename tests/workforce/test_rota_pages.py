@@ -65,10 +65,18 @@ class RotaPagesTestCase(RotaTestCase):
     def admin_posts(self) -> list[str]:
         return [self.assign_url, self.apply_url, self.remove_url, self.pattern_delete_url]
 
+    def confirmation_pages(self) -> list[str]:
+        return [self.remove_url, self.pattern_delete_url]
+
 
 class RotaAccessTests(RotaPagesTestCase):
     def test_it_sends_anonymous_users_to_the_login_page(self):
-        gets = [*self.admin_pages(), *self.reader_pages(), reverse("workforce:my-week")]
+        gets = [
+            *self.admin_pages(),
+            *self.reader_pages(),
+            *self.confirmation_pages(),
+            reverse("workforce:my-week"),
+        ]
         posts = [*self.admin_posts(), reverse("workforce:clock-in"), reverse("workforce:clock-out")]
         for method, urls in (("get", gets), ("post", posts)):
             for url in urls:
@@ -80,12 +88,12 @@ class RotaAccessTests(RotaPagesTestCase):
 
     def test_it_refuses_a_teleconseiller_all_but_their_week(self):
         self.client.force_login(self.alice)
-        for url in [*self.admin_pages(), *self.reader_pages()]:
+        for url in [*self.admin_pages(), *self.reader_pages(), *self.confirmation_pages()]:
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 403)
         for url in self.admin_posts():
             with self.subTest(url=url):
-                self.assertEqual(self.client.post(url).status_code, 403)
+                self.assertEqual(self.client.post(url, {"confirm": "yes"}).status_code, 403)
         self.assertEqual(self.client.get(reverse("workforce:my-week")).status_code, 200)
         self.assertTrue(Shift.objects.filter(pk=self.shift.pk).exists())
 
@@ -98,12 +106,12 @@ class RotaAccessTests(RotaPagesTestCase):
         self.assertContains(response, 'data-testid="rota-shift"')
         self.assertNotContains(response, 'data-testid="assign-form"')
         self.assertNotContains(response, self.remove_url)
-        for url in self.admin_pages():
+        for url in [*self.admin_pages(), *self.confirmation_pages()]:
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 403)
         for url in self.admin_posts():
             with self.subTest(url=url):
-                self.assertEqual(self.client.post(url).status_code, 403)
+                self.assertEqual(self.client.post(url, {"confirm": "yes"}).status_code, 403)
         self.assertTrue(Shift.objects.filter(pk=self.shift.pk).exists())
 
     def test_it_opens_every_page_to_a_superuser(self):
@@ -132,8 +140,9 @@ class RotaAccessTests(RotaPagesTestCase):
         }
         self.assertEqual(self.client.post(self.assign_url, data).status_code, 404)
         self.assertEqual(self.client.post(self.apply_url, {}).status_code, 404)
-        self.assertEqual(self.client.post(self.remove_url).status_code, 404)
-        self.assertEqual(self.client.post(self.pattern_delete_url).status_code, 404)
+        for url in (self.remove_url, self.pattern_delete_url):
+            self.assertEqual(self.client.get(url).status_code, 404)
+            self.assertEqual(self.client.post(url, {"confirm": "yes"}).status_code, 404)
         self.assertTrue(Shift.objects.filter(pk=self.shift.pk).exists())
         self.assertTrue(ShiftPattern.objects.filter(pk=self.pattern.pk).exists())
         self.assertEqual(Shift.objects.count(), 1)
@@ -154,7 +163,11 @@ class RotaAccessTests(RotaPagesTestCase):
     def test_it_refuses_wrong_methods(self):
         self.client.force_login(self.carol)
         cases = [
-            *(("get", url) for url in self.admin_posts()),
+            ("get", self.assign_url),
+            ("get", self.apply_url),
+            # Removing and deleting show their confirmation page on GET.
+            ("put", self.remove_url),
+            ("delete", self.pattern_delete_url),
             ("get", reverse("workforce:clock-in")),
             ("get", reverse("workforce:clock-out")),
             ("post", reverse("workforce:rota")),
@@ -303,7 +316,7 @@ class RotaPageTests(RotaPagesTestCase):
 
     def test_it_removes_a_shift(self):
         self.client.force_login(self.carol)
-        response = self.client.post(self.remove_url)
+        response = self.client.post(self.remove_url, {"confirm": "yes"})
         self.assertRedirects(response, f"{self.rota_url}?week=2026-10-05")
         self.assertFalse(Shift.objects.filter(pk=self.shift.pk).exists())
 
@@ -372,7 +385,7 @@ class OpeningHoursAndPatternPageTests(RotaPagesTestCase):
         )
         self.assertEqual(set(response.context["form"].errors), {"name", "ends_at"})
         self.assertEqual(ShiftPattern.objects.filter(territory=self.t93).count(), 2)
-        self.client.post(self.pattern_delete_url)
+        self.client.post(self.pattern_delete_url, {"confirm": "yes"})
         self.assertFalse(ShiftPattern.objects.filter(pk=self.pattern.pk).exists())
 
     def test_it_lists_patterns_in_a_constant_number_of_queries(self):

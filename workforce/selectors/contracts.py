@@ -268,6 +268,27 @@ class RenewalPreview:
         return isinstance(self.refusal, FixedTermLimitExceeded)
 
 
+def renewal_preview(*, contract: Contract, months: int) -> RenewalPreview:
+    """Return what renewing one contract by `months` months would do: its renewal's dates, or why
+    it cannot be renewed (the legal limits of a CDD: an admin may override them). Three queries."""
+    followed = Contract.objects.filter(
+        agent_id=contract.agent_id, start_on__gt=contract.start_on
+    ).exists()
+    refusal: DomainError | None = renewal_refusal(
+        contract=contract, renewed=bool(getattr(contract, "renewed", False)), followed=followed
+    )
+    if refusal is None:
+        refusal = renewal_breach(
+            contract, months, chains=fixed_term_chains([contract]), rules=fixed_term_rules()
+        )
+    start_on, end_on = (
+        renewal_period(contract=contract, months=months)
+        if refusal is None or isinstance(refusal, FixedTermLimitExceeded)
+        else (None, None)
+    )
+    return RenewalPreview(contract=contract, refusal=refusal, start_on=start_on, end_on=end_on)
+
+
 @dataclass(frozen=True)
 class BulkRenewalMatch:
     rows: list[RenewalPreview]

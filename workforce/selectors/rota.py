@@ -1,6 +1,7 @@
 """Reads of the rota: opening hours, a plateau's week grid, an agent's own week, shifts for the
 API."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -8,11 +9,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 
 from agents.access import RequestUser, territory_today
-from agents.models import Agent, OpeningHours, Plateau, Territory
+from agents.models import Agent, Language, OpeningHours, Plateau, Territory
 from agents.public_holidays import holiday_name
 from agents.selectors import opening_hours_of
 from common.bounds import parse_bounded_date
 from workforce.models.rota import ClockEntry, Shift, ShiftPattern
+from workforce.selectors.staffing import staffing_table
 
 
 def week_start_of(day: date) -> date:
@@ -238,3 +240,130 @@ def roster_for_board(*, territory: Territory, now: datetime) -> dict:
         if starts_at <= now < ends_at:
             roster["now"][agent_id] = {"starts_at": starts_at, "ends_at": ends_at}
     return roster
+
+
+# The rota's coverage splits a day at this local hour: a shift that starts before it covers the
+# morning, one that ends after it the afternoon (a full day covers both).
+MIDDAY = time(13)
+
+
+@dataclass
+class CoverageCell:
+    day: WeekDay
+    agents: int = 0
+    morning: int = 0
+    afternoon: int = 0
+    # From the staffing module, for today and later days only (a past day's need is not known):
+    # the agents the territory needs in this language, and those the whole territory has on shift.
+    needed: int | None = None
+    territory_scheduled: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.day.hours is not None
+
+    @property
+    def uncovered(self) -> bool:
+        """Open that day, and nobody of the plateau on shift (in this language)."""
+        return self.is_open and self.agents == 0
+
+    @property
+    def short(self) -> bool:
+        """The territory has fewer agents on shift than the staffing module says it needs."""
+        return bool(self.needed) and (self.territory_scheduled or 0) < (self.needed or 0)
+
+
+@dataclass
+class CoverageRow:
+    language: Language | None  # None: all the agents, whatever their languages
+    cells: list[CoverageCell]
+
+
+@dataclass(frozen=True)
+class WeekNeeds:
+    """What the staffing module says of a week: per (language code, day), the agents needed and
+    those on shift in the whole territory; and the languages needed on at least one day."""
+
+    cells: dict[tuple[str, date], tuple[int, int]] = field(default_factory=dict)
+    languages: list[Language] = field(default_factory=list)
+
+
+def week_needs(*, territory: Territory, week_start: date, today: date) -> WeekNeeds:
+    """Return the staffing needs of the week's days from today on (a fixed number of queries);
+    nothing for a past week."""
+    week_end = week_start + timedelta(days=6)
+    start = max(week_start, today)
+    if start > week_end:
+        return WeekNeeds()
+    table = staffing_table(territory=territory, start=start, days=(week_end - start).days + 1)
+    needs = WeekNeeds()
+    for row in table.rows:
+        for cell in row.cells:
+            needs.cells[(row.language.code, cell.day)] = (cell.need.agents_needed, cell.scheduled)
+        if any(cell.need.agents_needed for cell in row.cells):
+            needs.languages.append(row.language)
+    return needs
+
+
+def week_coverage(*, week: PlateauWeek, needs: WeekNeeds | None = None) -> list[CoverageRow]:
+    """Return, per day of the week, how many agents of the grid are on shift, in all and per
+    language they speak, morning and afternoon (one query: the grid's shifts are already read).
+
+    With `needs`, each cell has the agents the territory needs and has on shift; a language needed
+    that nobody of the plateau speaks gets a row (of zeros: the gap to fill).
+    """
+    needs = needs or WeekNeeds()
+    zone = week.plateau.territory.zone
+    speakers: dict[str, set[int]] = defaultdict(set)
+    languages: dict[str, Language] = {}
+    for link in Agent.languages.through.objects.filter(
+        agent_id__in=[row.agent.pk for row in week.rows]
+    ).select_related("language"):
+        speakers[link.language_id].add(link.agent_id)
+        languages[link.language_id] = link.language
+    for language in needs.languages:
+        languages.setdefault(language.code, language)
+    # Who works each day, and in which half of it.
+    on_day: list[dict[str, set[int]]] = [
+        {"all": set(), "morning": set(), "afternoon": set()} for _day in range(7)
+    ]
+    for row in week.rows:
+        for index, cell in enumerate(row.cells):
+            for shift in cell:
+                if shift.cancelled:
+                    continue
+                sets = on_day[index]
+                sets["all"].add(row.agent.pk)
+                if shift.starts_at.astimezone(zone).time() < MIDDAY:
+                    sets["morning"].add(row.agent.pk)
+                ends = shift.ends_at.astimezone(zone)
+                if ends.time() > MIDDAY or ends.date() > shift.day:
+                    sets["afternoon"].add(row.agent.pk)
+
+    def cells(code: str | None) -> list[CoverageCell]:
+        result = []
+        for index, day in enumerate(week.days):
+            sets = on_day[index]
+            among = speakers.get(code, set()) if code else None
+            count = {
+                band: len(agents if among is None else agents & among)
+                for band, agents in sets.items()
+            }
+            need = needs.cells.get((code, day.day)) if code else None
+            result.append(
+                CoverageCell(
+                    day=day,
+                    agents=count["all"],
+                    morning=count["morning"],
+                    afternoon=count["afternoon"],
+                    needed=need[0] if need else None,
+                    territory_scheduled=need[1] if need else None,
+                )
+            )
+        return result
+
+    ordered = sorted(languages.values(), key=lambda language: str(language).casefold())
+    return [
+        CoverageRow(language=None, cells=cells(None)),
+        *(CoverageRow(language=language, cells=cells(language.code)) for language in ordered),
+    ]

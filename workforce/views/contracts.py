@@ -48,6 +48,7 @@ from workforce.forms.contracts import (
 from workforce.models.contracts import Contract
 from workforce.selectors import contracts as selectors
 from workforce.services import contracts as services
+from workforce.views.confirmation import confirmed, render_confirmation
 
 PAGE_SIZE = 50
 REFUSALS = (
@@ -142,15 +143,100 @@ def agent_contracts(request: HttpRequest, agent_id: int) -> HttpResponse:
     return _render_agent_contracts(request, agent)
 
 
-@require_POST
+def _render_renew_confirmation(
+    request: HttpRequest, contract: Contract, form: RenewContractForm
+) -> HttpResponse:
+    """The renewal's confirmation: who, the new dates, the legal limits, what cannot be undone."""
+    months = form.cleaned_data["months"]
+    preview = selectors.renewal_preview(contract=contract, months=months)
+    if preview.refusal is not None and not preview.overridable:
+        messages.error(request, preview.refusal.message)
+        return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
+    assert preview.start_on is not None and preview.end_on is not None
+    agent = contract.agent
+    standing = selectors.fixed_term_standing(contract=contract)
+    start, end = (
+        date_format(preview.start_on, "SHORT_DATE_FORMAT"),
+        date_format(preview.end_on, "SHORT_DATE_FORMAT"),
+    )
+    reason = form.cleaned_data["override_reason"].strip()
+    warning = ""
+    if preview.overridable:
+        assert preview.refusal is not None
+        warning = (
+            str(preview.refusal.message)
+            + " "
+            + (
+                _("Your reason is recorded in the contract's history.")
+                if reason
+                else _("To renew all the same, give the reason below.")
+            )
+        )
+    return render_confirmation(
+        request,
+        title=_("Renew the contract of %(agent)s?") % {"agent": agent},
+        facts=[
+            (_("Agent"), f"{agent} ({agent.user.username})"),
+            (
+                _("Current contract"),
+                _("%(kind)s from %(start)s to %(end)s")
+                % {
+                    "kind": contract.get_kind_display(),
+                    "start": date_format(contract.start_on, "SHORT_DATE_FORMAT"),
+                    "end": date_format(contract.end_on, "SHORT_DATE_FORMAT"),
+                },
+            ),
+            (
+                _("Renewal"),
+                _("%(months)d months, from %(start)s to %(end)s")
+                % {"months": months, "start": start, "end": end},
+            ),
+            (
+                _("Legal limits of a CDD"),
+                _("renewals so far: %(renewals)d of %(max)d; until %(last)s at the latest")
+                % {
+                    "renewals": standing.renewals,
+                    "max": standing.limits.max_renewals,
+                    "last": date_format(standing.last_day, "SHORT_DATE_FORMAT"),
+                },
+            ),
+        ],
+        warning=warning,
+        consequences=[
+            _(
+                "A new fixed-term contract (CDD) from %(start)s to %(end)s is added to the "
+                "history of %(agent)s; the current one stays, marked renewed."
+            )
+            % {"start": start, "end": end, "agent": agent},
+            _(
+                "The account stays active until %(end)s, and the current contract's end alert "
+                "leaves the list."
+            )
+            % {"end": end},
+            _("Once confirmed, the renewal cannot be withdrawn from these pages."),
+        ],
+        hidden=[("months", months)]
+        + ([] if preview.overridable else [("override_reason", reason)]),
+        fields=[form["override_reason"]] if preview.overridable else [],
+        confirm_label=_("Renew until %(end)s") % {"end": end},
+        danger=False,
+        back_url=reverse("workforce:agent-contracts", args=[agent.pk]),
+        back_label=_("Back without renewing"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @contract_manager
 def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
-    """Renew a CDD for 3 or 6 months."""
+    """Renew a CDD for 3 or 6 months, once the admin has confirmed the new dates (GET ?months= or a
+    post without the confirmation shows them)."""
     contract = selectors.access_contract(user=request.user, pk=pk)
-    form = RenewContractForm(request.POST)
+    form = RenewContractForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, _("Choose a renewal of 3 or 6 months."))
         return redirect("workforce:agent-contracts", agent_id=contract.agent_id)
+    if not confirmed(request):
+        return _render_renew_confirmation(request, contract, form)
     try:
         renewal = services.renew_contract(
             contract=contract,
@@ -351,6 +437,15 @@ def contract_bulk_renewal(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return _render_bulk_renewal(
             request, filters, selected=set(), override_form=form, status=400
+        )
+    if not confirmed(request):
+        # The preview is the confirmation: a post that does not come from it renews nothing.
+        messages.info(
+            request,
+            _("Nothing was renewed: check the contracts and their new dates, then confirm."),
+        )
+        return _render_bulk_renewal(
+            request, filters, selected=set(form.cleaned_data["contract"]), override_form=form
         )
     contracts = selectors.access_contracts(user=request.user, pks=form.cleaned_data["contract"])
     try:

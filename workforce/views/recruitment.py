@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from workforce.models.recruitment import Candidate
 from workforce.selectors import recruitment as selectors
 from workforce.services import recruitment as services
 from workforce.services.candidate_import import MAX_FILE_BYTES, MAX_ROWS, import_candidates
+from workforce.views.confirmation import confirmed, render_confirmation
 
 Stage = Candidate.Stage
 RECRUITER = roles.ADMIN_CPAM
@@ -213,6 +215,50 @@ def _add_errors(form: forms.Form, exc: CandidateInputRefused) -> None:
         form.add_error(field if field in form.fields else None, field_messages)
 
 
+# Moves that close a file for good (no move leaves a closed stage): asked first on a page of their
+# own, which posts the same form again with the confirmation.
+CLOSING_MOVES = {
+    "reject": (
+        lambda: _("Reject this candidate?"),
+        lambda: _("Reject the candidate"),
+    ),
+    "withdraw": (
+        lambda: _("Record that this candidate withdrew?"),
+        lambda: _("Record the withdrawal"),
+    ),
+}
+
+
+def _confirm_closing(
+    request: HttpRequest, candidate: Candidate, key: str, note: str
+) -> HttpResponse:
+    title, label = CLOSING_MOVES[key]
+    consequences = [
+        _("The file of %(name)s is closed: it leaves the board and the candidates in progress.")
+        % {"name": f"{candidate.first_name} {candidate.last_name}"},
+        _("A closed file cannot be reopened: a new application starts a new file."),
+    ]
+    if candidate.stage in services.SEATED_STAGES and candidate.training_session_id:
+        consequences.append(
+            _("Their seat in the training session %(session)s is freed.")
+            % {"session": candidate.training_session}
+        )
+    return render_confirmation(
+        request,
+        title=title(),
+        facts=[
+            (_("Candidate"), f"{candidate.first_name} {candidate.last_name}"),
+            (_("Stage"), candidate.get_stage_display()),
+            (_("Note"), note or "—"),
+        ],
+        consequences=consequences,
+        hidden=[("note", note)],
+        confirm_label=label(),
+        back_url=reverse("workforce:candidate-detail", args=[candidate.pk]),
+        back_label=_("Back to the file"),
+    )
+
+
 def _move(
     request: HttpRequest, pk: int, key: str, act: Callable[[Candidate, dict], object], success: str
 ) -> HttpResponse:
@@ -231,6 +277,8 @@ def _move(
             form.add_error("role", _("Only a national admin can create a CPAM admin."))
         if not form.is_valid():
             return _render_detail(request, candidate, bound={key: form}, status=400)
+        if key in CLOSING_MOVES and not confirmed(request):
+            return _confirm_closing(request, candidate, key, form.cleaned_data["note"])
         act(candidate, form.cleaned_data)
     except CandidateInputRefused as exc:
         _add_errors(form, exc)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import roles
@@ -47,7 +48,14 @@ from workforce.selectors.payroll import (
     rates_in_force,
 )
 from workforce.selectors.rota import my_week as select_my_week
-from workforce.selectors.rota import parse_week, plateau_week, shift_patterns_of
+from workforce.selectors.rota import (
+    parse_week,
+    plateau_week,
+    shift_minutes,
+    shift_patterns_of,
+    week_coverage,
+    week_needs,
+)
 from workforce.services.rota import (
     apply_pattern_to_week,
     assign_shift,
@@ -57,6 +65,7 @@ from workforce.services.rota import (
     remove_shift,
     save_shift_pattern,
 )
+from workforce.views.confirmation import confirmed, render_confirmation
 
 ROTA_READERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 
@@ -127,12 +136,19 @@ def _render_rota(
     status: int = 200,
 ):
     can_edit = roles.has_role(request.user, roles.ADMIN_CPAM)
+    week = plateau_week(plateau=plateau, week_start=week_start)
+    needs = week_needs(
+        territory=plateau.territory, week_start=week_start, today=territory_today(plateau.territory)
+    )
     context = {
-        "week": plateau_week(plateau=plateau, week_start=week_start),
+        "week": week,
+        "coverage": week_coverage(week=week, needs=needs),
         "plateau": plateau,
         "plateaux": Plateau.objects.for_user(request.user),
         "can_edit": can_edit,
         "zone": plateau.territory.timezone,
+        # A refused form is shown first, above the grid, where the page lands.
+        "refused": "assign" if assign_form else "pattern" if pattern_form else None,
     }
     if can_edit:
         context["assign_form"] = assign_form or AssignShiftForm(
@@ -206,22 +222,53 @@ def shift_apply_pattern(request: HttpRequest, plateau_id: int) -> HttpResponse:
     return _render_rota(request, plateau, week_start, pattern_form=form, status=400)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(roles.ADMIN_CPAM)
 def shift_remove(request: HttpRequest, shift_id: int) -> HttpResponse:
-    """Take a shift off the rota."""
+    """Take a shift off the rota, once the admin has seen which shift and what it takes away."""
     shift = access_shift(request.user, shift_id)
-    plateau, week_start = (
-        shift.plateau,
-        parse_week(shift.day.isoformat(), territory=shift.agent.territory),
-    )
+    plateau = shift.plateau
+    zone = shift.agent.territory.zone
+    back = _rota_url(plateau, parse_week(shift.day.isoformat(), territory=shift.agent.territory))
+    if shift.cancelled:
+        messages.error(request, _("This shift was cancelled: it stays on the rota as history."))
+        return redirect(back)
+    if not confirmed(request):
+        hours = f"{shift.starts_at.astimezone(zone):%H:%M}–{shift.ends_at.astimezone(zone):%H:%M}"
+        return render_confirmation(
+            request,
+            title=_("Remove this shift?"),
+            facts=[
+                (_("Agent"), str(shift.agent)),
+                (_("Day"), date_format(shift.day, "l j F Y")),
+                (_("Hours"), hours),
+                (_("Plateau"), plateau.name),
+                (_("Shift pattern"), shift.pattern.name if shift.pattern else "—"),
+            ],
+            consequences=[
+                _(
+                    "The shift is deleted: it leaves the rota, the agent's week and the "
+                    "plateau board's roster."
+                ),
+                _("Its %(hours)s scheduled hours no longer count in the week or the payroll.")
+                % {"hours": number_format(shift_minutes(shift) / 60, 2)},
+                _("Nothing else changes: the agent's other shifts and contract stay."),
+            ],
+            confirm_label=_("Remove the shift"),
+            back_url=back,
+            back_label=_("Keep the shift"),
+        )
     try:
         remove_shift(shift=shift)
     except ShiftRefused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, _("Shift removed."))
-    return redirect(_rota_url(plateau, week_start))
+        messages.success(
+            request,
+            _("Shift of %(agent)s on %(day)s removed.")
+            % {"agent": shift.agent, "day": date_format(shift.day, "l j F Y")},
+        )
+    return redirect(back)
 
 
 # --- Opening hours and shift patterns ----------------------------------------------------------
@@ -267,14 +314,38 @@ def shift_patterns(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(roles.ADMIN_CPAM)
 def shift_pattern_delete(request: HttpRequest, pattern_id: int) -> HttpResponse:
-    """Delete a shift pattern; shifts made from it stay."""
+    """Delete a shift pattern once confirmed; shifts made from it stay."""
     pattern = access_shift_pattern(request.user, pattern_id)
+    back = f"{reverse('workforce:shift-patterns')}?territory={pattern.territory.code}"
+    if not confirmed(request):
+        made = Shift.objects.filter(pattern=pattern).count()
+        return render_confirmation(
+            request,
+            title=_("Delete this shift pattern?"),
+            facts=[
+                (_("Name"), pattern.name),
+                (_("Hours"), f"{pattern.starts_at:%H:%M}–{pattern.ends_at:%H:%M}"),
+                (_("Unpaid break"), f"{pattern.break_minutes} min"),
+            ],
+            consequences=[
+                _("The pattern leaves the lists of the rota's forms."),
+                ngettext(
+                    "%(count)d shift made from it stays on the rota, without the pattern's name.",
+                    "%(count)d shifts made from it stay on the rota, without the pattern's name.",
+                    made,
+                )
+                % {"count": made},
+            ],
+            confirm_label=_("Delete the pattern"),
+            back_url=back,
+            back_label=_("Keep the pattern"),
+        )
     delete_shift_pattern(pattern=pattern)
-    messages.success(request, _("Shift pattern deleted."))
-    return redirect("workforce:shift-patterns")
+    messages.success(request, _("Shift pattern « %(name)s » deleted.") % {"name": pattern.name})
+    return redirect(back)
 
 
 # --- My week and the time clock ----------------------------------------------------------------
