@@ -491,7 +491,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
 
     outcome = outcome_form.cleaned_data
     try:
-        complete_call(
+        recorded = complete_call(
             assignment=assignment,
             agent=agent,
             outcome=outcome["outcome"],
@@ -516,7 +516,11 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
             show_errors=True,
         )
     else:
-        messages.success(request, _("Outcome recorded. Straight on to the next call?"))
+        # What the retry rules decided, as the service says it: the agent never has to guess.
+        messages.success(
+            request,
+            _("Outcome recorded. %(next_step)s") % {"next_step": recorded.next_step.message()},
+        )
     return _back_to_desk(request, agent)
 
 
@@ -692,7 +696,7 @@ def record_inbound(request: HttpRequest, agent: Agent, pk: int, task_pk: int) ->
 
     outcome = outcome_form.cleaned_data
     try:
-        record_inbound_call(
+        recorded = record_inbound_call(
             task=task,
             agent=agent,
             outcome=outcome["outcome"],
@@ -716,5 +720,9 @@ def record_inbound(request: HttpRequest, agent: Agent, pk: int, task_pk: int) ->
         outcome_form.add_error(None, str(exc))
         return _render_person(request, person, task_pk=task.pk, show_errors=True, **bound)
     else:
-        messages.success(request, _("Inbound call recorded."))
+        messages.success(
+            request,
+            _("Inbound call recorded. %(next_step)s")
+            % {"next_step": recorded.next_step.message()},
+        )
     return redirect("calls:person", pk=person.pk)
