@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from agents.models import Language
 from calls.models import CallAttempt, CallTask
-from common.phones import display
+from common.phones import display_for
 
 
 class Kind:
@@ -40,6 +41,8 @@ class NextStep:
     kind: str
     zone: zoneinfo.ZoneInfo
     now: datetime
+    # The territory's phone region: its own numbers are said in national form (06 12 …).
+    region: str = "FR"
     # The next attempt's earliest time, the callback's or the follow-up's time.
     at: datetime | None = None
     # The number the next attempt dials, when the rule moved on to another one.
@@ -47,7 +50,7 @@ class NextStep:
     # A wrong number taken out of service.
     retired_phone: str = ""
     callback_for_all: bool = False
-    language: str = ""
+    language: Language | None = None
     escalation_reason: str = ""
     closed_reason: str = ""
     attempts: int = 0
@@ -64,11 +67,14 @@ class NextStep:
             return date_format(local, "H:i")
         return date_format(local, "SHORT_DATETIME_FORMAT")
 
+    def _phone(self, number: str) -> str:
+        return display_for(number, self.region)
+
     def message(self) -> str:
         """Say in words what happens next, then what the agent must know of her own call."""
         parts = [self._what_next()]
         if self.sms == Sms.QUEUED:
-            parts.append(_("SMS queued for %(phone)s.") % {"phone": display(self.sms_phone)})
+            parts.append(_("SMS queued for %(phone)s.") % {"phone": self._phone(self.sms_phone)})
         elif self.sms == Sms.SENT_BEFORE:
             parts.append(_("No new SMS: the person was texted before."))
         elif self.sms == Sms.NO_NUMBER:
@@ -109,9 +115,7 @@ class NextStep:
         if self.kind == Kind.NOT_MOVED:
             return _("Recorded.")
         # A retry: now or later, on the same number or the next one.
-        lead = ""
-        if self.retired_phone:
-            lead = _("%(phone)s taken out of service.") % {"phone": display(self.retired_phone)} + " "
+        lead = self._retired()
         if self.at is not None and self.at > self.now:
             if self.next_phone:
                 text = _("Next attempt at %(when)s, on %(phone)s.")
@@ -124,23 +128,26 @@ class NextStep:
             else:
                 text = _("Back in the queue now.")
             when = ""
-        return lead + text % {"when": when, "phone": display(self.next_phone)}
+        phone = self._phone(self.next_phone) if self.next_phone else ""
+        return lead + text % {"when": when, "phone": phone}
+
+    def _retired(self) -> str:
+        if not self.retired_phone:
+            return ""
+        return (
+            _("%(phone)s taken out of service.") % {"phone": self._phone(self.retired_phone)} + " "
+        )
 
     def _escalated(self) -> str:
         Escalation = CallTask.Escalation
-        lead = ""
-        if self.retired_phone:
-            lead = _("%(phone)s taken out of service.") % {"phone": display(self.retired_phone)} + " "
+        lead = self._retired()
         if self.escalation_reason == Escalation.NO_PHONE:
             return lead + _("Escalated to the supervisor because no other number is left.")
         if self.escalation_reason == Escalation.LANGUAGE:
-            return lead + _(
-                "Escalated to the supervisor because the person's language is unknown."
-            )
+            return lead + _("Escalated to the supervisor because the person's language is unknown.")
         if self.escalation_reason == Escalation.MAX_ATTEMPTS:
             return lead + _(
-                "Escalated to the supervisor because the maximum of %(count)s attempts is "
-                "reached."
+                "Escalated to the supervisor because the maximum of %(count)s attempts is reached."
             ) % {"count": self.attempts}
         return lead + _("Escalated to the supervisor.")
 

@@ -211,7 +211,8 @@ def apply_retry_policy(
     """Move a locked task on by the retry rule of its attempt's outcome, and say what happens
     next; with `fallback`, send the SMS and escalate after the maximum attempts."""
     rule = RetryRule.objects.get(outcome=attempt.outcome)
-    step = NextStep(kind=Kind.RETRY, zone=task.person.territory.zone, now=now)
+    territory = task.person.territory
+    step = NextStep(kind=Kind.RETRY, zone=territory.zone, now=now, region=territory.phone_region)
     task.attempts += 1
     task.lease_holder = None
     task.lease_expires_at = None
@@ -274,7 +275,7 @@ def apply_retry_policy(
         set_person_language(person=task.person, language=language)
         task.language = language
         fields.append("language")
-        step = replace(step, kind=Kind.LANGUAGE, language=str(language))
+        step = replace(step, kind=Kind.LANGUAGE, language=language)
     elif rule.try_next_phone:
         task.phone_position += 1
         fields.append("phone_position")
