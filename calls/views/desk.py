@@ -30,6 +30,7 @@ from agents import roles
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
+from agents.selectors import own_day
 from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
 from calls.exceptions import (
@@ -50,7 +51,7 @@ from calls.forms import (
     PeopleSearchForm,
     StatusForm,
 )
-from calls.models import Assignment, CallDraft, CallTask
+from calls.models import Assignment, CallAttempt, CallDraft, CallTask
 from calls.services import drafts
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.inbound import record_inbound_call
@@ -195,6 +196,9 @@ def _render_desk(
         # The calls a supervisor handed to this agent: they may put them back or close them.
         "handed": selectors.handed_tasks(agent=agent) if card is None else [],
         "closed_reasons": CallTask.STAFF_CLOSED_REASONS,
+        # Her own day, drawn again with the desk after each outcome.
+        "own_day": own_day(agent=agent, now=now),
+        "conversation_outcomes": " ".join(CallAttempt.CONVERSATION_OUTCOMES),
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)
