@@ -40,7 +40,11 @@ class OwnDay:
     @staticmethod
     def _clock(seconds: int) -> str:
         hours, rest = divmod(int(seconds), 3600)
-        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+        return (
+            f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+            if hours
+            else f"{rest // 60}:{rest % 60:02d}"
+        )
 
     @property
     def talk(self) -> str:

@@ -250,9 +250,7 @@ def apply_retry_policy(
     elif attempt.outcome == Outcome.CALLBACK:
         task.not_before = task.callback_at = callback_at
         task.reserved_for = None if callback_for_all else agent
-        step = replace(
-            step, kind=Kind.CALLBACK, at=callback_at, callback_for_all=callback_for_all
-        )
+        step = replace(step, kind=Kind.CALLBACK, at=callback_at, callback_for_all=callback_for_all)
     elif attempt.outcome == Outcome.WRONG_NUMBER:
         # The number is retired, not the person: the next number takes its place in the list.
         retire_phone(person=task.person, number=attempt.phone, now=now)

@@ -726,7 +726,6 @@ def record_inbound(request: HttpRequest, agent: Agent, pk: int, task_pk: int) ->
     else:
         messages.success(
             request,
-            _("Inbound call recorded. %(next_step)s")
-            % {"next_step": recorded.next_step.message()},
+            _("Inbound call recorded. %(next_step)s") % {"next_step": recorded.next_step.message()},
         )
     return redirect("calls:person", pk=person.pk)

@@ -457,12 +457,12 @@
     return false;
   }
 
-  function submitOutcome(form) {
+  function submitOutcome() {
     var button = document.getElementById("record-outcome");
     if (!button || button.disabled) return;
-    // The record button is the submitter: never "add a contact", the form's first button.
-    if (form.requestSubmit) form.requestSubmit(button);
-    else button.click();
+    // A click on the record button, so that htmx sends it as the submitter: never "add a
+    // contact" (the form's first button, or the last one clicked).
+    button.click();
   }
 
   function pause(select) {
@@ -483,7 +483,7 @@
         press("add-contact");
       } else {
         // Enter saves, whatever the call: the server checks the form and says what is missing.
-        submitOutcome(form);
+        submitOutcome();
       }
       return;
     }

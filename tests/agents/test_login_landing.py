@@ -17,20 +17,22 @@ class LoginLandingTests(PersonasTestCase):
 
     def test_it_lands_a_supervisor_on_the_board(self):
         response = self.log_in("bob")
-        self.assertRedirects(response, reverse("supervision:plateau"), fetch_redirect_response=False)
+        self.assertRedirects(
+            response, reverse("supervision:plateau"), fetch_redirect_response=False
+        )
 
     def test_it_lands_an_admin_and_the_superuser_on_the_start_page(self):
         for username in ("carol", "root"):
             with self.subTest(username=username):
                 self.client.logout()
                 response = self.log_in(username)
-                self.assertRedirects(response, reverse("agents:home"), fetch_redirect_response=False)
+                self.assertRedirects(
+                    response, reverse("agents:home"), fetch_redirect_response=False
+                )
 
     def test_a_next_page_wins_over_the_roles_landing(self):
         response = self.log_in("alice", next_url=reverse("workforce:my-week"))
-        self.assertRedirects(
-            response, reverse("workforce:my-week"), fetch_redirect_response=False
-        )
+        self.assertRedirects(response, reverse("workforce:my-week"), fetch_redirect_response=False)
 
     def test_a_next_page_on_another_site_is_ignored(self):
         response = self.log_in("alice", next_url="https://evil.example.org/")

@@ -208,6 +208,4 @@ class DeskMessageTests(DeskTestCase):
         task = CallTask.objects.get(pk=assignment.task_id)
         when = timezone.localtime(task.not_before, self.t93.zone).strftime("%H:%M")
         (message,) = self.messages_of(response)
-        self.assertEqual(
-            message, f"Outcome recorded. Next attempt at {when}, on 01 48 00 00 00."
-        )
+        self.assertEqual(message, f"Outcome recorded. Next attempt at {when}, on 01 48 00 00 00.")
