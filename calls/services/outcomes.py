@@ -297,6 +297,7 @@ def apply_retry_policy(
         and task.attempts >= rule.max_attempts
     ):
         sms = queue_fallback_sms(task=task, now=now)
+        sms_said, sms_phone = _sms_said(task=task, sms=sms)
         escalate(task=task, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now, by_id=agent.user_id)
         step = replace(
             step,
@@ -305,18 +306,20 @@ def apply_retry_policy(
             attempts=task.attempts,
             at=None,
             next_phone="",
-            **_sms_said(task=task, sms=sms),
+            sms=sms_said,
+            sms_phone=sms_phone,
         )
     return step
 
 
-def _sms_said(*, task: CallTask, sms: SmsMessage | None) -> dict[str, str]:
-    """Say what became of the fallback SMS: queued now, sent before, or no number to text."""
+def _sms_said(*, task: CallTask, sms: SmsMessage | None) -> tuple[str, str]:
+    """Say what became of the fallback SMS (queued now, sent before, or no number to text), and
+    the number it goes to."""
     if sms is not None:
-        return {"sms": Sms.QUEUED, "sms_phone": sms.phone}
+        return Sms.QUEUED, sms.phone
     if SmsMessage.objects.filter(task=task, kind=SmsMessage.Kind.FALLBACK).exists():
-        return {"sms": Sms.SENT_BEFORE}
-    return {"sms": Sms.NO_NUMBER}
+        return Sms.SENT_BEFORE, ""
+    return Sms.NO_NUMBER, ""
 
 
 def _book_follow_up(
