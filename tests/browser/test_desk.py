@@ -11,7 +11,7 @@ from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.sweeps import set_absent_agents_offline
 from cases.models import Exposure, Interview
 from intake.services import register_index_case
-from tests.base import PASSWORD, make_user, person
+from tests.base import PASSWORD, contact, make_user, person
 from tests.browser.base import BrowserTestCase
 
 # Screenshots for a person to look at (issue 13): set DESK_SCREENSHOTS to a directory.
@@ -252,6 +252,36 @@ class DeskBrowserTests(BrowserTestCase):
         # Still one row: Enter never adds one.
         self.assertEqual(page.input_value("#id_contacts-TOTAL_FORMS"), "1")
         self.assertFalse(CallAttempt.objects.exists())
+
+    def test_enter_records_a_contact_notification_too(self):
+        now = timezone.now()
+        CallTask.objects.update(status=CallTask.Status.CLOSED, closed_at=now)
+        result = register_index_case(
+            territory=self.territory,
+            person=person("Jean", "Tiers", "0655555555"),
+            sampled_at=now - timedelta(days=1),
+            source="form",
+            now=now,
+            contacts=[contact("Awa", "Diallo", "0611111111")],
+        )
+        CallTask.objects.filter(reason=CallTask.Reason.INDEX_INTERVIEW).update(
+            status=CallTask.Status.CLOSED, closed_at=now
+        )
+        page = self.open_desk(english=True)
+        page.click("[data-testid=status-ready]")
+        page.wait_for_selector("#current-status[data-status=ready]")
+        page.click("[data-testid=next-call]")
+        page.wait_for_selector("[data-testid=script-notification]")
+        page.click("[data-testid=connected]")
+        page.wait_for_selector("text=since")
+        page.click("input[name=outcome][value=reached]")
+        page.focus("input[name=notification-last_exposure_date]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-testid=next-call]")
+        task = result.contacts[0].task
+        task.refresh_from_db()
+        self.assertEqual(task.status, CallTask.Status.DONE)
+        self.assertEqual(self.console_errors, [])
 
     def test_p_then_enter_pauses_with_the_reason_shown(self):
         page = self.open_desk(english=True)

@@ -3,6 +3,7 @@ that decided it (issue 13, part 4)."""
 
 from datetime import timedelta
 
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -12,6 +13,7 @@ from calls.services.next_steps import Kind, Sms
 from calls.services.outcomes import mark_connected, record_outcome
 from tests.calls.test_desk import DeskTestCase, outcome_data
 from tests.calls.test_dispatch import NOW, QueueTestCase
+from tests.calls.test_inbound import InboundTestCase, inbound_url, notification_data, person_url
 
 Outcome = CallAttempt.Outcome
 MINUTE = timedelta(minutes=1)
@@ -209,3 +211,17 @@ class DeskMessageTests(DeskTestCase):
         when = timezone.localtime(task.not_before, self.t93.zone).strftime("%H:%M")
         (message,) = self.messages_of(response)
         self.assertEqual(message, f"Outcome recorded. Next attempt at {when}, on 01 48 00 00 00.")
+
+
+class InboundMessageTests(InboundTestCase):
+    def test_an_inbound_call_says_what_happens_next(self):
+        opened = self.opened_token(self.awa)
+        response = self.client.post(
+            inbound_url(self.contact_task),
+            {**outcome_data("reached"), **notification_data(), "opened": opened},
+        )
+        self.assertRedirects(response, person_url(self.awa), fetch_redirect_response=False)
+        messages = [str(m) for m in get_messages(response.wsgi_request)]
+        self.assertEqual(messages, ["Inbound call recorded. Closed: reached."])
+        # The person was on the line from the opening of the file: talk time, nothing to mark.
+        self.assertFalse(CallAttempt.objects.get(task=self.contact_task).talk_not_marked)
