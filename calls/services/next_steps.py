@@ -25,7 +25,6 @@ class Kind:
     CALLBACK = "callback"  # a callback booked with the person
     LANGUAGE = "language"  # back in the queue for an agent speaking the person's language
     ESCALATED = "escalated"  # on the supervisors' list
-    NOT_MOVED = "not_moved"  # an inbound call's outcome on an already closed call
 
 
 class Sms:
@@ -112,8 +111,6 @@ class NextStep:
             }
         if self.kind == Kind.ESCALATED:
             return self._escalated()
-        if self.kind == Kind.NOT_MOVED:
-            return _("Recorded.")
         # A retry: now or later, on the same number or the next one.
         lead = self._retired()
         if self.at is not None and self.at > self.now:
