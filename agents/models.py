@@ -425,6 +425,9 @@ class AgentDay(models.Model):
     reached = models.PositiveIntegerField(_("reached"), default=0)
     talk_seconds = models.PositiveIntegerField(_("talk time (s)"), default=0)
     short_calls = models.PositiveIntegerField(_("short calls"), default=0)
+    # Calls whose outcome needs a conversation, recorded without « Answered »: their talk time is
+    # unknown (not counted in talk_seconds), and said so rather than read as zero.
+    talk_not_marked = models.PositiveIntegerField(_("calls with talk time not marked"), default=0)
     refused_outcomes = models.PositiveIntegerField(_("outcomes refused (lease lost)"), default=0)
     last_call_at = models.DateTimeField(_("last call at"), null=True, blank=True)
     # Seconds in each status, from the status periods closed that day (the open one is added live).

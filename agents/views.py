@@ -3,9 +3,11 @@
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from agents import roles
 from agents.middleware import forget_password_change_required
 from agents.services.sessions import revoke_tokens
 from agents.services.staff import record_password_changed
@@ -15,6 +17,27 @@ from agents.services.staff import record_password_changed
 def home(request: HttpRequest) -> HttpResponse:
     """Show the staff member's start page: what their role lets them do."""
     return render(request, "agents/home.html")
+
+
+def start_page_for(user) -> str:
+    """Return where a member of staff lands after logging in: a téléconseiller at her desk, a
+    supervisor on the plateau board, anyone else (CPAM admin, superuser) on the start page."""
+    if user.is_superuser or roles.has_role(user, roles.ADMIN_CPAM):
+        return reverse("agents:home")
+    if roles.has_role(user, roles.SUPERVISEUR):
+        return reverse("supervision:plateau")
+    if roles.has_role(user, roles.TELECONSEILLER):
+        return reverse("calls:desk")
+    return reverse("agents:home")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; without a ?next=, each role lands where its work is."""
+
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return start_page_for(self.request.user)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

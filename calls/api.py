@@ -165,6 +165,6 @@ class RecordOutcomeView(ApiView):
         serializer.is_valid(raise_exception=True)
         attempt = record_outcome(
             assignment=assignment, agent=agent, now=now, **serializer.validated_data
-        )
+        ).attempt
         task = CallTask.objects.only("status", "attempts", "not_before").get(pk=attempt.task_id)
         return Response(OutcomeResultSerializer({"attempt": attempt, "task": task}).data)

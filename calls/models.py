@@ -445,6 +445,15 @@ class CallAttempt(models.Model):
         LANGUAGE_BARRIER = "language_barrier", _("Language barrier")
         NOT_CONCERNED = "not_concerned", _("Deceased or not concerned")
 
+    # The outcomes that say the person (or someone for them) spoke with the agent: the call was
+    # answered, so it has talk time, from the moment the agent clicks « Answered ».
+    CONVERSATION_OUTCOMES = (
+        Outcome.REACHED,
+        Outcome.REFUSED,
+        Outcome.CALLBACK,
+        Outcome.LANGUAGE_BARRIER,
+        Outcome.NOT_CONCERNED,
+    )
     # The ways an inbound call may end: the person is on the line, so never "no answer" or "busy".
     INBOUND_OUTCOMES = (
         Outcome.REACHED,
@@ -482,6 +491,14 @@ class CallAttempt(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     notes = models.TextField(_("notes"), blank=True)
     telephony_ref = models.CharField(_("telephony reference"), max_length=64, blank=True)
+    talk_not_marked = models.BooleanField(
+        _("talk time not marked"),
+        default=False,
+        help_text=_(
+            "An outcome that needs a conversation, recorded without « Answered »: the call's "
+            "talk time is unknown, not zero."
+        ),
+    )
     accepted = models.BooleanField(
         _("accepted"), default=True, help_text=_("False when the outcome came on a lost lease.")
     )

@@ -20,11 +20,8 @@ urlpatterns = [
     path("cases/", include("intake.urls")),
     path("desk/", include("calls.urls")),
     path("supervision/", include("supervision.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    # Without a ?next=, a téléconseiller lands on her desk, a supervisor on the board.
+    path("accounts/login/", agents_views.LoginView.as_view(), name="login"),
     # An agent who logs out goes offline and gives back the call they held.
     path("accounts/logout/", calls_views.logout, name="logout"),
     # Every user changes their password; a forgotten one is reset by e-mail (console by default).

@@ -22,10 +22,12 @@ def count_attempt(
     reached: bool,
     accepted: bool,
     is_new_call: bool = True,
+    talk_not_marked: bool = False,
 ) -> None:
     """Add one call attempt to its agent's day counters (same transaction as the attempt).
 
-    A refused outcome resent for a call already counted adds to refused_outcomes only.
+    A refused outcome resent for a call already counted adds to refused_outcomes only; a call
+    whose talk time was not marked adds to talk_not_marked, not to talk_seconds.
     """
     ended_at = ended_at or started_at
     day = timezone.localdate(ended_at, timezone=agent.territory.zone)
@@ -39,6 +41,7 @@ def count_attempt(
         short_calls=F("short_calls")
         + int(is_new_call and connected_at is not None and talk < SHORT_CALL),
         refused_outcomes=F("refused_outcomes") + int(not accepted),
+        talk_not_marked=F("talk_not_marked") + int(is_new_call and talk_not_marked),
         # SQLite's MAX() of a NULL is NULL, PostgreSQL's GREATEST skips it: coalesce first.
         last_call_at=Greatest(Coalesce(F("last_call_at"), Value(ended_at)), Value(ended_at)),
     )

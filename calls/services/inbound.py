@@ -13,6 +13,7 @@ from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, TaskHeld, TaskNotOpen
 from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.dispatch import release_assignment
+from calls.services.next_steps import RecordedCall
 from calls.services.outcomes import apply_retry_policy, callback_time_problem, record_answers
 
 Outcome = CallAttempt.Outcome
@@ -33,7 +34,7 @@ def record_inbound_call(
     language: Language | None = None,
     interview: dict | None = None,
     notification: dict | None = None,
-) -> CallAttempt:
+) -> RecordedCall:
     """Record a call the person made to the platform and move their open or escalated task on by
     the retry rules (reached: done), with the interview or notification: one transaction
     (invariant 10).
@@ -110,7 +111,7 @@ def record_inbound_call(
         accepted=True,
     )
     # The person called us: the fallback (SMS, escalation after the maximum attempts) is moot.
-    apply_retry_policy(
+    next_step = apply_retry_policy(
         task=task,
         attempt=attempt,
         agent=agent,
@@ -128,4 +129,4 @@ def record_inbound_call(
     # it.
     if not Assignment.objects.filter(agent=agent, closed_at__isnull=True).exists():
         set_agent_status(agent=agent, status=Agent.Status.WRAP_UP, now=now)
-    return attempt
+    return RecordedCall(attempt=attempt, next_step=next_step)

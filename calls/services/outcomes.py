@@ -1,5 +1,6 @@
 """What a call did: the attempt row, the task's next step, the agent's counters."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -10,11 +11,13 @@ from agents.models import Agent, Language
 from agents.services.counters import count_attempt
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
-from calls.models import Assignment, CallAttempt, CallTask, RetryRule
+from calls.models import Assignment, CallAttempt, CallTask, RetryRule, SmsMessage
+from calls.services.dispatch import current_phone
 from calls.services.drafts import discard_drafts
 from calls.services.fallback import CALLBACK_GRACE, escalate, queue_fallback_sms
 from calls.services.intake import add_contacts
 from calls.services.lifecycle import band_for
+from calls.services.next_steps import Kind, NextStep, RecordedCall, Sms
 from cases.services import record_interview, record_notification, retire_phone, set_person_language
 from common.bounds import check_future_moment
 
@@ -89,12 +92,14 @@ def record_outcome(
     callback_for_all: bool = False,
     language: Language | None = None,
     notification_given: bool = False,
-) -> CallAttempt:
-    """Record a call's outcome and move its task on by the retry policy; 409 on a lost lease.
+) -> RecordedCall:
+    """Record a call's outcome and move its task on by the retry policy, returning the attempt
+    and what happens next; 409 on a lost lease.
 
     The attempt is written either way: a late outcome is refused, never lost. A callback with
     the notification given counts as reached: the task is done and the callback is queued as a
-    follow-up call.
+    follow-up call. An outcome that needs a conversation recorded without « Answered » has no
+    talk time: it is flagged as not marked, never given one guessed from the dialling.
     """
     if notification_given and outcome != Outcome.CALLBACK:
         raise InvalidOutcome(_("Only a callback says whether the notification was given."))
@@ -120,8 +125,7 @@ def record_outcome(
             outcome, callback_at = Outcome.REACHED, None
         started_at = assignment.dialled_at or assignment.claimed_at
         connected_at = assignment.connected_at
-        if outcome == Outcome.REACHED and connected_at is None:
-            connected_at = started_at
+        talk_not_marked = connected_at is None and outcome in CallAttempt.CONVERSATION_OUTCOMES
         attempt = CallAttempt(
             task=task,
             assignment=assignment,
@@ -132,6 +136,7 @@ def record_outcome(
             ended_at=now,
             outcome=outcome,
             notes=notes,
+            talk_not_marked=talk_not_marked,
         )
         holds_lease = (
             assignment.closed_at is None
@@ -151,6 +156,7 @@ def record_outcome(
             reached=attempt.outcome == CallAttempt.Outcome.REACHED,
             accepted=attempt.accepted,
             is_new_call=assignment.closed_at is None,
+            talk_not_marked=talk_not_marked,
         )
         if assignment.closed_at is None:
             Assignment.objects.filter(pk=assignment.pk).update(
@@ -162,8 +168,9 @@ def record_outcome(
                 CallTask.objects.filter(
                     pk=task.pk, status=CallTask.Status.ASSIGNED, lease_holder=agent
                 ).update(status=CallTask.Status.QUEUED, lease_holder=None, lease_expires_at=None)
+        next_step = None
         if holds_lease:
-            apply_retry_policy(
+            next_step = apply_retry_policy(
                 task=task,
                 attempt=attempt,
                 agent=agent,
@@ -180,12 +187,14 @@ def record_outcome(
                     callback_for_all=callback_for_all,
                     now=now,
                 )
+                next_step = replace(next_step, follow_up=True, at=follow_up_at)
+            next_step = replace(next_step, talk_not_marked=talk_not_marked)
             # A refused outcome keeps the draft: what was typed may still have to be recorded.
             discard_drafts(assignment=assignment, task=task)
         set_agent_status(agent=agent, status=Agent.Status.WRAP_UP, now=now)
-    if not holds_lease:
+    if next_step is None:
         raise LeaseLost(attempt_id=attempt.pk)
-    return attempt
+    return RecordedCall(attempt=attempt, next_step=next_step)
 
 
 def apply_retry_policy(
@@ -198,10 +207,12 @@ def apply_retry_policy(
     callback_for_all: bool,
     language: Language | None,
     fallback: bool = True,
-) -> None:
-    """Move a locked task on by the retry rule of its attempt's outcome; with `fallback`, send
-    the SMS and escalate after the maximum attempts."""
+) -> NextStep:
+    """Move a locked task on by the retry rule of its attempt's outcome, and say what happens
+    next; with `fallback`, send the SMS and escalate after the maximum attempts."""
     rule = RetryRule.objects.get(outcome=attempt.outcome)
+    territory = task.person.territory
+    step = NextStep(kind=Kind.RETRY, zone=territory.zone, now=now, region=territory.phone_region)
     task.attempts += 1
     task.lease_holder = None
     task.lease_expires_at = None
@@ -226,37 +237,57 @@ def apply_retry_policy(
         "queue_band",
     ]
 
+    moved_phone = False
     if attempt.outcome == Outcome.REACHED:
         task.status, task.closed_at = CallTask.Status.DONE, now
         fields.append("closed_at")
+        step = replace(step, kind=Kind.DONE)
     elif rule.closes_task:
         task.status, task.closed_at = CallTask.Status.CLOSED, now
         task.closed_reason = CLOSED_REASONS.get(attempt.outcome, "")
         fields += ["closed_at", "closed_reason"]
+        step = replace(step, kind=Kind.CLOSED, closed_reason=task.closed_reason)
     elif attempt.outcome == Outcome.CALLBACK:
         task.not_before = task.callback_at = callback_at
         task.reserved_for = None if callback_for_all else agent
+        step = replace(step, kind=Kind.CALLBACK, at=callback_at, callback_for_all=callback_for_all)
     elif attempt.outcome == Outcome.WRONG_NUMBER:
         # The number is retired, not the person: the next number takes its place in the list.
         retire_phone(person=task.person, number=attempt.phone, now=now)
+        step = replace(step, retired_phone=attempt.phone)
+        moved_phone = True
         if not task.person.phones.in_service().exists():
             task.save(update_fields=fields)
             escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now, by_id=agent.user_id)
-            return
+            return replace(
+                step, kind=Kind.ESCALATED, escalation_reason=CallTask.Escalation.NO_PHONE
+            )
     elif attempt.outcome == Outcome.LANGUAGE_BARRIER:
         if language is None:
             task.save(update_fields=fields)
             escalate(task=task, reason=CallTask.Escalation.LANGUAGE, now=now, by_id=agent.user_id)
-            return
+            return replace(
+                step, kind=Kind.ESCALATED, escalation_reason=CallTask.Escalation.LANGUAGE
+            )
         # Re-queued at once for an agent who speaks the person's language.
         set_person_language(person=task.person, language=language)
         task.language = language
         fields.append("language")
+        step = replace(step, kind=Kind.LANGUAGE, language=language)
     elif rule.try_next_phone:
         task.phone_position += 1
         fields.append("phone_position")
+        moved_phone = True
 
     task.save(update_fields=fields)
+    if step.kind == Kind.RETRY:
+        # The number the next attempt dials, said when it is not the one just called.
+        next_phone = current_phone(task) if moved_phone else ""
+        step = replace(
+            step,
+            at=task.not_before,
+            next_phone=next_phone if next_phone != attempt.phone else "",
+        )
     # A callback the person asked for is kept, whatever the count: it is booked before the
     # deadline, and the deadline sweep texts the person if it is missed.
     if (
@@ -265,8 +296,30 @@ def apply_retry_policy(
         and attempt.outcome != Outcome.CALLBACK
         and task.attempts >= rule.max_attempts
     ):
-        queue_fallback_sms(task=task, now=now)
+        sms = queue_fallback_sms(task=task, now=now)
+        sms_said, sms_phone = _sms_said(task=task, sms=sms)
         escalate(task=task, reason=CallTask.Escalation.MAX_ATTEMPTS, now=now, by_id=agent.user_id)
+        step = replace(
+            step,
+            kind=Kind.ESCALATED,
+            escalation_reason=CallTask.Escalation.MAX_ATTEMPTS,
+            attempts=task.attempts,
+            at=None,
+            next_phone="",
+            sms=sms_said,
+            sms_phone=sms_phone,
+        )
+    return step
+
+
+def _sms_said(*, task: CallTask, sms: SmsMessage | None) -> tuple[str, str]:
+    """Say what became of the fallback SMS (queued now, sent before, or no number to text), and
+    the number it goes to."""
+    if sms is not None:
+        return Sms.QUEUED, sms.phone
+    if SmsMessage.objects.filter(task=task, kind=SmsMessage.Kind.FALLBACK).exists():
+        return Sms.SENT_BEFORE, ""
+    return Sms.NO_NUMBER, ""
 
 
 def _book_follow_up(
@@ -331,9 +384,10 @@ def complete_call(
     notification_given: bool = False,
     interview: dict | None = None,
     notification: dict | None = None,
-) -> CallAttempt:
+) -> RecordedCall:
     """Record a call's outcome and, when the person was reached, what they said (the interview
-    with its new contacts, or the notification): one transaction (invariant 10).
+    with its new contacts, or the notification): one transaction (invariant 10). Return the
+    attempt and what happens next.
 
     On a lost lease the refused attempt is kept and the answers are not: LeaseLost is raised
     after the transaction commits.
@@ -341,7 +395,7 @@ def complete_call(
     lost = None
     with transaction.atomic():
         try:
-            attempt = record_outcome(
+            recorded = record_outcome(
                 assignment=assignment,
                 agent=agent,
                 outcome=outcome,
@@ -368,7 +422,7 @@ def complete_call(
                 )
     if lost is not None:
         raise lost
-    return attempt
+    return recorded
 
 
 def record_answers(

@@ -32,6 +32,7 @@ from agents.access import territory_today
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
+from agents.selectors import own_day
 from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
 from calls.exceptions import (
@@ -52,7 +53,7 @@ from calls.forms import (
     PeopleSearchForm,
     StatusForm,
 )
-from calls.models import Assignment, CallDraft, CallTask, DeskMessage
+from calls.models import Assignment, CallAttempt, CallDraft, CallTask, DeskMessage
 from calls.services import drafts
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.inbound import record_inbound_call
@@ -234,6 +235,9 @@ def _render_desk(
         "handed": selectors.handed_tasks(agent=agent) if card is None else [],
         "closed_reasons": CallTask.STAFF_CLOSED_REASONS,
         "desk_messages": _desk_messages(agent),
+        # Her own day, drawn again with the desk after each outcome.
+        "own_day": own_day(agent=agent, now=now),
+        "conversation_outcomes": " ".join(CallAttempt.CONVERSATION_OUTCOMES),
     }
     template = "calls/_desk.html" if request.htmx else "calls/desk.html"
     return render(request, template, context)
@@ -544,7 +548,7 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
 
     outcome = outcome_form.cleaned_data
     try:
-        complete_call(
+        recorded = complete_call(
             assignment=assignment,
             agent=agent,
             outcome=outcome["outcome"],
@@ -569,7 +573,11 @@ def record_call_outcome(request: HttpRequest, agent: Agent, pk: int) -> HttpResp
             show_errors=True,
         )
     else:
-        messages.success(request, _("Outcome recorded. Straight on to the next call?"))
+        # What the retry rules decided, as the service says it: the agent never has to guess.
+        messages.success(
+            request,
+            _("Outcome recorded. %(next_step)s") % {"next_step": recorded.next_step.message()},
+        )
     return _back_to_desk(request, agent)
 
 
@@ -745,7 +753,7 @@ def record_inbound(request: HttpRequest, agent: Agent, pk: int, task_pk: int) ->
 
     outcome = outcome_form.cleaned_data
     try:
-        record_inbound_call(
+        recorded = record_inbound_call(
             task=task,
             agent=agent,
             outcome=outcome["outcome"],
@@ -769,5 +777,8 @@ def record_inbound(request: HttpRequest, agent: Agent, pk: int, task_pk: int) ->
         outcome_form.add_error(None, str(exc))
         return _render_person(request, person, task_pk=task.pk, show_errors=True, **bound)
     else:
-        messages.success(request, _("Inbound call recorded."))
+        messages.success(
+            request,
+            _("Inbound call recorded. %(next_step)s") % {"next_step": recorded.next_step.message()},
+        )
     return redirect("calls:person", pk=person.pk)

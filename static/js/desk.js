@@ -298,7 +298,7 @@
   /* --- Drafts: what the agent types on a call's card is kept on the server as she types. --- */
 
   var DRAFT_DELAY_MS = 700;
-  var draft = { timer: null, busy: false, again: false, last: null, assignment: null, stopped: false };
+  var draft = { timer: null, busy: false, again: false, last: null, assignment: null, stopped: false, pending: null };
 
   function outcomeForm() {
     var form = document.getElementById("outcome-form");
@@ -332,19 +332,21 @@
     draft.timer = window.setTimeout(saveDraft, DRAFT_DELAY_MS);
   }
 
+  // Returns a promise settled once what is typed is on the server (or could not be put there).
   function saveDraft(leaving) {
     var form = outcomeForm();
+    window.clearTimeout(draft.timer);
     draft.timer = null;
-    if (!form || draft.stopped) return;
+    if (!form || draft.stopped) return Promise.resolve();
     var body = serialize(form);
-    if (body === draft.last) return;
+    if (body === draft.last) return Promise.resolve();
     if (draft.busy && !leaving) {
       draft.again = true;
-      return;
+      return draft.pending || Promise.resolve();
     }
     draft.busy = true;
     var assignment = form.dataset.assignmentId;
-    fetch(form.dataset.draftUrl, {
+    draft.pending = fetch(form.dataset.draftUrl, {
       method: "POST",
       body: new FormData(form),
       headers: { Accept: "application/json" },
@@ -373,12 +375,27 @@
       })
       .finally(function () {
         draft.busy = false;
+        draft.pending = null;
         if (draft.again) {
           draft.again = false;
           scheduleDraft();
         }
       });
+    return draft.pending;
   }
+
+  // A request that draws the desk again (« Answered », Offline…) draws the card from its draft:
+  // what was typed in the last instants goes to the server first.
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var form = outcomeForm();
+    var elt = event.detail.elt;
+    if (!form || draft.stopped || event.detail.verb !== "post" || elt === form) return;
+    if (serialize(form) === draft.last && !draft.busy) return;
+    event.preventDefault();
+    saveDraft().then(function () {
+      event.detail.issueRequest(true);
+    });
+  });
 
   // A new card (or the same one drawn again): what it shows is what the server has.
   function watchCard() {
@@ -443,6 +460,49 @@
     });
   }
 
+  /* --- « Answered »: talk time counts from the click; typing or a conversation without it is
+   * prompted, never stamped behind the agent's back. --------------------------------------- */
+
+  var answered = { dismissed: false, assignment: null };
+
+  function answeredPrompt() {
+    return document.getElementById("answered-prompt");
+  }
+
+  function needsConversation(prompt) {
+    var outcome = selectedOutcome();
+    return !!outcome && prompt.dataset.outcomes.split(" ").indexOf(outcome) !== -1;
+  }
+
+  function showAnsweredPrompt(reason) {
+    var prompt = answeredPrompt();
+    if (!prompt) return;
+    var assignment = prompt.dataset.assignmentId;
+    if (assignment !== answered.assignment) {
+      answered.assignment = assignment;
+      answered.dismissed = false;
+    }
+    var outcome = selectedOutcome();
+    var conversation = needsConversation(prompt);
+    if (reason === "outcome") {
+      // A conversation chosen: asked again even if put off; another outcome: no talk to count.
+      if (conversation) answered.dismissed = false;
+      prompt.hidden = !conversation;
+      return;
+    }
+    // Typing: prompted unless put off, or an outcome without a conversation is chosen.
+    if (answered.dismissed || (outcome && !conversation)) return;
+    prompt.hidden = false;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.id === "answered-later") {
+      var prompt = answeredPrompt();
+      if (prompt) prompt.hidden = true;
+      answered.dismissed = true;
+    }
+  });
+
   function refresh() {
     toggleOutcomeFields();
     updateIsolation();
@@ -469,12 +529,43 @@
     return false;
   }
 
+  function submitOutcome() {
+    var button = document.getElementById("record-outcome");
+    if (!button || button.disabled) return;
+    // A click on the record button, so that htmx sends it as the submitter: never "add a
+    // contact" (the form's first button, or the last one clicked).
+    button.click();
+  }
+
+  function pause(select) {
+    // The reason shown in the list: the one the agent picked, or the first one, shown on P.
+    if (!select.value && select.options.length > 1) select.selectedIndex = 1;
+    return press("status-pause");
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     var target = event.target;
-    if (event.key === "Enter" && target.closest && target.closest("#outcome-form") && isTyping(target) && target.tagName !== "TEXTAREA") {
-      // Enter in a field must not record the call half-typed.
+    var form = target.closest ? target.closest("#outcome-form") : null;
+    var field = target.tagName === "INPUT" && ["button", "submit", "reset"].indexOf(target.type) === -1;
+    if (event.key === "Enter" && form && field) {
       event.preventDefault();
+      if (event.shiftKey && target.closest("#contact-rows")) {
+        // Shift+Enter in a contact row: one more row, the cursor in it.
+        press("add-contact");
+      } else {
+        // Enter saves, whatever the call: the server checks the form and says what is missing.
+        submitOutcome();
+      }
+      return;
+    }
+    if (event.key === "Enter" && target.id === "pause-reason") {
+      event.preventDefault();
+      pause(target);
+      return;
+    }
+    if (event.key === "Escape" && target.id === "pause-reason") {
+      target.blur();
       return;
     }
     if (isTyping(target)) return;
@@ -485,8 +576,10 @@
     } else if (key === "r") {
       handled = press("status-ready");
     } else if (key === "p") {
+      // P shows the reason Enter will use (the first if none is picked); arrows change it.
       var select = document.getElementById("pause-reason");
       if (select && !select.disabled) {
+        if (!select.value && select.options.length > 1) select.selectedIndex = 1;
         select.focus();
         handled = true;
       }
@@ -513,11 +606,17 @@
 
   document.addEventListener("change", function (event) {
     var target = event.target;
-    if (target.name === "outcome") toggleOutcomeFields();
+    if (target.name === "outcome") {
+      toggleOutcomeFields();
+      showAnsweredPrompt("outcome");
+    }
     if (target.closest && target.closest("#script")) updateIsolation();
     if (target.closest && target.closest("#outcome-form")) scheduleDraft();
   });
   document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#outcome-form") && isTyping(event.target)) {
+      showAnsweredPrompt("typing");
+    }
     if (event.target.closest && event.target.closest("#script")) updateIsolation();
     if (event.target.closest && event.target.closest("#outcome-form")) scheduleDraft();
   });
@@ -538,6 +637,12 @@
   });
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "contact-rows") {
+      // A row added: the cursor in its first field.
+      var rows = event.target.querySelectorAll(".contact-row");
+      var first = rows.length ? rows[rows.length - 1].querySelector("input, select") : null;
+      if (first) first.focus();
+    }
     if (event.target.id === "desk") {
       // The page's own messages are stale once the desk shows its own.
       document.querySelectorAll("#main > .messages").forEach(function (el) {

@@ -86,7 +86,9 @@ class RecordOutcomeTests(OutcomeApiTestCase):
         self.assertEqual(
             body["task"], {"id": self.task.pk, "status": "done", "attempts": 1, "not_before": None}
         )
-        self.assertEqual(body["attempt"]["connected_at"], body["attempt"]["started_at"])
+        # No one marked the answer: no talk time is made up from the dialling, the call says it.
+        self.assertIsNone(body["attempt"]["connected_at"])
+        self.assertTrue(CallAttempt.objects.get(pk=body["attempt"]["id"]).talk_not_marked)
 
     def test_it_books_a_callback_for_the_agent_or_for_all(self):
         for for_all, owner in ((False, self.alice.agent), (True, None)):

@@ -69,11 +69,11 @@ class InboundCallBrowserTests(BrowserTestCase):
         expect(form).to_have_attribute("data-task-id", str(self.task.pk))
         expect(page.locator("[data-testid=script-notification]")).to_be_visible()
         expect(page.locator("[data-testid=sms-row]")).to_have_count(1)
-        # Reached (key 1), a certificate, and recorded.
+        # Reached (key 1), a certificate, and recorded with Enter (the focus on the checkbox).
         page.keyboard.press("1")
         self.assertTrue(page.is_checked("input[name=outcome][value=reached]"))
         page.check("input[name=notification-certificate_needed]")
-        page.click("[data-testid=record-outcome]")
+        page.keyboard.press("Enter")
         expect(page.locator("[data-testid=task][data-status=done]")).to_have_count(1)
         expect(page.locator("[data-testid=attempt][data-channel=inbound]")).to_have_count(1)
 

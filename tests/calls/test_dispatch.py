@@ -383,7 +383,7 @@ class LeaseTests(QueueTestCase):
             agent=self.alice.agent,
             outcome="busy",
             now=NOW + timedelta(minutes=1),
-        )
+        ).attempt
         with self.assertRaises(LeaseLost) as refused:
             record_outcome(
                 assignment=assignment,

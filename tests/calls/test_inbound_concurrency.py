@@ -87,7 +87,7 @@ class ConcurrentInboundTests(TransactionTestCase):
     def inbound(self, task: CallTask, agent: Agent, now: datetime = NOW):
         return lambda: record_inbound_call(
             task=task, agent=agent, outcome=CallAttempt.Outcome.REACHED, now=now
-        )
+        ).attempt
 
     def test_a_claim_and_an_inbound_call_never_both_take_the_task(self):
         won = {"claim": 0, "inbound": 0}

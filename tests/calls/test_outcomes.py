@@ -26,7 +26,7 @@ class OutcomeTestCase(QueueTestCase):
             self.assertEqual(assignment.task_id, task.pk)
         return record_outcome(
             assignment=assignment, agent=user.agent, outcome=outcome, now=at + MINUTE, **kwargs
-        )
+        ).attempt
 
 
 class RetryTests(OutcomeTestCase):

@@ -24,7 +24,7 @@ class SmokeLoopTests(PersonasTestCase):
         self.assertEqual(assignment.task.reason, CallTask.Reason.INDEX_INTERVIEW)
         attempt = record_outcome(
             assignment=assignment, agent=agent, outcome="no_answer", now=now + timedelta(minutes=1)
-        )
+        ).attempt
         self.assertTrue(attempt.accepted)
         task = CallTask.objects.get(pk=assignment.task_id)
         self.assertEqual(task.status, CallTask.Status.QUEUED)

@@ -654,7 +654,7 @@ class SweepConcurrencyTests(TransactionTestCase):
                         agent=assignment.agent,
                         outcome="no_answer",
                         now=expiry - timedelta(seconds=1),
-                    ).accepted
+                    ).attempt.accepted
                 except LeaseLost:
                     return False
 

@@ -56,7 +56,7 @@ class BoardTestCase(QueueTestCase):
             mark_connected(assignment=assignment, agent=agent, now=at + connected_after)
         return record_outcome(
             assignment=assignment, agent=agent, outcome=outcome, now=at + ended_after
-        )
+        ).attempt
 
     def row(self, user, now, territory=None) -> dict:
         snapshot = compute_snapshot(territory=territory or self.t93, now=now)
