@@ -105,13 +105,15 @@ def _explain_international(digits: str) -> str:
     for other in FRENCH_REGIONS:
         found = _valid_in(f"0{national}", other)
         if found is not None and found.country_code != code:
+            # +262 serves La Réunion and Mayotte: the number's own range tells which.
+            home = phonenumbers.region_code_for_number(found)
             return str(
                 _(
                     "this is a number of %(place)s written with the code +%(code)s; "
                     "%(place)s's numbers start with +%(right)s: %(suggestion)s"
                 )
                 % {
-                    "place": REGION_NAMES[other],
+                    "place": REGION_NAMES.get(home, REGION_NAMES[other]),
                     "code": code,
                     "right": found.country_code,
                     "suggestion": _international(found),

@@ -33,6 +33,33 @@ class ContactImport(models.Model):
         CHECKING = "checking", _("Checking the rows")
         RECORDING = "recording", _("Recording the contacts")
 
+    class Problem(models.TextChoices):
+        WORKER_LOST = (
+            "worker_lost",
+            _(
+                "The worker running this import stopped: nothing was recorded, and the import was "
+                "started again."
+            ),
+        )
+        WORKER_LOST_AGAIN = (
+            "worker_lost_again",
+            _(
+                "The worker running this import stopped twice: nothing was recorded. Upload the "
+                "file again, or split it."
+            ),
+        )
+        TIMEOUT = (
+            "timeout",
+            _("The import took too long and was stopped: nothing was recorded. Split the file."),
+        )
+        ERROR = (
+            "error",
+            _(
+                "An unexpected error stopped the import: nothing was recorded. Try again; if it "
+                "fails again, tell your administrator."
+            ),
+        )
+
     IN_PROGRESS = (State.QUEUED, State.RUNNING)
 
     territory = models.ForeignKey(
@@ -58,7 +85,8 @@ class ContactImport(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     # [{"index_case": 12, "rows": 40, "created": 38, "persons": [301, 302, ...]}]
     result = models.JSONField(_("result"), default=list, blank=True)
-    failure_reason = models.TextField(_("reason of the failure"), blank=True)
+    # What went wrong besides the rows (a lost worker, a timeout), shown on the job's page.
+    problem = models.CharField(_("problem"), max_length=20, choices=Problem, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
