@@ -46,7 +46,7 @@ def to_e164(raw: str, *, region: str = "FR") -> str:
     if number is not None and phonenumbers.number_type(number) not in _SERVICE_TYPES:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     raise ValidationError(
-        _("Invalid phone number: %(value)s (%(reason)s)"),
+        _("Invalid phone number: %(value)s — %(reason)s"),
         code="invalid_phone",
         params={"value": raw, "reason": explain_invalid(raw, region=region)},
     )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Territory, scope_for_user
@@ -112,6 +113,9 @@ class ContactImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("intake:contact-import-detail", args=[self.pk])
 
     @property
     def in_progress(self) -> bool:
