@@ -12,7 +12,10 @@
         // After the submit event, so that the browser still sends the form.
         window.setTimeout(function () {
           button.disabled = true;
-          if (button.dataset.busyLabel) button.textContent = button.dataset.busyLabel;
+          if (button.dataset.busyLabel) {
+            button.dataset.label = button.textContent;
+            button.textContent = button.dataset.busyLabel;
+          }
           form.setAttribute("aria-busy", "true");
         }, 0);
       });
@@ -24,7 +27,7 @@
     if (!event.persisted) return;
     document.querySelectorAll("form[data-import-form] button[type=submit][disabled]").forEach(function (button) {
       button.disabled = false;
-      button.removeAttribute("disabled");
+      if (button.dataset.label) button.textContent = button.dataset.label;
     });
   });
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

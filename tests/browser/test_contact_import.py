@@ -13,6 +13,7 @@ from unittest import mock
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from agents import roles
@@ -47,6 +48,7 @@ class ContactImportBrowserTests(BrowserTestCase):
                 external_ref=f"LAB-{n:02d}",
             )
         self.workers: list[threading.Thread] = []
+        self.outcomes: list[str] = []
 
     def tearDown(self):
         for worker in self.workers:
@@ -57,7 +59,10 @@ class ContactImportBrowserTests(BrowserTestCase):
 
         def work():
             try:
-                import_jobs.run_contact_import(job_id=job_id)
+                self.outcomes.append(import_jobs.run_contact_import(job_id=job_id))
+            except BaseException as exc:
+                self.outcomes.append(repr(exc))
+                raise
             finally:
                 connections.close_all()
 
@@ -117,19 +122,26 @@ class ContactImportBrowserTests(BrowserTestCase):
             bar = page.locator("[data-testid=import-progress][data-state=running] progress[value]")
             expect(bar).to_be_visible(timeout=30_000)
             seen = set()
-            while page.locator("[data-testid=import-progress][data-state=running]").count():
-                text = page.get_by_test_id("import-progress").inner_text(timeout=5_000)
-                value = page.evaluate(
-                    "() => document.querySelector('[data-testid=import-bar]')?.value ?? null"
-                )
-                if value is not None and 0 < value < 100:
-                    seen.add((value, text.splitlines()[0]))
-                if len(seen) == 2:
-                    self.shoot(page, "progress")
+            for _poll in range(300):  # at most 90 s
+                try:
+                    state = page.evaluate(
+                        "() => { const p = document.querySelector('[data-testid=import-progress]');"
+                        " const bar = document.querySelector('[data-testid=import-bar]');"
+                        " return p ? [p.dataset.state, bar ? bar.value : null,"
+                        " p.innerText.trim().split('\\n')[0]] : null; }"
+                    )
+                except PlaywrightError:  # the page is reloading with the result
+                    page.wait_for_load_state()
+                    continue
+                if state is None:
+                    break  # the job has ended: the page reloaded with its result
+                if state[0] == "running" and 0 < (state[1] or 0) < 100:
+                    seen.add((state[1], state[2]))
+                    if len(seen) == 2:
+                        self.shoot(page, "progress")
                 page.wait_for_timeout(300)
-                if not page.get_by_test_id("import-progress").count():
-                    break
-            expect(page.get_by_test_id("import-result")).to_be_visible(timeout=60_000)
+            expect(page.get_by_test_id("import-result")).to_be_visible(timeout=30_000)
+        self.assertEqual(self.outcomes, ["done"])
         self.assertGreaterEqual(len({value for value, _ in seen}), 2, seen)
         self.assertTrue(any("of 5,000" in text for _, text in seen), seen)
 

@@ -253,7 +253,9 @@ class ContactImportPageTests(PersonasTestCase):
             state=ContactImport.State.RUNNING, stage="checking", rows_done=2500, rows_total=5000
         )
         response = self.client.get(url, headers={"HX-Request": "true"})
-        self.assertContains(response, '<progress data-testid="import-bar" max="100" value="5">')
+        self.assertContains(
+            response, '<progress class="progress-bar" data-testid="import-bar" max="100" value="5">'
+        )
         self.assertContains(response, "Checking the rows: 2,500 of 5,000.")
         ContactImport.objects.filter(pk=self.job.pk).update(state=ContactImport.State.DONE)
         response = self.client.get(url, headers={"HX-Request": "true"})
