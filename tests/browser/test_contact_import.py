@@ -6,6 +6,8 @@ the upload's request), so here the publication starts the task in a thread of it
 own database connection, and the page reads the job's progress while it runs."""
 
 import os
+import shutil
+import tempfile
 import threading
 from datetime import timedelta
 from unittest import mock
@@ -74,20 +76,16 @@ class ContactImportBrowserTests(BrowserTestCase):
         yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
         lines = [";".join(HEADER)]
         for n in range(ROWS):
-            phone = f"06 {12 + n // 1000000:02d} {n // 10000 % 100:02d} {n // 100 % 100:02d} {n % 100:02d}"
+            phone = f"06 12 {n // 10000:02d} {n // 100 % 100:02d} {n % 100:02d}"
             lines.append(
                 f"LAB-{n % CASES:02d};Contact{n:04d};Famille{n:04d};{phone};fr;close;{yesterday}"
             )
-        path = os.path.join(self.tmp_dir(), "contacts-5000.csv")
+        folder = tempfile.mkdtemp(prefix="import-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        path = os.path.join(folder, "contacts-5000.csv")
         with open(path, "w", encoding="utf-8") as file:
             file.write("\n".join(lines) + "\n")
         return path
-
-    def tmp_dir(self) -> str:
-        import tempfile
-
-        folder = tempfile.mkdtemp(prefix="import-")
-        return folder
 
     def shoot(self, page, name: str) -> None:
         if SHOTS:
