@@ -85,6 +85,11 @@ def _publish(job_id: int) -> None:
         logger.exception("Could not publish contact import %s; the sweep will", job_id)
 
 
+def progress_beside_the_transaction() -> bool:
+    """Whether a second connection can commit while the import's transaction is open."""
+    return connections["default"].vendor == "postgresql"
+
+
 class _Reporter:
     """Write a running job's progress where the upload page reads it (see the module's doc)."""
 
@@ -98,7 +103,7 @@ class _Reporter:
             ContactImport.objects.filter(
                 pk=self.job.pk, state=ContactImport.State.RUNNING, attempts=self.job.attempts
             ).update(stage=stage, rows_done=done, rows_total=total, updated_at=now)
-        elif connections["default"].vendor == "postgresql":
+        elif progress_beside_the_transaction():
             self._write_beside(stage, done, total, now)
         else:
             cache.set(
