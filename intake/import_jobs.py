@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from agents.models import Territory
@@ -44,7 +44,13 @@ class Submitted:
 
 
 def submit_contact_import(
-    *, territory: Territory, user: User | None, file_name: str, content: bytes, now: datetime
+    *,
+    territory: Territory,
+    user: User | None,
+    file_name: str,
+    content: bytes,
+    now: datetime,
+    language: str = "",
 ) -> Submitted:
     """Queue the import of a file; the same file for the same territory, while its first upload
     is queued or running, is not queued twice: that job is returned instead."""
@@ -59,6 +65,7 @@ def submit_contact_import(
                 territory=territory,
                 uploaded_by=user,
                 file_name=file_name[:255],
+                language=language,
                 content=content,
                 sha256=digest,
                 updated_at=now,
@@ -192,13 +199,14 @@ def run_contact_import(*, job_id: int) -> str:
             raise ImportTakenOver(job.pk)
 
     try:
-        import_contacts(
-            territory=job.territory,
-            content=bytes(job.content),
-            now=now,
-            progress=reporter,
-            before_commit=finish,
-        )
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            import_contacts(
+                territory=job.territory,
+                content=bytes(job.content),
+                now=now,
+                progress=reporter,
+                before_commit=finish,
+            )
     except ContactImportError as exc:
         _end(mine, problem="", errors=exc.errors)
         return "refused"

@@ -73,6 +73,8 @@ class ContactImport(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
+    # The uploader's language: the worker writes the errors in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
     content = models.BinaryField(_("content"), blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64)

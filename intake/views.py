@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -227,6 +227,7 @@ def contact_import(request: HttpRequest) -> HttpResponse:
             file_name=upload.name,
             content=b"".join(upload.chunks()),
             now=timezone.now(),
+            language=translation.get_language() or "",
         )
         if not submitted.created:
             messages.info(

@@ -54,6 +54,7 @@ class ContactImportJobTests(PersonasTestCase):
                 file_name="contacts.csv",
                 content=content,
                 now=timezone.now(),
+                language="en",
             )
         return submitted.job
 
@@ -90,6 +91,23 @@ class ContactImportJobTests(PersonasTestCase):
             ],
         )
         self.assertEqual(Exposure.objects.count(), 0)
+
+    def test_it_writes_the_errors_in_the_uploaders_language(self):
+        content = self.content(3, bad={1: {"language": "xx"}})
+        with self.captureOnCommitCallbacks(execute=False):
+            job = submit_contact_import(
+                territory=self.t93,
+                user=self.carol,
+                file_name="c.csv",
+                content=content,
+                now=timezone.now(),
+                language="en",
+            ).job
+        # The worker's own language is the site's, French.
+        with translation.override("fr"):
+            run_contact_import(job_id=job.pk)
+        job.refresh_from_db()
+        self.assertEqual(job.errors, ["line 3: language: Unknown language: xx"])
 
     def test_it_runs_a_job_once(self):
         job = self.submit(self.content(10))
