@@ -9,6 +9,8 @@ from unittest import mock
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -296,6 +298,23 @@ class ContactImportPageTests(PersonasTestCase):
         self.assertEqual(
             PersonAccess.objects.filter(what="contact-import-result", user=self.carol).count(), 3
         )
+
+    def test_the_results_queries_do_not_grow_with_its_cases(self):
+        self.client.force_login(self.carol)
+        counts = []
+        for cases in (1, 4):
+            refs = [f"QC-{cases}-{n}" for n in range(cases)]
+            for ref in refs:
+                self.register_case(self.t93, name=ref, phone="0601010101", external_ref=ref)
+            content = csv_bytes([a_row(ref, n) for ref in refs for n in range(3)])
+            upload = SimpleUploadedFile("c.csv", content, content_type="text/csv")
+            with self.captureOnCommitCallbacks(execute=True):
+                response = self.client.post(self.url, {"file": upload})
+            url = response["Location"]
+            with CaptureQueriesContext(connection) as queries:
+                self.assertContains(self.client.get(url), f"Paul {ref}<")
+            counts.append(len(queries))
+        self.assertEqual(counts[0], counts[1])
 
     def test_the_template_file_has_the_importers_columns_and_imports_as_it_is(self):
         self.client.force_login(self.bob)
