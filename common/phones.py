@@ -113,7 +113,7 @@ def _explain_international(digits: str) -> str:
                     "%(place)s's numbers start with +%(right)s: %(suggestion)s"
                 )
                 % {
-                    "place": REGION_NAMES.get(home, REGION_NAMES[other]),
+                    "place": REGION_NAMES.get(home or other, REGION_NAMES[other]),
                     "code": code,
                     "right": found.country_code,
                     "suggestion": _international(found),

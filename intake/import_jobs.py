@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import IntegrityError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -100,9 +101,9 @@ def progress_beside_the_transaction() -> bool:
 class _Reporter:
     """Write a running job's progress where the upload page reads it (see the module's doc)."""
 
-    def __init__(self, job: ContactImport):
+    def __init__(self, job: ContactImport) -> None:
         self.job = job
-        self.side = None
+        self.side: BaseDatabaseWrapper | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = timezone.now()
@@ -131,7 +132,8 @@ class _Reporter:
         if self.side is None:
             self.side = connections.create_connection("default")
         table = ContactImport._meta.db_table
-        with self.side.cursor() as cursor:
+        side = self.side
+        with side.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET stage = %s, rows_done = %s, rows_total = %s, "  # noqa: S608
                 "updated_at = %s WHERE id = %s AND state = %s AND attempts = %s",

@@ -335,7 +335,7 @@ def _check_row(
         except ValidationError as exc:
             errors.extend(cell_error(line, "last_exposure_date", m) for m in exc.messages)
 
-    if errors:
+    if errors or phone is None or exposure_date is None or index_case is None:
         return None, errors
     contact = ContactData(
         person=PersonData(

@@ -1,5 +1,7 @@
 """The intake's own rows: contact imports run as background jobs."""
 
+from typing import cast
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,7 +13,7 @@ from agents.models import Territory, scope_for_user
 
 class ContactImportQuerySet(models.QuerySet):
     def for_user(self, user) -> "ContactImportQuerySet":
-        return scope_for_user(self, user, territory="territory_id")
+        return cast("ContactImportQuerySet", scope_for_user(self, user, territory="territory_id"))
 
     def in_progress(self) -> "ContactImportQuerySet":
         return self.filter(state__in=ContactImport.IN_PROGRESS)
