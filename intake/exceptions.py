@@ -5,3 +5,7 @@ from common.exceptions import CsvImportError
 
 class ContactImportError(CsvImportError):
     """The contacts file was refused; ``errors`` says why, with line numbers."""
+
+
+class ImportTakenOver(Exception):
+    """The sweep took the job back while this worker ran it: this run must record nothing."""

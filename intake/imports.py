@@ -2,9 +2,9 @@
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,7 +33,33 @@ COLUMNS = (
     "exposure_type",
     "last_exposure_date",
 )
+# An example of each column, for the template file offered on the upload page.
+EXAMPLE_ROWS = (
+    {
+        "index_case": "LAB-2026-0001",
+        "first_name": "Camille",
+        "last_name": "Martin",
+        "phone": "06 12 34 56 78",
+        "language": "fr",
+        "exposure_type": "household",
+    },
+    {
+        "index_case": "LAB-2026-0001",
+        "first_name": "Mehmet",
+        "last_name": "Yilmaz",
+        # A Réunion mobile: accepted from every French territory.
+        "phone": "0692 12 34 56",
+        "language": "tr",
+        "exposure_type": "close",
+    },
+)
 NAME_MAX_LENGTH = 120
+# How often the checking of the rows reports its progress.
+PROGRESS_EVERY = 100
+STAGE_CHECKING = "checking"
+STAGE_RECORDING = "recording"
+# (stage, rows done in that stage, rows in the file)
+Progress = Callable[[str, int, int], None]
 # SQLite refuses queries with too many parameters: look references up in slices.
 _LOOKUP_CHUNK = 500
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,6 +71,8 @@ class ImportedCase:
     index_case: IndexCase
     rows: int
     created: int
+    # The contacts of the file for this case, in file order, once each.
+    person_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -67,28 +95,67 @@ class _Row:
     contact: ContactData
 
 
-def import_contacts(*, territory: Territory, content: bytes, now: datetime) -> ImportResult:
-    """Check every row of a contacts CSV, then record them all in one transaction, or none."""
-    rows = _read_rows(territory=territory, content=content, now=now)
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def import_contacts(
+    *,
+    territory: Territory,
+    content: bytes,
+    now: datetime,
+    progress: Progress = _no_progress,
+    before_commit: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
+    """Check every row of a contacts CSV, then record them all in one transaction, or none.
+
+    `progress` hears how far the checking, then the recording, has gone; `before_commit` runs
+    last inside the transaction (a job marks itself done there, so that the contacts and the
+    job's end are committed together)."""
+    rows = _read_rows(territory=territory, content=content, now=now, progress=progress)
     by_case: dict[int, tuple[IndexCase, list[ContactData]]] = {}
     for row in rows:
         by_case.setdefault(row.index_case.pk, (row.index_case, []))[1].append(row.contact)
     result = ImportResult()
+    done = 0
     with transaction.atomic():
         # All at once, before any write: locks taken case by case could wait on each other.
         lock_people(territory=territory, persons=[row.contact.person for row in rows])
+        progress(STAGE_RECORDING, 0, len(rows))
         for index_case, contacts in by_case.values():
             # A contact already known for this case is recorded once: count what is new.
             before = Exposure.objects.filter(index_case=index_case).count()
-            add_contacts(index_case=index_case, contacts=contacts, now=now)
+            registered = add_contacts(index_case=index_case, contacts=contacts, now=now)
             created = Exposure.objects.filter(index_case=index_case).count() - before
+            person_ids = list(dict.fromkeys(r.exposure.person_id for r in registered))
             result.cases.append(
-                ImportedCase(index_case=index_case, rows=len(contacts), created=created)
+                ImportedCase(
+                    index_case=index_case,
+                    rows=len(contacts),
+                    created=created,
+                    person_ids=person_ids,
+                )
             )
+            done += len(contacts)
+            progress(STAGE_RECORDING, done, len(rows))
+        if before_commit is not None:
+            before_commit(result)
     return result
 
 
-def _read_rows(*, territory: Territory, content: bytes, now: datetime) -> list["_Row"]:
+def template_rows(*, today: date) -> list[list[str]]:
+    """Return the template file's rows: the header the importer reads, then the examples."""
+    example_date = (today - timedelta(days=1)).isoformat()
+    rows = [list(COLUMNS)]
+    for example in EXAMPLE_ROWS:
+        values = {"last_exposure_date": example_date, **example}
+        rows.append([values[column] for column in COLUMNS])
+    return rows
+
+
+def _read_rows(
+    *, territory: Territory, content: bytes, now: datetime, progress: Progress = _no_progress
+) -> list["_Row"]:
     raw_rows, errors = read_csv(
         content,
         layout=CsvLayout(
@@ -102,13 +169,17 @@ def _read_rows(*, territory: Territory, content: bytes, now: datetime) -> list["
     languages = _languages()
     today = timezone.localdate(now, timezone=territory.zone)
     rows = []
-    for line, values in raw_rows:
+    total = len(raw_rows)
+    progress(STAGE_CHECKING, 0, total)
+    for checked, (line, values) in enumerate(raw_rows, 1):
         row, row_errors = _check_row(
             line, values, territory=territory, cases=cases, languages=languages, today=today
         )
         errors.extend(row_errors)
         if row is not None:
             rows.append(row)
+        if checked % PROGRESS_EVERY == 0 or checked == total:
+            progress(STAGE_CHECKING, checked, total)
     errors.extend(_too_many_contacts(rows))
     if errors:
         raise ContactImportError(errors)
@@ -264,7 +335,7 @@ def _check_row(
         except ValidationError as exc:
             errors.extend(cell_error(line, "last_exposure_date", m) for m in exc.messages)
 
-    if errors:
+    if errors or phone is None or exposure_date is None or index_case is None:
         return None, errors
     contact = ContactData(
         person=PersonData(

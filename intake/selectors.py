@@ -12,6 +12,7 @@ from agents.access import RequestUser
 from calls.models import CallAttempt, CallTask
 from cases.models import Exposure, IndexCase, Person, Phone
 from common.phones import to_e164
+from intake.models import ContactImport
 
 CONTACTS_PER_PAGE = 50
 HISTORY_LIMIT = 200
@@ -159,3 +160,60 @@ def call_history(*, person_ids: list[int]) -> list[CallAttempt]:
         .select_related("agent__user", "task__person")
         .order_by("-started_at", "-pk")[:HISTORY_LIMIT]
     )
+
+
+# The contacts named under each index case of an import's result; the case page lists the rest.
+IMPORT_NAMES_PER_CASE = 30
+RECENT_IMPORTS = 10
+
+
+def get_contact_import_for_user(*, user: RequestUser, pk: int) -> ContactImport:
+    """Return the import if the user may see it (their territory's); 404 otherwise."""
+    return get_object_or_404(
+        ContactImport.objects.for_user(user).select_related("territory", "uploaded_by"), pk=pk
+    )
+
+
+def recent_contact_imports(*, user: RequestUser) -> list[ContactImport]:
+    return list(
+        ContactImport.objects.for_user(user)
+        .select_related("territory", "uploaded_by")
+        .defer("content", "result", "errors")[:RECENT_IMPORTS]
+    )
+
+
+@dataclass(frozen=True)
+class ImportedCaseRow:
+    index_case: IndexCase
+    rows: int
+    created: int
+    contacts: list[Person]
+    more: int
+
+
+def contact_import_result(*, job: ContactImport) -> list[ImportedCaseRow]:
+    """Name the patients zéro of a finished import and their contacts from the file (at most
+    IMPORT_NAMES_PER_CASE each), in file order; cases no longer visible are left out."""
+    entries = job.result or []
+    cases = IndexCase.objects.filter(
+        territory_id=job.territory_id, pk__in=[e["index_case"] for e in entries]
+    ).select_related("person")
+    by_id = {case.pk: case for case in cases}
+    shown = [pid for e in entries for pid in e["persons"][:IMPORT_NAMES_PER_CASE]]
+    persons = Person.objects.filter(territory_id=job.territory_id, pk__in=shown).in_bulk()
+    rows = []
+    for entry in entries:
+        index_case = by_id.get(entry["index_case"])
+        if index_case is None:
+            continue
+        named = [persons[p] for p in entry["persons"][:IMPORT_NAMES_PER_CASE] if p in persons]
+        rows.append(
+            ImportedCaseRow(
+                index_case=index_case,
+                rows=entry["rows"],
+                created=entry["created"],
+                contacts=named,
+                more=max(0, len(entry["persons"]) - IMPORT_NAMES_PER_CASE),
+            )
+        )
+    return rows

@@ -11,6 +11,11 @@ urlpatterns = [
     path("new/", views.index_case_new, name="index-case-new"),
     path("new/contact-row/", views.contact_form_row, name="contact-form-row"),
     path("import/", views.contact_import, name="contact-import"),
+    path("import/template.csv", views.contact_import_template, name="contact-import-template"),
+    path("import/<int:pk>/", views.contact_import_detail, name="contact-import-detail"),
+    path(
+        "import/<int:pk>/progress/", views.contact_import_progress, name="contact-import-progress"
+    ),
 ]
 api_urlpatterns = [
     path("index-cases/", api.RegisterIndexCaseView.as_view(), name="register-index-case"),

@@ -4,12 +4,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRefresh
 
 from agents import roles
 from agents.access import access_own_territory_unless_superuser
@@ -18,10 +19,11 @@ from agents.roles import role_required
 from cases.forms import CONTACTS_PREFIX, ContactFormSet
 from cases.services import MAX_CONTACTS, log_person_access
 from cases.views import render_contact_row, with_extra_row
+from common.csv_files import excel_csv_response
 from intake import selectors
-from intake.exceptions import ContactImportError
 from intake.forms import ContactImportForm, IndexCaseEditForm, IndexCaseForm
-from intake.imports import MAX_FILE_BYTES, MAX_ROWS, import_contacts
+from intake.import_jobs import live_progress, submit_contact_import
+from intake.imports import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, STAGE_RECORDING, template_rows
 from intake.services import add_contacts_later, register_index_case, update_index_case
 
 CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
@@ -210,43 +212,89 @@ def contact_form_row(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_MANAGERS)
 def contact_import(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV of contacts: every row is checked, then all are recorded or none."""
+    """Upload a CSV of contacts: a worker checks every row, then records all or none; the job's
+    page shows its progress. The same file posted again while it runs leads to that job."""
     territory = access_own_territory_unless_superuser(request.user)
     territories = Territory.objects.for_user(request.user)
-    result = None
-    errors: list[str] = []
-    if request.method == "POST":
-        form = ContactImportForm(
-            request.POST, request.FILES, territory=territory, territories=territories
+    form = ContactImportForm(
+        request.POST or None, request.FILES or None, territory=territory, territories=territories
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        submitted = submit_contact_import(
+            territory=form.chosen_territory(),
+            user=request.user,
+            file_name=upload.name,
+            content=b"".join(upload.chunks()),
+            now=timezone.now(),
+            language=translation.get_language() or "",
         )
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = import_contacts(
-                    territory=form.chosen_territory(),
-                    content=b"".join(upload.chunks()),
-                    now=timezone.now(),
-                )
-            except ContactImportError as exc:
-                errors = exc.errors
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(rows)d contact imported for %(cases)d index case(s).",
-                        "%(rows)d contacts imported for %(cases)d index case(s).",
-                        result.rows,
-                    )
-                    % {"rows": result.rows, "cases": len(result.cases)},
-                )
-                form = ContactImportForm(territory=territory, territories=territories)
-    else:
-        form = ContactImportForm(territory=territory, territories=territories)
+        if not submitted.created:
+            messages.info(
+                request,
+                _("This file is already being imported for this territory: here is its progress."),
+            )
+        return redirect("intake:contact-import-detail", pk=submitted.job.pk)
     context = {
         "form": form,
-        "result": result,
-        "errors": errors,
+        "imports": selectors.recent_contact_imports(user=request.user),
+        "columns": COLUMNS,
         "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
         "max_rows": MAX_ROWS,
     }
     return render(request, "intake/contact_import.html", context)
+
+
+@require_GET
+@role_required(*CASE_MANAGERS)
+def contact_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show an import: its progress while it runs, then the people it named or its errors."""
+    job = live_progress(selectors.get_contact_import_for_user(user=request.user, pk=pk))
+    return render(request, "intake/contact_import_detail.html", _import_context(request, job))
+
+
+@require_GET
+@role_required(*CASE_MANAGERS)
+def contact_import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress part of an import's page (htmx polling); once the job has ended, the whole
+    page is reloaded to show the result."""
+    job = live_progress(selectors.get_contact_import_for_user(user=request.user, pk=pk))
+    if not job.in_progress:
+        if request.htmx:
+            return HttpResponseClientRefresh()
+        return redirect("intake:contact-import-detail", pk=job.pk)
+    return render(request, "intake/_contact_import_progress.html", _import_context(request, job))
+
+
+def _import_context(request: HttpRequest, job) -> dict:
+    result = []
+    if job.state == job.State.DONE:
+        result = selectors.contact_import_result(job=job)
+        # The result names people: log the read of each person shown.
+        log_person_access(
+            user=request.user,
+            persons=[row.index_case.person for row in result]
+            + [person for row in result for person in row.contacts],
+            what="contact-import-result",
+            now=timezone.now(),
+        )
+    percent = 0
+    if job.rows_total:
+        # The checking is the quick tenth of the work, the recording the rest.
+        share = job.rows_done / job.rows_total
+        percent = round(100 * (0.1 + 0.9 * share if job.stage == STAGE_RECORDING else 0.1 * share))
+    return {
+        "job": job,
+        "result": result,
+        "percent": percent,
+        "poll_seconds": 1,
+        "max_rows": MAX_ROWS,
+    }
+
+
+@require_GET
+@role_required(*CASE_MANAGERS)
+def contact_import_template(request: HttpRequest) -> StreamingHttpResponse:
+    """Download an empty contacts file: the header the import expects and two example rows."""
+    header, *rows = template_rows(today=timezone.localdate())
+    return excel_csv_response(filename="contacts-template.csv", header=header, rows=rows)

@@ -27,6 +27,9 @@ TASK_NAMES = {
     # Added with the desk heartbeat (issue 11).
     "calls.tasks.set_absent_agents_offline",
     "cases.tasks.purge_expired_personal_data",
+    # Added with contact imports as background jobs (issue 13).
+    "intake.tasks.run_contact_import",
+    "intake.tasks.sweep_contact_imports",
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",
     "supervision.tasks.forget_purged_notes",

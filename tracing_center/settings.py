@@ -253,7 +253,15 @@ CELERY_BEAT_SCHEDULE = {
     # Beat and a worker are alive: supervisors' pages say so when this row is older than
     # JOBS_STALE_AFTER.
     "heartbeat": _every("calls.tasks.heartbeat", 30),
+    # Contact imports whose worker stopped are queued again once, then failed (issue 13).
+    "sweep-contact-imports": _every("intake.tasks.sweep_contact_imports", 60),
 }
+# A contact import (a background job) may run this many seconds; one still "running" and silent
+# for CONTACT_IMPORT_STALE_MINUTES (longer than the limit) lost its worker.
+CONTACT_IMPORT_TIME_LIMIT = env_int("CONTACT_IMPORT_TIME_LIMIT", 270, minimum=60)
+CONTACT_IMPORT_STALE_MINUTES = env_int(
+    "CONTACT_IMPORT_STALE_MINUTES", 5, minimum=CONTACT_IMPORT_TIME_LIMIT // 60 + 1
+)
 # Supervisors and CPAM admins see "automatic jobs stopped since HH:MM" past this many seconds.
 JOBS_STALE_AFTER = env_int("JOBS_STALE_AFTER", 3 * 60, minimum=30)
 

@@ -143,7 +143,18 @@ class RegisterIndexCaseTests(ApiTestCase):
         response = self.post(data, user=self.carol)
         self.assertEqual(response.status_code, 400)
         self.assertEqual(
-            response.json(), {"contacts": [{}, {"phone": ["Invalid phone number: 12"]}]}
+            response.json(),
+            {
+                "contacts": [
+                    {},
+                    {
+                        "phone": [
+                            "Invalid phone number: 12 — too short: a French number has 10 "
+                            "digits starting with 0 (2 given)"
+                        ]
+                    },
+                ]
+            },
         )
         self.assertEqual(counts(), (0, 0, 0, 0, 0))
 

@@ -15,6 +15,7 @@ from cases.models import Exposure, Person
 from intake import imports
 from intake.exceptions import ContactImportError
 from intake.imports import import_contacts
+from intake.models import ContactImport
 from tests.base import PersonasTestCase
 
 HEADER = [
@@ -26,6 +27,8 @@ HEADER = [
     "exposure_type",
     "last_exposure_date",
 ]
+
+TOO_SHORT_12 = "too short: a French number has 10 digits starting with 0 (2 given)"
 
 
 def csv_bytes(
@@ -134,7 +137,7 @@ class CsvImportTests(PersonasTestCase):
         rows += [a_row("LAB-A", n) for n in range(18, 30)]
         before = self.counts()
         errors = self.errors_of(csv_bytes(rows, delimiter=";"))
-        self.assertEqual(errors, ["line 17: phone: Invalid phone number: 12"])
+        self.assertEqual(errors, ["line 17: phone: Invalid phone number: 12 — " + TOO_SHORT_12])
         self.assertEqual(self.counts(), before)
 
     def test_it_lists_every_error_with_its_line(self):
@@ -250,7 +253,7 @@ class ImportCommandTests(PersonasTestCase):
         with self.assertRaises(CommandError) as caught:
             call_command("import_contacts", str(path), territory="93", stderr=err)
         self.assertIn("1 error(s): nothing was imported.", str(caught.exception))
-        self.assertIn("line 3: phone: Invalid phone number: 12", err.getvalue())
+        self.assertIn("line 3: phone: Invalid phone number: 12 — " + TOO_SHORT_12, err.getvalue())
         self.assertEqual(Exposure.objects.count(), 0)
 
     def test_it_fails_on_an_unknown_territory_or_file(self):
@@ -261,6 +264,8 @@ class ImportCommandTests(PersonasTestCase):
 
 
 class ImportPageTests(PersonasTestCase):
+    """The upload page queues a job; the worker (eager in tests) runs it after the commit."""
+
     url = reverse("intake:contact-import")
 
     @classmethod
@@ -273,30 +278,39 @@ class ImportPageTests(PersonasTestCase):
     def upload(self, content: bytes, **data):
         data["file"] = SimpleUploadedFile("contacts.csv", content, content_type="text/csv")
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return self.client.post(self.url, data)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(self.url, data)
+        if response.status_code != 302:
+            return response
+        return self.client.get(response["Location"])
 
     def test_it_imports_an_uploaded_file(self):
         self.client.force_login(self.bob)
         response = self.upload(
             csv_bytes([a_row("LAB-A", 1), a_row(str(self.case_a.pk), 2)], delimiter=";", bom=True)
         )
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.context["result"].rows, 2)
+        job = ContactImport.objects.get()
+        self.assertEqual(response.request["PATH_INFO"], job.get_absolute_url())
+        self.assertEqual(job.state, ContactImport.State.DONE)
         self.assertContains(response, reverse("intake:index-case-detail", args=[self.case_a.pk]))
-        self.assertEqual([m.level_tag for m in response.context["messages"]], ["success"])
+        # Named, not numbered: the patient zéro and the contacts of the file.
+        self.assertContains(response, "Paul Alpha")
+        self.assertContains(response, "Prénom1 Nom1")
+        self.assertContains(response, "Prénom2 Nom2")
         self.assertEqual(Exposure.objects.filter(index_case=self.case_a).count(), 2)
 
     def test_it_lists_the_errors_and_imports_nothing(self):
         self.client.force_login(self.carol)
         response = self.upload(csv_bytes([a_row("LAB-A", 1), a_row("LAB-A", 2, language="xx")]))
         self.assertContains(response, "line 3: language: Unknown language: xx")
-        self.assertIsNone(response.context["result"])
+        self.assertEqual(ContactImport.objects.get().state, ContactImport.State.FAILED)
         self.assertEqual(Exposure.objects.count(), 0)
 
     def test_it_imports_into_the_users_own_territory_only(self):
         self.client.force_login(self.dave)
         response = self.upload(csv_bytes([a_row("LAB-A", 1)]), territory=self.t93.pk)
         self.assertContains(response, "line 2: index_case: No index case LAB-A in territory 75.")
+        self.assertEqual(ContactImport.objects.get().territory, self.t75)
         self.assertEqual(Exposure.objects.count(), 0)
 
     def test_it_lets_the_superuser_choose_the_territory(self):
@@ -304,12 +318,14 @@ class ImportPageTests(PersonasTestCase):
         self.assertIn(
             "territory", self.upload(csv_bytes([a_row("LAB-A", 1)])).context["form"].errors
         )
-        response = self.upload(csv_bytes([a_row("LAB-A", 1)]), territory=self.t93.pk)
-        self.assertEqual(response.context["result"].rows, 1)
+        self.upload(csv_bytes([a_row("LAB-A", 1)]), territory=self.t93.pk)
+        job = ContactImport.objects.get()
+        self.assertEqual((job.territory, job.state), (self.t93, ContactImport.State.DONE))
 
     def test_it_refuses_a_file_too_large_before_reading_it(self):
         self.client.force_login(self.carol)
         with mock.patch("intake.forms.MAX_FILE_BYTES", 10):
             response = self.upload(csv_bytes([a_row("LAB-A", 1)]))
         self.assertIn("file", response.context["form"].errors)
+        self.assertFalse(ContactImport.objects.exists())
         self.assertEqual(Exposure.objects.count(), 0)
