@@ -67,7 +67,7 @@ class ConcurrentDraftTests(TransactionTestCase):
                 lambda a=assignment, g=agent, at=NOW + timedelta(minutes=i, seconds=30): (
                     record_outcome(
                         assignment=a, agent=g, outcome=CallAttempt.Outcome.REACHED, now=at
-                    )
+                    ).attempt
                 ),
             )
             self.assertIsInstance(recorded, CallAttempt)
