@@ -211,6 +211,14 @@ class DeskBrowserTests(BrowserTestCase):
         page.click("[data-testid=next-call]")
         page.wait_for_selector("[data-testid=script-interview]")
 
+    def test_on_a_phone_the_desk_and_its_card_fit_the_screen(self):
+        # The search box once pushed the page to 530 px at 390 (issue 13).
+        page = self.open_desk(width=390)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 390)
+        self.take_call(page)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 390)
+        self.assertEqual(self.console_errors, [])
+
     def test_enter_in_a_contact_row_records_the_interview(self):
         page = self.open_desk(english=True, width=1440)
         self.take_call(page)
