@@ -7,8 +7,9 @@ the desk's heartbeat (calls) must read them while calls may not import supervisi
 calls send_desk_message and logs the sending in its own action log, in the same transaction.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
@@ -129,3 +130,12 @@ def acknowledge_desk_message(*, receipt: DeskMessageReceipt, now: datetime) -> b
         read_at=now
     )
     return bool(updated)
+
+
+def forget_old_messages(*, now: datetime) -> int:
+    """Delete the messages sent before the retention period (RETENTION_DAYS), read or not, with
+    their receipts: they are free text, into which a supervisor may have typed a person's name.
+    The action log keeps that a message was sent, by whom and to whom. Returns the count."""
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    _deleted, per_model = DeskMessage.objects.filter(sent_at__lt=cutoff).delete()
+    return per_model.get(DeskMessage._meta.label, 0)

@@ -5,6 +5,7 @@ read, never to anyone else."""
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from calls.services.messages import (
     message_body_problem,
     send_desk_message,
 )
+from calls.services.retention import purge_expired_personal_data
 from tests.base import make_user
 from tests.calls.test_desk import DESK, DeskTestCase
 
@@ -312,3 +314,21 @@ class DeskPageTests(MessageTestCase):
             )
         shown = self.beat(self.alice)["messages"]
         self.assertEqual([m["body"] for m in shown], [f"m{n}" for n in range(20)])
+
+
+class RetentionTests(MessageTestCase):
+    def test_the_purge_deletes_messages_past_the_retention_period_read_or_not(self):
+        now = timezone.now()
+        old = send_desk_message(
+            author=self.bob,
+            body="M. Martin rappellera",
+            now=now - timedelta(days=91),
+            territory=self.t93,
+        )
+        recent = self.send("Briefing", territory=self.t93)
+        with override_settings(RETENTION_DAYS=90):
+            purge_expired_personal_data(now=now)
+
+        self.assertFalse(DeskMessage.objects.filter(pk=old.pk).exists())
+        self.assertFalse(DeskMessageReceipt.objects.filter(message_id=old.pk).exists())
+        self.assertTrue(recent.receipts.exists())
