@@ -159,3 +159,28 @@ class FinishPagesBrowserTests(BrowserTestCase):
         expect(log.locator("[data-testid=previous-owner]")).to_contain_text(str(owner))
         log.scroll_into_view_if_needed()
         self.shoot(page, "action-log")
+
+    def test_on_a_phone_the_action_log_scrolls_its_tables_not_the_page(self):
+        # The callbacks table's hidden labels, positioned outside its scrolling frame, once
+        # widened the page to 587 px at 390.
+        owner = make_user(
+            "karim", roles.TELECONSEILLER, territory=self.territory, plateau=self.plateau
+        ).agent
+        make_user("sophie", roles.SUPERVISEUR, territory=self.territory)
+        person = Person.objects.create(
+            territory=self.territory, first_name="Jeanne", last_name="Martin", language_id="fr"
+        )
+        CallTask.objects.create(
+            person=person,
+            territory=self.territory,
+            reason=CallTask.Reason.FOLLOW_UP,
+            deadline_at=timezone.now() + timedelta(hours=20),
+            language_id="fr",
+            reserved_for=owner,
+            not_before=timezone.now() + timedelta(hours=2),
+        )
+        page = self.new_page(locale="fr-FR", width=390)
+        self.log_in(page, "sophie", PASSWORD)
+        page.goto(f"{self.live_server_url}{reverse('supervision:action-log')}")
+        expect(page.locator("[data-testid=owned-callbacks]")).to_contain_text(str(owner))
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 390)
