@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -18,8 +18,10 @@ from calls.models import (
     CallAttempt,
     CallDraft,
     CallTask,
+    CarrierCall,
     DeskMessageReceipt,
     SmsMessage,
+    VoicemailDrop,
 )
 from calls.services.lifecycle import may_transition, owns
 from calls.telephony import tel_link
@@ -724,3 +726,42 @@ def get_task_of_person(*, person: Person, pk: int) -> CallTask:
         ),
         pk=pk,
     )
+
+
+# --- Carrier evidence ----------------------------------------------------------------------
+
+
+def voicemail_drop_for(*, task: CallTask) -> dict | None:
+    """Return the recorded message to leave on an answering machine for this call (by its
+    territory and reason), as the carrier's dial request carries it; None when there is none."""
+    drop = VoicemailDrop.objects.filter(
+        territory_id=task.territory_id, reason=task.reason, active=True
+    ).first()
+    if drop is None:
+        return None
+    return {"message_id": drop.message_id, "audio_url": drop.audio_url}
+
+
+def carrier_call_of(*, assignment_id: int) -> CarrierCall | None:
+    """Return the carrier's record of the call last dialled on this assignment (one query)."""
+    return (
+        CarrierCall.objects.filter(assignment_id=assignment_id)
+        .exclude(assignment__carrier_call_id="")
+        .filter(carrier_call_id=F("assignment__carrier_call_id"))
+        .first()
+    )
+
+
+def carrier_evidence(*, attempts) -> dict[int, CarrierCall]:
+    """Return the carrier's record of each of these attempts, by attempt id (one query): the
+    evidence an outcome is checked against (integrity reconciliation)."""
+    attempts = list(attempts)
+    keys = {(a.carrier, a.carrier_call_id): a.pk for a in attempts if a.carrier_call_id}
+    if not keys:
+        return {}
+    calls = CarrierCall.objects.filter(carrier_call_id__in=[call_id for _carrier, call_id in keys])
+    return {
+        keys[(c.carrier, c.carrier_call_id)]: c
+        for c in calls
+        if (c.carrier, c.carrier_call_id) in keys
+    }
