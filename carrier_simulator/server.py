@@ -43,6 +43,8 @@ class Config:
     seed: int | None = None
     # Every delay is multiplied by this (tests use ~0.05: a call's life in a second or two).
     delay_scale: float = 1.0
+    # And capped at this many seconds (tests: a long conversation lasts a fraction of a second).
+    max_delay: float | None = None
     # Force every call's outcome (tests); otherwise drawn from OUTCOMES.
     outcome: str | None = None
     # Refuse dial requests without a valid signature.
@@ -114,7 +116,10 @@ class Simulator:
 
     def _run(self, call: Call, plan: list[tuple[float, str, dict]]) -> None:
         for delay, kind, extra in plan:
-            time.sleep(delay * self.config.delay_scale)
+            delay *= self.config.delay_scale
+            if self.config.max_delay is not None:
+                delay = min(delay, self.config.max_delay)
+            time.sleep(delay)
             event = {
                 "event_id": uuid.uuid4().hex,
                 "call_id": call.call_id,
@@ -224,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--secret", default="dev-carrier-secret")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--delay-scale", type=float, default=1.0)
+    parser.add_argument("--max-delay", type=float, default=None)
     parser.add_argument("--outcome", choices=list(OUTCOMES), default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s carrier %(message)s")
@@ -232,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
         secret=args.secret,
         seed=args.seed,
         delay_scale=args.delay_scale,
+        max_delay=args.max_delay,
         outcome=args.outcome,
     )
     server = serve(config, args.host, args.port)

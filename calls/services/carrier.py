@@ -102,6 +102,11 @@ def apply_event(
         _update_call(call=call, event=event, now=now)
         if call.assignment_id is None:
             call.assignment = _find_assignment(carrier=carrier, event=event)
+            if call.assignment is not None:
+                # Linked by the dial's reference: the assignment keeps the id from now on.
+                Assignment.objects.filter(pk=call.assignment.pk, carrier_call_id="").update(
+                    carrier=carrier, carrier_call_id=event.call_id
+                )
         call.save()
         _apply_to_assignment(call=call, now=now)
     return stored

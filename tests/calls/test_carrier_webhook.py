@@ -182,9 +182,7 @@ class EventApplicationTests(WebhookTestCase):
     def test_an_answer_by_a_person_stamps_the_connected_time_from_the_carrier(self):
         assignment = self.dialled()
         answered_at = timezone.now() - timedelta(seconds=5)
-        self.post(
-            event(type="answered", answered_by="person", occurred_at=answered_at.isoformat())
-        )
+        self.post(event(type="answered", answered_by="person", occurred_at=answered_at.isoformat()))
         assignment.refresh_from_db()
         self.assertEqual(assignment.connected_at, answered_at)
         self.assertEqual(assignment.connected_source, Assignment.ConnectedSource.CARRIER)
@@ -207,9 +205,7 @@ class EventApplicationTests(WebhookTestCase):
         assignment.refresh_from_db()
         self.assertEqual(assignment.connected_source, Assignment.ConnectedSource.AGENT)
         answered_at = timezone.now() - timedelta(seconds=20)
-        self.post(
-            event(type="answered", answered_by="person", occurred_at=answered_at.isoformat())
-        )
+        self.post(event(type="answered", answered_by="person", occurred_at=answered_at.isoformat()))
         assignment.refresh_from_db()
         self.assertEqual(assignment.connected_at, answered_at)
         self.assertEqual(assignment.connected_source, Assignment.ConnectedSource.CARRIER)
@@ -279,9 +275,7 @@ class EventApplicationTests(WebhookTestCase):
     def test_completion_keeps_the_billed_seconds_and_final_status(self):
         self.dialled()
         self.post(event(type="answered", answered_by="person", event_id="a"))
-        self.post(
-            event(type="completed", status="answered", billed_seconds=184, event_id="c")
-        )
+        self.post(event(type="completed", status="answered", billed_seconds=184, event_id="c"))
         call = CarrierCall.objects.get()
         self.assertEqual(call.state, CarrierCall.State.COMPLETED)
         self.assertEqual(call.billed_seconds, 184)
