@@ -15,7 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_simulator(
-    *, webhook: str, secret: str, seed: int = 7, outcome: str | None = None
+    *,
+    webhook: str,
+    secret: str,
+    seed: int = 7,
+    outcome: str | None = None,
+    delay_scale: float = 0.05,
+    max_delay: float = 0.3,
 ) -> tuple[subprocess.Popen, str]:
     """Return the running simulator and its base URL; a call's life lasts about a second."""
     args = [
@@ -31,9 +37,9 @@ def start_simulator(
         "--seed",
         str(seed),
         "--delay-scale",
-        "0.05",
+        str(delay_scale),
         "--max-delay",
-        "0.3",
+        str(max_delay),
     ]
     if outcome:
         args += ["--outcome", outcome]
