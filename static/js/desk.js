@@ -244,6 +244,9 @@
     if (carrier.state === "answered" && carrier.answered_by === "person") {
       var button = document.getElementById("connected");
       if (button && button.form) button.form.hidden = true;
+      // Talk time counts from the carrier's answer: no need to ask for the agent's click.
+      var prompt = document.getElementById("answered-prompt");
+      if (prompt) prompt.remove();
     }
   }
 

@@ -86,6 +86,8 @@ class DeskCarrierBrowserTests(BrowserTestCase):
             page.screenshot(path=os.path.join(SCREENSHOTS, "desk-carrier-answered.png"))
 
         page.click("input[name=outcome][value=refused]")
+        # A conversation: the carrier proved the answer, so the desk does not ask for a click.
+        self.assertEqual(page.locator("#answered-prompt").count(), 0)
         page.click("[data-testid=record-outcome]")
         page.wait_for_selector("[data-testid=next-call]")
 
