@@ -15,7 +15,17 @@ from agents.admin_scoping import (
     ScopedRecordAdmin,
     ScopedTabularInline,
 )
-from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage, SmsTemplate, TaskEvent
+from calls.models import (
+    CallAttempt,
+    CallTask,
+    CarrierCall,
+    CarrierEvent,
+    RetryRule,
+    SmsMessage,
+    SmsTemplate,
+    TaskEvent,
+    VoicemailDrop,
+)
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
@@ -30,6 +40,9 @@ ATTEMPT_FIELDS = (
     "accepted",
     "notes",
     "telephony_ref",
+    "carrier",
+    "carrier_call_id",
+    "connected_source",
 )
 
 
@@ -174,3 +187,53 @@ class SmsMessageAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
 
     def persons_read(self, obj: SmsMessage) -> list[Person]:
         return [obj.task.person]
+
+
+class CarrierEventInline(ReadOnlyAdminMixin, ScopedTabularInline):
+    model = CarrierEvent
+    fields = ("occurred_at", "type", "source", "event_id", "received_at", "payload")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(CarrierCall)
+class CarrierCallAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """The carrier's record of each call (webhooks, CDR files): evidence, read-only."""
+
+    list_display = (
+        "started_at",
+        "carrier",
+        "carrier_call_id",
+        "state",
+        "answered_by",
+        "final_status",
+        "billed_seconds",
+    )
+    list_filter = ("carrier", "state", "answered_by", "final_status")
+    search_fields = ("=carrier_call_id",)
+    show_full_result_count = False
+    fields = (
+        "carrier",
+        "carrier_call_id",
+        "assignment",
+        "state",
+        "started_at",
+        "ringing_at",
+        "answered_at",
+        "ended_at",
+        "answered_by",
+        "billed_seconds",
+        "final_status",
+        "voicemail_dropped",
+        "updated_at",
+    )
+    readonly_fields = fields
+    inlines = [CarrierEventInline]
+
+
+@admin.register(VoicemailDrop)
+class VoicemailDropAdmin(ScopedModelAdmin):
+    """The recorded messages left on answering machines, per territory and call reason."""
+
+    list_display = ("territory", "reason", "message_id", "audio_url", "active")
+    list_filter = ("reason", "active")

@@ -834,6 +834,12 @@ class DeskMessageReceipt(models.Model):
 # --- Carrier evidence: what the operator says happened to each call ------------------------
 
 
+class CarrierCallQuerySet(models.QuerySet):
+    def for_user(self, user) -> "CarrierCallQuerySet":
+        # A call with no attempt of the desk (made outside it) is seen by superusers only.
+        return scope_for_user(self, user, territory="assignment__task__territory_id")
+
+
 class CarrierCall(models.Model):
     """One call as its carrier reports it (webhooks or the daily CDR file): the evidence an
     attempt is checked against. Written only by calls.services.carrier."""
@@ -880,6 +886,8 @@ class CarrierCall(models.Model):
     )
     voicemail_dropped = models.BooleanField(_("voicemail message left"), default=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = CarrierCallQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -935,6 +943,11 @@ class CarrierEvent(models.Model):
         return f"{self.carrier}:{self.event_id} {self.type}"
 
 
+class VoicemailDropQuerySet(models.QuerySet):
+    def for_user(self, user) -> "VoicemailDropQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
 class VoicemailDrop(models.Model):
     """A recorded message the carrier leaves on an answering machine, per territory and call
     reason (data, edited by CPAM admins): none active, no message is left."""
@@ -954,6 +967,8 @@ class VoicemailDrop(models.Model):
     )
     audio_url = models.URLField(_("audio URL"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+
+    objects = VoicemailDropQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("voicemail drop")

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from calls.exceptions import CdrImportError
 from calls.models import CarrierCall, CarrierEvent
 from calls.services.carrier import CarrierEventData, apply_event
 from common.csv_files import CsvLayout, cell_error, line_error, read_csv
-from common.exceptions import CsvImportError
 
 CDR_LAYOUT = CsvLayout(
     columns=(
@@ -35,10 +35,6 @@ CDR_LAYOUT = CsvLayout(
     max_rows=500_000,
 )
 Status = CarrierCall.FinalStatus
-
-
-class CdrImportError(CsvImportError):
-    """The CDR file was refused: nothing was imported."""
 
 
 @dataclass(frozen=True)

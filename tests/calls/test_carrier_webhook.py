@@ -316,3 +316,75 @@ class EventApplicationTests(WebhookTestCase):
         self.assertEqual(CallAttempt.objects.filter(assignment=assignment).count(), 1)
         # The evidence is kept for the reconciliation.
         self.assertEqual(CarrierCall.objects.get().answered_by, "machine")
+
+
+class RecordingCarrier:
+    """A carrier backend that records its dial requests (the boundary, mocked)."""
+
+    carrier = "sim"
+    requests: list[dict] = []
+
+    def dial(self, *, agent, number, assignment_id, voicemail=None) -> str:
+        RecordingCarrier.requests.append({"number": number, "voicemail": voicemail})
+        return f"sim-rec-{assignment_id}"
+
+
+@override_settings(TELEPHONY_BACKEND="tests.calls.test_carrier_webhook.RecordingCarrier")
+class DeskDialTests(WebhookTestCase):
+    def setUp(self):
+        super().setUp()
+        RecordingCarrier.requests = []
+
+    def test_the_desk_keeps_the_carriers_call_id_and_sends_the_voicemail_drop(self):
+        from calls.models import VoicemailDrop
+
+        VoicemailDrop.objects.create(
+            territory=self.t75, reason="index_interview", message_id="msg-75"
+        )
+        VoicemailDrop.objects.create(
+            territory=self.t93, reason="index_interview", message_id="old", active=False
+        )
+        VoicemailDrop.objects.create(
+            territory=self.t93, reason="index_interview", message_id="msg-93"
+        )
+        assignment = self.claim()
+        self.client.force_login(self.alice)
+        self.client.post(reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"})
+        self.assertEqual(
+            RecordingCarrier.requests,
+            [{"number": "+33612345678", "voicemail": {"message_id": "msg-93", "audio_url": ""}}],
+        )
+        assignment.refresh_from_db()
+        self.assertEqual(
+            (assignment.carrier, assignment.carrier_call_id), ("sim", f"sim-rec-{assignment.pk}")
+        )
+        call = CarrierCall.objects.get(carrier_call_id=f"sim-rec-{assignment.pk}")
+        self.assertEqual(call.assignment_id, assignment.pk)
+        self.assertEqual(call.state, CarrierCall.State.INITIATED)
+        # The card says the manual « Answered » proves nothing once a carrier places the call.
+        page = self.client.get(reverse("calls:desk")).content.decode()
+        self.assertIn('data-testid="connected-manual-note"', page)
+        self.assertIn('data-carrier-state="initiated"', page)
+
+    def test_no_drop_without_an_active_one_for_the_territory_and_reason(self):
+        from calls.models import VoicemailDrop
+
+        VoicemailDrop.objects.create(
+            territory=self.t93, reason="contact_notification", audio_url="https://x.test/a.mp3"
+        )
+        assignment = self.claim()
+        self.client.force_login(self.alice)
+        self.client.post(reverse("calls:dial", args=[assignment.pk]), {"number": "+33612345678"})
+        self.assertEqual(RecordingCarrier.requests[0]["voicemail"], None)
+
+    def test_carrier_records_are_scoped_by_territory(self):
+        from calls.models import VoicemailDrop
+
+        drop = VoicemailDrop.objects.create(
+            territory=self.t75, reason="index_interview", message_id="m"
+        )
+        self.dialled()
+        self.assertFalse(VoicemailDrop.objects.for_user(self.carol).filter(pk=drop.pk).exists())
+        self.assertTrue(VoicemailDrop.objects.for_user(self.dave).filter(pk=drop.pk).exists())
+        self.assertEqual(CarrierCall.objects.for_user(self.carol).count(), 1)
+        self.assertEqual(CarrierCall.objects.for_user(self.dave).count(), 0)

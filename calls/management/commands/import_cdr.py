@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from calls.services.cdr import CdrImportError, import_cdr
+from calls.exceptions import CdrImportError
+from calls.services.cdr import import_cdr
 
 
 class Command(BaseCommand):
