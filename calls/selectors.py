@@ -752,10 +752,9 @@ def carrier_call_of(*, assignment_id: int) -> CarrierCall | None:
     )
 
 
-def carrier_evidence(*, attempts) -> dict[int, CarrierCall]:
+def carrier_evidence(*, attempts: Iterable[CallAttempt]) -> dict[int, CarrierCall]:
     """Return the carrier's record of each of these attempts, by attempt id (one query): the
     evidence an outcome is checked against (integrity reconciliation)."""
-    attempts = list(attempts)
     keys = {(a.carrier, a.carrier_call_id): a.pk for a in attempts if a.carrier_call_id}
     if not keys:
         return {}

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 Type = CarrierEvent.Type
 State = CarrierCall.State
 # A call's states in the order they happen: an event arriving late never moves it back.
-_STATE_ORDER = {State.INITIATED: 0, State.RINGING: 1, State.ANSWERED: 2}
+_STATE_ORDER: dict[str, int] = {State.INITIATED: 0, State.RINGING: 1, State.ANSWERED: 2}
 
 
 @dataclass(frozen=True)

@@ -96,10 +96,15 @@ def _events(line: int, row: dict[str, str], errors: list[str]) -> list[CarrierEv
         errors.append(line_error(line, _("to or reference is too long.")))
     if len(errors) > before or started is None or ended is None:
         return []
-    common = {"call_id": call_id, "to": row["to"], "reference": row["reference"]}
+    to, reference = row["to"], row["reference"]
     events = [
         CarrierEventData(
-            event_id=f"cdr:{call_id}:initiated", type="initiated", occurred_at=started, **common
+            event_id=f"cdr:{call_id}:initiated",
+            call_id=call_id,
+            type="initiated",
+            occurred_at=started,
+            to=to,
+            reference=reference,
         )
     ]
     if answered is not None:
@@ -109,7 +114,9 @@ def _events(line: int, row: dict[str, str], errors: list[str]) -> list[CarrierEv
                 type="answered",
                 occurred_at=answered,
                 answered_by=answered_by,
-                **common,
+                call_id=call_id,
+                to=to,
+                reference=reference,
             )
         )
     end_type = "failed" if status in (Status.BUSY, Status.FAILED) else "completed"
@@ -120,7 +127,9 @@ def _events(line: int, row: dict[str, str], errors: list[str]) -> list[CarrierEv
             occurred_at=ended,
             status=status,
             billed_seconds=int(billed),
-            **common,
+            call_id=call_id,
+            to=to,
+            reference=reference,
         )
     )
     return events

@@ -388,3 +388,28 @@ class DeskDialTests(WebhookTestCase):
         self.assertTrue(VoicemailDrop.objects.for_user(self.dave).filter(pk=drop.pk).exists())
         self.assertEqual(CarrierCall.objects.for_user(self.carol).count(), 1)
         self.assertEqual(CarrierCall.objects.for_user(self.dave).count(), 0)
+
+
+class EvidenceSelectorTests(WebhookTestCase):
+    def test_each_attempt_gets_its_carriers_record(self):
+        from calls.selectors import carrier_evidence
+
+        assignment = self.dialled()
+        self.post(event(type="answered", answered_by="person"))
+        proven = record_outcome(
+            assignment=assignment,
+            agent=self.alice.agent,
+            outcome=CallAttempt.Outcome.REACHED,
+            now=timezone.now(),
+        ).attempt
+        self.register_case(self.t93, name="Durand", phone="0698765432")
+        unproven = record_outcome(
+            assignment=self.claim(),
+            agent=self.alice.agent,
+            outcome=CallAttempt.Outcome.REACHED,
+            now=timezone.now(),
+        ).attempt
+        with self.assertNumQueries(1):
+            evidence = carrier_evidence(attempts=[proven, unproven])
+        self.assertEqual(list(evidence), [proven.pk])
+        self.assertEqual(evidence[proven.pk].answered_by, "person")
