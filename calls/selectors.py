@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -463,15 +463,19 @@ class DeskState:
     held_id: int | None
     # None while the call shown is still open (or none is shown); else why it ended.
     shown_end_reason: str | None
+    # The carrier's id of the call held, when a carrier placed it (its state is then read).
+    held_carrier_call_id: str = ""
 
 
 def desk_state(*, agent: Agent, shown: int | None) -> DeskState:
-    """Return the agent's desk as the server sees it (one or two queries)."""
-    held_id = (
+    """Return the agent's desk as the server sees it (one or two queries; one more while a
+    carrier's call is held)."""
+    held = (
         Assignment.objects.filter(agent=agent, closed_at__isnull=True)
-        .values_list("pk", flat=True)
+        .values_list("pk", "carrier_call_id")
         .first()
     )
+    held_id, carrier_call_id = held if held is not None else (None, "")
     end_reason = None
     if shown is not None and shown != held_id:
         end_reason = (
@@ -479,7 +483,9 @@ def desk_state(*, agent: Agent, shown: int | None) -> DeskState:
             .values_list("end_reason", flat=True)
             .first()
         )
-    return DeskState(held_id=held_id, shown_end_reason=end_reason)
+    return DeskState(
+        held_id=held_id, shown_end_reason=end_reason, held_carrier_call_id=carrier_call_id
+    )
 
 
 # --- Messages from supervisors on the desk -------------------------------------------------
@@ -742,14 +748,14 @@ def voicemail_drop_for(*, task: CallTask) -> dict | None:
     return {"message_id": drop.message_id, "audio_url": drop.audio_url}
 
 
-def carrier_call_of(*, assignment_id: int) -> CarrierCall | None:
-    """Return the carrier's record of the call last dialled on this assignment (one query)."""
-    return (
-        CarrierCall.objects.filter(assignment_id=assignment_id)
-        .exclude(assignment__carrier_call_id="")
-        .filter(carrier_call_id=F("assignment__carrier_call_id"))
-        .first()
-    )
+def carrier_call_of(*, assignment_id: int, carrier_call_id: str) -> CarrierCall | None:
+    """Return the carrier's record of the call last dialled on this assignment (its carrier
+    call id); None, without a query, when no carrier placed it."""
+    if not carrier_call_id:
+        return None
+    return CarrierCall.objects.filter(
+        assignment_id=assignment_id, carrier_call_id=carrier_call_id
+    ).first()
 
 
 def carrier_evidence(*, attempts: Iterable[CallAttempt]) -> dict[int, CarrierCall]:

@@ -252,7 +252,9 @@ def _render_desk(
                 restored_at = drafts.own.updated_at
         if drafts.interrupted is not None:
             interrupted = _interrupted_call(card.task, now, drafts.interrupted)
-        if call := selectors.carrier_call_of(assignment_id=assignment.pk):
+        if call := selectors.carrier_call_of(
+            assignment_id=assignment.pk, carrier_call_id=assignment.carrier_call_id
+        ):
             carrier_state = _carrier_state(call, agent)
     agent.refresh_from_db(fields=["status", "status_since", "pause_reason"])
     context = {
@@ -481,7 +483,9 @@ def heartbeat(request: HttpRequest, agent: Agent) -> HttpResponse:
         ended = {"reason": state.shown_end_reason, "notice": _ended_notice(state.shown_end_reason)}
     carrier = None
     if state.held_id is not None and (
-        call := selectors.carrier_call_of(assignment_id=state.held_id)
+        call := selectors.carrier_call_of(
+            assignment_id=state.held_id, carrier_call_id=state.held_carrier_call_id
+        )
     ):
         carrier = _carrier_state(call, agent)
     return JsonResponse(
