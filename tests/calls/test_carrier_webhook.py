@@ -413,3 +413,25 @@ class EvidenceSelectorTests(WebhookTestCase):
             evidence = carrier_evidence(attempts=[proven, unproven])
         self.assertEqual(list(evidence), [proven.pk])
         self.assertEqual(evidence[proven.pk].answered_by, "person")
+
+
+class CarrierSettingsTests(WebhookTestCase):
+    def test_the_settings_refuse_a_carrier_without_its_url_or_secret(self):
+        from tests.test_settings_env import run_manage
+
+        production = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "t.example.org"}
+        result = run_manage(
+            "check", TELEPHONY_BACKEND="calls.telephony.CarrierBackend", **production
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("needs CARRIER_URL and a secret", result.stderr)
+        result = run_manage("check", CARRIER_SECRETS='["not", "an object"]', **production)
+        self.assertIn("CARRIER_SECRETS must be a JSON object", result.stderr)
+        result = run_manage(
+            "check",
+            TELEPHONY_BACKEND="calls.telephony.CarrierBackend",
+            CARRIER_URL="https://carrier.example.org",
+            CARRIER_SECRETS='{"sim": "s3cret"}',
+            **production,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
