@@ -41,10 +41,12 @@ class DeskCarrierBrowserTests(BrowserTestCase):
             source="form",
             now=now - timedelta(hours=3),
         ).index_case
+
+    def start_carrier(self, outcome: str) -> None:
         webhook = self.live_server_url + reverse("api:carrier-events", args=["sim"])
-        # Answered by a person 2 to 4 s after ringing: long enough for a 1 s poll to see it ring.
+        # Answered 2 to 4 s after ringing: long enough for a 1 s poll to see it ring.
         process, url = start_simulator(
-            webhook=webhook, secret=SECRET, outcome="person", delay_scale=1.0, max_delay=4.0
+            webhook=webhook, secret=SECRET, outcome=outcome, delay_scale=1.0, max_delay=4.0
         )
         self.addCleanup(stop_simulator, process)
         carrier = override_settings(
@@ -55,21 +57,39 @@ class DeskCarrierBrowserTests(BrowserTestCase):
         carrier.enable()
         self.addCleanup(carrier.disable)
 
-    def test_the_card_follows_the_carrier_and_the_outcome_keeps_its_proof(self):
+    def open_desk_and_dial(self):
         page = self.new_page()
         page.context.add_cookies(
             [{"name": "django_language", "value": "en", "url": self.live_server_url}]
         )
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        self.errors = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.log_in(page, "agent93", PASSWORD)
         page.goto(f"{self.live_server_url}{reverse('calls:desk')}")
         page.click("[data-testid=status-ready]")
         page.wait_for_selector("#current-status[data-status=ready]")
         page.click("[data-testid=next-call]")
         page.wait_for_selector("[data-testid=contact-card]")
-
         page.click("[data-testid=dial]")
+        return page
+
+    def test_an_answering_machine_frees_the_agent_without_a_click(self):
+        self.start_carrier("machine")
+        page = self.open_desk_and_dial()
+        notice = page.wait_for_selector("[data-testid=desk-notice-text]:has-text('answering')")
+        self.assertIn("recorded as voicemail", notice.text_content())
+        if SCREENSHOTS:
+            page.screenshot(path=os.path.join(SCREENSHOTS, "desk-carrier-machine.png"))
+        attempt = CallAttempt.objects.get(task__index_case=self.case)
+        self.assertEqual(attempt.outcome, CallAttempt.Outcome.VOICEMAIL)
+        # The next step: back to the desk, the next call is hers to take.
+        page.click("[data-testid=desk-notice-continue]")
+        page.wait_for_selector("[data-testid=next-call]")
+        self.assertEqual(self.errors, [])
+
+    def test_the_card_follows_the_carrier_and_the_outcome_keeps_its_proof(self):
+        self.start_carrier("person")
+        page = self.open_desk_and_dial()
         # No click from here: the poll brings the carrier's state.
         state = page.locator("[data-testid=carrier-state]")
         page.wait_for_selector("[data-testid=carrier-state][data-carrier-state=ringing]")
@@ -98,4 +118,4 @@ class DeskCarrierBrowserTests(BrowserTestCase):
         call = CarrierCall.objects.get(carrier="sim", carrier_call_id=attempt.carrier_call_id)
         self.assertEqual(call.answered_by, CarrierCall.AnsweredBy.PERSON)
         self.assertEqual(attempt.connected_at, call.answered_at)
-        self.assertEqual(errors, [])
+        self.assertEqual(self.errors, [])
