@@ -168,11 +168,10 @@ def _apply_to_assignment(*, call: CarrierCall, now: datetime) -> None:
     if call.assignment_id is None or call.answered_at is None:
         return
     assignment = Assignment.objects.select_for_update().get(pk=call.assignment_id)
-    if assignment.closed_at is not None or assignment.carrier_call_id not in (
-        "",
-        call.carrier_call_id,
-    ):
-        return  # Recorded already, or a later dial of the same card: the evidence stays as kept.
+    if assignment.closed_at is not None or assignment.carrier_call_id != call.carrier_call_id:
+        # Recorded already, or an earlier dial of the same card (the agent dialled again, maybe
+        # another number): the evidence stays as kept, on its own call.
+        return
     if call.answered_by == CarrierCall.AnsweredBy.MACHINE:
         _record_voicemail(assignment=assignment, call=call, now=now)
         return

@@ -435,3 +435,20 @@ class CarrierSettingsTests(WebhookTestCase):
             **production,
         )
         self.assertEqual(result.returncode, 0, result.stderr)
+
+
+class RedialTests(WebhookTestCase):
+    def test_a_late_event_of_an_earlier_dial_does_not_touch_the_new_one(self):
+        assignment = self.dialled(call_id="sim-old")
+        # The agent dials again (another number): until the carrier answers, no id is kept.
+        mark_dialled(
+            assignment=assignment,
+            agent=self.alice.agent,
+            phone="+33148000000",
+            now=timezone.now(),
+        )
+        self.post(event(call_id="sim-old", type="answered", answered_by="machine"))
+        assignment.refresh_from_db()
+        self.assertIsNone(assignment.closed_at)
+        self.assertIsNone(assignment.connected_at)
+        self.assertFalse(CallAttempt.objects.filter(assignment=assignment).exists())
