@@ -6,7 +6,16 @@ every figure (invariant 5): nobody edits or deletes them. The retry policy is da
 admins tune; SMS messages are a record, read-only.
 """
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agents.admin_scoping import (
     NationalReferenceMixin,
@@ -15,6 +24,7 @@ from agents.admin_scoping import (
     ScopedRecordAdmin,
     ScopedTabularInline,
 )
+from calls.exceptions import CdrImportError
 from calls.models import (
     CallAttempt,
     CallTask,
@@ -26,6 +36,7 @@ from calls.models import (
     TaskEvent,
     VoicemailDrop,
 )
+from calls.services.cdr import import_cdr
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
@@ -189,6 +200,15 @@ class SmsMessageAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
         return [obj.task.person]
 
 
+class CdrImportForm(forms.Form):
+    carrier = forms.ChoiceField(label=gettext_lazy("Carrier"))
+    file = forms.FileField(label=gettext_lazy("CDR file (CSV)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].choices = [(c, c) for c in sorted(settings.CARRIER_SECRETS)]
+
+
 class CarrierEventInline(ReadOnlyAdminMixin, ScopedTabularInline):
     model = CarrierEvent
     fields = ("occurred_at", "type", "source", "event_id", "received_at", "payload")
@@ -229,6 +249,49 @@ class CarrierCallAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     )
     readonly_fields = fields
     inlines = [CarrierEventInline]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_cdr_view)
+        return [
+            path("import-cdr/", view, name="calls_carriercall_import_cdr"),
+            *super().get_urls(),
+        ]
+
+    def import_cdr_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a carrier's CDR file: all or nothing, the errors by line. A carrier's file
+        holds every territory's calls: superusers only."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = CdrImportForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = import_cdr(
+                    content=form.cleaned_data["file"].read(),
+                    carrier=form.cleaned_data["carrier"],
+                    now=timezone.now(),
+                )
+            except CdrImportError as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("%(lines)d calls imported: %(new)d events recorded, %(known)d known already.")
+                    % {
+                        "lines": result.lines,
+                        "new": result.events_recorded,
+                        "known": result.events_already_known,
+                    },
+                )
+                return redirect("admin:calls_carriercall_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a CDR file"),
+            "form": form,
+            "errors": errors,
+        }
+        return render(request, "admin/calls/carriercall/import_cdr.html", context)
 
 
 @admin.register(VoicemailDrop)
