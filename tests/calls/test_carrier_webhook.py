@@ -170,6 +170,11 @@ class BadPayloadTests(WebhookTestCase):
         self.assertIn("answered_by", response.json()["errors"])
         self.assertFalse(CarrierCall.objects.exists())
 
+    def test_a_body_larger_than_one_event_is_refused(self):
+        response = self.post(event(padding="x" * 20_000))
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(CarrierEvent.objects.exists())
+
     def test_a_body_that_is_not_a_json_object_is_refused(self):
         for raw in (b"not json", b"[1, 2]"):
             with self.subTest(raw=raw):
