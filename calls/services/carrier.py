@@ -176,9 +176,13 @@ def _apply_to_assignment(*, call: CarrierCall, now: datetime) -> None:
         _record_voicemail(assignment=assignment, call=call, now=now)
         return
     if assignment.connected_source != Assignment.ConnectedSource.CARRIER:
-        # The carrier's clock replaces the agent's click, which proves nothing.
+        # The carrier's clock replaces the agent's click, which proves nothing; kept between the
+        # dialling and now, so that a clock skew never makes a negative talk time.
+        connected_at = min(call.answered_at, now)
+        if assignment.dialled_at is not None:
+            connected_at = max(connected_at, assignment.dialled_at)
         Assignment.objects.filter(pk=assignment.pk).update(
-            connected_at=call.answered_at, connected_source=Assignment.ConnectedSource.CARRIER
+            connected_at=connected_at, connected_source=Assignment.ConnectedSource.CARRIER
         )
 
 

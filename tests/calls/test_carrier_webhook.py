@@ -204,6 +204,16 @@ class EventApplicationTests(WebhookTestCase):
         self.assertEqual(attempt.connected_at, answered_at)
         self.assertFalse(attempt.connected_unproven)
 
+    def test_a_skewed_carrier_clock_never_makes_a_negative_talk_time(self):
+        assignment = self.dialled()
+        ahead = timezone.now() + timedelta(minutes=3)
+        self.post(event(type="answered", answered_by="person", occurred_at=ahead.isoformat()))
+        assignment.refresh_from_db()
+        self.assertLessEqual(assignment.connected_at, timezone.now())
+        self.assertGreaterEqual(assignment.connected_at, assignment.dialled_at)
+        # The carrier's own record keeps its clock, as it said.
+        self.assertEqual(CarrierCall.objects.get().answered_at, ahead)
+
     def test_the_carrier_answer_replaces_the_agents_click(self):
         assignment = self.dialled()
         mark_connected(assignment=assignment, agent=self.alice.agent, now=timezone.now())
