@@ -46,7 +46,7 @@ class WebhookTestCase(DeskTestCase):
     def dialled(self, call_id="sim-1") -> Assignment:
         assignment = self.claim()
         agent = self.alice.agent
-        now = timezone.now()
+        now = timezone.now() - timedelta(minutes=1)  # Dialled a minute ago.
         mark_dialled(assignment=assignment, agent=agent, phone="+33612345678", now=now)
         record_dial(assignment=assignment, agent=agent, carrier="sim", call_id=call_id, now=now)
         return assignment
