@@ -770,3 +770,14 @@ def carrier_evidence(*, attempts: Iterable[CallAttempt]) -> dict[int, CarrierCal
         for c in calls
         if (c.carrier, c.carrier_call_id) in keys
     }
+
+
+def carrier_calls_between(*, start: datetime, end: datetime) -> QuerySet[CarrierCall]:
+    """Return the carrier's calls started in [start, end), with the assignment (and its agent
+    and task) each was matched to, if any: the other side of the integrity reconciliation
+    (a call with no assignment was made outside the desk)."""
+    return (
+        CarrierCall.objects.filter(started_at__gte=start, started_at__lt=end)
+        .select_related("assignment__agent", "assignment__task")
+        .order_by("started_at", "pk")
+    )

@@ -467,3 +467,27 @@ class RedialTests(WebhookTestCase):
         self.assertIsNone(assignment.closed_at)
         self.assertIsNone(assignment.connected_at)
         self.assertFalse(CallAttempt.objects.filter(assignment=assignment).exists())
+
+
+class CarrierCallsBetweenTests(WebhookTestCase):
+    def test_it_lists_the_days_calls_matched_or_not(self):
+        from calls.selectors import carrier_calls_between
+
+        assignment = self.dialled(call_id="sim-desk")
+        self.post(event(call_id="sim-outside", type="initiated", event_id="o"))
+        now = timezone.now()
+        calls = list(
+            carrier_calls_between(start=now - timedelta(hours=1), end=now + timedelta(minutes=1))
+        )
+        self.assertEqual(
+            {(c.carrier_call_id, c.assignment_id) for c in calls},
+            {("sim-desk", assignment.pk), ("sim-outside", None)},
+        )
+        self.assertEqual(
+            list(
+                carrier_calls_between(
+                    start=now + timedelta(minutes=1), end=now + timedelta(hours=1)
+                )
+            ),
+            [],
+        )
