@@ -6,7 +6,16 @@ every figure (invariant 5): nobody edits or deletes them. The retry policy is da
 admins tune; SMS messages are a record, read-only.
 """
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agents.admin_scoping import (
     NationalReferenceMixin,
@@ -15,7 +24,19 @@ from agents.admin_scoping import (
     ScopedRecordAdmin,
     ScopedTabularInline,
 )
-from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage, SmsTemplate, TaskEvent
+from calls.exceptions import CdrImportError
+from calls.models import (
+    CallAttempt,
+    CallTask,
+    CarrierCall,
+    CarrierEvent,
+    RetryRule,
+    SmsMessage,
+    SmsTemplate,
+    TaskEvent,
+    VoicemailDrop,
+)
+from calls.services.cdr import import_cdr
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
@@ -30,6 +51,9 @@ ATTEMPT_FIELDS = (
     "accepted",
     "notes",
     "telephony_ref",
+    "carrier",
+    "carrier_call_id",
+    "connected_source",
 )
 
 
@@ -174,3 +198,105 @@ class SmsMessageAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
 
     def persons_read(self, obj: SmsMessage) -> list[Person]:
         return [obj.task.person]
+
+
+class CdrImportForm(forms.Form):
+    carrier = forms.ChoiceField(label=gettext_lazy("Carrier"))
+    file = forms.FileField(label=gettext_lazy("CDR file (CSV)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].choices = [(c, c) for c in sorted(settings.CARRIER_SECRETS)]
+
+
+class CarrierEventInline(ReadOnlyAdminMixin, ScopedTabularInline):
+    model = CarrierEvent
+    fields = ("occurred_at", "type", "source", "event_id", "received_at", "payload")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(CarrierCall)
+class CarrierCallAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """The carrier's record of each call (webhooks, CDR files): evidence, read-only."""
+
+    list_display = (
+        "started_at",
+        "carrier",
+        "carrier_call_id",
+        "state",
+        "answered_by",
+        "final_status",
+        "billed_seconds",
+    )
+    list_filter = ("carrier", "state", "answered_by", "final_status")
+    search_fields = ("=carrier_call_id",)
+    show_full_result_count = False
+    fields = (
+        "carrier",
+        "carrier_call_id",
+        "assignment",
+        "state",
+        "started_at",
+        "ringing_at",
+        "answered_at",
+        "ended_at",
+        "answered_by",
+        "billed_seconds",
+        "final_status",
+        "voicemail_dropped",
+        "updated_at",
+    )
+    readonly_fields = fields
+    inlines = [CarrierEventInline]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_cdr_view)
+        return [
+            path("import-cdr/", view, name="calls_carriercall_import_cdr"),
+            *super().get_urls(),
+        ]
+
+    def import_cdr_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a carrier's CDR file: all or nothing, the errors by line. A carrier's file
+        holds every territory's calls: superusers only."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = CdrImportForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = import_cdr(
+                    content=form.cleaned_data["file"].read(),
+                    carrier=form.cleaned_data["carrier"],
+                    now=timezone.now(),
+                )
+            except CdrImportError as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("%(lines)d calls imported: %(new)d events recorded, %(known)d known already.")
+                    % {
+                        "lines": result.lines,
+                        "new": result.events_recorded,
+                        "known": result.events_already_known,
+                    },
+                )
+                return redirect("admin:calls_carriercall_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a CDR file"),
+            "form": form,
+            "errors": errors,
+        }
+        return render(request, "admin/calls/carriercall/import_cdr.html", context)
+
+
+@admin.register(VoicemailDrop)
+class VoicemailDropAdmin(ScopedModelAdmin):
+    """The recorded messages left on answering machines, per territory and call reason."""
+
+    list_display = ("territory", "reason", "message_id", "audio_url", "active")
+    list_filter = ("reason", "active")

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from common.exceptions import DomainError
+from common.exceptions import CsvImportError, DomainError
 
 
 class LeaseLost(DomainError):
@@ -127,3 +127,7 @@ class MessageNotAllowed(DomainError):
 
     def __init__(self):
         super().__init__(str(_("You may not send messages to these desks.")))
+
+
+class CdrImportError(CsvImportError):
+    """The carrier's CDR file was refused: nothing was imported."""

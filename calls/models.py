@@ -359,6 +359,14 @@ class Assignment(models.Model):
         RELEASED = "released", _("Released by a supervisor")
         OFFLINE = "offline", _("Agent went offline")
         LOGGED_OUT = "logged_out", _("Agent logged out by a supervisor")
+        # The carrier reported an answering machine: voicemail was recorded without the agent.
+        MACHINE = "machine", _("Answering machine (carrier)")
+
+    class ConnectedSource(models.TextChoices):
+        # Who says the person answered: the carrier's `answered` event (evidence), or the
+        # agent's own « Answered » click (unproven: the `tel:` fallback, or no carrier event).
+        CARRIER = "carrier", _("Carrier")
+        AGENT = "agent", _("Agent (unproven)")
 
     task = models.ForeignKey(
         CallTask, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("task")
@@ -371,6 +379,14 @@ class Assignment(models.Model):
     phone = models.CharField(_("phone to dial"), max_length=20, blank=True)
     dialled_at = models.DateTimeField(_("dialled at"), null=True, blank=True)
     connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    connected_source = models.CharField(
+        _("answer reported by"), max_length=8, choices=ConnectedSource.choices, blank=True
+    )
+    # The carrier that placed the call, and its id for it (matches its webhooks and CDR lines).
+    carrier = models.CharField(_("carrier"), max_length=32, blank=True)
+    carrier_call_id = models.CharField(
+        _("carrier call id"), max_length=64, blank=True, db_index=True
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     end_reason = models.CharField(
         _("why it ended"), max_length=12, choices=EndReason.choices, blank=True
@@ -491,6 +507,19 @@ class CallAttempt(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     notes = models.TextField(_("notes"), blank=True)
     telephony_ref = models.CharField(_("telephony reference"), max_length=64, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=32, blank=True)
+    carrier_call_id = models.CharField(
+        _("carrier call id"), max_length=64, blank=True, db_index=True
+    )
+    connected_source = models.CharField(
+        _("answer reported by"),
+        max_length=8,
+        choices=Assignment.ConnectedSource.choices,
+        blank=True,
+        help_text=_(
+            "Agent: the connected time is the agent's own click, not proven by the carrier."
+        ),
+    )
     talk_not_marked = models.BooleanField(
         _("talk time not marked"),
         default=False,
@@ -524,6 +553,10 @@ class CallAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} – {self.task}"
+
+    @property
+    def connected_unproven(self) -> bool:
+        return self.connected_source == Assignment.ConnectedSource.AGENT
 
 
 class RetryRule(models.Model):
@@ -796,3 +829,161 @@ class DeskMessageReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.agent_id}"
+
+
+# --- Carrier evidence: what the operator says happened to each call ------------------------
+
+
+class CarrierCallQuerySet(models.QuerySet):
+    def for_user(self, user) -> "CarrierCallQuerySet":
+        # A call with no attempt of the desk (made outside it) is seen by superusers only.
+        return scope_for_user(self, user, territory="assignment__task__territory_id")
+
+
+class CarrierCall(models.Model):
+    """One call as its carrier reports it (webhooks or the daily CDR file): the evidence an
+    attempt is checked against. Written only by calls.services.carrier."""
+
+    class State(models.TextChoices):
+        INITIATED = "initiated", _("Initiated")
+        RINGING = "ringing", _("Ringing")
+        ANSWERED = "answered", _("Answered")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    class AnsweredBy(models.TextChoices):
+        PERSON = "person", _("Person")
+        MACHINE = "machine", _("Answering machine")
+
+    class FinalStatus(models.TextChoices):
+        ANSWERED = "answered", _("Answered")
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        FAILED = "failed", _("Failed")
+
+    carrier = models.CharField(_("carrier"), max_length=32)
+    carrier_call_id = models.CharField(_("carrier call id"), max_length=64)
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carrier_calls",
+        verbose_name=_("assignment"),
+    )
+    number = models.CharField(_("number called"), max_length=20, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ringing_at = models.DateTimeField(_("ringing at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    answered_by = models.CharField(
+        _("answered by"), max_length=8, choices=AnsweredBy.choices, blank=True
+    )
+    billed_seconds = models.PositiveIntegerField(_("billed seconds"), null=True, blank=True)
+    final_status = models.CharField(
+        _("final status"), max_length=10, choices=FinalStatus.choices, blank=True
+    )
+    voicemail_dropped = models.BooleanField(_("voicemail message left"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = CarrierCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("carrier call")
+        verbose_name_plural = _("carrier calls")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "carrier_call_id"], name="carrier_call_unique_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier}:{self.carrier_call_id} ({self.state})"
+
+
+class CarrierEvent(models.Model):
+    """One event received from a carrier, kept as it came: its id makes a resent webhook (or a
+    CDR line imported twice) a no-op."""
+
+    class Type(models.TextChoices):
+        INITIATED = "initiated", _("Initiated")
+        RINGING = "ringing", _("Ringing")
+        ANSWERED = "answered", _("Answered")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", _("Webhook")
+        CDR = "cdr", _("CDR file")
+
+    carrier = models.CharField(_("carrier"), max_length=32)
+    event_id = models.CharField(_("event id"), max_length=64)
+    call = models.ForeignKey(
+        CarrierCall, on_delete=models.CASCADE, related_name="events", verbose_name=_("call")
+    )
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.WEBHOOK
+    )
+    payload = models.JSONField(_("payload"), default=dict)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        verbose_name = _("carrier event")
+        verbose_name_plural = _("carrier events")
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "event_id"], name="carrier_event_unique_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier}:{self.event_id} {self.type}"
+
+
+class VoicemailDropQuerySet(models.QuerySet):
+    def for_user(self, user) -> "VoicemailDropQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
+class VoicemailDrop(models.Model):
+    """A recorded message the carrier leaves on an answering machine, per territory and call
+    reason (data, edited by CPAM admins): none active, no message is left."""
+
+    territory = models.ForeignKey(
+        Territory,
+        on_delete=models.CASCADE,
+        related_name="voicemail_drops",
+        verbose_name=_("territory"),
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=CallTask.Reason.choices)
+    message_id = models.CharField(
+        _("carrier message id"),
+        max_length=64,
+        blank=True,
+        help_text=_("The recorded message's id at the carrier, or give an audio URL."),
+    )
+    audio_url = models.URLField(_("audio URL"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = VoicemailDropQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("voicemail drop")
+        verbose_name_plural = _("voicemail drops")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "reason"],
+                condition=Q(active=True),
+                name="voicemail_drop_one_active",
+            ),
+            models.CheckConstraint(
+                condition=~Q(message_id="") | ~Q(audio_url=""),
+                name="voicemail_drop_has_message",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory} – {self.get_reason_display()}"

@@ -18,8 +18,10 @@ from calls.models import (
     CallAttempt,
     CallDraft,
     CallTask,
+    CarrierCall,
     DeskMessageReceipt,
     SmsMessage,
+    VoicemailDrop,
 )
 from calls.services.lifecycle import may_transition, owns
 from calls.telephony import tel_link
@@ -461,15 +463,19 @@ class DeskState:
     held_id: int | None
     # None while the call shown is still open (or none is shown); else why it ended.
     shown_end_reason: str | None
+    # The carrier's id of the call held, when a carrier placed it (its state is then read).
+    held_carrier_call_id: str = ""
 
 
 def desk_state(*, agent: Agent, shown: int | None) -> DeskState:
-    """Return the agent's desk as the server sees it (one or two queries)."""
-    held_id = (
+    """Return the agent's desk as the server sees it (one or two queries; one more while a
+    carrier's call is held)."""
+    held = (
         Assignment.objects.filter(agent=agent, closed_at__isnull=True)
-        .values_list("pk", flat=True)
+        .values_list("pk", "carrier_call_id")
         .first()
     )
+    held_id, carrier_call_id = held if held is not None else (None, "")
     end_reason = None
     if shown is not None and shown != held_id:
         end_reason = (
@@ -477,7 +483,9 @@ def desk_state(*, agent: Agent, shown: int | None) -> DeskState:
             .values_list("end_reason", flat=True)
             .first()
         )
-    return DeskState(held_id=held_id, shown_end_reason=end_reason)
+    return DeskState(
+        held_id=held_id, shown_end_reason=end_reason, held_carrier_call_id=carrier_call_id
+    )
 
 
 # --- Messages from supervisors on the desk -------------------------------------------------
@@ -723,4 +731,53 @@ def get_task_of_person(*, person: Person, pk: int) -> CallTask:
             "index_case__territory", "exposure__index_case__territory"
         ),
         pk=pk,
+    )
+
+
+# --- Carrier evidence ----------------------------------------------------------------------
+
+
+def voicemail_drop_for(*, task: CallTask) -> dict | None:
+    """Return the recorded message to leave on an answering machine for this call (by its
+    territory and reason), as the carrier's dial request carries it; None when there is none."""
+    drop = VoicemailDrop.objects.filter(
+        territory_id=task.territory_id, reason=task.reason, active=True
+    ).first()
+    if drop is None:
+        return None
+    return {"message_id": drop.message_id, "audio_url": drop.audio_url}
+
+
+def carrier_call_of(*, assignment_id: int, carrier_call_id: str) -> CarrierCall | None:
+    """Return the carrier's record of the call last dialled on this assignment (its carrier
+    call id); None, without a query, when no carrier placed it."""
+    if not carrier_call_id:
+        return None
+    return CarrierCall.objects.filter(
+        assignment_id=assignment_id, carrier_call_id=carrier_call_id
+    ).first()
+
+
+def carrier_evidence(*, attempts: Iterable[CallAttempt]) -> dict[int, CarrierCall]:
+    """Return the carrier's record of each of these attempts, by attempt id (one query): the
+    evidence an outcome is checked against (integrity reconciliation)."""
+    keys = {(a.carrier, a.carrier_call_id): a.pk for a in attempts if a.carrier_call_id}
+    if not keys:
+        return {}
+    calls = CarrierCall.objects.filter(carrier_call_id__in=[call_id for _carrier, call_id in keys])
+    return {
+        keys[(c.carrier, c.carrier_call_id)]: c
+        for c in calls
+        if (c.carrier, c.carrier_call_id) in keys
+    }
+
+
+def carrier_calls_between(*, start: datetime, end: datetime) -> QuerySet[CarrierCall]:
+    """Return the carrier's calls started in [start, end), with the assignment (and its agent
+    and task) each was matched to, if any: the other side of the integrity reconciliation
+    (a call with no assignment was made outside the desk)."""
+    return (
+        CarrierCall.objects.filter(started_at__gte=start, started_at__lt=end)
+        .select_related("assignment__agent", "assignment__task")
+        .order_by("started_at", "pk")
     )

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from agents.models import Agent, PauseReason
 from agents.serializers import LanguageCodeField
-from calls.models import Assignment, CallAttempt, CallTask
+from calls.models import Assignment, CallAttempt, CallTask, CarrierCall, CarrierEvent
 from calls.services.outcomes import callback_time_problem
 
 # The statuses an agent sets; on call and wrap-up follow from claims and outcomes.
@@ -158,3 +158,31 @@ class CallTaskStateSerializer(serializers.ModelSerializer):
 class OutcomeResultSerializer(serializers.Serializer):
     attempt = CallAttemptSerializer(read_only=True)
     task = CallTaskStateSerializer(read_only=True)
+
+
+class CarrierEventSerializer(serializers.Serializer):
+    """One event of the carrier webhook's body (docs/telephony.md)."""
+
+    event_id = serializers.CharField(max_length=64)
+    call_id = serializers.CharField(max_length=64)
+    type = serializers.ChoiceField(choices=CarrierEvent.Type.choices)
+    occurred_at = serializers.DateTimeField()
+    answered_by = serializers.ChoiceField(
+        choices=CarrierCall.AnsweredBy.choices, required=False, default=""
+    )
+    status = serializers.ChoiceField(
+        choices=CarrierCall.FinalStatus.choices, required=False, default=""
+    )
+    billed_seconds = serializers.IntegerField(
+        min_value=0, max_value=24 * 3600, required=False, allow_null=True, default=None
+    )
+    reference = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    to = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    voicemail_dropped = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["type"] == CarrierEvent.Type.ANSWERED and not attrs["answered_by"]:
+            raise serializers.ValidationError(
+                {"answered_by": _("An answered call says who answered: person or machine.")}
+            )
+        return attrs

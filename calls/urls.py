@@ -1,7 +1,7 @@
 from django.urls import path
 
 from calls import api
-from calls.views import desk, tasks
+from calls.views import carrier, desk, tasks
 
 app_name = "calls"
 urlpatterns = [
@@ -31,6 +31,7 @@ urlpatterns = [
     ),
 ]
 api_urlpatterns = [
+    path("carrier/<slug:carrier>/events/", carrier.carrier_events, name="carrier-events"),
     path("agents/me/status/", api.SetMyStatusView.as_view(), name="set-my-status"),
     path("queue/next/", api.ClaimNextView.as_view(), name="claim-next"),
     path(

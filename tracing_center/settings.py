@@ -1,5 +1,6 @@
 """Settings for Tracing Center, read from the environment (see .env.example and the README)."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -487,7 +488,37 @@ if SMS_BACKEND == "calls.sms.HttpGatewayBackend" and not (SMS_GATEWAY_URL and SM
     raise ImproperlyConfigured(
         "SMS_BACKEND=calls.sms.HttpGatewayBackend needs SMS_GATEWAY_URL and SMS_GATEWAY_KEY"
     )
-TELEPHONY_BACKEND = env_str("TELEPHONY_BACKEND", "calls.telephony.LogBackend")
+# Under `make run` (DEBUG) calls go through the carrier simulator of Procfile.dev
+# (carrier_simulator/, docs/telephony.md); production says which carrier, or logs the call and
+# lets the agent dial with the softphone (`tel:`).
+TELEPHONY_BACKEND = env_str(
+    "TELEPHONY_BACKEND",
+    "calls.telephony.CarrierBackend" if DEBUG else "calls.telephony.LogBackend",
+)
+# The carrier the CarrierBackend dials through, its API and the secrets its webhooks are signed
+# with ({"carrier": "secret"}, JSON; one per carrier that posts events or is dialled).
+CARRIER_NAME = env_str("CARRIER_NAME", "sim")
+CARRIER_URL = env_str("CARRIER_URL", "http://127.0.0.1:8025" if DEBUG else "")
+try:
+    CARRIER_SECRETS: dict[str, str] = json.loads(
+        env_str("CARRIER_SECRETS") or ('{"sim": "dev-carrier-secret"}' if DEBUG else "{}")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured("CARRIER_SECRETS must be a JSON object") from exc
+if not isinstance(CARRIER_SECRETS, dict) or not all(
+    isinstance(v, str) and v for v in CARRIER_SECRETS.values()
+):
+    raise ImproperlyConfigured('CARRIER_SECRETS must be a JSON object {"carrier": "secret"}')
+# A webhook signed more than this many seconds ago (or ahead) is refused as a replay.
+CARRIER_WEBHOOK_TOLERANCE = env_int("CARRIER_WEBHOOK_TOLERANCE", 300, minimum=1)
+CARRIER_TIMEOUT = 5
+if TELEPHONY_BACKEND == "calls.telephony.CarrierBackend" and not (
+    CARRIER_URL and CARRIER_SECRETS.get(CARRIER_NAME)
+):
+    raise ImproperlyConfigured(
+        "TELEPHONY_BACKEND=calls.telephony.CarrierBackend needs CARRIER_URL and a secret for "
+        "CARRIER_NAME in CARRIER_SECRETS"
+    )
 
 # --- Supervision (DESIGN.md §5) -------------------------------------------------------------
 # Colours and flags of the plateau board, in seconds in the current status (settings, not code).

@@ -17,3 +17,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 LANGUAGE_CODE = "fr"
 # WhiteNoise serves collected files; tests never collect them.
 WHITENOISE_AUTOREFRESH = True
+# Tests choose their telephony: the log by default, the carrier simulator where they start it.
+TELEPHONY_BACKEND = "calls.telephony.LogBackend"
+CARRIER_SECRETS = {"sim": "test-carrier-secret"}
+CARRIER_URL = "http://127.0.0.1:9"

@@ -8,7 +8,16 @@ from django.conf import settings
 from django.db import transaction
 
 from agents.models import Language, Territory
-from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage, TaskEvent
+from calls.models import (
+    Assignment,
+    CallAttempt,
+    CallDraft,
+    CallTask,
+    CarrierCall,
+    CarrierEvent,
+    SmsMessage,
+    TaskEvent,
+)
 from cases.models import Exposure, IndexCase, Person
 from cases.services import ContactData, record_contacts
 from common.admin_log import forget_admin_log
@@ -100,6 +109,11 @@ def forget_call_details(*, person_ids: list[int]) -> int:
     # A draft left by an interrupted call is all free text about the person.
     CallDraft.objects.filter(assignment__task__in=tasks).delete()
     Assignment.objects.filter(task__in=tasks).exclude(phone="").update(phone="")
+    # The carrier's record keeps its times and figures (the evidence behind the counts), not
+    # the number; the events' payloads as received held it too.
+    carrier_calls = CarrierCall.objects.filter(assignment__task__in=tasks)
+    carrier_calls.exclude(number="").update(number="")
+    CarrierEvent.objects.filter(call__in=carrier_calls).update(payload={})
     SmsMessage.objects.filter(task__in=tasks).exclude(phone="", body="", error="").update(
         phone="", body="", error=""
     )

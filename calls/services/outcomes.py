@@ -34,19 +34,28 @@ CLOSED_REASONS: dict[str, str] = {
 def mark_dialled(*, assignment: Assignment, agent: Agent, phone: str, now: datetime) -> Assignment:
     """Stamp the moment the agent dialled (server time), and the number they chose."""
     Assignment.objects.filter(pk=assignment.pk, agent=agent, closed_at__isnull=True).update(
-        dialled_at=now, phone=phone, connected_at=None
+        dialled_at=now,
+        phone=phone,
+        connected_at=None,
+        connected_source="",
+        carrier="",
+        carrier_call_id="",
     )
     assignment.dialled_at, assignment.phone, assignment.connected_at = now, phone, None
+    assignment.connected_source = assignment.carrier = assignment.carrier_call_id = ""
     return assignment
 
 
 @transaction.atomic
 def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> Assignment:
-    """Stamp the moment the person answered (server time)."""
-    Assignment.objects.filter(
+    """Stamp the moment the person answered (server time), as the agent says: unproven until
+    the carrier's `answered` event replaces it (calls.services.carrier)."""
+    updated = Assignment.objects.filter(
         pk=assignment.pk, agent=agent, closed_at__isnull=True, connected_at__isnull=True
-    ).update(connected_at=now)
-    assignment.connected_at = assignment.connected_at or now
+    ).update(connected_at=now, connected_source=Assignment.ConnectedSource.AGENT)
+    if updated:
+        assignment.connected_at = now
+        assignment.connected_source = Assignment.ConnectedSource.AGENT
     return assignment
 
 
@@ -137,6 +146,9 @@ def record_outcome(
             outcome=outcome,
             notes=notes,
             talk_not_marked=talk_not_marked,
+            carrier=assignment.carrier,
+            carrier_call_id=assignment.carrier_call_id,
+            connected_source=assignment.connected_source if connected_at else "",
         )
         holds_lease = (
             assignment.closed_at is None

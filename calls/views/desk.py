@@ -53,8 +53,16 @@ from calls.forms import (
     PeopleSearchForm,
     StatusForm,
 )
-from calls.models import Assignment, CallAttempt, CallDraft, CallTask, DeskMessage
+from calls.models import (
+    Assignment,
+    CallAttempt,
+    CallDraft,
+    CallTask,
+    CarrierCall,
+    DeskMessage,
+)
 from calls.services import drafts
+from calls.services.carrier import record_dial
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.inbound import record_inbound_call
 from calls.services.messages import acknowledge_desk_message
@@ -79,6 +87,11 @@ def _ended_notice(reason: str) -> str:
     EndReason = Assignment.EndReason
     if reason == EndReason.OUTCOME:
         return _("The outcome of this call was recorded (in another tab or window).")
+    if reason == EndReason.MACHINE:
+        return _(
+            "An answering machine answered: the call was recorded as voicemail, and will be "
+            "tried again by the retry rules. You can take the next call."
+        )
     if reason == EndReason.RELEASED:
         lead = _("Your supervisor gave this call back to the queue.")
     elif reason == EndReason.LOGGED_OUT:
@@ -90,6 +103,28 @@ def _ended_notice(reason: str) -> str:
     else:
         lead = _lease_lost_message()
     return f"{lead} {_KEPT}"
+
+
+def _carrier_state(call: CarrierCall, agent: Agent) -> dict[str, str]:
+    """Say in words where the call is, as the carrier reports it."""
+    State = CarrierCall.State
+    zone = agent.territory.zone
+    if call.state == State.ANSWERED or (call.answered_at and call.state == State.COMPLETED):
+        time = date_format(timezone.localtime(call.answered_at, zone), "H:i")
+        label = _("Answered at %(time)s (carrier)") % {"time": time}
+        if call.answered_by == CarrierCall.AnsweredBy.MACHINE:
+            label = _("Answering machine at %(time)s (carrier)") % {"time": time}
+        state = State.ANSWERED
+    elif call.state == State.RINGING:
+        label, state = _("Ringing…"), State.RINGING
+    elif call.state in (State.COMPLETED, State.FAILED):
+        label = _("Call ended: %(status)s (carrier)") % {
+            "status": call.get_final_status_display() or call.get_state_display()
+        }
+        state = call.state
+    else:
+        label, state = _("Calling…"), State.INITIATED
+    return {"state": state, "label": label, "answered_by": call.answered_by}
 
 
 def _status_notice(agent: Agent) -> str:
@@ -198,6 +233,7 @@ def _render_desk(
     card = None
     interrupted = None
     restored_at = None
+    carrier_state = None
     if assignment is not None:
         card = selectors.desk_card(assignment=assignment, now=now)
         # Health data: every display of a person's card to an agent is logged.
@@ -216,6 +252,10 @@ def _render_desk(
                 restored_at = drafts.own.updated_at
         if drafts.interrupted is not None:
             interrupted = _interrupted_call(card.task, now, drafts.interrupted)
+        if call := selectors.carrier_call_of(
+            assignment_id=assignment.pk, carrier_call_id=assignment.carrier_call_id
+        ):
+            carrier_state = _carrier_state(call, agent)
     agent.refresh_from_db(fields=["status", "status_since", "pause_reason"])
     context = {
         "agent": agent,
@@ -227,6 +267,7 @@ def _render_desk(
         "show_errors": show_errors,
         "interrupted": interrupted,
         "restored_at": restored_at,
+        "carrier_state": carrier_state,
         "partial": bool(request.htmx),
         "Status": Agent.Status,
         "heartbeat_seconds": settings.DESK_HEARTBEAT_SECONDS,
@@ -386,13 +427,29 @@ def dial(request: HttpRequest, agent: Agent, pk: int) -> HttpResponse:
         return _back_to_desk(request, agent)
     number = form.cleaned_data["number"]
     mark_dialled(assignment=assignment, agent=agent, phone=number, now=timezone.now())
+    backend = telephony.get_backend()
     try:
         # The switch is a boundary: it rings the agent's line, then the person.
-        telephony.get_backend().dial(agent=agent, number=number, assignment_id=assignment.pk)
+        reference = backend.dial(
+            agent=agent,
+            number=number,
+            assignment_id=assignment.pk,
+            voicemail=selectors.voicemail_drop_for(task=assignment.task),
+        )
     except TelephonyError:
         messages.warning(
             request, _("The telephony system could not place the call: dial the number by hand.")
         )
+    else:
+        if backend.carrier:
+            # The carrier's id ties its events and CDR lines to this call.
+            record_dial(
+                assignment=assignment,
+                agent=agent,
+                carrier=backend.carrier,
+                call_id=reference,
+                now=timezone.now(),
+            )
     return _back_to_desk(request, agent)
 
 
@@ -424,12 +481,21 @@ def heartbeat(request: HttpRequest, agent: Agent) -> HttpResponse:
     ended = None
     if state.shown_end_reason is not None:
         ended = {"reason": state.shown_end_reason, "notice": _ended_notice(state.shown_end_reason)}
+    carrier = None
+    if state.held_id is not None and (
+        call := selectors.carrier_call_of(
+            assignment_id=state.held_id, carrier_call_id=state.held_carrier_call_id
+        )
+    ):
+        carrier = _carrier_state(call, agent)
     return JsonResponse(
         {
             "status": agent.status,
             "status_notice": _status_notice(agent),
             "assignment": state.held_id,
             "ended": ended,
+            # The call's life as the carrier reports it (ringing, answered...), shown on the card.
+            "carrier": carrier,
             # Unread messages from supervisors: the desk shows each until she marks it read.
             "messages": _desk_messages(agent),
         }

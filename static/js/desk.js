@@ -232,11 +232,32 @@
   // own action is not read as a change made by someone else.
   var poll = { lastAt: 0, busy: false, stopped: false, version: 0 };
 
+  // The call's life as the carrier reports it (ringing, answered...): shown on the card as it
+  // comes, without a click. Once the carrier says the person answered, the agent's own
+  // « Answered » button has nothing left to say.
+  function showCarrier(carrier) {
+    var el = document.getElementById("carrier-state");
+    if (!el || !carrier) return;
+    el.dataset.carrierState = carrier.state;
+    el.querySelector("[data-carrier-label]").textContent = carrier.label;
+    el.hidden = false;
+    if (carrier.state === "answered" && carrier.answered_by === "person") {
+      var button = document.getElementById("connected");
+      if (button && button.form) button.form.hidden = true;
+      // Talk time counts from the carrier's answer: no need to ask for the agent's click.
+      var prompt = document.getElementById("answered-prompt");
+      if (prompt) prompt.remove();
+    }
+  }
+
   function follow(state) {
     if (desk.interrupted) return;
     var card = document.getElementById("contact-card");
     var deskEl = document.getElementById("desk");
     if (card) {
+      if (!state.ended && String(state.assignment) === card.dataset.assignmentId) {
+        showCarrier(state.carrier);
+      }
       if (state.ended) interrupt(state.ended.notice);
       else if (String(state.assignment) !== card.dataset.assignmentId) refreshDesk();
       return;

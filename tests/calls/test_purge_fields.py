@@ -10,7 +10,16 @@ from django.db import models
 from django.test import override_settings
 from django.utils import timezone
 
-from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage, TaskEvent
+from calls.models import (
+    Assignment,
+    CallAttempt,
+    CallDraft,
+    CallTask,
+    CarrierCall,
+    CarrierEvent,
+    SmsMessage,
+    TaskEvent,
+)
 from calls.services.fallback import escalate
 from calls.services.lifecycle import close_task
 from calls.tasks import purge_expired_personal_data
@@ -27,6 +36,13 @@ NOT_IDENTIFYING = {
     **dict.fromkeys(
         [
             "calls.Assignment.end_reason",
+            "calls.Assignment.connected_source",
+            "calls.CallAttempt.connected_source",
+            "calls.CarrierCall.state",
+            "calls.CarrierCall.answered_by",
+            "calls.CarrierCall.final_status",
+            "calls.CarrierEvent.type",
+            "calls.CarrierEvent.source",
             "calls.CallAttempt.channel",
             "calls.CallAttempt.outcome",
             "calls.CallTask.reason",
@@ -51,6 +67,19 @@ NOT_IDENTIFYING = {
     # which they purge on their own schedule, not at a person.
     "calls.CallAttempt.telephony_ref": "provider's call id",
     "calls.SmsMessage.provider_ref": "provider's message id",
+    **dict.fromkeys(
+        [
+            "calls.Assignment.carrier",
+            "calls.Assignment.carrier_call_id",
+            "calls.CallAttempt.carrier",
+            "calls.CallAttempt.carrier_call_id",
+            "calls.CarrierCall.carrier",
+            "calls.CarrierCall.carrier_call_id",
+            "calls.CarrierEvent.carrier",
+            "calls.CarrierEvent.event_id",
+        ],
+        "the carrier's name and ids of its call and events (its CDR, not a person)",
+    ),
     # Its row is deleted by the purge, fields and all (checked below).
     "calls.CallDraft.updated_at": "a draft's time; the draft is deleted",
     # Times of the workflow: the SLA figures and the day counters are computed from them.
@@ -91,6 +120,14 @@ NOT_IDENTIFYING = {
             "cases.PersonAccess.accessed_at",
             "cases.Phone.retired_at",
             "supervision.SupervisorAction.at",
+            # The carrier's times of the call: the evidence the counts are checked against.
+            "calls.CarrierCall.started_at",
+            "calls.CarrierCall.ringing_at",
+            "calls.CarrierCall.answered_at",
+            "calls.CarrierCall.ended_at",
+            "calls.CarrierCall.updated_at",
+            "calls.CarrierEvent.occurred_at",
+            "calls.CarrierEvent.received_at",
         ],
         "a workflow time the aggregates are computed from",
     ),
@@ -175,6 +212,22 @@ class PurgeEveryFieldTests(PersonasTestCase):
         SmsMessage.objects.create(
             task=self.task, phone="+33612345678", body="Bonjour M. Martin", error="+33612345678"
         )
+        # The carrier's record of the call: the number goes, the evidence stays.
+        carrier_call = CarrierCall.objects.create(
+            carrier="sim",
+            carrier_call_id="sim-1",
+            assignment=assignment,
+            number="+33612345678",
+            state=CarrierCall.State.COMPLETED,
+        )
+        CarrierEvent.objects.create(
+            carrier="sim",
+            event_id="ev-1",
+            call=carrier_call,
+            type=CarrierEvent.Type.COMPLETED,
+            occurred_at=now,
+            payload={"to": "+33612345678"},
+        )
         escalate(task=self.task, reason=CallTask.Escalation.DEADLINE, now=now)
         TaskEvent.objects.filter(task=self.task).update(note="Voir avec Mme Martin")
         SupervisorAction.objects.create(
@@ -229,6 +282,8 @@ class PurgeEveryFieldTests(PersonasTestCase):
             or LogEntry.objects.exclude(change_message="").exists()
         )
         self.assertFalse(CallDraft.objects.exists())
+        self.assertEqual(CarrierEvent.objects.get().payload, {})
+        self.assertEqual(CarrierCall.objects.get().state, CarrierCall.State.COMPLETED)
 
     def test_it_reaches_an_escalated_call_and_closes_it_for_retention(self):
         purge_expired_personal_data.delay().get()

@@ -9,10 +9,12 @@ from calls.telephony import LogBackend, get_backend, tel_link
 class RecordingBackend:
     """A switch that records what it was asked to dial (the boundary, mocked)."""
 
+    carrier = ""
+
     def __init__(self):
         self.calls: list[dict] = []
 
-    def dial(self, *, agent, number: str, assignment_id: int) -> str:
+    def dial(self, *, agent, number: str, assignment_id: int, voicemail=None) -> str:
         self.calls.append({"agent": agent.pk, "number": number, "assignment_id": assignment_id})
         return f"rec-{len(self.calls)}"
 

@@ -1,0 +1,3 @@
+from carrier_simulator.server import main
+
+main()
