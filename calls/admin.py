@@ -15,7 +15,15 @@ from agents.admin_scoping import (
     ScopedRecordAdmin,
     ScopedTabularInline,
 )
-from calls.models import CallAttempt, CallTask, RetryRule, SmsMessage, SmsTemplate, TaskEvent
+from calls.models import (
+    CallAttempt,
+    CallTask,
+    DurationRule,
+    RetryRule,
+    SmsMessage,
+    SmsTemplate,
+    TaskEvent,
+)
 from cases.admin import PersonReadLoggingMixin
 from cases.models import Person
 
@@ -139,6 +147,16 @@ class RetryRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DurationRule)
+class DurationRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
+    """Durations as policy: the credible length of a call and the wrap-up limit, per outcome and
+    reason (a blank reason holds for every reason)."""
+
+    list_display = ("outcome", "reason", "min_seconds", "max_seconds", "wrap_up_limit_seconds")
+    list_editable = ("min_seconds", "max_seconds", "wrap_up_limit_seconds")
+    list_filter = ("reason",)
 
 
 @admin.register(SmsTemplate)

@@ -16,6 +16,7 @@ APPS = [
     "intake",
     "supervision",
     "workforce",
+    "integrity",
     "demo",
     "tracing_center",
 ]
