@@ -34,7 +34,7 @@ class IntegrityTestCase(QueueTestCase):
             task = self.make_task(territory=territory)
         else:
             n = next(_serial)
-            case = self.register_case(
+            self.register_case(
                 territory,
                 name=f"Case{n}",
                 phone=f"0612{n:06d}",

@@ -4,7 +4,7 @@ allow become findings with their figures; the job is idempotent."""
 from calls.models import CallAttempt, CallTask, DurationRule
 from integrity.models import Finding
 from integrity.services.detection import detect_duration_findings
-from tests.integrity.base import H, S, T0, IntegrityTestCase
+from tests.integrity.base import T0, H, IntegrityTestCase, S
 
 Outcome = CallAttempt.Outcome
 Reason = CallTask.Reason
@@ -95,4 +95,6 @@ class DurationPolicyTests(IntegrityTestCase):
         self.attempt(self.zoe, connected_seconds=20, at=T0 + 12 * H + 30 * 60 * S)
         detect_duration_findings(now=T0 + 20 * H)
         finding = Finding.objects.get()
-        self.assertEqual((finding.territory_id, finding.day.isoformat()), (self.t974.pk, "2026-01-16"))
+        self.assertEqual(
+            (finding.territory_id, finding.day.isoformat()), (self.t974.pk, "2026-01-16")
+        )
