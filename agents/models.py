@@ -322,6 +322,11 @@ class AgentStatusPeriod(models.Model):
     )
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # A wrap-up's limit (the call's outcome and reason, calls.DurationRule): time past it is idle,
+    # not active.
+    limit_seconds = models.PositiveIntegerField(
+        _("counts as working time for at most (seconds)"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["agent", "started_at"]
@@ -434,6 +439,8 @@ class AgentDay(models.Model):
     ready_seconds = models.PositiveIntegerField(_("ready time (s)"), default=0)
     on_call_seconds = models.PositiveIntegerField(_("on-call time (s)"), default=0)
     wrap_up_seconds = models.PositiveIntegerField(_("wrap-up time (s)"), default=0)
+    # The part of wrap_up_seconds past each wrap-up's limit: idle, not active.
+    wrap_up_over_seconds = models.PositiveIntegerField(_("wrap-up past its limit (s)"), default=0)
     paused_seconds = models.PositiveIntegerField(_("pause time (s)"), default=0)
     first_login_at = models.DateTimeField(_("first login at"), null=True, blank=True)
 
