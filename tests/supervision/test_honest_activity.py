@@ -1,0 +1,140 @@
+"""Honest activity (issue 14, part 5): wrap-up past its limit (data per outcome and reason) is
+idle, not active, and raises an alert while it lasts; calls per active hour and the share of
+logged-in time on calls, with thresholds, on the board."""
+
+from django.test import override_settings
+from django.urls import reverse
+
+from agents.models import AgentDay
+from calls.models import CallTask, DurationRule
+from calls.services.outcomes import wrap_up_limit_seconds
+from supervision.models import Alert
+from supervision.services.board import activity_rates, refresh_boards
+from tests.supervision.test_board import T0, THRESHOLDS, BoardTestCase, M, Outcome, S, Status
+
+ACTIVITY = {
+    "calls_per_active_hour_min": 4,
+    "on_call_share_percent_min": 30,
+    "full_day_seconds": 6 * 3600,
+    "low_output_calls": 10,
+}
+BOARD = reverse("supervision:plateau")
+
+
+def no_answer_limit() -> int:
+    return DurationRule.objects.get(outcome=Outcome.NO_ANSWER, reason="").wrap_up_limit_seconds
+
+
+@override_settings(SUPERVISION_THRESHOLDS=THRESHOLDS, ACTIVITY_THRESHOLDS=ACTIVITY)
+class WrapUpLimitTests(BoardTestCase):
+    def setUp(self):
+        super().setUp()
+        for _ in range(10):
+            self.make_task()
+        self.set_status(self.alice, Status.READY, T0)
+
+    def test_the_limit_is_data_per_outcome_and_reason(self):
+        self.assertEqual(
+            wrap_up_limit_seconds(outcome=Outcome.NO_ANSWER, reason=CallTask.Reason.FOLLOW_UP), 60
+        )
+        self.assertEqual(
+            wrap_up_limit_seconds(outcome=Outcome.REACHED, reason=CallTask.Reason.INDEX_INTERVIEW),
+            600,
+        )
+        DurationRule.objects.filter(outcome=Outcome.NO_ANSWER).update(wrap_up_limit_seconds=None)
+        self.assertIsNone(
+            wrap_up_limit_seconds(outcome=Outcome.NO_ANSWER, reason=CallTask.Reason.FOLLOW_UP)
+        )
+
+    def test_unanswered_calls_with_endless_wrap_up_do_not_read_as_active(self):
+        # The issue's example: unanswered calls, 25 minutes of wrap-up after each.
+        at = T0
+        for _ in range(4):
+            self.call(self.alice, at=at, outcome=Outcome.NO_ANSWER, ended_after=30 * S)
+            at += 30 * S + 25 * M
+        self.set_status(self.alice, Status.READY, at)
+        day = AgentDay.objects.get(agent=self.alice.agent)
+        limit = no_answer_limit()
+        self.assertEqual(day.wrap_up_seconds, 4 * 25 * 60)
+        self.assertEqual(day.wrap_up_over_seconds, 4 * (25 * 60 - limit))
+        row = self.row(self.alice, at)
+        self.assertEqual(row["wrap_up_over_seconds"], 4 * (25 * 60 - limit))
+        # Active: the dialling (on call) and the wrap-up within its limit, nothing more.
+        self.assertEqual(row["active_seconds"], 4 * 30 + 4 * limit)
+        self.assertLess(row["active_seconds"] * 100 // row["logged_in_seconds"], 20)
+
+    def test_the_open_wrap_up_past_its_limit_counts_as_idle_live(self):
+        self.call(self.alice, at=T0, outcome=Outcome.NO_ANSWER, ended_after=30 * S)
+        limit = no_answer_limit()
+        row = self.row(self.alice, T0 + 30 * S + limit * S)
+        self.assertEqual((row["wrap_up_over_seconds"], row["active_seconds"]), (0, 30 + limit))
+        row = self.row(self.alice, T0 + 30 * S + limit * S + 10 * M)
+        self.assertEqual(row["wrap_up_over_seconds"], 600)
+        self.assertEqual(row["active_seconds"], 30 + limit)
+
+    def test_a_wrap_up_within_its_limit_is_active(self):
+        self.call(self.alice, at=T0, outcome=Outcome.NO_ANSWER, ended_after=30 * S)
+        self.set_status(self.alice, Status.READY, T0 + 60 * S)
+        day = AgentDay.objects.get(agent=self.alice.agent)
+        self.assertEqual((day.wrap_up_seconds, day.wrap_up_over_seconds), (30, 0))
+
+    def test_a_wrap_up_past_its_limit_raises_an_alert_while_it_lasts(self):
+        self.call(self.alice, at=T0, outcome=Outcome.NO_ANSWER, ended_after=30 * S)
+        limit = no_answer_limit()
+        refresh_boards(now=T0 + 30 * S + limit * S)
+        self.assertFalse(Alert.objects.filter(kind=Alert.Kind.LONG_WRAP_UP).exists())
+        refresh_boards(now=T0 + 30 * S + (limit + 1) * S)
+        refresh_boards(now=T0 + 30 * S + (limit + 60) * S)
+        alert = Alert.objects.get(kind=Alert.Kind.LONG_WRAP_UP)
+        self.assertEqual((alert.agent, alert.cleared_at), (self.alice.agent, None))
+        self.set_status(self.alice, Status.READY, T0 + 5 * M)
+        refresh_boards(now=T0 + 5 * M + S)
+        alert.refresh_from_db()
+        self.assertEqual(alert.cleared_at, T0 + 5 * M + S)
+
+
+@override_settings(SUPERVISION_THRESHOLDS=THRESHOLDS, ACTIVITY_THRESHOLDS=ACTIVITY)
+class ActivityRatesTests(BoardTestCase):
+    def test_the_rates_and_their_thresholds(self):
+        self.assertEqual(
+            activity_rates(calls=10, active=7200, on_call=3600, logged_in=7200),
+            {"calls_per_active_hour": 5.0, "on_call_share": 50, "low_rates": False},
+        )
+        # Three calls an active hour: under 4.
+        self.assertTrue(
+            activity_rates(calls=3, active=3600, on_call=3000, logged_in=3600)["low_rates"]
+        )
+        # A fifth of the time on calls: under 30 %.
+        self.assertTrue(
+            activity_rates(calls=20, active=3600, on_call=720, logged_in=3600)["low_rates"]
+        )
+        # Logged in, nothing done: no rate per active hour, and flagged once an hour in.
+        self.assertEqual(
+            activity_rates(calls=0, active=0, on_call=0, logged_in=3600),
+            {"calls_per_active_hour": None, "on_call_share": 0, "low_rates": True},
+        )
+        # Not judged in the first hour.
+        self.assertFalse(activity_rates(calls=0, active=0, on_call=0, logged_in=3599)["low_rates"])
+
+    @override_settings(ACTIVITY_THRESHOLDS={**ACTIVITY, "calls_per_active_hour_min": 2})
+    def test_the_thresholds_are_settings(self):
+        self.assertFalse(
+            activity_rates(calls=3, active=3600, on_call=3000, logged_in=3600)["low_rates"]
+        )
+
+    def test_the_board_shows_the_rates_and_marks_those_under_threshold(self):
+        self.make_task()
+        self.set_status(self.alice, Status.READY, T0)
+        self.call(self.alice, at=T0, outcome=Outcome.NO_ANSWER, ended_after=30 * S)
+        self.set_status(self.alice, Status.READY, T0 + M)
+        now = T0 + 61 * M
+        row = self.row(self.alice, now)
+        self.assertEqual(row["on_call_share"], round(30 * 100 / (61 * 60)))
+        self.assertEqual(row["calls_per_active_hour"], round(3600 / 60, 1))
+        self.assertTrue(row["low_rates"])
+        refresh_boards(now=now)
+        self.client.force_login(self.bob)
+        with self.settings(BOARD_REFRESH_SECONDS=3600):
+            response = self.client.get(BOARD)
+        self.assertContains(response, 'data-testid="on-call-share"')
+        self.assertContains(response, "under-threshold")
