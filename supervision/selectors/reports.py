@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from agents.access import RequestUser
 from agents.models import Agent, AgentDay, AgentStatusPeriod, Team, Territory
 from supervision.models import SlaDay
+from supervision.services.board import activity_rates
 from supervision.services.sla import local_day_bounds
 
 # Past this many rows the page asks for narrower filters; the CSV has them all.
@@ -178,6 +179,8 @@ class ProductivityRow:
     first_login_at: datetime | None
     last_call_at: datetime | None
     pauses: dict[str, int] = field(default_factory=dict)
+    # The part of the wrap-up past its limit: idle, not active (issue 14).
+    wrap_up_over_seconds: int = 0
 
     @property
     def logged_in_seconds(self) -> int:
@@ -187,7 +190,18 @@ class ProductivityRow:
 
     @property
     def active_seconds(self) -> int:
-        return self.on_call_seconds + self.wrap_up_seconds
+        return self.on_call_seconds + self.wrap_up_seconds - self.wrap_up_over_seconds
+
+    @property
+    def rates(self) -> dict:
+        """Calls per active hour, share of logged-in time on calls, and whether either is under
+        its threshold: the board's rule."""
+        return activity_rates(
+            calls=self.calls,
+            active=self.active_seconds,
+            on_call=self.on_call_seconds,
+            logged_in=self.logged_in_seconds,
+        )
 
     @property
     def active_share(self) -> float | None:
@@ -315,6 +329,7 @@ def productivity_report(
                 ready_seconds=day.ready_seconds,
                 on_call_seconds=day.on_call_seconds,
                 wrap_up_seconds=day.wrap_up_seconds,
+                wrap_up_over_seconds=day.wrap_up_over_seconds,
                 paused_seconds=day.paused_seconds,
                 first_login_at=day.first_login_at,
                 last_call_at=day.last_call_at,

@@ -343,10 +343,10 @@ class ProductivityReportTests(PersonasTestCase):
         )
         self.assertEqual(logged_in, 205 * 60)
         self.assertEqual(alice.logged_in_seconds, 205 * 60)
-        self.assertEqual(
-            alice.active_share,
-            round(100 * (day.on_call_seconds + day.wrap_up_seconds) / logged_in, 1),
-        )
+        # Wrap-up past its limit is idle, not active (issue 14).
+        self.assertGreater(day.wrap_up_over_seconds, 0)
+        active = day.on_call_seconds + day.wrap_up_seconds - day.wrap_up_over_seconds
+        self.assertEqual(alice.active_share, round(100 * active / logged_in, 1))
         # The chart: calls and reached per day of the range, both agents together.
         self.assertEqual(report.days, [(DAY - timedelta(days=1), 0, 0), (DAY, 7, 3)])
         self.assertContains(response, "0:10:05")  # alice's talk time
@@ -369,6 +369,36 @@ class ProductivityReportTests(PersonasTestCase):
             _header, *rows = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, RANGE))
             alice = next(row for row in rows if row[2] == "alice")
             self.assertTrue(alice[1].startswith("'"), alice[1])
+
+    def test_it_gives_the_activity_rates_against_their_thresholds_on_page_and_csv(self):
+        self.client.force_login(self.root)
+        rows = {
+            row.agent.user.username: row
+            for row in self.client.get(PRODUCTIVITY_URL, RANGE).context["report"].rows
+        }
+        # Frank: an hour logged in, ready, four calls counted and no time on them.
+        self.assertEqual(
+            rows["frank"].rates,
+            {"calls_per_active_hour": None, "on_call_share": 0, "low_rates": True},
+        )
+        # Hugo: forty calls in an hour on calls.
+        self.assertEqual(
+            rows["hugo"].rates,
+            {"calls_per_active_hour": 40.0, "on_call_share": 100, "low_rates": False},
+        )
+        header, *lines = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, RANGE))
+        by_user = {line[2]: line for line in lines}
+        # Calls per active hour, time on calls (%), under the thresholds; then first login and
+        # last call.
+        self.assertEqual(by_user["hugo"][-5:-2], ["40,0", "100", ""])
+        self.assertEqual(by_user["frank"][-5:-2], ["", "0", "Oui"])
+        alice = by_user["alice"]
+        day = AgentDay.objects.get(agent=self.alice.agent, day=DAY)
+        over = day.wrap_up_over_seconds
+        self.assertEqual(
+            alice[header.index(next(h for h in header if "limit" in h or "limite" in h))],
+            f"0:{over // 60:02d}:{over % 60:02d}",
+        )
 
     def test_it_exports_the_same_rows_as_csv_in_the_territory_zone(self):
         self.client.force_login(self.bob)
