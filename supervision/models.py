@@ -26,6 +26,7 @@ class Alert(models.Model):
         NO_CALL = "no_call", _("Logged in with no call for too long")
         LONG_CALL = "long_call", _("On call for very long")
         LONG_WRAP_UP = "long_wrap_up", _("Wrap-up past its limit")
+        PAUSE_OVER_CAP = "pause_over_cap", _("Pause past its daily cap: to confirm")
         SHORT_CALLS = "short_calls", _("Unusual share of short calls")
 
     agent = models.ForeignKey(

@@ -10,11 +10,25 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import (
+    Case,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from agents.models import Agent, AgentStatusPeriod, Territory
+from agents.models import Agent, AgentStatusPeriod, PauseCapDecision, Territory
 from calls.models import Assignment
 from supervision.models import Alert
 from supervision.services import alerts
@@ -72,6 +86,13 @@ def _flags(row: dict, *, now: datetime, limits: dict) -> list[str]:
         flags.append(Kind.LONG_PAUSE)
     if status == Status.ON_CALL and seconds > limits["on_call_alert"]:
         flags.append(Kind.LONG_CALL)
+    if (
+        status == Status.PAUSED
+        and row.get("pause_cap_minutes") is not None
+        and (row.get("pause_today_seconds") or 0) > row["pause_cap_minutes"] * 60
+        and not row.get("pause_confirmed")
+    ):
+        flags.append(Kind.PAUSE_OVER_CAP)
     if (
         status == Status.WRAP_UP
         and row.get("wrap_up_limit_seconds") is not None
@@ -137,6 +158,29 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
     counters += ["ready_seconds", "on_call_seconds", "wrap_up_seconds", "paused_seconds"]
     counters += ["wrap_up_over_seconds"]
     open_period = AgentStatusPeriod.objects.filter(agent=OuterRef("pk"), ended_at__isnull=True)
+    # Today's total of the current pause's reason (for a reason with a daily cap), and whether a
+    # supervisor confirmed it past the cap: subqueries of the same query.
+    paused_today = (
+        AgentStatusPeriod.objects.filter(
+            agent=OuterRef("pk"),
+            pause_reason=OuterRef("pause_reason_id"),
+            started_at__gte=midnight,
+        )
+        .order_by()
+        .values("agent")
+        .annotate(
+            total=Sum(
+                ExpressionWrapper(
+                    Coalesce(F("ended_at"), Value(now)) - F("started_at"),
+                    output_field=DurationField(),
+                )
+            )
+        )
+        .values("total")
+    )
+    confirmed = PauseCapDecision.objects.filter(
+        agent=OuterRef("pk"), day=day, pause_reason=OuterRef("pause_reason_id"), confirmed=True
+    )
     rostered = roster(territory=territory, now=now)
     agents = (
         Agent.objects.filter(territory=territory)
@@ -150,6 +194,17 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
         .annotate(**{f"day_{name}": F(f"today__{name}") for name in counters})
         # The open period's limit (a wrap-up's): in the same query, not one per agent.
         .annotate(status_limit=Subquery(open_period.values("limit_seconds")[:1]))
+        .annotate(
+            pause_today=Case(
+                When(
+                    pause_reason__daily_cap_minutes__isnull=False,
+                    then=Subquery(paused_today, output_field=DurationField()),
+                ),
+                default=None,
+                output_field=DurationField(),
+            ),
+            pause_confirmed=Exists(confirmed),
+        )
         .values(
             "pk",
             "status",
@@ -166,6 +221,10 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             "pause_reason__label_en",
             "pause_reason__max_minutes",
             "status_limit",
+            "pause_reason_id",
+            "pause_reason__daily_cap_minutes",
+            "pause_today",
+            "pause_confirmed",
             *(f"day_{name}" for name in counters),
         )
         .order_by("user__last_name", "user__first_name", "pk")
@@ -234,6 +293,12 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             "active_seconds": active,
             "wrap_up_over_seconds": wrap_up_over,
             "wrap_up_limit_seconds": limit,
+            "pause_reason_id": a["pause_reason_id"],
+            "pause_cap_minutes": a["pause_reason__daily_cap_minutes"],
+            "pause_today_seconds": int(a["pause_today"].total_seconds())
+            if a["pause_today"] is not None
+            else None,
+            "pause_confirmed": a["pause_confirmed"],
             **activity_rates(
                 calls=calls, active=active, on_call=seconds["on_call"], logged_in=logged_in
             ),

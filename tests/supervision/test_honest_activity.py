@@ -2,10 +2,13 @@
 idle, not active, and raises an alert while it lasts; calls per active hour and the share of
 logged-in time on calls, with thresholds, on the board."""
 
+from datetime import date
+
 from django.test import override_settings
 from django.urls import reverse
 
-from agents.models import AgentDay
+from agents.models import AgentDay, PauseReason
+from agents.services.pauses import decide_pause_over_cap
 from calls.models import CallTask, DurationRule
 from calls.services.outcomes import wrap_up_limit_seconds
 from supervision.models import Alert
@@ -19,6 +22,7 @@ ACTIVITY = {
     "low_output_calls": 10,
 }
 BOARD = reverse("supervision:plateau")
+DAY = date(2026, 1, 15)
 
 
 def no_answer_limit() -> int:
@@ -138,3 +142,60 @@ class ActivityRatesTests(BoardTestCase):
             response = self.client.get(BOARD)
         self.assertContains(response, 'data-testid="on-call-share"')
         self.assertContains(response, "under-threshold")
+
+
+@override_settings(SUPERVISION_THRESHOLDS=THRESHOLDS, ACTIVITY_THRESHOLDS=ACTIVITY)
+class PauseCapTests(BoardTestCase):
+    """Training and meeting can hide a day: past their daily cap (data), a supervisor confirms
+    or refuses the pause; unconfirmed, the time past the cap is idle."""
+
+    def setUp(self):
+        super().setUp()
+        self.training = PauseReason.objects.get(code="formation")
+        self.set_status(self.alice, Status.READY, T0)
+
+    def test_the_caps_are_data_on_the_reasons_that_can_hide_a_day(self):
+        caps = dict(PauseReason.objects.values_list("code", "daily_cap_minutes"))
+        self.assertEqual((caps["formation"], caps["reunion"]), (120, 60))
+        self.assertIsNone(caps["pause"])
+
+    def test_past_the_cap_the_pause_is_flagged_and_alerted_until_confirmed(self):
+        # An hour of training in the morning, then another 61 minutes: 121 > 120.
+        self.set_status(self.alice, Status.PAUSED, T0, reason="formation")
+        self.set_status(self.alice, Status.READY, T0 + 60 * M)
+        self.set_status(self.alice, Status.PAUSED, T0 + 90 * M, reason="formation")
+        self.assertNotIn(Alert.Kind.PAUSE_OVER_CAP, self.row(self.alice, T0 + 150 * M)["flags"])
+        row = self.row(self.alice, T0 + 151 * M)
+        self.assertEqual(row["pause_today_seconds"], 121 * 60)
+        self.assertIn(Alert.Kind.PAUSE_OVER_CAP, row["flags"])
+        refresh_boards(now=T0 + 151 * M)
+        self.assertTrue(Alert.objects.filter(kind=Alert.Kind.PAUSE_OVER_CAP, cleared_at=None))
+        decide_pause_over_cap(
+            agent=self.alice.agent,
+            day=DAY,
+            pause_reason=self.training,
+            confirmed=True,
+            user=self.bob,
+            note="Onboarding day",
+            now=T0 + 152 * M,
+        )
+        self.assertNotIn(Alert.Kind.PAUSE_OVER_CAP, self.row(self.alice, T0 + 153 * M)["flags"])
+        refresh_boards(now=T0 + 153 * M)
+        self.assertFalse(Alert.objects.filter(kind=Alert.Kind.PAUSE_OVER_CAP, cleared_at=None))
+
+    def test_a_refused_pause_stays_flagged(self):
+        self.set_status(self.alice, Status.PAUSED, T0, reason="reunion")
+        decide_pause_over_cap(
+            agent=self.alice.agent,
+            day=DAY,
+            pause_reason=PauseReason.objects.get(code="reunion"),
+            confirmed=False,
+            user=self.bob,
+            note="No meeting today",
+            now=T0 + 61 * M,
+        )
+        self.assertIn(Alert.Kind.PAUSE_OVER_CAP, self.row(self.alice, T0 + 70 * M)["flags"])
+
+    def test_a_pause_without_a_cap_is_never_flagged_for_it(self):
+        self.set_status(self.alice, Status.PAUSED, T0, reason="dejeuner")
+        self.assertNotIn(Alert.Kind.PAUSE_OVER_CAP, self.row(self.alice, T0 + 300 * M)["flags"])
