@@ -6,8 +6,9 @@ from datetime import date
 
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from agents.models import AgentDay, PauseReason
+from agents.models import AgentDay, PauseCapDecision, PauseReason
 from agents.services.pauses import decide_pause_over_cap
 from calls.models import CallTask, DurationRule
 from calls.services.outcomes import wrap_up_limit_seconds
@@ -199,3 +200,40 @@ class PauseCapTests(BoardTestCase):
     def test_a_pause_without_a_cap_is_never_flagged_for_it(self):
         self.set_status(self.alice, Status.PAUSED, T0, reason="dejeuner")
         self.assertNotIn(Alert.Kind.PAUSE_OVER_CAP, self.row(self.alice, T0 + 300 * M)["flags"])
+
+
+@override_settings(SUPERVISION_THRESHOLDS=THRESHOLDS, ACTIVITY_THRESHOLDS=ACTIVITY)
+class PauseCapDecisionPageTests(BoardTestCase):
+    def setUp(self):
+        super().setUp()
+        self.set_status(self.alice, Status.PAUSED, timezone.now() - 3 * 60 * M, reason="formation")
+        refresh_boards(now=timezone.now())
+        self.alert = Alert.objects.get(kind=Alert.Kind.PAUSE_OVER_CAP)
+        self.url = reverse("supervision:decide-pause-cap", args=[self.alert.pk])
+
+    def test_the_supervisor_sees_it_and_confirms_or_refuses(self):
+        self.client.force_login(self.bob)
+        response = self.client.get(reverse("supervision:alerts"))
+        self.assertContains(response, 'data-testid="confirm-pause"')
+        self.client.post(self.url, {"decision": "refuse", "note": "Not in the plan"})
+        decision = PauseCapDecision.objects.get()
+        self.assertEqual(
+            (decision.agent, decision.confirmed, decision.decided_by, decision.note),
+            (self.alice.agent, False, self.bob, "Not in the plan"),
+        )
+        self.client.post(self.url, {"decision": "confirm", "note": "Checked: onboarding"})
+        decision = PauseCapDecision.objects.get()
+        self.assertTrue(decision.confirmed)
+        self.assertEqual(decision.pause_reason.code, "formation")
+
+    def test_a_bad_decision_writes_nothing(self):
+        self.client.force_login(self.bob)
+        self.client.post(self.url, {"decision": "maybe"})
+        self.assertFalse(PauseCapDecision.objects.exists())
+
+    def test_an_agent_cannot_and_another_territory_gets_404(self):
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.post(self.url, {"decision": "confirm"}).status_code, 403)
+        self.client.force_login(self.dave)
+        self.assertEqual(self.client.post(self.url, {"decision": "confirm"}).status_code, 404)
+        self.assertFalse(PauseCapDecision.objects.exists())
