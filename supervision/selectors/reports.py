@@ -21,7 +21,14 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import get_language
 
 from agents.access import RequestUser
-from agents.models import Agent, AgentDay, AgentStatusPeriod, Team, Territory
+from agents.models import (
+    Agent,
+    AgentDay,
+    AgentStatusPeriod,
+    PauseCapDecision,
+    Team,
+    Territory,
+)
 from supervision.models import SlaDay
 from supervision.services.board import activity_rates
 from supervision.services.sla import local_day_bounds
@@ -162,6 +169,7 @@ def sla_report(
 class PauseReasonColumn:
     code: str
     label: str
+    cap_seconds: int | None = None
 
 
 @dataclass
@@ -181,6 +189,8 @@ class ProductivityRow:
     pauses: dict[str, int] = field(default_factory=dict)
     # The part of the wrap-up past its limit: idle, not active (issue 14).
     wrap_up_over_seconds: int = 0
+    # Pause past its reason's daily cap that no supervisor confirmed: idle, not a pause.
+    pause_over_cap_seconds: int = 0
 
     @property
     def logged_in_seconds(self) -> int:
@@ -255,6 +265,7 @@ def _pauses_by_reason(
         agents = agents.filter(team=team)
     pauses: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
     labels: dict[str, str] = {}
+    caps: dict[str, int] = {}
     english = (get_language() or "fr").startswith("en")
     duration = ExpressionWrapper(
         Coalesce(F("ended_at"), Value(now)) - F("started_at"), output_field=DurationField()
@@ -275,6 +286,7 @@ def _pauses_by_reason(
                 "pause_reason__code",
                 "pause_reason__label_fr",
                 "pause_reason__label_en",
+                "pause_reason__daily_cap_minutes",
             )
             .annotate(seconds=Sum(duration))
             .order_by()
@@ -285,8 +297,11 @@ def _pauses_by_reason(
                 row["pause_reason__label_en"] if english else row["pause_reason__label_fr"]
             ) or "—"
             pauses[(row["agent_id"], row["local_day"])][code] = int(row["seconds"].total_seconds())
+            if row["pause_reason__daily_cap_minutes"] is not None:
+                caps[code] = row["pause_reason__daily_cap_minutes"] * 60
     reasons = sorted(
-        (PauseReasonColumn(code, label) for code, label in labels.items()), key=lambda r: r.label
+        (PauseReasonColumn(code, label, caps.get(code)) for code, label in labels.items()),
+        key=lambda r: r.label,
     )
     return pauses, reasons
 
@@ -311,6 +326,22 @@ def productivity_report(
         "team": team,
     }
     pauses, reasons = _pauses_by_reason(now=now, **filters)
+    caps = {reason.code: reason.cap_seconds for reason in reasons if reason.cap_seconds is not None}
+    # Pauses past their cap that a supervisor confirmed: a pause; the others' excess is idle.
+    confirmed = set(
+        PauseCapDecision.objects.for_user(user)
+        .filter(day__gte=start, day__lte=end, confirmed=True)
+        .values_list("agent_id", "day", "pause_reason__code")
+    )
+
+    def over_cap(agent_id: int, day: date) -> int:
+        spent = pauses.get((agent_id, day), {})
+        return sum(
+            max(0, spent.get(code, 0) - cap)
+            for code, cap in caps.items()
+            if (agent_id, day, code) not in confirmed
+        )
+
     days = (
         _agent_days(**filters)
         .select_related("agent__user", "agent__team__plateau", "agent__territory")
@@ -334,6 +365,7 @@ def productivity_report(
                 first_login_at=day.first_login_at,
                 last_call_at=day.last_call_at,
                 pauses=pauses.get((day.agent_id, day.day), {}),
+                pause_over_cap_seconds=over_cap(day.agent_id, day.day),
             )
 
     report = ProductivityReport(start=start, end=end, reasons=reasons, rows=[])

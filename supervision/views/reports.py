@@ -124,6 +124,11 @@ def _productivity_columns(report: ProductivityReport) -> list[Column]:
         Column(_("Logged-in time"), lambda r: Duration(r.logged_in_seconds), True),
         Column(_("Active time"), lambda r: Duration(r.active_seconds), True),
         Column(_("Wrap-up past its limit"), lambda r: Duration(r.wrap_up_over_seconds), True),
+        Column(
+            _("Pause past its daily cap, not confirmed"),
+            lambda r: Duration(r.pause_over_cap_seconds),
+            True,
+        ),
         Column(_("Active share (%)"), lambda r: r.active_share, True),
         Column(_("Calls per active hour"), lambda r: r.rates["calls_per_active_hour"], True),
         Column(_("Time on calls (%)"), lambda r: r.rates["on_call_share"], True),

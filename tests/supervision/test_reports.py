@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, AgentDay, PauseReason, Team
+from agents.services.pauses import decide_pause_over_cap
 from agents.services.staff import set_agent_status
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
@@ -400,6 +401,36 @@ class ProductivityReportTests(PersonasTestCase):
             f"0:{over // 60:02d}:{over % 60:02d}",
         )
 
+    def test_a_pause_past_its_daily_cap_is_idle_unless_a_supervisor_confirmed_it(self):
+        reunion = PauseReason.objects.get(code="reunion")  # capped at 60 minutes a day
+        set_agent_status(
+            agent=self.frank.agent, status=Agent.Status.PAUSED, now=T0, pause_reason=reunion
+        )
+        set_agent_status(agent=self.frank.agent, status=Agent.Status.READY, now=T0 + 100 * M)
+        self.client.force_login(self.bob)
+
+        def frank():
+            rows = self.client.get(PRODUCTIVITY_URL, RANGE).context["report"].rows
+            return next(row for row in rows if row.agent.user.username == "frank")
+
+        self.assertEqual(frank().pause_over_cap_seconds, 40 * 60)
+        # A refusal leaves it idle; a confirmation makes it a pause.
+        for confirmed, expected in ((False, 40 * 60), (True, 0)):
+            decide_pause_over_cap(
+                agent=self.frank.agent,
+                day=DAY,
+                pause_reason=reunion,
+                confirmed=confirmed,
+                user=self.bob,
+                note="",
+                now=T0 + 101 * M,
+            )
+            self.assertEqual(frank().pause_over_cap_seconds, expected)
+        # Alice's lunch has no cap.
+        rows = self.client.get(PRODUCTIVITY_URL, RANGE).context["report"].rows
+        alice = next(row for row in rows if row.agent.user.username == "alice")
+        self.assertEqual(alice.pause_over_cap_seconds, 0)
+
     def test_it_exports_the_same_rows_as_csv_in_the_territory_zone(self):
         self.client.force_login(self.bob)
         response = self.client.get(PRODUCTIVITY_CSV_URL, RANGE)
@@ -460,8 +491,9 @@ class ProductivityReportTests(PersonasTestCase):
         self.client.force_login(self.bob)
         # Session, user, groups, the header's agent and territory (also today's date), the
         # user's territory (scoping), the territories' time zones, the pauses by reason, the
-        # rows, the totals per day and the teams of the filter.
-        with self.assertNumQueries(11):
+        # rows, the totals per day, the teams of the filter and the pauses confirmed past their
+        # cap.
+        with self.assertNumQueries(12):
             self.client.get(PRODUCTIVITY_URL, RANGE)
         for i in range(5):
             agent = make_user(
@@ -474,6 +506,6 @@ class ProductivityReportTests(PersonasTestCase):
                 now=T0,
                 pause_reason=PauseReason.objects.get(code="reunion"),
             )
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             response = self.client.get(PRODUCTIVITY_URL, RANGE)
         self.assertEqual(len(response.context["report"].rows), 7)
