@@ -237,3 +237,21 @@ class PauseCapDecisionPageTests(BoardTestCase):
         self.client.force_login(self.dave)
         self.assertEqual(self.client.post(self.url, {"decision": "confirm"}).status_code, 404)
         self.assertFalse(PauseCapDecision.objects.exists())
+
+    def test_the_agent_is_told_on_her_desk(self):
+        self.client.force_login(self.alice)
+        response = self.client.get(reverse("calls:desk"))
+        self.assertContains(response, 'data-testid="pause-cap" data-over="1"')
+        self.assertContains(response, "alert alert--warning")
+        decide_pause_over_cap(
+            agent=self.alice.agent,
+            day=timezone.localdate(timezone=self.t93.zone),
+            pause_reason=PauseReason.objects.get(code="formation"),
+            confirmed=True,
+            user=self.bob,
+            note="",
+            now=timezone.now(),
+        )
+        response = self.client.get(reverse("calls:desk"))
+        self.assertContains(response, 'data-testid="pause-cap" data-over="1"')
+        self.assertNotContains(response, "alert alert--warning")
