@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,7 +40,7 @@ def _figures(finding: Finding) -> str:
         ) % {
             "connected": e.get("connected_calls"),
             "floor": e.get("floor"),
-            "hours": round((e.get("logged_in_seconds") or 0) / 3600, 1),
+            "hours": number_format((e.get("logged_in_seconds") or 0) / 3600, 1),
             "calls": e.get("calls"),
         }
     limit = e.get("min_seconds") if finding.kind == Finding.Kind.CALL_TOO_SHORT else None
