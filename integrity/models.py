@@ -82,6 +82,7 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["territory", "day"], name="finding_territory_day"),
             models.Index(fields=["agent", "day"], name="finding_agent_day"),
+            models.Index(fields=["detected_at"], name="finding_detected_at"),
         ]
 
     def __str__(self) -> str:

@@ -17,13 +17,14 @@ from integrity.models import Finding
 Kind = Finding.Kind
 
 
-def _insert(findings: list[Finding]) -> int:
-    """Insert the findings not already there; return how many were new."""
+def _insert(findings: list[Finding], *, now: datetime) -> int:
+    """Insert the findings not already there; return how many were new (those detected at this
+    run's `now`: a finding already there keeps its first detection time)."""
     if not findings:
         return 0
-    before = Finding.objects.count()
     Finding.objects.bulk_create(findings, ignore_conflicts=True, batch_size=500)
-    return Finding.objects.count() - before
+    kinds = {finding.kind for finding in findings}
+    return Finding.objects.filter(detected_at=now, kind__in=kinds).count()
 
 
 def _rule_scope(rule: DurationRule, specific: dict[str, set[str]]) -> Q:
@@ -106,13 +107,13 @@ def detect_duration_findings(*, now: datetime) -> int:
                     detected_at=now,
                 )
             )
-    return _insert(findings)
+    return _insert(findings, now=now)
 
 
 def detect_low_output(*, now: datetime) -> int:
     """Flag each agent's full day (logged in at least `full_day_seconds`) with fewer connected
     calls than `low_output_calls`: the failure the floor is built against. Judged on days that
-    are over in the agent's territory, within the look-back; one query per territory."""
+    are over in the agent's territory, within the look-back; a few queries per territory."""
     thresholds = settings.ACTIVITY_THRESHOLDS
     full_day = thresholds["full_day_seconds"]
     floor = thresholds["low_output_calls"]
@@ -146,9 +147,14 @@ def detect_low_output(*, now: datetime) -> int:
             continue
         # The day's connected calls: one grouped query for the territory's candidate days.
         per_day = _connected_per_agent_day(territory=territory, days=days)
+        found = set(
+            Finding.objects.filter(
+                territory=territory, kind=Kind.LOW_OUTPUT, day__in=days
+            ).values_list("agent_id", "day")
+        )
         for row in rows:
             n = per_day.get((row["agent_id"], row["day"]), 0)
-            if n >= floor:
+            if n >= floor or (row["agent_id"], row["day"]) in found:
                 continue
             findings.append(
                 Finding(
@@ -169,7 +175,7 @@ def detect_low_output(*, now: datetime) -> int:
                     detected_at=now,
                 )
             )
-    return _insert(findings)
+    return _insert(findings, now=now)
 
 
 def _connected_per_agent_day(*, territory: Territory, days: list) -> dict[tuple[int, object], int]:
@@ -182,10 +188,11 @@ def _connected_per_agent_day(*, territory: Territory, days: list) -> dict[tuple[
             agent__territory=territory,
             accepted=True,
             connected_at__isnull=False,
-            started_at__gte=start,
-            started_at__lt=end,
+            ended_at__gte=start,
+            ended_at__lt=end,
         )
-        .annotate(local_day=TruncDate("started_at", tzinfo=zone))
+        # The day of the call's end, as the day counters count it.
+        .annotate(local_day=TruncDate("ended_at", tzinfo=zone))
         .values("agent_id", "local_day")
         .annotate(n=Count("pk"))
         .order_by()

@@ -54,6 +54,7 @@ class LowOutputTests(IntegrityTestCase):
         self.day(self.alice, DAY, ready_seconds=FULL_DAY)
         self.assertEqual(detect_low_output(now=T0 + 8 * H), 0)
         self.assertEqual(detect_low_output(now=NEXT_MORNING), 1)
+        self.assertEqual(detect_low_output(now=NEXT_MORNING), 0)
         self.assertEqual(detect_low_output(now=NEXT_MORNING + H), 0)
         self.assertEqual(Finding.objects.count(), 1)
 
