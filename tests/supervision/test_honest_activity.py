@@ -206,7 +206,9 @@ class PauseCapTests(BoardTestCase):
 class PauseCapDecisionPageTests(BoardTestCase):
     def setUp(self):
         super().setUp()
-        self.set_status(self.alice, Status.PAUSED, timezone.now() - 3 * 60 * M, reason="formation")
+        # A one-minute cap, so that the test holds at any hour but the first minutes of the day.
+        PauseReason.objects.filter(code="formation").update(daily_cap_minutes=1)
+        self.set_status(self.alice, Status.PAUSED, timezone.now() - 3 * M, reason="formation")
         refresh_boards(now=timezone.now())
         self.alert = Alert.objects.get(kind=Alert.Kind.PAUSE_OVER_CAP)
         self.url = reverse("supervision:decide-pause-cap", args=[self.alert.pk])
