@@ -195,6 +195,17 @@ class PauseReason(models.Model):
     max_minutes = models.PositiveSmallIntegerField(
         _("longest normal duration (minutes)"), default=15
     )
+    # A reason that can hide a day (training, meeting): past this total per agent and day, the
+    # pause needs a supervisor's confirmation; unconfirmed, the time past it counts as idle.
+    daily_cap_minutes = models.PositiveSmallIntegerField(
+        _("daily cap per agent (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Past this total in a day, the pause needs a supervisor's confirmation; unconfirmed, "
+            "the time past it counts as idle. Blank: no cap."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -322,6 +333,11 @@ class AgentStatusPeriod(models.Model):
     )
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # A wrap-up's limit (the call's outcome and reason, calls.DurationRule): time past it is idle,
+    # not active.
+    limit_seconds = models.PositiveIntegerField(
+        _("counts as working time for at most (seconds)"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["agent", "started_at"]
@@ -342,6 +358,48 @@ class AgentStatusPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PauseCapDecisionQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PauseCapDecisionQuerySet":
+        return scope_for_user(self, user, territory="agent__territory_id", own="agent__user")
+
+
+class PauseCapDecision(models.Model):
+    """A supervisor's word on an agent's pause past its reason's daily cap: confirmed (the time
+    is a pause), or refused (the time past the cap is idle)."""
+
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="pause_cap_decisions", verbose_name=_("agent")
+    )
+    day = models.DateField(_("day"))
+    pause_reason = models.ForeignKey(
+        PauseReason, on_delete=models.PROTECT, related_name="+", verbose_name=_("pause reason")
+    )
+    confirmed = models.BooleanField(_("confirmed"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+    note = models.TextField(_("note"), blank=True)
+
+    objects = PauseCapDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "agent"]
+        verbose_name = _("decision on a pause past its cap")
+        verbose_name_plural = _("decisions on pauses past their cap")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "day", "pause_reason"], name="pause_cap_decision_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.day} {self.pause_reason}"
 
 
 def staff_territory_id(user) -> int | None:
@@ -434,6 +492,8 @@ class AgentDay(models.Model):
     ready_seconds = models.PositiveIntegerField(_("ready time (s)"), default=0)
     on_call_seconds = models.PositiveIntegerField(_("on-call time (s)"), default=0)
     wrap_up_seconds = models.PositiveIntegerField(_("wrap-up time (s)"), default=0)
+    # The part of wrap_up_seconds past each wrap-up's limit: idle, not active.
+    wrap_up_over_seconds = models.PositiveIntegerField(_("wrap-up past its limit (s)"), default=0)
     paused_seconds = models.PositiveIntegerField(_("pause time (s)"), default=0)
     first_login_at = models.DateTimeField(_("first login at"), null=True, blank=True)
 

@@ -4,8 +4,17 @@ own day."""
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.utils import timezone
+
 from agents.access import territory_today
-from agents.models import Agent, AgentDay, OpeningHours, Territory
+from agents.models import (
+    Agent,
+    AgentDay,
+    AgentStatusPeriod,
+    OpeningHours,
+    PauseCapDecision,
+    Territory,
+)
 from agents.public_holidays import holiday_name
 
 
@@ -77,4 +86,41 @@ def own_day(*, agent: Agent, now: datetime) -> OwnDay:
         talk_seconds=row.get("talk_seconds", 0),
         talk_not_marked=row.get("talk_not_marked", 0),
         paused_seconds=paused,
+    )
+
+
+@dataclass(frozen=True)
+class PauseCap:
+    """Where an agent's current pause stands against its reason's daily cap (the desk says it)."""
+
+    cap_minutes: int
+    today_minutes: int
+    over: bool
+    # A supervisor's decision on today's pause past the cap: True, False, or None (none yet).
+    confirmed: bool | None
+
+
+def pause_cap_of(*, agent: Agent, now: datetime) -> PauseCap | None:
+    """Return today's standing of the agent's pause against its reason's daily cap, or None when
+    the agent is not in a capped pause (two queries when they are, none otherwise)."""
+    reason = agent.pause_reason if agent.status == Agent.Status.PAUSED else None
+    if reason is None or reason.daily_cap_minutes is None:
+        return None
+    day = timezone.localdate(now, timezone=agent.territory.zone)
+    midnight = datetime.combine(day, time.min, tzinfo=agent.territory.zone)
+    seconds = 0
+    for started_at, ended_at in AgentStatusPeriod.objects.filter(
+        agent=agent, pause_reason=reason, started_at__gte=midnight
+    ).values_list("started_at", "ended_at"):
+        seconds += int(((ended_at or now) - started_at).total_seconds())
+    decision = (
+        PauseCapDecision.objects.filter(agent=agent, day=day, pause_reason=reason)
+        .values_list("confirmed", flat=True)
+        .first()
+    )
+    return PauseCap(
+        cap_minutes=reason.daily_cap_minutes,
+        today_minutes=seconds // 60,
+        over=seconds > reason.daily_cap_minutes * 60,
+        confirmed=decision,
     )

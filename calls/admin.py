@@ -30,6 +30,7 @@ from calls.models import (
     CallTask,
     CarrierCall,
     CarrierEvent,
+    DurationRule,
     RetryRule,
     SmsMessage,
     SmsTemplate,
@@ -163,6 +164,16 @@ class RetryRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DurationRule)
+class DurationRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
+    """Durations as policy: the credible length of a call and the wrap-up limit, per outcome and
+    reason (a blank reason holds for every reason)."""
+
+    list_display = ("outcome", "reason", "min_seconds", "max_seconds", "wrap_up_limit_seconds")
+    list_editable = ("min_seconds", "max_seconds", "wrap_up_limit_seconds")
+    list_filter = ("reason",)
 
 
 @admin.register(SmsTemplate)

@@ -585,6 +585,46 @@ class RetryRule(models.Model):
         return self.get_outcome_display()
 
 
+class DurationRule(models.Model):
+    """How long a connected call of one outcome and reason may last: data next to the retry
+    rules. A call shorter than the minimum or longer than the maximum is an integrity finding.
+    The reason is blank for a rule that holds for every reason."""
+
+    outcome = models.CharField(_("outcome"), max_length=16, choices=CallAttempt.Outcome.choices)
+    reason = models.CharField(
+        _("call reason"), max_length=24, choices=CallTask.Reason.choices, blank=True
+    )
+    min_seconds = models.PositiveIntegerField(
+        _("shortest credible call (seconds)"), null=True, blank=True
+    )
+    max_seconds = models.PositiveIntegerField(
+        _("longest credible call (seconds)"), null=True, blank=True
+    )
+    wrap_up_limit_seconds = models.PositiveIntegerField(
+        _("wrap-up limit (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_("Wrap-up after such a call past this limit counts as idle, not active."),
+    )
+
+    class Meta:
+        ordering = ["reason", "outcome"]
+        verbose_name = _("duration rule")
+        verbose_name_plural = _("duration rules")
+        constraints = [
+            models.UniqueConstraint(fields=["outcome", "reason"], name="duration_rule_unique"),
+            models.CheckConstraint(
+                condition=Q(min_seconds__isnull=True)
+                | Q(max_seconds__isnull=True)
+                | Q(min_seconds__lt=models.F("max_seconds")),
+                name="duration_rule_min_below_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} / {self.get_reason_display() or '*'}"
+
+
 class SmsMessageQuerySet(models.QuerySet):
     def undelivered(self) -> "SmsMessageQuerySet":
         """The messages the gateway refused: failed after every try, or failing and waiting for

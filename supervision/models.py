@@ -25,6 +25,8 @@ class Alert(models.Model):
         LONG_PAUSE = "long_pause", _("Paused beyond the reason's limit")
         NO_CALL = "no_call", _("Logged in with no call for too long")
         LONG_CALL = "long_call", _("On call for very long")
+        LONG_WRAP_UP = "long_wrap_up", _("Wrap-up past its limit")
+        PAUSE_OVER_CAP = "pause_over_cap", _("Pause past its daily cap: to confirm")
         SHORT_CALLS = "short_calls", _("Unusual share of short calls")
 
     agent = models.ForeignKey(

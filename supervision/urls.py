@@ -26,6 +26,7 @@ urlpatterns = [
     path("reports/agents.csv", reports.productivity_report_csv, name="productivity-report-csv"),
     path("alerts/", alerts.alert_list, name="alerts"),
     path("alerts/<int:pk>/acknowledge/", alerts.acknowledge, name="acknowledge-alert"),
+    path("alerts/<int:pk>/pause-cap/", alerts.decide_pause_cap, name="decide-pause-cap"),
     path("agents/<int:pk>/pause/", actions.pause_agent, name="pause-agent"),
     path("agents/<int:pk>/log-out/", actions.log_out_agent, name="log-out-agent"),
     path("tasks/<int:pk>/release/", actions.release_lease, name="release-lease"),

@@ -16,6 +16,7 @@ APPS = [
     "intake",
     "supervision",
     "workforce",
+    "integrity",
     "demo",
     "tracing_center",
 ]
@@ -79,3 +80,11 @@ class LayerContractTests(TestCase):
         result = lint_imports(self.tree)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("cases.services -> intake.services", result.stdout)
+
+    def test_it_fails_on_supervision_importing_integrity_above_it(self):
+        self.add_import(
+            "supervision/selectors/board.py", "from integrity.models import Finding  # noqa"
+        )
+        result = lint_imports(self.tree)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("supervision.selectors.board -> integrity.models", result.stdout)

@@ -29,6 +29,9 @@ TASK_NAMES = {
     "cases.tasks.purge_expired_personal_data",
     # Added with contact imports as background jobs (issue 13).
     "intake.tasks.run_contact_import",
+    # Added with integrity (issue 14): findings from the evidence.
+    "integrity.tasks.detect_duration_findings",
+    "integrity.tasks.detect_low_output",
     "intake.tasks.sweep_contact_imports",
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "intake",
     "supervision",
     "workforce",
+    "integrity",
     "demo",
 ]
 
@@ -256,6 +257,9 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": _every("calls.tasks.heartbeat", 30),
     # Contact imports whose worker stopped are queued again once, then failed (issue 13).
     "sweep-contact-imports": _every("intake.tasks.sweep_contact_imports", 60),
+    # Integrity (issue 14): calls outside their duration policy, days of low output.
+    "detect-duration-findings": _every("integrity.tasks.detect_duration_findings", 5 * 60),
+    "detect-low-output": _every("integrity.tasks.detect_low_output", 15 * 60),
 }
 # A contact import (a background job) may run this many seconds; one still "running" and silent
 # for CONTACT_IMPORT_STALE_MINUTES (longer than the limit) lost its worker.
@@ -538,6 +542,19 @@ SUPERVISION_THRESHOLDS = {
 # How often boards are recomputed into the cache, and how often pages poll it.
 BOARD_REFRESH_SECONDS = env_int("BOARD_REFRESH_SECONDS", 5, minimum=1)
 BOARD_POLL_SECONDS = env_int("BOARD_POLL_SECONDS", 5, minimum=1)
+# Honest activity (issue 14, part 5): rates per agent and day, and the thresholds that flag them.
+ACTIVITY_THRESHOLDS = {
+    # Fewer connected calls per active hour than this: flagged on the board and in the report.
+    "calls_per_active_hour_min": env_int("ACTIVITY_CALLS_PER_ACTIVE_HOUR_MIN", 4, minimum=0),
+    # A smaller share (percent) of logged-in time on calls than this: flagged.
+    "on_call_share_percent_min": env_int("ACTIVITY_ON_CALL_SHARE_PERCENT_MIN", 30, minimum=0),
+    # A full day: logged in at least this long. Under `low_output_calls` connected calls on such
+    # a day is a low-output finding (the floor is built against agents making 10 calls a day).
+    "full_day_seconds": env_int("ACTIVITY_FULL_DAY_SECONDS", 6 * 3600, minimum=3600),
+    "low_output_calls": env_int("ACTIVITY_LOW_OUTPUT_CALLS", 10, minimum=1),
+}
+# How far back the integrity detection looks (hours): it is idempotent, so it may overlap.
+INTEGRITY_LOOKBACK_HOURS = env_int("INTEGRITY_LOOKBACK_HOURS", 72, minimum=24)
 CELERY_BEAT_SCHEDULE["refresh-boards"] = {
     "task": "supervision.tasks.refresh_boards",
     "schedule": timedelta(seconds=BOARD_REFRESH_SECONDS),

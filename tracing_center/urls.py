@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", include("intake.urls")),
     path("desk/", include("calls.urls")),
     path("supervision/", include("supervision.urls")),
+    path("integrity/", include("integrity.urls")),
     # Without a ?next=, a téléconseiller lands on her desk, a supervisor on the board.
     path("accounts/login/", agents_views.LoginView.as_view(), name="login"),
     # An agent who logs out goes offline and gives back the call they held.

@@ -56,21 +56,36 @@ _STATUS_BUCKETS = {
 
 
 def count_status_period(
-    *, agent: Agent, status: str, started_at: datetime, ended_at: datetime
+    *,
+    agent: Agent,
+    status: str,
+    started_at: datetime,
+    ended_at: datetime,
+    limit_seconds: int | None = None,
 ) -> None:
-    """Add a closed status period to its agent's day counters, split at local midnights."""
+    """Add a closed status period to its agent's day counters, split at local midnights.
+
+    A wrap-up with a limit adds the time past it to wrap_up_over_seconds too: idle, not active.
+    """
     bucket = _STATUS_BUCKETS.get(status)
     if bucket is None or ended_at <= started_at:
         return  # Offline time is not working time.
+    over_from = (
+        started_at + timedelta(seconds=limit_seconds)
+        if status == "wrap_up" and limit_seconds is not None
+        else None
+    )
     zone = agent.territory.zone
     start = started_at
     while start < ended_at:
         day = timezone.localdate(start, timezone=zone)
         next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
         end = min(ended_at, next_midnight)
+        over = max(0, int((end - max(start, over_from)).total_seconds())) if over_from else 0
         AgentDay.objects.get_or_create(agent=agent, day=day)
         AgentDay.objects.filter(agent=agent, day=day).update(
             **{bucket: F(bucket) + int((end - start).total_seconds())},
+            wrap_up_over_seconds=F("wrap_up_over_seconds") + over,
             first_login_at=Coalesce(F("first_login_at"), Value(start)),
         )
         start = end

@@ -106,9 +106,17 @@ def create_agent_account(
 
 @transaction.atomic
 def set_agent_status(
-    *, agent: Agent, status: str, now: datetime, pause_reason: PauseReason | None = None
+    *,
+    agent: Agent,
+    status: str,
+    now: datetime,
+    pause_reason: PauseReason | None = None,
+    limit_seconds: int | None = None,
 ) -> Agent:
-    """Change an agent's live status and log the period it opens (time sheets add these up)."""
+    """Change an agent's live status and log the period it opens (time sheets add these up).
+
+    `limit_seconds`: a wrap-up's limit; its time past the limit counts as idle, not active.
+    """
     if (status == Agent.Status.PAUSED) != (pause_reason is not None):
         raise InvalidStatus(_("A pause needs a reason, and only a pause has one."))
     # Lock the agent: two tabs changing one status must not leave two open periods.
@@ -120,10 +128,18 @@ def set_agent_status(
     if closing is not None:
         AgentStatusPeriod.objects.filter(pk=closing.pk).update(ended_at=now)
         count_status_period(
-            agent=agent, status=closing.status, started_at=closing.started_at, ended_at=now
+            agent=agent,
+            status=closing.status,
+            started_at=closing.started_at,
+            ended_at=now,
+            limit_seconds=closing.limit_seconds,
         )
     AgentStatusPeriod.objects.create(
-        agent=agent, status=status, pause_reason=pause_reason, started_at=now
+        agent=agent,
+        status=status,
+        pause_reason=pause_reason,
+        started_at=now,
+        limit_seconds=limit_seconds if status == Agent.Status.WRAP_UP else None,
     )
     # A status change is a sign of life of the desk, too.
     Agent.objects.filter(pk=agent.pk).update(

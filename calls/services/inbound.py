@@ -14,7 +14,12 @@ from calls.exceptions import InvalidOutcome, TaskHeld, TaskNotOpen
 from calls.models import Assignment, CallAttempt, CallTask
 from calls.services.dispatch import release_assignment
 from calls.services.next_steps import RecordedCall
-from calls.services.outcomes import apply_retry_policy, callback_time_problem, record_answers
+from calls.services.outcomes import (
+    apply_retry_policy,
+    callback_time_problem,
+    record_answers,
+    wrap_up_limit_seconds,
+)
 
 Outcome = CallAttempt.Outcome
 Status = CallTask.Status
@@ -128,5 +133,10 @@ def record_inbound_call(
     # Like after an outbound call, the agent is in wrap-up; one holding an outbound call stays on
     # it.
     if not Assignment.objects.filter(agent=agent, closed_at__isnull=True).exists():
-        set_agent_status(agent=agent, status=Agent.Status.WRAP_UP, now=now)
+        set_agent_status(
+            agent=agent,
+            status=Agent.Status.WRAP_UP,
+            now=now,
+            limit_seconds=wrap_up_limit_seconds(outcome=outcome, reason=task.reason),
+        )
     return RecordedCall(attempt=attempt, next_step=next_step)

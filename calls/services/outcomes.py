@@ -11,7 +11,7 @@ from agents.models import Agent, Language
 from agents.services.counters import count_attempt
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
-from calls.models import Assignment, CallAttempt, CallTask, RetryRule, SmsMessage
+from calls.models import Assignment, CallAttempt, CallTask, DurationRule, RetryRule, SmsMessage
 from calls.services.dispatch import current_phone
 from calls.services.drafts import discard_drafts
 from calls.services.fallback import CALLBACK_GRACE, escalate, queue_fallback_sms
@@ -57,6 +57,17 @@ def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> As
         assignment.connected_at = now
         assignment.connected_source = Assignment.ConnectedSource.AGENT
     return assignment
+
+
+def wrap_up_limit_seconds(*, outcome: str, reason: str) -> int | None:
+    """The wrap-up limit after a call of this outcome and reason (calls.DurationRule: the rule of
+    the reason, else the rule of every reason), or None: no limit."""
+    limits = dict(
+        DurationRule.objects.filter(outcome=outcome, reason__in=(reason, "")).values_list(
+            "reason", "wrap_up_limit_seconds"
+        )
+    )
+    return limits[reason] if limits.get(reason) is not None else limits.get("")
 
 
 def callback_time_problem(
@@ -203,7 +214,12 @@ def record_outcome(
             next_step = replace(next_step, talk_not_marked=talk_not_marked)
             # A refused outcome keeps the draft: what was typed may still have to be recorded.
             discard_drafts(assignment=assignment, task=task)
-        set_agent_status(agent=agent, status=Agent.Status.WRAP_UP, now=now)
+        set_agent_status(
+            agent=agent,
+            status=Agent.Status.WRAP_UP,
+            now=now,
+            limit_seconds=wrap_up_limit_seconds(outcome=outcome, reason=task.reason),
+        )
     if next_step is None:
         raise LeaseLost(attempt_id=attempt.pk)
     return RecordedCall(attempt=attempt, next_step=next_step)

@@ -32,7 +32,7 @@ from agents.access import territory_today
 from agents.exceptions import AgentNotReady
 from agents.models import Agent
 from agents.roles import role_required
-from agents.selectors import own_day
+from agents.selectors import own_day, pause_cap_of
 from agents.services.staff import record_heartbeat
 from calls import selectors, telephony
 from calls.exceptions import (
@@ -261,6 +261,8 @@ def _render_desk(
         "agent": agent,
         "card": card,
         "pause_reasons": selectors.active_pause_reasons(),
+        # A training or meeting past its daily cap needs a supervisor's confirmation: say so.
+        "pause_cap": pause_cap_of(agent=agent, now=timezone.now()),
         "outcome_form": outcome_form,
         "script_form": script_form,
         "contacts": contacts,

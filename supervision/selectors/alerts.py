@@ -17,7 +17,13 @@ def open_alerts(*, user: RequestUser) -> list[Alert]:
     return list(
         Alert.objects.for_user(user)
         .open()
-        .select_related("agent__user", "agent__territory", "agent__team", "acknowledged_by")
+        .select_related(
+            "agent__user",
+            "agent__territory",
+            "agent__team",
+            "agent__pause_reason",
+            "acknowledged_by",
+        )
         .order_by("-raised_at", "-pk")[:LIST_LIMIT]
     )
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour
 from django.http import QueryDict
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,8 @@ SORTS = {
     "last_call": lambda r: r["last_call_at"],
     "logged_in": lambda r: r["logged_in_seconds"],
     "active": lambda r: r["active_seconds"],
+    "per_hour": lambda r: r.get("calls_per_active_hour"),
+    "on_call_share": lambda r: r.get("on_call_share"),
     "flags": lambda r: len(r["flags"]),
 }
 DEFAULT_SORT = "name"
@@ -60,6 +63,14 @@ def _duration(seconds: int | None) -> str:
     hours, rest = divmod(int(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else number_format(value, 1)
+
+
+def _percent(value: int | None) -> str:
+    return "–" if value is None else f"{value} %"
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,9 @@ def _display(row: dict, *, english: bool, zone: ZoneInfo, labels: dict, flags: d
         "aht_time": _duration(row["aht_seconds"]),
         "logged_in_time": _duration(row["logged_in_seconds"]),
         "active_time": _duration(row["active_seconds"]),
+        "per_hour_text": _number(row.get("calls_per_active_hour")),
+        "on_call_share_text": _percent(row.get("on_call_share")),
+        "low_rates": row.get("low_rates", False),
         "flag_labels": [(kind, flags.get(kind, kind)) for kind in row["flags"]],
         "shift_start_local": row["shift_starts_at"].astimezone(zone).strftime("%H:%M")
         if row.get("shift_starts_at")

@@ -21,8 +21,16 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import get_language
 
 from agents.access import RequestUser
-from agents.models import Agent, AgentDay, AgentStatusPeriod, Team, Territory
+from agents.models import (
+    Agent,
+    AgentDay,
+    AgentStatusPeriod,
+    PauseCapDecision,
+    Team,
+    Territory,
+)
 from supervision.models import SlaDay
+from supervision.services.board import activity_rates
 from supervision.services.sla import local_day_bounds
 
 # Past this many rows the page asks for narrower filters; the CSV has them all.
@@ -161,6 +169,7 @@ def sla_report(
 class PauseReasonColumn:
     code: str
     label: str
+    cap_seconds: int | None = None
 
 
 @dataclass
@@ -178,6 +187,10 @@ class ProductivityRow:
     first_login_at: datetime | None
     last_call_at: datetime | None
     pauses: dict[str, int] = field(default_factory=dict)
+    # The part of the wrap-up past its limit: idle, not active (issue 14).
+    wrap_up_over_seconds: int = 0
+    # Pause past its reason's daily cap that no supervisor confirmed: idle, not a pause.
+    pause_over_cap_seconds: int = 0
 
     @property
     def logged_in_seconds(self) -> int:
@@ -187,7 +200,18 @@ class ProductivityRow:
 
     @property
     def active_seconds(self) -> int:
-        return self.on_call_seconds + self.wrap_up_seconds
+        return self.on_call_seconds + self.wrap_up_seconds - self.wrap_up_over_seconds
+
+    @property
+    def rates(self) -> dict:
+        """Calls per active hour, share of logged-in time on calls, and whether either is under
+        its threshold: the board's rule."""
+        return activity_rates(
+            calls=self.calls,
+            active=self.active_seconds,
+            on_call=self.on_call_seconds,
+            logged_in=self.logged_in_seconds,
+        )
 
     @property
     def active_share(self) -> float | None:
@@ -241,6 +265,7 @@ def _pauses_by_reason(
         agents = agents.filter(team=team)
     pauses: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
     labels: dict[str, str] = {}
+    caps: dict[str, int] = {}
     english = (get_language() or "fr").startswith("en")
     duration = ExpressionWrapper(
         Coalesce(F("ended_at"), Value(now)) - F("started_at"), output_field=DurationField()
@@ -261,6 +286,7 @@ def _pauses_by_reason(
                 "pause_reason__code",
                 "pause_reason__label_fr",
                 "pause_reason__label_en",
+                "pause_reason__daily_cap_minutes",
             )
             .annotate(seconds=Sum(duration))
             .order_by()
@@ -271,8 +297,11 @@ def _pauses_by_reason(
                 row["pause_reason__label_en"] if english else row["pause_reason__label_fr"]
             ) or "—"
             pauses[(row["agent_id"], row["local_day"])][code] = int(row["seconds"].total_seconds())
+            if row["pause_reason__daily_cap_minutes"] is not None:
+                caps[code] = row["pause_reason__daily_cap_minutes"] * 60
     reasons = sorted(
-        (PauseReasonColumn(code, label) for code, label in labels.items()), key=lambda r: r.label
+        (PauseReasonColumn(code, label, caps.get(code)) for code, label in labels.items()),
+        key=lambda r: r.label,
     )
     return pauses, reasons
 
@@ -297,6 +326,22 @@ def productivity_report(
         "team": team,
     }
     pauses, reasons = _pauses_by_reason(now=now, **filters)
+    caps = {reason.code: reason.cap_seconds for reason in reasons if reason.cap_seconds is not None}
+    # Pauses past their cap that a supervisor confirmed: a pause; the others' excess is idle.
+    confirmed = set(
+        PauseCapDecision.objects.for_user(user)
+        .filter(day__gte=start, day__lte=end, confirmed=True)
+        .values_list("agent_id", "day", "pause_reason__code")
+    )
+
+    def over_cap(agent_id: int, day: date) -> int:
+        spent = pauses.get((agent_id, day), {})
+        return sum(
+            max(0, spent.get(code, 0) - cap)
+            for code, cap in caps.items()
+            if (agent_id, day, code) not in confirmed
+        )
+
     days = (
         _agent_days(**filters)
         .select_related("agent__user", "agent__team__plateau", "agent__territory")
@@ -315,10 +360,12 @@ def productivity_report(
                 ready_seconds=day.ready_seconds,
                 on_call_seconds=day.on_call_seconds,
                 wrap_up_seconds=day.wrap_up_seconds,
+                wrap_up_over_seconds=day.wrap_up_over_seconds,
                 paused_seconds=day.paused_seconds,
                 first_login_at=day.first_login_at,
                 last_call_at=day.last_call_at,
                 pauses=pauses.get((day.agent_id, day.day), {}),
+                pause_over_cap_seconds=over_cap(day.agent_id, day.day),
             )
 
     report = ProductivityReport(start=start, end=end, reasons=reasons, rows=[])

@@ -6,15 +6,29 @@ whatever the number of agents, and never a COUNT over the call history (DESIGN.m
 and the API read the snapshot from the cache; on a miss they compute their territory's at once.
 """
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import (
+    Case,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from agents.models import Agent, Territory
+from agents.models import Agent, AgentStatusPeriod, PauseCapDecision, Territory
 from calls.models import Assignment
 from supervision.models import Alert
 from supervision.services import alerts
@@ -72,6 +86,19 @@ def _flags(row: dict, *, now: datetime, limits: dict) -> list[str]:
         flags.append(Kind.LONG_PAUSE)
     if status == Status.ON_CALL and seconds > limits["on_call_alert"]:
         flags.append(Kind.LONG_CALL)
+    if (
+        status == Status.PAUSED
+        and row.get("pause_cap_minutes") is not None
+        and (row.get("pause_today_seconds") or 0) > row["pause_cap_minutes"] * 60
+        and not row.get("pause_confirmed")
+    ):
+        flags.append(Kind.PAUSE_OVER_CAP)
+    if (
+        status == Status.WRAP_UP
+        and row.get("wrap_up_limit_seconds") is not None
+        and seconds > row["wrap_up_limit_seconds"]
+    ):
+        flags.append(Kind.LONG_WRAP_UP)
     if status in (Status.READY, Status.WRAP_UP, Status.PAUSED):
         # Since the last call of the day, or since the day's first login when there was none.
         since = max(
@@ -86,6 +113,23 @@ def _flags(row: dict, *, now: datetime, limits: dict) -> list[str]:
     ):
         flags.append(Kind.SHORT_CALLS)
     return flags
+
+
+# Rates are judged once an agent has been logged in this long: not in the first minutes.
+RATES_JUDGED_AFTER_SECONDS = 3600
+
+
+def activity_rates(*, calls: int, active: int, on_call: int, logged_in: int) -> dict:
+    """Calls per active hour, share of logged-in time on calls (percent), and whether either is
+    under its threshold (settings.ACTIVITY_THRESHOLDS): the board's and the report's figures."""
+    thresholds = settings.ACTIVITY_THRESHOLDS
+    per_hour = round(calls * 3600 / active, 1) if active > 0 else None
+    on_call_share = round(on_call * 100 / logged_in) if logged_in > 0 else None
+    low = logged_in >= RATES_JUDGED_AFTER_SECONDS and (
+        (per_hour or 0) < thresholds["calls_per_active_hour_min"]
+        or (on_call_share or 0) < thresholds["on_call_share_percent_min"]
+    )
+    return {"calls_per_active_hour": per_hour, "on_call_share": on_call_share, "low_rates": low}
 
 
 def roster(*, territory: Territory, now: datetime) -> dict:
@@ -112,6 +156,31 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
     limits = settings.SUPERVISION_THRESHOLDS
     counters = ["calls", "reached", "talk_seconds", "short_calls", "last_call_at", "first_login_at"]
     counters += ["ready_seconds", "on_call_seconds", "wrap_up_seconds", "paused_seconds"]
+    counters += ["wrap_up_over_seconds"]
+    open_period = AgentStatusPeriod.objects.filter(agent=OuterRef("pk"), ended_at__isnull=True)
+    # Today's total of the current pause's reason (for a reason with a daily cap), and whether a
+    # supervisor confirmed it past the cap: subqueries of the same query.
+    paused_today = (
+        AgentStatusPeriod.objects.filter(
+            agent=OuterRef("pk"),
+            pause_reason=OuterRef("pause_reason_id"),
+            started_at__gte=midnight,
+        )
+        .order_by()
+        .values("agent")
+        .annotate(
+            total=Sum(
+                ExpressionWrapper(
+                    Coalesce(F("ended_at"), Value(now)) - F("started_at"),
+                    output_field=DurationField(),
+                )
+            )
+        )
+        .values("total")
+    )
+    confirmed = PauseCapDecision.objects.filter(
+        agent=OuterRef("pk"), day=day, pause_reason=OuterRef("pause_reason_id"), confirmed=True
+    )
     rostered = roster(territory=territory, now=now)
     agents = (
         Agent.objects.filter(territory=territory)
@@ -123,6 +192,19 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             | Q(pk__in=list(rostered["now"]), user__is_active=True)
         )
         .annotate(**{f"day_{name}": F(f"today__{name}") for name in counters})
+        # The open period's limit (a wrap-up's): in the same query, not one per agent.
+        .annotate(status_limit=Subquery(open_period.values("limit_seconds")[:1]))
+        .annotate(
+            pause_today=Case(
+                When(
+                    pause_reason__daily_cap_minutes__isnull=False,
+                    then=Subquery(paused_today, output_field=DurationField()),
+                ),
+                default=None,
+                output_field=DurationField(),
+            ),
+            pause_confirmed=Exists(confirmed),
+        )
         .values(
             "pk",
             "status",
@@ -138,6 +220,11 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             "pause_reason__label_fr",
             "pause_reason__label_en",
             "pause_reason__max_minutes",
+            "status_limit",
+            "pause_reason_id",
+            "pause_reason__daily_cap_minutes",
+            "pause_today",
+            "pause_confirmed",
             *(f"day_{name}" for name in counters),
         )
         .order_by("user__last_name", "user__first_name", "pk")
@@ -164,6 +251,14 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             seconds[status] += max(0, int((now - max(since, midnight)).total_seconds()))
         calls = a["day_calls"] or 0
         talk = a["day_talk_seconds"] or 0
+        # Wrap-up past its limit is idle, not active: the closed periods', and the open one's.
+        wrap_up_over = a["day_wrap_up_over_seconds"] or 0
+        limit = a["status_limit"] if status == Status.WRAP_UP else None
+        if limit is not None:
+            over_from = max(since + timedelta(seconds=limit), midnight)
+            wrap_up_over += max(0, int((now - over_from).total_seconds()))
+        logged_in = sum(seconds.values())
+        active = seconds["on_call"] + seconds["wrap_up"] - wrap_up_over
         holding = held.get(a["pk"])
         row = {
             "agent_id": a["pk"],
@@ -194,8 +289,19 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             "ready_seconds": seconds["ready"],
             "on_call_seconds": seconds["on_call"],
             "paused_seconds": seconds["paused"],
-            "logged_in_seconds": sum(seconds.values()),
-            "active_seconds": seconds["on_call"] + seconds["wrap_up"],
+            "logged_in_seconds": logged_in,
+            "active_seconds": active,
+            "wrap_up_over_seconds": wrap_up_over,
+            "wrap_up_limit_seconds": limit,
+            "pause_reason_id": a["pause_reason_id"],
+            "pause_cap_minutes": a["pause_reason__daily_cap_minutes"],
+            "pause_today_seconds": int(a["pause_today"].total_seconds())
+            if a["pause_today"] is not None
+            else None,
+            "pause_confirmed": a["pause_confirmed"],
+            **activity_rates(
+                calls=calls, active=active, on_call=seconds["on_call"], logged_in=logged_in
+            ),
             "held_task_id": holding["task_id"] if holding else None,
             "held_since": holding["claimed_at"] if holding else None,
             "lease_expires_at": holding["lease_expires_at"] if holding else None,

@@ -54,6 +54,7 @@ class _RowRenderer:
         self.absent = escape(_("Absent"))
         self.rostered_since = _("rostered since %(time)s")
         self.off_rota = escape(_("Off the rota"))
+        self.low_rates = escape(_("Under the thresholds of calls per active hour or time on calls"))
         # Counts grouped by thousands as the language writes them (« 12 345 »), without a call to
         # number_format per cell; both our languages group by three.
         separator = get_format("THOUSAND_SEPARATOR") if settings.USE_THOUSAND_SEPARATOR else ""
@@ -128,6 +129,8 @@ class _RowRenderer:
             f"{escape(label)}</span>"
             for kind, label in row["flag_labels"]
         )
+        low = " under-threshold" if row["low_rates"] else ""
+        low_title = f' title="{self.low_rates}"' if row["low_rates"] else ""
         return mark_safe(  # Every value above is escaped, or a number.
             f'<tr class="board-row{f" board-row--{colour}" if colour else ""}"'
             ' data-testid="board-row"'
@@ -150,6 +153,10 @@ class _RowRenderer:
             f'<td data-testid="last-call">{escape(row["last_call_local"])}</td>'
             f'<td class="num col-more" data-testid="logged-in">{escape(row["logged_in_time"])}</td>'
             f'<td class="num" data-testid="active">{escape(row["active_time"])}</td>'
+            f'<td class="num col-more{low}" data-testid="calls-per-active-hour"{low_title}>'
+            f"{escape(row['per_hour_text'])}</td>"
+            f'<td class="num col-more{low}" data-testid="on-call-share"{low_title}>'
+            f"{escape(row['on_call_share_text'])}</td>"
             f'<td data-testid="flags">{flags}</td>'
             f'<td class="board-row__actions">{actions}</td>'
             "</tr>"

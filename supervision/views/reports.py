@@ -123,7 +123,19 @@ def _productivity_columns(report: ProductivityReport) -> list[Column]:
         ),
         Column(_("Logged-in time"), lambda r: Duration(r.logged_in_seconds), True),
         Column(_("Active time"), lambda r: Duration(r.active_seconds), True),
+        Column(_("Wrap-up past its limit"), lambda r: Duration(r.wrap_up_over_seconds), True),
+        Column(
+            _("Pause past its daily cap, not confirmed"),
+            lambda r: Duration(r.pause_over_cap_seconds),
+            True,
+        ),
         Column(_("Active share (%)"), lambda r: r.active_share, True),
+        Column(_("Calls per active hour"), lambda r: r.rates["calls_per_active_hour"], True),
+        Column(_("Time on calls (%)"), lambda r: r.rates["on_call_share"], True),
+        Column(
+            _("Under the activity thresholds"),
+            lambda r: _("Yes") if r.rates["low_rates"] else "",
+        ),
         Column(_("First login"), lambda r: _local(r.first_login_at, r.agent.territory.zone)),
         Column(_("Last call"), lambda r: _local(r.last_call_at, r.agent.territory.zone)),
     ]

@@ -141,7 +141,10 @@ class BoardPageTests(BoardPageTestCase):
             ({"language": "tr"}, ["alice"]),
             ({"status": "paused"}, ["yann"]),
             ({"status": "ready"}, []),
-            ({"flag": "any"}, []),
+            # Alice is six minutes into the wrap-up of a reached notification (limit: 5).
+            ({"flag": "any"}, ["alice"]),
+            ({"flag": "long_wrap_up"}, ["alice"]),
+            ({"flag": "idle"}, []),
             ({"status": "nonsense", "team": "x"}, ["alice", "yann"]),
         ]
         for query, expected in cases:
@@ -280,8 +283,10 @@ class NationalOverviewTests(BoardPageTestCase):
         self.assertEqual(
             (totals["75"].agents, totals["75"].by_status["ready"], totals["75"].flagged), (1, 1, 1)
         )
+        # Alice, in 93, is past her wrap-up's limit (issue 14).
+        self.assertEqual(totals["93"].flagged, 1)
         grand = response.context["grand"]
-        self.assertEqual((grand.agents, grand.calls, grand.flagged), (3, 1, 1))
+        self.assertEqual((grand.agents, grand.calls, grand.flagged), (3, 1, 2))
         self.assertContains(response, 'data-territory="974"')
 
     def test_a_cpam_admin_sees_their_own_territory_only(self):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, AgentDay, PauseReason, Team
+from agents.services.pauses import decide_pause_over_cap
 from agents.services.staff import set_agent_status
 from calls.services.dispatch import claim_next_task
 from calls.services.outcomes import mark_connected, mark_dialled, record_outcome
@@ -343,10 +344,10 @@ class ProductivityReportTests(PersonasTestCase):
         )
         self.assertEqual(logged_in, 205 * 60)
         self.assertEqual(alice.logged_in_seconds, 205 * 60)
-        self.assertEqual(
-            alice.active_share,
-            round(100 * (day.on_call_seconds + day.wrap_up_seconds) / logged_in, 1),
-        )
+        # Wrap-up past its limit is idle, not active (issue 14).
+        self.assertGreater(day.wrap_up_over_seconds, 0)
+        active = day.on_call_seconds + day.wrap_up_seconds - day.wrap_up_over_seconds
+        self.assertEqual(alice.active_share, round(100 * active / logged_in, 1))
         # The chart: calls and reached per day of the range, both agents together.
         self.assertEqual(report.days, [(DAY - timedelta(days=1), 0, 0), (DAY, 7, 3)])
         self.assertContains(response, "0:10:05")  # alice's talk time
@@ -369,6 +370,66 @@ class ProductivityReportTests(PersonasTestCase):
             _header, *rows = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, RANGE))
             alice = next(row for row in rows if row[2] == "alice")
             self.assertTrue(alice[1].startswith("'"), alice[1])
+
+    def test_it_gives_the_activity_rates_against_their_thresholds_on_page_and_csv(self):
+        self.client.force_login(self.root)
+        rows = {
+            row.agent.user.username: row
+            for row in self.client.get(PRODUCTIVITY_URL, RANGE).context["report"].rows
+        }
+        # Frank: an hour logged in, ready, four calls counted and no time on them.
+        self.assertEqual(
+            rows["frank"].rates,
+            {"calls_per_active_hour": None, "on_call_share": 0, "low_rates": True},
+        )
+        # Hugo: forty calls in an hour on calls.
+        self.assertEqual(
+            rows["hugo"].rates,
+            {"calls_per_active_hour": 40.0, "on_call_share": 100, "low_rates": False},
+        )
+        header, *lines = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, RANGE))
+        by_user = {line[2]: line for line in lines}
+        # Calls per active hour, time on calls (%), under the thresholds; then first login and
+        # last call.
+        self.assertEqual(by_user["hugo"][-5:-2], ["40,0", "100", ""])
+        self.assertEqual(by_user["frank"][-5:-2], ["", "0", "Oui"])
+        alice = by_user["alice"]
+        day = AgentDay.objects.get(agent=self.alice.agent, day=DAY)
+        over = day.wrap_up_over_seconds
+        self.assertEqual(
+            alice[header.index(next(h for h in header if "limit" in h or "limite" in h))],
+            f"0:{over // 60:02d}:{over % 60:02d}",
+        )
+
+    def test_a_pause_past_its_daily_cap_is_idle_unless_a_supervisor_confirmed_it(self):
+        reunion = PauseReason.objects.get(code="reunion")  # capped at 60 minutes a day
+        set_agent_status(
+            agent=self.frank.agent, status=Agent.Status.PAUSED, now=T0, pause_reason=reunion
+        )
+        set_agent_status(agent=self.frank.agent, status=Agent.Status.READY, now=T0 + 100 * M)
+        self.client.force_login(self.bob)
+
+        def frank():
+            rows = self.client.get(PRODUCTIVITY_URL, RANGE).context["report"].rows
+            return next(row for row in rows if row.agent.user.username == "frank")
+
+        self.assertEqual(frank().pause_over_cap_seconds, 40 * 60)
+        # A refusal leaves it idle; a confirmation makes it a pause.
+        for confirmed, expected in ((False, 40 * 60), (True, 0)):
+            decide_pause_over_cap(
+                agent=self.frank.agent,
+                day=DAY,
+                pause_reason=reunion,
+                confirmed=confirmed,
+                user=self.bob,
+                note="",
+                now=T0 + 101 * M,
+            )
+            self.assertEqual(frank().pause_over_cap_seconds, expected)
+        # Alice's lunch has no cap.
+        rows = self.client.get(PRODUCTIVITY_URL, RANGE).context["report"].rows
+        alice = next(row for row in rows if row.agent.user.username == "alice")
+        self.assertEqual(alice.pause_over_cap_seconds, 0)
 
     def test_it_exports_the_same_rows_as_csv_in_the_territory_zone(self):
         self.client.force_login(self.bob)
@@ -430,8 +491,9 @@ class ProductivityReportTests(PersonasTestCase):
         self.client.force_login(self.bob)
         # Session, user, groups, the header's agent and territory (also today's date), the
         # user's territory (scoping), the territories' time zones, the pauses by reason, the
-        # rows, the totals per day and the teams of the filter.
-        with self.assertNumQueries(11):
+        # rows, the totals per day, the teams of the filter and the pauses confirmed past their
+        # cap.
+        with self.assertNumQueries(12):
             self.client.get(PRODUCTIVITY_URL, RANGE)
         for i in range(5):
             agent = make_user(
@@ -444,6 +506,6 @@ class ProductivityReportTests(PersonasTestCase):
                 now=T0,
                 pause_reason=PauseReason.objects.get(code="reunion"),
             )
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             response = self.client.get(PRODUCTIVITY_URL, RANGE)
         self.assertEqual(len(response.context["report"].rows), 7)

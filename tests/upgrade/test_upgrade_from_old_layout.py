@@ -231,6 +231,11 @@ GROUPS_ADDED = {
         "smstemplate.add_smstemplate",
         "smstemplate.change_smstemplate",
         "smstemplate.delete_smstemplate",
+        # Issue 14 part 4 (calls 0022): durations as policy, next to the retry rules.
+        "durationrule.view_durationrule",
+        "durationrule.add_durationrule",
+        "durationrule.change_durationrule",
+        "durationrule.delete_durationrule",
     },
 }
 PERMISSIONS_REVOKED = {

@@ -1,0 +1,89 @@
+"""The control of work actually done: findings, each resting on its evidence."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import Agent, Territory, scope_for_user
+from calls.models import CallAttempt
+
+
+class FindingQuerySet(models.QuerySet):
+    def for_user(self, user) -> "FindingQuerySet":
+        # Agents do not see findings (the page is for supervisors and CPAM admins).
+        return scope_for_user(self, user, territory="territory_id")
+
+
+class Finding(models.Model):
+    """Something the evidence says about an agent's work: a call outside its duration policy,
+    a day with too little output. It stays visible until acknowledged with a note."""
+
+    class Kind(models.TextChoices):
+        CALL_TOO_SHORT = "call_too_short", _("Call shorter than its outcome allows")
+        CALL_TOO_LONG = "call_too_long", _("Call longer than its outcome allows")
+        LOW_OUTPUT = "low_output", _("Low output: too few connected calls on a full day")
+
+    # Findings about one call; the others are about the agent's day.
+    ATTEMPT_KINDS = (Kind.CALL_TOO_SHORT, Kind.CALL_TOO_LONG)
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory")
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="findings", verbose_name=_("agent")
+    )
+    day = models.DateField(_("day"), help_text=_("The agent's local day."))
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    attempt = models.ForeignKey(
+        CallAttempt,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("call attempt"),
+    )
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    detected_at = models.DateTimeField(_("detected at"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "agent", "kind"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        constraints = [
+            # Detection runs again and again: one finding per call, or per agent's day.
+            models.UniqueConstraint(
+                fields=["kind", "attempt"],
+                condition=Q(attempt__isnull=False),
+                name="finding_one_per_attempt",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "agent", "day"],
+                condition=Q(attempt__isnull=True),
+                name="finding_one_per_agent_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
+                name="finding_acknowledged_by_someone",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["territory", "day"], name="finding_territory_day"),
+            models.Index(fields=["agent", "day"], name="finding_agent_day"),
+            models.Index(fields=["detected_at"], name="finding_detected_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.agent} {self.day}"

@@ -1,0 +1,18 @@
+"""Background jobs of integrity: thin, idempotent, calling services."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from integrity.services import detection
+
+
+@shared_task(name="integrity.tasks.detect_duration_findings")
+def detect_duration_findings() -> int:
+    """Turn calls outside their duration policy into findings."""
+    return detection.detect_duration_findings(now=timezone.now())
+
+
+@shared_task(name="integrity.tasks.detect_low_output")
+def detect_low_output() -> int:
+    """Flag full days with too few connected calls."""
+    return detection.detect_low_output(now=timezone.now())

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from integrity.views import findings
+
+app_name = "integrity"
+urlpatterns = [
+    path("", findings.finding_list, name="findings"),
+    path("findings.csv", findings.finding_csv, name="findings-csv"),
+    path("findings/<int:pk>/acknowledge/", findings.acknowledge, name="acknowledge-finding"),
+]

@@ -1,0 +1,130 @@
+"""The integrity page: findings per agent, their acknowledgement, and the CSV export."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from agents import roles
+from agents.roles import role_required
+from common.csv_files import excel_csv_response
+from integrity import selectors
+from integrity.forms import FindingFilterForm
+from integrity.models import Finding
+from integrity.selectors import FindingFilters
+from integrity.services.findings import acknowledge_finding
+
+NOTE_MAX_LENGTH = 500
+
+
+def _filters(request: HttpRequest) -> tuple[FindingFilterForm, FindingFilters]:
+    form = FindingFilterForm(request.GET or None)
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        return form, FindingFilters(
+            kind=data["kind"], start=data["start"], end=data["end"], state=data["state"]
+        )
+    return form, FindingFilters()
+
+
+def _figures(finding: Finding) -> str:
+    """The evidence in one line, the same on the page and in the CSV."""
+    e = finding.evidence
+    if finding.kind == Finding.Kind.LOW_OUTPUT:
+        return _(
+            "%(connected)s connected calls (floor %(floor)s) in %(hours)s h logged in, "
+            "%(calls)s calls dialled"
+        ) % {
+            "connected": e.get("connected_calls"),
+            "floor": e.get("floor"),
+            "hours": number_format((e.get("logged_in_seconds") or 0) / 3600, 1),
+            "calls": e.get("calls"),
+        }
+    limit = e.get("min_seconds") if finding.kind == Finding.Kind.CALL_TOO_SHORT else None
+    limit = limit if limit is not None else e.get("max_seconds")
+    return _("%(seconds)s s connected (limit %(limit)s s), %(outcome)s, %(reason)s") % {
+        "seconds": e.get("connected_seconds"),
+        "limit": limit,
+        "outcome": e.get("outcome", ""),
+        "reason": e.get("reason", ""),
+    }
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def finding_list(request: HttpRequest) -> HttpResponse:
+    """The findings of the user's territory, per agent and one by one, filtered."""
+    form, filters = _filters(request)
+    findings = list(
+        selectors.filtered_findings(user=request.user, filters=filters)[: selectors.LIST_LIMIT]
+    )
+    for finding in findings:
+        finding.figures = _figures(finding)  # type: ignore[attr-defined]
+    context = {
+        "form": form,
+        "findings": findings,
+        "by_agent": selectors.findings_by_agent(user=request.user, filters=filters),
+        "limit": selectors.LIST_LIMIT,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "integrity/findings.html", context)
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def finding_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The same findings as the page, every one of them, as a CSV for Excel."""
+    _form, filters = _filters(request)
+    findings = selectors.filtered_findings(user=request.user, filters=filters)
+    header = [
+        _("Day"),
+        _("Territory"),
+        _("Agent"),
+        _("Username"),
+        _("Finding"),
+        _("Evidence"),
+        _("Call attempt"),
+        _("Detected at"),
+        _("Acknowledged by"),
+        _("Acknowledged at"),
+        _("Note"),
+    ]
+
+    def rows():
+        for f in findings.iterator(chunk_size=500):
+            zone = f.territory.zone
+            yield [
+                f.day.isoformat(),
+                f.territory.code,
+                f.agent.user.get_full_name() or f.agent.user.get_username(),
+                f.agent.user.get_username(),
+                str(f.get_kind_display()),
+                _figures(f),
+                str(f.attempt_id or ""),
+                f.detected_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                f.acknowledged_by.get_username() if f.acknowledged_by else "",
+                f.acknowledged_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+                if f.acknowledged_at
+                else "",
+                f.note,
+            ]
+
+    return excel_csv_response(filename="findings.csv", header=header, rows=rows())
+
+
+@require_POST
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge a finding with a note (required: what was found out, what was done)."""
+    finding = selectors.access_finding(user=request.user, pk=pk)
+    note = request.POST.get("note", "").strip()[:NOTE_MAX_LENGTH]
+    if not note:
+        messages.error(request, _("Write a note to acknowledge a finding."))
+    elif acknowledge_finding(finding=finding, user=request.user, note=note, now=timezone.now()):
+        messages.success(request, _("Finding acknowledged."))
+    else:
+        messages.info(request, _("This finding was already acknowledged."))
+    return redirect("integrity:findings")
