@@ -40,6 +40,8 @@ OUTCOMES = [
     (Outcome.WRONG_NUMBER, 0.03, (15, 40), 15),
 ]
 WRAP_UP_SECONDS = (45, 150)
+# A callback is booked in two hours, as people ask (before the deadline: _callback_time).
+CALLBACK_AFTER = timedelta(hours=2)
 READY_SECONDS = (5, 300)
 BREAK_SHARE = 0.12
 BREAK_MINUTES = (6, 14)
@@ -172,6 +174,11 @@ def _one_call(
         # Still talking now: the outcome is for the agent to record (the lease holds past now).
         return ON_THE_PHONE
     task = assignment.task
+    callback_at = None
+    if outcome == Outcome.CALLBACK:
+        callback_at = _callback_time(ended_at=ended_at, deadline_at=task.deadline_at)
+        if callback_at is None:  # too close to the deadline to book one: nobody answered
+            outcome = Outcome.NO_ANSWER
     answers = _answers(task) if outcome == Outcome.REACHED else {}
     try:
         complete_call(
@@ -179,12 +186,22 @@ def _one_call(
             agent=agent,
             outcome=outcome,
             now=ended_at,
-            callback_at=ended_at + timedelta(hours=2) if outcome == Outcome.CALLBACK else None,
+            callback_at=callback_at,
             **answers,
         )
     except LeaseLost:  # Not with these durations; a demo never stops on it.
         return None
     return ended_at, outcome == Outcome.REACHED
+
+
+def _callback_time(*, ended_at: datetime, deadline_at: datetime) -> datetime | None:
+    """In two hours, as people ask, but before the call's deadline (a callback past it needs the
+    notification given first): halfway to the deadline when two hours would pass it; None when
+    less than 10 minutes are left. At the opening of a floor the deadlines are closest."""
+    callback_at = min(ended_at + CALLBACK_AFTER, ended_at + (deadline_at - ended_at) / 2)
+    if callback_at - ended_at < timedelta(minutes=10):
+        return None
+    return callback_at
 
 
 def _pick(rng: random.Random) -> tuple[str, tuple[int, int] | None, int]:

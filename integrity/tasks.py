@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from integrity.services import detection
+from integrity.services import detection, findings
 
 
 @shared_task(name="integrity.tasks.detect_duration_findings")
@@ -16,3 +16,9 @@ def detect_duration_findings() -> int:
 def detect_low_output() -> int:
     """Flag full days with too few connected calls."""
     return detection.detect_low_output(now=timezone.now())
+
+
+@shared_task(name="integrity.tasks.forget_purged_notes")
+def forget_purged_notes() -> int:
+    """Blank the notes of findings whose person was purged (integrity's step of the purge)."""
+    return findings.forget_notes_of_purged_persons()

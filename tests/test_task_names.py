@@ -36,6 +36,7 @@ TASK_NAMES = {
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",
     "supervision.tasks.forget_purged_notes",
+    "integrity.tasks.forget_purged_notes",
 }
 
 

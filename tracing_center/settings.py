@@ -239,6 +239,7 @@ def _every(task: str, seconds: int) -> dict:
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-personal-data": _every("cases.tasks.purge_expired_personal_data", 30 * 60),
     "forget-purged-notes": _every("supervision.tasks.forget_purged_notes", 30 * 60),
+    "forget-purged-finding-notes": _every("integrity.tasks.forget_purged_notes", 30 * 60),
     "expire-leases": _every("calls.tasks.expire_leases", 30),
     "release-callbacks": _every("calls.tasks.release_callbacks", 30),
     "flag-at-risk": _every("calls.tasks.flag_at_risk", 60),

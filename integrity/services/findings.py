@@ -1,4 +1,5 @@
-"""Writes on findings: a supervisor acknowledges one with a note."""
+"""Writes on findings: a supervisor acknowledges one with a note; the note is forgotten once the
+call's person is purged."""
 
 from datetime import datetime
 
@@ -16,3 +17,14 @@ def acknowledge_finding(*, finding: Finding, user: User, note: str, now: datetim
     if done:
         finding.acknowledged_by, finding.acknowledged_at, finding.note = user, now, note
     return bool(done)
+
+
+def forget_notes_of_purged_persons() -> int:
+    """Blank the acknowledgement notes of findings on calls whose person was purged (a note may
+    name them); the finding, its evidence figures and who acknowledged it stay. Integrity's own
+    step of the purge: calls cannot reach this table (like supervision's action notes)."""
+    return (
+        Finding.objects.filter(attempt__task__person__purged_at__isnull=False)
+        .exclude(note="")
+        .update(note="")
+    )

@@ -26,6 +26,10 @@ from calls.tasks import purge_expired_personal_data
 from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
 from cases.services import log_person_access
 from supervision.models import SlaDay, SupervisorAction
+from integrity.models import Finding
+from integrity.services.findings import (
+    forget_notes_of_purged_persons as forget_finding_notes_of_purged_persons,
+)
 from supervision.services.actions import forget_notes_of_purged_persons
 from tests.base import PersonasTestCase, contact
 
@@ -60,6 +64,7 @@ NOT_IDENTIFYING = {
             "cases.IndexCase.source",
             "cases.PersonAccess.what",
             "supervision.SupervisorAction.kind",
+            "integrity.Finding.kind",
         ],
         "a code from a fixed list",
     ),
@@ -120,6 +125,9 @@ NOT_IDENTIFYING = {
             "cases.PersonAccess.accessed_at",
             "cases.Phone.retired_at",
             "supervision.SupervisorAction.at",
+            "integrity.Finding.day",
+            "integrity.Finding.detected_at",
+            "integrity.Finding.acknowledged_at",
             # The carrier's times of the call: the evidence the counts are checked against.
             "calls.CarrierCall.started_at",
             "calls.CarrierCall.ringing_at",
@@ -238,6 +246,16 @@ class PurgeEveryFieldTests(PersonasTestCase):
             note="Appel de M. Martin bloqué",
             at=now,
         )
+        Finding.objects.create(
+            territory=self.t93,
+            agent=self.alice.agent,
+            day=now.date(),
+            kind=Finding.Kind.CALL_TOO_SHORT,
+            attempt=CallAttempt.objects.get(task=self.task),
+            evidence={"connected_seconds": 12},
+            detected_at=now,
+            note="M. Martin a raccroché",
+        )
         for obj in [
             *Person.objects.all(),
             *Phone.objects.all(),
@@ -271,6 +289,7 @@ class PurgeEveryFieldTests(PersonasTestCase):
     def test_the_purge_blanks_every_identifying_field(self):
         self.assertEqual(purge_expired_personal_data.delay().get(), 2)
         forget_notes_of_purged_persons()
+        forget_finding_notes_of_purged_persons()
 
         for model, field, label in text_and_date_fields():
             if label in NOT_IDENTIFYING:

@@ -74,3 +74,16 @@ class DemoMorningTests(TestCase):
         response = self.client.get(reverse("supervision:plateau"))
         board = response.context["board"]
         self.assertGreater(sum(row["calls"] for row in board.rows), 0)
+
+
+class DemoAtEveryHourTests(TestCase):
+    def test_the_demo_loads_at_the_opening_of_the_floor(self):
+        # Just after opening the morning's callbacks in two hours fell past the closest deadlines,
+        # which the service refuses: `make run` failed for the first half hour of each day.
+        opening = datetime(2026, 12, 2, 8, 55, tzinfo=PARIS)
+        cache.clear()
+        summary = demo.load_demo(now=opening)
+
+        self.assertIsNotNone(summary)
+        for task in CallTask.objects.filter(callback_at__isnull=False):
+            self.assertLessEqual(task.callback_at, task.deadline_at)
