@@ -25,11 +25,11 @@ from calls.services.lifecycle import close_task
 from calls.tasks import purge_expired_personal_data
 from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
 from cases.services import log_person_access
-from supervision.models import SlaDay, SupervisorAction
 from integrity.models import Finding
 from integrity.services.findings import (
     forget_notes_of_purged_persons as forget_finding_notes_of_purged_persons,
 )
+from supervision.models import SlaDay, SupervisorAction
 from supervision.services.actions import forget_notes_of_purged_persons
 from tests.base import PersonasTestCase, contact
 
