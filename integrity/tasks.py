@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from integrity import reconciliation
 from integrity.services import detection
 
 
@@ -16,3 +17,9 @@ def detect_duration_findings() -> int:
 def detect_low_output() -> int:
     """Flag full days with too few connected calls."""
     return detection.detect_low_output(now=timezone.now())
+
+
+@shared_task(name="integrity.tasks.reconcile_carrier")
+def reconcile_carrier() -> int:
+    """Set the attempts against the carrier's record of their calls, and back."""
+    return reconciliation.reconcile(now=timezone.now())

@@ -99,8 +99,8 @@ def finding_csv(request: HttpRequest) -> StreamingHttpResponse:
             yield [
                 f.day.isoformat(),
                 f.territory.code,
-                f.agent.user.get_full_name() or f.agent.user.get_username(),
-                f.agent.user.get_username(),
+                (f.agent.user.get_full_name() or f.agent.user.get_username()) if f.agent else "",
+                f.agent.user.get_username() if f.agent else "",
                 str(f.get_kind_display()),
                 _figures(f),
                 str(f.attempt_id or ""),
