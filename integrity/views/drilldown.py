@@ -10,11 +10,17 @@ from django.views.decorators.http import require_GET
 
 from agents import roles
 from agents.roles import role_required
-from calls.models import CarrierCall
+from calls.models import CallAttempt, CarrierCall
 from common.phones import display_for
 from integrity.models import Finding
 
 Kind = Finding.Kind
+_OUTCOMES = dict(CallAttempt.Outcome.choices)
+_ANSWERED_BY = dict(CarrierCall.AnsweredBy.choices)
+
+
+def _outcome(code: str) -> str:
+    return str(_OUTCOMES.get(code, code))
 
 
 def reconciliation_figures(finding: Finding) -> str | None:
@@ -23,8 +29,8 @@ def reconciliation_figures(finding: Finding) -> str | None:
     e = finding.evidence
     if finding.kind == Kind.NO_CARRIER_ANSWER:
         return _("%(outcome)s recorded; the carrier reports %(answer)s (call %(call)s)") % {
-            "outcome": e.get("outcome", ""),
-            "answer": e.get("carrier_answered_by") or _("no answer"),
+            "outcome": _outcome(e.get("outcome", "")),
+            "answer": str(_ANSWERED_BY.get(e.get("carrier_answered_by") or "", _("no answer"))),
             "call": e.get("carrier_call_id", ""),
         }
     if finding.kind == Kind.BILLED_MISMATCH:
@@ -40,7 +46,7 @@ def reconciliation_figures(finding: Finding) -> str | None:
         }
     if finding.kind == Kind.UNPROVEN_CALL:
         return _("%(outcome)s recorded on a call dialled by hand: no carrier record") % {
-            "outcome": e.get("outcome", "")
+            "outcome": _outcome(e.get("outcome", ""))
         }
     if finding.kind == Kind.CALL_OUTSIDE_DESK:
         return _("Carrier call %(call)s, %(billed)s s billed, with no attempt on the desk") % {

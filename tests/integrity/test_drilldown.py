@@ -3,10 +3,12 @@ call and its events, the evidence; supervisors and CPAM admins of the territory 
 escaped, the query count pinned."""
 
 from django.urls import reverse
+from django.utils import translation
 
 from calls.models import Assignment, CallAttempt, CarrierCall, CarrierEvent
 from integrity.models import Finding
 from integrity.reconciliation import reconcile
+from integrity.views.drilldown import reconciliation_figures
 from tests.integrity.base import T0, H, S
 from tests.integrity.test_reconciliation import ReconciliationTestCase
 
@@ -43,6 +45,18 @@ class DrillDownTests(ReconciliationTestCase):
         self.assertContains(response, "c-1")
         self.assertEqual(response.context["talk_seconds"], 120)
         self.assertIn(("carrier_final_status", "no_answer"), response.context["evidence"])
+
+    def test_the_evidence_reads_as_a_sentence_with_the_labels(self):
+        with translation.override("en"):
+            self.assertEqual(
+                reconciliation_figures(self.finding),
+                "Reached recorded; the carrier reports no answer (call c-1)",
+            )
+            CarrierCall.objects.filter(pk=self.carrier_call.pk).update(answered_by="machine")
+            Finding.objects.all().delete()
+            reconcile(now=T0 + 4 * H)
+            finding = Finding.objects.get(kind=Kind.NO_CARRIER_ANSWER)
+            self.assertIn("Answering machine", reconciliation_figures(finding))
 
     def test_notes_are_escaped(self):
         self.client.force_login(self.bob)
@@ -83,7 +97,9 @@ class DrillDownTests(ReconciliationTestCase):
         self.assertContains(response, 'data-testid="carrier-event"', count=3)
         self.assertContains(response, "06 11 11 11 11")
         # Seen on the list too, with no agent.
-        self.assertContains(self.client.get(reverse("integrity:findings")), detail(finding))
+        page = self.client.get(reverse("integrity:findings"))
+        self.assertContains(page, detail(finding))
+        self.assertIn((None, 1), [(r["agent_id"], r["total"]) for r in page.context["by_agent"]])
         csv = self.client.get(reverse("integrity:findings-csv"))
         self.assertIn("x-9", b"".join(csv.streaming_content).decode("utf-8-sig"))
 
