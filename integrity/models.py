@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, Territory, scope_for_user
-from calls.models import CallAttempt
+from calls.models import CallAttempt, CarrierCall
 
 
 class FindingQuerySet(models.QuerySet):
@@ -23,15 +23,35 @@ class Finding(models.Model):
         CALL_TOO_SHORT = "call_too_short", _("Call shorter than its outcome allows")
         CALL_TOO_LONG = "call_too_long", _("Call longer than its outcome allows")
         LOW_OUTPUT = "low_output", _("Low output: too few connected calls on a full day")
+        # Reconciliation with the carrier's record (integrity.reconciliation).
+        NO_CARRIER_ANSWER = "no_carrier_answer", _("Conversation outcome without a carrier answer")
+        BILLED_MISMATCH = "billed_mismatch", _("Talk time differs from the carrier's billing")
+        NO_CARRIER_RECORD = "no_carrier_record", _("Dialled through the carrier, no carrier record")
+        UNPROVEN_CALL = "unproven_call", _("Unproven: dialled by hand, no carrier record")
+        CALL_OUTSIDE_DESK = "call_outside_desk", _("Carrier call with no attempt on the desk")
 
     # Findings about one call; the others are about the agent's day.
     ATTEMPT_KINDS = (Kind.CALL_TOO_SHORT, Kind.CALL_TOO_LONG)
+    # The attempt set against the carrier's record; a call outside the desk has no attempt.
+    RECONCILIATION_KINDS = (
+        Kind.NO_CARRIER_ANSWER,
+        Kind.BILLED_MISMATCH,
+        Kind.NO_CARRIER_RECORD,
+        Kind.UNPROVEN_CALL,
+        Kind.CALL_OUTSIDE_DESK,
+    )
 
     territory = models.ForeignKey(
         Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory")
     )
+    # None for a carrier call made outside the desk whose agent is unknown.
     agent = models.ForeignKey(
-        Agent, on_delete=models.CASCADE, related_name="findings", verbose_name=_("agent")
+        Agent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("agent"),
     )
     day = models.DateField(_("day"), help_text=_("The agent's local day."))
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -42,6 +62,15 @@ class Finding(models.Model):
         blank=True,
         related_name="findings",
         verbose_name=_("call attempt"),
+    )
+    # The carrier's call a finding is about, when it has no attempt (a call outside the desk).
+    carrier_call = models.ForeignKey(
+        CarrierCall,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("carrier call"),
     )
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     detected_at = models.DateTimeField(_("detected at"))
@@ -71,8 +100,13 @@ class Finding(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "agent", "day"],
-                condition=Q(attempt__isnull=True),
+                condition=Q(attempt__isnull=True, carrier_call__isnull=True),
                 name="finding_one_per_agent_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "carrier_call"],
+                condition=Q(carrier_call__isnull=False),
+                name="finding_one_per_carrier_call",
             ),
             models.CheckConstraint(
                 condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_by__isnull=False),
@@ -86,4 +120,4 @@ class Finding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} – {self.agent} {self.day}"
+        return f"{self.get_kind_display()} – {self.agent or self.territory} {self.day}"

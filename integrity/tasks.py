@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from integrity import reconciliation
 from integrity.services import detection, findings
 
 
@@ -22,3 +23,9 @@ def detect_low_output() -> int:
 def forget_purged_notes() -> int:
     """Blank the notes of findings whose person was purged (integrity's step of the purge)."""
     return findings.forget_notes_of_purged_persons()
+
+
+@shared_task(name="integrity.tasks.reconcile_carrier")
+def reconcile_carrier() -> int:
+    """Set the attempts against the carrier's record of their calls, and back."""
+    return reconciliation.reconcile(now=timezone.now())

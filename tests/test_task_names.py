@@ -32,6 +32,7 @@ TASK_NAMES = {
     # Added with integrity (issue 14): findings from the evidence.
     "integrity.tasks.detect_duration_findings",
     "integrity.tasks.detect_low_output",
+    "integrity.tasks.reconcile_carrier",
     "intake.tasks.sweep_contact_imports",
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",

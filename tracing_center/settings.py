@@ -261,6 +261,7 @@ CELERY_BEAT_SCHEDULE = {
     # Integrity (issue 14): calls outside their duration policy, days of low output.
     "detect-duration-findings": _every("integrity.tasks.detect_duration_findings", 5 * 60),
     "detect-low-output": _every("integrity.tasks.detect_low_output", 15 * 60),
+    "reconcile-carrier": _every("integrity.tasks.reconcile_carrier", 10 * 60),
 }
 # A contact import (a background job) may run this many seconds; one still "running" and silent
 # for CONTACT_IMPORT_STALE_MINUTES (longer than the limit) lost its worker.
@@ -556,6 +557,18 @@ ACTIVITY_THRESHOLDS = {
 }
 # How far back the integrity detection looks (hours): it is idempotent, so it may overlap.
 INTEGRITY_LOOKBACK_HOURS = env_int("INTEGRITY_LOOKBACK_HOURS", 72, minimum=24)
+# Reconciliation with the carrier (issue 14, part 3): a call is judged this many minutes after it
+# ended, so that late webhooks (or the daily CDR file) have arrived; the talk time recorded may
+# differ from the carrier's billed seconds by max(seconds, percent of the billed) at most.
+INTEGRITY_CARRIER_GRACE_MINUTES = env_int("INTEGRITY_CARRIER_GRACE_MINUTES", 60, minimum=1)
+INTEGRITY_TALK_TOLERANCE_SECONDS = env_int("INTEGRITY_TALK_TOLERANCE_SECONDS", 15, minimum=0)
+INTEGRITY_TALK_TOLERANCE_PERCENT = env_int("INTEGRITY_TALK_TOLERANCE_PERCENT", 10, minimum=0)
+# Calls are expected to go through a carrier: an attempt with no carrier call id was dialled by
+# hand (the `tel:` fallback) and is flagged "unproven". Off with the LogBackend, where every call
+# is dialled by hand by design.
+INTEGRITY_EXPECT_CARRIER = env_bool(
+    "INTEGRITY_EXPECT_CARRIER", TELEPHONY_BACKEND == "calls.telephony.CarrierBackend"
+)
 CELERY_BEAT_SCHEDULE["refresh-boards"] = {
     "task": "supervision.tasks.refresh_boards",
     "schedule": timedelta(seconds=BOARD_REFRESH_SECONDS),

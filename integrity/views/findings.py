@@ -16,6 +16,7 @@ from integrity.forms import FindingFilterForm
 from integrity.models import Finding
 from integrity.selectors import FindingFilters
 from integrity.services.findings import acknowledge_finding
+from integrity.views.drilldown import reconciliation_figures
 
 NOTE_MAX_LENGTH = 500
 
@@ -33,6 +34,9 @@ def _filters(request: HttpRequest) -> tuple[FindingFilterForm, FindingFilters]:
 def _figures(finding: Finding) -> str:
     """The evidence in one line, the same on the page and in the CSV."""
     e = finding.evidence
+    reconciled = reconciliation_figures(finding)
+    if reconciled is not None:
+        return reconciled
     if finding.kind == Finding.Kind.LOW_OUTPUT:
         return _(
             "%(connected)s connected calls (floor %(floor)s) in %(hours)s h logged in, "
@@ -99,8 +103,8 @@ def finding_csv(request: HttpRequest) -> StreamingHttpResponse:
             yield [
                 f.day.isoformat(),
                 f.territory.code,
-                f.agent.user.get_full_name() or f.agent.user.get_username(),
-                f.agent.user.get_username(),
+                (f.agent.user.get_full_name() or f.agent.user.get_username()) if f.agent else "",
+                f.agent.user.get_username() if f.agent else "",
                 str(f.get_kind_display()),
                 _figures(f),
                 str(f.attempt_id or ""),
