@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from integrity import qa
 from integrity.services import detection
 
 
@@ -16,3 +17,9 @@ def detect_duration_findings() -> int:
 def detect_low_output() -> int:
     """Flag full days with too few connected calls."""
     return detection.detect_low_output(now=timezone.now())
+
+
+@shared_task(name="integrity.tasks.draw_qa_sample")
+def draw_qa_sample() -> int:
+    """Put last week's sample of each agent's connected calls in the QA review list."""
+    return qa.draw_weekly_samples(now=timezone.now())
