@@ -116,7 +116,5 @@ def score_review(
         locked.reviewer = user
         locked.scored_at = now
         locked.state = Review.State.SCORED
-        locked.save(
-            update_fields=["scores", "total", "notes", "reviewer", "scored_at", "state"]
-        )
+        locked.save(update_fields=["scores", "total", "notes", "reviewer", "scored_at", "state"])
     return locked

@@ -126,17 +126,13 @@ class Review(models.Model):
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
-        ordering = ["state", "-week", "agent", "pk"]
+        ordering = ["-week", "agent", "pk"]
         verbose_name = _("QA review")
         verbose_name_plural = _("QA reviews")
         constraints = [
             models.CheckConstraint(
                 condition=Q(state="to_review")
-                | (
-                    Q(reviewer__isnull=False)
-                    & Q(scored_at__isnull=False)
-                    & Q(total__isnull=False)
-                ),
+                | (Q(reviewer__isnull=False) & Q(scored_at__isnull=False) & Q(total__isnull=False)),
                 name="review_scored_by_someone",
             ),
         ]

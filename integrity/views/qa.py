@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Case, Count, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -73,9 +73,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "reviews": list(
-            reviews.order_by("state", "-week", "agent__user__last_name", "agent_id", "pk")[
-                :LIST_LIMIT
-            ]
+            reviews.annotate(
+                done=Case(When(state=Review.State.TO_REVIEW, then=0), default=1)
+            ).order_by("done", "-week", "agent__user__last_name", "agent_id", "pk")[:LIST_LIMIT]
         ),
         "counts": counts,
         "limit": LIST_LIMIT,
@@ -135,15 +135,13 @@ def my_scores(request: HttpRequest) -> HttpResponse:
     reviews = list(
         Review.objects.filter(agent=agent, state=Review.State.SCORED)
         .select_related("attempt__task", "scorecard")
+        .prefetch_related("scorecard__criteria")
         .order_by("-week", "-scored_at")[:LIST_LIMIT]
     )
-    labels = {}
     for review in reviews:
-        if review.scorecard_id not in labels:
-            labels[review.scorecard_id] = list(review.scorecard.criteria.all())
         review.lines = [  # type: ignore[attr-defined]
             (c.label, c.weight, review.scores.get(str(c.pk)))
-            for c in labels[review.scorecard_id]
+            for c in review.scorecard.criteria.all()
         ]
     context = {"reviews": reviews, "score_max": SCORE_MAX}
     return render(request, "integrity/qa/my_scores.html", context)
