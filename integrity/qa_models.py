@@ -68,12 +68,12 @@ class Criterion(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         return self.label_en if (get_language() or "fr").startswith("en") else self.label_fr
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class ReviewQuerySet(models.QuerySet):
