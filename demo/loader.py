@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from agents import roles
+from agents.access import territory_today
 from agents.models import Agent, Language, Plateau, Team, Territory
 from agents.services.staff import create_territory
 from cases.models import Exposure, IndexCase
@@ -25,6 +26,7 @@ from common.phones import to_e164
 from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
 from intake.services import register_index_case
+from integrity import qa
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import TrainingSession
 from workforce.services.contracts import alert_contract_ends
@@ -420,6 +422,11 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
     close_unanswered_candidates(now=now)
     alert_contract_ends(now=now)
+    # Quality review: beat draws last week's calls on Mondays; the demo has only this morning's,
+    # so this week's sample is drawn now, for the supervisors' review list.
+    for territory in territories.values():
+        week = qa.week_start(territory_today(territory, now))
+        qa.draw_territory_sample(territory=territory, week=week, now=now)
     return DemoSummary(
         territories=len(territories), agents=len(AGENTS), index_cases=index_cases, contacts=contacts
     )

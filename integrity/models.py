@@ -121,3 +121,7 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.agent or self.territory} {self.day}"
+
+
+# Quality review (issue 14, part 7) lives in its own module.
+from integrity.qa_models import Criterion, Review, Scorecard  # noqa: E402, F401

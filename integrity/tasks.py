@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from integrity import reconciliation
+from integrity import qa, reconciliation
 from integrity.services import detection, findings
 
 
@@ -29,3 +29,9 @@ def forget_purged_notes() -> int:
 def reconcile_carrier() -> int:
     """Set the attempts against the carrier's record of their calls, and back."""
     return reconciliation.reconcile(now=timezone.now())
+
+
+@shared_task(name="integrity.tasks.draw_qa_sample")
+def draw_qa_sample() -> int:
+    """Put last week's sample of each agent's connected calls in the QA review list."""
+    return qa.draw_weekly_samples(now=timezone.now())

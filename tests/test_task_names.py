@@ -33,6 +33,8 @@ TASK_NAMES = {
     "integrity.tasks.detect_duration_findings",
     "integrity.tasks.detect_low_output",
     "integrity.tasks.reconcile_carrier",
+    # Added with quality review (issue 14, part 7): the weekly sample of calls to score.
+    "integrity.tasks.draw_qa_sample",
     "intake.tasks.sweep_contact_imports",
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",

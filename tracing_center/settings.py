@@ -262,6 +262,8 @@ CELERY_BEAT_SCHEDULE = {
     "detect-duration-findings": _every("integrity.tasks.detect_duration_findings", 5 * 60),
     "detect-low-output": _every("integrity.tasks.detect_low_output", 15 * 60),
     "reconcile-carrier": _every("integrity.tasks.reconcile_carrier", 10 * 60),
+    # Quality review: last week's sample of calls to score (idempotent per agent and week).
+    "draw-qa-sample": _every("integrity.tasks.draw_qa_sample", 60 * 60),
 }
 # A contact import (a background job) may run this many seconds; one still "running" and silent
 # for CONTACT_IMPORT_STALE_MINUTES (longer than the limit) lost its worker.
@@ -569,6 +571,8 @@ INTEGRITY_TALK_TOLERANCE_PERCENT = env_int("INTEGRITY_TALK_TOLERANCE_PERCENT", 1
 INTEGRITY_EXPECT_CARRIER = env_bool(
     "INTEGRITY_EXPECT_CARRIER", TELEPHONY_BACKEND == "calls.telephony.CarrierBackend"
 )
+# Quality review (issue 14, part 7): how many connected calls per agent and week are sampled.
+QA_SAMPLE_PER_AGENT = env_int("QA_SAMPLE_PER_AGENT", 3, minimum=1)
 CELERY_BEAT_SCHEDULE["refresh-boards"] = {
     "task": "supervision.tasks.refresh_boards",
     "schedule": timedelta(seconds=BOARD_REFRESH_SECONDS),

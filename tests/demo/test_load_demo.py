@@ -2,6 +2,7 @@ from datetime import timedelta
 from io import StringIO
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import (
@@ -10,15 +11,17 @@ from django.contrib.auth.password_validation import (
 )
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db.models import Count, F
 from django.test import RequestFactory, TestCase
 from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, Territory
-from calls.models import CallTask
+from calls.models import CallAttempt, CallTask
 from cases.models import IndexCase, Person, Phone
 from common.passwords import FrenchCommonPasswordValidator
 from demo import loader as demo
+from integrity.models import Review
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, TrainingSession
 from workforce.models.rota import Shift
@@ -189,3 +192,20 @@ class LoadDemoWorkforceTests(TestCase):
         self.assertEqual(
             set(forecasts.values_list("language_id", flat=True)), set(demo.VOLUME_FORECAST_93)
         )
+
+    def test_it_puts_this_weeks_sample_in_the_quality_review_list(self):
+        # The morning is played only on floors open now: every agent with connected calls has
+        # her sample, of at most QA_SAMPLE_PER_AGENT calls, all hers.
+        connected = (
+            CallAttempt.objects.filter(connected_at__isnull=False, ended_at__isnull=False)
+            .values("agent_id")
+            .annotate(n=Count("pk"))
+        )
+        expected = {
+            row["agent_id"]: min(row["n"], settings.QA_SAMPLE_PER_AGENT) for row in connected
+        }
+        drawn = dict(
+            Review.objects.values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n")
+        )
+        self.assertEqual(drawn, expected)
+        self.assertFalse(Review.objects.exclude(attempt__agent_id=F("agent_id")).exists())
