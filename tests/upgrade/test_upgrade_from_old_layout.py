@@ -236,6 +236,14 @@ GROUPS_ADDED = {
         "durationrule.add_durationrule",
         "durationrule.change_durationrule",
         "durationrule.delete_durationrule",
+        # Issue 14 part 7 (integrity 0004): the quality review's scorecards, national data.
+        "scorecard.view_scorecard",
+        "scorecard.add_scorecard",
+        "scorecard.change_scorecard",
+        "criterion.view_criterion",
+        "criterion.add_criterion",
+        "criterion.change_criterion",
+        "criterion.delete_criterion",
     },
 }
 PERMISSIONS_REVOKED = {
