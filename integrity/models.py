@@ -87,3 +87,7 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.agent} {self.day}"
+
+
+# Provider invoices live in their own module; imported here so that Django registers them.
+from integrity.invoice_models import InvoiceLine, ProviderInvoice, ProviderRate  # noqa: E402, F401

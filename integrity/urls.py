@@ -1,10 +1,18 @@
 from django.urls import path
 
-from integrity.views import findings
+from integrity.views import findings, invoices
 
 app_name = "integrity"
 urlpatterns = [
     path("", findings.finding_list, name="findings"),
     path("findings.csv", findings.finding_csv, name="findings-csv"),
     path("findings/<int:pk>/acknowledge/", findings.acknowledge, name="acknowledge-finding"),
+    path("invoices/", invoices.invoice_list, name="invoices"),
+    path("invoices/import/", invoices.invoice_import, name="invoice-import"),
+    path("invoices/template.csv", invoices.invoice_template, name="invoice-template"),
+    path("invoices/<int:pk>/", invoices.invoice_report, name="invoice"),
+    path("invoices/<int:pk>/lines.csv", invoices.invoice_csv, name="invoice-csv"),
+    path("invoices/lines/<int:pk>/decide/", invoices.decide_line, name="decide-invoice-line"),
+    path("invoices/rates/", invoices.rate_list, name="rates"),
+    path("invoices/rates/<int:pk>/", invoices.rate_edit, name="rate"),
 ]

@@ -555,6 +555,10 @@ ACTIVITY_THRESHOLDS = {
 }
 # How far back the integrity detection looks (hours): it is idempotent, so it may overlap.
 INTEGRITY_LOOKBACK_HOURS = env_int("INTEGRITY_LOOKBACK_HOURS", 72, minimum=24)
+# Provider invoices (issue 14, part 6): a line is disputed on its own when it bills more than the
+# evidence proves by more than this many minutes, or this many calls.
+INVOICE_TOLERANCE_MINUTES = env_int("INVOICE_TOLERANCE_MINUTES", 15, minimum=0)
+INVOICE_TOLERANCE_CALLS = env_int("INVOICE_TOLERANCE_CALLS", 2, minimum=0)
 CELERY_BEAT_SCHEDULE["refresh-boards"] = {
     "task": "supervision.tasks.refresh_boards",
     "schedule": timedelta(seconds=BOARD_REFRESH_SECONDS),
