@@ -4,14 +4,12 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
 from agents import roles
 from agents.models import Agent, AgentDay
 from calls.models import Assignment, CarrierCall
 from integrity.invoice_models import ProviderRate
-from tests.calls.test_dispatch import QueueTestCase
 from tests.base import make_user
+from tests.calls.test_dispatch import QueueTestCase
 
 _serial = itertools.count(1)
 ACME = "Acme Appels"
@@ -104,4 +102,4 @@ def utc(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
 
 
-NOW = timezone.make_aware(datetime(2026, 2, 3, 10, 0))
+NOW = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)

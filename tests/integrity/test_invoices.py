@@ -14,9 +14,9 @@ from integrity.invoices import InvoiceImportError, import_invoice, reconcile
 from tests.integrity.invoice_base import (
     ACME,
     BETA,
-    H,
     MONTH,
     NOW,
+    H,
     InvoiceTestCase,
     csv_file,
     utc,
@@ -199,7 +199,8 @@ class InvoiceFiguresTests(InvoiceTestCase):
         self.assertEqual(
             rows,
             [
-                # Disputed first, by day and line in the file: 7 × 21.37 + 30 × 0.50 = 164.59 billed for nothing proven.
+                # Disputed first, by day and line in the file.
+                # 7 × 21.37 + 30 × 0.50 = 164.59 billed for nothing proven.
                 (
                     "quinn",
                     12,
