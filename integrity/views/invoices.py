@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents import roles
@@ -71,7 +71,12 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Invoice imported: %(count)d lines.") % {"count": invoice.line_count},
+                    ngettext(
+                        "Invoice imported: %(count)d line.",
+                        "Invoice imported: %(count)d lines.",
+                        invoice.line_count,
+                    )
+                    % {"count": invoice.line_count},
                 )
                 return redirect("integrity:invoice", pk=invoice.pk)
     else:
