@@ -3,6 +3,8 @@ lines, the CSV export, and the providers' rates. CPAM admins of the territory on
 amounts are the payer's business, and so is disputing a line (supervisors read the evidence
 itself on the integrity page)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -80,7 +82,9 @@ def invoice_import(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("integrity:invoice", pk=invoice.pk)
     else:
-        form = InvoiceImportForm(providers=providers)
+        # Invoices come after the month: the last one is the likely choice.
+        last_month = (territory_today(territory).replace(day=1) - timedelta(days=1)).replace(day=1)
+        form = InvoiceImportForm(providers=providers, initial={"month": last_month})
     context = {
         "form": form,
         "errors": errors,
