@@ -2,7 +2,7 @@
 404, agents and supervisors 403), the import page, the report, decisions on lines, the CSV
 export with formula cells neutralised, the rates."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from agents.access import territory_today
 from integrity.invoice_models import InvoiceLine, ProviderInvoice, ProviderRate
 from integrity.invoices import import_invoice
 from tests.integrity.invoice_base import ACME, MONTH, NOW, InvoiceTestCase, csv_file, utc
@@ -187,6 +188,12 @@ class InvoiceImportPageTests(InvoiceTestCase):
             [c for c, _label in response.context["form"].fields["provider"].choices],
             ["Acme Appels", "Beta Contact"],
         )
+
+    def test_the_month_before_this_one_is_preselected(self):
+        self.client.force_login(self.carol)
+        form = self.client.get(IMPORT).context["form"]
+        first = territory_today(self.t93).replace(day=1)
+        self.assertEqual(form["month"].value(), (first - timedelta(days=1)).replace(day=1))
 
     def test_a_provider_of_another_territory_cannot_be_chosen(self):
         response = self.upload(csv_file("pat;2026-01-12;7;30"), provider="Gamma")
