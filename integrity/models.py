@@ -123,5 +123,7 @@ class Finding(models.Model):
         return f"{self.get_kind_display()} – {self.agent or self.territory} {self.day}"
 
 
-# Quality review (issue 14, part 7) lives in its own module.
+# Quality review (issue 14, part 7) and provider invoices (part 6) live in their own modules;
+# imported here so that Django registers them.
+from integrity.invoice_models import InvoiceLine, ProviderInvoice, ProviderRate  # noqa: E402, F401
 from integrity.qa_models import Criterion, Review, Scorecard  # noqa: E402, F401

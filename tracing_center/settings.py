@@ -573,6 +573,10 @@ INTEGRITY_EXPECT_CARRIER = env_bool(
 )
 # Quality review (issue 14, part 7): how many connected calls per agent and week are sampled.
 QA_SAMPLE_PER_AGENT = env_int("QA_SAMPLE_PER_AGENT", 3, minimum=1)
+# Provider invoices (issue 14, part 6): a line is disputed on its own when it bills more than the
+# evidence proves by more than this many minutes, or this many calls.
+INVOICE_TOLERANCE_MINUTES = env_int("INVOICE_TOLERANCE_MINUTES", 15, minimum=0)
+INVOICE_TOLERANCE_CALLS = env_int("INVOICE_TOLERANCE_CALLS", 2, minimum=0)
 CELERY_BEAT_SCHEDULE["refresh-boards"] = {
     "task": "supervision.tasks.refresh_boards",
     "schedule": timedelta(seconds=BOARD_REFRESH_SECONDS),
