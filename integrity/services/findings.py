@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 
 from integrity.models import Finding
+from integrity.qa_models import Review
 
 
 def acknowledge_finding(*, finding: Finding, user: User, note: str, now: datetime) -> bool:
@@ -20,11 +21,11 @@ def acknowledge_finding(*, finding: Finding, user: User, note: str, now: datetim
 
 
 def forget_notes_of_purged_persons() -> int:
-    """Blank the acknowledgement notes of findings on calls whose person was purged (a note may
-    name them); the finding, its evidence figures and who acknowledged it stay. Integrity's own
-    step of the purge: calls cannot reach this table (like supervision's action notes)."""
-    return (
-        Finding.objects.filter(attempt__task__person__purged_at__isnull=False)
-        .exclude(note="")
-        .update(note="")
-    )
+    """Blank the free texts about calls whose person was purged (they may name them): findings'
+    acknowledgement notes and quality reviewers' notes; the findings, their evidence figures, the
+    scores and who wrote them stay. Integrity's own step of the purge: calls cannot reach these
+    tables (like supervision's action notes)."""
+    purged = {"attempt__task__person__purged_at__isnull": False}
+    findings = Finding.objects.filter(**purged).exclude(note="").update(note="")
+    reviews = Review.objects.filter(**purged).exclude(notes="").update(notes="")
+    return findings + reviews

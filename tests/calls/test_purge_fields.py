@@ -26,6 +26,7 @@ from calls.tasks import purge_expired_personal_data
 from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
 from cases.services import log_person_access
 from integrity.models import Finding
+from integrity.qa_models import Review, Scorecard
 from integrity.services.findings import (
     forget_notes_of_purged_persons as forget_finding_notes_of_purged_persons,
 )
@@ -65,6 +66,7 @@ NOT_IDENTIFYING = {
             "cases.PersonAccess.what",
             "supervision.SupervisorAction.kind",
             "integrity.Finding.kind",
+            "integrity.Review.state",
         ],
         "a code from a fixed list",
     ),
@@ -128,6 +130,9 @@ NOT_IDENTIFYING = {
             "integrity.Finding.day",
             "integrity.Finding.detected_at",
             "integrity.Finding.acknowledged_at",
+            "integrity.Review.week",
+            "integrity.Review.drawn_at",
+            "integrity.Review.scored_at",
             # The carrier's times of the call: the evidence the counts are checked against.
             "calls.CarrierCall.started_at",
             "calls.CarrierCall.ringing_at",
@@ -255,6 +260,20 @@ class PurgeEveryFieldTests(PersonasTestCase):
             evidence={"connected_seconds": 12},
             detected_at=now,
             note="M. Martin a raccroché",
+        )
+        Review.objects.create(
+            territory=self.t93,
+            attempt=CallAttempt.objects.get(task=self.task),
+            agent=self.alice.agent,
+            week=now.date() - timedelta(days=now.weekday()),
+            scorecard=Scorecard.objects.get(territory=None, active=True),
+            state=Review.State.SCORED,
+            reviewer=self.bob,
+            scores={},
+            total=80,
+            notes="M. Martin a bien compris l'isolement",
+            drawn_at=now,
+            scored_at=now,
         )
         for obj in [
             *Person.objects.all(),
