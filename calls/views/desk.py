@@ -262,7 +262,7 @@ def _render_desk(
         "card": card,
         "pause_reasons": selectors.active_pause_reasons(),
         # A training or meeting past its daily cap needs a supervisor's confirmation: say so.
-        "pause_cap": pause_cap_of(agent=agent, now=timezone.now()),
+        "pause_cap": pause_cap_of(agent=agent, now=now),
         "outcome_form": outcome_form,
         "script_form": script_form,
         "contacts": contacts,
