@@ -16,6 +16,7 @@ from agents.models import (
     Territory,
 )
 from agents.public_holidays import holiday_name
+from common.durations import clock
 
 
 def opening_hours_of(*, territory: Territory) -> dict[int, OpeningHours]:
@@ -46,22 +47,13 @@ class OwnDay:
     talk_not_marked: int = 0
     paused_seconds: int = 0
 
-    @staticmethod
-    def _clock(seconds: int) -> str:
-        hours, rest = divmod(int(seconds), 3600)
-        return (
-            f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-            if hours
-            else f"{rest // 60}:{rest % 60:02d}"
-        )
-
     @property
     def talk(self) -> str:
-        return self._clock(self.talk_seconds)
+        return clock(self.talk_seconds)
 
     @property
     def paused(self) -> str:
-        return self._clock(self.paused_seconds)
+        return clock(self.paused_seconds)
 
 
 def own_day(*, agent: Agent, now: datetime) -> OwnDay:

@@ -40,6 +40,7 @@ from cases.services import (
     index_isolation_until,
     isolation_rules_on,
 )
+from common.durations import clock
 from common.phones import display_for, to_e164
 
 # Under this much time before its deadline, a call is shown as urgent (red).
@@ -180,12 +181,6 @@ def _last_day_of_month(day: date) -> bool:
     return (day + timedelta(days=1)).month != day.month
 
 
-def _clock(seconds: int) -> str:
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
 @dataclass(frozen=True)
 class AttemptRow:
     """One call made to a person, as the desk tells it."""
@@ -246,7 +241,7 @@ def _attempts_of(person: Person) -> QuerySet[CallAttempt]:
 def _attempt_row(attempt: CallAttempt, region: str) -> AttemptRow:
     talk_time = ""
     if attempt.connected_at is not None and attempt.ended_at is not None:
-        talk_time = _clock(int((attempt.ended_at - attempt.connected_at).total_seconds()))
+        talk_time = clock(int((attempt.ended_at - attempt.connected_at).total_seconds()))
     return AttemptRow(
         attempt=attempt,
         phone_label=display_for(attempt.phone, region) if attempt.phone else "",

@@ -20,6 +20,7 @@ from agents import roles
 from agents.access import RequestUser
 from agents.models import Agent, Language, Territory
 from calls.models import CallAttempt
+from common.durations import clock
 from supervision.models import Alert
 from supervision.services.board import (
     ROSTER_ABSENT,
@@ -60,9 +61,7 @@ def user_territories(user: RequestUser) -> list[Territory]:
 def _duration(seconds: int | None) -> str:
     if seconds is None:
         return "–"
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return clock(seconds)
 
 
 def _number(value: float | None) -> str:
