@@ -23,6 +23,15 @@ class Finding(models.Model):
         CALL_TOO_SHORT = "call_too_short", _("Call shorter than its outcome allows")
         CALL_TOO_LONG = "call_too_long", _("Call longer than its outcome allows")
         LOW_OUTPUT = "low_output", _("Low output: too few connected calls on a full day")
+        # Flags on an agent's day (integrity.services.detection.detect_day_flags).
+        LOW_ACTIVITY = "low_activity", _("Little of the logged-in time on calls")
+        WRAP_UP_OVER = "wrap_up_over", _("Wrap-up past its limits for long in the day")
+        PAUSE_OVER_CAP = "pause_over_cap", _("Pause past its daily cap, not confirmed")
+        FAST_HANG_UPS = "fast_hang_ups", _("Repeated calls shorter than their outcome allows")
+        UNANSWERED_OUTCOMES = (
+            "unanswered_outcomes",
+            _("Repeated conversation outcomes the carrier never saw answered"),
+        )
         # Reconciliation with the carrier's record (integrity.reconciliation).
         NO_CARRIER_ANSWER = "no_carrier_answer", _("Conversation outcome without a carrier answer")
         BILLED_MISMATCH = "billed_mismatch", _("Talk time differs from the carrier's billing")
@@ -32,6 +41,16 @@ class Finding(models.Model):
 
     # Findings about one call; the others are about the agent's day.
     ATTEMPT_KINDS = (Kind.CALL_TOO_SHORT, Kind.CALL_TOO_LONG)
+    # Flags: a judgement on an agent's whole day, from its figures or from repeated findings on
+    # its calls. One hurried call is a finding to look at; a flag says the day needs an answer.
+    FLAG_KINDS = (
+        Kind.LOW_OUTPUT,
+        Kind.LOW_ACTIVITY,
+        Kind.WRAP_UP_OVER,
+        Kind.PAUSE_OVER_CAP,
+        Kind.FAST_HANG_UPS,
+        Kind.UNANSWERED_OUTCOMES,
+    )
     # The attempt set against the carrier's record; a call outside the desk has no attempt.
     RECONCILIATION_KINDS = (
         Kind.NO_CARRIER_ANSWER,

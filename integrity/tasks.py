@@ -13,10 +13,11 @@ def detect_duration_findings() -> int:
     return detection.detect_duration_findings(now=timezone.now())
 
 
-@shared_task(name="integrity.tasks.detect_low_output")
-def detect_low_output() -> int:
-    """Flag full days with too few connected calls."""
-    return detection.detect_low_output(now=timezone.now())
+@shared_task(name="integrity.tasks.detect_day_flags")
+def detect_day_flags() -> int:
+    """Judge the agents' days that are over: low output, little time on calls, wrap-up past its
+    limits, pauses past their cap, repeated findings on the day's calls."""
+    return detection.detect_day_flags(now=timezone.now())
 
 
 @shared_task(name="integrity.tasks.forget_purged_notes")

@@ -31,7 +31,7 @@ TASK_NAMES = {
     "intake.tasks.run_contact_import",
     # Added with integrity (issue 14): findings from the evidence.
     "integrity.tasks.detect_duration_findings",
-    "integrity.tasks.detect_low_output",
+    "integrity.tasks.detect_day_flags",
     "integrity.tasks.reconcile_carrier",
     # Added with quality review (issue 14, part 7): the weekly sample of calls to score.
     "integrity.tasks.draw_qa_sample",

@@ -258,9 +258,9 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": _every("calls.tasks.heartbeat", 30),
     # Contact imports whose worker stopped are queued again once, then failed (issue 13).
     "sweep-contact-imports": _every("intake.tasks.sweep_contact_imports", 60),
-    # Integrity (issue 14): calls outside their duration policy, days of low output.
+    # Integrity (issue 14): calls outside their duration policy, the flags on agents' days.
     "detect-duration-findings": _every("integrity.tasks.detect_duration_findings", 5 * 60),
-    "detect-low-output": _every("integrity.tasks.detect_low_output", 15 * 60),
+    "detect-day-flags": _every("integrity.tasks.detect_day_flags", 15 * 60),
     "reconcile-carrier": _every("integrity.tasks.reconcile_carrier", 10 * 60),
     # Quality review: last week's sample of calls to score (idempotent per agent and week).
     "draw-qa-sample": _every("integrity.tasks.draw_qa_sample", 60 * 60),
@@ -556,6 +556,23 @@ ACTIVITY_THRESHOLDS = {
     # a day is a low-output finding (the floor is built against agents making 10 calls a day).
     "full_day_seconds": env_int("ACTIVITY_FULL_DAY_SECONDS", 6 * 3600, minimum=3600),
     "low_output_calls": env_int("ACTIVITY_LOW_OUTPUT_CALLS", 10, minimum=1),
+}
+# The flags on an agent's day (integrity.services.detection.detect_day_flags): what turns a day's
+# figures, or repeated findings on its calls, into a judgement a supervisor must look at.
+INTEGRITY_FLAGS = {
+    # Wrap-up past its limits (calls.DurationRule) adding up to this many minutes in a day.
+    "wrap_up_over_minutes": env_int("INTEGRITY_WRAP_UP_OVER_MINUTES", 30, minimum=1),
+    # A day judged on its share of time on calls (ACTIVITY_THRESHOLDS["on_call_share_percent_min"])
+    # once the agent worked this long (logged in, less the pauses a supervisor confirmed).
+    "low_activity_after_seconds": env_int(
+        "INTEGRITY_LOW_ACTIVITY_AFTER_SECONDS", 4 * 3600, minimum=3600
+    ),
+    # Calls shorter than their outcome allows: this many in a day, and this share of the day's
+    # connected calls (one hurried call is a finding, a habit is a flag).
+    "short_calls_min": env_int("INTEGRITY_SHORT_CALLS_MIN", 3, minimum=1),
+    "short_calls_percent": env_int("INTEGRITY_SHORT_CALLS_PERCENT", 15, minimum=1),
+    # Conversation outcomes the carrier never saw answered: this many in a day.
+    "unanswered_outcomes_min": env_int("INTEGRITY_UNANSWERED_OUTCOMES_MIN", 2, minimum=1),
 }
 # How far back the integrity detection looks (hours): it is idempotent, so it may overlap.
 INTEGRITY_LOOKBACK_HOURS = env_int("INTEGRITY_LOOKBACK_HOURS", 72, minimum=24)
