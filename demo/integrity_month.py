@@ -514,7 +514,7 @@ class _Month:
         self.proven[key] = working - c["wrap_up_over_seconds"]
 
 
-def _month_days(month: date) -> list[date]:
+def month_days(month: date) -> list[date]:
     first, last = invoices.month_bounds(month)
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -599,7 +599,7 @@ def build_month(
 ) -> MonthTruth:
     """Write one month (or `days` of it) of a plateau of `agents` in `territory`, with seeded
     cheaters, the carrier's record and the provider's invoice; return the seeded truth."""
-    days = days or _month_days(month)
+    days = days or month_days(month)
     staff = _floor(territory=territory, agents=agents, provider_share=provider_share, seed=seed)
     writer = _Writer()
     m = _Month(territory=territory, seed=seed, writer=writer)

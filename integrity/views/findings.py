@@ -16,7 +16,7 @@ from integrity.forms import FindingFilterForm
 from integrity.models import Finding
 from integrity.selectors import FindingFilters
 from integrity.services.findings import acknowledge_finding
-from integrity.views.drilldown import reconciliation_figures
+from integrity.views.drilldown import flag_figures, reconciliation_figures
 
 NOTE_MAX_LENGTH = 500
 
@@ -34,9 +34,9 @@ def _filters(request: HttpRequest) -> tuple[FindingFilterForm, FindingFilters]:
 def _figures(finding: Finding) -> str:
     """The evidence in one line, the same on the page and in the CSV."""
     e = finding.evidence
-    reconciled = reconciliation_figures(finding)
-    if reconciled is not None:
-        return reconciled
+    described = reconciliation_figures(finding) or flag_figures(finding)
+    if described is not None:
+        return described
     if finding.kind == Finding.Kind.LOW_OUTPUT:
         return _(
             "%(connected)s connected calls (floor %(floor)s) in %(hours)s h logged in, "

@@ -40,6 +40,9 @@ class Command(BaseCommand):
             help="code of a new territory to build the plateau in (refused if it exists)",
         )
         parser.add_argument("--cheaters-per-pattern", type=int, default=6)
+        parser.add_argument(
+            "--days", type=int, default=None, help="only the first DAYS days of the month"
+        )
 
     def handle(self, *args, **options):
         if options["agents"] < 20:
@@ -53,6 +56,11 @@ class Command(BaseCommand):
             )
         month = options["month"] or (timezone.localdate().replace(day=1) - timedelta(days=1))
         month = month.replace(day=1)
+        days = integrity_month.month_days(month)
+        if options["days"] is not None:
+            if not 1 <= options["days"] <= len(days):
+                raise CommandError(f"--days must be between 1 and {len(days)}")
+            days = days[: options["days"]]
         started = clock.monotonic()
         with transaction.atomic():  # all of the month, or nothing
             territory = create_territory(
@@ -64,6 +72,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 agents=options["agents"],
                 cheaters_per_pattern=options["cheaters_per_pattern"],
+                days=days,
             )
         built = clock.monotonic() - started
         started = clock.monotonic()
