@@ -50,7 +50,8 @@ messages: install
 # tasks, the service, the raw SQL ceiling and the HTTP API under 64 agents; BENCH_SIZES=10000 is
 # quick. Then supervision at national scale on <that database>_supervision: 11,000 agents,
 # 6,000,000 attempts, the boards, the API and the periodic jobs; BENCH_SCALE=small is quick.
-# BENCH_PARTS=claim or BENCH_PARTS=supervision runs one part.
+# Then the seeded-fraud month (issue 14) on <that database>_integrity: every pattern flagged?
+# BENCH_PARTS=claim, supervision or integrity runs one part.
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk is missing (apt-get install -y wrk): the API run will be skipped"
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tracing_center_bench} $(PY) bench/run.py

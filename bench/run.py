@@ -11,7 +11,12 @@ Environment:
   BENCH_GUNICORN gunicorn options (default: see api_load.py)
   BENCH_SKIP     comma-separated steps to skip: raw, api, generate (reuse the national data
                  already loaded)
-  BENCH_PARTS    the parts to run, comma-separated: claim, supervision (default both)
+  BENCH_PARTS    the parts to run, comma-separated: claim, supervision, integrity (default all)
+
+The integrity part: the seeded-fraud month (manage.py generate_integrity_month) on its own
+database, DATABASE_URL's name + "_integrity", dropped and created afresh:
+  BENCH_INTEGRITY_SEED    the month's seed (default 1)
+  BENCH_INTEGRITY_AGENTS  téléconseillers (default 200)
 
 The supervision part (bench/supervision.py) on its own database:
   BENCH_SUPERVISION_DATABASE_URL  default: DATABASE_URL's database name + "_supervision"; created,
@@ -140,14 +145,56 @@ SCALES = {
 
 
 def supervision_database_url(database_url: str) -> str:
-    import psycopg
-
     if os.environ.get("BENCH_SUPERVISION_DATABASE_URL"):
         return os.environ["BENCH_SUPERVISION_DATABASE_URL"]
+    return sibling_database_url(database_url, "supervision")
+
+
+def sibling_database_url(database_url: str, suffix: str) -> str:
+    """DATABASE_URL with `_<suffix>` added to its database name."""
+    import psycopg
+
     name = psycopg.conninfo.conninfo_to_dict(database_url).get("dbname") or "tracing_center_bench"
     head, _slash, tail = database_url.rpartition("/")
     query = f"?{tail.split('?', 1)[1]}" if "?" in tail else ""
-    return f"{head}/{name}_supervision{query}"
+    return f"{head}/{name}_{suffix}{query}"
+
+
+def run_integrity(database_url: str) -> dict:
+    """The seeded-fraud month on a fresh database: its printed score, and how long it took."""
+    from psycopg import sql
+
+    url = sibling_database_url(database_url, "integrity")
+    import psycopg
+
+    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    step(f"integrity database {url} (dropped and created)")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    env = bench_env({"DATABASE_URL": url})
+    run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+    seed = os.environ.get("BENCH_INTEGRITY_SEED", "1")
+    agents = os.environ.get("BENCH_INTEGRITY_AGENTS", "200")
+    step(f"seeded-fraud month: manage.py generate_integrity_month --seed {seed} --agents {agents}")
+    started = time.monotonic()
+    done = run(
+        [PY, "manage.py", "generate_integrity_month", "--seed", seed, "--agents", agents],
+        env,
+        capture_output=True,
+        text=True,
+    )
+    print(done.stdout)
+    return {
+        "database_url": url,
+        "seed": int(seed),
+        "agents": int(agents),
+        "lines": done.stdout.strip().splitlines(),
+        "seconds": time.monotonic() - started,
+    }
 
 
 def run_supervision(database_url: str, skip: set[str]) -> dict:
@@ -194,18 +241,21 @@ def main() -> None:
     skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
     parts = {
         s.strip()
-        for s in os.environ.get("BENCH_PARTS", "claim,supervision").split(",")
+        for s in os.environ.get("BENCH_PARTS", "claim,supervision,integrity").split(",")
         if s.strip()
     }
-    if not parts or parts - {"claim", "supervision"}:
-        raise SystemExit("BENCH_PARTS: claim, supervision or both")
+    if not parts or parts - {"claim", "supervision", "integrity"}:
+        raise SystemExit("BENCH_PARTS: claim, supervision, integrity (comma-separated)")
     env = bench_env()
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     if "claim" not in parts:
         results = {"runtime_s": 0.0}
-        results["supervision"] = run_supervision(database_url, skip)
-        results["machine"] = results["supervision"]["machine"]
+        if "supervision" in parts:
+            results["supervision"] = run_supervision(database_url, skip)
+            results["machine"] = results["supervision"]["machine"]
+        if "integrity" in parts:
+            results["integrity"] = run_integrity(database_url)
         results["runtime_s"] = time.monotonic() - started
         finish(results)
         return
@@ -297,6 +347,8 @@ def main() -> None:
     claim_s = time.monotonic() - started
     if "supervision" in parts:
         results["supervision"] = run_supervision(database_url, skip)
+    if "integrity" in parts:
+        results["integrity"] = run_integrity(database_url)
     results["claim_runtime_s"] = claim_s
     results["runtime_s"] = time.monotonic() - started
     finish(results)
@@ -304,9 +356,24 @@ def main() -> None:
 
 def finish(results: dict) -> None:
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    report = (render(results) if results.get("sizes") else "") + render_supervision(results)
+    report = (
+        (render(results) if results.get("sizes") else "")
+        + render_supervision(results)
+        + render_integrity(results)
+    )
     (OUT / "results.md").write_text(report)
     print("\n" + report)
+
+
+def render_integrity(results: dict) -> str:
+    r = results.get("integrity")
+    if not r:
+        return ""
+    return (
+        f"\nSeeded-fraud month (seed {r['seed']}, {r['agents']} agents, {r['seconds']:.0f} s)\n\n"
+        + "\n".join(f"    {line}" for line in r["lines"])
+        + "\n"
+    )
 
 
 def render_supervision(results: dict) -> str:

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
+from django.utils import timezone
 
 from agents import roles
 from agents.models import (
@@ -601,21 +602,51 @@ def build_month(
     cheaters, the carrier's record and the provider's invoice; return the seeded truth."""
     days = days or month_days(month)
     staff = _floor(territory=territory, agents=agents, provider_share=provider_share, seed=seed)
+    rng = random.Random(f"integrity-cheaters:{seed}")
+    shuffled = [a.pk for a in staff]
+    rng.shuffle(shuffled)
+    # The cheaters: `cheaters_per_pattern` agents per pattern, providers' agents among them.
+    cheat_of = {
+        agent: pattern
+        for p, pattern in enumerate(PATTERNS)
+        for agent in shuffled[p * cheaters_per_pattern : (p + 1) * cheaters_per_pattern]
+    }
+    code = territory.code.lower()
+    return write_activity(
+        territory=territory,
+        staff=staff,
+        days=days,
+        cheat_of=cheat_of,
+        seed=seed,
+        supervisor=User.objects.get(username=f"sup-{code}"),
+        invoice=(PROVIDER, month, User.objects.get(username=f"adm-{code}")),
+    )
+
+
+def write_activity(
+    *,
+    territory: Territory,
+    staff: list[Agent],
+    days: list[date],
+    cheat_of: dict[int, str],
+    seed: int,
+    supervisor: User,
+    invoice: tuple[str, date, User] | None,
+) -> MonthTruth:
+    """Write the `days` of work of `staff`: honest days, and the pattern of each cheater on a
+    few of theirs; the confirmations of real training days by `supervisor`; then the invoice
+    (provider, month, imported by) of the provider's agents. Return the seeded truth."""
     writer = _Writer()
     m = _Month(territory=territory, seed=seed, writer=writer)
     rng = m.rng
     ids = [a.pk for a in staff]
-    provider_agents = {a.pk for a in staff if a.employer == Agent.Employer.PROVIDER}
-    # The cheaters: `cheaters_per_pattern` agents per pattern, providers' agents among them.
-    shuffled = ids[:]
-    rng.shuffle(shuffled)
-    cheat_of: dict[int, str] = {}
-    for p, pattern in enumerate(PATTERNS):
-        for agent in shuffled[p * cheaters_per_pattern : (p + 1) * cheaters_per_pattern]:
-            cheat_of[agent] = pattern
+    provider_agents = {
+        a.pk
+        for a in staff
+        if a.employer == Agent.Employer.PROVIDER and invoice and a.provider_name == invoice[0]
+    }
     seeded: dict[str, set[tuple[int, date]]] = {pattern: set() for pattern in PATTERNS}
     confirmations: list[tuple[int, date]] = []
-    worked: dict[int, list[date]] = defaultdict(list)
     for index, agent in enumerate(ids):
         # Five days out of seven, the rest off (the floor is open every day).
         off = {(index + k) % 7 for k in (0, 3)}
@@ -640,10 +671,8 @@ def build_month(
                 else:
                     m.honest_day(d)
             m.close(d)
-            worked[agent].append(day)
         writer.flush()
     writer.sync()
-    supervisor = User.objects.get(username=f"sup-{territory.code.lower()}")
     formation = m.pauses["formation"]
     PauseCapDecision.objects.bulk_create(
         [
@@ -670,22 +699,62 @@ def build_month(
         attempts=m.attempts,
         agent_days=len(m.proven),
     )
-    truth.invoice = _invoice(m, truth, worked=worked, month=month, days=days)
+    if invoice is not None and provider_agents:
+        provider, month, admin = invoice
+        truth.invoice = _invoice(m, truth, provider=provider, month=month, days=days, admin=admin)
     return truth
 
 
-def _invoice(m: _Month, truth: MonthTruth, *, worked, month: date, days: list[date]):
+def demo_week(*, territory: Territory, now: datetime, seed: int = 2020) -> MonthTruth:
+    """The demo's last seven days in `territory` (today excluded: the morning simulation owns
+    it): its téléconseillers' work, two of them cheating, the provider's invoice for the month
+    of most of those days, and the detection run over them, as the beat would have."""
+    from demo.loader import PROVIDERS
+
+    today = timezone.localdate(now, timezone=territory.zone)
+    days = [today - timedelta(days=n) for n in range(7, 0, -1)]
+    staff = list(
+        Agent.objects.filter(territory=territory, user__groups__name=roles.TELECONSEILLER)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    # A provider's agent on a day in « training », another agent recording « reached » on calls
+    # nobody answered.
+    providers = [a for a in staff if a.employer == Agent.Employer.PROVIDER]
+    others = [a for a in staff if a.employer != Agent.Employer.PROVIDER]
+    cheat_of = {providers[0].pk: "training_day", others[-1].pk: "unanswered_outcomes"}
+    month = max(
+        {d.replace(day=1) for d in days}, key=lambda m: sum(d.month == m.month for d in days)
+    )
+    supervisor = User.objects.filter(
+        agent__territory=territory, groups__name=roles.SUPERVISEUR
+    ).first()
+    admin = User.objects.filter(agent__territory=territory, groups__name=roles.ADMIN_CPAM).first()
+    truth = write_activity(
+        territory=territory,
+        staff=staff,
+        days=days,
+        cheat_of=cheat_of,
+        seed=seed,
+        supervisor=supervisor,
+        invoice=(PROVIDERS[territory.code], month, admin),
+    )
+    replay_detection(truth, zone=territory.zone, until=now)
+    return truth
+
+
+def _invoice(
+    m: _Month, truth: MonthTruth, *, provider: str, month: date, days: list[date], admin: User
+) -> InvoiceTruth:
     """The provider's invoice for the month: the hours and calls of each day its agents worked,
     padded on some days, plus days never worked; imported through the invoice import."""
     rng = m.rng
     first, _last = invoices.month_bounds(month)
-    admin = User.objects.get(username=f"adm-{m.territory.code.lower()}")
-    ProviderRate.objects.create(
+    ProviderRate.objects.get_or_create(
         territory=m.territory,
-        provider=PROVIDER,
-        hourly_rate=HOURLY_RATE,
-        per_call_rate=PER_CALL_RATE,
+        provider=provider,
         valid_from=first,
+        defaults={"hourly_rate": HOURLY_RATE, "per_call_rate": PER_CALL_RATE},
     )
     rows = [list(invoices.COLUMNS)]
     lines: dict[int, tuple[str, Decimal, int, int, int]] = {}
@@ -727,23 +796,26 @@ def _invoice(m: _Month, truth: MonthTruth, *, worked, month: date, days: list[da
     content = "\n".join(",".join(row) for row in rows).encode()
     invoice = invoices.import_invoice(
         territory=m.territory,
-        provider=PROVIDER,
+        provider=provider,
         month=first,
         content=content,
-        file_name=f"facture-{PROVIDER.lower().replace(' ', '-')}-{first:%Y-%m}.csv",
+        file_name=f"facture-{provider.lower().replace(' ', '-')}-{first:%Y-%m}.csv",
         by=admin,
         now=datetime.combine(days[-1] + timedelta(days=1), time(9, 0), tzinfo=m.zone),
     )
     return InvoiceTruth(invoice_id=invoice.pk, lines=lines)
 
 
-def replay_detection(truth: MonthTruth, *, zone) -> int:
+def replay_detection(truth: MonthTruth, *, zone, until: datetime | None = None) -> int:
     """Run the detection jobs as the beat would have, once a day at 6:00 after each day (and
-    twice on the last, to show it idempotent); return the findings made."""
+    on the day after the last twice, to show it idempotent), never past `until`; return the
+    findings made."""
     made = 0
     day = truth.first_day
     while day <= truth.last_day + timedelta(days=1):
         now = datetime.combine(day + timedelta(days=1), time(6, 0), tzinfo=zone)
+        if until is not None:
+            now = min(now, until)
         made += detect_duration_findings(now=now)
         made += reconcile(now=now)
         made += detect_day_flags(now=now)

@@ -23,6 +23,7 @@ from agents.services.staff import create_territory
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
+from demo import integrity_month
 from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
 from intake.services import register_index_case
@@ -422,6 +423,9 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
     close_unanswered_candidates(now=now)
     alert_contract_ends(now=now)
+    # The last seven days of Seine-Saint-Denis (carrier records, a provider's invoice, two agents
+    # cheating) and the integrity jobs run over them: the integrity page has findings to open.
+    integrity_month.demo_week(territory=territories["93"], now=now)
     # Quality review: beat draws last week's calls on Mondays; the demo has only this morning's,
     # so this week's sample is drawn now, for the supervisors' review list.
     for territory in territories.values():

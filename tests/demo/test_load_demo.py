@@ -13,19 +13,25 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.test import RequestFactory, TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, Territory
-from calls.models import CallAttempt, CallTask
+from agents.models import Agent, AgentDay, Territory
+from calls.models import CallAttempt, CallTask, CarrierCall
 from cases.models import IndexCase, Person, Phone
 from common.passwords import FrenchCommonPasswordValidator
 from demo import loader as demo
-from integrity.models import Review
+from integrity import invoices
+from integrity.invoice_models import ProviderInvoice
+from integrity.models import Finding, Review
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, TrainingSession
 from workforce.models.rota import Shift
 from workforce.models.staffing import VolumeForecast
+
+# The past week's calls written by demo.integrity_month.demo_week.
+PAST_WEEK = "call_attempts__carrier_call_id__startswith"
 
 
 def load_demo() -> str:
@@ -71,9 +77,14 @@ class LoadDemoTests(TestCase):
         self.assertTrue(Agent.objects.filter(territory__code="93", languages__code="snk").exists())
 
     def test_it_queues_sixty_patients_zero_and_contacts_due_over_the_next_day(self):
-        self.assertEqual(IndexCase.objects.count(), 60)
-        self.assertGreater(IndexCase.objects.filter(territory__code="93").count(), 30)
-        tasks = CallTask.objects.filter(reason=CallTask.Reason.CONTACT_NOTIFICATION)
+        # Today's cases, not the last week's history (demo.integrity_month: its calls are the
+        # carrier simulator's "mi-…").
+        cases = IndexCase.objects.exclude(**{f"call_tasks__{PAST_WEEK}": "mi-"})
+        self.assertEqual(cases.count(), 60)
+        self.assertGreater(cases.filter(territory__code="93").count(), 30)
+        tasks = CallTask.objects.exclude(**{PAST_WEEK: "mi-"}).filter(
+            reason=CallTask.Reason.CONTACT_NOTIFICATION
+        )
         self.assertGreater(tasks.count(), 60)
         deadlines = list(tasks.values_list("deadline_at", flat=True))
         self.assertTrue(
@@ -83,8 +94,37 @@ class LoadDemoTests(TestCase):
             sum(d < self.finished_at + timedelta(hours=2) for d in deadlines), 3
         )
         self.assertEqual(
-            CallTask.objects.filter(reason=CallTask.Reason.INDEX_INTERVIEW).count(), 60
+            CallTask.objects.exclude(**{PAST_WEEK: "mi-"})
+            .filter(reason=CallTask.Reason.INDEX_INTERVIEW)
+            .count(),
+            60,
         )
+
+    def test_it_has_a_week_of_work_a_provider_invoice_and_findings_to_open(self):
+        # Issue 14: `make run` shows the evidence at work.
+        territory = Territory.objects.get(code="93")
+        today = timezone.localdate(self.finished_at, timezone=territory.zone)
+        days = set(
+            AgentDay.objects.filter(agent__territory=territory).values_list("day", flat=True)
+        )
+        self.assertTrue({today - timedelta(days=n) for n in range(1, 8)} <= days)
+        self.assertTrue(CarrierCall.objects.filter(carrier_call_id__startswith="mi-93-").exists())
+        invoice = ProviderInvoice.objects.get(territory=territory)
+        self.assertEqual(invoice.provider, "Callvia Bruxelles")
+        report = invoices.reconcile(invoice)
+        self.assertGreater(report.disputed_count, 0)
+        self.assertLess(report.disputed_count, len(report.lines))
+        kinds = set(Finding.objects.filter(territory=territory).values_list("kind", flat=True))
+        self.assertTrue({Finding.Kind.PAUSE_OVER_CAP, Finding.Kind.UNANSWERED_OUTCOMES} <= kinds)
+        supervisor = User.objects.get(username="superviseur93")
+        self.client.force_login(supervisor)
+        page = self.client.get(reverse("integrity:findings"))
+        self.assertContains(page, "Pause au-delà de son plafond journalier, non confirmée")
+        page = self.client.get(reverse("integrity:invoice", args=[invoice.pk]))
+        self.assertEqual(page.status_code, 403)  # invoices are the CPAM admin's
+        self.client.force_login(User.objects.get(username="admin93"))
+        page = self.client.get(reverse("integrity:invoice", args=[invoice.pk]))
+        self.assertContains(page, "Callvia Bruxelles")
 
     def test_it_gives_people_phones_of_their_territory(self):
         for number in Phone.objects.values_list("number", flat=True):
