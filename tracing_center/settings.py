@@ -556,6 +556,9 @@ ACTIVITY_THRESHOLDS = {
     # a day is a low-output finding (the floor is built against agents making 10 calls a day).
     "full_day_seconds": env_int("ACTIVITY_FULL_DAY_SECONDS", 6 * 3600, minimum=3600),
     "low_output_calls": env_int("ACTIVITY_LOW_OUTPUT_CALLS", 10, minimum=1),
+    # ...unless the day had this much conversation: nine patients zéro interviewed for half an
+    # hour each is a full day's work, not low output.
+    "low_output_talk_seconds": env_int("ACTIVITY_LOW_OUTPUT_TALK_SECONDS", 2 * 3600, minimum=0),
 }
 # The flags on an agent's day (integrity.services.detection.detect_day_flags): what turns a day's
 # figures, or repeated findings on its calls, into a judgement a supervisor must look at.

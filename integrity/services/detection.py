@@ -243,10 +243,12 @@ def detect_day_flags(*, now: datetime) -> int:
 
 def detect_low_output(*, now: datetime) -> int:
     """Flag each agent's full day (worked at least `full_day_seconds`) with fewer connected
-    calls than `low_output_calls`: the failure the floor is built against."""
+    calls than `low_output_calls` and less talk than `low_output_talk_seconds` (a day of long
+    interviews is a day's work): the failure the floor is built against."""
     thresholds = settings.ACTIVITY_THRESHOLDS
     full_day = thresholds["full_day_seconds"]
     floor = thresholds["low_output_calls"]
+    talk_enough = thresholds["low_output_talk_seconds"]
     findings = []
     for batch in _days_over(now=now):
         full = [row for row in batch.rows if batch.worked_seconds(row) >= full_day]
@@ -255,7 +257,7 @@ def detect_low_output(*, now: datetime) -> int:
         per_day = _connected_per_agent_day(territory=batch.territory, days=batch.days)
         for row in full:
             n = per_day.get((row["agent_id"], row["day"]), 0)
-            if n >= floor:
+            if n >= floor or row["talk_seconds"] >= talk_enough:
                 continue
             findings.append(
                 _day_finding(
@@ -270,6 +272,7 @@ def detect_low_output(*, now: datetime) -> int:
                     active_seconds=row["on_call_seconds"] + row["wrap_up_seconds"],
                     talk_seconds=row["talk_seconds"],
                     floor=floor,
+                    talk_enough_seconds=talk_enough,
                     full_day_seconds=full_day,
                 )
             )

@@ -15,6 +15,7 @@ THRESHOLDS = {
     "on_call_share_percent_min": 30,
     "full_day_seconds": FULL_DAY,
     "low_output_calls": 10,
+    "low_output_talk_seconds": 2 * 3600,
 }
 DAY = date(2026, 1, 15)
 # The next morning in Paris: the 15th is over.
@@ -57,6 +58,15 @@ class LowOutputTests(IntegrityTestCase):
         self.assertEqual(detect_low_output(now=NEXT_MORNING), 0)
         self.assertEqual(detect_low_output(now=NEXT_MORNING + H), 0)
         self.assertEqual(Finding.objects.count(), 1)
+
+    def test_a_day_of_long_interviews_is_a_days_work(self):
+        # Nine patients zéro interviewed for half an hour each: fewer than ten calls, not idle.
+        self.day(self.alice, DAY, ready_seconds=FULL_DAY, talk_seconds=9 * 1800, calls=12)
+        self.calls(self.alice, 9)
+        self.day(self.anna, DAY, ready_seconds=FULL_DAY, talk_seconds=2 * 3600 - 1, calls=12)
+        self.calls(self.anna, 9)
+        self.assertEqual(detect_low_output(now=NEXT_MORNING), 1)
+        self.assertEqual(Finding.objects.get().agent_id, self.anna.agent.pk)
 
     @override_settings(ACTIVITY_THRESHOLDS={**THRESHOLDS, "low_output_calls": 5})
     def test_the_floor_is_a_setting(self):

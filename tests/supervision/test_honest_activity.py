@@ -21,6 +21,7 @@ ACTIVITY = {
     "on_call_share_percent_min": 30,
     "full_day_seconds": 6 * 3600,
     "low_output_calls": 10,
+    "low_output_talk_seconds": 2 * 3600,
 }
 BOARD = reverse("supervision:plateau")
 DAY = date(2026, 1, 15)
