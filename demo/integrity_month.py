@@ -806,6 +806,97 @@ def _invoice(
     return InvoiceTruth(invoice_id=invoice.pk, lines=lines)
 
 
+def record_carrier_calls(*, since: datetime) -> int:
+    """Give the calls made through the services since `since` (the demo's morning, dialled
+    before any carrier runs) the carrier's record they would have had: answered by a person
+    when the agent marked them answered, by a machine for a voicemail, busy, or unanswered;
+    billed from the answer to the end. Return the number of calls recorded."""
+    attempts = list(
+        CallAttempt.objects.filter(
+            started_at__gte=since,
+            channel=CallAttempt.Channel.OUTBOUND,
+            carrier_call_id="",
+            ended_at__isnull=False,
+            assignment__isnull=False,
+        ).select_related("assignment")
+    )
+    calls, events = [], []
+    for a in attempts:
+        call_id = f"demo-{a.pk}"
+        dialled = a.assignment.dialled_at or a.started_at
+        ringing = min(dialled + timedelta(seconds=2), a.ended_at)
+        answered_at, by, final = None, "", CarrierCall.FinalStatus.NO_ANSWER
+        if a.connected_at is not None:
+            answered_at, by = a.connected_at, CarrierCall.AnsweredBy.PERSON
+            final = CarrierCall.FinalStatus.ANSWERED
+        elif a.outcome == Outcome.VOICEMAIL:
+            answered_at = min(ringing + timedelta(seconds=15), a.ended_at)
+            by, final = CarrierCall.AnsweredBy.MACHINE, CarrierCall.FinalStatus.ANSWERED
+        elif a.outcome == Outcome.BUSY:
+            final = CarrierCall.FinalStatus.BUSY
+        billed = int((a.ended_at - answered_at).total_seconds()) if answered_at else 0
+        busy = final == CarrierCall.FinalStatus.BUSY
+        call = CarrierCall(
+            carrier=CARRIER,
+            carrier_call_id=call_id,
+            assignment=a.assignment,
+            number=a.phone,
+            state=CarrierCall.State.FAILED if busy else CarrierCall.State.COMPLETED,
+            started_at=dialled,
+            ringing_at=ringing,
+            answered_at=answered_at,
+            ended_at=a.ended_at,
+            answered_by=by,
+            billed_seconds=billed,
+            final_status=final,
+            updated_at=a.ended_at,
+        )
+        calls.append(call)
+        steps = [("initiated", dialled, {}), ("ringing", ringing, {})]
+        if answered_at:
+            steps.append(("answered", answered_at, {"answered_by": by}))
+        steps.append(
+            (
+                "failed" if busy else "completed",
+                a.ended_at,
+                {"status": final, "billed_seconds": billed},
+            )
+        )
+        events.extend(
+            CarrierEvent(
+                carrier=CARRIER,
+                event_id=f"{call_id}-{n}",
+                call=call,
+                type=kind,
+                occurred_at=at,
+                received_at=at + timedelta(seconds=1),
+                payload={"call_id": call_id, "type": kind, "at": at.isoformat(), **extra},
+            )
+            for n, (kind, at, extra) in enumerate(steps)
+        )
+    CarrierCall.objects.bulk_create(calls)
+    if connection.vendor != "postgresql":  # ids back for the events' foreign key
+        ids = dict(
+            CarrierCall.objects.filter(
+                carrier_call_id__in=[c.carrier_call_id for c in calls]
+            ).values_list("carrier_call_id", "pk")
+        )
+        for call in calls:
+            call.pk = ids[call.carrier_call_id]
+        for event in events:
+            event.call_id = event.call.pk
+    CarrierEvent.objects.bulk_create(events)
+    for a in attempts:
+        proven = Assignment.ConnectedSource.CARRIER if a.connected_at else ""
+        CallAttempt.objects.filter(pk=a.pk).update(
+            carrier=CARRIER, carrier_call_id=f"demo-{a.pk}", connected_source=proven
+        )
+        Assignment.objects.filter(pk=a.assignment_id).update(
+            carrier=CARRIER, carrier_call_id=f"demo-{a.pk}", connected_source=proven
+        )
+    return len(calls)
+
+
 def replay_detection(truth: MonthTruth, *, zone, until: datetime | None = None) -> int:
     """Run the detection jobs as the beat would have, once a day at 6:00 after each day (and
     on the day after the last twice, to show it idempotent), never past `until`; return the

@@ -417,6 +417,8 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     summary = simulate_morning(territories=list(territories.values()), now=now)
     late = _register_cases(territories=territories, now=now, since=morning)
     settle_the_floor(morning=summary, now=now)
+    # The morning's calls with the carrier's record `make run`'s carrier simulator would have sent.
+    integrity_month.record_carrier_calls(since=morning)
     index_cases, contacts = early[0] + late[0], early[1] + late[1]
     _recruit(territories=territories, now=now)
     _forecast_volumes(territory=territories["93"], now=now)
