@@ -24,4 +24,5 @@ urlpatterns += [
     path("qa/<int:pk>/", qa.score, name="qa-score"),
     path("qa/mine/", qa.my_scores, name="qa-mine"),
     path("qa/scores/", qa.scores_report, name="qa-scores"),
+    path("qa/scores.csv", qa.scores_csv, name="qa-scores-csv"),
 ]

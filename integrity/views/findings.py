@@ -12,7 +12,7 @@ from agents import roles
 from agents.roles import role_required
 from common.csv_files import excel_csv_response
 from integrity import selectors
-from integrity.forms import FindingFilterForm
+from integrity.forms import STATE_ACKNOWLEDGED, STATE_ALL, STATE_OPEN, FindingFilterForm
 from integrity.models import Finding
 from integrity.selectors import FindingFilters
 from integrity.services.findings import acknowledge_finding
@@ -21,14 +21,62 @@ from integrity.views.drilldown import flag_figures, reconciliation_figures
 NOTE_MAX_LENGTH = 500
 
 
-def _filters(request: HttpRequest) -> tuple[FindingFilterForm, FindingFilters]:
-    form = FindingFilterForm(request.GET or None)
+def _filters(
+    request: HttpRequest, agent_groups: list[dict]
+) -> tuple[FindingFilterForm, FindingFilters]:
+    providers = selectors.provider_names(agent_groups)
+    form = FindingFilterForm(request.GET or None, providers=providers)
     if request.GET and form.is_valid():
         data = form.cleaned_data
         return form, FindingFilters(
-            kind=data["kind"], start=data["start"], end=data["end"], state=data["state"]
+            kind=data["kind"],
+            start=data["start"],
+            end=data["end"],
+            state=data["state"],
+            employer=data["employer"],
         )
     return form, FindingFilters()
+
+
+def _query(request: HttpRequest, **values: str) -> str:
+    """The page's query string with some filters set (the others kept)."""
+    query = request.GET.copy()
+    for key, value in values.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _employer_rows(
+    request: HttpRequest, filters: FindingFilters, agent_groups: list[dict]
+) -> list[dict]:
+    """The per-provider summary with the links that filter the list to each row."""
+    kinds = dict(Finding.Kind.choices)
+    rows = []
+    for row in selectors.findings_by_employer(
+        user=request.user,
+        filters=filters,
+        agent_groups=agent_groups,
+        with_invoices=roles.has_role(request.user, roles.ADMIN_CPAM),
+    ):
+        rows.append(
+            {
+                "row": row,
+                "selected": row.key == filters.employer,
+                "query": _query(request, employer=row.key, state=STATE_ALL),
+                "open_query": _query(request, employer=row.key, state=STATE_OPEN),
+                "acknowledged_query": _query(request, employer=row.key, state=STATE_ACKNOWLEDGED),
+                "open_by_kind": [
+                    (
+                        label,
+                        row.open_by_kind[kind],
+                        _query(request, employer=row.key, state=STATE_OPEN, kind=kind),
+                    )
+                    for kind, label in kinds.items()
+                    if kind in row.open_by_kind
+                ],
+            }
+        )
+    return rows
 
 
 def _figures(finding: Finding) -> str:
@@ -60,8 +108,9 @@ def _figures(finding: Finding) -> str:
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def finding_list(request: HttpRequest) -> HttpResponse:
-    """The findings of the user's territory, per agent and one by one, filtered."""
-    form, filters = _filters(request)
+    """The findings of the user's territory, per provider, per agent and one by one, filtered."""
+    agent_groups = selectors.agents_by_employer(user=request.user)
+    form, filters = _filters(request, agent_groups)
     findings = list(
         selectors.filtered_findings(user=request.user, filters=filters)[: selectors.LIST_LIMIT]
     )
@@ -71,6 +120,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "findings": findings,
         "by_agent": selectors.findings_by_agent(user=request.user, filters=filters),
+        "by_employer": _employer_rows(request, filters, agent_groups),
         "limit": selectors.LIST_LIMIT,
         "query": request.GET.urlencode(),
     }
@@ -81,13 +131,15 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def finding_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The same findings as the page, every one of them, as a CSV for Excel."""
-    _form, filters = _filters(request)
+    _form, filters = _filters(request, selectors.agents_by_employer(user=request.user))
     findings = selectors.filtered_findings(user=request.user, filters=filters)
     header = [
         _("Day"),
         _("Territory"),
         _("Agent"),
         _("Username"),
+        _("Employer"),
+        _("Provider"),
         _("Finding"),
         _("Evidence"),
         _("Call attempt"),
@@ -105,6 +157,8 @@ def finding_csv(request: HttpRequest) -> StreamingHttpResponse:
                 f.territory.code,
                 (f.agent.user.get_full_name() or f.agent.user.get_username()) if f.agent else "",
                 f.agent.user.get_username() if f.agent else "",
+                str(f.agent.get_employer_display()) if f.agent else "",
+                f.agent.provider_name if f.agent else "",
                 str(f.get_kind_display()),
                 _figures(f),
                 str(f.attempt_id or ""),

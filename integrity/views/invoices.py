@@ -39,11 +39,17 @@ def _state_label(state: str) -> str:
 @require_GET
 @role_required(roles.ADMIN_CPAM)
 def invoice_list(request: HttpRequest) -> HttpResponse:
-    """The territory's provider invoices, the newest month first."""
+    """The territory's provider invoices, the newest month first; one provider's with
+    ?provider=<name> (the link from the integrity page's per-provider summary)."""
     invoices_ = ProviderInvoice.objects.for_user(request.user).select_related(
         "territory", "uploaded_by"
     )
-    return render(request, "integrity/invoices/list.html", {"invoices": invoices_})
+    provider = request.GET.get("provider", "").strip()
+    if provider:
+        invoices_ = invoices_.filter(provider=provider)
+    return render(
+        request, "integrity/invoices/list.html", {"invoices": invoices_, "provider": provider}
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,13 +2,15 @@
 scores per agent and team over weeks."""
 
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import chain
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Case, Count, Q, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from agents import roles
 from agents.access import access_own_territory, user_today
 from agents.models import Agent, Team
 from agents.roles import role_required
+from common.csv_files import csv_number, excel_csv_response
 from integrity import qa
 from integrity.qa_forms import ReviewFilterForm, ScoreForm
 from integrity.qa_models import SCORE_MAX, Review
@@ -147,15 +150,22 @@ def my_scores(request: HttpRequest) -> HttpResponse:
     return render(request, "integrity/qa/my_scores.html", context)
 
 
-@require_GET
-@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
-def scores_report(request: HttpRequest) -> HttpResponse:
-    """The average weighted total per agent and per team, week by week."""
-    last = qa.week_start(user_today(request.user))
+@dataclass(frozen=True)
+class ScoreRow:
+    """An agent or a team, with its (average, scored calls) per week of the report, or None."""
+
+    name: str
+    cells: list[tuple[Decimal, int] | None]
+    username: str = ""
+    team: str = ""
+
+
+def _score_tables(user) -> tuple[list[date], list[ScoreRow], list[ScoreRow]]:
+    """The report's weeks (the last one first), then its rows per agent and per team, the
+    user's territory only: two grouped queries."""
+    last = qa.week_start(user_today(user))
     weeks = [last - timedelta(weeks=n) for n in range(REPORT_WEEKS)]
-    scored = Review.objects.for_user(request.user).filter(
-        state=Review.State.SCORED, week__gte=weeks[-1]
-    )
+    scored = Review.objects.for_user(user).filter(state=Review.State.SCORED, week__gte=weeks[-1])
     per_agent = (
         scored.order_by()
         .values(
@@ -163,6 +173,7 @@ def scores_report(request: HttpRequest) -> HttpResponse:
             "agent__user__first_name",
             "agent__user__last_name",
             "agent__user__username",
+            "agent__team__name",
             "week",
         )
         .annotate(avg=Avg("total"), n=Count("pk"))
@@ -173,27 +184,78 @@ def scores_report(request: HttpRequest) -> HttpResponse:
         .annotate(avg=Avg("total"), n=Count("pk"))
     )
 
-    def table(rows, key, name):
+    def table(rows, key, row_of) -> list[ScoreRow]:
         cells: dict = defaultdict(dict)
-        names: dict = {}
+        heads: dict = {}
         for row in rows:
             cells[row[key]][row["week"]] = (Decimal(row["avg"]).quantize(Decimal("0.1")), row["n"])
-            names[row[key]] = name(row)
+            heads[row[key]] = row_of(row)
         return [
-            {"name": names[k], "cells": [cells[k].get(w) for w in weeks]}
-            for k in sorted(names, key=lambda k: str(names[k]))
+            ScoreRow(cells=[cells[k].get(w) for w in weeks], **heads[k])
+            for k in sorted(heads, key=lambda k: str(heads[k]["name"]))
         ]
 
-    context = {
-        "weeks": weeks,
-        "agents": table(
-            per_agent,
-            "agent_id",
-            lambda r: f"{r['agent__user__first_name']} {r['agent__user__last_name']}".strip()
+    agents = table(
+        per_agent,
+        "agent_id",
+        lambda r: {
+            "name": f"{r['agent__user__first_name']} {r['agent__user__last_name']}".strip()
             or r["agent__user__username"],
-        ),
-        "teams": table(
-            per_team, "agent__team_id", lambda r: r["agent__team__name"] or _("No team")
-        ),
-    }
+            "username": r["agent__user__username"],
+            "team": r["agent__team__name"] or "",
+        },
+    )
+    teams = table(
+        per_team,
+        "agent__team_id",
+        lambda r: {"name": r["agent__team__name"] or _("No team")},
+    )
+    return weeks, agents, teams
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def scores_report(request: HttpRequest) -> HttpResponse:
+    """The average weighted total per agent and per team, week by week."""
+    weeks, agents, teams = _score_tables(request.user)
+    context = {"weeks": weeks, "agents": agents, "teams": teams}
     return render(request, "integrity/qa/scores_report.html", context)
+
+
+@require_GET
+@role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+def scores_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The same scores as the report, one line per agent or team and week with scored calls,
+    as a CSV for Excel."""
+    weeks, agents, teams = _score_tables(request.user)
+    header = [
+        _("Level"),
+        _("Week"),
+        _("Week starting"),
+        _("Team"),
+        _("Agent"),
+        _("Username"),
+        _("Average score (out of 100)"),
+        _("Scored calls"),
+    ]
+
+    def lines(level: str, rows: list[ScoreRow], *, of_team: bool):
+        # The oldest week first, as a spreadsheet reads a time series.
+        for row in rows:
+            for week, cell in reversed(list(zip(weeks, row.cells, strict=True))):
+                if cell is None:
+                    continue
+                year, number, _day = week.isocalendar()
+                yield [
+                    level,
+                    f"{year}-W{number:02d}",
+                    week.isoformat(),
+                    row.name if of_team else row.team,
+                    "" if of_team else row.name,
+                    row.username,
+                    csv_number(cell[0], 1),
+                    str(cell[1]),
+                ]
+
+    rows = chain(lines(_("Agent"), agents, of_team=False), lines(_("Team"), teams, of_team=True))
+    return excel_csv_response(filename="quality-scores.csv", header=header, rows=rows)

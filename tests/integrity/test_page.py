@@ -13,9 +13,10 @@ PAGE = reverse("integrity:findings")
 CSV = reverse("integrity:findings-csv")
 Kind = Finding.Kind
 DAY = date(2026, 1, 15)
-# Session, user, roles, territory; the findings and the per-agent counts; the base page's agent
-# and territory: pinned, so that a query per row shows up here.
-PAGE_QUERIES = 8
+# Session, user, roles, territory; the agents per employer; the findings, the per-agent counts,
+# the per-provider counts (per kind, per agent); the base page's agent and territory: pinned, so
+# that a query per row shows up here.
+PAGE_QUERIES = 11
 
 
 def ack_url(finding: Finding) -> str:

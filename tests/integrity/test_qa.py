@@ -286,7 +286,7 @@ class ListAndReportTests(QaTestCase):
         response = self.client.get(REPORT)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.context["weeks"][:2], [this_week, last_week])
-        agents = {row["name"]: row["cells"][:2] for row in response.context["agents"]}
+        agents = {row.name: row.cells[:2] for row in response.context["agents"]}
         self.assertEqual(
             agents,
             {
@@ -294,7 +294,7 @@ class ListAndReportTests(QaTestCase):
                 self.anna.get_full_name() or "anna": [None, (Decimal("25.0"), 1)],
             },
         )
-        teams = {row["name"]: row["cells"][:2] for row in response.context["teams"]}
+        teams = {row.name: row.cells[:2] for row in response.context["teams"]}
         self.assertEqual(teams["Équipe A"], [(Decimal("75.0"), 2), None])
         # Paris sees none of it.
         self.client.force_login(self.erin)
