@@ -70,8 +70,8 @@ def filtered_findings(*, user: RequestUser, filters: FindingFilters) -> QuerySet
 
 
 def findings_by_agent(*, user: RequestUser, filters: FindingFilters) -> list[dict]:
-    """Return per agent the number of findings (all, and not acknowledged) under the filters,
-    the most first: one grouped query."""
+    """Return per agent the number of findings (all, not acknowledged, flags on days, about
+    calls) under the filters, the most flagged first: one grouped query."""
     return list(
         filtered_findings(user=user, filters=filters)
         .select_related(None)
@@ -82,9 +82,10 @@ def findings_by_agent(*, user: RequestUser, filters: FindingFilters) -> list[dic
         .annotate(
             total=Count("pk"),
             open=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+            flags=Count("day", filter=Q(kind__in=Finding.FLAG_KINDS), distinct=True),
             calls=Count("pk", filter=Q(attempt__isnull=False)),
         )
-        .order_by("-total", "agent__user__last_name", "agent_id")
+        .order_by("-flags", "-total", "agent__user__last_name", "agent_id")
     )
 
 

@@ -93,7 +93,7 @@ def _figures(finding: Finding) -> str:
             "connected": e.get("connected_calls"),
             "floor": e.get("floor"),
             "hours": number_format((e.get("logged_in_seconds") or 0) / 3600, 1),
-            "calls": e.get("calls"),
+            "calls": e.get("calls") or 0,
         }
     limit = e.get("min_seconds") if finding.kind == Finding.Kind.CALL_TOO_SHORT else None
     limit = limit if limit is not None else e.get("max_seconds")
