@@ -47,6 +47,12 @@ class Config:
     max_delay: float | None = None
     # Force every call's outcome (tests); otherwise drawn from OUTCOMES.
     outcome: str | None = None
+    # Force the outcome of the calls to these numbers (the dial's `to`, as sent), before
+    # `outcome`: one simulator answers one number and lets another ring (tests).
+    outcomes_by_number: dict[str, str] = field(default_factory=dict)
+    # Bill the seconds that really passed from the answer to the end, rather than the planned
+    # talk time: with shortened delays, the call then reconciles with the desk's own times.
+    bill_elapsed: bool = False
     # Refuse dial requests without a valid signature.
     check_signature: bool = True
 
@@ -66,16 +72,22 @@ class Simulator:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.random = random.Random(config.seed)
+        self.forced_random = random.Random(config.seed)
         self.lock = threading.Lock()
         self.calls: dict[str, Call] = {}
 
     def dial(self, request: dict) -> Call:
         with self.lock:
-            outcome = (
-                self.config.outcome
-                or self.random.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
-            )
-            plan = self._plan(outcome)
+            forced = self.config.outcomes_by_number.get(str(request.get("to", "")))
+            if forced:
+                # Planned with draws of its own: the other calls keep the seed's sequence.
+                outcome, plan = forced, self._plan(forced, self.forced_random)
+            else:
+                outcome = (
+                    self.config.outcome
+                    or self.random.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
+                )
+                plan = self._plan(outcome)
         # Ids are unique across runs (a seed replays the outcomes, never the ids).
         call_id = f"sim-{uuid.uuid4().hex[:16]}"
         call = Call(
@@ -89,9 +101,9 @@ class Simulator:
         threading.Thread(target=self._run, args=(call, plan), daemon=True).start()
         return call
 
-    def _plan(self, outcome: str) -> list[tuple[float, str, dict]]:
+    def _plan(self, outcome: str, r: random.Random | None = None) -> list[tuple[float, str, dict]]:
         """The call's events: (delay before it in seconds, type, extra fields)."""
-        r = self.random
+        r = r or self.random
         ring = r.uniform(2, 12)
         plan: list[tuple[float, str, dict]] = [(0.3, "initiated", {}), (1.0, "ringing", {})]
         if outcome == "person":
@@ -115,11 +127,16 @@ class Simulator:
         return plan
 
     def _run(self, call: Call, plan: list[tuple[float, str, dict]]) -> None:
+        answered = None
         for delay, kind, extra in plan:
             delay *= self.config.delay_scale
             if self.config.max_delay is not None:
                 delay = min(delay, self.config.max_delay)
             time.sleep(delay)
+            if kind == "answered":
+                answered = time.monotonic()
+            elif kind == "completed" and answered is not None and self.config.bill_elapsed:
+                extra = {**extra, "billed_seconds": max(1, round(time.monotonic() - answered))}
             event = {
                 "event_id": uuid.uuid4().hex,
                 "call_id": call.call_id,
@@ -221,6 +238,15 @@ def serve(config: Config, host: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
+def _number_outcome(value: str) -> tuple[str, str]:
+    number, _sep, outcome = value.rpartition("=")
+    if not number or outcome not in OUTCOMES:
+        raise argparse.ArgumentTypeError(
+            f"expected NUMBER=OUTCOME with an outcome among {', '.join(OUTCOMES)}: {value!r}"
+        )
+    return number, outcome
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="carrier_simulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -231,6 +257,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delay-scale", type=float, default=1.0)
     parser.add_argument("--max-delay", type=float, default=None)
     parser.add_argument("--outcome", choices=list(OUTCOMES), default=None)
+    parser.add_argument(
+        "--outcome-for",
+        action="append",
+        default=[],
+        metavar="NUMBER=OUTCOME",
+        type=_number_outcome,
+        help="force the outcome of the calls to one number (repeatable)",
+    )
+    parser.add_argument(
+        "--bill-elapsed",
+        action="store_true",
+        help="bill the seconds that really passed from the answer to the end",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s carrier %(message)s")
     config = Config(
@@ -240,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
         delay_scale=args.delay_scale,
         max_delay=args.max_delay,
         outcome=args.outcome,
+        outcomes_by_number=dict(args.outcome_for),
+        bill_elapsed=args.bill_elapsed,
     )
     server = serve(config, args.host, args.port)
     # The port is said once it listens: a test that asked for port 0 reads it here.

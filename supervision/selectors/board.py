@@ -40,6 +40,8 @@ SORTS = {
     "calls": lambda r: r["calls"],
     "reached": lambda r: r["reached"],
     "talk": lambda r: r["talk_seconds"],
+    # .get: a snapshot cached before the figure was added lacks it until the next refresh.
+    "not_marked": lambda r: r.get("talk_not_marked", 0),
     "aht": lambda r: r["aht_seconds"],
     "short": lambda r: r["short_calls"],
     "last_call": lambda r: r["last_call_at"],

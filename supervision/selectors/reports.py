@@ -1,9 +1,10 @@
 """The SLA and productivity reports: one selector each, read by the page and by its CSV export.
 
 Productivity, per agent and local day (also written on the page):
-- calls, reached, talk time and short calls come from the day counters, updated in the call's
-  transaction; ready, on-call, wrap-up and pause times from the closed status periods, split at
-  local midnight;
+- calls, reached, talk time, short calls and the calls not marked (a conversation recorded
+  without « Answered »: its talk time is unknown) come from the day counters, updated in the
+  call's transaction; ready, on-call, wrap-up and pause times from the closed status periods,
+  split at local midnight;
 - pause time by reason sums the pause periods by the local day they started (a pause across
   midnight counts whole on its first day; a pause still running counts until now);
 - logged-in time = ready + on call + wrap-up + paused; active share = (on call + wrap-up) /
@@ -191,6 +192,8 @@ class ProductivityRow:
     wrap_up_over_seconds: int = 0
     # Pause past its reason's daily cap that no supervisor confirmed: idle, not a pause.
     pause_over_cap_seconds: int = 0
+    # Conversations recorded without « Answered »: talk time unknown, not in talk_seconds.
+    talk_not_marked: int = 0
 
     @property
     def logged_in_seconds(self) -> int:
@@ -356,6 +359,7 @@ def productivity_report(
                 calls=day.calls,
                 reached=day.reached,
                 talk_seconds=day.talk_seconds,
+                talk_not_marked=day.talk_not_marked,
                 short_calls=day.short_calls,
                 ready_seconds=day.ready_seconds,
                 on_call_seconds=day.on_call_seconds,

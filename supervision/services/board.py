@@ -156,7 +156,7 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
     limits = settings.SUPERVISION_THRESHOLDS
     counters = ["calls", "reached", "talk_seconds", "short_calls", "last_call_at", "first_login_at"]
     counters += ["ready_seconds", "on_call_seconds", "wrap_up_seconds", "paused_seconds"]
-    counters += ["wrap_up_over_seconds"]
+    counters += ["wrap_up_over_seconds", "talk_not_marked"]
     open_period = AgentStatusPeriod.objects.filter(agent=OuterRef("pk"), ended_at__isnull=True)
     # Today's total of the current pause's reason (for a reason with a daily cap), and whether a
     # supervisor confirmed it past the cap: subqueries of the same query.
@@ -281,6 +281,8 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
             "calls": calls,
             "reached": a["day_reached"] or 0,
             "talk_seconds": talk,
+            # Conversations recorded without « Answered »: their talk time is unknown, not zero.
+            "talk_not_marked": a["day_talk_not_marked"] or 0,
             "wrap_up_seconds": seconds["wrap_up"],
             "aht_seconds": (talk + seconds["wrap_up"]) // calls if calls else None,
             "short_calls": a["day_short_calls"] or 0,

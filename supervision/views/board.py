@@ -147,6 +147,8 @@ class _RowRenderer:
             f'<td class="num" data-testid="calls-today">{self.count(row["calls"])}</td>'
             f'<td class="num" data-testid="reached-today">{self.count(row["reached"])}</td>'
             f'<td class="num col-more" data-testid="talk-time">{escape(row["talk_time"])}</td>'
+            '<td class="num col-more" data-testid="talk-not-marked">'
+            f"{self.count(row.get('talk_not_marked', 0))}</td>"
             f'<td class="num" data-testid="aht">{escape(row["aht_time"])}</td>'
             '<td class="num col-more" data-testid="short-calls">'
             f"{self.count(row['short_calls'])}</td>"

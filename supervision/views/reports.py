@@ -36,6 +36,8 @@ class Column:
     header: str
     value: Callable
     numeric: bool = False
+    # What the header means, on the page (its title); the CSV has the header alone.
+    title: str = ""
 
 
 def hms(seconds: int | None) -> str:
@@ -115,6 +117,15 @@ def _productivity_columns(report: ProductivityReport) -> list[Column]:
         Column(_("Reached"), lambda r: r.reached, True),
         Column(_("Short calls"), lambda r: r.short_calls, True),
         Column(_("Talk time"), lambda r: Duration(r.talk_seconds), True),
+        Column(
+            _("Calls not marked"),
+            lambda r: r.talk_not_marked,
+            True,
+            _(
+                "Calls with a conversation recorded without « Answered »: their talk time is "
+                "not counted."
+            ),
+        ),
         Column(_("Wrap-up time"), lambda r: Duration(r.wrap_up_seconds), True),
         Column(_("Pause time"), lambda r: Duration(r.paused_seconds), True),
         *(
@@ -295,7 +306,7 @@ def sla_report(request: HttpRequest) -> HttpResponse:
         columns = _sla_columns()
         context.update(
             report=report,
-            headers=[(column.header, column.numeric) for column in columns],
+            headers=[(column.header, column.numeric, column.title) for column in columns],
             rows=_page_rows(columns, report.rows),
             chart=_sla_chart(report),
             query=form.data.urlencode(),
@@ -329,7 +340,7 @@ def productivity_report(request: HttpRequest) -> HttpResponse:
         columns = _productivity_columns(report)
         context.update(
             report=report,
-            headers=[(column.header, column.numeric) for column in columns],
+            headers=[(column.header, column.numeric, column.title) for column in columns],
             rows=_page_rows(columns, report.rows),
             chart=_productivity_chart(report),
             limit=selectors.PAGE_ROW_LIMIT,

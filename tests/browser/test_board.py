@@ -1,3 +1,4 @@
+import os
 from datetime import time, timedelta
 
 from django.core.cache import cache
@@ -7,13 +8,15 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agents import roles
-from agents.models import Agent, PauseReason, Plateau, Territory
+from agents.models import Agent, AgentDay, PauseReason, Plateau, Territory
 from agents.services.staff import set_agent_status
 from intake.services import register_index_case
 from supervision.services.board import refresh_boards
 from tests.base import PASSWORD, make_user, person
 from tests.browser.base import BrowserTestCase
 from workforce.models.rota import Shift
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR", "")
 
 
 @override_settings(BOARD_POLL_SECONDS=1)
@@ -226,3 +229,45 @@ class BoardBrowserTests(BrowserTestCase):
             page.locator('[data-testid=board-row][data-agent="agent00"] [data-testid=talk-time]')
         ).to_be_visible()
         page.screenshot(path="test-results/board-1440.png", full_page=True)
+
+    def test_the_calls_not_marked_show_beside_the_talk_time_on_a_desk_and_a_phone(self):
+        agent = Agent.objects.get(user__username="agent93")
+        now = timezone.now()
+        set_agent_status(agent=agent, status=Agent.Status.READY, now=now - timedelta(minutes=1))
+        # A crafted day: five calls, three of them conversations recorded without « Décroché ».
+        AgentDay.objects.update_or_create(
+            agent=agent,
+            day=timezone.localdate(now, agent.territory.zone),
+            defaults={"calls": 5, "reached": 2, "talk_seconds": 600, "talk_not_marked": 3},
+        )
+        refresh_boards(now=now)
+        for width in (1440, 390):
+            with self.subTest(width=width):
+                page = self.open_board(locale="fr-FR", width=width)
+                cell = page.locator(
+                    "[data-testid=board-row][data-agent=agent93] [data-testid=talk-not-marked]"
+                )
+                # With the talk time, on demand.
+                expect(cell).to_be_hidden()
+                if width == 390:
+                    # The page itself never scrolls sideways: the table scrolls in its frame.
+                    self.assertLessEqual(
+                        page.evaluate("document.documentElement.scrollWidth"), width
+                    )
+                page.check("[data-testid=board-more-columns]")
+                expect(cell).to_have_text("3")
+                if width == 390:
+                    self.assertLessEqual(
+                        page.evaluate("document.documentElement.scrollWidth"), width
+                    )
+                if SCREENSHOTS:
+                    page.screenshot(
+                        path=os.path.join(SCREENSHOTS, f"board-not-marked-{width}.png"),
+                        full_page=True,
+                    )
+                    report = f"{self.live_server_url}{reverse('supervision:productivity-report')}"
+                    page.goto(report)
+                    page.screenshot(
+                        path=os.path.join(SCREENSHOTS, f"report-not-marked-{width}.png"),
+                        full_page=True,
+                    )

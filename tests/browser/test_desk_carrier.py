@@ -2,36 +2,22 @@
 carrier (ringing, then answered) without a click, and the outcome keeps the carrier's proof."""
 
 import os
-from datetime import time, timedelta
+from datetime import timedelta
 
-from django.test import override_settings
-from django.urls import reverse
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Territory
 from calls.models import Assignment, CallAttempt, CarrierCall
 from intake.services import register_index_case
-from tests.base import PASSWORD, make_user, person
-from tests.browser.base import BrowserTestCase
-from tests.calls.carrier_sim import SerialLiveServerThread, start_simulator, stop_simulator
+from tests.base import make_user, person
+from tests.browser.carrier_desk import CarrierDeskTestCase
 
-SECRET = "test-carrier-secret"
 SCREENSHOTS = os.environ.get("DESK_SCREENSHOTS", "")
 
 
-class DeskCarrierBrowserTests(BrowserTestCase):
-    # One request at a time: the webhooks, the desk's poll and the test share one SQLite file.
-    server_thread_class = SerialLiveServerThread
-
+class DeskCarrierBrowserTests(CarrierDeskTestCase):
     def setUp(self):
-        self.territory = Territory.objects.create(
-            code="93",
-            name="CPAM de la Seine-Saint-Denis",
-            timezone="Europe/Paris",
-            calling_hours_start=time(0, 0),
-            calling_hours_end=time(23, 59),
-        )
+        self.territory = self.make_territory()
         make_user("agent93", roles.TELECONSEILLER, territory=self.territory, languages=("fr",))
         now = timezone.now()
         self.case = register_index_case(
@@ -42,35 +28,9 @@ class DeskCarrierBrowserTests(BrowserTestCase):
             now=now - timedelta(hours=3),
         ).index_case
 
-    def start_carrier(self, outcome: str) -> None:
-        webhook = self.live_server_url + reverse("api:carrier-events", args=["sim"])
-        # Answered 2 to 4 s after ringing: long enough for a 1 s poll to see it ring.
-        process, url = start_simulator(
-            webhook=webhook, secret=SECRET, outcome=outcome, delay_scale=1.0, max_delay=4.0
-        )
-        self.addCleanup(stop_simulator, process)
-        carrier = override_settings(
-            TELEPHONY_BACKEND="calls.telephony.CarrierBackend",
-            CARRIER_URL=url,
-            DESK_POLL_SECONDS=1,
-        )
-        carrier.enable()
-        self.addCleanup(carrier.disable)
-
     def open_desk_and_dial(self):
-        page = self.new_page()
-        page.context.add_cookies(
-            [{"name": "django_language", "value": "en", "url": self.live_server_url}]
-        )
-        self.errors = []
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.log_in(page, "agent93", PASSWORD)
-        page.goto(f"{self.live_server_url}{reverse('calls:desk')}")
-        page.click("[data-testid=status-ready]")
-        page.wait_for_selector("#current-status[data-status=ready]")
-        page.click("[data-testid=next-call]")
-        page.wait_for_selector("[data-testid=contact-card]")
-        page.click("[data-testid=dial]")
+        page = self.open_desk("agent93")
+        self.take_and_dial(page)
         return page
 
     def test_an_answering_machine_frees_the_agent_without_a_click(self):

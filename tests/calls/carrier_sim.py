@@ -22,8 +22,11 @@ def start_simulator(
     outcome: str | None = None,
     delay_scale: float = 0.05,
     max_delay: float = 0.3,
+    outcomes_by_number: dict[str, str] | None = None,
+    bill_elapsed: bool = False,
 ) -> tuple[subprocess.Popen, str]:
-    """Return the running simulator and its base URL; a call's life lasts about a second."""
+    """Return the running simulator and its base URL; a call's life lasts about a second.
+    `outcomes_by_number` forces the outcome of the calls to those numbers (E.164)."""
     args = [
         sys.executable,
         "-m",
@@ -43,6 +46,10 @@ def start_simulator(
     ]
     if outcome:
         args += ["--outcome", outcome]
+    for number, forced in (outcomes_by_number or {}).items():
+        args += ["--outcome-for", f"{number}={forced}"]
+    if bill_elapsed:
+        args.append("--bill-elapsed")
     process = subprocess.Popen(
         args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )

@@ -73,6 +73,28 @@ class SimulatorChainTests(LiveServerTestCase):
                         {"no_answer": "no_answer", "busy": "busy", "failed": "failed"}[outcome],
                     )
 
+    def test_a_number_can_be_given_its_outcome_and_the_others_keep_the_seeds_draw(self):
+        forced = {"+33612345670": "person", "+33612345672": "no_answer"}
+        url = self.start(seed=7, outcomes_by_number=forced, bill_elapsed=True)
+        numbers = [f"+3361234567{n}" for n in range(5)]
+        with override_settings(CARRIER_URL=url):
+            backend = CarrierBackend()
+            agent = SimpleNamespace(pk=1)
+            call_ids = [
+                backend.dial(agent=agent, number=number, assignment_id=n)
+                for n, number in enumerate(numbers)
+            ]
+        wait_for(lambda: all_delivered(url, call_ids))
+        planned = simulator_calls(url)
+        outcomes = dict(zip(numbers, (planned[c]["outcome"] for c in call_ids), strict=True))
+        self.assertEqual({n: outcomes[n] for n in forced}, forced)
+        # The numbers not named draw as before: the seed's first three outcomes.
+        others = [outcomes[n] for n in numbers if n not in forced]
+        self.assertEqual(others, self.expected_outcomes()[:3])
+        # Billed as the call really lasted (a fraction of a second here), not minutes.
+        answered = CarrierCall.objects.get(carrier_call_id=call_ids[0])
+        self.assertEqual((answered.answered_by, answered.billed_seconds), ("person", 1))
+
     @staticmethod
     def expected_outcomes() -> list[str]:
         # The simulator's own draw for seed 7, replayed here without its process.

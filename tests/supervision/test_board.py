@@ -111,6 +111,19 @@ class BoardFiguresTests(BoardTestCase):
         self.assertEqual(row["wrap_up_seconds"], 60 + 55 + 30)
         self.assertEqual(row["aht_seconds"], (285 + 145) // 3)
 
+    def test_it_counts_the_conversations_recorded_without_answered_apart(self):
+        self.make_task()
+        self.set_status(self.alice, Status.READY, self.now)
+        # Refused, recorded without « Answered »: a call, with a talk time unknown, not zero.
+        self.call(self.alice, at=self.now, outcome=Outcome.REFUSED, ended_after=2 * M)
+        later = self.now + 3 * M
+        row = self.row(self.alice, later)
+        self.assertEqual((row["calls"], row["talk_not_marked"]), (4, 1))
+        self.assertEqual(row["talk_seconds"], 280 + 5)
+        # Read with the day's other counters: the snapshot's queries stay four.
+        with self.assertNumQueries(4):
+            compute_snapshot(territory=self.t93, now=later)
+
     def test_it_shows_the_time_in_the_current_status(self):
         row = self.row(self.alice, self.now)
         self.assertEqual(

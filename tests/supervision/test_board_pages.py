@@ -7,9 +7,10 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agents import roles
-from agents.models import Agent, Plateau, Team
+from agents.models import Agent, AgentDay, Plateau, Team
 from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from supervision.services.board import refresh_boards
@@ -127,6 +128,33 @@ class BoardPageTests(BoardPageTestCase):
         self.assertContains(response, '<form id="board-actions" method="post"')
         pause = reverse("supervision:pause-agent", args=[self.alice.agent.pk])
         self.assertContains(response, f'form="board-actions" formaction="{pause}"')
+
+    def test_it_shows_the_calls_not_marked_with_the_talk_time_and_sorts_on_them(self):
+        AgentDay.objects.filter(agent=self.alice.agent).update(talk_not_marked=2)
+        refresh_boards(now=self.now)
+        self.client.force_login(self.carol)
+        response = self.client.get(BOARD)
+        self.assertEqual(response.context["board"].rows[0]["talk_not_marked"], 2)
+        # Beside the talk time, among the columns shown on demand, its header saying what it is.
+        self.assertContains(
+            response,
+            '<td class="num col-more" data-testid="talk-time">2:50</td>'
+            '<td class="num col-more" data-testid="talk-not-marked">2</td>',
+        )
+        self.assertContains(response, 'data-testid="talk-not-marked">0</td>')  # yann
+        self.assertContains(
+            response,
+            gettext(
+                "Calls with a conversation recorded without « Answered »: their talk time is "
+                "not counted."
+            ),
+        )
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"sort": "-not_marked"})), ["alice", "yann"]
+        )
+        self.assertEqual(
+            self.usernames(self.client.get(BOARD, {"sort": "not_marked"})), ["yann", "alice"]
+        )
 
     def test_a_cpam_admin_sees_the_whole_territory(self):
         self.client.force_login(self.carol)

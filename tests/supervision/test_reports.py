@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agents import roles
 from agents.models import Agent, AgentDay, PauseReason, Team
@@ -431,6 +432,33 @@ class ProductivityReportTests(PersonasTestCase):
         alice = next(row for row in rows if row.agent.user.username == "alice")
         self.assertEqual(alice.pause_over_cap_seconds, 0)
 
+    def test_it_shows_and_exports_the_calls_not_marked_beside_the_talk_time(self):
+        # Frank recorded two conversations without « Answered »: calls, with no talk time.
+        AgentDay.objects.filter(agent=self.frank.agent, day=DAY).update(talk_not_marked=2)
+        self.client.force_login(self.bob)
+        response = self.client.get(PRODUCTIVITY_URL, RANGE)
+        rows = {row.agent.user.username: row for row in response.context["report"].rows}
+        self.assertEqual((rows["frank"].talk_not_marked, rows["alice"].talk_not_marked), (2, 0))
+        headers = [header for header, _numeric, _title in response.context["headers"]]
+        column = headers.index(gettext("Talk time")) + 1
+        self.assertEqual(headers[column], gettext("Calls not marked"))
+        title = gettext(
+            "Calls with a conversation recorded without « Answered »: their talk time is "
+            "not counted."
+        )
+        self.assertContains(
+            response,
+            f'<th scope="col" class="num"><abbr title="{title}">{headers[column]}</abbr></th>',
+            html=True,
+        )
+        frank = next(r for r in response.context["rows"] if r[2][0] == "frank")
+        self.assertEqual(frank[column], ("2", True))
+
+        header, *lines = read_csv(self.client.get(PRODUCTIVITY_CSV_URL, RANGE))
+        self.assertEqual(header[column], gettext("Calls not marked"))
+        by_user = {line[2]: line for line in lines}
+        self.assertEqual((by_user["frank"][column], by_user["alice"][column]), ("2", "0"))
+
     def test_it_exports_the_same_rows_as_csv_in_the_territory_zone(self):
         self.client.force_login(self.bob)
         response = self.client.get(PRODUCTIVITY_CSV_URL, RANGE)
@@ -443,7 +471,7 @@ class ProductivityReportTests(PersonasTestCase):
         alice = dict(zip(header, next(row for row in rows if row[2] == "alice"), strict=True))
         values = list(alice.values())
         self.assertEqual(
-            values[:11],
+            values[:12],
             [
                 "2026-01-15",
                 "Alice Test",
@@ -454,12 +482,13 @@ class ProductivityReportTests(PersonasTestCase):
                 "1",
                 "1",
                 "0:10:05",
+                "0",  # calls not marked
                 "0:05:55",
                 "1:15:00",
             ],
         )
-        self.assertEqual(values[11:13], ["0:15:00", "1:00:00"])  # pause by reason, by label
-        self.assertEqual(values[13], "3:25:00")  # logged in
+        self.assertEqual(values[12:14], ["0:15:00", "1:00:00"])  # pause by reason, by label
+        self.assertEqual(values[14], "3:25:00")  # logged in
         # First login and last call, in Paris time.
         self.assertEqual(values[-2:], ["2026-01-15 10:00:00", "2026-01-15 13:07:05"])
 
