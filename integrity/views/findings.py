@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agents import roles
 from agents.roles import role_required
+from calls.models import CallAttempt, CallTask
 from common.csv_files import excel_csv_response
 from integrity import selectors
 from integrity.forms import STATE_ACKNOWLEDGED, STATE_ALL, STATE_OPEN, FindingFilterForm
@@ -79,6 +80,10 @@ def _employer_rows(
     return rows
 
 
+_OUTCOMES = dict(CallAttempt.Outcome.choices)
+_REASONS = dict(CallTask.Reason.choices)
+
+
 def _figures(finding: Finding) -> str:
     """The evidence in one line, the same on the page and in the CSV."""
     e = finding.evidence
@@ -100,8 +105,8 @@ def _figures(finding: Finding) -> str:
     return _("%(seconds)s s connected (limit %(limit)s s), %(outcome)s, %(reason)s") % {
         "seconds": e.get("connected_seconds"),
         "limit": limit,
-        "outcome": e.get("outcome", ""),
-        "reason": e.get("reason", ""),
+        "outcome": _OUTCOMES.get(e.get("outcome", ""), e.get("outcome", "")),
+        "reason": _REASONS.get(e.get("reason", ""), e.get("reason", "")),
     }
 
 
