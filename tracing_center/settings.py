@@ -572,8 +572,8 @@ INTEGRITY_FLAGS = {
     ),
     # Calls shorter than their outcome allows: this many in a day, and this share of the day's
     # connected calls (one hurried call is a finding, a habit is a flag).
-    "short_calls_min": env_int("INTEGRITY_SHORT_CALLS_MIN", 3, minimum=1),
-    "short_calls_percent": env_int("INTEGRITY_SHORT_CALLS_PERCENT", 15, minimum=1),
+    "short_calls_min": env_int("INTEGRITY_SHORT_CALLS_MIN", 5, minimum=1),
+    "short_calls_percent": env_int("INTEGRITY_SHORT_CALLS_PERCENT", 20, minimum=1),
     # Conversation outcomes the carrier never saw answered: this many in a day.
     "unanswered_outcomes_min": env_int("INTEGRITY_UNANSWERED_OUTCOMES_MIN", 2, minimum=1),
 }
