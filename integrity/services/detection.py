@@ -153,7 +153,7 @@ def _days_over(*, now: datetime) -> Iterator[_Days]:
     """Yield, per territory, the agent days of the look-back that are over (a few queries)."""
     lookback_days = max(1, settings.INTEGRITY_LOOKBACK_HOURS // 24)
     caps = {
-        r.pk: (r.code, r.daily_cap_minutes * 60)
+        r.pk: (r.code, (r.daily_cap_minutes or 0) * 60)
         for r in PauseReason.objects.filter(daily_cap_minutes__isnull=False)
     }
     for territory in Territory.objects.all():
@@ -217,7 +217,9 @@ def _days_over(*, now: datetime) -> Iterator[_Days]:
         yield _Days(territory, days, rows, dict(capped), caps, decisions)
 
 
-def _day_finding(territory: Territory, row: dict, kind: str, now: datetime, **evidence) -> Finding:
+def _day_finding(
+    territory: Territory, row: dict, kind: str, now: datetime, **evidence: object
+) -> Finding:
     return Finding(
         territory_id=territory.pk,
         agent_id=row["agent_id"],
@@ -340,12 +342,7 @@ def detect_pause_over_cap(*, now: datetime) -> int:
         for row in batch.rows:
             spent = batch.capped_pauses.get((row["agent_id"], row["day"]), {})
             over = [
-                {
-                    "reason": batch.caps[reason][0],
-                    "seconds": seconds,
-                    "cap_seconds": batch.caps[reason][1],
-                    "refused": (row["agent_id"], row["day"], reason) in batch.decisions,
-                }
+                (reason, seconds)
                 for reason, seconds in sorted(spent.items())
                 if seconds > batch.caps[reason][1]
                 and not batch.decisions.get((row["agent_id"], row["day"], reason))
@@ -357,8 +354,18 @@ def detect_pause_over_cap(*, now: datetime) -> int:
                         row,
                         Kind.PAUSE_OVER_CAP,
                         now,
-                        pauses=over,
-                        over_seconds=sum(p["seconds"] - p["cap_seconds"] for p in over),
+                        pauses=[
+                            {
+                                "reason": batch.caps[reason][0],
+                                "seconds": seconds,
+                                "cap_seconds": batch.caps[reason][1],
+                                "refused": (row["agent_id"], row["day"], reason) in batch.decisions,
+                            }
+                            for reason, seconds in over
+                        ],
+                        over_seconds=sum(
+                            seconds - batch.caps[reason][1] for reason, seconds in over
+                        ),
                         paused_seconds=row["paused_seconds"],
                         logged_in_seconds=row["logged_in"],
                     )
