@@ -60,11 +60,16 @@ def may_take(
 class RuleTerms(Protocol):
     """What the retry policy reads of a RetryRule (the model, or the simulator's copy)."""
 
-    outcome: str
-    closes_task: bool
-    delay_minutes: int
-    try_next_phone: bool
-    max_attempts: int
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def closes_task(self) -> bool: ...
+    @property
+    def delay_minutes(self) -> int: ...
+    @property
+    def try_next_phone(self) -> bool: ...
+    @property
+    def max_attempts(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ def surge_scenario(
     start = day or datetime(2020, 10, 26, tzinfo=PARIS)
     start = datetime.combine(start.date(), time.min, tzinfo=PARIS)
     overseas = list(OVERSEAS.items())[: max(0, min(5, territories - 1) if territories >= 20 else 0)]
-    metro = [f"{n:02d}" for n in range(1, 96) if n != 20][: territories - len(overseas)]
+    codes = [f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"] + [f"{n}" for n in range(21, 96)]
+    metro = codes[: territories - len(overseas)]
     specs = [TerritorySpec(code, weight=1 + (i % 7) / 3) for i, code in enumerate(metro)] + [
         TerritorySpec(code, zone=zone, weight=1.0) for code, zone in overseas
     ]
@@ -77,9 +78,17 @@ def surge_scenario(
         bilingual = 0
         for code in local:
             n = max(1, math.ceil(own * weights[code] * LANGUAGE_STAFF_MARGIN))
-            add(spec.code, ("fr", code) if False else (code, "fr"), n, offset)
+            add(spec.code, (code, "fr"), n, offset)
             bilingual += n
         add(spec.code, ("fr",), max(own - bilingual, 1), offset)
+    # Rounding aside, the rota has exactly `agents`: the difference goes to the first
+    # territory's French speakers.
+    first_french = next(i for i, shift in enumerate(shifts) if shift.languages == ("fr",))
+    missing = agents - sum(shift.count for shift in shifts)
+    shift = shifts[first_french]
+    shifts[first_french] = ShiftSpec(
+        shift.start, shift.end, shift.languages, max(shift.count + missing, 0), shift.territory
+    )
     return Scenario(
         start=start,
         days=1,

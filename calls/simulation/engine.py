@@ -16,6 +16,7 @@ import time as wall
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import simpy
@@ -164,7 +165,9 @@ class SimQueue:
     def sweep_deadline(self, task: SimTask, now: float) -> bool:
         """calls.services.sweeps.fallback_at_deadline for one task: past its deadline, it goes
         behind the tasks in time (band_for), texted once; True when it moved."""
-        if task.queue_band != IN_TIME or band_for(deadline_at=task.deadline_at, now=now) != LATE:
+        # band_for compares minutes as it compares moments.
+        band = band_for(deadline_at=task.deadline_at, now=now)  # type: ignore[arg-type]
+        if task.queue_band != IN_TIME or band != LATE:
             return False
         if task.callback_at is not None and task.callback_at > now - CALLBACK_GRACE_MINUTES:
             return False
@@ -200,7 +203,7 @@ class SimQueue:
                 break
             if heap and (best is None or heap[0][:2] < best[:2]):
                 best, best_heap = heap[0], heap
-        if best is None:
+        if best is None or best_heap is None:
             return None
         heapq.heappop(best_heap)
         task = best[3]
@@ -235,6 +238,11 @@ class SimQueue:
                 agent = waiting.popleft()
                 if agent.wake is not None and not agent.wake.triggered:
                     agent.wake.succeed()
+
+
+def _drop_event(function: Callable, *args: object) -> None:
+    """A SimPy callback (it receives the event) calling `function(*args)`."""
+    function(*args[:-1])
 
 
 def _escalate_alone(task: SimTask, at: float) -> None:
@@ -279,7 +287,9 @@ def _arrivals(s: Scenario, rng: random.Random) -> list[tuple]:
     language_weights = [s.languages[code] for code in languages]
     rows = []
     profile = tuple(s.arrival_profile)
-    for day in range(s.days):
+    # The days after the last one bring their own arrivals (a day like this one), so that the
+    # rota there does not work only on the backlog; only the first `days` days are counted.
+    for day in range(s.days + math.ceil(s.deadline_hours / 24)):
         for reason, total, priority in (
             ("index_interview", s.index_cases_per_day, 2),
             ("contact_notification", s.contacts_per_day, 0),
@@ -413,7 +423,7 @@ def simulate(scenario: Scenario) -> SimulationResult:
 
     for number, row in enumerate(_arrivals(s, rng)):
         event = env.timeout(row[0])
-        event.callbacks.append(lambda _e, row=row, number=number: arrive(row, number))
+        event.callbacks.append(partial(_drop_event, arrive, row, number))
 
     # The people's answers and the handle times.
     answered = (list(s.answered), list(_cumulative(s.answered.values())))
@@ -575,18 +585,18 @@ def simulate(scenario: Scenario) -> SimulationResult:
         for m in range(1, last_minute + 1):
             if opened[m] and not opened[m - 1]:
                 env.timeout(m).callbacks.append(
-                    lambda _e, keys=keys_of_territory[spec.code]: queue.wake_all(keys)
+                    partial(_drop_event, queue.wake_all, keys_of_territory[spec.code])
                 )
 
     # Queue length at each hour's start.
     queue_length = {code: [0] * hours for code in languages}
 
-    def sample(_event, h: int) -> None:
+    def sample(h: int) -> None:
         for code in languages:
             queue_length[code][h] = waiting[code]
 
     for h in range(hours):
-        env.timeout(h * 60).callbacks.append(lambda e, h=h: sample(e, h))
+        env.timeout(h * 60).callbacks.append(partial(_drop_event, sample, h))
 
     env.run(until=s.horizon_minutes)
 
@@ -642,7 +652,10 @@ def _result(
     seconds,
 ) -> SimulationResult:
     by_language_hour = {code: [HourFigures(hour=h) for h in range(hours)] for code in languages}
+    counted_until = s.days * 24 * 60
     for task in tasks:
+        if task.created_at >= counted_until and s.arrivals is None:
+            continue
         f = by_language_hour[task.language][min(int(task.created_at // 60), hours - 1)]
         f.people += 1
         reached = task.reached_at is not None and task.reached_at <= task.deadline_at
@@ -660,9 +673,9 @@ def _result(
             f.escalations = escalations_by_hour[code][h]
             f.queue_length = queue_length[code][h]
             f.occupancy = busy[code][h] / scheduled[code][h] if scheduled[code][h] else 0.0
-    late = {}
+    late: dict[str, int] = {}
     for task in tasks:
-        if task.sms_late:
+        if task.sms_late and (task.created_at < counted_until or s.arrivals is not None):
             late[task.language] = late.get(task.language, 0) + 1
     by_language = {}
     for code in languages:

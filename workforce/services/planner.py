@@ -17,10 +17,12 @@ compares the search with a brute force on a small case.
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from agents import roles
 from agents.models import Agent, Plateau, Territory
 from calls.simulation import Scenario, ShiftSpec, SimulationResult, simulate
 from workforce.models.rota import Shift
@@ -73,10 +75,10 @@ def formula_agents(*, scenario: Scenario, territory: Territory | None = None) ->
 
     p = staffing_parameters(territory=territory) if territory is not None else StaffingParameters()
     return compute_need(
-        index_cases=scenario.index_cases_per_day,
-        contacts=scenario.contacts_per_day,
-        index_handle_minutes=p.index_handle_minutes,
-        contact_handle_minutes=p.contact_handle_minutes,
+        index_cases=Decimal(scenario.index_cases_per_day),
+        contacts=Decimal(scenario.contacts_per_day),
+        index_handle_minutes=Decimal(p.index_handle_minutes),
+        contact_handle_minutes=Decimal(p.contact_handle_minutes),
         attempts_per_contact=p.attempts_per_contact,
         unanswered_attempt_minutes=p.unanswered_attempt_minutes,
         paid_hours_per_day=p.paid_hours_per_day,
@@ -149,7 +151,11 @@ def plan_staffing(
             total = sum(full)
 
             def group_at(
-                n: int, members=members, full=full, total=total, counts=counts
+                n: int,
+                members: list[int] = members,
+                full: list[int] = full,
+                total: int = total,
+                counts: list[int] = counts,
             ) -> list[int]:
                 trial = list(counts)
                 # Spread n over the group's shifts in proportion to their phase-1 counts.
@@ -211,7 +217,8 @@ def apply_plan_as_drafts(
 ) -> DraftShifts:
     """Write the plan's shifts for one day of the territory as draft shifts (not worked, not paid,
     not counted until an admin confirms them), each for a free agent speaking the shift's first
-    language; say how many could not be filled. The caller checks the rights."""
+    language (téléconseillers of the territory with no shift that day, in the order they were
+    created); say how many could not be filled. The caller checks the rights."""
     day = day or datetime.now(territory.zone).date()
     midnight = datetime.combine(day, time.min, tzinfo=territory.zone)
     busy = set(
@@ -226,7 +233,10 @@ def apply_plan_as_drafts(
         language = spec.languages[0]
         free = list(
             Agent.objects.filter(
-                territory=territory, user__is_active=True, languages__code=language
+                territory=territory,
+                user__is_active=True,
+                user__groups__name=roles.TELECONSEILLER,
+                languages__code=language,
             )
             .exclude(pk__in=busy)
             .order_by("pk")[: spec.count]
@@ -252,3 +262,14 @@ def apply_plan_as_drafts(
             unfilled[language] = unfilled.get(language, 0) + missing
     Shift.objects.bulk_create(created)
     return DraftShifts(created=created, unfilled=unfilled)
+
+
+@transaction.atomic
+def confirm_draft_shifts(*, territory: Territory, shift_ids: list[int]) -> int:
+    """Confirm draft shifts of the territory: they join the rota (worked, paid, counted); return
+    how many. The caller checks the rights."""
+    return (
+        Shift.objects.drafts()
+        .filter(pk__in=shift_ids, agent__territory=territory)
+        .update(draft=False)
+    )

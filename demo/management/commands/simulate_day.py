@@ -6,7 +6,9 @@ import time as clock
 from django.core.management.base import BaseCommand
 
 from calls.simulation import simulate
+from calls.simulation.scenario import POLICIES
 from demo.surge import surge_scenario
+from workforce.models.staffing import StaffingParameters
 from workforce.services.planner import plan_staffing
 
 
@@ -48,10 +50,11 @@ class Command(BaseCommand):
             f"languages, {scenario.agents():,} agents (seed {options['seed']})"
         )
         results = {}
-        for policy in ("edf", "fifo", "no_language"):
+        for policy in POLICIES:
             results[policy] = r = simulate(scenario.but(policy=policy))
             out(
-                f"  {policy:<12} share within 24 h {r.share_within_24h:7.2%}  "
+                f"  {policy:<12} share within 24 h {r.share_within_24h:7.2%} "
+                f"({r.share_of_reachable:.2%} of those with a working number)  "
                 f"reached {r.totals.reached:,}  SMS before deadline {r.totals.notified_sms:,}  "
                 f"misses {r.totals.misses:,}  escalations {r.totals.escalations:,}  "
                 f"calls {r.calls:,}  {r.wall_seconds:.1f} s, {r.events:,} events, "
@@ -84,6 +87,7 @@ class Command(BaseCommand):
         )
         seconds = clock.perf_counter() - started
         formula = plan.formula_agents or 0
+        shrinkage = float(StaffingParameters().shrinkage)
         out(
             f"Planner for {options['target']:.0%} within 24 h ({part} territories searched, "
             f"{plan.simulations} simulations, {seconds:.0f} s, scaled ×{factor:g}): "
@@ -91,6 +95,17 @@ class Command(BaseCommand):
             f"{'' if plan.reaches_target else ', target not reached'}) vs the workload "
             f"formula's {round(formula * factor):,} vs the rota's "
             f"{round(plan.start_agents * factor):,} (simulated at {plan.start_share:.2%})"
+        )
+        out(
+            f"  The planner counts agents present on the day; with the formula's shrinkage "
+            f"({shrinkage:.0%}) that is {round(plan.agents * factor / (1 - shrinkage)):,} on the "
+            f"payroll. Shares are of the people with a working number."
+        )
+        tight = sample.but(shifts=plan.shifts)
+        shares = {p: simulate(tight.but(policy=p)).share_of_reachable for p in POLICIES}
+        out(
+            "  At the planner's staffing (searched part): "
+            + ", ".join(f"{p} {share:.2%}" for p, share in shares.items())
         )
         top = sorted(plan.agents_by_language.items(), key=lambda kv: -kv[1])[:6]
         out("  by language (searched part): " + ", ".join(f"{code} {n}" for code, n in top))
