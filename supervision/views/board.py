@@ -18,10 +18,10 @@ from agents import roles
 from agents.access import access_territory_by_code
 from agents.models import Agent, PauseReason, Territory
 from agents.roles import role_required
+from common.charts import bar_chart
 from supervision.models import Alert
 from supervision.selectors import board as selectors
 from supervision.services.actions import may_release
-from supervision.views.reports import bar_chart
 
 logger = logging.getLogger(__name__)
 _PK = 987654321

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET
 
 from agents import roles
 from agents.roles import role_required
+from common.charts import bar_chart
 from supervision.forms import TerritoryFilterForm
 from supervision.selectors import queue_health as selectors
 from supervision.selectors.queue_health import QueueHealth
-from supervision.views.reports import bar_chart
 
 # How often the page asks for a fresh panel (htmx polling).
 REFRESH_SECONDS = 10
