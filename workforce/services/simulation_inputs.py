@@ -50,13 +50,11 @@ def expected_volumes(*, territory: Territory, day: date) -> Volumes:
 
 
 def _languages_of(spoken: list[str], mix: dict[str, float]) -> tuple[str, ...]:
-    """An agent's languages as the planner groups them: first the rarest language of the day's
-    mix they speak (their specialty: French when they speak no other), then the others."""
-    known = [code for code in spoken if code in mix]
-    others = sorted((c for c in known if c != "fr"), key=lambda c: (mix[c], c))
-    first = others[0] if others else "fr"
-    rest = sorted(c for c in spoken if c != first)
-    return (first, *rest)
+    """An agent's languages as the planner counts them, "agents per language per shift": the
+    rarest language of the day's mix they speak (their specialty; French when they speak no
+    other), then French, which every agent of a French floor speaks."""
+    others = sorted((c for c in spoken if c in mix and c != "fr"), key=lambda c: (mix[c], c))
+    return (others[0], "fr") if others else ("fr",)
 
 
 def rota_shifts(
@@ -98,6 +96,23 @@ def pattern_shifts(*, territory: Territory, mix: dict[str, float]) -> tuple[Shif
     return tuple(specs)
 
 
+def _with_every_language(
+    shifts: tuple[ShiftSpec, ...], mix: dict[str, float]
+) -> tuple[ShiftSpec, ...]:
+    """Add an empty shift, on the day's longest shift hours, for each language of the mix that
+    no shift has for its own: the planner can then ask for agents speaking it."""
+    if not shifts:
+        return shifts
+    covered = {s.languages[0] for s in shifts}
+    longest = max(shifts, key=lambda s: (s.end - s.start, -s.start))
+    extra = tuple(
+        ShiftSpec(longest.start, longest.end, (code, "fr"), 0)
+        for code in sorted(mix)
+        if code not in covered
+    )
+    return tuple(sorted(shifts + extra, key=lambda s: (s.start, s.end, s.languages)))
+
+
 def scenario_for(
     *,
     territory: Territory,
@@ -128,6 +143,6 @@ def scenario_for(
         index_cases_per_day=volumes.index_cases if index_cases is None else index_cases,
         contacts_per_day=volumes.contacts if contacts is None else contacts,
         handle_minutes=handle_times_from_history(territory),
-        shifts=shifts,
+        shifts=_with_every_language(shifts, volumes.mix),
         seed=seed,
     ).with_database_rules()

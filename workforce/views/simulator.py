@@ -6,8 +6,9 @@ the workload formula and the rota as it stands; the proposal written as draft sh
 The territory is the user's own; a superuser names one with ?territory=<id>, as on the staffing
 page."""
 
+from contextlib import suppress
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -34,11 +35,11 @@ HOURS = 24
 
 
 def _form(request: HttpRequest, territory: Territory, data) -> SimulatorForm:
+    """The form bound to `data`, its blanks filled with the chosen day's expected volumes
+    (tomorrow's by default)."""
     day = territory_today(territory) + timedelta(days=1)
-    if data is not None and data.get("day"):
-        form = SimulatorForm({"day": data["day"]}, defaults={})
-        if form.is_valid() or "day" not in form.errors:
-            day = form.cleaned_data.get("day", day) if hasattr(form, "cleaned_data") else day
+    with suppress(ValueError):  # the form says what is wrong with it
+        day = date.fromisoformat((data or {}).get("day") or "")
     volumes = expected_volumes(territory=territory, day=day)
     return SimulatorForm(
         data,
