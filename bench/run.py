@@ -11,12 +11,19 @@ Environment:
   BENCH_GUNICORN gunicorn options (default: see api_load.py)
   BENCH_SKIP     comma-separated steps to skip: raw, api, generate (reuse the national data
                  already loaded)
-  BENCH_PARTS    the parts to run, comma-separated: claim, supervision, integrity (default all)
+  BENCH_PARTS    the parts to run, comma-separated: claim, supervision, integrity, simulation
+                 (default all)
 
 The integrity part: the seeded-fraud month (manage.py generate_integrity_month) on its own
 database, DATABASE_URL's name + "_integrity", dropped and created afresh:
   BENCH_INTEGRITY_SEED    the month's seed (default 1)
   BENCH_INTEGRITY_AGENTS  téléconseillers (default 200)
+
+The simulation part: the national surge day in the queue simulator (manage.py simulate_day:
+120,000 contacts and 25,000 patients zéro, 100 territories, 34 languages, 11,000 agents), its
+speed, EDF vs FIFO vs no language routing, and the planner against the workload formula; the
+retry rules are read from DATABASE_URL's name + "_simulation" (created and migrated):
+  BENCH_SIMULATION_SEED   the day's seed (default 1)
 
 The supervision part (bench/supervision.py) on its own database:
   BENCH_SUPERVISION_DATABASE_URL  default: DATABASE_URL's database name + "_supervision"; created,
@@ -50,6 +57,9 @@ PY = (
     else sys.executable
 )
 OUT = ROOT / "var" / "bench"
+
+
+PARTS = ("claim", "supervision", "integrity", "simulation")
 
 
 def step(title: str) -> None:
@@ -197,6 +207,27 @@ def run_integrity(database_url: str) -> dict:
     }
 
 
+def run_simulation(database_url: str) -> dict:
+    """The national surge day in the simulator: its printed lines, and how long it took."""
+    url = sibling_database_url(database_url, "simulation")
+    step(f"simulation database {url} (the retry rules)")
+    ensure_database(url)
+    env = bench_env({"DATABASE_URL": url})
+    run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+    seed = os.environ.get("BENCH_SIMULATION_SEED", "1")
+    step(f"national surge day: manage.py simulate_day --seed {seed}")
+    started = time.monotonic()
+    done = run(
+        [PY, "manage.py", "simulate_day", "--seed", seed], env, capture_output=True, text=True
+    )
+    print(done.stdout)
+    return {
+        "seed": int(seed),
+        "lines": done.stdout.strip().splitlines(),
+        "seconds": time.monotonic() - started,
+    }
+
+
 def run_supervision(database_url: str, skip: set[str]) -> dict:
     """The supervision part: national data on its own database, then bench/supervision.py."""
     scale_name = os.environ.get("BENCH_SCALE", "full")
@@ -240,12 +271,10 @@ def main() -> None:
     claims = int(os.environ.get("BENCH_CLAIMS", 3000))
     skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
     parts = {
-        s.strip()
-        for s in os.environ.get("BENCH_PARTS", "claim,supervision,integrity").split(",")
-        if s.strip()
+        s.strip() for s in os.environ.get("BENCH_PARTS", ",".join(PARTS)).split(",") if s.strip()
     }
-    if not parts or parts - {"claim", "supervision", "integrity"}:
-        raise SystemExit("BENCH_PARTS: claim, supervision, integrity (comma-separated)")
+    if not parts or parts - set(PARTS):
+        raise SystemExit(f"BENCH_PARTS: {', '.join(PARTS)} (comma-separated)")
     env = bench_env()
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -256,6 +285,8 @@ def main() -> None:
             results["machine"] = results["supervision"]["machine"]
         if "integrity" in parts:
             results["integrity"] = run_integrity(database_url)
+        if "simulation" in parts:
+            results["simulation"] = run_simulation(database_url)
         results["runtime_s"] = time.monotonic() - started
         finish(results)
         return
@@ -349,6 +380,8 @@ def main() -> None:
         results["supervision"] = run_supervision(database_url, skip)
     if "integrity" in parts:
         results["integrity"] = run_integrity(database_url)
+    if "simulation" in parts:
+        results["simulation"] = run_simulation(database_url)
     results["claim_runtime_s"] = claim_s
     results["runtime_s"] = time.monotonic() - started
     finish(results)
@@ -360,6 +393,7 @@ def finish(results: dict) -> None:
         (render(results) if results.get("sizes") else "")
         + render_supervision(results)
         + render_integrity(results)
+        + render_simulation(results)
     )
     (OUT / "results.md").write_text(report)
     print("\n" + report)
@@ -371,6 +405,18 @@ def render_integrity(results: dict) -> str:
         return ""
     return (
         f"\nSeeded-fraud month (seed {r['seed']}, {r['agents']} agents, {r['seconds']:.0f} s)\n\n"
+        + "\n".join(f"    {line}" for line in r["lines"])
+        + "\n"
+    )
+
+
+def render_simulation(results: dict) -> str:
+    r = results.get("simulation")
+    if not r:
+        return ""
+    # The SMS-first gain on the surge day comes with the channel modes (Scenario.channel_mode).
+    return (
+        f"\nNational surge day in the simulator (seed {r['seed']}, {r['seconds']:.0f} s)\n\n"
         + "\n".join(f"    {line}" for line in r["lines"])
         + "\n"
     )

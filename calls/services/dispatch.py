@@ -23,6 +23,7 @@ from agents.models import Agent, Territory
 from agents.services.staff import set_agent_status
 from calls.exceptions import LeaseLost, TransitionRefused
 from calls.models import CLAIM_ORDER, Assignment, CallTask
+from calls.policy import may_take
 from calls.services.fallback import escalate
 from cases.models import Person, Phone
 
@@ -211,11 +212,19 @@ def _pick_task_id(
 def agent_may_take(*, agent: Agent, task: CallTask) -> bool:
     """Say whether the agent may call this task at all (invariant 2, hours aside): they speak its
     language, and it belongs to their territory or to one that lends its calls to it."""
-    if task.language_id not in {lang.pk for lang in agent.languages.all()}:
-        return False
-    return task.territory_id == agent.territory_id or (
-        task.territory.lends_to.filter(pk=agent.territory_id).exists()
-    )
+    languages = [lang.pk for lang in agent.languages.all()]
+    if not may_take(
+        agent_languages=languages,
+        agent_territory_id=agent.territory_id,
+        task_language=task.language_id,
+        task_territory_id=task.territory_id,
+        lenders=(),
+    ):
+        # The language does not fit, or the task is of another territory: it may lend to theirs.
+        return task.language_id in languages and (
+            task.territory.lends_to.filter(pk=agent.territory_id).exists()
+        )
+    return True
 
 
 def _has_eligible(

@@ -1,7 +1,7 @@
 """What a call did: the attempt row, the task's next step, the agent's counters."""
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +12,7 @@ from agents.services.counters import count_attempt
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
 from calls.models import Assignment, CallAttempt, CallTask, DurationRule, RetryRule, SmsMessage
+from calls.policy import Next, falls_back, next_after, retry_not_before, wrap_up_limit
 from calls.services.dispatch import current_phone
 from calls.services.drafts import discard_drafts
 from calls.services.fallback import CALLBACK_GRACE, escalate, queue_fallback_sms
@@ -62,12 +63,13 @@ def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> As
 def wrap_up_limit_seconds(*, outcome: str, reason: str) -> int | None:
     """The wrap-up limit after a call of this outcome and reason (calls.DurationRule: the rule of
     the reason, else the rule of every reason), or None: no limit."""
-    limits = dict(
-        DurationRule.objects.filter(outcome=outcome, reason__in=(reason, "")).values_list(
-            "reason", "wrap_up_limit_seconds"
-        )
-    )
-    return limits[reason] if limits.get(reason) is not None else limits.get("")
+    limits = {
+        (outcome, rule_reason): limit
+        for rule_reason, limit in DurationRule.objects.filter(
+            outcome=outcome, reason__in=(reason, "")
+        ).values_list("reason", "wrap_up_limit_seconds")
+    }
+    return wrap_up_limit(limits, outcome=outcome, reason=reason)
 
 
 def callback_time_problem(
@@ -245,7 +247,7 @@ def apply_retry_policy(
     task.lease_holder = None
     task.lease_expires_at = None
     task.reserved_for = None
-    task.not_before = now + timedelta(minutes=rule.delay_minutes) if rule.delay_minutes else None
+    task.not_before = retry_not_before(rule=rule, now=now)
     task.status = CallTask.Status.QUEUED
     task.first_attempt_at = task.first_attempt_at or attempt.started_at
     # Any call made settles a callback booked before it.
@@ -266,20 +268,22 @@ def apply_retry_policy(
     ]
 
     moved_phone = False
-    if attempt.outcome == Outcome.REACHED:
+    # The decision is calls.policy's, shared with the simulator; the writes are here.
+    kind = next_after(outcome=attempt.outcome, rule=rule)
+    if kind == Next.DONE:
         task.status, task.closed_at = CallTask.Status.DONE, now
         fields.append("closed_at")
         step = replace(step, kind=Kind.DONE)
-    elif rule.closes_task:
+    elif kind == Next.CLOSED:
         task.status, task.closed_at = CallTask.Status.CLOSED, now
         task.closed_reason = CLOSED_REASONS.get(attempt.outcome, "")
         fields += ["closed_at", "closed_reason"]
         step = replace(step, kind=Kind.CLOSED, closed_reason=task.closed_reason)
-    elif attempt.outcome == Outcome.CALLBACK:
+    elif kind == Next.CALLBACK:
         task.not_before = task.callback_at = callback_at
         task.reserved_for = None if callback_for_all else agent
         step = replace(step, kind=Kind.CALLBACK, at=callback_at, callback_for_all=callback_for_all)
-    elif attempt.outcome == Outcome.WRONG_NUMBER:
+    elif kind == Next.WRONG_NUMBER:
         # The number is retired, not the person: the next number takes its place in the list.
         retire_phone(person=task.person, number=attempt.phone, now=now)
         step = replace(step, retired_phone=attempt.phone)
@@ -290,7 +294,7 @@ def apply_retry_policy(
             return replace(
                 step, kind=Kind.ESCALATED, escalation_reason=CallTask.Escalation.NO_PHONE
             )
-    elif attempt.outcome == Outcome.LANGUAGE_BARRIER:
+    elif kind == Next.LANGUAGE:
         if language is None:
             task.save(update_fields=fields)
             escalate(task=task, reason=CallTask.Escalation.LANGUAGE, now=now, by_id=agent.user_id)
@@ -318,11 +322,11 @@ def apply_retry_policy(
         )
     # A callback the person asked for is kept, whatever the count: it is booked before the
     # deadline, and the deadline sweep texts the person if it is missed.
-    if (
-        fallback
-        and task.status == CallTask.Status.QUEUED
-        and attempt.outcome != Outcome.CALLBACK
-        and task.attempts >= rule.max_attempts
+    if fallback and falls_back(
+        outcome=attempt.outcome,
+        rule=rule,
+        attempts=task.attempts,
+        still_queued=task.status == CallTask.Status.QUEUED,
     ):
         sms = queue_fallback_sms(task=task, now=now)
         sms_said, sms_phone = _sms_said(task=task, sms=sms)

@@ -52,8 +52,13 @@ class ShiftQuerySet(models.QuerySet):
         return scope_for_user(self, user, territory="agent__territory_id", own="agent__user")
 
     def scheduled(self) -> "ShiftQuerySet":
-        """Leave out cancelled shifts: kept as history, nobody works or is paid for them."""
-        return self.filter(cancelled_at__isnull=True)
+        """Leave out cancelled shifts (kept as history) and drafts (proposed by the staffing
+        planner, until an admin confirms them): nobody works or is paid for them."""
+        return self.filter(cancelled_at__isnull=True, draft=False)
+
+    def drafts(self) -> "ShiftQuerySet":
+        """The shifts proposed by the staffing planner, waiting for an admin's confirmation."""
+        return self.filter(cancelled_at__isnull=True, draft=True)
 
     def within_contract(self) -> "ShiftQuerySet":
         """Keep the shifts on a day a contract of their agent covers, or of an agent with no
@@ -114,6 +119,11 @@ class Shift(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    draft = models.BooleanField(
+        _("draft"),
+        default=False,
+        help_text=_("Proposed by the staffing planner: not worked or paid until confirmed."),
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancellation_reason = models.CharField(
         _("cancellation reason"), max_length=20, choices=CancellationReason.choices, blank=True
