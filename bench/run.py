@@ -414,7 +414,6 @@ def render_simulation(results: dict) -> str:
     r = results.get("simulation")
     if not r:
         return ""
-    # The SMS-first gain on the surge day comes with the channel modes (Scenario.channel_mode).
     return (
         f"\nNational surge day in the simulator (seed {r['seed']}, {r['seconds']:.0f} s)\n\n"
         + "\n".join(f"    {line}" for line in r["lines"])

@@ -36,10 +36,19 @@ class LanguageHealthSerializer(serializers.Serializer):
         source="working", help_text="Ready, on a call or in wrap-up."
     )
     due_within_24h = serializers.IntegerField(help_text="Queued or held calls due within 24 hours.")
-    calls_per_active_hour = serializers.FloatField(source="calls_per_hour", allow_null=True)
-    capacity_24h = serializers.IntegerField(allow_null=True)
+    calls_per_active_hour = serializers.FloatField(
+        source="calls_per_hour",
+        allow_null=True,
+        help_text="Observed today; null until the sample means something. Not used to project.",
+    )
+    capacity_24h = serializers.IntegerField(
+        allow_null=True,
+        help_text="Calls due within 24 h the queue simulator reaches or notifies in time.",
+    )
     projected_misses = serializers.IntegerField(
-        allow_null=True, help_text="Null while the rate is unknown."
+        allow_null=True,
+        help_text="Calls due within 24 h the queue simulator does not reach or notify in time; "
+        "null across too many territories at once.",
     )
 
 

@@ -7,7 +7,7 @@ from workforce.api import contracts as contracts_api
 from workforce.api import recruitment as recruitment_api
 from workforce.api import rota as rota_api
 from workforce.api import staff as staff_api
-from workforce.views import contracts, hub, recruitment, rota, staffing
+from workforce.views import contracts, hub, recruitment, rota, simulator, staffing
 
 app_name = "workforce"
 urlpatterns = [
@@ -79,6 +79,9 @@ urlpatterns = [
     path("staffing/", staffing.staffing, name="staffing"),
     path("staffing/parameters/", staffing.staffing_parameters, name="staffing-parameters"),
     path("staffing/forecast/", staffing.volume_forecasts, name="volume-forecasts"),
+    # The surge simulator and the staffing planner (issue 15)
+    path("staffing/simulator/", simulator.simulator, name="simulator"),
+    path("staffing/simulator/apply/", simulator.apply_plan, name="simulator-apply"),
 ]
 api_urlpatterns = [
     path("agents/", staff_api.CreateAgentView.as_view(), name="create-agent"),

@@ -659,7 +659,12 @@ def _result(
         f = by_language_hour[task.language][min(int(task.created_at // 60), hours - 1)]
         f.people += 1
         reached = task.reached_at is not None and task.reached_at <= task.deadline_at
-        notified = task.notified_at is not None and task.notified_at <= task.deadline_at
+        # An SMS to numbers that all turned out wrong notified nobody.
+        notified = (
+            task.notified_at is not None
+            and task.notified_at <= task.deadline_at
+            and not task.no_number
+        )
         f.reached += reached
         f.notified_sms += notified and not reached
         if reached or notified:

@@ -15,7 +15,6 @@ Projected misses, per territory and language, then summed per language (also wri
   left out.
 """
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,6 +28,7 @@ from django_stubs_ext import StrOrPromise
 from agents.access import RequestUser
 from agents.models import Agent, AgentDay, Language, Territory
 from calls.models import CallAttempt, CallTask
+from supervision.services import projection
 from supervision.services.sla import local_day_bounds
 
 Status = CallTask.Status
@@ -146,19 +146,6 @@ def _bucket(now: datetime) -> Case:
     )
 
 
-def calling_seconds(territory: Territory, start: datetime, end: datetime) -> float:
-    """Return how many seconds between start and end fall inside the territory's calling hours."""
-    zone = territory.zone
-    total = 0.0
-    day = start.astimezone(zone).date()
-    while datetime.combine(day, territory.calling_hours_start, tzinfo=zone) < end:
-        opens = datetime.combine(day, territory.calling_hours_start, tzinfo=zone)
-        closes = datetime.combine(day, territory.calling_hours_end, tzinfo=zone)
-        total += max(0.0, (min(end, closes) - max(start, opens)).total_seconds())
-        day += timedelta(days=1)
-    return total
-
-
 def _language_name(code: str, name_fr: str, name_en: str) -> str:
     return str(Language(code=code, name_fr=name_fr or code, name_en=name_en or code))
 
@@ -264,31 +251,21 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
         calls, active = observed.get(key, (0, 0))
         lang.calls += calls
         lang.active_seconds += active
-        cumulative, misses, capacity_24h = 0, 0, 0.0
-        known = True
-        for bucket, hours in HORIZONS:
-            cumulative += buckets[bucket]
-            if working.get(key, 0) == 0:
-                supply = 0.0
-            elif enough_sample(calls=calls, active_seconds=active):
-                rate = calls / active  # calls per active second
-                supply = (
-                    working[key]
-                    * rate
-                    * calling_seconds(territories[territory_id], now, now + timedelta(hours=hours))
-                )
-            else:
-                known = False
-                continue
-            misses = max(misses, cumulative - math.floor(supply))
-            capacity_24h = supply
-        lang.due_within_24h += cumulative
-        if not known or lang.projected_misses is None:
+        lang.due_within_24h += sum(buckets[bucket] for bucket, _hours in HORIZONS)
+    # The projection: each territory's backlog and agents through the queue simulator
+    # (supervision.services.projection); across too many territories at once, none.
+    with_demand = sorted({territory_id for territory_id, _code in demand})
+    if len(with_demand) <= settings.QUEUE_HEALTH_PROJECTION_MAX_TERRITORIES:
+        for territory_id in with_demand:
+            found = projection.project(territory=territories[territory_id], now=now)
+            for code, misses in found.misses.items():
+                if code in languages:
+                    lang = languages[code]
+                    lang.projected_misses = (lang.projected_misses or 0) + misses
+                    lang.capacity_24h = (lang.capacity_24h or 0) + found.within.get(code, 0)
+    else:
+        for lang in languages.values():
             lang.projected_misses = lang.capacity_24h = None
-        else:
-            assert lang.capacity_24h is not None  # None only with projected_misses
-            lang.projected_misses += misses
-            lang.capacity_24h += math.floor(capacity_24h)
 
     ordered = sorted(
         languages.values(),

@@ -102,6 +102,18 @@ class TinyDayTests(SimpleTestCase):
         call_first = simulate(tiny([(NINE, NINE + 30), (NINE, NINE + 30)], handle=20.0))
         self.assertEqual(call_first.totals.misses, 1)
 
+    def test_an_sms_first_to_a_wrong_number_notifies_nobody(self):
+        scenario = tiny(
+            [(NINE, NINE + 600), (NINE, NINE + 600)], handle=20.0, channel_mode="sms_first"
+        ).but(
+            scripted_outcomes=(("wrong_number",), ("reached",)),
+            handle_minutes={("*", "reached"): (20.0, 0.0), ("*", "wrong_number"): (1.0, 0.0)},
+        )
+        result = simulate(scenario)
+        self.assertEqual(result.totals.reached, 1)
+        self.assertEqual((result.totals.notified_sms, result.totals.misses), (0, 1))
+        self.assertEqual(result.totals.no_number, 1)
+
     def test_a_lost_lease_gives_the_task_back_after_the_lease(self):
         scenario = tiny([(NINE, NINE + 300)], handle=10.0, lease_loss=1.0, lease_minutes=20)
         result = simulate(scenario)

@@ -109,7 +109,8 @@ def plan_staffing(
     """Search the smallest rota (agents per language per shift of the scenario's rota) whose
     simulated share within 24 h reaches `target` in every language."""
     base = list(scenario.shifts)
-    base_counts = [s.count for s in base] if any(s.count for s in base) else [1] * len(base)
+    # An empty shift (a language nobody speaks on the rota yet) grows from one agent.
+    base_counts = [s.count or 1 for s in base]
     runs = 0
     cache: dict[tuple[int, ...], SimulationResult] = {}
 

@@ -1,0 +1,141 @@
+"""The queue-health projection (issue 15, part 5): the territory's open backlog due within 24 h
+and the agents working now, run through the queue simulator (calls.simulation, the production
+policies: claim order, languages, calling hours, retry rules) instead of extrapolating a rate
+from the calls made so far today (one call of 20 s no longer reads "180 calls an hour").
+
+The assumptions, said on the page: the agents working now stay until the territory's calling
+hours close today; no new case arrives (the projection is of the backlog); handle times are the
+territory's own where it has the history, the defaults elsewhere. The inputs are read on each
+request; the simulation runs when they changed or once per QUEUE_HEALTH_PROJECTION_SECONDS, so a
+poll storm runs almost none."""
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+
+from agents.models import Agent, Territory
+from calls.models import CallTask
+from calls.simulation import Scenario, ShiftSpec, TerritorySpec, simulate
+from calls.simulation.scenario import handle_times_from_history
+
+WORKING = (Agent.Status.READY, Agent.Status.ON_CALL, Agent.Status.WRAP_UP)
+# The history the handle times are read from, and how long they are kept.
+HISTORY_DAYS = 14
+HANDLE_TIMES_CACHE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Per language code: the people due within 24 h, those the simulation reaches or notifies
+    before their deadline, and the misses; and the simulation's cost."""
+
+    due: dict[str, int]
+    within: dict[str, int]
+    misses: dict[str, int]
+    events: int
+    wall_seconds: float
+
+
+def _handle_times(territory: Territory, now: datetime) -> dict:
+    key = f"queue-health:handle-times:{territory.pk}"
+    times = cache.get(key)
+    if times is None:
+        times = handle_times_from_history(territory, since=now - timedelta(days=HISTORY_DAYS))
+        cache.set(key, times, HANDLE_TIMES_CACHE_SECONDS)
+    return times
+
+
+def _agent_shifts(territory: Territory, now: datetime) -> tuple[ShiftSpec, ...]:
+    """The agents working now, grouped by their languages, until calling hours close today."""
+    local = now.astimezone(territory.zone)
+    closes = local.replace(
+        hour=territory.calling_hours_end.hour,
+        minute=territory.calling_hours_end.minute,
+        second=0,
+        microsecond=0,
+    )
+    hours = max(0.0, (closes - local).total_seconds() / 3600)
+    if hours <= 0:
+        return ()
+    spoken: dict[int, list[str]] = {}
+    for agent_id, code in Agent.languages.through.objects.filter(
+        agent__territory=territory, agent__status__in=WORKING
+    ).values_list("agent_id", "language__code"):
+        spoken.setdefault(agent_id, []).append(code)
+    groups = Counter(tuple(sorted(codes)) for codes in spoken.values())
+    return tuple(
+        ShiftSpec(0.0, round(hours, 3), languages, count)
+        for languages, count in sorted(groups.items())
+    )
+
+
+def backlog_scenario(*, territory: Territory, now: datetime) -> Scenario:
+    """The scenario of the territory's open backlog due within the next 24 h (escalated calls
+    are a supervisor's, not the queue's) and the agents working now."""
+    horizon = now + timedelta(hours=24)
+    rows = CallTask.objects.filter(
+        territory=territory,
+        status__in=(CallTask.Status.QUEUED, CallTask.Status.ASSIGNED),
+        deadline_at__gt=now,
+        deadline_at__lte=horizon,
+    ).values_list("language_id", "reason", "priority", "deadline_at", "not_before")
+    arrivals = []
+    for language, reason, priority, deadline_at, not_before in rows:
+        at = max(0.0, (not_before - now).total_seconds() / 60) if not_before else 0.0
+        deadline = (deadline_at - now).total_seconds() / 60
+        arrivals.append((at, territory.code, language, reason, priority, 1, deadline))
+    mix = Counter(a[2] for a in arrivals)
+    total = sum(mix.values()) or 1
+    return Scenario(
+        start=now,
+        days=1,
+        territories=(
+            TerritorySpec(
+                territory.code,
+                territory.timezone,
+                territory.calling_hours_start,
+                territory.calling_hours_end,
+            ),
+        ),
+        languages={code: n / total for code, n in mix.items()} or {"fr": 1.0},
+        arrivals=tuple(arrivals),
+        handle_minutes=_handle_times(territory, now),
+        shifts=_agent_shifts(territory, now),
+        seed=1,
+    ).with_database_rules()
+
+
+def _fingerprint(scenario: Scenario, bucket: int) -> str:
+    """What the projection depends on, to the quarter hour: the calls due and the agents. A new
+    call or an agent logging in makes a new projection; the clock alone, once per period."""
+    due = Counter(
+        (a[2], a[3], a[4], int(a[0]) // 15, int(a[6]) // 15) for a in scenario.arrivals or ()
+    )
+    signature = repr((bucket, sorted(due.items()), scenario.shifts, sorted(scenario.retry_rules)))
+    return hashlib.sha1(signature.encode(), usedforsecurity=False).hexdigest()
+
+
+def project(*, territory: Territory, now: datetime) -> Projection:
+    """Return the territory's projection: the scenario is read each time (a few queries), the
+    simulation runs only when its inputs changed or the period is over."""
+    period = settings.QUEUE_HEALTH_PROJECTION_SECONDS
+    scenario = backlog_scenario(territory=territory, now=now)
+    fingerprint = _fingerprint(scenario, int(now.timestamp()) // period)
+    key = f"queue-health:projection:{territory.pk}:{fingerprint}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    result = simulate(scenario)
+    projection = Projection(
+        due={code: f.people for code, f in result.by_language.items()},
+        within={code: f.within_24h for code, f in result.by_language.items()},
+        misses={code: f.misses for code, f in result.by_language.items()},
+        events=result.events,
+        wall_seconds=result.wall_seconds,
+    )
+    cache.set(key, projection, period)
+    return projection
