@@ -360,8 +360,8 @@ class QueueHealthPageTests(QueueHealthFixture):
         self.client.force_login(self.bob)
         # Session, user, groups, the user's territory (scoping), the territory, the backlog, the
         # agents working, their day counters, the calls per hour, and the header's agent and
-        # territory (the panel has no header).
-        with self.assertNumQueries(11):
+        # territory (the panel has no header), and the SMS waiting for the morning or the quota.
+        with self.assertNumQueries(12):
             self.client.get(URL)
         with self.assertNumQueries(9):
             self.client.get(PANEL_URL)
@@ -386,7 +386,7 @@ class QueueHealthPageTests(QueueHealthFixture):
             AgentDay.objects.update_or_create(
                 agent=agent, day=timezone.localdate(now, self.t93.zone), defaults={"calls": 3}
             )
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(12):
             response = self.client.get(URL)
         self.assertEqual(response.context["health"].total, 16)
         with self.assertNumQueries(9):
