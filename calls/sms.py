@@ -131,7 +131,11 @@ def send_sms(sms_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         claimed = SmsMessage.objects.filter(sendable(now), pk=sms_id).update(
-            status=SmsMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            # Taken: no longer waiting for the morning or the quota (a failure's backoff is not).
+            status=SmsMessage.Status.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            held="",
         )
     if not claimed:
         return "skipped"
@@ -161,7 +165,6 @@ def send_sms(sms_id: int) -> str:
             provider_ref=reference,
             sent_at=sent_at,
             error="",
-            held="",
             claimed_at=None,
             next_attempt_at=None,
         )

@@ -9,11 +9,13 @@ from django.conf import settings
 from django.test import override_settings
 
 from agents.models import Territory
+from calls.exceptions import SmsError
 from calls.models import CallAttempt, CallTask, SmsMessage, TaskEvent
 from calls.services.dispatch import claim_next_task
 from calls.services.fallback import fallback_body, fallback_wording, queue_fallback_sms
 from calls.services.sms_slots import SmsPlanner
 from calls.services.sweeps import republish_sms
+from calls.sms import send_sms
 from cases.models import IndexCase
 from intake.services import register_index_case
 from supervision.models import SlaDay
@@ -288,3 +290,20 @@ class LocalHoursAndQuotaTests(ChannelModeTestCase):
         sms = queue_fallback_sms(task=household, now=MORNING + timedelta(hours=1))
         self.assertEqual(sms.held, Held.QUOTA)
         self.assertIn("01 02 03 04 05", sms.body)
+
+    def test_a_waiting_message_that_fails_in_the_morning_shows_as_failing_not_waiting(self):
+        self.set_mode(Mode.SMS_FIRST)
+        household, _close = self.register(now=NIGHT)
+        sms = self.notice(household)
+        morning = sms.next_attempt_at + timedelta(minutes=1)
+        backend = mock.Mock()
+        backend.send.side_effect = SmsError("gateway down")
+        with (
+            mock.patch("calls.sms.timezone.now", return_value=morning),
+            mock.patch("calls.sms.get_backend", return_value=backend),
+        ):
+            self.assertEqual(send_sms.delay(sms.pk).get(), "retry")
+        sms.refresh_from_db()
+        self.assertEqual((sms.status, sms.held), (SmsMessage.Status.QUEUED, ""))
+        self.assertIn(sms, SmsMessage.objects.undelivered())
+        self.assertEqual(waiting_sms(territory=self.t93).night, 1)
