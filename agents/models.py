@@ -6,6 +6,7 @@ from datetime import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +81,11 @@ class TerritoryQuerySet(models.QuerySet):
 class Territory(models.Model):
     """A CPAM: one département, its time zone and its calling hours."""
 
+    class ChannelMode(models.TextChoices):
+        CALL_FIRST = "call_first", _("Call first (SMS only as a fallback)")
+        SMS_FIRST = "sms_first", _("SMS first, then a call")
+        SMS_ONLY = "sms_only", _("SMS only for some contacts, SMS first for the others")
+
     code = models.CharField(_("département code"), max_length=3, unique=True)
     name = models.CharField(_("name"), max_length=120)
     timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
@@ -98,6 +104,27 @@ class Territory(models.Model):
         related_name="borrows_from",
         verbose_name=_("lends its calls to"),
         help_text=_("Territories whose agents may also take this territory's calls."),
+    )
+
+    # Channel modes (issue 15): how a new contact is first told. Data, switched by the territory's
+    # CPAM admin, proposed on the queue-health page when the day is projected to miss.
+    channel_mode = models.CharField(
+        _("channel mode"),
+        max_length=10,
+        choices=ChannelMode.choices,
+        default=ChannelMode.CALL_FIRST,
+        db_default=ChannelMode.CALL_FIRST,
+    )
+    # Exposure types (cases.Exposure.Type values) notified by SMS only in the SMS-only mode.
+    sms_only_exposure_types = models.JSONField(
+        _("exposure types notified by SMS only"), default=list, blank=True
+    )
+    sms_daily_quota = models.PositiveIntegerField(
+        _("SMS per day"),
+        default=5000,
+        db_default=5000,
+        validators=[MinValueValidator(1)],
+        help_text=_("Past it, messages wait for the next day (shown to supervisors)."),
     )
 
     objects = TerritoryQuerySet.as_manager()

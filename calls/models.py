@@ -84,9 +84,13 @@ class CallTask(models.Model):
         NOT_CONCERNED = "not_concerned", _("Not concerned")
         DUPLICATE = "duplicate", _("Duplicate")
         RETENTION = "retention", _("Retention period over")
+        NOTIFIED_BY_SMS = "notified_by_sms", _("Notified by SMS only")
 
-    # Staff close a call for these reasons; "retention" is the purge's own.
-    STAFF_CLOSED_REASONS = [(v, label) for v, label in ClosedReason.choices if v != "retention"]
+    # Staff close a call for these reasons; "retention" is the purge's own, "notified_by_sms" the
+    # SMS-only channel's.
+    STAFF_CLOSED_REASONS = [
+        (v, label) for v, label in ClosedReason.choices if v not in ("retention", "notified_by_sms")
+    ]
 
     OPEN_STATUSES = (Status.QUEUED, Status.ASSIGNED, Status.ESCALATED)
 
@@ -638,6 +642,7 @@ class SmsMessage(models.Model):
 
     class Kind(models.TextChoices):
         FALLBACK = "fallback", _("Fallback after failed calls")
+        NOTICE = "notice", _("First notice, before any call")
 
     class Wording(models.TextChoices):
         """What the text says happened: only what is true of the task."""
@@ -645,6 +650,13 @@ class SmsMessage(models.Model):
         NOT_CALLED = "not_called", _("Not called yet")
         CALLED = "called", _("Called, not reached")
         CALLBACK_MISSED = "callback_missed", _("Callback missed")
+        FIRST_NOTICE = "first_notice", _("Instructions, before any call")
+
+    class Held(models.TextChoices):
+        """Why a queued message waits (its due time is next_attempt_at): shown to supervisors."""
+
+        NIGHT = "night", _("Outside the person's hours: waits for the morning")
+        QUOTA = "quota", _("Daily SMS quota reached: waits for the next day")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -676,6 +688,15 @@ class SmsMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     # When a worker took it; a message still sending long after was lost with its worker.
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The territory's local day it counts against the daily quota, and why it waits (if it does).
+    planned_on = models.DateField(_("planned for"), null=True, blank=True)
+    held = models.CharField(
+        _("waiting"), max_length=8, choices=Held.choices, blank=True, default="", db_default=""
+    )
+    # An SMS-only contact: sending it closes the task as notified by SMS.
+    closes_task = models.BooleanField(
+        _("closes the call when sent"), default=False, db_default=False
+    )
 
     objects = SmsMessageQuerySet.as_manager()
 
@@ -693,7 +714,13 @@ class SmsMessage(models.Model):
                 fields=["status", "created_at"],
                 name="sms_not_sent",
                 condition=~Q(status="sent"),
-            )
+            ),
+            # The daily quota counts the messages planned on today and the days after.
+            models.Index(
+                fields=["planned_on"],
+                name="sms_planned_on",
+                condition=Q(planned_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

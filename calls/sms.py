@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from calls.exceptions import SmsError
-from calls.models import SmsMessage
+from calls.models import CallTask, SmsMessage, TaskEvent
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,11 @@ def send_sms(sms_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         claimed = SmsMessage.objects.filter(sendable(now), pk=sms_id).update(
-            status=SmsMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            # Taken: no longer waiting for the morning or the quota (a failure's backoff is not).
+            status=SmsMessage.Status.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            held="",
         )
     if not claimed:
         return "skipped"
@@ -154,12 +158,37 @@ def send_sms(sms_id: int) -> str:
         )
         logger.warning("SMS %s not sent (attempt %s): %s", sms_id, sms.attempts, exc)
         return "retry"
-    SmsMessage.objects.filter(pk=sms_id).update(
-        status=SmsMessage.Status.SENT,
-        provider_ref=reference,
-        sent_at=timezone.now(),
-        error="",
-        claimed_at=None,
-        next_attempt_at=None,
-    )
+    sent_at = timezone.now()
+    with transaction.atomic():
+        SmsMessage.objects.filter(pk=sms_id).update(
+            status=SmsMessage.Status.SENT,
+            provider_ref=reference,
+            sent_at=sent_at,
+            error="",
+            claimed_at=None,
+            next_attempt_at=None,
+        )
+        if sms.closes_task:
+            close_notified_by_sms(task_id=sms.task_id, now=sent_at)
     return "sent"
+
+
+def close_notified_by_sms(*, task_id: int, now: datetime) -> bool:
+    """Close an SMS-only contact's call once its notice is sent: notified, not called (a call an
+    agent already holds, or a task escalated meanwhile, is left to its course)."""
+    closed = CallTask.objects.filter(pk=task_id, status=CallTask.Status.QUEUED).update(
+        status=CallTask.Status.CLOSED,
+        closed_reason=CallTask.ClosedReason.NOTIFIED_BY_SMS,
+        closed_at=now,
+        not_before=None,
+    )
+    if closed:
+        TaskEvent.objects.create(
+            task_id=task_id,
+            kind=TaskEvent.Kind.CLOSED,
+            from_status=CallTask.Status.QUEUED,
+            to_status=CallTask.Status.CLOSED,
+            reason=CallTask.ClosedReason.NOTIFIED_BY_SMS,
+            at=now,
+        )
+    return bool(closed)

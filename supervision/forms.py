@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Language, Team, Territory
 from calls.models import CallTask
 from calls.services.messages import MAX_BODY_CHARS, message_body_problem
+from cases.models import Exposure
 from common.bounds import check_plain_date, parse_bounded_date
 from common.widgets import DateInput
 from supervision.selectors.audit import MAX_DAYS
@@ -213,3 +214,34 @@ class DeskMessageForm(forms.Form):
         if problem is not None:
             raise ValidationError(problem, code="invalid")
         return body
+
+
+class ChannelModeForm(forms.Form):
+    """A territory's channel mode, the exposure types notified by SMS only and the SMS quota."""
+
+    mode = forms.ChoiceField(
+        label=_("Channel mode"), choices=Territory.ChannelMode.choices, widget=forms.RadioSelect
+    )
+    sms_only_exposure_types = forms.MultipleChoiceField(
+        label=_("Contacts notified by SMS only (SMS-only mode)"),
+        choices=Exposure.Type.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sms_daily_quota = forms.IntegerField(
+        label=_("SMS per day"),
+        min_value=1,
+        max_value=10_000_000,
+        help_text=_("Past it, messages wait for the next day; supervisors see them waiting."),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("mode") == Territory.ChannelMode.SMS_ONLY and not data.get(
+            "sms_only_exposure_types"
+        ):
+            self.add_error(
+                "sms_only_exposure_types",
+                _("Choose the contacts notified by SMS only, or another mode."),
+            )
+        return data

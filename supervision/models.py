@@ -85,6 +85,7 @@ class SupervisorAction(models.Model):
         LOG_OUT_AGENT = "log_out_agent", _("Logged an agent out")
         ACKNOWLEDGE_ALERT = "acknowledge_alert", _("Acknowledged an alert")
         SEND_MESSAGE = "send_message", _("Sent a message to desks")
+        CHANNEL_MODE = "channel_mode", _("Switched the channel mode")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
@@ -192,3 +193,10 @@ class SlaDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.territory} {self.day}"
+
+    @property
+    def contacts_missed(self) -> int:
+        """Contacts due that day neither reached by phone nor notified by SMS in time."""
+        return max(
+            0, self.contacts_due - self.contacts_reached_in_time - self.contacts_notified_in_time
+        )

@@ -166,3 +166,26 @@ def record_heartbeat(*, agent: Agent, now: datetime) -> bool:
     """Note that the agent's desk is alive; return whether a write was needed."""
     stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - HEARTBEAT_WRITE_EVERY)
     return bool(Agent.objects.filter(stale, pk=agent.pk).update(last_seen_at=now))
+
+
+@transaction.atomic
+def set_channel_mode(
+    *,
+    territory: Territory,
+    mode: str,
+    sms_only_exposure_types: list[str] | None = None,
+    sms_daily_quota: int | None = None,
+) -> Territory:
+    """Switch a territory's channel mode (and, given, the exposure types it notifies by SMS
+    only and its daily SMS quota); return it."""
+    territory.channel_mode = mode
+    fields = ["channel_mode"]
+    if sms_daily_quota is not None:
+        territory.sms_daily_quota = sms_daily_quota
+        fields.append("sms_daily_quota")
+    if sms_only_exposure_types is not None:
+        territory.sms_only_exposure_types = sorted(set(sms_only_exposure_types))
+        fields.append("sms_only_exposure_types")
+    territory.full_clean()
+    territory.save(update_fields=fields)
+    return territory

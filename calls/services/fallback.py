@@ -9,6 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import CallTask, SmsMessage, SmsTemplate, TaskEvent
+from calls.services.sms_slots import SmsPlanner
 from calls.sms import publish_sms
 
 Reason, Wording = CallTask.Reason, SmsMessage.Wording
@@ -49,6 +50,12 @@ _TEXTS: dict[tuple[str, str], Promise] = {
         "Assurance Maladie: you have been in contact with a person who has Covid-19. We could "
         "not call you back at the time agreed. Please get tested, limit your contacts and call "
         "us at %(number)s."
+    ),
+    # The SMS-first notice goes before any call: instructions and the number, no claim of a call.
+    (Reason.CONTACT_NOTIFICATION, Wording.FIRST_NOTICE): _(
+        "Assurance Maladie: you have been in contact with a person who has Covid-19. "
+        "Please get tested, limit your contacts and call us at %(number)s for your "
+        "instructions."
     ),
     (Reason.FOLLOW_UP, Wording.CALLED): _(
         "Assurance Maladie: we tried to call you for your Covid-19 follow-up. "
@@ -111,6 +118,9 @@ def queue_fallback_sms(*, task: CallTask, now: datetime) -> SmsMessage | None:
     if not numbers:
         return None
     wording = fallback_wording(task)
+    if SmsMessage.objects.filter(task=task, kind=SmsMessage.Kind.FALLBACK).exists():
+        return None
+    slot = SmsPlanner(now=now).slot(task.territory_id)
     # A unique constraint holds "once": a second sweep, or two at once, find the first message.
     sms, created = SmsMessage.objects.get_or_create(
         task=task,
@@ -120,11 +130,15 @@ def queue_fallback_sms(*, task: CallTask, now: datetime) -> SmsMessage | None:
             "body": fallback_body(task, wording),
             "wording": wording,
             "created_at": now,
+            "next_attempt_at": slot.due_at,
+            "planned_on": slot.planned_on,
+            "held": slot.held,
         },
     )
     if not created:
         return None
-    publish_sms(sms.pk)
+    if slot.due_at is None:
+        publish_sms(sms.pk)
     return sms
 
 

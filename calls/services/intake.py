@@ -18,6 +18,7 @@ from calls.models import (
     SmsMessage,
     TaskEvent,
 )
+from calls.services.channels import apply_channel_mode
 from cases.models import Exposure, IndexCase, Person
 from cases.services import ContactData, record_contacts
 from common.admin_log import forget_admin_log
@@ -159,6 +160,8 @@ def add_contacts(
         ],
         now=now,
     )
+    # In the same transaction: a contact is never registered without its mode's first notice.
+    apply_channel_mode(tasks=tasks, now=now)
     return [RegisteredContact(exposure=e, task=t) for e, t in zip(exposures, tasks, strict=True)]
 
 

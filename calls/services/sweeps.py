@@ -16,6 +16,7 @@ from agents.services.staff import set_agent_status
 from calls.models import Assignment, CallTask, SmsMessage, TaskEvent
 from calls.services.dispatch import release_assignment
 from calls.services.fallback import CALLBACK_GRACE, fallback_body, fallback_wording, sms_texts
+from calls.services.sms_slots import SmsPlanner
 from calls.sms import publish_sms, sendable
 from cases.models import Phone
 
@@ -250,9 +251,11 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
         first_phones.setdefault(person_id, number)
     messages = []
     texts = sms_texts()
+    planner = SmsPlanner(now=now)
     for t in tasks:
         if not t.has_sms and t.person_id in first_phones:
             wording = fallback_wording(t)
+            slot = planner.slot(t.territory_id)
             messages.append(
                 SmsMessage(
                     task=t,
@@ -261,6 +264,9 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
                     body=fallback_body(t, wording, texts),
                     wording=wording,
                     created_at=now,
+                    next_attempt_at=slot.due_at,
+                    planned_on=slot.planned_on,
+                    held=slot.held,
                 )
             )
     # The unique constraint (task, kind) is the last word on "once": a message queued by a
@@ -272,6 +278,7 @@ def fallback_at_deadline(*, now: datetime, batch_size: int = 1000) -> int:
             task_id__in=[m.task_id for m in messages],
             kind=SmsMessage.Kind.FALLBACK,
             status=SmsMessage.Status.QUEUED,
+            next_attempt_at__isnull=True,
         ).values_list("pk", flat=True)
     )
     task_ids = [t.pk for t in tasks]

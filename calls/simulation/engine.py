@@ -415,8 +415,9 @@ def simulate(scenario: Scenario) -> SimulationResult:
         )
         tasks.append(task)
         waiting[language] += 1
-        if s.channel_mode == "sms_first":
-            # Notified at once by SMS (not reached), and still called.
+        if s.channel_mode == "sms_first" and reason == "contact_notification":
+            # Notified at once by SMS (not reached), and still called; a patient zéro is always
+            # called first (calls.services.channels).
             task.notified_at = at
             sms_by_hour[language][hour_of(at)] += 1
         enqueue(task)

@@ -70,6 +70,11 @@ class SlaRow:
         return self.contacts_reached + self.contacts_notified
 
     @property
+    def contacts_missed(self) -> int:
+        """Contacts due, neither reached by phone nor notified by SMS in time."""
+        return max(0, self.contacts_due - self.contacts_in_time)
+
+    @property
     def contacts_share(self) -> float | None:
         return share(self.contacts_in_time, self.contacts_due)
 

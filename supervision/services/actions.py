@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, PauseReason, Plateau, Team, Territory
 from agents.services.sessions import end_sessions, revoke_tokens
-from agents.services.staff import set_agent_status
+from agents.services.staff import set_agent_status, set_channel_mode
 from calls.models import Assignment, CallTask, DeskMessage
 from calls.services.dispatch import move_callback, release_assignment
 from calls.services.messages import send_desk_message
@@ -213,3 +213,31 @@ def forget_notes_of_purged_persons() -> int:
         .exclude(note="")
         .update(note="")
     )
+
+
+@transaction.atomic
+def switch_channel_mode(
+    *,
+    actor: User,
+    territory: Territory,
+    mode: str,
+    now: datetime,
+    sms_only_exposure_types: list[str] | None = None,
+    sms_daily_quota: int | None = None,
+    projected_misses: int | None = None,
+) -> SupervisorAction:
+    """Switch a territory's channel mode (and its SMS-only types and quota, given) and log it,
+    with the projected misses that prompted it when it came from the queue-health proposal."""
+    previous = territory.get_channel_mode_display()
+    set_channel_mode(
+        territory=territory,
+        mode=mode,
+        sms_only_exposure_types=sms_only_exposure_types,
+        sms_daily_quota=sms_daily_quota,
+    )
+    note = f"{previous} → {territory.get_channel_mode_display()}"
+    if territory.channel_mode == Territory.ChannelMode.SMS_ONLY:
+        note += f" ({', '.join(territory.sms_only_exposure_types)})"
+    if projected_misses is not None:
+        note += " · " + str(_("projected misses: %(n)s") % {"n": projected_misses})
+    return _log(actor=actor, kind=Kind.CHANNEL_MODE, territory_id=territory.pk, now=now, note=note)

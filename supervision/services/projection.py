@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F
 
 from agents.models import Agent, Territory
 from calls.models import CallTask
@@ -77,12 +78,20 @@ def backlog_scenario(*, territory: Territory, now: datetime) -> Scenario:
     """The scenario of the territory's open backlog due within the next 24 h (escalated calls
     are a supervisor's, not the queue's) and the agents working now."""
     horizon = now + timedelta(hours=24)
-    rows = CallTask.objects.filter(
-        territory=territory,
-        status__in=(CallTask.Status.QUEUED, CallTask.Status.ASSIGNED),
-        deadline_at__gt=now,
-        deadline_at__lte=horizon,
-    ).values_list("language_id", "reason", "priority", "deadline_at", "not_before")
+    rows = (
+        CallTask.objects.filter(
+            territory=territory,
+            status__in=(CallTask.Status.QUEUED, CallTask.Status.ASSIGNED),
+            deadline_at__gt=now,
+            deadline_at__lte=horizon,
+        )
+        .exclude(
+            # SMS-only contacts, out of the agents' queue until their deadline: their notice closes
+            # them (calls.services.channels).
+            not_before__gte=F("deadline_at")
+        )
+        .values_list("language_id", "reason", "priority", "deadline_at", "not_before")
+    )
     arrivals = []
     for language, reason, priority, deadline_at, not_before in rows:
         at = max(0.0, (not_before - now).total_seconds() / 60) if not_before else 0.0
@@ -105,6 +114,10 @@ def backlog_scenario(*, territory: Territory, now: datetime) -> Scenario:
         arrivals=tuple(arrivals),
         handle_minutes=_handle_times(territory, now),
         shifts=_agent_shifts(territory, now),
+        # SMS-first (and SMS-only's other contacts): each contact had their first notice.
+        channel_mode="call_first"
+        if territory.channel_mode == Territory.ChannelMode.CALL_FIRST
+        else "sms_first",
         seed=1,
     ).with_database_rules()
 
@@ -115,7 +128,15 @@ def _fingerprint(scenario: Scenario, bucket: int) -> str:
     due = Counter(
         (a[2], a[3], a[4], int(a[0]) // 15, int(a[6]) // 15) for a in scenario.arrivals or ()
     )
-    signature = repr((bucket, sorted(due.items()), scenario.shifts, sorted(scenario.retry_rules)))
+    signature = repr(
+        (
+            bucket,
+            sorted(due.items()),
+            scenario.shifts,
+            sorted(scenario.retry_rules),
+            scenario.channel_mode,
+        )
+    )
     return hashlib.sha1(signature.encode(), usedforsecurity=False).hexdigest()
 
 

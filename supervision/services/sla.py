@@ -4,8 +4,10 @@ Definitions (also written on the report page):
 - a call is *due* on the local day (territory time zone) of its deadline; cancelled tasks (a
   person already reached for the same reason by another task) are not due;
 - *reached in time*: the task is done (the person was reached) with closed_at <= deadline_at;
-- *notified in time*: not reached in time, but its fallback SMS was sent with sent_at <=
-  deadline_at;
+- *notified in time* (by SMS only): not reached in time by phone, but an SMS was sent with
+  sent_at <= deadline_at: the fallback, or the first notice of the SMS-first and SMS-only channel
+  modes (an SMS-only contact's task closes as notified by SMS when it is sent);
+- *missed*: due, neither reached in time nor notified in time (SlaDay.contacts_missed);
 - *reached late*: done with closed_at > deadline_at: the call stayed in the queue past its
   deadline (LATE_CALLABLE_HOURS) or was put back by a supervisor, and the person was reached
   then. It never counts as reached in time;
@@ -87,7 +89,7 @@ def _sla_figures(
     sms_in_time = Exists(
         SmsMessage.objects.filter(
             task=OuterRef("pk"),
-            kind=SmsMessage.Kind.FALLBACK,
+            kind__in=[SmsMessage.Kind.FALLBACK, SmsMessage.Kind.NOTICE],
             status=SmsMessage.Status.SENT,
             sent_at__lte=OuterRef("deadline_at"),
         )

@@ -11,6 +11,7 @@ from agents import roles
 from agents.roles import role_required
 from common.charts import bar_chart
 from supervision.forms import TerritoryFilterForm
+from supervision.selectors import channels as channel_selectors
 from supervision.selectors import queue_health as selectors
 from supervision.selectors.queue_health import QueueHealth
 
@@ -55,7 +56,17 @@ def _context(request: HttpRequest) -> dict:
 def queue_health(request: HttpRequest) -> HttpResponse:
     """Show the backlog by language and deadline, the agents able to work it and the projected
     misses."""
-    return render(request, "supervision/queue_health.html", _context(request))
+    context = _context(request)
+    health = context.get("health")
+    if health is not None and health.territory is not None:
+        # The proposal reads projected misses through the one function the simulator will
+        # replace (today: this page's own projection, passed in).
+        territory = health.territory
+        context["proposal"] = channel_selectors.channel_proposal(
+            user=request.user, territory=territory, now=health.now, health=health
+        )
+        context["waiting"] = channel_selectors.waiting_sms(territory=territory)
+    return render(request, "supervision/queue_health.html", context)
 
 
 @require_GET

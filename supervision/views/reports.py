@@ -92,6 +92,7 @@ def _sla_columns() -> list[Column]:
         Column(_("Contacts due"), lambda r: r.contacts_due, True),
         Column(_("Reached in time"), lambda r: r.contacts_reached, True),
         Column(_("Notified by SMS in time"), lambda r: r.contacts_notified, True),
+        Column(_("Contacts missed"), lambda r: r.contacts_missed, True),
         Column(_("Reached or notified within 24 h (%)"), lambda r: r.contacts_share, True),
         Column(_("Contacts reached late"), lambda r: r.contacts_late, True),
         Column(_("Patients zéro due"), lambda r: r.index_due, True),

@@ -62,6 +62,11 @@ class SmsTemplateTests(DeskTestCase):
         for language in ("fr", "en"):
             for reason in CallTask.Reason.values:
                 for wording in SmsMessage.Wording.values:
+                    # The first notice (channel modes) goes to new contacts only.
+                    if wording == SmsMessage.Wording.FIRST_NOTICE and reason != (
+                        CallTask.Reason.CONTACT_NOTIFICATION
+                    ):
+                        continue
                     self.assertIn((language, reason, wording), shipped)
 
 

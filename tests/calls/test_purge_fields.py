@@ -57,6 +57,7 @@ NOT_IDENTIFYING = {
             "calls.SmsMessage.kind",
             "calls.SmsMessage.wording",
             "calls.SmsMessage.status",
+            "calls.SmsMessage.held",
             "calls.TaskEvent.kind",
             "calls.TaskEvent.from_status",
             "calls.TaskEvent.to_status",
@@ -114,6 +115,7 @@ NOT_IDENTIFYING = {
             "calls.SmsMessage.sent_at",
             # The outbox's retries (issue 12): when the next send is due, when one was taken.
             "calls.SmsMessage.next_attempt_at",
+            "calls.SmsMessage.planned_on",
             "calls.SmsMessage.claimed_at",
             "calls.TaskEvent.target_at",
             "calls.TaskEvent.at",

@@ -102,6 +102,18 @@ class TinyDayTests(SimpleTestCase):
         call_first = simulate(tiny([(NINE, NINE + 30), (NINE, NINE + 30)], handle=20.0))
         self.assertEqual(call_first.totals.misses, 1)
 
+    def test_sms_first_never_replaces_a_patient_zeros_call(self):
+        scenario = tiny([(NINE, NINE + 30), (NINE, NINE + 30)], handle=20.0).but(
+            arrivals=(
+                (NINE, "93", "fr", "index_interview", 2, 1, NINE + 30),
+                (NINE, "93", "fr", "index_interview", 2, 1, NINE + 30),
+            ),
+            channel_mode="sms_first",
+        )
+        result = simulate(scenario)
+        self.assertEqual((result.totals.reached, result.totals.notified_sms), (1, 0))
+        self.assertEqual(result.totals.misses, 1)
+
     def test_an_sms_first_to_a_wrong_number_notifies_nobody(self):
         scenario = tiny(
             [(NINE, NINE + 600), (NINE, NINE + 600)], handle=20.0, channel_mode="sms_first"

@@ -2,11 +2,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from unittest import mock
 
 from django.core.cache import cache
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from agents import roles
-from agents.models import Agent, AgentDay, PauseReason
+from agents.models import Agent, AgentDay, PauseReason, Territory
 from agents.services.staff import set_agent_status
 from calls.models import CallTask
 from calls.services.dispatch import claim_next_task
@@ -223,6 +224,30 @@ class QueueHealthFiguresTests(QueueHealthFixture):
             health.projected_misses, sum(lang.projected_misses for lang in health.languages)
         )
 
+    def test_in_sms_first_the_contacts_notified_are_not_projected_as_missed(self):
+        register(
+            self.t93,
+            at=due_in(1.5, NOW),
+            name="Yilmaz",
+            phone="0699999999",
+            contacts=[contact(f"C{i}", "Kaya", f"06120{i:05d}", language="tr") for i in range(15)],
+        )
+        call_first = {lang.code: lang for lang in self.health().languages}["tr"]
+        self.assertGreaterEqual(call_first.projected_misses, 10)
+        Territory.objects.filter(pk=self.t93.pk).update(channel_mode="sms_first")
+        sms_first = {lang.code: lang for lang in self.health().languages}["tr"]
+        # Every Turkish call due is a contact who had the first notice: notified, not missed.
+        self.assertEqual(sms_first.projected_misses, 0)
+
+    def test_sms_only_contacts_waiting_for_their_notice_are_not_in_the_projection(self):
+        before = {lang.code: lang for lang in self.health().languages}["tr"]
+        CallTask.objects.filter(territory=self.t93, language_id="tr").update(
+            not_before=F("deadline_at")
+        )
+        after = {lang.code: lang for lang in self.health().languages}["tr"]
+        self.assertEqual(before.capacity_24h + before.projected_misses, 2)
+        self.assertEqual((after.capacity_24h, after.projected_misses), (0, 0))
+
     def test_the_projection_is_simulated_once_until_its_inputs_change(self):
         cache.clear()  # no projection left by another test
         with mock.patch("supervision.services.projection.simulate", wraps=simulate) as run:
@@ -387,10 +412,10 @@ class QueueHealthPageTests(QueueHealthFixture):
         cache.set(HEARTBEAT_KEY, timezone.now(), timeout=None)
         # Session, user, groups, the user's territory (scoping), the territory, the backlog, the
         # agents working, their day counters, the projection's inputs (the calls due, the agents'
-        # languages, the retry and duration rules), the calls per hour, and the header's agent
-        # and territory (the panel has no header); the first time, the territory's handle times
-        # (then kept an hour in the cache).
-        with self.assertNumQueries(16):
+        # languages, the retry and duration rules), the calls per hour, the header's agent and
+        # territory (the panel has no header) and the SMS waiting for the morning or the quota;
+        # the first time, the territory's handle times (then kept an hour in the cache).
+        with self.assertNumQueries(17):
             self.client.get(URL)
         with self.assertNumQueries(13):
             self.client.get(PANEL_URL)
@@ -415,7 +440,7 @@ class QueueHealthPageTests(QueueHealthFixture):
             AgentDay.objects.update_or_create(
                 agent=agent, day=timezone.localdate(now, self.t93.zone), defaults={"calls": 3}
             )
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(16):
             response = self.client.get(URL)
         self.assertEqual(response.context["health"].total, 16)
         with self.assertNumQueries(13):

@@ -200,7 +200,8 @@ class SlaReportTests(PersonasTestCase):
         self.assertEqual(response.context["report"].total.contacts_due, 8)
         rows = read_csv(self.client.get(SLA_CSV_URL, RANGE))
         self.assertEqual(len(rows), 2)
-        self.assertEqual(rows[1][:6], ["2026-01-15", "75", "8", "1", "1", "25,0"])
+        # Due, reached, notified, missed (neither), share reached or notified.
+        self.assertEqual(rows[1][:7], ["2026-01-15", "75", "8", "1", "1", "6", "25,0"])
 
     def test_it_exports_the_same_rows_as_csv(self):
         self.client.force_login(self.bob)
@@ -211,7 +212,7 @@ class SlaReportTests(PersonasTestCase):
             'attachment; filename="sla_2026-01-14_2026-01-15.csv"', response["Content-Disposition"]
         )
         rows = read_csv(response)
-        self.assertEqual(len(rows[0]), 13)
+        self.assertEqual(len(rows[0]), 14)
         # Times in the territory's zone: computed at 09:00 UTC the 16th, 10:00 in Paris.
         self.assertEqual(
             rows[1],
@@ -221,6 +222,7 @@ class SlaReportTests(PersonasTestCase):
                 "10",
                 "7",
                 "2",
+                "1",
                 "90,0",
                 "0",
                 "4",
@@ -231,8 +233,8 @@ class SlaReportTests(PersonasTestCase):
                 "2026-01-16 10:00:00",
             ],
         )
-        self.assertEqual(rows[2][:6], ["2026-01-14", "93", "5", "5", "0", "100,0"])
-        self.assertEqual(rows[2][9], "")  # no patient zéro due: no share
+        self.assertEqual(rows[2][:7], ["2026-01-14", "93", "5", "5", "0", "0", "100,0"])
+        self.assertEqual(rows[2][10], "")  # no patient zéro due: no share
         self.assertEqual(len(rows), 3)
 
     def test_it_shows_every_territory_to_the_superuser_or_the_one_chosen(self):
