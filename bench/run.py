@@ -399,26 +399,25 @@ def finish(results: dict) -> None:
     print("\n" + report)
 
 
+def _printed(title: str, lines: list[str]) -> str:
+    """A part that runs a command: its title, then what the command printed, indented."""
+    return f"\n{title}\n\n" + "\n".join(f"    {line}" for line in lines) + "\n"
+
+
 def render_integrity(results: dict) -> str:
     r = results.get("integrity")
     if not r:
         return ""
-    return (
-        f"\nSeeded-fraud month (seed {r['seed']}, {r['agents']} agents, {r['seconds']:.0f} s)\n\n"
-        + "\n".join(f"    {line}" for line in r["lines"])
-        + "\n"
-    )
+    title = f"Seeded-fraud month (seed {r['seed']}, {r['agents']} agents, {r['seconds']:.0f} s)"
+    return _printed(title, r["lines"])
 
 
 def render_simulation(results: dict) -> str:
     r = results.get("simulation")
     if not r:
         return ""
-    return (
-        f"\nNational surge day in the simulator (seed {r['seed']}, {r['seconds']:.0f} s)\n\n"
-        + "\n".join(f"    {line}" for line in r["lines"])
-        + "\n"
-    )
+    title = f"National surge day in the simulator (seed {r['seed']}, {r['seconds']:.0f} s)"
+    return _printed(title, r["lines"])
 
 
 def render_supervision(results: dict) -> str:
