@@ -82,6 +82,7 @@ urlpatterns = [
     # The surge simulator and the staffing planner (issue 15)
     path("staffing/simulator/", simulator.simulator, name="simulator"),
     path("staffing/simulator/apply/", simulator.apply_plan, name="simulator-apply"),
+    path("staffing/simulator/drafts/", simulator.decide_drafts, name="simulator-drafts"),
 ]
 api_urlpatterns = [
     path("agents/", staff_api.CreateAgentView.as_view(), name="create-agent"),

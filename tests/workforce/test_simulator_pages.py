@@ -16,6 +16,7 @@ from workforce.services.simulation_inputs import scenario_for
 
 PAGE = reverse("workforce:simulator")
 APPLY = reverse("workforce:simulator-apply")
+DRAFTS = reverse("workforce:simulator-drafts")
 DAY = date(2026, 3, 3)
 SURGE = {"day": DAY.isoformat(), "index_cases": "20", "contacts": "160", "target": "99"}
 
@@ -97,3 +98,31 @@ class SimulatorPageTests(PersonasTestCase):
         self.assertEqual(page.context["territory"], self.t75)
         self.client.post(APPLY, SURGE)
         self.assertFalse(Shift.objects.drafts().filter(agent__territory=self.t93).exists())
+
+    def test_an_admin_confirms_or_discards_the_days_drafts(self):
+        self.client.force_login(self.carol)
+        self.client.post(APPLY, SURGE)
+        drafts = Shift.objects.drafts().filter(day=DAY)
+        n = drafts.count()
+        self.assertGreater(n, 0)
+        page = self.client.get(PAGE, SURGE)
+        self.assertContains(page, 'data-testid="draft-shift"', count=n)
+        self.assertContains(page, "09:00")  # the shift in Paris time
+        # Discarded: gone, nothing scheduled beyond the rota's two.
+        self.client.post(DRAFTS, {**SURGE, "decision": "discard"})
+        self.assertFalse(drafts.exists())
+        self.assertEqual(Shift.objects.filter(day=DAY).count(), 2)
+        # Drafted again; a supervisor cannot confirm, another territory's admin touches nothing.
+        self.client.post(APPLY, SURGE)
+        self.assertEqual(drafts.count(), n)
+        self.client.force_login(self.bob)
+        response = self.client.post(DRAFTS, {**SURGE, "decision": "confirm"})
+        self.assertEqual(response.status_code, 403)
+        self.client.force_login(self.dave)
+        self.client.post(DRAFTS, {**SURGE, "decision": "confirm"})
+        self.assertEqual(drafts.count(), n)
+        # Confirmed by the territory's admin: on the rota.
+        self.client.force_login(self.carol)
+        self.client.post(DRAFTS, {**SURGE, "decision": "confirm"})
+        self.assertEqual(drafts.count(), 0)
+        self.assertEqual(Shift.objects.scheduled().filter(day=DAY).count(), 2 + n)

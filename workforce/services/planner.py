@@ -274,3 +274,13 @@ def confirm_draft_shifts(*, territory: Territory, shift_ids: list[int]) -> int:
         .filter(pk__in=shift_ids, agent__territory=territory)
         .update(draft=False)
     )
+
+
+@transaction.atomic
+def discard_draft_shifts(*, territory: Territory, shift_ids: list[int]) -> int:
+    """Remove draft shifts of the territory (never worked, paid or counted: nothing is owed on
+    them); return how many. The caller checks the rights."""
+    deleted, _by_model = (
+        Shift.objects.drafts().filter(pk__in=shift_ids, agent__territory=territory).delete()
+    )
+    return deleted

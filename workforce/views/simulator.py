@@ -165,6 +165,16 @@ def _run(request: HttpRequest, territory: Territory, form: SimulatorForm):
     return scenario, current, plan
 
 
+def _drafts(territory: Territory, day: date) -> list[Shift]:
+    return list(
+        Shift.objects.drafts()
+        .filter(agent__territory=territory, day=day)
+        .select_related("agent__user")
+        .prefetch_related("agent__languages")
+        .order_by("starts_at", "agent__user__last_name", "pk")
+    )
+
+
 @require_GET
 @role_required(roles.ADMIN_CPAM)
 def simulator(request: HttpRequest) -> HttpResponse:
@@ -195,9 +205,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
                 "charts": _charts(current, plan),
                 "shift_rows": _shift_rows(scenario.shifts, plan.shifts),
                 "to_add": sum(s.count for s in _missing(scenario.shifts, plan.shifts)),
-                "drafts": Shift.objects.drafts()
-                .filter(agent__territory=territory, day=form.cleaned_data["day"])
-                .count(),
+                "drafts": _drafts(territory, form.cleaned_data["day"]),
                 "query": _query(request, territory, form),
             }
         )
@@ -228,8 +236,8 @@ def apply_plan(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             ngettext(
-                "%(count)s draft shift written to the rota: confirm it there.",
-                "%(count)s draft shifts written to the rota: confirm them there.",
+                "%(count)s draft shift written to the rota: confirm it below.",
+                "%(count)s draft shifts written to the rota: confirm them below.",
                 len(added.created),
             )
             % {"count": len(added.created)},
@@ -242,4 +250,32 @@ def apply_plan(request: HttpRequest) -> HttpResponse:
         )
     if not added.created and not added.unfilled:
         messages.info(request, _("The rota already meets the proposal: nothing to add."))
+    return redirect(reverse("workforce:simulator") + "?" + _query(request, territory, form))
+
+
+@require_POST
+@role_required(roles.ADMIN_CPAM)
+def decide_drafts(request: HttpRequest) -> HttpResponse:
+    """Confirm the day's draft shifts (they join the rota: worked, paid, counted) or discard
+    them."""
+    territory = access_territory_in_query(request)
+    if territory is None:
+        return redirect("workforce:simulator")
+    form = _form(request, territory, request.POST)
+    decision = request.POST.get("decision")
+    if not form.is_valid() or decision not in ("confirm", "discard"):
+        messages.error(request, _("The scenario is not valid: nothing was written."))
+        return redirect(reverse("workforce:simulator") + "?" + _query(request, territory, form))
+    ids = [s.pk for s in _drafts(territory, form.cleaned_data["day"])]
+    if decision == "confirm":
+        n = planner.confirm_draft_shifts(territory=territory, shift_ids=ids)
+        text = ngettext(
+            "%(count)s shift confirmed: it is on the rota.",
+            "%(count)s shifts confirmed: they are on the rota.",
+            n,
+        )
+    else:
+        n = planner.discard_draft_shifts(territory=territory, shift_ids=ids)
+        text = ngettext("%(count)s draft shift discarded.", "%(count)s draft shifts discarded.", n)
+    messages.success(request, text % {"count": n})
     return redirect(reverse("workforce:simulator") + "?" + _query(request, territory, form))
