@@ -170,40 +170,47 @@ def sibling_database_url(database_url: str, suffix: str) -> str:
     return f"{head}/{name}_{suffix}{query}"
 
 
-def run_integrity(database_url: str) -> dict:
-    """The seeded-fraud month on a fresh database: its printed score, and how long it took."""
+def fresh_database(database_url: str) -> None:
+    """Drop the database and create it empty (a part whose command refuses existing data)."""
+    import psycopg
     from psycopg import sql
 
-    url = sibling_database_url(database_url, "integrity")
-    import psycopg
-
-    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-    admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
-    step(f"integrity database {url} (dropped and created)")
+    name = psycopg.conninfo.conninfo_to_dict(database_url)["dbname"]
+    admin = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _printing(command: list[str], env: dict) -> tuple[list[str], float]:
+    """Run a manage.py command, show what it prints; return its lines and how long it took."""
+    started = time.monotonic()
+    done = run([PY, "manage.py", *command], env, capture_output=True, text=True)
+    print(done.stdout)
+    return done.stdout.strip().splitlines(), time.monotonic() - started
+
+
+def run_integrity(database_url: str) -> dict:
+    """The seeded-fraud month on a fresh database: its printed score, and how long it took."""
+    url = sibling_database_url(database_url, "integrity")
+    step(f"integrity database {url} (dropped and created)")
+    fresh_database(url)
     env = bench_env({"DATABASE_URL": url})
     run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
     seed = os.environ.get("BENCH_INTEGRITY_SEED", "1")
     agents = os.environ.get("BENCH_INTEGRITY_AGENTS", "200")
     step(f"seeded-fraud month: manage.py generate_integrity_month --seed {seed} --agents {agents}")
-    started = time.monotonic()
-    done = run(
-        [PY, "manage.py", "generate_integrity_month", "--seed", seed, "--agents", agents],
-        env,
-        capture_output=True,
-        text=True,
+    lines, seconds = _printing(
+        ["generate_integrity_month", "--seed", seed, "--agents", agents], env
     )
-    print(done.stdout)
     return {
         "database_url": url,
         "seed": int(seed),
         "agents": int(agents),
-        "lines": done.stdout.strip().splitlines(),
-        "seconds": time.monotonic() - started,
+        "lines": lines,
+        "seconds": seconds,
     }
 
 
@@ -216,16 +223,8 @@ def run_simulation(database_url: str) -> dict:
     run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
     seed = os.environ.get("BENCH_SIMULATION_SEED", "1")
     step(f"national surge day: manage.py simulate_day --seed {seed}")
-    started = time.monotonic()
-    done = run(
-        [PY, "manage.py", "simulate_day", "--seed", seed], env, capture_output=True, text=True
-    )
-    print(done.stdout)
-    return {
-        "seed": int(seed),
-        "lines": done.stdout.strip().splitlines(),
-        "seconds": time.monotonic() - started,
-    }
+    lines, seconds = _printing(["simulate_day", "--seed", seed], env)
+    return {"seed": int(seed), "lines": lines, "seconds": seconds}
 
 
 def run_supervision(database_url: str, skip: set[str]) -> dict:
