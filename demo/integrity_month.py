@@ -155,6 +155,36 @@ def _db(value):
     return value
 
 
+def carrier_events(
+    call_id: str,
+    dialled: datetime,
+    ringing: datetime,
+    answered_at: datetime | None,
+    answered_by: str,
+    ended_at: datetime,
+    final: str,
+    billed: int,
+) -> list[tuple[str, str, datetime, dict]]:
+    """The events a carrier reports for one call, as (event id, type, time, payload): initiated,
+    ringing, answered when it was, then completed (or failed, for a busy line) with its billing."""
+    busy = final == CarrierCall.FinalStatus.BUSY
+    steps: list[tuple[str, datetime, dict]] = [("initiated", dialled, {}), ("ringing", ringing, {})]
+    if answered_at is not None:
+        steps.append(("answered", answered_at, {"answered_by": answered_by}))
+    steps.append(
+        ("failed" if busy else "completed", ended_at, {"status": final, "billed_seconds": billed})
+    )
+    return [
+        (
+            f"{call_id}-{n}",
+            kind,
+            at,
+            {"call_id": call_id, "type": kind, "at": at.isoformat(), **extra},
+        )
+        for n, (kind, at, extra) in enumerate(steps)
+    ]
+
+
 class _Writer:
     """The bulk tables of the month, with their next ids."""
 
@@ -390,18 +420,11 @@ class _Month:
             CarrierCall.State.FAILED if busy else CarrierCall.State.COMPLETED,
             dialled, ringing, answered_at, hung_up, by, billed, final, hung_up,
         )  # fmt: skip
-        events = [("initiated", dialled), ("ringing", ringing)]
-        if answered_at:
-            events.append(("answered", answered_at))
-        events.append(("failed" if busy else "completed", hung_up))
-        for n, (kind, at) in enumerate(events):
-            payload = {"call_id": call_id, "type": kind, "at": at.isoformat()}
-            if kind == "answered":
-                payload["answered_by"] = by
-            if kind in ("completed", "failed"):
-                payload.update(status=final, billed_seconds=billed)
+        for event_id, kind, at, payload in carrier_events(
+            call_id, dialled, ringing, answered_at, by, hung_up, final, billed
+        ):
             self.w.add(
-                CarrierEvent, CARRIER, f"{call_id}-{n}", carrier_call, kind, at,
+                CarrierEvent, CARRIER, event_id, carrier_call, kind, at,
                 at + timedelta(seconds=1), CarrierEvent.Source.WEBHOOK, json.dumps(payload),
             )  # fmt: skip
         self.carrier_calls[(d.agent_id, d.day)] += 1
@@ -852,27 +875,19 @@ def record_carrier_calls(*, since: datetime) -> int:
             updated_at=a.ended_at,
         )
         calls.append(call)
-        steps = [("initiated", dialled, {}), ("ringing", ringing, {})]
-        if answered_at:
-            steps.append(("answered", answered_at, {"answered_by": by}))
-        steps.append(
-            (
-                "failed" if busy else "completed",
-                a.ended_at,
-                {"status": final, "billed_seconds": billed},
-            )
-        )
         events.extend(
             CarrierEvent(
                 carrier=CARRIER,
-                event_id=f"{call_id}-{n}",
+                event_id=event_id,
                 call=call,
                 type=kind,
                 occurred_at=at,
                 received_at=at + timedelta(seconds=1),
-                payload={"call_id": call_id, "type": kind, "at": at.isoformat(), **extra},
+                payload=payload,
             )
-            for n, (kind, at, extra) in enumerate(steps)
+            for event_id, kind, at, payload in carrier_events(
+                call_id, dialled, ringing, answered_at, by, a.ended_at, final, billed
+            )
         )
     CarrierCall.objects.bulk_create(calls)
     if connection.vendor != "postgresql":  # ids back for the events' foreign key
