@@ -86,16 +86,19 @@ def _charts(current: SimulationResult, plan: planner.StaffingPlan) -> list[dict]
             )
         return values
 
-    series = [(_("The rota as it stands"), "a", None), (_("The planner's proposal"), "b", None)]
+    def both(values_of) -> list:
+        """The rota as it stands and the planner's proposal, side by side."""
+        return [
+            (_("The rota as it stands"), "a", values_of(current)),
+            (_("The planner's proposal"), "b", values_of(proposed)),
+        ]
+
     return [
         bar_chart(
             chart_id="share-chart",
             title=_("Share reached or notified within 24 h, by hour of identification"),
             labels=hours,
-            series=[
-                (label, css, share_by_hour(r))
-                for (label, css, _v), r in zip(series, (current, proposed), strict=True)
-            ],
+            series=both(share_by_hour),
             y_max=100,
             unit=" %",
         ),
@@ -103,19 +106,13 @@ def _charts(current: SimulationResult, plan: planner.StaffingPlan) -> list[dict]
             chart_id="queue-chart",
             title=_("Calls waiting in the queue, by hour"),
             labels=hours,
-            series=[
-                (label, css, queue_by_hour(r))
-                for (label, css, _v), r in zip(series, (current, proposed), strict=True)
-            ],
+            series=both(queue_by_hour),
         ),
         bar_chart(
             chart_id="occupancy-chart",
             title=_("Agents' occupancy per language (busy share of the hours worked)"),
             labels=[code.upper() for code in languages],
-            series=[
-                (label, css, occupancy(r))
-                for (label, css, _v), r in zip(series, (current, proposed), strict=True)
-            ],
+            series=both(occupancy),
             y_max=100,
             unit=" %",
         ),
