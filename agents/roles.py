@@ -18,6 +18,10 @@ ADMIN_NATIONAL = "admin_national"
 # The data-protection officer: reads the access log of every territory, nothing else.
 DPO = "dpo"
 
+# A member of a regional health agency (agence régionale de santé): takes the clusters the CPAMs
+# of their region hand off. Not a staff role either: an ArsOfficer profile gives the region.
+ARS = "ars"
+
 ALL_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM, LAB_FEED)
 STAFF_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM)
 

@@ -23,7 +23,14 @@ from common.csv_files import excel_csv_response
 from intake import selectors
 from intake.forms import ContactImportForm, IndexCaseEditForm, IndexCaseForm
 from intake.import_jobs import live_progress, submit_contact_import
-from intake.imports import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, STAGE_RECORDING, template_rows
+from intake.imports import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    PLACE_COLUMNS,
+    STAGE_RECORDING,
+    template_rows,
+)
 from intake.services import add_contacts_later, register_index_case, update_index_case
 
 CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
@@ -239,6 +246,7 @@ def contact_import(request: HttpRequest) -> HttpResponse:
         "form": form,
         "imports": selectors.recent_contact_imports(user=request.user),
         "columns": COLUMNS,
+        "place_columns": PLACE_COLUMNS,
         "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
         "max_rows": MAX_ROWS,
     }

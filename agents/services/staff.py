@@ -17,11 +17,19 @@ from agents.models import (
     OpeningHours,
     PauseReason,
     Plateau,
+    Region,
     Team,
     Territory,
     parse_hour,
 )
+from agents.regions import region_code_for
 from agents.services.counters import count_status_period
+
+
+def region_for_departement(code: str) -> Region | None:
+    """Return the region a département code belongs to (by the static table), if it exists."""
+    region_code = region_code_for(code)
+    return Region.objects.filter(code=region_code).first() if region_code else None
 
 
 @transaction.atomic
@@ -34,8 +42,15 @@ def create_territory(
     calling_hours_start: time | None = None,
     calling_hours_end: time | None = None,
 ) -> Territory:
-    """Create a territory (a CPAM); calling hours default to the settings'."""
-    territory = Territory(code=code, name=name, timezone=timezone, phone_region=phone_region)
+    """Create a territory (a CPAM) in the region of its département; calling hours default to
+    the settings'."""
+    territory = Territory(
+        code=code,
+        name=name,
+        timezone=timezone,
+        phone_region=phone_region,
+        region=region_for_departement(code),
+    )
     if calling_hours_start is not None:
         territory.calling_hours_start = calling_hours_start
     if calling_hours_end is not None:
