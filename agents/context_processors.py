@@ -10,4 +10,7 @@ def staff(request) -> dict:
         "is_teleconseiller": roles.has_role(user, roles.TELECONSEILLER),
         "is_superviseur": roles.has_role(user, roles.SUPERVISEUR),
         "is_admin_cpam": roles.has_role(user, roles.ADMIN_CPAM),
+        # The regional health agency's officers see the clusters of their region, nothing else.
+        "is_ars": roles.ARS in roles.roles_of(user),
+        "is_national_admin": roles.is_national_admin(user),
     }

@@ -41,7 +41,11 @@ def cluster_cases(cluster: Cluster) -> list[IndexCase]:
     """Return a cluster's cases with, for each, its person and phones, its exposures at the
     place (`at_place`) and its contacts' counts (`contacts_total`, `contacts_notified`): four
     queries whatever the number of cases."""
-    at_place = Exposure.objects.filter(place_id=cluster.place_id).order_by("last_exposure_date")
+    at_place = (
+        Exposure.objects.filter(place_id=cluster.place_id)
+        .select_related("person")
+        .order_by("last_exposure_date", "pk")
+    )
     return list(
         IndexCase.objects.filter(cluster_memberships__cluster=cluster)
         .select_related("person")

@@ -10,11 +10,20 @@ from rest_framework.response import Response
 
 from agents import roles
 from agents.roles import role_permission
+from cases.handoffs import export_cluster
+from cases.models import Cluster
+from cases.services import log_person_access
 from common.api import FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from supervision.forms import TerritoryFilterForm
+from supervision.forms import ClusterFilterForm, TerritoryFilterForm
 from supervision.selectors.board import agents_for_api
+from supervision.selectors.clusters import LIST_LIMIT, access_cluster, clusters_for
 from supervision.selectors.queue_health import queue_health
-from supervision.serializers import QueueHealthSerializer, SupervisedAgentSerializer
+from supervision.serializers import (
+    ClusterExportSerializer,
+    ClusterRowSerializer,
+    QueueHealthSerializer,
+    SupervisedAgentSerializer,
+)
 
 
 class SupervisionAgentsView(ApiView):
@@ -76,3 +85,60 @@ class QueueHealthView(ApiView):
             user=request.user, territory=form.selected_territory(), now=timezone.now()
         )
         return Response(QueueHealthSerializer(health).data)
+
+
+CLUSTER_ROLES = (roles.ADMIN_CPAM, roles.ARS, roles.ADMIN_NATIONAL)
+
+
+class ClusterListView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(*CLUSTER_ROLES)]
+
+    @extend_schema(
+        operation_id="list_clusters",
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=Cluster.Status.values, description="Only this status."
+            )
+        ],
+        responses={
+            200: ClusterRowSerializer(many=True),
+            400: OpenApiResponse(description="Unknown status."),
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """List the clusters you may see, newest first (a CPAM admin: their territory's; an ARS
+        officer: their region's; a national admin: all)."""
+        form = ClusterFilterForm(request.query_params)
+        if not form.is_valid():
+            detail = {name: list(errors) for name, errors in form.errors.items()}
+            raise ValidationError(detail)  # type: ignore[arg-type]
+        clusters = clusters_for(user=request.user, status=form.selected_status())[:LIST_LIMIT]
+        return Response(ClusterRowSerializer(clusters, many=True).data)
+
+
+class ClusterDetailView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(*CLUSTER_ROLES)]
+
+    @extend_schema(
+        operation_id="get_cluster",
+        responses={
+            200: ClusterExportSerializer,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(description="No such cluster in your territory or region."),
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Return a cluster's export: the document the ARS receives (docs/api.md)."""
+        cluster = access_cluster(user=request.user, pk=pk)
+        now = timezone.now()
+        payload = export_cluster(cluster=cluster, now=now)
+        log_person_access(
+            user=request.user,
+            persons=[case.person for case in cluster.cases.select_related("person")],
+            what=f"api-cluster:{cluster.pk}",
+            now=now,
+        )
+        return Response(payload, headers={"Cache-Control": "no-store"})
