@@ -5,10 +5,11 @@ from itertools import count
 
 from django.utils import timezone
 
-from agents.models import Region
+from agents import roles
+from agents.models import ArsOfficer, Region
 from cases.places import PlaceData
 from cases.services import ContactData
-from tests.base import PersonasTestCase, contact
+from tests.base import PersonasTestCase, contact, make_user
 
 _numbers = count(10_000_000)
 
@@ -27,6 +28,12 @@ class ClusterTestCase(PersonasTestCase):
         for territory, region in ((cls.t93, cls.idf), (cls.t75, cls.idf), (cls.t974, cls.reunion)):
             territory.region = region
             territory.save(update_fields=["region"])
+        # ARS officers: Île-de-France (93 and 75), La Réunion (must see nothing of 93).
+        cls.ars = make_user("ars", roles.ARS)
+        ArsOfficer.objects.create(user=cls.ars, region=cls.idf)
+        cls.ars_reunion = make_user("arsre", roles.ARS)
+        ArsOfficer.objects.create(user=cls.ars_reunion, region=cls.reunion)
+        cls.national = make_user("national", roles.ADMIN_NATIONAL)
 
     def case_at(self, place: PlaceData, *, days_ago: int = 0, territory=None, contacts: int = 1):
         """Register a patient zéro whose `contacts` contacts were exposed at the place."""
