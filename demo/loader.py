@@ -23,6 +23,7 @@ from agents.services.staff import create_territory
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
+from demo import clusters as demo_clusters
 from demo import integrity_month
 from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
@@ -395,6 +396,8 @@ def demo_logins() -> list[Login]:
     return [
         Login(SUPERUSER, "superuser", ""),
         *(Login(a.username, a.role, a.territory) for a in AGENTS),
+        # The regional health agency of Île-de-France: the clusters of 93 and 75.
+        Login(demo_clusters.ARS_USERNAME, roles.ARS, "ARS Île-de-France"),
     ]
 
 
@@ -419,7 +422,12 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     settle_the_floor(morning=summary, now=now)
     # The morning's calls with the carrier's record `make run`'s carrier simulator would have sent.
     integrity_month.record_carrier_calls(since=morning)
-    index_cases, contacts = early[0] + late[0], early[1] + late[1]
+    # A nursing-home cluster in 93 ready to hand off to the ARS, a school not yet one (issue 16).
+    at_places = demo_clusters.load_places_and_clusters(
+        territory=territories["93"], now=now, password=DEMO_PASSWORD
+    )
+    index_cases = early[0] + late[0] + at_places[0]
+    contacts = early[1] + late[1] + at_places[1]
     _recruit(territories=territories, now=now)
     _forecast_volumes(territory=territories["93"], now=now)
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.

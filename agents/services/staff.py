@@ -13,6 +13,7 @@ from agents.exceptions import InvalidStatus
 from agents.models import (
     Agent,
     AgentStatusPeriod,
+    ArsOfficer,
     Language,
     OpeningHours,
     PauseReason,
@@ -204,3 +205,31 @@ def set_channel_mode(
     territory.full_clean()
     territory.save(update_fields=fields)
     return territory
+
+
+@transaction.atomic
+def create_ars_officer(
+    *,
+    username: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    region: Region,
+    email: str = "",
+) -> User:
+    """Create the account of a regional health agency's officer: the ARS role, their region, no
+    agent profile (they work on their region's clusters only)."""
+    user = User.objects.create_user(
+        username, email, password, first_name=first_name, last_name=last_name
+    )
+    user.groups.add(Group.objects.get(name=roles.ARS))
+    ArsOfficer.objects.create(user=user, region=region)
+    return user
+
+
+@transaction.atomic
+def set_ars_email(*, region: Region, email: str) -> Region:
+    """Set where the clusters handed off to a region's ARS are sent."""
+    Region.objects.filter(pk=region.pk).update(ars_email=email)
+    region.ars_email = email
+    return region
