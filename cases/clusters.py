@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.exceptions import InvalidClusterTransition
 from cases.models import Cluster, ClusterCase, ClusterEvent, ClusterRule, Exposure, Place
@@ -116,7 +117,10 @@ def detect_clusters(*, now: datetime, place_ids: Iterable[int] | None = None) ->
             cluster_id=cluster.pk,
             at=now,
             kind=ClusterEvent.Kind.DETECTED,
-            note=_("%(count)d cases at the place.") % {"count": len(members)},
+            note=ngettext(
+                "%(count)d case at the place.", "%(count)d cases at the place.", len(members)
+            )
+            % {"count": len(members)},
         )
         for cluster, members in opening
     ] + [
