@@ -3,6 +3,7 @@ the outbox row, and the e-mail sent once from it (DESIGN.md invariant 12)."""
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -37,16 +38,26 @@ def _user_name(user: User | None) -> str | None:
     return user.get_full_name() or user.get_username()
 
 
-def cluster_cases(cluster: Cluster) -> list[IndexCase]:
+@dataclass(frozen=True)
+class CaseAtPlace:
+    """A case of a cluster: its exposures at the place and its contacts' counts."""
+
+    case: IndexCase
+    at_place: list[Exposure]
+    contacts_total: int
+    contacts_notified: int
+
+
+def cluster_cases(cluster: Cluster) -> list[CaseAtPlace]:
     """Return a cluster's cases with, for each, its person and phones, its exposures at the
-    place (`at_place`) and its contacts' counts (`contacts_total`, `contacts_notified`): four
-    queries whatever the number of cases."""
+    place (with their persons) and its contacts' counts: four queries whatever the number of
+    cases."""
     at_place = (
         Exposure.objects.filter(place_id=cluster.place_id)
         .select_related("person")
         .order_by("last_exposure_date", "pk")
     )
-    return list(
+    cases = (
         IndexCase.objects.filter(cluster_memberships__cluster=cluster)
         .select_related("person")
         .prefetch_related(
@@ -60,6 +71,15 @@ def cluster_cases(cluster: Cluster) -> list[IndexCase]:
         )
         .order_by("sampled_at", "pk")
     )
+    return [
+        CaseAtPlace(
+            case=case,
+            at_place=case.at_place,
+            contacts_total=case.contacts_total,
+            contacts_notified=case.contacts_notified,
+        )
+        for case in cases
+    ]
 
 
 def export_cluster(*, cluster: Cluster, now: datetime) -> dict:
@@ -73,7 +93,7 @@ def export_cluster(*, cluster: Cluster, now: datetime) -> dict:
     events = list(cluster.events.select_related("by"))
     rule = ClusterRule.objects.filter(place_type=cluster.place.type).first()
     region = cluster.territory.region
-    sample_days = [timezone.localdate(c.sampled_at, cluster.territory.zone) for c in cases]
+    sample_days = [timezone.localdate(c.case.sampled_at, cluster.territory.zone) for c in cases]
     place = cluster.place
     return {
         "format": EXPORT_FORMAT,
@@ -108,29 +128,30 @@ def export_cluster(*, cluster: Cluster, now: datetime) -> dict:
         },
         "cases": [
             {
-                "id": case.pk,
-                "external_ref": case.external_ref,
-                "first_name": case.person.first_name,
-                "last_name": case.person.last_name,
+                "id": row.case.pk,
+                "external_ref": row.case.external_ref,
+                "first_name": row.case.person.first_name,
+                "last_name": row.case.person.last_name,
                 "phone": next(
-                    (p.number for p in case.person.phones.all() if p.retired_at is None), None
+                    (p.number for p in row.case.person.phones.all() if p.retired_at is None),
+                    None,
                 ),
                 "sample_date": day.isoformat(),
                 "symptom_onset_date": (
-                    case.symptom_onset_on.isoformat() if case.symptom_onset_on else None
+                    row.case.symptom_onset_on.isoformat() if row.case.symptom_onset_on else None
                 ),
                 "last_exposure_at_place": (
-                    max(e.last_exposure_date for e in case.at_place).isoformat()
-                    if case.at_place
+                    max(e.last_exposure_date for e in row.at_place).isoformat()
+                    if row.at_place
                     else None
                 ),
                 "contacts": {
-                    "total": case.contacts_total,
-                    "at_place": len(case.at_place),
-                    "notified": case.contacts_notified,
+                    "total": row.contacts_total,
+                    "at_place": len(row.at_place),
+                    "notified": row.contacts_notified,
                 },
             }
-            for case, day in zip(cases, sample_days, strict=True)
+            for row, day in zip(cases, sample_days, strict=True)
         ],
         "timeline": [
             {"at": e.at.isoformat(), "kind": e.kind, "by": _user_name(e.by), "note": e.note}
@@ -342,11 +363,15 @@ def retry_failed_handoff(*, handoff: ClusterHandoff) -> bool:
     return bool(updated)
 
 
-def forget_handoff_payloads(*, person_ids: list[int]) -> int:
-    """Empty the exports kept with the hand-offs naming these persons (the retention purge)."""
+def forget_cluster_details(*, person_ids: list[int]) -> int:
+    """Empty what clusters hold about these persons (the retention purge): the exports kept with
+    their hand-offs, and the free texts of their timeline and outcome. The clusters, their
+    places, statuses and times stay."""
     cluster_ids = ClusterCase.objects.filter(index_case__person_id__in=person_ids).values(
         "cluster_id"
     )
+    ClusterEvent.objects.filter(cluster_id__in=cluster_ids).exclude(note="").update(note="")
+    Cluster.objects.filter(pk__in=cluster_ids).exclude(reason="").update(reason="")
     return (
         ClusterHandoff.objects.filter(cluster_id__in=cluster_ids)
         .exclude(payload={})

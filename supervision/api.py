@@ -136,7 +136,7 @@ class ClusterDetailView(ApiView):
         now = timezone.now()
         payload = export_cluster(cluster=cluster, now=now)
         log_person_access(
-            user=request.user,
+            user=request.user,  # type: ignore[arg-type]  # authenticated: IsAuthenticated
             persons=[case.person for case in cluster.cases.select_related("person")],
             what=f"api-cluster:{cluster.pk}",
             now=now,

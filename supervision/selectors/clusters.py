@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from agents.access import RequestUser
-from cases.handoffs import cluster_cases
-from cases.models import Cluster, ClusterEvent, ClusterHandoff, IndexCase, Person
+from cases.handoffs import CaseAtPlace, cluster_cases
+from cases.models import Cluster, ClusterEvent, ClusterHandoff, Person
 
 LIST_LIMIT = 200
 
@@ -52,14 +52,14 @@ class ClusterSummary:
 @dataclass
 class ClusterDetail:
     cluster: Cluster
-    cases: list[IndexCase]
+    cases: list[CaseAtPlace]
     summary: ClusterSummary
     events: list[ClusterEvent]
     handoff: ClusterHandoff | None
 
     def persons_shown(self) -> list[Person]:
         """The persons the page names: the cases and their contacts at the place."""
-        shown = {c.person_id: c.person for c in self.cases}
+        shown = {c.case.person_id: c.case.person for c in self.cases}
         shown.update({e.person_id: e.person for c in self.cases for e in c.at_place})
         return list(shown.values())
 
@@ -69,7 +69,7 @@ def cluster_detail(*, cluster: Cluster) -> ClusterDetail:
     figures, the timeline and the hand-off e-mail's state."""
     cases = cluster_cases(cluster)
     zone = cluster.territory.zone
-    days = [timezone.localdate(c.sampled_at, zone) for c in cases]
+    days = [timezone.localdate(c.case.sampled_at, zone) for c in cases]
     summary = ClusterSummary(
         cases=len(cases),
         contacts=sum(c.contacts_total for c in cases),

@@ -208,6 +208,9 @@ def demo_logins(output: str) -> tuple[str, dict[str, str]]:
 GROUPS_ADDED = {
     # The data-protection officer reads the access log through its page: no model permission.
     "dpo": set(),
+    # Issue 16 (agents 0022): the regional health agency's officers read their region's clusters
+    # through their pages; no model permission.
+    "ars": set(),
     "admin_national": {
         "pausereason.view_pausereason",
         "pausereason.add_pausereason",
@@ -244,6 +247,9 @@ GROUPS_ADDED = {
         "criterion.add_criterion",
         "criterion.change_criterion",
         "criterion.delete_criterion",
+        # Issue 16 (cases 0009): how many cases at a place make a cluster, national data.
+        "clusterrule.view_clusterrule",
+        "clusterrule.change_clusterrule",
     },
 }
 PERMISSIONS_REVOKED = {
