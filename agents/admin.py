@@ -20,6 +20,7 @@ from agents.models import (
     Region,
     Team,
     Territory,
+    staff_territory_id,
 )
 from agents.services.staff import region_for_departement
 
@@ -93,6 +94,16 @@ class ArsOfficerAdmin(admin.ModelAdmin):
     list_select_related = ("user", "region")
     search_fields = ("user__username", "user__last_name")
     autocomplete_fields = ("user",)
+
+    def get_queryset(self, request):
+        # A CPAM admin sees who works for their own region's ARS (where their clusters go).
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        territory_id = staff_territory_id(request.user)
+        return (
+            queryset.filter(region__territories=territory_id) if territory_id else queryset.none()
+        )
 
 
 @admin.register(Plateau)

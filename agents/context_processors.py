@@ -11,6 +11,6 @@ def staff(request) -> dict:
         "is_superviseur": roles.has_role(user, roles.SUPERVISEUR),
         "is_admin_cpam": roles.has_role(user, roles.ADMIN_CPAM),
         # The regional health agency's officers see the clusters of their region, nothing else.
-        "is_ars": roles.ARS in roles.roles_of(user),
+        "is_ars": not user.is_superuser and roles.ARS in roles.roles_of(user),
         "is_national_admin": roles.is_national_admin(user),
     }

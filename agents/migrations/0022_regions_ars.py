@@ -7,6 +7,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from common.permissions import grant_permissions
+
 
 # The static table (as agents 0002 reads the languages): regions and the region of each
 # département.
@@ -29,6 +31,13 @@ def create_regions(apps, schema_editor):
             territory.save(update_fields=["region"])
     # The ARS role (issue 16): no model permission, its pages only.
     Group.objects.get_or_create(name="ars")
+    # CPAM admins read the regions and who works for their region's ARS (superusers change them).
+    grant_permissions(
+        apps,
+        group="admin_cpam",
+        app_label="agents",
+        permissions={"region": ["view"], "arsofficer": ["view"]},
+    )
 
 
 def drop_ars_role(apps, schema_editor):

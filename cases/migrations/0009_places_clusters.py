@@ -34,8 +34,12 @@ def seed_rules(apps, schema_editor):
         app_label="cases",
         permissions={"clusterrule": ["view", "change"]},
     )
+    # CPAM admins correct the type of their territory's places (the admin is scoped).
     grant_permissions(
-        apps, group="admin_cpam", app_label="cases", permissions={"clusterrule": ["view"]}
+        apps,
+        group="admin_cpam",
+        app_label="cases",
+        permissions={"clusterrule": ["view"], "place": ["view", "change"]},
     )
 
 
