@@ -55,7 +55,7 @@ def detect_clusters(*, now: datetime, place_ids: Iterable[int] | None = None) ->
     recent = Exposure.objects.filter(place__isnull=False, last_exposure_date__gte=since)
     if place_ids is not None:
         recent = recent.filter(place_id__in=list(place_ids))
-    places = sorted(set(recent.values_list("place_id", flat=True).distinct()))
+    places = sorted(recent.order_by().values_list("place_id", flat=True).distinct())
     if not places:
         return []
     _lock_places(places)
