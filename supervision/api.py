@@ -10,17 +10,20 @@ from rest_framework.response import Response
 
 from agents import roles
 from agents.roles import role_permission
+from cases.clusters import close_cluster, return_cluster, take_cluster
 from cases.handoffs import export_cluster
 from cases.models import Cluster
 from cases.services import log_person_access
-from common.api import FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
 from supervision.forms import ClusterFilterForm, TerritoryFilterForm
 from supervision.selectors.board import agents_for_api
 from supervision.selectors.clusters import LIST_LIMIT, access_cluster, clusters_for
 from supervision.selectors.queue_health import queue_health
 from supervision.serializers import (
     ClusterExportSerializer,
+    ClusterReasonInputSerializer,
     ClusterRowSerializer,
+    ClusterStatusSerializer,
     QueueHealthSerializer,
     SupervisedAgentSerializer,
 )
@@ -142,3 +145,87 @@ class ClusterDetailView(ApiView):
             now=now,
         )
         return Response(payload, headers={"Cache-Control": "no-store"})
+
+
+CONFLICT = OpenApiResponse(
+    description="The cluster's status no longer allows this action (code invalid_transition)."
+)
+
+
+class ClusterTakeView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(roles.ARS)]
+
+    @extend_schema(
+        operation_id="take_cluster",
+        request=None,
+        responses={
+            200: ClusterStatusSerializer,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(description="No such cluster in your region."),
+            409: CONFLICT,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Mark a handed-off cluster of your region under investigation (you take it)."""
+        cluster = access_cluster(user=request.user, pk=pk)
+        cluster = take_cluster(
+            cluster=cluster,
+            by=request.user,  # type: ignore[arg-type]  # authenticated: IsAuthenticated
+            now=timezone.now(),
+        )
+        return Response(ClusterStatusSerializer(cluster).data)
+
+
+class ClusterEndView(ApiView):
+    """Close a cluster, or return it to its CPAM: both with a reason."""
+
+    permission_classes = [IsAuthenticated, role_permission(roles.ARS)]
+    action = "close"
+
+    def post(self, request: Request, pk: int) -> Response:
+        cluster = access_cluster(user=request.user, pk=pk)
+        body = ClusterReasonInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        end = close_cluster if self.action == "close" else return_cluster
+        cluster = end(
+            cluster=cluster,
+            by=request.user,  # type: ignore[arg-type]  # authenticated: IsAuthenticated
+            reason=body.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response(ClusterStatusSerializer(cluster).data)
+
+
+_END_RESPONSES = {
+    200: ClusterStatusSerializer,
+    400: BAD_INPUT,
+    401: NOT_AUTHENTICATED,
+    403: FORBIDDEN,
+    404: OpenApiResponse(description="No such cluster in your region."),
+    409: CONFLICT,
+}
+
+
+class ClusterCloseView(ClusterEndView):
+    action = "close"
+
+    @extend_schema(
+        operation_id="close_cluster", request=ClusterReasonInputSerializer, responses=_END_RESPONSES
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Close a cluster of your region (handed off or under investigation), with the reason."""
+        return super().post(request, pk)
+
+
+class ClusterReturnView(ClusterEndView):
+    action = "return"
+
+    @extend_schema(
+        operation_id="return_cluster",
+        request=ClusterReasonInputSerializer,
+        responses=_END_RESPONSES,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Return a cluster of your region to its CPAM, with the reason its admins will read."""
+        return super().post(request, pk)

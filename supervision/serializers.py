@@ -168,3 +168,18 @@ answer (format "tracing-center/cluster", version 1)."""
     summary = ExportSummarySerializer()
     cases = ExportCaseSerializer(many=True)
     timeline = ExportEventSerializer(many=True)
+
+
+class ClusterReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Read by the CPAM's admins: no names, please."
+    )
+
+
+class ClusterStatusSerializer(serializers.Serializer):
+    """A cluster's state after an ARS action."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Cluster.Status.choices)
+    taken_by = serializers.CharField(source="taken_by.username", allow_null=True, default=None)
+    reason = serializers.CharField()

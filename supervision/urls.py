@@ -55,6 +55,9 @@ urlpatterns = [
 api_urlpatterns = [
     path("clusters/", api.ClusterListView.as_view(), name="clusters"),
     path("clusters/<int:pk>/", api.ClusterDetailView.as_view(), name="cluster"),
+    path("clusters/<int:pk>/take/", api.ClusterTakeView.as_view(), name="cluster-take"),
+    path("clusters/<int:pk>/close/", api.ClusterCloseView.as_view(), name="cluster-close"),
+    path("clusters/<int:pk>/return/", api.ClusterReturnView.as_view(), name="cluster-return"),
     path("supervision/agents/", api.SupervisionAgentsView.as_view(), name="supervision-agents"),
     path(
         "supervision/queue-health/", api.QueueHealthView.as_view(), name="supervision-queue-health"

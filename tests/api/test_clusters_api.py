@@ -77,3 +77,49 @@ class ClustersApiTests(ClusterTestCase):
         self.assertEqual(
             self.get(reverse("api:clusters"), self.national, status="nope").status_code, 400
         )
+
+
+class ClusterActionsApiTests(ClusterTestCase):
+    def setUp(self):
+        self.api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        self.case_at(EHPAD)
+        [cluster_id] = detect_clusters(now=timezone.now())
+        self.cluster = Cluster.objects.get(pk=cluster_id)
+
+    def post(self, action, user, **data):
+        self.api.force_login(user)
+        return self.api.post(
+            reverse(f"api:cluster-{action}", args=[self.cluster.pk]), data, format="json"
+        )
+
+    def test_a_detected_cluster_cannot_be_taken_409(self):
+        response = self.post("take", self.ars)
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(response.json()["code"], "invalid_transition")
+
+    def test_the_ars_takes_then_returns_it(self):
+        Cluster.objects.filter(pk=self.cluster.pk).update(status=Cluster.Status.HANDED_OFF)
+        response = self.post("take", self.ars)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.json(),
+            {
+                "id": self.cluster.pk,
+                "status": "under_investigation",
+                "taken_by": "ars",
+                "reason": "",
+            },
+        )
+        self.assertEqual(self.post("return", self.ars).status_code, 400)
+        response = self.post("return", self.ars, reason="Suivi par la CPAM")
+        self.assertEqual(response.json()["status"], "returned")
+        self.assertEqual(self.post("close", self.ars, reason="Fin").status_code, 409)
+
+    def test_only_the_ars_of_the_region(self):
+        Cluster.objects.filter(pk=self.cluster.pk).update(status=Cluster.Status.HANDED_OFF)
+        self.assertEqual(self.post("take", self.carol).status_code, 403)
+        self.assertEqual(self.post("take", self.ars_reunion).status_code, 404)
+        self.api.logout()
+        self.assertEqual(
+            self.api.post(reverse("api:cluster-take", args=[self.cluster.pk])).status_code, 401
+        )
