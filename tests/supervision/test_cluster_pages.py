@@ -65,6 +65,13 @@ class RightsTests(ClusterPageTestCase):
                 self.assertEqual([c.pk for c in listing.context["clusters"]], [self.cluster.pk])
                 self.assertContains(self.client.get(self.url), "EHPAD Les Tilleuls")
 
+    def test_the_ars_sees_a_detected_cluster_without_its_actions(self):
+        self.login(self.ars)
+        page = self.client.get(self.url)
+        self.assertContains(page, 'data-testid="not-handed-off"')
+        self.assertNotContains(page, 'data-testid="take"')
+        self.assertNotContains(page, 'data-testid="hand-off"')
+
     def test_wrong_method_is_refused(self):
         self.login(self.carol)
         self.assertEqual(self.client.post(self.url).status_code, 405)
