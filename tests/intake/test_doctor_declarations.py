@@ -93,7 +93,9 @@ class DeclarationFormTests(DoctorTestCase):
         )
         case = IndexCase.objects.get()
         self.assertRedirects(response, reverse("intake:declaration-detail", args=[case.pk]))
-        self.assertEqual((case.source, case.created_by, case.territory), ("doctor", self.house, self.t93))
+        self.assertEqual(
+            (case.source, case.created_by, case.territory), ("doctor", self.house, self.t93)
+        )
         self.assertEqual(case.person.address, "12 rue de la République, 93200 Saint-Denis")
         self.assertEqual(str(case.person.birth_date), "1970-05-04")
         self.assertEqual(CallTask.objects.filter(territory=self.t93).count(), 3)
@@ -121,7 +123,12 @@ class DeclarationFormTests(DoctorTestCase):
                 "person": (case.person.first_name, case.person.last_name, case.person.language_id),
                 "phones": list(case.person.phones.values_list("number", flat=True)),
                 "exposures": [
-                    (e.person.last_name, e.person.language_id, e.exposure_type, e.last_exposure_date)
+                    (
+                        e.person.last_name,
+                        e.person.language_id,
+                        e.exposure_type,
+                        e.last_exposure_date,
+                    )
                     for e in case.exposures.order_by("person__last_name")
                 ],
                 "tasks": [
@@ -163,7 +170,9 @@ class DeclarationFormTests(DoctorTestCase):
         self.assertEqual(by_form, shape(IndexCase.objects.get()))
 
     def test_the_case_goes_to_the_patients_territory_not_the_doctors(self):
-        self.declare(declaration(contact_row("Leroy", "0622222222"), postcode="75011", city="Paris"))
+        self.declare(
+            declaration(contact_row("Leroy", "0622222222"), postcode="75011", city="Paris")
+        )
         case = IndexCase.objects.get()
         self.assertEqual(case.territory, self.t75)
         self.assertEqual(set(CallTask.objects.values_list("territory", flat=True)), {self.t75.pk})
@@ -181,9 +190,7 @@ class DeclarationFormTests(DoctorTestCase):
         case = IndexCase.objects.get()
         self.assertEqual(case.territory, self.t974)
         self.assertEqual(case.person.phones.get().number, "+262692112233")
-        self.assertEqual(
-            case.exposures.get().person.phones.get().number, "+262692123456"
-        )
+        self.assertEqual(case.exposures.get().person.phones.get().number, "+262692123456")
 
     def test_a_postcode_without_a_territory_is_a_field_error(self):
         response = self.declare(declaration(contact_row("Silva", "0611111111"), postcode="13001"))
