@@ -104,7 +104,8 @@ def access_agent(*, user: RequestUser, pk: int) -> Agent:
 
 def access_own_doctor(user: RequestUser) -> Doctor:
     """Return the doctor's profile of the user; refuse (403) a medecin account without one."""
-    doctor = Doctor.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
+    found = Doctor.objects.select_related("user").filter(user_id=user.pk)
+    doctor = found.first() if user.is_authenticated else None
     if doctor is None:
         raise PermissionDenied
     return doctor

@@ -128,9 +128,9 @@ class DoctorDeclarationsView(ApiView):
     def get(self, request: Request) -> Response:
         """List the patients you declared, newest first, with where each patient and contact
         stands (queued, reached, notified by SMS, escalated, missed) and their isolation dates."""
-        access_own_doctor(request.user)
+        doctor = access_own_doctor(request.user)
         paginator = Paginator(
-            selectors.declarations_of(user=request.user), selectors.DECLARATIONS_PER_PAGE
+            selectors.declarations_of(user=doctor.user), selectors.DECLARATIONS_PER_PAGE
         )
         try:
             page = paginator.page(request.query_params.get("page", 1))
@@ -139,7 +139,7 @@ class DoctorDeclarationsView(ApiView):
         now = timezone.now()
         declarations = selectors.declarations_progress(cases=list(page.object_list), now=now)
         log_person_access(
-            user=request.user,
+            user=doctor.user,
             persons=[p for d in declarations for p in d.persons],
             what="api-declaration-list",
             now=now,
