@@ -1,6 +1,6 @@
 """The demo's general practitioner (issue 16): a doctor of Seine-Saint-Denis who declared three
-patients, each at another stage: just declared, reached with their contact, and a day old with
-a contact nobody could call in time (escalated, as the overdue sweep does)."""
+patients, each at another stage: just declared, reached with their contact, and a day old, the
+patient reached but a contact nobody could call in time (escalated, as the overdue sweep does)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -103,13 +103,14 @@ def create_demo_doctor(*, territory: Territory, supervisor: User, password: str,
             created_by=doctor.user,
         )
         cases.append(result)
-    _reached(cases[1], supervisor=supervisor, now=now - timedelta(hours=3))
+    _reached(cases[1], supervisor=supervisor, now=now - timedelta(hours=3), contacts=True)
+    _reached(cases[2], supervisor=supervisor, now=now - timedelta(hours=22), contacts=False)
     _escalated(cases[2], now=now - timedelta(hours=1))
     return doctor
 
 
-def _reached(result, *, supervisor: User, now: datetime) -> None:
-    # The patient called the platform back and was interviewed; her husband too.
+def _reached(result, *, supervisor: User, now: datetime, contacts: bool) -> None:
+    # The patient called the platform back and was interviewed; the contacts too, if told.
     assert result.task is not None
     record_interview(
         index_case=result.index_case,
@@ -127,7 +128,7 @@ def _reached(result, *, supervisor: User, now: datetime) -> None:
         now=now,
         note="A rappelé la plateforme",
     )
-    for contact in result.contacts:
+    for contact in result.contacts if contacts else []:
         record_notification(
             exposure=contact.exposure,
             last_exposure_date=contact.exposure.last_exposure_date,

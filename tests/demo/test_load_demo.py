@@ -128,7 +128,7 @@ class LoadDemoTests(TestCase):
         ]
         self.assertEqual(
             stages,
-            [["queued", "queued", "queued"], ["reached", "reached"], ["missed", "escalated"]],
+            [["queued", "queued", "queued"], ["reached", "reached"], ["reached", "escalated"]],
         )
         self.assertContains(response, "GAR-2026-117")
 
