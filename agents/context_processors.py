@@ -10,4 +10,6 @@ def staff(request) -> dict:
         "is_teleconseiller": roles.has_role(user, roles.TELECONSEILLER),
         "is_superviseur": roles.has_role(user, roles.SUPERVISEUR),
         "is_admin_cpam": roles.has_role(user, roles.ADMIN_CPAM),
+        # Not has_role(): a superuser holds every role, and is not a doctor.
+        "is_medecin": roles.MEDECIN in roles.roles_of(user),
     }

@@ -18,6 +18,10 @@ ADMIN_NATIONAL = "admin_national"
 # The data-protection officer: reads the access log of every territory, nothing else.
 DPO = "dpo"
 
+# A general practitioner who declares their positive patients and their contacts (issue 16). Not
+# staff: no territory of their own, they see only the cases they declared.
+MEDECIN = "medecin"
+
 ALL_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM, LAB_FEED)
 STAFF_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM)
 

@@ -21,13 +21,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def start_page_for(user) -> str:
     """Return where a member of staff lands after logging in: a téléconseiller at her desk, a
-    supervisor on the plateau board, anyone else (CPAM admin, superuser) on the start page."""
+    supervisor on the plateau board, a doctor on their declared patients, anyone else (CPAM
+    admin, superuser) on the start page."""
     if user.is_superuser or roles.has_role(user, roles.ADMIN_CPAM):
         return reverse("agents:home")
     if roles.has_role(user, roles.SUPERVISEUR):
         return reverse("supervision:plateau")
     if roles.has_role(user, roles.TELECONSEILLER):
         return reverse("calls:desk")
+    if roles.has_role(user, roles.MEDECIN):
+        return reverse("intake:declaration-list")
     return reverse("agents:home")
 
 

@@ -23,7 +23,7 @@ from agents.services.staff import create_territory
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
-from demo import integrity_month
+from demo import doctors, integrity_month
 from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
 from intake.services import register_index_case
@@ -395,6 +395,7 @@ def demo_logins() -> list[Login]:
     return [
         Login(SUPERUSER, "superuser", ""),
         *(Login(a.username, a.role, a.territory) for a in AGENTS),
+        Login(doctors.USERNAME, roles.MEDECIN, "93"),
     ]
 
 
@@ -433,6 +434,13 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     for territory in territories.values():
         week = qa.week_start(territory_today(territory, now))
         qa.draw_territory_sample(territory=territory, week=week, now=now)
+    # A doctor of Seine-Saint-Denis and the patients she declared (issue 16).
+    doctors.create_demo_doctor(
+        territory=territories["93"],
+        supervisor=User.objects.get(username="superviseur93"),
+        password=DEMO_PASSWORD,
+        now=now,
+    )
     return DemoSummary(
         territories=len(territories), agents=len(AGENTS), index_cases=index_cases, contacts=contacts
     )

@@ -2,17 +2,20 @@
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from agents.access import RequestUser
-from calls.models import CallAttempt, CallTask
+from calls.models import CallAttempt, CallTask, SmsMessage
 from cases.models import Exposure, IndexCase, Person, Phone
 from common.phones import to_e164
 from intake.models import ContactImport
+from intake.services import doctor_file_number
 
 CONTACTS_PER_PAGE = 50
 HISTORY_LIMIT = 200
@@ -217,3 +220,144 @@ def contact_import_result(*, job: ContactImport) -> list[ImportedCaseRow]:
             )
         )
     return rows
+
+
+# --- Doctors' declarations (issue 16): a doctor sees the cases they declared, nothing else -------
+
+
+# The doctor's list, a page at a time (the page and the API).
+DECLARATIONS_PER_PAGE = 20
+
+
+def declarations_of(*, user: RequestUser) -> QuerySet[IndexCase]:
+    """Return the cases this doctor declared, newest first: a doctor holds no territory, so this
+    is all they may read (for_user() gives them nothing)."""
+    if not user.is_authenticated:
+        return IndexCase.objects.none()
+    return (
+        IndexCase.objects.filter(created_by=user, source=IndexCase.Source.DOCTOR)
+        .select_related("person", "territory", "interview")
+        .order_by("-identified_at", "-pk")
+    )
+
+
+def get_declaration_for_doctor(*, user: RequestUser, pk: int) -> IndexCase:
+    """Return a case this doctor declared; 404 for anyone else's, so its existence stays secret."""
+    return get_object_or_404(declarations_of(user=user), pk=pk)
+
+
+class Progress(TextChoices):
+    """Where a declared person stands, as their doctor sees it."""
+
+    QUEUED = "queued", _("Queued")
+    REACHED = "reached", _("Reached")
+    NOTIFIED_BY_SMS = "notified_by_sms", _("Notified by SMS")
+    ESCALATED = "escalated", _("Escalated to a supervisor")
+    MISSED = "missed", _("Not reached within 24 h")
+
+
+@dataclass(frozen=True)
+class PersonProgress:
+    person: Person
+    progress: Progress
+    deadline_at: datetime | None
+    isolation_until: date | None
+    exposure: Exposure | None = None
+
+
+@dataclass(frozen=True)
+class Declaration:
+    index_case: IndexCase
+    patient: PersonProgress
+    contacts: list[PersonProgress]
+
+    @property
+    def persons(self) -> list[Person]:
+        return [self.patient.person] + [row.person for row in self.contacts]
+
+    @property
+    def file_number(self) -> str:
+        return doctor_file_number(self.index_case.external_ref)
+
+
+_REACHED_STATUSES = (CallTask.Status.DONE, CallTask.Status.CANCELLED)
+
+
+def progress_of(task: CallTask | None, *, recorded: bool, now: datetime) -> Progress:
+    """Say where a person stands from their call (annotated with `sms_sent`) and whether an
+    interview or a notification was recorded for them."""
+    if recorded:
+        return Progress.REACHED
+    if task is None:
+        return Progress.QUEUED
+    # A cancelled call is one of a person reached meanwhile for the same reason.
+    if task.status in _REACHED_STATUSES or (
+        task.status == CallTask.Status.CLOSED
+        and task.closed_reason == CallTask.ClosedReason.REACHED_ELSEWHERE
+    ):
+        return Progress.REACHED
+    sms_only = task.closed_reason == CallTask.ClosedReason.NOTIFIED_BY_SMS
+    if getattr(task, "sms_sent", False) or sms_only:
+        return Progress.NOTIFIED_BY_SMS
+    if task.status == CallTask.Status.ESCALATED:
+        return Progress.ESCALATED
+    if task.status == CallTask.Status.CLOSED or task.deadline_at < now:
+        return Progress.MISSED
+    return Progress.QUEUED
+
+
+def declarations_progress(*, cases: list[IndexCase], now: datetime) -> list[Declaration]:
+    """Gather, for a page of declared cases, each patient's and each contact's progress and
+    isolation dates: two queries whatever the page's size."""
+    exposures = list(
+        Exposure.objects.filter(index_case__in=[case.pk for case in cases])
+        .select_related("person", "notification")
+        .order_by("identified_at", "pk")
+    )
+    sent = SmsMessage.objects.filter(task=OuterRef("pk"), status=SmsMessage.Status.SENT)
+    # A contact named by two cases has one call, which may hang on the other exposure: looked up
+    # by person, the latest one winning (as on the staff's case page).
+    tasks = CallTask.objects.filter(
+        Q(index_case__in=[case.pk for case in cases], reason=CallTask.Reason.INDEX_INTERVIEW)
+        | Q(
+            person__in=[e.person_id for e in exposures],
+            reason=CallTask.Reason.CONTACT_NOTIFICATION,
+        )
+    ).annotate(sms_sent=Exists(sent))
+    interview_by_case: dict[int, CallTask] = {}
+    contact_by_person: dict[int, CallTask] = {}
+    for task in tasks.order_by("created_at", "pk"):
+        if task.reason == CallTask.Reason.INDEX_INTERVIEW:
+            assert task.index_case_id is not None
+            interview_by_case[task.index_case_id] = task
+        else:
+            contact_by_person[task.person_id] = task
+    contacts_by_case: dict[int, list[PersonProgress]] = {}
+    for exposure in exposures:
+        notification = getattr(exposure, "notification", None)
+        task = contact_by_person.get(exposure.person_id)
+        contacts_by_case.setdefault(exposure.index_case_id, []).append(
+            PersonProgress(
+                person=exposure.person,
+                progress=progress_of(task, recorded=notification is not None, now=now),
+                deadline_at=task.deadline_at if task else None,
+                isolation_until=notification.isolation_until if notification else None,
+                exposure=exposure,
+            )
+        )
+    declarations = []
+    for case in cases:
+        interview = getattr(case, "interview", None)
+        task = interview_by_case.get(case.pk)
+        patient = PersonProgress(
+            person=case.person,
+            progress=progress_of(task, recorded=interview is not None, now=now),
+            deadline_at=task.deadline_at if task else None,
+            isolation_until=interview.isolation_until if interview else None,
+        )
+        declarations.append(
+            Declaration(
+                index_case=case, patient=patient, contacts=contacts_by_case.get(case.pk, [])
+            )
+        )
+    return declarations

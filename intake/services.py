@@ -160,3 +160,20 @@ def add_contacts_later(
     now): all of them, or none."""
     with transaction.atomic():
         return add_contacts(index_case=index_case, contacts=list(contacts), now=now)
+
+
+# A doctor's file number is theirs: namespaced by their RPPS number, so that two doctors' "2024-12"
+# are two cases (and a laboratory's reference never answers a doctor's declaration).
+DOCTOR_REF_SEPARATOR = "/"
+FILE_NUMBER_MAX_LENGTH = 64 - 11 - len(DOCTOR_REF_SEPARATOR)
+
+
+def doctor_external_ref(*, rpps: str, file_number: str) -> str:
+    """Return the case's external reference for a doctor's file number ("" for none)."""
+    file_number = file_number.strip()
+    return f"{rpps}{DOCTOR_REF_SEPARATOR}{file_number}" if file_number else ""
+
+
+def doctor_file_number(external_ref: str) -> str:
+    """Return the doctor's own file number from a declared case's external reference."""
+    return external_ref.partition(DOCTOR_REF_SEPARATOR)[2] or external_ref

@@ -1,4 +1,5 @@
-"""Pages of the intake: index case list and detail, the registration form and the CSV import."""
+"""Pages of the intake: index case list and detail, the registration form, the CSV import and
+the doctors' declarations."""
 
 from urllib.parse import urlencode
 
@@ -13,18 +14,29 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
 from agents import roles
-from agents.access import access_own_territory_unless_superuser
+from agents.access import access_own_doctor, access_own_territory_unless_superuser
 from agents.models import Territory
 from agents.roles import role_required
 from cases.forms import CONTACTS_PREFIX, ContactFormSet
+from cases.models import IndexCase
 from cases.services import MAX_CONTACTS, log_person_access
 from cases.views import render_contact_row, with_extra_row
 from common.csv_files import excel_csv_response
 from intake import selectors
-from intake.forms import ContactImportForm, IndexCaseEditForm, IndexCaseForm
+from intake.forms import (
+    ContactImportForm,
+    DoctorDeclarationForm,
+    IndexCaseEditForm,
+    IndexCaseForm,
+)
 from intake.import_jobs import live_progress, submit_contact_import
 from intake.imports import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, STAGE_RECORDING, template_rows
-from intake.services import add_contacts_later, register_index_case, update_index_case
+from intake.services import (
+    add_contacts_later,
+    doctor_external_ref,
+    register_index_case,
+    update_index_case,
+)
 
 CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 PAGE_SIZE = 50
@@ -298,3 +310,120 @@ def contact_import_template(request: HttpRequest) -> StreamingHttpResponse:
     """Download an empty contacts file: the header the import expects and two example rows."""
     header, *rows = template_rows(today=timezone.localdate())
     return excel_csv_response(filename="contacts-template.csv", header=header, rows=rows)
+
+
+# --- Doctors' declarations (issue 16): a doctor declares a patient and their contacts, and follows
+# only those; the case goes to the territory of the patient's postcode.
+
+
+def _render_declaration(request, form, formset, *, show_errors: bool = True) -> HttpResponse:
+    context = {
+        "form": form,
+        "formset": formset,
+        "show_errors": show_errors,
+        "max_contacts": MAX_CONTACTS,
+    }
+    return render(request, "intake/declaration_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(roles.MEDECIN)
+def declaration_new(request: HttpRequest) -> HttpResponse:
+    """Declare a patient and their household and close contacts: all of it, or nothing and the
+    form again. Every call is queued in the patient's territory, like any other intake."""
+    doctor = access_own_doctor(request.user)
+    pinned = doctor.territories.order_by("code").first()
+    if request.method == "GET":
+        form = DoctorDeclarationForm(pinned_territory=pinned)
+        formset = ContactFormSet(prefix=CONTACTS_PREFIX, form_kwargs={"territory": pinned})
+        return _render_declaration(request, form, formset)
+
+    adding_row = "add_contact" in request.POST
+    data = with_extra_row(request.POST) if adding_row else request.POST
+    form = DoctorDeclarationForm(data, pinned_territory=pinned)
+    form_valid = form.is_valid()
+    # Contacts' phones are read in the patient's territory's numbering region.
+    formset = ContactFormSet(
+        data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": form.chosen_territory() or pinned}
+    )
+    if adding_row:
+        return _render_declaration(request, form, formset, show_errors=False)
+    if not (form_valid and formset.is_valid()):
+        return _render_declaration(request, form, formset)
+    territory = form.chosen_territory()
+    assert territory is not None  # the postcode was valid
+    result = register_index_case(
+        territory=territory,
+        person=form.person_data(),
+        sampled_at=form.sampled_at(),
+        symptom_onset_on=form.cleaned_data["symptom_onset_on"],
+        external_ref=doctor_external_ref(
+            rpps=doctor.rpps, file_number=form.cleaned_data["external_ref"]
+        ),
+        contacts=formset.contacts(),
+        source=IndexCase.Source.DOCTOR,
+        now=timezone.now(),
+        created_by=request.user,
+    )
+    if result.created:
+        count = len(result.contacts)
+        messages.success(
+            request,
+            ngettext(
+                "Patient declared with %(count)d contact: the CPAM (%(territory)s) calls them "
+                "within 24 h.",
+                "Patient declared with %(count)d contacts: the CPAM (%(territory)s) calls them "
+                "within 24 h.",
+                count,
+            )
+            % {"count": count, "territory": territory.name},
+        )
+    else:
+        messages.warning(
+            request,
+            _("You had already declared the file %(ref)s: nothing new was recorded.")
+            % {"ref": form.cleaned_data["external_ref"]},
+        )
+    return redirect("intake:declaration-detail", pk=result.index_case.pk)
+
+
+@require_GET
+@role_required(roles.MEDECIN)
+def declaration_contact_row(request: HttpRequest) -> HttpResponse:
+    """Return one more empty contact row for the declaration form (htmx)."""
+    return render_contact_row(request)
+
+
+@require_GET
+@role_required(roles.MEDECIN)
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    """The doctor's home: the patients they declared, newest first, and where each patient and
+    contact stands; the read of every person shown is logged."""
+    page = Paginator(
+        selectors.declarations_of(user=request.user), selectors.DECLARATIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    now = timezone.now()
+    declarations = selectors.declarations_progress(cases=list(page.object_list), now=now)
+    log_person_access(
+        user=request.user,
+        persons=[p for d in declarations for p in d.persons],
+        what="declaration-list",
+        now=now,
+    )
+    return render(
+        request, "intake/declaration_list.html", {"page": page, "declarations": declarations}
+    )
+
+
+@require_GET
+@role_required(roles.MEDECIN)
+def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One declared patient and their contacts, with each one's progress; another doctor's
+    declaration is a 404."""
+    index_case = selectors.get_declaration_for_doctor(user=request.user, pk=pk)
+    now = timezone.now()
+    (declaration,) = selectors.declarations_progress(cases=[index_case], now=now)
+    log_person_access(
+        user=request.user, persons=declaration.persons, what="declaration-detail", now=now
+    )
+    return render(request, "intake/declaration_detail.html", {"declaration": declaration})

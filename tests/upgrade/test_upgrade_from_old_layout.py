@@ -208,6 +208,8 @@ def demo_logins(output: str) -> tuple[str, dict[str, str]]:
 GROUPS_ADDED = {
     # The data-protection officer reads the access log through its page: no model permission.
     "dpo": set(),
+    # Issue 16 part 1 (agents 0022): the doctors who declare patients; their pages check the role.
+    "medecin": set(),
     "admin_national": {
         "pausereason.view_pausereason",
         "pausereason.add_pausereason",
@@ -244,6 +246,10 @@ GROUPS_ADDED = {
         "criterion.add_criterion",
         "criterion.change_criterion",
         "criterion.delete_criterion",
+        # Issue 16 part 1 (agents 0022): national admins create doctors of any territory.
+        "doctor.view_doctor",
+        "doctor.add_doctor",
+        "doctor.change_doctor",
     },
 }
 PERMISSIONS_REVOKED = {
