@@ -274,7 +274,9 @@ def evidence_labels(evidence: dict) -> list[tuple[str, bool]]:
     pair being one person."""
     labels: list[tuple[str, bool]] = []
     if "name" in evidence:
-        labels.append((_("Names alike (%(percent)s %%)") % {"percent": evidence["name"]}, True))
+        labels.append(
+            (_("Names alike (%(percent)d %%)") % {"percent": round(evidence["name"])}, True)
+        )
     if evidence.get("inverted"):
         labels.append((_("First and last names inverted"), True))
     birth = evidence.get("birth_date")
@@ -289,7 +291,7 @@ def evidence_labels(evidence: dict) -> list[tuple[str, bool]]:
     if evidence.get("address") is not None:
         labels.append(
             (
-                _("Addresses alike (%(percent)s %%)") % {"percent": evidence["address"]},
+                _("Addresses alike (%(percent)d %%)") % {"percent": round(evidence["address"])},
                 evidence["address"] >= MIN_ADDRESS_SIMILARITY,
             )
         )
