@@ -360,18 +360,36 @@ def merge_undo_deadline(merged_at: datetime) -> datetime:
     return merged_at + timedelta(days=MERGE_UNDO_DAYS)
 
 
+class _PendingSearch:
+    """The persons a transaction wrote, searched once it commits (one task per transaction, not
+    one per intake of a 50-case import)."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def publish(self) -> None:
+        from cases.tasks import find_duplicate_candidates  # noqa: PLC0415 (tasks import us)
+
+        try:
+            find_duplicate_candidates.delay(sorted(self.ids))
+        except Exception:
+            logger.exception("Could not publish the duplicate search; the sweep will")
+
+
 def publish_duplicate_search(person_ids: list[int]) -> None:
     """Look for these persons' duplicates once the transaction that wrote them commits; never
     raise: with the broker down, the beat sweep (SWEEP_WINDOW) looks at them later."""
-    if person_ids:
-        ids = sorted(set(person_ids))
-        transaction.on_commit(lambda: _publish(ids))
-
-
-def _publish(person_ids: list[int]) -> None:
-    from cases.tasks import find_duplicate_candidates  # noqa: PLC0415 (tasks import this module)
-
-    try:
-        find_duplicate_candidates.delay(person_ids)
-    except Exception:
-        logger.exception("Could not publish the duplicate search; the sweep will")
+    if not person_ids:
+        return
+    connection = transaction.get_connection()
+    pending = getattr(connection, "_duplicate_search", None)
+    # A rolled back transaction drops its callbacks: then this one starts a new search.
+    if pending is None or not any(
+        entry[1] is pending.publish for entry in connection.run_on_commit
+    ):
+        pending = _PendingSearch()
+        pending.ids.update(person_ids)
+        connection._duplicate_search = pending  # type: ignore[attr-defined]
+        transaction.on_commit(pending.publish)
+    else:
+        pending.ids.update(person_ids)
