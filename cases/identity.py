@@ -389,7 +389,7 @@ def publish_duplicate_search(person_ids: list[int]) -> None:
     ):
         pending = _PendingSearch()
         pending.ids.update(person_ids)
-        connection._duplicate_search = pending  # type: ignore[attr-defined]
+        connection._duplicate_search = pending
         transaction.on_commit(pending.publish)
     else:
         pending.ids.update(person_ids)

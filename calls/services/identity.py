@@ -96,7 +96,13 @@ def move_calls_to_survivor(
 
 
 def move_calls_back(
-    *, task_ids: list[int], closed: list[dict], survivor: Person, merged: Person, by: User, now
+    *,
+    task_ids: list[int],
+    closed: list[dict],
+    survivor: Person,
+    merged: Person,
+    by: User,
+    now: datetime,
 ) -> list[str]:
     """Undo move_calls_to_survivor: these calls go back to the merged person, and each call the
     merge closed is reopened unless its person was reached for that reason since (or already has
