@@ -77,6 +77,18 @@ def lock_people(*, territory: Territory, persons: list[PersonData]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
+def lock_territories(*, territory_ids: list[int]) -> None:
+    """Wait for the intakes under way in these territories and hold back new ones until the
+    transaction ends (a merge: an intake must not name a person while they become a tombstone)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for pk in sorted(set(territory_ids)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"territory:{pk}"]
+            )
+
+
 def _chunks(items: list, size: int = 500) -> Iterator[list]:
     # SQLite caps the number of parameters of one query: look things up in slices.
     for i in range(0, len(items), size):

@@ -31,6 +31,7 @@ from cases.services import (
     ContactData,
     PersonData,
     create_index_case,
+    lock_territories,
     move_person_rows,
     move_person_rows_back,
     record_merge,
@@ -192,7 +193,9 @@ def merge_persons(*, survivor: Person, merged: Person, by: User, now: datetime) 
     MERGE_UNDO_DAYS with unmerge_persons."""
     if survivor.pk == merged.pk:
         raise MergeRefused(_("A person cannot be merged with themselves."))
-    # Lock both persons, in id order, so that two merges of the same person wait on each other.
+    # Intakes in flight first (they lock their territory shared), then both persons, in id
+    # order, so that two merges of the same person wait on each other.
+    lock_territories(territory_ids=[survivor.territory_id, merged.territory_id])
     locked = {
         p.pk: p
         for p in Person.objects.select_for_update()
@@ -240,6 +243,7 @@ def unmerge_persons(*, merge: PersonMerge, by: User, now: datetime) -> UnmergeRe
             % {"days": MERGE_UNDO_DAYS}
         )
     survivor, merged = merge.survivor, merge.merged
+    lock_territories(territory_ids=[survivor.territory_id, merged.territory_id])
     if PersonMerge.objects.filter(
         merged=survivor, undone_at__isnull=True, at__gt=merge.at
     ).exists():
