@@ -262,3 +262,35 @@ class FindCandidatesTests(PersonasTestCase):
         find_duplicate_candidates(now=NOW, person_ids=[a.pk])
         a.refresh_from_db()
         self.assertEqual(a.name_key, name_key("Youssef", "Benali"))
+
+    def test_it_compares_only_blocked_persons_in_a_constant_number_of_queries(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from cases import identity
+
+        target = self.add("Youssef", "Benali", born=date(1990, 1, 15), phones=["+33611111111"])
+        self.add("Yusuf", "Benali", born=date(1990, 1, 15))
+
+        def run():
+            compared = []
+            real = identity.compare
+            with CaptureQueriesContext(connection) as queries:
+                identity.compare = lambda a, b: compared.append(1) or real(a, b)
+                try:
+                    find_duplicate_candidates(now=NOW, person_ids=[target.pk])
+                finally:
+                    identity.compare = real
+            return len(queries), len(compared)
+
+        run()  # the first run fills the name keys and records the pair
+        before = run()
+        others = [
+            self.add(
+                f"Prénom{i}", f"Nom{i}", born=date(1950, 1, 1 + i % 28), phones=[f"+336222{i:05d}"]
+            )
+            for i in range(40)
+        ]
+        identity.fill_name_keys(person_ids=[p.pk for p in others])
+        self.assertEqual(run(), before)
+        self.assertEqual(before[1], 1)
