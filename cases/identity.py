@@ -366,8 +366,10 @@ class _PendingSearch:
 
     def __init__(self) -> None:
         self.ids: set[int] = set()
+        self.published = False
 
     def publish(self) -> None:
+        self.published = True
         from cases.tasks import find_duplicate_candidates  # noqa: PLC0415 (tasks import us)
 
         try:
@@ -384,8 +386,10 @@ def publish_duplicate_search(person_ids: list[int]) -> None:
     connection = transaction.get_connection()
     pending = getattr(connection, "_duplicate_search", None)
     # A rolled back transaction drops its callbacks: then this one starts a new search.
-    if pending is None or not any(
-        entry[1] is pending.publish for entry in connection.run_on_commit
+    if (
+        pending is None
+        or pending.published
+        or not any(entry[1] == pending.publish for entry in connection.run_on_commit)
     ):
         pending = _PendingSearch()
         pending.ids.update(person_ids)

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from agents.models import Language
 from cases.identity import (
     Identity,
     compare,
@@ -14,7 +15,9 @@ from cases.identity import (
     skeleton,
 )
 from cases.models import DuplicateCandidate, Person, Phone
-from tests.base import PersonasTestCase
+from cases.services import ContactData, PersonData
+from intake.services import register_index_case
+from tests.base import PersonasTestCase, person
 
 NOW = timezone.now()
 
@@ -240,20 +243,33 @@ class FindCandidatesTests(PersonasTestCase):
 
     def test_an_intake_looks_for_its_new_persons_after_commit(self):
         born = date(1990, 1, 15)
-        self.add("Mohamed", "Ouafi", born=born, phones=["+33611111111"])
+        mohamed = self.add("Mohamed", "Ouafi", born=born, phones=["+33611111111"])
+        # « Paul Ouafi » with Mohamed's phone: a household, not the same person.
         with self.captureOnCommitCallbacks(execute=True):
             result = self.register_case(self.t93, name="Ouafi", phone="0611111111")
-        # « Paul Ouafi » with Mohamed's phone: a household, not the same person.
         self.assertFalse(DuplicateCandidate.objects.exists())
         self.assertEqual(result.index_case.person.name_key, name_key("Paul", "Ouafi"))
-        with self.captureOnCommitCallbacks(execute=True):
-            self.register_case(
-                self.t93,
-                contacts=[],
-                name="Ouafi",
-                phone="0622222222",
+        muhammad = PersonData(
+            first_name="Muhammad",
+            last_name="Ouafi",
+            phones=["+33622222222"],
+            language=Language.objects.get(code="fr"),
+            birth_date=born,
+        )
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            register_index_case(
+                territory=self.t93,
+                person=person("Awa", "Diallo", "0698765432"),
+                sampled_at=NOW,
+                source="form",
+                now=NOW,
+                contacts=[ContactData(muhammad, "close", NOW.date())],
             )
-        self.assertFalse(DuplicateCandidate.objects.exists())
+        # One search for the intake's two new persons.
+        self.assertEqual(len(callbacks), 1)
+        pair = DuplicateCandidate.objects.get()
+        self.assertEqual(pair.person_a, mohamed)
+        self.assertEqual(pair.person_b.first_name, "Muhammad")
 
     def test_the_name_key_is_filled_for_persons_written_without_it(self):
         born = date(1990, 1, 15)
