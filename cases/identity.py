@@ -218,7 +218,8 @@ def fill_name_keys(*, person_ids: list[int]) -> int:
             person.name_key = name_key(person.first_name, person.last_name)
             if person.name_key:
                 filled.append(person)
-    Person.objects.bulk_update(filled, ["name_key"], batch_size=_CHUNK)
+    with transaction.atomic():
+        Person.objects.bulk_update(filled, ["name_key"], batch_size=_CHUNK)
     return len(filled)
 
 
@@ -292,11 +293,12 @@ def _blocked_with(targets: dict[int, Identity], persons: list[Person]) -> dict[i
     return found
 
 
-@transaction.atomic
 def find_duplicate_candidates(*, now: datetime, person_ids: list[int] | None = None) -> int:
     """Find the persons who may be the same as these (by default those created within
     SWEEP_WINDOW) and record each pair as a candidate to review; return how many pairs are new.
     Idempotent: an open pair is scored again, a dismissed or merged one is left alone."""
+    # Reads outside any transaction, writes in short ones: on SQLite a transaction holds the
+    # only write lock, and the search of a large import takes seconds.
     if person_ids is None:
         person_ids = list(
             _live(Person.objects.filter(created_at__gte=now - SWEEP_WINDOW)).values_list(
@@ -350,8 +352,9 @@ def find_duplicate_candidates(*, now: datetime, person_ids: list[int] | None = N
             candidate.score, candidate.evidence = match.score, match.evidence
             rescored.append(candidate)
     # A concurrent run may have recorded the same pair: the constraint keeps one.
-    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True)
-    DuplicateCandidate.objects.bulk_update(rescored, ["score", "evidence"])
+    with transaction.atomic():
+        DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True)
+        DuplicateCandidate.objects.bulk_update(rescored, ["score", "evidence"])
     return len(new)
 
 
