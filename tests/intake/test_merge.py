@@ -11,6 +11,7 @@ from calls.models import CallAttempt, CallTask, TaskEvent
 from cases.models import DuplicateCandidate, Exposure, Person, PersonAccess, Phone
 from cases.services import PERSON_LINKS
 from intake.exceptions import MergeRefused
+from intake.selectors import matching_persons
 from intake.services import merge_persons, unmerge_persons
 from tests.base import PersonasTestCase, contact
 
@@ -118,6 +119,9 @@ class MergeTests(PersonasTestCase):
         self.assertFalse(Person.objects.for_user(self.carol).filter(pk=self.muhammad.pk))
         self.assertFalse(Person.objects.for_desk(self.alice.agent).filter(pk=self.muhammad.pk))
         self.assertTrue(Person.objects.for_user(self.carol).filter(pk=self.mohamed.pk))
+        # The case search finds the survivor, never the tombstone (its name stays on it).
+        self.assertEqual(set(matching_persons(search="Ouafi", region="FR")), {self.mohamed})
+        self.assertFalse(matching_persons(search="Muhammad", region="FR").exists())
 
     def test_a_call_already_reached_is_not_made_again(self):
         CallTask.objects.filter(pk=self.task1.pk).update(status=Status.DONE, closed_at=self.now)
