@@ -78,6 +78,15 @@ class DuplicatesBrowserTests(BrowserTestCase):
             {self.pair.person_a.first_name, self.pair.person_b.first_name},
             {"Mohamed", "Muhammad"},
         )
+        phone = self.new_page(width=390)
+        self.log_in(phone, "dupadmin93", PASSWORD)
+        phone.goto(f"{self.live_server_url}{reverse('intake:duplicate-list')}")
+        self.shoot(phone, "duplicate-list-390.png")
+        phone.goto(
+            f"{self.live_server_url}{reverse('intake:duplicate-detail', args=[self.pair.pk])}"
+        )
+        self.shoot(phone, "duplicate-pair-390.png")
+
         page = self.new_page(width=1440)
         self.log_in(page, "dupadmin93", PASSWORD)
         page.goto(f"{self.live_server_url}{reverse('intake:duplicate-list')}")
