@@ -9,7 +9,7 @@ fall over the next 24 hours, a few of them close.
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -20,13 +20,14 @@ from agents import roles
 from agents.access import territory_today
 from agents.models import Agent, Language, Plateau, Team, Territory
 from agents.services.staff import create_territory
+from cases.identity import find_duplicate_candidates
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
 from demo import doctors, integrity_month
 from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
-from intake.services import register_index_case
+from intake.services import add_contacts_later, register_index_case
 from integrity import qa
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import TrainingSession
@@ -420,7 +421,11 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     settle_the_floor(morning=summary, now=now)
     # The morning's calls with the carrier's record `make run`'s carrier simulator would have sent.
     integrity_month.record_carrier_calls(since=morning)
-    index_cases, contacts = early[0] + late[0], early[1] + late[1]
+    index_cases = early[0] + late[0]
+    contacts = early[1] + late[1] + _add_duplicate_contacts(territory=territories["93"], now=now)
+    # What the duplicate search after each intake would have found (its task runs after the
+    # commit, so the demo runs the search itself): the pair to review in Seine-Saint-Denis.
+    find_duplicate_candidates(now=now)
     _recruit(territories=territories, now=now)
     _forecast_volumes(territory=territories["93"], now=now)
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
@@ -556,6 +561,34 @@ def _register_cases(
         contacts_total += len(contacts)
         registered += 1
     return registered, contacts_total
+
+
+# A contact named twice under two spellings (issue 16): one person for the CPAM admin to merge,
+# named by two patients zéro of Seine-Saint-Denis, with one birth date and two phones.
+DUPLICATE_CONTACTS = (("Mohamed", "+33612000102"), ("Muhammad", "+33612000104"))
+DUPLICATE_BIRTH_DATE = date(1988, 4, 12)
+
+
+def _add_duplicate_contacts(*, territory: Territory, now: datetime) -> int:
+    """Add « Ouafi » as a contact of two of the territory's patients zéro, spelled Mohamed by one
+    and Muhammad by the other; return how many contacts were added."""
+    french = Language.objects.get(code="fr")
+    cases = list(IndexCase.objects.filter(territory=territory).order_by("identified_at", "pk")[:2])
+    for index_case, (first_name, phone) in zip(cases, DUPLICATE_CONTACTS, strict=False):
+        named_at = now - timedelta(hours=1)
+        contact = ContactData(
+            person=PersonData(
+                first_name=first_name,
+                last_name="Ouafi",
+                phones=[phone],
+                language=french,
+                birth_date=DUPLICATE_BIRTH_DATE,
+            ),
+            exposure_type=Exposure.Type.CLOSE,
+            last_exposure_date=named_at.astimezone(territory.zone).date(),
+        )
+        add_contacts_later(index_case=index_case, contacts=[contact], now=named_at)
+    return len(cases)
 
 
 def _weighted(rng: random.Random, shares: dict):

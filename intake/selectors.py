@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agents.access import RequestUser
 from calls.models import CallAttempt, CallTask, SmsMessage
-from cases.models import Exposure, IndexCase, Person, Phone
+from cases.identity import MIN_ADDRESS_SIMILARITY
+from cases.models import DuplicateCandidate, Exposure, IndexCase, Person, PersonMerge, Phone
 from common.phones import to_e164
 from intake.models import ContactImport
 from intake.services import doctor_file_number
@@ -38,8 +40,8 @@ def matching_persons(*, search: str, region: str) -> QuerySet[Person]:
     with every word in their first or last name."""
     number = searched_number(search, region=region)
     if number is not None:
-        return Person.objects.filter(phones__number=number)
-    persons = Person.objects.all()
+        return Person.objects.live().filter(phones__number=number)
+    persons = Person.objects.live()
     for word in search.split():
         persons = persons.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
     return persons
@@ -361,3 +363,112 @@ def declarations_progress(*, cases: list[IndexCase], now: datetime) -> list[Decl
             )
         )
     return declarations
+
+
+# --- Identity across cases: the pairs to review ----------------------------------------------
+
+DUPLICATES_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class PersonSide:
+    """One person of a pair, as the review shows them: identity, phones, cases, open calls."""
+
+    person: Person
+    phones: list[Phone]
+    index_cases: list[IndexCase]
+    exposures: list[Exposure]
+    open_tasks: list[CallTask]
+
+
+def _with_sides(candidates: QuerySet[DuplicateCandidate]) -> QuerySet[DuplicateCandidate]:
+    prefetches = []
+    for side in ("person_a", "person_b"):
+        prefetches += [
+            Prefetch(f"{side}__phones", queryset=Phone.objects.order_by("position", "pk")),
+            Prefetch(f"{side}__index_cases", queryset=IndexCase.objects.order_by("pk")),
+            Prefetch(
+                f"{side}__exposures",
+                queryset=Exposure.objects.select_related("index_case__person").order_by("pk"),
+            ),
+            Prefetch(
+                f"{side}__call_tasks",
+                queryset=CallTask.objects.open().order_by("deadline_at"),
+                to_attr="open_tasks",
+            ),
+        ]
+    return candidates.select_related(
+        "person_a__territory", "person_b__territory", "decided_by"
+    ).prefetch_related(*prefetches)
+
+
+def person_side(person: Person) -> PersonSide:
+    """What the review shows of a person fetched through _with_sides."""
+    return PersonSide(
+        person=person,
+        phones=list(person.phones.all()),
+        index_cases=list(person.index_cases.all()),
+        exposures=list(person.exposures.all()),
+        open_tasks=list(person.open_tasks),  # type: ignore[attr-defined]
+    )
+
+
+def evidence_labels(evidence: dict) -> list[tuple[str, bool]]:
+    """The signals of a pair in words, each with whether it speaks for (True) or against the
+    pair being one person."""
+    labels: list[tuple[str, bool]] = []
+    if "name" in evidence:
+        labels.append(
+            (gettext("Names alike (%(percent)d %%)") % {"percent": round(evidence["name"])}, True)
+        )
+    if evidence.get("inverted"):
+        labels.append((gettext("First and last names inverted"), True))
+    birth = evidence.get("birth_date")
+    if birth == "equal":
+        labels.append((gettext("Same birth date"), True))
+    elif birth == "swapped":
+        labels.append((gettext("Birth dates with day and month swapped"), True))
+    elif birth == "different":
+        labels.append((gettext("Different birth dates"), False))
+    for number in evidence.get("phones", []):
+        labels.append((gettext("Shared phone %(number)s") % {"number": number}, True))
+    if evidence.get("address") is not None:
+        labels.append(
+            (
+                gettext("Addresses alike (%(percent)d %%)")
+                % {"percent": round(evidence["address"])},
+                evidence["address"] >= MIN_ADDRESS_SIMILARITY,
+            )
+        )
+    return labels
+
+
+def _annotate(pair: DuplicateCandidate) -> DuplicateCandidate:
+    pair.sides = [person_side(pair.person_a), person_side(pair.person_b)]  # type: ignore[attr-defined]
+    pair.evidence_labels = evidence_labels(pair.evidence)  # type: ignore[attr-defined]
+    return pair
+
+
+def duplicates_to_review(*, user: RequestUser, page: str | None = None) -> Page:
+    """One page of the open pairs the user may review (either person in their territory), best
+    score first, each with both persons' phones, cases and open calls."""
+    pairs = _with_sides(DuplicateCandidate.objects.for_user(user).to_review())
+    result = Paginator(pairs, DUPLICATES_PER_PAGE).get_page(page)
+    for pair in result.object_list:
+        _annotate(pair)
+    return result
+
+
+def get_duplicate_candidate_for_user(*, user: RequestUser, pk: int) -> DuplicateCandidate:
+    """Return the pair with both persons' details if the user may review it; 404 otherwise."""
+    pair = get_object_or_404(_with_sides(DuplicateCandidate.objects.for_user(user)), pk=pk)
+    return _annotate(pair)
+
+
+def latest_merge_of(candidate: DuplicateCandidate) -> PersonMerge | None:
+    return (
+        PersonMerge.objects.filter(candidate=candidate)
+        .select_related("survivor", "merged", "by", "undone_by")
+        .order_by("-at", "-pk")
+        .first()
+    )

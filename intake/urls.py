@@ -21,6 +21,11 @@ urlpatterns = [
         name="declaration-contact-row",
     ),
     path("declarations/<int:pk>/", views.declaration_detail, name="declaration-detail"),
+    path("duplicates/", views.duplicate_list, name="duplicate-list"),
+    path("duplicates/<int:pk>/", views.duplicate_detail, name="duplicate-detail"),
+    path("duplicates/<int:pk>/merge/", views.duplicate_merge, name="duplicate-merge"),
+    path("duplicates/<int:pk>/dismiss/", views.duplicate_dismiss, name="duplicate-dismiss"),
+    path("duplicates/<int:pk>/undo/", views.duplicate_unmerge, name="duplicate-unmerge"),
     path(
         "import/<int:pk>/progress/", views.contact_import_progress, name="contact-import-progress"
     ),

@@ -5,12 +5,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from agents import roles
@@ -18,10 +18,12 @@ from agents.access import access_own_doctor, access_own_territory_unless_superus
 from agents.models import Territory
 from agents.roles import role_required
 from cases.forms import CONTACTS_PREFIX, ContactFormSet
+from cases.identity import merge_undo_deadline
 from cases.models import IndexCase
-from cases.services import MAX_CONTACTS, log_person_access
+from cases.services import MAX_CONTACTS, dismiss_candidate, log_person_access
 from cases.views import render_contact_row, with_extra_row
 from common.csv_files import excel_csv_response
+from common.exceptions import DomainError
 from intake import selectors
 from intake.forms import (
     ContactImportForm,
@@ -34,7 +36,9 @@ from intake.imports import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, STAGE_RECORDING, t
 from intake.services import (
     add_contacts_later,
     doctor_external_ref,
+    merge_persons,
     register_index_case,
+    unmerge_persons,
     update_index_case,
 )
 
@@ -427,3 +431,100 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user, persons=declaration.persons, what="declaration-detail", now=now
     )
     return render(request, "intake/declaration_detail.html", {"declaration": declaration})
+
+
+# --- Identity across cases: the review of duplicate pairs (CPAM admins, national admins) -------
+
+DUPLICATE_REVIEWERS = (roles.ADMIN_CPAM, roles.ADMIN_NATIONAL)
+
+
+@require_GET
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    """List the pairs of persons who may be the same, best score first, side by side."""
+    page = selectors.duplicates_to_review(user=request.user, page=request.GET.get("page"))
+    log_person_access(
+        user=request.user,
+        persons=[p for pair in page.object_list for p in (pair.person_a, pair.person_b)],
+        what="duplicate-list",
+        now=timezone.now(),
+    )
+    return render(request, "intake/duplicate_list.html", {"page": page})
+
+
+@require_GET
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a pair side by side, to choose the surviving person and merge, or dismiss it."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    log_person_access(
+        user=request.user,
+        persons=[pair.person_a, pair.person_b],
+        what="duplicate-detail",
+        now=timezone.now(),
+    )
+    merge = selectors.latest_merge_of(pair)
+    context = {
+        "pair": pair,
+        "merge": merge,
+        "undo_until": merge_undo_deadline(merge.at) if merge else None,
+        "can_undo": bool(
+            merge and merge.undone_at is None and timezone.now() <= merge_undo_deadline(merge.at)
+        ),
+    }
+    return render(request, "intake/duplicate_detail.html", context)
+
+
+@require_POST
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge the pair into the person chosen to survive."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    chosen = request.POST.get("survivor")
+    if pair.status != pair.Status.OPEN or chosen not in ("a", "b"):
+        messages.error(request, _("Choose the person who stays."))
+        return redirect("intake:duplicate-detail", pk=pair.pk)
+    survivor, merged = (
+        (pair.person_a, pair.person_b) if chosen == "a" else (pair.person_b, pair.person_a)
+    )
+    try:
+        merge_persons(survivor=survivor, merged=merged, by=request.user, now=timezone.now())
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(merged)s was merged into %(survivor)s.")
+            % {"merged": merged, "survivor": survivor},
+        )
+    return redirect("intake:duplicate-detail", pk=pair.pk)
+
+
+@require_POST
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the pair is not the same person: it is never proposed again."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    if pair.status == pair.Status.OPEN:
+        dismiss_candidate(candidate=pair, by=request.user, now=timezone.now())
+        messages.success(request, _("Recorded: not the same person."))
+    return redirect("intake:duplicate-list")
+
+
+@require_POST
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_unmerge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the pair's merge (within MERGE_UNDO_DAYS)."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    merge = selectors.latest_merge_of(pair)
+    if merge is None:
+        raise Http404
+    try:
+        result = unmerge_persons(merge=merge, by=request.user, now=timezone.now())
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The merge was undone."))
+        for note in result.notes:
+            messages.warning(request, note)
+    return redirect("intake:duplicate-detail", pk=pair.pk)

@@ -27,6 +27,9 @@ TASK_NAMES = {
     # Added with the desk heartbeat (issue 11).
     "calls.tasks.set_absent_agents_offline",
     "cases.tasks.purge_expired_personal_data",
+    # Added with identity across cases (issue 16): duplicates after an intake, and the sweep.
+    "cases.tasks.find_duplicate_candidates",
+    "cases.tasks.sweep_duplicate_candidates",
     # Added with contact imports as background jobs (issue 13).
     "intake.tasks.run_contact_import",
     # Added with integrity (issue 14): findings from the evidence.

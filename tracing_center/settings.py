@@ -271,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-carrier": _every("integrity.tasks.reconcile_carrier", 10 * 60),
     # Quality review: last week's sample of calls to score (idempotent per agent and week).
     "draw-qa-sample": _every("integrity.tasks.draw_qa_sample", 60 * 60),
+    # Identity across cases (issue 16): the persons of the last days an intake's search missed.
+    "sweep-duplicate-candidates": _every("cases.tasks.sweep_duplicate_candidates", 15 * 60),
 }
 # A contact import (a background job) may run this many seconds; one still "running" and silent
 # for CONTACT_IMPORT_STALE_MINUTES (longer than the limit) lost its worker.

@@ -19,7 +19,7 @@ from django.utils import timezone
 from agents import roles
 from agents.models import Agent, AgentDay, Territory
 from calls.models import CallAttempt, CallTask, CarrierCall
-from cases.models import IndexCase, Person, Phone
+from cases.models import DuplicateCandidate, IndexCase, Person, Phone
 from common.passwords import FrenchCommonPasswordValidator
 from demo import doctors
 from demo import loader as demo
@@ -264,6 +264,27 @@ class LoadDemoWorkforceTests(TestCase):
         self.assertEqual(
             set(forecasts.values_list("language_id", flat=True)), set(demo.VOLUME_FORECAST_93)
         )
+
+    def test_it_has_a_pair_of_possible_duplicates_to_review_in_seine_saint_denis(self):
+        # Found by the duplicate search during the load: « Ouafi », named by two patients zéro as
+        # Mohamed and Muhammad, one birth date, two phones; and no pair among the random people.
+        pair = DuplicateCandidate.objects.select_related("person_a", "person_b").get()
+        self.assertEqual(pair.status, DuplicateCandidate.Status.OPEN)
+        self.assertEqual(
+            {pair.person_a.first_name, pair.person_b.first_name}, {"Mohamed", "Muhammad"}
+        )
+        self.assertEqual(pair.person_a.territory.code, "93")
+        self.assertEqual(pair.evidence["birth_date"], "equal")
+        named_by = {
+            e.index_case.person_id
+            for p in (pair.person_a, pair.person_b)
+            for e in p.exposures.all()
+        }
+        self.assertEqual(len(named_by), 2)
+        admin = next(a for a in demo.AGENTS if a.role == roles.ADMIN_CPAM and a.territory == "93")
+        self.client.force_login(User.objects.get(username=admin.username))
+        response = self.client.get(reverse("intake:duplicate-list"))
+        self.assertContains(response, f'data-testid="pair-{pair.pk}"')
 
     def test_it_puts_this_weeks_sample_in_the_quality_review_list(self):
         # The morning is played only on floors open now: every agent with connected calls has

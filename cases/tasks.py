@@ -1,0 +1,18 @@
+"""Background jobs of cases: thin, idempotent, taking ids."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from cases import identity
+
+
+@shared_task(name="cases.tasks.find_duplicate_candidates")
+def find_duplicate_candidates(person_ids: list[int]) -> int:
+    """Look for the persons these new ones may duplicate (run after an intake commits)."""
+    return identity.find_duplicate_candidates(now=timezone.now(), person_ids=person_ids)
+
+
+@shared_task(name="cases.tasks.sweep_duplicate_candidates")
+def sweep_duplicate_candidates() -> int:
+    """Look again at the persons of the last days: an intake's task may have been lost."""
+    return identity.find_duplicate_candidates(now=timezone.now())
