@@ -13,7 +13,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.request import Request
 
 from agents import roles
-from agents.models import Agent, Territory, staff_territory_id
+from agents.models import Agent, Doctor, Territory, staff_territory_id
 from agents.serializers import TerritoryRefSerializer
 
 # What request.user holds (django-stubs read AUTH_USER_MODEL): the type of a `user` parameter
@@ -100,3 +100,12 @@ def access_agent(*, user: RequestUser, pk: int) -> Agent:
     return get_object_or_404(
         Agent.objects.for_user(user).select_related("user", "territory"), pk=pk
     )
+
+
+def access_own_doctor(user: RequestUser) -> Doctor:
+    """Return the doctor's profile of the user; refuse (403) a medecin account without one."""
+    found = Doctor.objects.select_related("user").filter(user_id=user.pk)
+    doctor = found.first() if user.is_authenticated else None
+    if doctor is None:
+        raise PermissionDenied
+    return doctor

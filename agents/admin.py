@@ -2,6 +2,9 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.admin_scoping import (
@@ -13,6 +16,7 @@ from agents.admin_scoping import (
 from agents.models import (
     AgentStatusPeriod,
     ArsOfficer,
+    Doctor,
     Language,
     OpeningHours,
     PauseReason,
@@ -22,6 +26,8 @@ from agents.models import (
     Territory,
     staff_territory_id,
 )
+from agents.roles import is_national_admin
+from agents.services.doctors import create_doctor
 from agents.services.staff import region_for_departement
 
 admin.site.site_header = _("Tracing Center administration")
@@ -170,6 +176,111 @@ class AgentStatusPeriodAdmin(ScopedRecordAdmin):
     list_select_related = ("agent__user", "pause_reason")
     search_fields = ("agent__user__username", "agent__user__last_name")
     show_full_result_count = False
+
+
+class DoctorCreationForm(forms.ModelForm):
+    """A new doctor: their account and their RPPS number, in one form."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        help_text=_("Leave empty: the doctor chooses one with the “forgotten password” link."),
+        required=False,
+        strip=False,
+    )
+
+    class Meta:
+        model = Doctor
+        fields = ["rpps", "territories"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("This username is taken."), code="taken")
+        return username
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if password:
+            password_validation.validate_password(password)
+        return password
+
+
+@admin.register(Doctor)
+class DoctorAdmin(ScopedModelAdmin):
+    """CPAM admins create the doctors practising in their territory, national admins any doctor;
+    a doctor declares in any territory whatever this list says."""
+
+    list_display = ("__str__", "rpps", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("rpps", "user__last_name", "user__username")
+    filter_horizontal = ("territories",)
+    readonly_fields = ("user", "created_at")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = DoctorCreationForm
+            kwargs["fields"] = [
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "password",
+                "rpps",
+                "territories",
+            ]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "created_at") if obj is not None else ()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Where a doctor practises is informational, not a scope: a national admin picks any
+        # territory (Territory.for_user gives them none of their own).
+        if db_field.name == "territories" and is_national_admin(request.user):
+            kwargs["queryset"] = Territory.objects.all()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        doctor = create_doctor(
+            username=data["username"],
+            password=data["password"] or None,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            rpps=data["rpps"],
+            territories=data["territories"],
+        )
+        # The form's save_m2m() then writes the same territories on the same row.
+        obj.pk, obj.user, obj.created_at = doctor.pk, doctor.user, doctor.created_at
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        doctor = form.instance
+        own = None if is_national_admin(request.user) else self.own_territory_id(request)
+        # A CPAM admin sees only their own territory in the list: the doctor's other ones
+        # (set by another CPAM) must survive their save.
+        kept = (
+            []
+            if own is None
+            else list(
+                Doctor.territories.through.objects.filter(doctor=doctor)
+                .exclude(territory_id=own)
+                .values_list("territory_id", flat=True)
+            )
+        )
+        super().save_related(request, form, formsets, change)
+        if own is not None:
+            # A CPAM admin's doctor practises in their territory, or they could not see them.
+            doctor.territories.add(own, *kept)
 
 
 # --- Recruitment, rota, staffing: the French pages under /workforce/ are the tools; the admin

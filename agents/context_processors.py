@@ -13,4 +13,6 @@ def staff(request) -> dict:
         # The regional health agency's officers see the clusters of their region, nothing else.
         "is_ars": not user.is_superuser and roles.ARS in roles.roles_of(user),
         "is_national_admin": roles.is_national_admin(user),
+        # Not has_role(): a superuser holds every role, and is not a doctor.
+        "is_medecin": roles.MEDECIN in roles.roles_of(user),
     }

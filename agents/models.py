@@ -21,6 +21,23 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
 
 
+def validate_rpps(value: str) -> None:
+    """Refuse what is not an RPPS number: 11 digits, the last a Luhn check digit (the one rule of
+    the admin, the pages and the API)."""
+    if not (len(value) == 11 and value.isascii() and value.isdigit()):
+        raise ValidationError(_("An RPPS number has 11 digits."), code="rpps_length")
+    total = 0
+    # Luhn: from the right, every second digit doubled (minus 9 past 9).
+    for position, digit in enumerate(int(c) for c in reversed(value)):
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    if total % 10:
+        raise ValidationError(
+            _("This RPPS number is not valid (its check digit is wrong)."), code="rpps_check"
+        )
+
+
 def parse_hour(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
@@ -571,6 +588,59 @@ class AgentDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.day}"
+
+
+class DoctorQuerySet(models.QuerySet):
+    def for_user(self, user) -> "DoctorQuerySet":
+        """A national admin (or superuser) sees every doctor; a CPAM admin, those practising in
+        their territory; anybody else, none."""
+        if roles.is_national_admin(user):
+            return self
+        if roles.has_role(user, roles.ADMIN_CPAM):
+            return self.filter(territories=staff_territory_id(user))
+        return self.none()
+
+
+class Doctor(models.Model):
+    """A general practitioner who declares their positive patients and their contacts.
+
+    Not an Agent: a doctor holds no staff territory, so every territory-scoped list shows them
+    nothing; they see only the cases they declared. Where they practise is informational: patients
+    move, and a declaration goes to the territory of the patient's postcode.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="doctor",
+        verbose_name=_("user"),
+    )
+    rpps = models.CharField(
+        _("RPPS number"),
+        max_length=11,
+        unique=True,
+        validators=[validate_rpps],
+        help_text=_("The 11-digit number of the shared directory of health professionals."),
+    )
+    territories = models.ManyToManyField(
+        Territory,
+        blank=True,
+        related_name="doctors",
+        verbose_name=_("practises in"),
+        help_text=_("Informational: a doctor may declare a patient of any territory."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = DoctorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        verbose_name = _("doctor")
+        verbose_name_plural = _("doctors")
+
+    def __str__(self) -> str:
+        name = self.user.get_full_name() or self.user.get_username()
+        return f"Dr {name} ({self.rpps})"
 
 
 class ArsOfficer(models.Model):

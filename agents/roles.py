@@ -21,6 +21,9 @@ DPO = "dpo"
 # A member of a regional health agency (agence régionale de santé): takes the clusters the CPAMs
 # of their region hand off. Not a staff role either: an ArsOfficer profile gives the region.
 ARS = "ars"
+# A general practitioner who declares their positive patients and their contacts (issue 16). Not
+# staff: no territory of their own, they see only the cases they declared.
+MEDECIN = "medecin"
 
 ALL_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM, LAB_FEED)
 STAFF_ROLES = (TELECONSEILLER, SUPERVISEUR, ADMIN_CPAM)

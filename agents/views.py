@@ -21,7 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def start_page_for(user) -> str:
     """Return where a member of staff lands after logging in: a téléconseiller at her desk, a
-    supervisor on the plateau board, anyone else (CPAM admin, superuser) on the start page."""
+    supervisor on the plateau board, a doctor on their declared patients, anyone else (CPAM
+    admin, superuser) on the start page."""
     if user.is_superuser or roles.has_role(user, roles.ADMIN_CPAM):
         return reverse("agents:home")
     if roles.has_role(user, roles.SUPERVISEUR):
@@ -31,6 +32,8 @@ def start_page_for(user) -> str:
     if roles.ARS in roles.roles_of(user):
         # A regional health agency's officer works on the clusters only.
         return reverse("supervision:clusters")
+    if roles.has_role(user, roles.MEDECIN):
+        return reverse("intake:declaration-list")
     return reverse("agents:home")
 
 

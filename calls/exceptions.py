@@ -131,3 +131,12 @@ class MessageNotAllowed(DomainError):
 
 class CdrImportError(CsvImportError):
     """The carrier's CDR file was refused: nothing was imported."""
+
+
+class CallOfPersonInProgress(DomainError):
+    """An agent holds a call of this person: the identity change must wait for its outcome."""
+
+    code = "call_of_person_in_progress"
+
+    def __init__(self):
+        super().__init__(str(_("A call to this person is in progress: try again later.")))

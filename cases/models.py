@@ -7,7 +7,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import Agent, Language, Territory, scope_clusters_for_user, scope_for_user
+from agents import roles
+from agents.models import (
+    Agent,
+    Language,
+    Territory,
+    scope_clusters_for_user,
+    scope_for_user,
+    staff_territory_id,
+)
 
 
 class PersonQuerySet(models.QuerySet):
@@ -15,14 +23,19 @@ class PersonQuerySet(models.QuerySet):
         # A téléconseiller sees only the person whose call they hold (one call at a time, so the
         # join yields no duplicates).
         return scope_for_user(
-            self, user, territory="territory_id", own="call_tasks__lease_holder__user"
+            self.live(), user, territory="territory_id", own="call_tasks__lease_holder__user"
         )
+
+    def live(self) -> "PersonQuerySet":
+        """The persons not merged into another one (a merged person is a tombstone kept so that
+        the merge can be undone; lists, searches and queues never show it)."""
+        return self.filter(merged_into__isnull=True)
 
     def for_desk(self, agent: Agent) -> "PersonQuerySet":
         """The people a téléconseiller may look up when someone calls the platform: those of the
         agent's territory whose identity is not purged (wider than for_user(), which shows a
         téléconseiller only the person of the call they hold; every such read is logged)."""
-        return self.filter(territory_id=agent.territory_id, purged_at__isnull=True)
+        return self.live().filter(territory_id=agent.territory_id, purged_at__isnull=True)
 
 
 class Person(models.Model):
@@ -40,6 +53,18 @@ class Person(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     purged_at = models.DateTimeField(_("purged at"), null=True, blank=True)
+    # Identity across cases (cases/identity.py): the blocking key of the duplicate search, and the
+    # tombstone of a person merged into another one.
+    name_key = models.CharField(_("name key"), max_length=40, blank=True, default="")
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
 
     objects = PersonQuerySet.as_manager()
 
@@ -47,7 +72,11 @@ class Person(models.Model):
         ordering = ["last_name", "first_name"]
         verbose_name = _("person")
         verbose_name_plural = _("persons")
-        indexes = [models.Index(fields=["territory", "last_name"], name="person_territory_name")]
+        indexes = [
+            models.Index(fields=["territory", "last_name"], name="person_territory_name"),
+            models.Index(fields=["name_key", "territory"], name="person_name_key"),
+            models.Index(fields=["birth_date", "territory"], name="person_birth_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -335,6 +364,128 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exposure}"
+
+
+class DuplicateCandidateQuerySet(models.QuerySet):
+    def for_user(self, user) -> "DuplicateCandidateQuerySet":
+        """A CPAM admin sees the pairs where either person is in their territory; a national
+        admin or a superuser, every pair; anybody else, none."""
+        if roles.is_national_admin(user):
+            return self
+        if roles.has_role(user, roles.ADMIN_CPAM):
+            territory_id = staff_territory_id(user)
+            return self.filter(
+                Q(person_a__territory_id=territory_id) | Q(person_b__territory_id=territory_id)
+            )
+        return self.none()
+
+    def to_review(self) -> "DuplicateCandidateQuerySet":
+        """The open pairs whose two persons are still live, best score first."""
+        return self.filter(
+            status=DuplicateCandidate.Status.OPEN,
+            person_a__merged_into__isnull=True,
+            person_b__merged_into__isnull=True,
+            person_a__purged_at__isnull=True,
+            person_b__purged_at__isnull=True,
+        ).order_by("-score", "-found_at", "pk")
+
+
+class DuplicateCandidate(models.Model):
+    """Two persons who may be the same human being, found by cases/identity.py, for a CPAM
+    admin to merge or dismiss. A dismissed pair is never proposed again."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Not the same person")
+
+    person_a = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("person A")
+    )
+    person_b = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("person B")
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    evidence = models.JSONField(_("evidence"), default=dict)
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = DuplicateCandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        verbose_name = _("duplicate candidate")
+        verbose_name_plural = _("duplicate candidates")
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="duplicate_pair_once"),
+            models.CheckConstraint(
+                condition=Q(person_a__lt=models.F("person_b")), name="duplicate_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["-score"], condition=Q(status="open"), name="duplicate_open_by_score"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a} ~ {self.person_b} ({self.score})"
+
+
+class PersonMerge(models.Model):
+    """One merge of a person into another: what moved, so that it can be undone for
+    MERGE_UNDO_DAYS."""
+
+    survivor = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("surviving person")
+    )
+    merged = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged person")
+    )
+    candidate = models.ForeignKey(
+        DuplicateCandidate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merges",
+        verbose_name=_("duplicate candidate"),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    # {"app.Model": [ids moved from the merged person to the survivor]}.
+    moved = models.JSONField(_("moved rows"), default=dict)
+    # [{"id": task id, "status": …, fields to restore}]: the open calls the merge closed.
+    closed_tasks = models.JSONField(_("calls closed by the merge"), default=list)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("person merge")
+        verbose_name_plural = _("person merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
 
 
 # --- Places and clusters (issue 16): where exposures happened, and the places with several

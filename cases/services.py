@@ -13,7 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from agents.models import Language, Territory
+from cases.identity import name_key, publish_duplicate_search
 from cases.models import (
+    DuplicateCandidate,
     Exposure,
     IndexCase,
     Interview,
@@ -21,6 +23,7 @@ from cases.models import (
     Notification,
     Person,
     PersonAccess,
+    PersonMerge,
     Phone,
 )
 from cases.places import PlaceData, find_or_create_places
@@ -81,6 +84,18 @@ def lock_people(*, territory: Territory, persons: list[PersonData]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
+def lock_territories(*, territory_ids: list[int]) -> None:
+    """Wait for the intakes under way in these territories and hold back new ones until the
+    transaction ends (a merge: an intake must not name a person while they become a tombstone)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for pk in sorted(set(territory_ids)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"territory:{pk}"]
+            )
+
+
 def _chunks(items: list, size: int = 500) -> Iterator[list]:
     # SQLite caps the number of parameters of one query: look things up in slices.
     for i in range(0, len(items), size):
@@ -102,7 +117,12 @@ def find_or_create_persons(
     for chunk in _chunks(numbers):
         rows = (
             Phone.objects.in_service()
-            .filter(number__in=chunk, person__territory=territory, person__purged_at__isnull=True)
+            .filter(
+                number__in=chunk,
+                person__territory=territory,
+                person__purged_at__isnull=True,
+                person__merged_into__isnull=True,
+            )
             .order_by("person_id")
             .values_list("person_id", "person__first_name", "person__last_name", "number")
         )
@@ -125,6 +145,7 @@ def find_or_create_persons(
                 birth_date=data.birth_date,
                 address=data.address,
                 created_at=now,
+                name_key=name_key(data.first_name, data.last_name),
             )
         if isinstance(match, Person):
             for k in keys:
@@ -133,6 +154,7 @@ def find_or_create_persons(
 
     created = list({id(p): p for p in new_by_key.values()}.values())
     Person.objects.bulk_create(created)
+    publish_duplicate_search([p.pk for p in created])
     existing_ids = sorted({c for c in chosen if isinstance(c, int)})
     persons = Person.objects.in_bulk(existing_ids) if existing_ids else {}
     persons.update({p.pk: p for p in created})
@@ -258,7 +280,12 @@ def erase_identities(*, person_ids: list[int], now: datetime) -> int:
     IndexCase.objects.filter(pk__in=case_ids).exclude(external_ref="").update(external_ref="")
     Phone.objects.filter(pk__in=phone_ids).delete()
     return Person.objects.filter(pk__in=person_ids, purged_at__isnull=True).update(
-        first_name="", last_name="", birth_date=None, address="", purged_at=now
+        first_name="",
+        last_name="",
+        birth_date=None,
+        address="",
+        name_key="",
+        purged_at=now,
     )
 
 
@@ -393,3 +420,118 @@ def record_notification(
         recorded_by=recorded_by,
         recorded_at=now,
     )
+
+
+# --- Identity across cases: merging two persons, and undoing it -----------------------------
+
+# What a merge does to each model with a foreign key to Person (checked by introspection in
+# tests/intake/test_merge.py): "moved" rows go to the survivor (and back on undo); "kept" rows stay
+# with the person they were written about.
+PERSON_LINKS = {
+    "cases.Phone.person": "moved (a number both persons had stays with the merged one)",
+    "cases.IndexCase.person": "moved",
+    "cases.Exposure.person": "moved (one exposure per index case: a second one stays)",
+    "calls.CallTask.person": "moved by calls.services.identity (attempts, callbacks, SMS with it)",
+    "cases.PersonAccess.person": "kept: the access log says what was read, and is not rewritten",
+    "cases.Person.merged_into": "kept: the tombstone's link to its survivor",
+    "cases.DuplicateCandidate.person_a": "kept: the pair's decision is its history",
+    "cases.DuplicateCandidate.person_b": "kept: the pair's decision is its history",
+    "cases.PersonMerge.survivor": "kept: the merge's own record",
+    "cases.PersonMerge.merged": "kept: the merge's own record",
+}
+
+
+def move_person_rows(*, survivor: Person, merged: Person, now: datetime) -> dict[str, list[int]]:
+    """Move the merged person's phones, index cases and exposures to the survivor (a number or
+    an index case the survivor already has is not duplicated), make the merged person a
+    tombstone, and return the ids moved per model."""
+    held = set(Phone.objects.filter(person=survivor).values_list("number", flat=True))
+    phones = list(
+        Phone.objects.filter(person=merged).exclude(number__in=held).order_by("position", "pk")
+    )
+    position = Phone.objects.filter(person=survivor).count()
+    for offset, phone in enumerate(phones):
+        phone.person, phone.position = survivor, position + offset
+    Phone.objects.bulk_update(phones, ["person", "position"])
+    cases = list(IndexCase.objects.filter(person=merged).values_list("pk", flat=True))
+    IndexCase.objects.filter(pk__in=cases).update(person=survivor)
+    named_by = Exposure.objects.filter(person=survivor).values("index_case_id")
+    exposures = list(
+        Exposure.objects.filter(person=merged)
+        .exclude(index_case_id__in=named_by)
+        .values_list("pk", flat=True)
+    )
+    Exposure.objects.filter(pk__in=exposures).update(person=survivor)
+    Person.objects.filter(pk=merged.pk).update(merged_into=survivor, merged_at=now)
+    merged.merged_into, merged.merged_at = survivor, now
+    return {
+        "cases.Phone": [p.pk for p in phones],
+        "cases.IndexCase": cases,
+        "cases.Exposure": exposures,
+    }
+
+
+def move_person_rows_back(*, survivor: Person, merged: Person, moved: dict[str, list[int]]) -> None:
+    """Undo move_person_rows: exactly the rows it moved go back, and the person lives again."""
+    Phone.objects.filter(pk__in=moved.get("cases.Phone", []), person=survivor).update(person=merged)
+    IndexCase.objects.filter(pk__in=moved.get("cases.IndexCase", []), person=survivor).update(
+        person=merged
+    )
+    Exposure.objects.filter(pk__in=moved.get("cases.Exposure", []), person=survivor).update(
+        person=merged
+    )
+    Person.objects.filter(pk=merged.pk).update(merged_into=None, merged_at=None)
+    merged.merged_into, merged.merged_at = None, None
+
+
+@transaction.atomic
+def dismiss_candidate(
+    *, candidate: DuplicateCandidate, by: User, now: datetime
+) -> DuplicateCandidate:
+    """Record that the pair is not the same person: it is never proposed again."""
+    DuplicateCandidate.objects.filter(pk=candidate.pk).update(
+        status=DuplicateCandidate.Status.DISMISSED, decided_by=by, decided_at=now
+    )
+    candidate.refresh_from_db()
+    return candidate
+
+
+def record_merge(
+    *,
+    survivor: Person,
+    merged: Person,
+    by: User,
+    now: datetime,
+    moved: dict[str, list[int]],
+    closed_tasks: list[dict],
+) -> PersonMerge:
+    """Keep what a merge moved, close the pair's candidate as merged, and log the merge on both
+    persons."""
+    a, b = sorted([survivor.pk, merged.pk])
+    candidate = DuplicateCandidate.objects.filter(person_a_id=a, person_b_id=b).first()
+    if candidate is not None:
+        DuplicateCandidate.objects.filter(pk=candidate.pk).update(
+            status=DuplicateCandidate.Status.MERGED, decided_by=by, decided_at=now
+        )
+    log_person_access(user=by, persons=[survivor, merged], what="merge", now=now)
+    return PersonMerge.objects.create(
+        survivor=survivor,
+        merged=merged,
+        candidate=candidate,
+        by=by,
+        at=now,
+        moved=moved,
+        closed_tasks=closed_tasks,
+    )
+
+
+def record_unmerge(*, merge: PersonMerge, by: User, now: datetime) -> PersonMerge:
+    """Mark the merge undone, its pair as not the same person, and log it on both persons."""
+    PersonMerge.objects.filter(pk=merge.pk).update(undone_by=by, undone_at=now)
+    if merge.candidate_id is not None:
+        DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
+            status=DuplicateCandidate.Status.DISMISSED, decided_by=by, decided_at=now
+        )
+    log_person_access(user=by, persons=[merge.survivor, merge.merged], what="unmerge", now=now)
+    merge.refresh_from_db()
+    return merge

@@ -9,7 +9,7 @@ fall over the next 24 hours, a few of them close.
 import random
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -20,14 +20,15 @@ from agents import roles
 from agents.access import territory_today
 from agents.models import Agent, Language, Plateau, Team, Territory
 from agents.services.staff import create_territory
+from cases.identity import find_duplicate_candidates
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
 from demo import clusters as demo_clusters
-from demo import integrity_month
+from demo import doctors, integrity_month
 from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
-from intake.services import register_index_case
+from intake.services import add_contacts_later, register_index_case
 from integrity import qa
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import TrainingSession
@@ -398,6 +399,7 @@ def demo_logins() -> list[Login]:
         *(Login(a.username, a.role, a.territory) for a in AGENTS),
         # The regional health agency of Île-de-France: the clusters of 93 and 75.
         Login(demo_clusters.ARS_USERNAME, roles.ARS, "ARS Île-de-France"),
+        Login(doctors.USERNAME, roles.MEDECIN, "93"),
     ]
 
 
@@ -427,7 +429,15 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
         territory=territories["93"], now=now, password=DEMO_PASSWORD
     )
     index_cases = early[0] + late[0] + at_places[0]
-    contacts = early[1] + late[1] + at_places[1]
+    contacts = (
+        early[1]
+        + late[1]
+        + at_places[1]
+        + _add_duplicate_contacts(territory=territories["93"], now=now)
+    )
+    # What the duplicate search after each intake would have found (its task runs after the
+    # commit, so the demo runs the search itself): the pair to review in Seine-Saint-Denis.
+    find_duplicate_candidates(now=now)
     _recruit(territories=territories, now=now)
     _forecast_volumes(territory=territories["93"], now=now)
     # What beat would do within minutes: close silent candidates, raise the contract-end alerts.
@@ -441,6 +451,13 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     for territory in territories.values():
         week = qa.week_start(territory_today(territory, now))
         qa.draw_territory_sample(territory=territory, week=week, now=now)
+    # A doctor of Seine-Saint-Denis and the patients she declared (issue 16).
+    doctors.create_demo_doctor(
+        territory=territories["93"],
+        supervisor=User.objects.get(username="superviseur93"),
+        password=DEMO_PASSWORD,
+        now=now,
+    )
     return DemoSummary(
         territories=len(territories), agents=len(AGENTS), index_cases=index_cases, contacts=contacts
     )
@@ -556,6 +573,34 @@ def _register_cases(
         contacts_total += len(contacts)
         registered += 1
     return registered, contacts_total
+
+
+# A contact named twice under two spellings (issue 16): one person for the CPAM admin to merge,
+# named by two patients zéro of Seine-Saint-Denis, with one birth date and two phones.
+DUPLICATE_CONTACTS = (("Mohamed", "+33612000102"), ("Muhammad", "+33612000104"))
+DUPLICATE_BIRTH_DATE = date(1988, 4, 12)
+
+
+def _add_duplicate_contacts(*, territory: Territory, now: datetime) -> int:
+    """Add « Ouafi » as a contact of two of the territory's patients zéro, spelled Mohamed by one
+    and Muhammad by the other; return how many contacts were added."""
+    french = Language.objects.get(code="fr")
+    cases = list(IndexCase.objects.filter(territory=territory).order_by("identified_at", "pk")[:2])
+    for index_case, (first_name, phone) in zip(cases, DUPLICATE_CONTACTS, strict=False):
+        named_at = now - timedelta(hours=1)
+        contact = ContactData(
+            person=PersonData(
+                first_name=first_name,
+                last_name="Ouafi",
+                phones=[phone],
+                language=french,
+                birth_date=DUPLICATE_BIRTH_DATE,
+            ),
+            exposure_type=Exposure.Type.CLOSE,
+            last_exposure_date=named_at.astimezone(territory.zone).date(),
+        )
+        add_contacts_later(index_case=index_case, contacts=[contact], now=named_at)
+    return len(cases)
 
 
 def _weighted(rng: random.Random, shares: dict):

@@ -1,6 +1,6 @@
 """What intake refuses, as explicit errors."""
 
-from common.exceptions import CsvImportError
+from common.exceptions import CsvImportError, DomainError
 
 
 class ContactImportError(CsvImportError):
@@ -9,3 +9,7 @@ class ContactImportError(CsvImportError):
 
 class ImportTakenOver(Exception):
     """The sweep took the job back while this worker ran it: this run must record nothing."""
+
+
+class MergeRefused(DomainError):
+    """These two persons cannot be merged, or the merge cannot be undone, as asked."""

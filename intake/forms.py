@@ -4,15 +4,19 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from agents.forms import TerritoryChoiceForm
+from agents.models import Territory
+from agents.postcodes import territory_for_postcode
 from cases.forms import checked_date, language_field, parse_phone
 from cases.models import IndexCase
 from cases.services import PersonData
 from common.bounds import check_birth_date, check_onset_date, check_sample_date
 from common.widgets import DateInput
 from intake.imports import MAX_FILE_BYTES, too_large_message
+from intake.services import FILE_NUMBER_MAX_LENGTH
 
 
 def start_of_day(day: date, zone) -> datetime:
@@ -150,6 +154,85 @@ class IndexCaseEditForm(PatientZeroFields):
 
     def sampled_at(self) -> datetime:
         return start_of_day(self.cleaned_data["sampled_on"], self.index_case.territory.zone)
+
+
+class DoctorDeclarationForm(IndexCaseForm):
+    """A doctor's patient: the territory is the one of the patient's postcode, so the address
+    comes before the phones (they are read in that territory's numbering region)."""
+
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=180,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=5,
+        min_length=5,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "postal-code", "pattern": "[0-9]{5}"}
+        ),
+        help_text=_("It decides which CPAM calls the patient."),
+    )
+    city = forms.CharField(label=_("City"), max_length=60)
+    field_order = [
+        "first_name",
+        "last_name",
+        "birth_date",
+        "address",
+        "postcode",
+        "city",
+        "phone",
+        "phone_2",
+        "language",
+        "sampled_on",
+        "symptom_onset_on",
+        "external_ref",
+    ]
+
+    def __init__(self, *args, pinned_territory: Territory | None = None, **kwargs):
+        super().__init__(*args, territory=None, **kwargs)
+        del self.fields["territory"]
+        file_number = self.fields["external_ref"]
+        file_number.max_length = FILE_NUMBER_MAX_LENGTH
+        file_number.validators.append(MaxLengthValidator(FILE_NUMBER_MAX_LENGTH))
+        file_number.widget.attrs["maxlength"] = str(FILE_NUMBER_MAX_LENGTH)
+        self.fields["external_ref"].label = _("Your file number")
+        self.fields["external_ref"].help_text = _(
+            "Optional: sent twice, the same number records the patient once."
+        )
+        # The languages spoken where the doctor practises come first in the pickers.
+        self.fields["language"].pin_for(pinned_territory)
+        self.territory: Territory | None = None
+
+    def chosen_territory(self) -> Territory | None:
+        return self.territory
+
+    def clean_postcode(self) -> str:
+        postcode = self.cleaned_data["postcode"].strip()
+        self.territory = territory_for_postcode(postcode)
+        return postcode
+
+    def clean_birth_date(self) -> date | None:
+        return checked_date(self.cleaned_data["birth_date"], self.territory, check_birth_date)
+
+    def person_data(self) -> PersonData:
+        data = self.cleaned_data
+        person = super().person_data()
+        address = f"{data['address'].strip()}, {data['postcode']} {data['city'].strip()}"
+        return PersonData(
+            first_name=person.first_name,
+            last_name=person.last_name,
+            phones=person.phones,
+            language=person.language,
+            birth_date=data["birth_date"],
+            address=address,
+        )
+
+    def sampled_at(self) -> datetime:
+        assert self.territory is not None  # the form is valid
+        return start_of_day(self.cleaned_data["sampled_on"], self.territory.zone)
 
 
 class ContactImportForm(TerritoryChoiceForm):

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agents.access import territory_today
+from agents.models import Territory
+from agents.postcodes import territory_for_postcode
 from agents.serializers import LanguageCodeField, TerritoryRefSerializer
 from cases.models import Exposure, Place
 from cases.places import place_data
@@ -21,6 +23,8 @@ from common.bounds import (
     check_sample_date,
 )
 from common.phones import to_e164
+from intake.selectors import Progress
+from intake.services import FILE_NUMBER_MAX_LENGTH
 
 # A laboratory's clock may run a little ahead of ours: "now" from them is not the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -142,10 +146,8 @@ class ContactInputSerializer(serializers.Serializer):
         )
 
 
-# The docstring is the schema's description of this component: one line, continued with "\".
-class IndexCaseInputSerializer(TerritoryRefSerializer):
-    """A patient zéro and the contacts known so far. Validated data are the intake service's \
-arguments."""
+class PatientZeroInputSerializer(serializers.Serializer):
+    """A patient zéro and the contacts known so far, wherever they come from."""
 
     first_name = serializers.CharField(max_length=120)
     last_name = serializers.CharField(max_length=120)
@@ -175,12 +177,58 @@ arguments."""
                 phones=[attrs["phone"]],
                 language=attrs["language"],
                 birth_date=attrs.get("birth_date"),
+                address=attrs.get("address", ""),
             ),
             "sampled_at": attrs["sampled_at"],
             "symptom_onset_on": attrs.get("symptom_onset_on"),
             "external_ref": attrs.get("external_ref", ""),
             "contacts": attrs.get("contacts", []),
         }
+
+
+# The docstring is the schema's description of this component: one line, continued with "\".
+class IndexCaseInputSerializer(TerritoryRefSerializer, PatientZeroInputSerializer):
+    """A patient zéro and the contacts known so far. Validated data are the intake service's \
+arguments."""
+
+
+class PostcodeSerializer(serializers.Serializer):
+    """The patient's postcode, read before the rest of a declaration: it names the territory."""
+
+    postcode = serializers.CharField(
+        max_length=5, help_text="The patient's French postcode: it decides which CPAM calls."
+    )
+
+    def validate_postcode(self, value: str) -> Territory:
+        try:
+            return territory_for_postcode(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class DoctorDeclarationInputSerializer(PatientZeroInputSerializer):
+    """A doctor's declaration: a patient zéro, their address and postcode (which decides the \
+territory), their household and close contacts."""
+
+    postcode = serializers.CharField(
+        max_length=5, help_text="The patient's French postcode: it decides which CPAM calls."
+    )
+    address = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, help_text="Street, postcode and city."
+    )
+    external_ref = serializers.CharField(
+        max_length=FILE_NUMBER_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Your file number: sent again, it answers with the existing case.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        # The postcode is kept with the address, as the form keeps it.
+        address = attrs.get("address", "").strip()
+        if attrs["postcode"] not in address:
+            address = f"{address}, {attrs['postcode']}" if address else attrs["postcode"]
+        return super().validate(attrs | {"address": address})
 
 
 class IntakeContactSerializer(serializers.Serializer):
@@ -195,3 +243,47 @@ class IntakeResultSerializer(serializers.Serializer):
         source="index_case.pk", read_only=True, help_text="The index case's id."
     )
     contacts = IntakeContactSerializer(many=True, read_only=True)
+
+
+class DeclarationResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        source="index_case.pk", read_only=True, help_text="The declared case's id."
+    )
+    territory = serializers.CharField(
+        source="index_case.territory.code",
+        read_only=True,
+        help_text="The département code of the CPAM that calls (from the postcode).",
+    )
+    interview_deadline_at = serializers.DateTimeField(
+        source="task.deadline_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the patient's interview call is due.",
+    )
+    contacts = IntakeContactSerializer(
+        many=True, read_only=True, help_text="Each contact's queued call."
+    )
+
+
+class PersonProgressSerializer(serializers.Serializer):
+    first_name = serializers.CharField(source="person.first_name", read_only=True)
+    last_name = serializers.CharField(source="person.last_name", read_only=True)
+    progress = serializers.ChoiceField(choices=Progress.choices, read_only=True)
+    deadline_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    isolation_until = serializers.DateField(read_only=True, allow_null=True)
+
+
+class DeclaredContactSerializer(PersonProgressSerializer):
+    id = serializers.IntegerField(source="exposure.pk", read_only=True, help_text="The exposure.")
+    exposure_type = serializers.CharField(source="exposure.exposure_type", read_only=True)
+
+
+class DeclarationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="index_case.pk", read_only=True)
+    declared_at = serializers.DateTimeField(source="index_case.identified_at", read_only=True)
+    territory = serializers.CharField(source="index_case.territory.code", read_only=True)
+    external_ref = serializers.CharField(
+        source="file_number", read_only=True, help_text="Your file number, if you gave one."
+    )
+    patient = PersonProgressSerializer(read_only=True)
+    contacts = DeclaredContactSerializer(many=True, read_only=True)

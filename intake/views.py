@@ -1,27 +1,36 @@
-"""Pages of the intake: index case list and detail, the registration form and the CSV import."""
+"""Pages of the intake: index case list and detail, the registration form, the CSV import and
+the doctors' declarations."""
 
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from agents import roles
-from agents.access import access_own_territory_unless_superuser
+from agents.access import access_own_doctor, access_own_territory_unless_superuser
 from agents.models import Territory
 from agents.roles import role_required
 from cases.forms import CONTACTS_PREFIX, ContactFormSet
-from cases.services import MAX_CONTACTS, log_person_access
+from cases.identity import merge_undo_deadline
+from cases.models import IndexCase
+from cases.services import MAX_CONTACTS, dismiss_candidate, log_person_access
 from cases.views import render_contact_row, with_extra_row
 from common.csv_files import excel_csv_response
+from common.exceptions import DomainError
 from intake import selectors
-from intake.forms import ContactImportForm, IndexCaseEditForm, IndexCaseForm
+from intake.forms import (
+    ContactImportForm,
+    DoctorDeclarationForm,
+    IndexCaseEditForm,
+    IndexCaseForm,
+)
 from intake.import_jobs import live_progress, submit_contact_import
 from intake.imports import (
     COLUMNS,
@@ -31,7 +40,14 @@ from intake.imports import (
     STAGE_RECORDING,
     template_rows,
 )
-from intake.services import add_contacts_later, register_index_case, update_index_case
+from intake.services import (
+    add_contacts_later,
+    doctor_external_ref,
+    merge_persons,
+    register_index_case,
+    unmerge_persons,
+    update_index_case,
+)
 
 CASE_MANAGERS = (roles.ADMIN_CPAM, roles.SUPERVISEUR)
 PAGE_SIZE = 50
@@ -306,3 +322,217 @@ def contact_import_template(request: HttpRequest) -> StreamingHttpResponse:
     """Download an empty contacts file: the header the import expects and two example rows."""
     header, *rows = template_rows(today=timezone.localdate())
     return excel_csv_response(filename="contacts-template.csv", header=header, rows=rows)
+
+
+# --- Doctors' declarations (issue 16): a doctor declares a patient and their contacts, and follows
+# only those; the case goes to the territory of the patient's postcode.
+
+
+def _render_declaration(request, form, formset, *, show_errors: bool = True) -> HttpResponse:
+    context = {
+        "form": form,
+        "formset": formset,
+        "show_errors": show_errors,
+        "max_contacts": MAX_CONTACTS,
+    }
+    return render(request, "intake/declaration_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(roles.MEDECIN)
+def declaration_new(request: HttpRequest) -> HttpResponse:
+    """Declare a patient and their household and close contacts: all of it, or nothing and the
+    form again. Every call is queued in the patient's territory, like any other intake."""
+    doctor = access_own_doctor(request.user)
+    pinned = doctor.territories.order_by("code").first()
+    if request.method == "GET":
+        form = DoctorDeclarationForm(pinned_territory=pinned)
+        formset = ContactFormSet(prefix=CONTACTS_PREFIX, form_kwargs={"territory": pinned})
+        return _render_declaration(request, form, formset)
+
+    adding_row = "add_contact" in request.POST
+    data = with_extra_row(request.POST) if adding_row else request.POST
+    form = DoctorDeclarationForm(data, pinned_territory=pinned)
+    form_valid = form.is_valid()
+    # Contacts' phones are read in the patient's territory's numbering region.
+    formset = ContactFormSet(
+        data, prefix=CONTACTS_PREFIX, form_kwargs={"territory": form.chosen_territory() or pinned}
+    )
+    if adding_row:
+        return _render_declaration(request, form, formset, show_errors=False)
+    if not (form_valid and formset.is_valid()):
+        return _render_declaration(request, form, formset)
+    territory = form.chosen_territory()
+    assert territory is not None  # the postcode was valid
+    result = register_index_case(
+        territory=territory,
+        person=form.person_data(),
+        sampled_at=form.sampled_at(),
+        symptom_onset_on=form.cleaned_data["symptom_onset_on"],
+        external_ref=doctor_external_ref(
+            rpps=doctor.rpps, file_number=form.cleaned_data["external_ref"]
+        ),
+        contacts=formset.contacts(),
+        source=IndexCase.Source.DOCTOR,
+        now=timezone.now(),
+        created_by=request.user,
+    )
+    if result.created:
+        count = len(result.contacts)
+        messages.success(
+            request,
+            ngettext(
+                "Patient declared with %(count)d contact: the CPAM (%(territory)s) calls them "
+                "within 24 h.",
+                "Patient declared with %(count)d contacts: the CPAM (%(territory)s) calls them "
+                "within 24 h.",
+                count,
+            )
+            % {"count": count, "territory": territory.name},
+        )
+    else:
+        messages.warning(
+            request,
+            _("You had already declared the file %(ref)s: nothing new was recorded.")
+            % {"ref": form.cleaned_data["external_ref"]},
+        )
+    return redirect("intake:declaration-detail", pk=result.index_case.pk)
+
+
+@require_GET
+@role_required(roles.MEDECIN)
+def declaration_contact_row(request: HttpRequest) -> HttpResponse:
+    """Return one more empty contact row for the declaration form (htmx)."""
+    return render_contact_row(request)
+
+
+@require_GET
+@role_required(roles.MEDECIN)
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    """The doctor's home: the patients they declared, newest first, and where each patient and
+    contact stands; the read of every person shown is logged."""
+    page = Paginator(
+        selectors.declarations_of(user=request.user), selectors.DECLARATIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    now = timezone.now()
+    declarations = selectors.declarations_progress(cases=list(page.object_list), now=now)
+    log_person_access(
+        user=request.user,
+        persons=[p for d in declarations for p in d.persons],
+        what="declaration-list",
+        now=now,
+    )
+    return render(
+        request, "intake/declaration_list.html", {"page": page, "declarations": declarations}
+    )
+
+
+@require_GET
+@role_required(roles.MEDECIN)
+def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One declared patient and their contacts, with each one's progress; another doctor's
+    declaration is a 404."""
+    index_case = selectors.get_declaration_for_doctor(user=request.user, pk=pk)
+    now = timezone.now()
+    (declaration,) = selectors.declarations_progress(cases=[index_case], now=now)
+    log_person_access(
+        user=request.user, persons=declaration.persons, what="declaration-detail", now=now
+    )
+    return render(request, "intake/declaration_detail.html", {"declaration": declaration})
+
+
+# --- Identity across cases: the review of duplicate pairs (CPAM admins, national admins) -------
+
+DUPLICATE_REVIEWERS = (roles.ADMIN_CPAM, roles.ADMIN_NATIONAL)
+
+
+@require_GET
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    """List the pairs of persons who may be the same, best score first, side by side."""
+    page = selectors.duplicates_to_review(user=request.user, page=request.GET.get("page"))
+    log_person_access(
+        user=request.user,
+        persons=[p for pair in page.object_list for p in (pair.person_a, pair.person_b)],
+        what="duplicate-list",
+        now=timezone.now(),
+    )
+    return render(request, "intake/duplicate_list.html", {"page": page})
+
+
+@require_GET
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a pair side by side, to choose the surviving person and merge, or dismiss it."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    log_person_access(
+        user=request.user,
+        persons=[pair.person_a, pair.person_b],
+        what="duplicate-detail",
+        now=timezone.now(),
+    )
+    merge = selectors.latest_merge_of(pair)
+    context = {
+        "pair": pair,
+        "merge": merge,
+        "undo_until": merge_undo_deadline(merge.at) if merge else None,
+        "can_undo": bool(
+            merge and merge.undone_at is None and timezone.now() <= merge_undo_deadline(merge.at)
+        ),
+    }
+    return render(request, "intake/duplicate_detail.html", context)
+
+
+@require_POST
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge the pair into the person chosen to survive."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    chosen = request.POST.get("survivor")
+    if pair.status != pair.Status.OPEN or chosen not in ("a", "b"):
+        messages.error(request, _("Choose the person who stays."))
+        return redirect("intake:duplicate-detail", pk=pair.pk)
+    survivor, merged = (
+        (pair.person_a, pair.person_b) if chosen == "a" else (pair.person_b, pair.person_a)
+    )
+    try:
+        merge_persons(survivor=survivor, merged=merged, by=request.user, now=timezone.now())
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(merged)s was merged into %(survivor)s.")
+            % {"merged": merged, "survivor": survivor},
+        )
+    return redirect("intake:duplicate-detail", pk=pair.pk)
+
+
+@require_POST
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the pair is not the same person: it is never proposed again."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    if pair.status == pair.Status.OPEN:
+        dismiss_candidate(candidate=pair, by=request.user, now=timezone.now())
+        messages.success(request, _("Recorded: not the same person."))
+    return redirect("intake:duplicate-list")
+
+
+@require_POST
+@role_required(*DUPLICATE_REVIEWERS)
+def duplicate_unmerge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the pair's merge (within MERGE_UNDO_DAYS)."""
+    pair = selectors.get_duplicate_candidate_for_user(user=request.user, pk=pk)
+    merge = selectors.latest_merge_of(pair)
+    if merge is None:
+        raise Http404
+    try:
+        result = unmerge_persons(merge=merge, by=request.user, now=timezone.now())
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The merge was undone."))
+        for note in result.notes:
+            messages.warning(request, note)
+    return redirect("intake:duplicate-detail", pk=pair.pk)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agents import roles
 from agents.models import Agent, Language, Plateau, Team, Territory
+from agents.services.doctors import create_doctor
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
 from intake.services import register_index_case
@@ -50,6 +51,19 @@ def make_user(
         )
         agent.languages.set(Language.objects.filter(code__in=languages))
     return user
+
+
+def make_doctor(username: str, rpps: str, *territories: Territory) -> User:
+    """A general practitioner (role medecin): no staff territory, only where they practise."""
+    doctor = create_doctor(
+        username=username,
+        password=PASSWORD,
+        first_name=username.title(),
+        last_name="Médecin",
+        rpps=rpps,
+        territories=territories,
+    )
+    return doctor.user
 
 
 def person(first_name: str, last_name: str, phone: str, language: str = "fr") -> PersonData:

@@ -31,6 +31,9 @@ TASK_NAMES = {
     "cases.tasks.detect_clusters",
     "cases.tasks.sweep_clusters",
     "cases.tasks.send_cluster_handoff",
+    # Added with identity across cases (issue 16): duplicates after an intake, and the sweep.
+    "cases.tasks.find_duplicate_candidates",
+    "cases.tasks.sweep_duplicate_candidates",
     # Added with contact imports as background jobs (issue 13).
     "intake.tasks.run_contact_import",
     # Added with integrity (issue 14): findings from the evidence.

@@ -274,6 +274,8 @@ CELERY_BEAT_SCHEDULE = {
     # Clusters (issue 16): detection at every place of recent exposures (an intake's own task
     # may have been lost), and the hand-off e-mails to (re)send.
     "sweep-clusters": _every("cases.tasks.sweep_clusters", 5 * 60),
+    # Identity across cases (issue 16): the persons of the last days an intake's search missed.
+    "sweep-duplicate-candidates": _every("cases.tasks.sweep_duplicate_candidates", 15 * 60),
 }
 # A contact import (a background job) may run this many seconds; one still "running" and silent
 # for CONTACT_IMPORT_STALE_MINUTES (longer than the limit) lost its worker.

@@ -139,6 +139,10 @@ class ContactImportBrowserTests(BrowserTestCase):
                         self.shoot(page, "progress")
                 page.wait_for_timeout(300)
             expect(page.get_by_test_id("import-result")).to_be_visible(timeout=30_000)
+        # The job is done once committed; its worker may still run what follows the commit
+        # (the search for duplicates among the new persons).
+        for worker in self.workers:
+            worker.join(timeout=60)
         self.assertEqual(self.outcomes, ["done"])
         self.assertGreaterEqual(len({value for value, _ in seen}), 2, seen)
         self.assertTrue(any("of 5,000" in text for _, text in seen), seen)

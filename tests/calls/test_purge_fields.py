@@ -82,6 +82,8 @@ NOT_IDENTIFYING = {
             "supervision.SupervisorAction.kind",
             "integrity.Finding.kind",
             "integrity.Review.state",
+            # Identity across cases (issue 16): a duplicate pair's decision.
+            "cases.DuplicateCandidate.status",
         ],
         "a code from a fixed list",
     ),
@@ -156,6 +158,13 @@ NOT_IDENTIFYING = {
             "cases.ClusterHandoff.claimed_at",
             "cases.ClusterHandoff.sent_at",
             "cases.Phone.retired_at",
+            # Identity across cases (issue 16): when a pair was found and decided, a merge made
+            # and undone (the rows say which persons, by id; names are the persons' own fields).
+            "cases.Person.merged_at",
+            "cases.DuplicateCandidate.found_at",
+            "cases.DuplicateCandidate.decided_at",
+            "cases.PersonMerge.at",
+            "cases.PersonMerge.undone_at",
             "supervision.SupervisorAction.at",
             "integrity.Finding.day",
             "integrity.Finding.detected_at",

@@ -19,8 +19,9 @@ from django.utils import timezone
 from agents import roles
 from agents.models import Agent, AgentDay, Territory
 from calls.models import CallAttempt, CallTask, CarrierCall
-from cases.models import Cluster, IndexCase, Person, Phone, Place
+from cases.models import Cluster, DuplicateCandidate, IndexCase, Person, Phone, Place
 from common.passwords import FrenchCommonPasswordValidator
+from demo import doctors
 from demo import loader as demo
 from integrity import invoices
 from integrity.invoice_models import ProviderInvoice
@@ -79,12 +80,17 @@ class LoadDemoTests(TestCase):
     def test_it_queues_sixty_patients_zero_and_contacts_due_over_the_next_day(self):
         # Today's cases, not the last week's history (demo.integrity_month: its calls are the
         # carrier simulator's "mi-…").
-        cases = IndexCase.objects.exclude(**{f"call_tasks__{PAST_WEEK}": "mi-"})
-        # Sixty at random, and six at the nursing home and the school (demo.clusters).
+        # (The doctor's declarations are the next test's; six cases at the nursing home and the
+        # school are demo.clusters'.)
+        cases = IndexCase.objects.exclude(**{f"call_tasks__{PAST_WEEK}": "mi-"}).exclude(
+            created_by__username=doctors.USERNAME
+        )
         self.assertEqual(cases.count(), 66)
         self.assertGreater(cases.filter(territory__code="93").count(), 30)
-        tasks = CallTask.objects.exclude(**{PAST_WEEK: "mi-"}).filter(
-            reason=CallTask.Reason.CONTACT_NOTIFICATION
+        tasks = (
+            CallTask.objects.exclude(**{PAST_WEEK: "mi-"})
+            .exclude(exposure__index_case__created_by__username=doctors.USERNAME)
+            .filter(reason=CallTask.Reason.CONTACT_NOTIFICATION)
         )
         self.assertGreater(tasks.count(), 60)
         deadlines = list(tasks.values_list("deadline_at", flat=True))
@@ -96,10 +102,36 @@ class LoadDemoTests(TestCase):
         )
         self.assertEqual(
             CallTask.objects.exclude(**{PAST_WEEK: "mi-"})
+            .exclude(index_case__created_by__username=doctors.USERNAME)
             .filter(reason=CallTask.Reason.INDEX_INTERVIEW)
             .count(),
             66,
         )
+
+    def test_a_doctor_declared_three_patients_at_different_stages(self):
+        # Issue 16: the doctor of Seine-Saint-Denis logs in with the demo's password.
+        self.assertIn(demo.Login(doctors.USERNAME, roles.MEDECIN, "93"), demo.demo_logins())
+        self.assertIn(doctors.USERNAME, self.output)
+        request = RequestFactory().post(reverse("login"))
+        user = authenticate(request, username=doctors.USERNAME, password=demo.DEMO_PASSWORD)
+        self.assertIsNotNone(user)
+        self.assertEqual(list(user.doctor.territories.values_list("code", flat=True)), ["93"])
+        self.assertFalse(Agent.objects.filter(user=user).exists())
+        cases = IndexCase.objects.filter(created_by=user)
+        self.assertEqual(cases.count(), 3)
+        self.assertEqual(set(cases.values_list("source", "territory__code")), {("doctor", "93")})
+        self.client.force_login(user)
+        response = self.client.get(reverse("intake:declaration-list"))
+        self.assertEqual(response.status_code, 200)
+        stages = [
+            [d.patient.progress, *(c.progress for c in d.contacts)]
+            for d in response.context["declarations"]
+        ]
+        self.assertEqual(
+            stages,
+            [["queued", "queued", "queued"], ["reached", "reached"], ["reached", "escalated"]],
+        )
+        self.assertContains(response, "GAR-2026-117")
 
     def test_it_has_a_week_of_work_a_provider_invoice_and_findings_to_open(self):
         # Issue 14: `make run` shows the evidence at work.
@@ -255,6 +287,27 @@ class LoadDemoWorkforceTests(TestCase):
         self.assertEqual(
             set(forecasts.values_list("language_id", flat=True)), set(demo.VOLUME_FORECAST_93)
         )
+
+    def test_it_has_a_pair_of_possible_duplicates_to_review_in_seine_saint_denis(self):
+        # Found by the duplicate search during the load: « Ouafi », named by two patients zéro as
+        # Mohamed and Muhammad, one birth date, two phones; and no pair among the random people.
+        pair = DuplicateCandidate.objects.select_related("person_a", "person_b").get()
+        self.assertEqual(pair.status, DuplicateCandidate.Status.OPEN)
+        self.assertEqual(
+            {pair.person_a.first_name, pair.person_b.first_name}, {"Mohamed", "Muhammad"}
+        )
+        self.assertEqual(pair.person_a.territory.code, "93")
+        self.assertEqual(pair.evidence["birth_date"], "equal")
+        named_by = {
+            e.index_case.person_id
+            for p in (pair.person_a, pair.person_b)
+            for e in p.exposures.all()
+        }
+        self.assertEqual(len(named_by), 2)
+        admin = next(a for a in demo.AGENTS if a.role == roles.ADMIN_CPAM and a.territory == "93")
+        self.client.force_login(User.objects.get(username=admin.username))
+        response = self.client.get(reverse("intake:duplicate-list"))
+        self.assertContains(response, f'data-testid="pair-{pair.pk}"')
 
     def test_it_puts_this_weeks_sample_in_the_quality_review_list(self):
         # The morning is played only on floors open now: every agent with connected calls has

@@ -46,8 +46,8 @@ def seed_rules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0022_regions_ars'),
-        ('cases', '0008_seed_rule_set_translations'),
+        ('agents', '0023_regions_ars'),
+        ('cases', '0009_person_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

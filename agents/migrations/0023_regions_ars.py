@@ -47,7 +47,7 @@ def drop_ars_role(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0021_territory_channel_mode'),
+        ('agents', '0022_doctor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
