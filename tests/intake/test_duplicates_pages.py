@@ -102,7 +102,7 @@ class DuplicatePagesTests(PersonasTestCase):
             [p.pk for p in response.context["page"].object_list], [better.pk, self.here.pk]
         )
         self.assertNotContains(response, "LEROY")
-        self.assertContains(response, "Same birth date")
+        self.assertContains(response, "Même date de naissance")
         self.assertEqual(
             PersonAccess.objects.filter(user=self.carol, what="duplicate-list").count(), 4
         )
@@ -125,14 +125,14 @@ class DuplicatePagesTests(PersonasTestCase):
         response = self.client.post(
             reverse("intake:duplicate-merge", args=[self.here.pk]), {"survivor": "a"}, follow=True
         )
-        self.assertContains(response, "was merged into")
+        self.assertContains(response, "a été fusionné(e) avec")
         merge = PersonMerge.objects.get()
         self.assertEqual(merge.survivor, self.here.person_a)
         self.assertNotContains(self.client.get(self.list_url), f"pair-{self.here.pk}")
         response = self.client.post(
             reverse("intake:duplicate-unmerge", args=[self.here.pk]), follow=True
         )
-        self.assertContains(response, "The merge was undone.")
+        self.assertContains(response, "La fusion a été annulée.")
         merge.refresh_from_db()
         self.assertIsNotNone(merge.undone_at)
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.admin.models import LogEntry
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from calls.exceptions import CallOfPersonInProgress
 from calls.models import CallAttempt, CallTask, TaskEvent
@@ -135,7 +135,10 @@ class MergeTests(PersonasTestCase):
             lease_holder=self.alice.agent,
             lease_expires_at=self.now + timedelta(minutes=5),
         )
-        with self.assertRaisesMessage(CallOfPersonInProgress, "try again later"):
+        with (
+            translation.override("en"),
+            self.assertRaisesMessage(CallOfPersonInProgress, "try again later"),
+        ):
             self.merge()
         self.muhammad.refresh_from_db()
         self.assertIsNone(self.muhammad.merged_into)
@@ -226,7 +229,7 @@ class MergeTests(PersonasTestCase):
 
     def test_unmerge_past_30_days_is_refused(self):
         merge = self.merge()
-        with self.assertRaisesMessage(MergeRefused, "30 days"):
+        with translation.override("en"), self.assertRaisesMessage(MergeRefused, "30 days"):
             unmerge_persons(merge=merge, by=self.carol, now=self.now + timedelta(days=31))
         self.muhammad.refresh_from_db()
         self.assertEqual(self.muhammad.merged_into, self.mohamed)
