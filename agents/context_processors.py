@@ -14,5 +14,5 @@ def staff(request) -> dict:
         "is_ars": not user.is_superuser and roles.ARS in roles.roles_of(user),
         "is_national_admin": roles.is_national_admin(user),
         # Not has_role(): a superuser holds every role, and is not a doctor.
-        "is_medecin": roles.MEDECIN in roles.roles_of(user),
+        "is_medecin": not user.is_superuser and roles.MEDECIN in roles.roles_of(user),
     }
