@@ -15,16 +15,20 @@ from agents.admin_scoping import (
 )
 from agents.models import (
     AgentStatusPeriod,
+    ArsOfficer,
     Doctor,
     Language,
     OpeningHours,
     PauseReason,
     Plateau,
+    Region,
     Team,
     Territory,
+    staff_territory_id,
 )
 from agents.roles import is_national_admin
 from agents.services.doctors import create_doctor
+from agents.services.staff import region_for_departement
 
 admin.site.site_header = _("Tracing Center administration")
 admin.site.site_title = _("Tracing Center administration")
@@ -37,11 +41,23 @@ class OpeningHoursInline(ScopedTabularInline):
     extra = 0
 
 
+class TerritoryForm(forms.ModelForm):
+    """A territory's region, left blank, is the one of its département (the static table)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("region") and cleaned.get("code"):
+            cleaned["region"] = region_for_departement(cleaned["code"])
+        return cleaned
+
+
 @admin.register(Territory)
 class TerritoryAdmin(ScopedModelAdmin):
+    form = TerritoryForm
     list_display = (
         "code",
         "name",
+        "region",
         "timezone",
         "phone_region",
         "calling_hours_start",
@@ -56,8 +72,44 @@ class TerritoryAdmin(ScopedModelAdmin):
         if not request.user.is_superuser:
             # The code identifies the CPAM everywhere, and lending calls to another territory
             # is a decision above one CPAM.
-            fields += ["code", "lends_to"]
+            fields += ["code", "lends_to", "region"]
         return fields
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """The regions are created by a migration; a superuser sets their ARS's address."""
+
+    list_display = ("code", "name", "ars_email")
+    search_fields = ("code", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ArsOfficer)
+class ArsOfficerAdmin(admin.ModelAdmin):
+    """Who works for which regional health agency (superusers only: no group holds these
+    permissions)."""
+
+    list_display = ("user", "region")
+    list_filter = ("region",)
+    list_select_related = ("user", "region")
+    search_fields = ("user__username", "user__last_name")
+    autocomplete_fields = ("user",)
+
+    def get_queryset(self, request):
+        # A CPAM admin sees who works for their own region's ARS (where their clusters go).
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        territory_id = staff_territory_id(request.user)
+        return (
+            queryset.filter(region__territories=territory_id) if territory_id else queryset.none()
+        )
 
 
 @admin.register(Plateau)

@@ -85,6 +85,27 @@ class Language(models.Model):
         return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
 
 
+class Region(models.Model):
+    """A French region (INSEE code): its regional health agency (ARS) takes the clusters of the
+    territories it covers."""
+
+    code = models.CharField(_("INSEE code"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    ars_email = models.EmailField(
+        _("ARS e-mail"),
+        blank=True,
+        help_text=_("Where clusters handed off to the regional health agency are sent."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
 class TerritoryQuerySet(models.QuerySet):
     def for_user(self, user) -> "TerritoryQuerySet":
         if user.is_superuser:
@@ -105,6 +126,15 @@ class Territory(models.Model):
 
     code = models.CharField(_("département code"), max_length=3, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    # Set from the code by whatever creates a territory (agents.regions), editable in the admin.
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="territories",
+        verbose_name=_("region"),
+    )
     timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
     phone_region = models.CharField(
         _("phone region"),
@@ -611,3 +641,51 @@ class Doctor(models.Model):
     def __str__(self) -> str:
         name = self.user.get_full_name() or self.user.get_username()
         return f"Dr {name} ({self.rpps})"
+
+
+class ArsOfficer(models.Model):
+    """A member of a regional health agency (ARS): not an agent, no territory of their own; sees
+    and acts on the clusters of their region's territories only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ars_officer",
+        verbose_name=_("user"),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="officers", verbose_name=_("region")
+    )
+
+    class Meta:
+        verbose_name = _("ARS officer")
+        verbose_name_plural = _("ARS officers")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.region.name})"
+
+
+def ars_region_id(user) -> int | None:
+    """Return the region of an ARS officer, or None (anybody else)."""
+    if not user.is_authenticated:
+        return None
+    cached = getattr(user, "_ars_region_id", False)
+    if cached is False:
+        cached = ArsOfficer.objects.filter(user=user).values_list("region_id", flat=True).first()
+        user._ars_region_id = cached
+    return cached
+
+
+def scope_clusters_for_user(
+    queryset: models.QuerySet, user, *, territory: str, region: str
+) -> models.QuerySet:
+    """Filter a queryset of clusters (or rows under them) to what this user may see: a superuser
+    or national admin everything; a CPAM admin their territory; an ARS officer their region's
+    territories; anybody else (superviseurs and téléconseillers included) nothing."""
+    if roles.is_national_admin(user):
+        return queryset
+    if roles.ARS in roles.roles_of(user):
+        return queryset.filter(**{region: ars_region_id(user)})
+    if roles.ADMIN_CPAM in roles.roles_of(user):
+        return queryset.filter(**{territory: staff_territory_id(user)})
+    return queryset.none()

@@ -18,6 +18,9 @@ ADMIN_NATIONAL = "admin_national"
 # The data-protection officer: reads the access log of every territory, nothing else.
 DPO = "dpo"
 
+# A member of a regional health agency (agence régionale de santé): takes the clusters the CPAMs
+# of their region hand off. Not a staff role either: an ArsOfficer profile gives the region.
+ARS = "ars"
 # A general practitioner who declares their positive patients and their contacts (issue 16). Not
 # staff: no territory of their own, they see only the cases they declared.
 MEDECIN = "medecin"

@@ -29,6 +29,9 @@ def start_page_for(user) -> str:
         return reverse("supervision:plateau")
     if roles.has_role(user, roles.TELECONSEILLER):
         return reverse("calls:desk")
+    if roles.ARS in roles.roles_of(user):
+        # A regional health agency's officer works on the clusters only.
+        return reverse("supervision:clusters")
     if roles.has_role(user, roles.MEDECIN):
         return reverse("intake:declaration-list")
     return reverse("agents:home")

@@ -23,6 +23,7 @@ from agents.admin_scoping import (
     ScopedTabularInline,
 )
 from cases.models import (
+    ClusterRule,
     Exposure,
     IndexCase,
     Interview,
@@ -30,6 +31,7 @@ from cases.models import (
     Notification,
     Person,
     Phone,
+    Place,
     RuleSetTranslation,
 )
 from cases.services import log_person_access
@@ -253,3 +255,36 @@ class NotificationAdmin(PersonReadLoggingMixin, ScopedRecordAdmin):
 
     def persons_read(self, obj: Notification) -> list[Person]:
         return [obj.exposure.person]
+
+
+@admin.register(ClusterRule)
+class ClusterRuleAdmin(NationalReferenceMixin, admin.ModelAdmin):
+    """How many cases at a place of a type make a cluster: national data (one row per type,
+    created by a migration)."""
+
+    list_display = ("place_type", "min_cases", "window_days")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("place_type",) if obj is not None else ()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Place)
+class PlaceAdmin(ScopedModelAdmin):
+    """Places named by intakes: an admin corrects a spelling; the intake creates them."""
+
+    list_display = ("name", "type", "address", "postcode", "territory")
+    list_filter = ("type", "territory")
+    list_select_related = ("territory",)
+    search_fields = ("name", "address", "postcode")
+    fields = ("territory", "name", "type", "address", "postcode", "created_at")
+    # The name and address are how intakes find the place again (normalised): not edited here.
+    readonly_fields = ("name", "address", "postcode", "created_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from agents.access import territory_today
 from agents.forms import LanguageChoiceField
 from agents.models import Territory
-from cases.models import Exposure
+from cases.models import Exposure, Place
+from cases.places import place_data
 from cases.services import MAX_CONTACTS, ContactData, PersonData
 from common.bounds import check_exposure_date
 from common.phones import to_e164
@@ -53,6 +54,13 @@ class ContactForm(forms.Form):
         label=_("Exposure type"), choices=[("", "—")] + Exposure.Type.choices
     )
     last_exposure_date = forms.DateField(label=_("Last exposure date"), widget=DateInput())
+    # Where it happened (optional): a school, a workplace, a nursing home… Clusters come from it.
+    place_name = forms.CharField(label=_("Place of exposure"), max_length=200, required=False)
+    place_type = forms.ChoiceField(
+        label=_("Type of place"), choices=[("", "—")] + Place.Type.choices, required=False
+    )
+    place_address = forms.CharField(label=_("Address of the place"), max_length=255, required=False)
+    place_postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
 
     def __init__(
         self,
@@ -76,6 +84,20 @@ class ContactForm(forms.Form):
             self.cleaned_data["last_exposure_date"], self.territory, check_exposure_date
         )
 
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["place"] = place_data(
+                name=cleaned.get("place_name", ""),
+                type=cleaned.get("place_type", ""),
+                address=cleaned.get("place_address", ""),
+                postcode=cleaned.get("place_postcode", ""),
+            )
+        except forms.ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                self.add_error(field, errors)
+        return cleaned
+
     def contact_data(self) -> ContactData:
         data = self.cleaned_data
         return ContactData(
@@ -87,6 +109,7 @@ class ContactForm(forms.Form):
             ),
             exposure_type=data["exposure_type"],
             last_exposure_date=data["last_exposure_date"],
+            place=data.get("place"),
         )
 
 

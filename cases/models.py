@@ -1,13 +1,21 @@
 """People and epidemiology: persons, their phones, index cases (patients zéro) and exposures."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agents import roles
-from agents.models import Agent, Language, Territory, scope_for_user, staff_territory_id
+from agents.models import (
+    Agent,
+    Language,
+    Territory,
+    scope_clusters_for_user,
+    scope_for_user,
+    staff_territory_id,
+)
 
 
 class PersonQuerySet(models.QuerySet):
@@ -190,6 +198,15 @@ class Exposure(models.Model):
     exposure_type = models.CharField(_("exposure type"), max_length=12, choices=Type.choices)
     last_exposure_date = models.DateField(_("last exposure date"))
     identified_at = models.DateTimeField(_("identified at"), default=timezone.now)
+    # Where it happened, when the patient zéro said (optional): what clusters are detected from.
+    place = models.ForeignKey(
+        "Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exposures",
+        verbose_name=_("place"),
+    )
 
     objects = ExposureQuerySet.as_manager()
 
@@ -469,3 +486,264 @@ class PersonMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.survivor_id}"
+
+
+# --- Places and clusters (issue 16): where exposures happened, and the places with several
+# cases, handed to the regional health agency (docs/clusters.md) ------------------------------
+
+
+class PlaceQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PlaceQuerySet":
+        return scope_for_user(self, user, territory="territory_id")
+
+
+class Place(models.Model):
+    """Where an exposure happened: a school, a workplace, a nursing home… One row per place of a
+    territory, found again by its normalised name and address."""
+
+    class Type(models.TextChoices):
+        SCHOOL = "school", _("School")
+        WORKPLACE = "workplace", _("Workplace")
+        NURSING_HOME = "nursing_home", _("Nursing home")
+        HEALTH_FACILITY = "health_facility", _("Health facility")
+        EVENT = "event", _("Event")
+        OTHER = "other", _("Other place")
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="places", verbose_name=_("territory")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    # Lower case, no accents, no punctuation, single spaces (cases.places.normalise).
+    normalised_name = models.CharField(_("normalised name"), max_length=200, editable=False)
+    normalised_address = models.CharField(
+        _("normalised address"), max_length=255, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["territory", "normalised_name", "normalised_address"],
+                name="place_unique_per_territory",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClusterRule(models.Model):
+    """How many cases at a place of a type, within how many days, make a cluster: national
+    data, edited by national admins."""
+
+    place_type = models.CharField(
+        _("place type"), max_length=16, choices=Place.Type.choices, unique=True
+    )
+    min_cases = models.PositiveSmallIntegerField(
+        _("cases"), validators=[MinValueValidator(1)], help_text=_("At least this many cases…")
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("within (days)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("…whose exposures at the place fall within this many consecutive days."),
+    )
+
+    class Meta:
+        ordering = ["place_type"]
+        verbose_name = _("cluster rule")
+        verbose_name_plural = _("cluster rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_place_type_display()}: {self.min_cases} / {self.window_days}"
+
+
+class ClusterQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ClusterQuerySet":
+        return scope_clusters_for_user(
+            self, user, territory="territory_id", region="territory__region_id"
+        )
+
+    def open(self) -> "ClusterQuerySet":
+        return self.filter(status__in=Cluster.OPEN_STATUSES)
+
+
+class Cluster(models.Model):
+    """Several cases at one place: detected by the CPAM's data, handed off to the region's ARS,
+    investigated and closed by it, or returned to the CPAM."""
+
+    class Status(models.TextChoices):
+        DETECTED = "detected", _("Detected")
+        HANDED_OFF = "handed_off", _("Handed off to the ARS")
+        UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+        CLOSED = "closed", _("Closed")
+        RETURNED = "returned", _("Returned to the CPAM")
+
+    OPEN_STATUSES = (Status.DETECTED, Status.HANDED_OFF, Status.UNDER_INVESTIGATION)
+
+    place = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("place")
+    )
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("territory")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DETECTED
+    )
+    detected_at = models.DateTimeField(_("detected at"), default=timezone.now)
+    cases = models.ManyToManyField(
+        IndexCase,
+        through="ClusterCase",
+        related_name="clusters",
+        verbose_name=_("cases"),
+    )
+    handed_off_at = models.DateTimeField(_("handed off at"), null=True, blank=True)
+    handed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handed off by"),
+    )
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    ended_at = models.DateTimeField(_("closed or returned at"), null=True, blank=True)
+    # Why the ARS closed it or returned it to the CPAM (shown to the CPAM admin).
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    objects = ClusterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-detected_at"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+        constraints = [
+            # Detection adds a new case to the open cluster of its place, never opens a second.
+            models.UniqueConstraint(
+                fields=["place"],
+                condition=Q(status__in=["detected", "handed_off", "under_investigation"]),
+                name="cluster_one_open_per_place",
+            )
+        ]
+        indexes = [models.Index(fields=["territory", "status"], name="cluster_territory_status")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.place}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class ClusterCase(models.Model):
+    """A confirmed case of a cluster: one of its exposures names the place."""
+
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("cluster")
+    )
+    index_case = models.ForeignKey(
+        IndexCase,
+        on_delete=models.CASCADE,
+        related_name="cluster_memberships",
+        verbose_name=_("index case"),
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        verbose_name = _("case of a cluster")
+        verbose_name_plural = _("cases of a cluster")
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "index_case"], name="cluster_case_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} ∋ {self.index_case_id}"
+
+
+class ClusterEvent(models.Model):
+    """The timeline of a cluster: what happened to it, when and by whom."""
+
+    class Kind(models.TextChoices):
+        DETECTED = "detected", _("Detected")
+        CASE_ADDED = "case_added", _("A new case joined")
+        HANDED_OFF = "handed_off", _("Handed off to the ARS")
+        SENT = "sent", _("E-mail sent to the ARS")
+        SEND_FAILED = "send_failed", _("E-mail to the ARS failed")
+        TAKEN = "taken", _("Taken under investigation")
+        CLOSED = "closed", _("Closed")
+        RETURNED = "returned", _("Returned to the CPAM")
+
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="events", verbose_name=_("cluster")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("cluster event")
+        verbose_name_plural = _("cluster events")
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClusterHandoff(models.Model):
+    """The e-mail that hands a cluster to the region's ARS: a row first (the outbox), sent once
+    by a worker, tried again by a sweep; a failure that lasts is shown on the cluster's page."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    cluster = models.OneToOneField(
+        Cluster, on_delete=models.CASCADE, related_name="handoff", verbose_name=_("cluster")
+    )
+    to_email = models.EmailField(_("to"))
+    # The export as it was handed off (cases.clusters.export_cluster), attached to the e-mail;
+    # emptied by the purge with the persons it names.
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("cluster hand-off")
+        verbose_name_plural = _("cluster hand-offs")
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} → {self.to_email} ({self.status})"

@@ -1,6 +1,7 @@
 """Writes on people and cases: identity across intakes, contacts, interviews, notifications,
 retention."""
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,6 +26,8 @@ from cases.models import (
     PersonMerge,
     Phone,
 )
+from cases.places import PlaceData, find_or_create_places
+from cases.tasks import detect_clusters
 from common.admin_log import forget_admin_log
 
 
@@ -45,7 +48,11 @@ class ContactData:
     person: PersonData
     exposure_type: str
     last_exposure_date: date
+    # Where the exposure happened, when known (clusters are detected from it).
+    place: PlaceData | None = None
 
+
+logger = logging.getLogger(__name__)
 
 # Past this many numbers, one intake locks its whole territory rather than each number: a
 # lock per number of a 20,000-row import would exhaust PostgreSQL's lock table.
@@ -186,8 +193,15 @@ def record_contacts(
         e.person_id: e
         for e in Exposure.objects.filter(index_case=index_case, person__in=[p.pk for p in persons])
     }
+    named = [c.place for c in contacts if c.place is not None]
+    found = iter(
+        find_or_create_places(territory=index_case.territory, places=named, now=now)
+        if named
+        else []
+    )
+    places = [next(found) if c.place is not None else None for c in contacts]
     new_exposures = []
-    for person, contact in zip(persons, contacts, strict=True):
+    for person, contact, place in zip(persons, contacts, places, strict=True):
         if person.pk not in exposures:
             exposures[person.pk] = Exposure(
                 index_case=index_case,
@@ -195,10 +209,23 @@ def record_contacts(
                 exposure_type=contact.exposure_type,
                 last_exposure_date=contact.last_exposure_date,
                 identified_at=now,
+                place=place,
             )
             new_exposures.append(exposures[person.pk])
     Exposure.objects.bulk_create(new_exposures)
+    place_ids = sorted({e.place_id for e in new_exposures if e.place_id is not None})
+    if place_ids:
+        # After commit, with ids; a lost message is caught up by the sweep (cases.tasks).
+        transaction.on_commit(lambda: _publish_detection(place_ids))
     return [exposures[person.pk] for person in persons]
+
+
+def _publish_detection(place_ids: list[int]) -> None:
+    try:
+        detect_clusters.delay(place_ids)
+    except Exception:
+        # The broker is down: the rows hold the truth, cases.tasks.sweep_clusters catches up.
+        logger.exception("Could not publish the cluster detection of places %s", place_ids)
 
 
 def create_index_case(

@@ -24,6 +24,7 @@ from cases.identity import find_duplicate_candidates
 from cases.models import Exposure, IndexCase
 from cases.services import ContactData, PersonData
 from common.phones import to_e164
+from demo import clusters as demo_clusters
 from demo import doctors, integrity_month
 from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
@@ -396,6 +397,8 @@ def demo_logins() -> list[Login]:
     return [
         Login(SUPERUSER, "superuser", ""),
         *(Login(a.username, a.role, a.territory) for a in AGENTS),
+        # The regional health agency of Île-de-France: the clusters of 93 and 75.
+        Login(demo_clusters.ARS_USERNAME, roles.ARS, "ARS Île-de-France"),
         Login(doctors.USERNAME, roles.MEDECIN, "93"),
     ]
 
@@ -421,8 +424,17 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     settle_the_floor(morning=summary, now=now)
     # The morning's calls with the carrier's record `make run`'s carrier simulator would have sent.
     integrity_month.record_carrier_calls(since=morning)
-    index_cases = early[0] + late[0]
-    contacts = early[1] + late[1] + _add_duplicate_contacts(territory=territories["93"], now=now)
+    # A nursing-home cluster in 93 ready to hand off to the ARS, a school not yet one (issue 16).
+    at_places = demo_clusters.load_places_and_clusters(
+        territory=territories["93"], now=now, password=DEMO_PASSWORD
+    )
+    index_cases = early[0] + late[0] + at_places[0]
+    contacts = (
+        early[1]
+        + late[1]
+        + at_places[1]
+        + _add_duplicate_contacts(territory=territories["93"], now=now)
+    )
     # What the duplicate search after each intake would have found (its task runs after the
     # commit, so the demo runs the search itself): the pair to review in Seine-Saint-Denis.
     find_duplicate_candidates(now=now)

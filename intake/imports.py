@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from agents.models import Language, Territory
 from calls.services.intake import add_contacts
 from cases.models import Exposure, IndexCase
+from cases.places import place_data
 from cases.services import MAX_CONTACTS, ContactData, PersonData, lock_people
 from common import csv_files
 from common.bounds import check_exposure_date
@@ -33,6 +34,8 @@ COLUMNS = (
     "exposure_type",
     "last_exposure_date",
 )
+# Optional: where the exposure happened (clusters are detected from it).
+PLACE_COLUMNS = ("place_name", "place_type", "place_address", "place_postcode")
 # An example of each column, for the template file offered on the upload page.
 EXAMPLE_ROWS = (
     {
@@ -159,7 +162,10 @@ def _read_rows(
     raw_rows, errors = read_csv(
         content,
         layout=CsvLayout(
-            columns=COLUMNS, required=COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS
+            columns=COLUMNS + PLACE_COLUMNS,
+            required=COLUMNS,
+            max_bytes=MAX_FILE_BYTES,
+            max_rows=MAX_ROWS,
         ),
         error=ContactImportError,
     )
@@ -335,6 +341,21 @@ def _check_row(
         except ValidationError as exc:
             errors.extend(cell_error(line, "last_exposure_date", m) for m in exc.messages)
 
+    place = None
+    try:
+        place = place_data(
+            name=values["place_name"],
+            type=values["place_type"].lower().replace("-", "_"),
+            address=values["place_address"],
+            postcode=values["place_postcode"],
+        )
+    except ValidationError as exc:
+        errors.extend(
+            cell_error(line, column, message)
+            for column, messages in exc.message_dict.items()
+            for message in messages
+        )
+
     if errors or phone is None or exposure_date is None or index_case is None:
         return None, errors
     contact = ContactData(
@@ -346,5 +367,6 @@ def _check_row(
         ),
         exposure_type=exposure_type,
         last_exposure_date=exposure_date,
+        place=place,
     )
     return _Row(line=line, index_case=index_case, contact=contact), []

@@ -13,7 +13,8 @@ from agents.access import territory_today
 from agents.models import Territory
 from agents.postcodes import territory_for_postcode
 from agents.serializers import LanguageCodeField, TerritoryRefSerializer
-from cases.models import Exposure
+from cases.models import Exposure, Place
+from cases.places import place_data
 from cases.services import MAX_CONTACTS, ContactData, PersonData
 from common.bounds import (
     check_birth_date,
@@ -97,6 +98,31 @@ class SampledAtField(serializers.DateTimeField):
         return moment
 
 
+class PlaceInputSerializer(serializers.Serializer):
+    """Where the exposure happened: the same name and address find the same place again."""
+
+    name = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=Place.Type.choices)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    postcode = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, help_text="Five digits."
+    )
+
+    def validate(self, attrs: dict):
+        try:
+            return place_data(
+                name=attrs["name"],
+                type=attrs["type"],
+                address=attrs.get("address", ""),
+                postcode=attrs.get("postcode", ""),
+            )
+        except DjangoValidationError as exc:
+            names = {"place_name": "name", "place_type": "type", "place_postcode": "postcode"}
+            raise serializers.ValidationError(
+                {names[key]: value for key, value in exc.message_dict.items()}
+            ) from exc
+
+
 class ContactInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=120)
     last_name = serializers.CharField(max_length=120)
@@ -104,6 +130,7 @@ class ContactInputSerializer(serializers.Serializer):
     language = LanguageCodeField()
     exposure_type = serializers.ChoiceField(choices=Exposure.Type.choices)
     last_exposure_date = BoundedDateField(check=check_exposure_date)
+    place = PlaceInputSerializer(required=False, allow_null=True)
 
     def validate(self, attrs: dict) -> ContactData:
         return ContactData(
@@ -115,6 +142,7 @@ class ContactInputSerializer(serializers.Serializer):
             ),
             exposure_type=attrs["exposure_type"],
             last_exposure_date=attrs["last_exposure_date"],
+            place=attrs.get("place"),
         )
 
 

@@ -32,7 +32,14 @@ from intake.forms import (
     IndexCaseForm,
 )
 from intake.import_jobs import live_progress, submit_contact_import
-from intake.imports import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, STAGE_RECORDING, template_rows
+from intake.imports import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    PLACE_COLUMNS,
+    STAGE_RECORDING,
+    template_rows,
+)
 from intake.services import (
     add_contacts_later,
     doctor_external_ref,
@@ -255,6 +262,7 @@ def contact_import(request: HttpRequest) -> HttpResponse:
         "form": form,
         "imports": selectors.recent_contact_imports(user=request.user),
         "columns": COLUMNS,
+        "place_columns": PLACE_COLUMNS,
         "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
         "max_rows": MAX_ROWS,
     }

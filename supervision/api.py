@@ -10,11 +10,23 @@ from rest_framework.response import Response
 
 from agents import roles
 from agents.roles import role_permission
-from common.api import FORBIDDEN, NOT_AUTHENTICATED, ApiView
-from supervision.forms import TerritoryFilterForm
+from cases.clusters import close_cluster, return_cluster, take_cluster
+from cases.handoffs import export_cluster
+from cases.models import Cluster
+from cases.services import log_person_access
+from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
+from supervision.forms import ClusterFilterForm, TerritoryFilterForm
 from supervision.selectors.board import agents_for_api
+from supervision.selectors.clusters import LIST_LIMIT, access_cluster, clusters_for
 from supervision.selectors.queue_health import queue_health
-from supervision.serializers import QueueHealthSerializer, SupervisedAgentSerializer
+from supervision.serializers import (
+    ClusterExportSerializer,
+    ClusterReasonInputSerializer,
+    ClusterRowSerializer,
+    ClusterStatusSerializer,
+    QueueHealthSerializer,
+    SupervisedAgentSerializer,
+)
 
 
 class SupervisionAgentsView(ApiView):
@@ -76,3 +88,144 @@ class QueueHealthView(ApiView):
             user=request.user, territory=form.selected_territory(), now=timezone.now()
         )
         return Response(QueueHealthSerializer(health).data)
+
+
+CLUSTER_ROLES = (roles.ADMIN_CPAM, roles.ARS, roles.ADMIN_NATIONAL)
+
+
+class ClusterListView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(*CLUSTER_ROLES)]
+
+    @extend_schema(
+        operation_id="list_clusters",
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=Cluster.Status.values, description="Only this status."
+            )
+        ],
+        responses={
+            200: ClusterRowSerializer(many=True),
+            400: OpenApiResponse(description="Unknown status."),
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """List the clusters you may see, newest first (a CPAM admin: their territory's; an ARS
+        officer: their region's; a national admin: all)."""
+        form = ClusterFilterForm(request.query_params)
+        if not form.is_valid():
+            detail = {name: list(errors) for name, errors in form.errors.items()}
+            raise ValidationError(detail)  # type: ignore[arg-type]
+        clusters = clusters_for(user=request.user, status=form.selected_status())[:LIST_LIMIT]
+        return Response(ClusterRowSerializer(clusters, many=True).data)
+
+
+class ClusterDetailView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(*CLUSTER_ROLES)]
+
+    @extend_schema(
+        operation_id="get_cluster",
+        responses={
+            200: ClusterExportSerializer,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(description="No such cluster in your territory or region."),
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Return a cluster's export: the document the ARS receives (docs/api.md)."""
+        cluster = access_cluster(user=request.user, pk=pk)
+        now = timezone.now()
+        payload = export_cluster(cluster=cluster, now=now)
+        log_person_access(
+            user=request.user,  # type: ignore[arg-type]  # authenticated: IsAuthenticated
+            persons=[case.person for case in cluster.cases.select_related("person")],
+            what=f"api-cluster:{cluster.pk}",
+            now=now,
+        )
+        return Response(payload, headers={"Cache-Control": "no-store"})
+
+
+CONFLICT = OpenApiResponse(
+    description="The cluster's status no longer allows this action (code invalid_transition)."
+)
+
+
+class ClusterTakeView(ApiView):
+    permission_classes = [IsAuthenticated, role_permission(roles.ARS)]
+
+    @extend_schema(
+        operation_id="take_cluster",
+        request=None,
+        responses={
+            200: ClusterStatusSerializer,
+            401: NOT_AUTHENTICATED,
+            403: FORBIDDEN,
+            404: OpenApiResponse(description="No such cluster in your region."),
+            409: CONFLICT,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Mark a handed-off cluster of your region under investigation (you take it)."""
+        cluster = access_cluster(user=request.user, pk=pk)
+        cluster = take_cluster(
+            cluster=cluster,
+            by=request.user,  # type: ignore[arg-type]  # authenticated: IsAuthenticated
+            now=timezone.now(),
+        )
+        return Response(ClusterStatusSerializer(cluster).data)
+
+
+class ClusterEndView(ApiView):
+    """Close a cluster, or return it to its CPAM: both with a reason."""
+
+    permission_classes = [IsAuthenticated, role_permission(roles.ARS)]
+    action = "close"
+
+    def post(self, request: Request, pk: int) -> Response:
+        cluster = access_cluster(user=request.user, pk=pk)
+        body = ClusterReasonInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        end = close_cluster if self.action == "close" else return_cluster
+        cluster = end(
+            cluster=cluster,
+            by=request.user,  # type: ignore[arg-type]  # authenticated: IsAuthenticated
+            reason=body.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response(ClusterStatusSerializer(cluster).data)
+
+
+_END_RESPONSES = {
+    200: ClusterStatusSerializer,
+    400: BAD_INPUT,
+    401: NOT_AUTHENTICATED,
+    403: FORBIDDEN,
+    404: OpenApiResponse(description="No such cluster in your region."),
+    409: CONFLICT,
+}
+
+
+class ClusterCloseView(ClusterEndView):
+    action = "close"
+
+    @extend_schema(
+        operation_id="close_cluster", request=ClusterReasonInputSerializer, responses=_END_RESPONSES
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Close a cluster of your region (handed off or under investigation), with the reason."""
+        return super().post(request, pk)
+
+
+class ClusterReturnView(ClusterEndView):
+    action = "return"
+
+    @extend_schema(
+        operation_id="return_cluster",
+        request=ClusterReasonInputSerializer,
+        responses=_END_RESPONSES,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Return a cluster of your region to its CPAM, with the reason its admins will read."""
+        return super().post(request, pk)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from agents.models import Language, Team, Territory
 from calls.models import CallTask
 from calls.services.messages import MAX_BODY_CHARS, message_body_problem
-from cases.models import Exposure
+from cases.models import Cluster, Exposure
 from common.bounds import check_plain_date, parse_bounded_date
 from common.widgets import DateInput
 from supervision.selectors.audit import MAX_DAYS
@@ -245,3 +245,27 @@ class ChannelModeForm(forms.Form):
                 _("Choose the contacts notified by SMS only, or another mode."),
             )
         return data
+
+
+class ClusterFilterForm(forms.Form):
+    """The cluster list's filter: one status, or all."""
+
+    status = forms.ChoiceField(
+        choices=[("", _("All statuses"))] + Cluster.Status.choices,
+        required=False,
+        label=_("Status"),
+    )
+
+    def selected_status(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""
+
+
+class ClusterReasonForm(forms.Form):
+    """Why the ARS closes a cluster or returns it to the CPAM."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Read by the CPAM's admins: no names, please."),
+    )

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from agents.models import Agent
+from cases.models import Cluster, ClusterEvent, Place
 
 
 class SupervisedAgentSerializer(serializers.Serializer):
@@ -71,3 +72,114 @@ class QueueHealthSerializer(serializers.Serializer):
     backlog_by_reason = ReasonBacklogSerializer(source="by_reason", many=True)
     callbacks_due = CallbacksSerializer(source="*")
     escalations_waiting = serializers.IntegerField(source="escalations")
+
+
+# --- Clusters (issue 16): the list, and the export (version 1, docs/api.md) -------------------
+
+
+class ClusterPlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=Place.Type.choices)
+    address = serializers.CharField()
+    postcode = serializers.CharField()
+
+
+class ClusterRowSerializer(serializers.Serializer):
+    """One cluster of the list."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Cluster.Status.choices)
+    place = ClusterPlaceSerializer()
+    territory = serializers.CharField(source="territory.code", help_text="Département code.")
+    cases = serializers.IntegerField(source="case_count", help_text="Confirmed cases.")
+    detected_at = serializers.DateTimeField()
+    handed_off_at = serializers.DateTimeField(allow_null=True)
+
+
+class CodeNameSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ExportClusterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Cluster.Status.choices)
+    detected_at = serializers.DateTimeField()
+    handed_off_at = serializers.DateTimeField(allow_null=True)
+    handed_off_by = serializers.CharField(allow_null=True)
+    taken_by = serializers.CharField(allow_null=True, help_text="The ARS officer who took it.")
+    reason = serializers.CharField(help_text="Why the ARS closed or returned it.")
+    territory = CodeNameSerializer()
+    region = CodeNameSerializer(allow_null=True)
+
+
+class ExportRuleSerializer(serializers.Serializer):
+    min_cases = serializers.IntegerField()
+    window_days = serializers.IntegerField()
+
+
+class ExportSummarySerializer(serializers.Serializer):
+    cases = serializers.IntegerField()
+    contacts = serializers.IntegerField(help_text="Contacts of these cases, wherever exposed.")
+    contacts_at_place = serializers.IntegerField()
+    contacts_notified = serializers.IntegerField(
+        help_text="Contacts an agent reached and told the instructions."
+    )
+    first_sample_date = serializers.DateField(allow_null=True)
+    last_sample_date = serializers.DateField(allow_null=True)
+
+
+class ExportContactsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    at_place = serializers.IntegerField()
+    notified = serializers.IntegerField()
+
+
+class ExportCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_ref = serializers.CharField(help_text="The laboratory's or doctor's file number.")
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    phone = serializers.CharField(allow_null=True, help_text="E.164.")
+    sample_date = serializers.DateField()
+    symptom_onset_date = serializers.DateField(allow_null=True)
+    last_exposure_at_place = serializers.DateField(allow_null=True)
+    contacts = ExportContactsSerializer()
+
+
+class ExportEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=ClusterEvent.Kind.choices)
+    by = serializers.CharField(allow_null=True)
+    note = serializers.CharField()
+
+
+class ClusterExportSerializer(serializers.Serializer):
+    """A cluster as the ARS receives it: the e-mail's attachment, the page's download, this \
+answer (format "tracing-center/cluster", version 1)."""
+
+    format = serializers.CharField()
+    version = serializers.IntegerField()
+    exported_at = serializers.DateTimeField()
+    cluster = ExportClusterSerializer()
+    place = ClusterPlaceSerializer()
+    rule = ExportRuleSerializer(allow_null=True)
+    summary = ExportSummarySerializer()
+    cases = ExportCaseSerializer(many=True)
+    timeline = ExportEventSerializer(many=True)
+
+
+class ClusterReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Read by the CPAM's admins: no names, please."
+    )
+
+
+class ClusterStatusSerializer(serializers.Serializer):
+    """A cluster's state after an ARS action."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Cluster.Status.choices)
+    taken_by = serializers.CharField(source="taken_by.username", allow_null=True, default=None)
+    reason = serializers.CharField()

@@ -7,6 +7,7 @@ from supervision.views import (
     audit,
     board,
     channels,
+    clusters,
     escalations,
     messages,
     queue_health,
@@ -41,9 +42,22 @@ urlpatterns = [
     path("escalations/", escalations.escalations, name="escalations"),
     path("sms/<int:pk>/retry/", escalations.retry_sms, name="retry-sms"),
     path("audit/", audit.audit_log, name="audit"),
+    path("clusters/", clusters.cluster_list, name="clusters"),
+    path("clusters/<int:pk>/", clusters.cluster_detail, name="cluster"),
+    path("clusters/<int:pk>/export.json", clusters.cluster_export, name="cluster-export"),
+    path("clusters/<int:pk>/hand-off/", clusters.hand_off, name="cluster-hand-off"),
+    path("clusters/<int:pk>/retry/", clusters.retry_handoff, name="cluster-retry"),
+    path("clusters/<int:pk>/take/", clusters.take, name="cluster-take"),
+    path("clusters/<int:pk>/close/", clusters.close, name="cluster-close"),
+    path("clusters/<int:pk>/return/", clusters.give_back, name="cluster-return"),
     path("audit/export/", audit.audit_export, name="audit-export"),
 ]
 api_urlpatterns = [
+    path("clusters/", api.ClusterListView.as_view(), name="clusters"),
+    path("clusters/<int:pk>/", api.ClusterDetailView.as_view(), name="cluster"),
+    path("clusters/<int:pk>/take/", api.ClusterTakeView.as_view(), name="cluster-take"),
+    path("clusters/<int:pk>/close/", api.ClusterCloseView.as_view(), name="cluster-close"),
+    path("clusters/<int:pk>/return/", api.ClusterReturnView.as_view(), name="cluster-return"),
     path("supervision/agents/", api.SupervisionAgentsView.as_view(), name="supervision-agents"),
     path(
         "supervision/queue-health/", api.QueueHealthView.as_view(), name="supervision-queue-health"

@@ -27,6 +27,10 @@ TASK_NAMES = {
     # Added with the desk heartbeat (issue 11).
     "calls.tasks.set_absent_agents_offline",
     "cases.tasks.purge_expired_personal_data",
+    # Added with clusters (issue 16): detection after an intake, the sweep, the hand-off e-mail.
+    "cases.tasks.detect_clusters",
+    "cases.tasks.sweep_clusters",
+    "cases.tasks.send_cluster_handoff",
     # Added with identity across cases (issue 16): duplicates after an intake, and the sweep.
     "cases.tasks.find_duplicate_candidates",
     "cases.tasks.sweep_duplicate_candidates",

@@ -271,6 +271,9 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-carrier": _every("integrity.tasks.reconcile_carrier", 10 * 60),
     # Quality review: last week's sample of calls to score (idempotent per agent and week).
     "draw-qa-sample": _every("integrity.tasks.draw_qa_sample", 60 * 60),
+    # Clusters (issue 16): detection at every place of recent exposures (an intake's own task
+    # may have been lost), and the hand-off e-mails to (re)send.
+    "sweep-clusters": _every("cases.tasks.sweep_clusters", 5 * 60),
     # Identity across cases (issue 16): the persons of the last days an intake's search missed.
     "sweep-duplicate-candidates": _every("cases.tasks.sweep_duplicate_candidates", 15 * 60),
 }
@@ -280,6 +283,15 @@ CONTACT_IMPORT_TIME_LIMIT = env_int("CONTACT_IMPORT_TIME_LIMIT", 270, minimum=60
 CONTACT_IMPORT_STALE_MINUTES = env_int(
     "CONTACT_IMPORT_STALE_MINUTES", 5, minimum=CONTACT_IMPORT_TIME_LIMIT // 60 + 1
 )
+# Clusters (docs/clusters.md): only exposures of the last CLUSTER_DETECTION_DAYS days count.
+# A hand-off e-mail that fails is tried again after CLUSTER_HANDOFF_RETRY_BACKOFF seconds, doubled
+# each time, up to CLUSTER_HANDOFF_MAX_ATTEMPTS tries; then it is shown as failed on the cluster's
+# page. One still "sending" CLUSTER_HANDOFF_SENDING_TIMEOUT seconds after a worker took it was
+# lost with that worker.
+CLUSTER_DETECTION_DAYS = env_int("CLUSTER_DETECTION_DAYS", 28, minimum=7)
+CLUSTER_HANDOFF_MAX_ATTEMPTS = 5
+CLUSTER_HANDOFF_RETRY_BACKOFF = 60
+CLUSTER_HANDOFF_SENDING_TIMEOUT = 5 * 60
 # Supervisors and CPAM admins see "automatic jobs stopped since HH:MM" past this many seconds.
 JOBS_STALE_AFTER = env_int("JOBS_STALE_AFTER", 3 * 60, minimum=30)
 

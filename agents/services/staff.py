@@ -13,15 +13,24 @@ from agents.exceptions import InvalidStatus
 from agents.models import (
     Agent,
     AgentStatusPeriod,
+    ArsOfficer,
     Language,
     OpeningHours,
     PauseReason,
     Plateau,
+    Region,
     Team,
     Territory,
     parse_hour,
 )
+from agents.regions import region_code_for
 from agents.services.counters import count_status_period
+
+
+def region_for_departement(code: str) -> Region | None:
+    """Return the region a département code belongs to (by the static table), if it exists."""
+    region_code = region_code_for(code)
+    return Region.objects.filter(code=region_code).first() if region_code else None
 
 
 @transaction.atomic
@@ -34,8 +43,15 @@ def create_territory(
     calling_hours_start: time | None = None,
     calling_hours_end: time | None = None,
 ) -> Territory:
-    """Create a territory (a CPAM); calling hours default to the settings'."""
-    territory = Territory(code=code, name=name, timezone=timezone, phone_region=phone_region)
+    """Create a territory (a CPAM) in the region of its département; calling hours default to
+    the settings'."""
+    territory = Territory(
+        code=code,
+        name=name,
+        timezone=timezone,
+        phone_region=phone_region,
+        region=region_for_departement(code),
+    )
     if calling_hours_start is not None:
         territory.calling_hours_start = calling_hours_start
     if calling_hours_end is not None:
@@ -189,3 +205,31 @@ def set_channel_mode(
     territory.full_clean()
     territory.save(update_fields=fields)
     return territory
+
+
+@transaction.atomic
+def create_ars_officer(
+    *,
+    username: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    region: Region,
+    email: str = "",
+) -> User:
+    """Create the account of a regional health agency's officer: the ARS role, their region, no
+    agent profile (they work on their region's clusters only)."""
+    user = User.objects.create_user(
+        username, email, password, first_name=first_name, last_name=last_name
+    )
+    user.groups.add(Group.objects.get(name=roles.ARS))
+    ArsOfficer.objects.create(user=user, region=region)
+    return user
+
+
+@transaction.atomic
+def set_ars_email(*, region: Region, email: str) -> Region:
+    """Set where the clusters handed off to a region's ARS are sent."""
+    Region.objects.filter(pk=region.pk).update(ars_email=email)
+    region.ars_email = email
+    return region

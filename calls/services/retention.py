@@ -8,6 +8,7 @@ from calls.models import CallTask
 from calls.services.intake import forget_call_details
 from calls.services.lifecycle import close_for_retention
 from calls.services.messages import forget_old_messages
+from cases.handoffs import forget_cluster_details
 from cases.services import erase_identities, persons_past_retention
 
 # A call still owed (waiting in a queue, late or not, or on an agent's desk) keeps its person's
@@ -30,4 +31,5 @@ def purge_expired_personal_data(*, now: datetime, batch_size: int = 5000) -> int
         return 0
     close_for_retention(person_ids=ids, now=now)
     forget_call_details(person_ids=ids)
+    forget_cluster_details(person_ids=ids)
     return erase_identities(person_ids=ids, now=now)

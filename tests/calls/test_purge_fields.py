@@ -23,7 +23,18 @@ from calls.models import (
 from calls.services.fallback import escalate
 from calls.services.lifecycle import close_task
 from calls.tasks import purge_expired_personal_data
-from cases.models import Exposure, IndexCase, Person, PersonAccess, Phone
+from cases.models import (
+    Cluster,
+    ClusterCase,
+    ClusterEvent,
+    ClusterHandoff,
+    Exposure,
+    IndexCase,
+    Person,
+    PersonAccess,
+    Phone,
+    Place,
+)
 from cases.services import log_person_access
 from integrity.models import Finding
 from integrity.qa_models import Review, Scorecard
@@ -65,6 +76,9 @@ NOT_IDENTIFYING = {
             "cases.Exposure.exposure_type",
             "cases.IndexCase.source",
             "cases.PersonAccess.what",
+            "cases.Cluster.status",
+            "cases.ClusterEvent.kind",
+            "cases.ClusterHandoff.status",
             "supervision.SupervisorAction.kind",
             "integrity.Finding.kind",
             "integrity.Review.state",
@@ -77,6 +91,9 @@ NOT_IDENTIFYING = {
     # which they purge on their own schedule, not at a person.
     "calls.CallAttempt.telephony_ref": "provider's call id",
     "calls.SmsMessage.provider_ref": "provider's message id",
+    # The regional health agency's address and its mail server's answer: an agency, not a person.
+    "cases.ClusterHandoff.to_email": "the ARS's address",
+    "cases.ClusterHandoff.last_error": "the mail server's error about the ARS's address",
     **dict.fromkeys(
         [
             "calls.Assignment.carrier",
@@ -129,6 +146,17 @@ NOT_IDENTIFYING = {
             "cases.Person.created_at",
             "cases.Person.purged_at",
             "cases.PersonAccess.accessed_at",
+            # A cluster's timeline and its hand-off e-mail's tries (issue 16).
+            "cases.ClusterCase.added_at",
+            "cases.Cluster.detected_at",
+            "cases.Cluster.handed_off_at",
+            "cases.Cluster.taken_at",
+            "cases.Cluster.ended_at",
+            "cases.ClusterEvent.at",
+            "cases.ClusterHandoff.created_at",
+            "cases.ClusterHandoff.next_attempt_at",
+            "cases.ClusterHandoff.claimed_at",
+            "cases.ClusterHandoff.sent_at",
             "cases.Phone.retired_at",
             # Identity across cases (issue 16): when a pair was found and decided, a merge made
             # and undone (the rows say which persons, by id; names are the persons' own fields).
@@ -286,6 +314,33 @@ class PurgeEveryFieldTests(PersonasTestCase):
             drawn_at=now,
             scored_at=now,
         )
+        # A cluster at the place of the contact's exposure, handed off, with free texts (issue 16).
+        place = Place.objects.create(
+            territory=self.t93, name="EHPAD", type="nursing_home", normalised_name="ehpad"
+        )
+        Exposure.objects.update(place=place)
+        cluster = Cluster.objects.create(
+            place=place,
+            territory=self.t93,
+            status=Cluster.Status.RETURNED,
+            handed_off_at=now,
+            taken_at=now,
+            ended_at=now,
+            reason="M. Martin y travaille",
+        )
+        ClusterCase.objects.create(cluster=cluster, index_case=self.task.index_case)
+        ClusterEvent.objects.create(
+            cluster=cluster, kind=ClusterEvent.Kind.RETURNED, note="M. Martin y travaille"
+        )
+        ClusterHandoff.objects.create(
+            cluster=cluster,
+            to_email="ars@example.org",
+            payload={"cases": [{"last_name": "Martin"}]},
+            next_attempt_at=now,
+            claimed_at=now,
+            sent_at=now,
+            last_error="550 ars@example.org",
+        )
         for obj in [
             *Person.objects.all(),
             *Phone.objects.all(),
@@ -332,6 +387,7 @@ class PurgeEveryFieldTests(PersonasTestCase):
         )
         self.assertFalse(CallDraft.objects.exists())
         self.assertEqual(CarrierEvent.objects.get().payload, {})
+        self.assertEqual(ClusterHandoff.objects.get().payload, {})
         self.assertEqual(CarrierCall.objects.get().state, CarrierCall.State.COMPLETED)
 
     def test_it_reaches_an_escalated_call_and_closes_it_for_retention(self):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from agents import roles
 from agents.models import Agent, AgentDay, Territory
 from calls.models import CallAttempt, CallTask, CarrierCall
-from cases.models import DuplicateCandidate, IndexCase, Person, Phone
+from cases.models import Cluster, DuplicateCandidate, IndexCase, Person, Phone, Place
 from common.passwords import FrenchCommonPasswordValidator
 from demo import doctors
 from demo import loader as demo
@@ -80,11 +80,12 @@ class LoadDemoTests(TestCase):
     def test_it_queues_sixty_patients_zero_and_contacts_due_over_the_next_day(self):
         # Today's cases, not the last week's history (demo.integrity_month: its calls are the
         # carrier simulator's "mi-…").
-        # (The doctor's declarations are the next test's.)
+        # (The doctor's declarations are the next test's; six cases at the nursing home and the
+        # school are demo.clusters'.)
         cases = IndexCase.objects.exclude(**{f"call_tasks__{PAST_WEEK}": "mi-"}).exclude(
             created_by__username=doctors.USERNAME
         )
-        self.assertEqual(cases.count(), 60)
+        self.assertEqual(cases.count(), 66)
         self.assertGreater(cases.filter(territory__code="93").count(), 30)
         tasks = (
             CallTask.objects.exclude(**{PAST_WEEK: "mi-"})
@@ -104,7 +105,7 @@ class LoadDemoTests(TestCase):
             .exclude(index_case__created_by__username=doctors.USERNAME)
             .filter(reason=CallTask.Reason.INDEX_INTERVIEW)
             .count(),
-            60,
+            66,
         )
 
     def test_a_doctor_declared_three_patients_at_different_stages(self):
@@ -194,6 +195,28 @@ class LoadDemoTests(TestCase):
         self.assertIn(demo.DEMO_PASSWORD, self.output)
         self.assertTrue(User.objects.get(username="admin").is_superuser)
         self.assertTrue(User.objects.get(username="admin93").is_staff)
+
+    def test_it_has_a_nursing_home_cluster_to_hand_off_and_a_school_not_yet_one(self):
+        # Issue 16: detected through the detection service, status detected.
+        cluster = Cluster.objects.get()
+        self.assertEqual(
+            (cluster.place.name, cluster.place.type, cluster.territory.code, cluster.status),
+            ("EHPAD Les Tilleuls", Place.Type.NURSING_HOME, "93", Cluster.Status.DETECTED),
+        )
+        self.assertEqual(cluster.cases.count(), 4)
+        school = Place.objects.get(type=Place.Type.SCHOOL)
+        self.assertEqual(school.exposures.values("index_case").distinct().count(), 2)
+        self.assertEqual(Territory.objects.get(code="93").region.code, "11")
+        request = RequestFactory().post("/accounts/login/")
+        ars = authenticate(request, username="ars-idf", password=demo.DEMO_PASSWORD)
+        self.assertIsNotNone(ars)
+        self.assertIn("ars-idf", self.output)
+        self.client.force_login(ars)
+        page = self.client.get(reverse("supervision:clusters"))
+        self.assertContains(page, "EHPAD Les Tilleuls")
+        self.client.force_login(User.objects.get(username="admin93"))
+        page = self.client.get(reverse("supervision:cluster", args=[cluster.pk]))
+        self.assertContains(page, 'data-testid="hand-off"')
 
     def test_it_loads_only_once(self):
         counts = (User.objects.count(), Person.objects.count(), CallTask.objects.count())

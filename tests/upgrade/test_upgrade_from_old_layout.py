@@ -208,6 +208,9 @@ def demo_logins(output: str) -> tuple[str, dict[str, str]]:
 GROUPS_ADDED = {
     # The data-protection officer reads the access log through its page: no model permission.
     "dpo": set(),
+    # Issue 16 (agents 0023): the regional health agency's officers read their region's clusters
+    # through their pages; no model permission.
+    "ars": set(),
     # Issue 16 part 1 (agents 0022): the doctors who declare patients; their pages check the role.
     "medecin": set(),
     "admin_national": {
@@ -246,6 +249,9 @@ GROUPS_ADDED = {
         "criterion.add_criterion",
         "criterion.change_criterion",
         "criterion.delete_criterion",
+        # Issue 16 (cases 0010): how many cases at a place make a cluster, national data.
+        "clusterrule.view_clusterrule",
+        "clusterrule.change_clusterrule",
         # Issue 16 part 1 (agents 0022): national admins create doctors of any territory.
         "doctor.view_doctor",
         "doctor.add_doctor",
