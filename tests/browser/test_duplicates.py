@@ -91,7 +91,7 @@ class DuplicatesBrowserTests(BrowserTestCase):
         self.log_in(page, "dupadmin93", PASSWORD)
         page.goto(f"{self.live_server_url}{reverse('intake:duplicate-list')}")
         card = page.locator(f"[data-testid=duplicate-pair]:has([data-testid=pair-{self.pair.pk}])")
-        self.assertIn("Same birth date", card.inner_text())
+        self.assertIn("Même date de naissance", card.inner_text())
         self.assertIn("MOHAMED", card.inner_text().upper())
         self.shoot(page, "duplicate-list-1440.png")
 
