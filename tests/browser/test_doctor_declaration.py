@@ -76,15 +76,16 @@ class DoctorDeclarationBrowserTests(BrowserTestCase):
         self.fill_contact(page, 1, "Yilmaz", "07 81 22 22 22", "close")
         self.assert_no_horizontal_scroll(page, 390)
         self.shoot(page, "declaration-form-390.png")
-        page.locator("[data-testid=declare]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("[data-testid=declare]").click()
 
         case = IndexCase.objects.get()
         self.assertTrue(page.url.endswith(reverse("intake:declaration-detail", args=[case.pk])))
         self.assertEqual((case.source, case.territory), ("doctor", self.t93))
         self.assertEqual(case.exposures.count(), 2)
-        page.locator("[data-testid=nav-declarations]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("[data-testid=nav-declarations]").click()
+        self.assertTrue(page.url.endswith(reverse("intake:declaration-list")), page.url)
         card = page.locator(f"[data-testid=declaration-{case.pk}]")
         text = card.inner_text()
         for name in ("Paul Martin", "Ana Silva", "Ana Yilmaz"):

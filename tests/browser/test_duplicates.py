@@ -103,8 +103,8 @@ class DuplicatesBrowserTests(BrowserTestCase):
         page.locator("[data-testid=merge]").click()
         page.wait_for_load_state()
 
-        self.assertIn("was merged into", page.locator("main").inner_text())
-        self.assertIn("Merged", page.locator("[data-testid=pair-status]").inner_text())
+        self.assertIn("a été fusionné(e) avec", page.locator("main").inner_text())
+        self.assertIn("Fusionnées", page.locator("[data-testid=pair-status]").inner_text())
         self.assertIn("Mohamed", page.locator("[data-testid=merge-survivor]").inner_text())
         self.shoot(page, "duplicate-merged-1440.png")
         merge = PersonMerge.objects.get()
