@@ -70,8 +70,8 @@ def load_places_and_clusters(
     create_ars_officer(
         username=ARS_USERNAME,
         password=password,
-        first_name="Claire",
-        last_name="Dubois",
+        first_name="Isabelle",
+        last_name="Marchetti",
         email=f"{ARS_USERNAME}@demo.tracing-center.example",
         region=region,
     )
