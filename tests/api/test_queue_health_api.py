@@ -1,7 +1,7 @@
-from django.utils import timezone
+from unittest import mock
 
 from tests.api.base import ApiTestCase
-from tests.supervision.test_queue_health import QueueHealthFixture
+from tests.supervision.test_queue_health import NOW, QueueHealthFixture
 
 
 class QueueHealthApiTests(ApiTestCase, QueueHealthFixture):
@@ -10,9 +10,16 @@ class QueueHealthApiTests(ApiTestCase, QueueHealthFixture):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        now = timezone.now()
-        cls.build(now)
-        cls.staff(now)
+        # The fixture's clock, 10:00 in Paris: the projection simulates the rest of the day, so
+        # the real time of the run would change it (at 15:00 a call is projected to miss).
+        cls.build(NOW)
+        cls.staff(NOW)
+
+    def setUp(self):
+        super().setUp()
+        clock = mock.patch("supervision.api.timezone.now", return_value=NOW)
+        clock.start()
+        self.addCleanup(clock.stop)
 
     def get(self, user=None, params=None):
         if user is not None:
