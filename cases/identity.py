@@ -17,10 +17,10 @@ from django.db import transaction
 from django.db.models import Q
 from rapidfuzz.distance import Indel, JaroWinkler
 from rapidfuzz.fuzz import token_sort_ratio
-from unidecode import unidecode
 
 from agents.models import Territory
 from cases.models import DuplicateCandidate, Person, Phone
+from common.text import plain_text
 
 # Words that are written, joined or left out differently from one file to the next: dropped from
 # a name of several words before comparing.
@@ -40,15 +40,13 @@ logger = logging.getLogger(__name__)
 # A merge can be undone for this many days; the tombstone stays that long at least.
 MERGE_UNDO_DAYS = 30
 
-_PUNCTUATION = re.compile(r"[^a-z0-9 ]+")
 _VOWELS = re.compile(r"[aeiouy]")
 
 
 def normalise(name: str) -> str:
     """Transliterate, lower, turn hyphens and punctuation into spaces, collapse spaces, drop
     particles from a name of several words."""
-    text = _PUNCTUATION.sub(" ", unidecode(name or "").lower())
-    words = text.split()
+    words = plain_text(name).split()
     if len(words) > 1:
         kept = [w for w in words if w not in PARTICLES]
         words = kept or words

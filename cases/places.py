@@ -2,7 +2,6 @@
 spelling of its name and address (docs/clusters.md)."""
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from agents.models import Territory
 from cases.models import Place
+from common.text import plain_text
 
-_NOT_WORD = re.compile(r"[\W_]+")
 _POSTCODE = re.compile(r"^\d{5}$")
 
 
@@ -53,9 +52,7 @@ def place_data(*, name: str, type: str, address: str = "", postcode: str = "") -
 def normalise(text: str) -> str:
     """Return a name or address as compared: lower case, no accents, no punctuation, one space
     between words ("  École Jules-Ferry " → "ecole jules ferry")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NOT_WORD.sub(" ", plain.casefold()).split())
+    return plain_text(text)
 
 
 def place_key(data: PlaceData) -> tuple[str, str]:
