@@ -1,4 +1,4 @@
-"""One rule for comparing text: names of people (cases/identity.py) and of places (cases/places.py)."""
+"""One rule for comparing text: names of people (cases/identity.py) and places (cases/places.py)."""
 
 from cases.identity import normalise as person_name
 from cases.places import normalise as place_name
