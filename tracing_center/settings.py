@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
         "AgentStatusEnum": "agents.models.Agent.Status",
         "CandidateStageEnum": "workforce.models.recruitment.Candidate.Stage",
         "ContractKindEnum": "workforce.models.contracts.Contract.Kind",
+        "ClusterStatusEnum": "cases.models.Cluster.Status",
     },
 }
 

@@ -86,6 +86,7 @@ class DoctorDeclarationBrowserTests(BrowserTestCase):
         with page.expect_navigation():
             page.locator("[data-testid=nav-declarations]").click()
         self.assertTrue(page.url.endswith(reverse("intake:declaration-list")), page.url)
+        self.assertIn("Paul Martin", page.locator("main").inner_text())
         card = page.locator(f"[data-testid=declaration-{case.pk}]")
         text = card.inner_text()
         for name in ("Paul Martin", "Ana Silva", "Ana Yilmaz"):
