@@ -73,3 +73,18 @@ class ConventionTests(TestCase):
                 names = {t.id for n in urls.body if isinstance(n, ast.Assign) for t in n.targets}
                 self.assertIn("api_urlpatterns", names)
                 self.assertIn(f"from {app} import urls as {app}_urls", api_urls)
+
+
+class TemplateIdTests(TestCase):
+    # USE_THOUSAND_SEPARATOR: in French an id past 999 prints as « 6 475 », so an id written into
+    # an attribute or an address must say |unlocalize (a doctor's card went missing in CI so).
+    BARE_ID = __import__("re").compile(r"\{\{\s*[\w.]*\.(pk|id)\s*\}\}")
+
+    def test_every_id_a_template_prints_is_unlocalized(self):
+        bare = [
+            f"{path.relative_to(ROOT)}:{number}"
+            for path in sorted((ROOT / "templates").rglob("*.html"))
+            for number, line in enumerate(path.read_text().splitlines(), 1)
+            if self.BARE_ID.search(line)
+        ]
+        self.assertEqual(bare, [])
