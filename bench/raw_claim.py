@@ -84,8 +84,11 @@ def main() -> None:
         "WITH taken AS (UPDATE calls_calltask SET status = 'assigned', lease_holder_id = %(agent)s,"
         " lease_expires_at = %(expires)s"
         " WHERE id = %(task)s AND status = 'queued' RETURNING id)"
-        " INSERT INTO calls_assignment (task_id, agent_id, claimed_at, lease_expires_at, phone)"
-        " SELECT id, %(agent)s, %(now)s, %(expires)s, %(phone)s FROM taken RETURNING id"
+        " INSERT INTO calls_assignment"
+        " (task_id, agent_id, claimed_at, lease_expires_at, phone, end_reason, carrier,"
+        "  carrier_call_id, connected_source)"
+        " SELECT id, %(agent)s, %(now)s, %(expires)s, %(phone)s, '', '', '', '' FROM taken"
+        " RETURNING id"
     )
     requeue_sql = (
         "UPDATE calls_calltask SET status = 'queued', lease_holder_id = NULL,"
