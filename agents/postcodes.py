@@ -13,11 +13,16 @@ _POSTCODE = re.compile(r"^\d{5}$")
 _OVERSEAS = ("971", "972", "973", "974", "976")
 
 
+def is_postcode(code: str) -> bool:
+    """Whether a string is shaped like a French postcode: five digits (no spaces)."""
+    return bool(_POSTCODE.match(code))
+
+
 def departement_of_postcode(postcode: str) -> str:
     """Return the département code of a French postcode: its first two digits, three overseas
     (971–976), 2A or 2B in Corsica (200xx–201xx, 202xx–206xx)."""
     code = postcode.replace(" ", "").strip()
-    if not _POSTCODE.match(code) or code.startswith("00"):
+    if not is_postcode(code) or code.startswith("00"):
         raise ValidationError(_("A French postcode has five digits."), code="postcode_format")
     if code.startswith("97"):
         if code[:3] in _OVERSEAS:

@@ -1,7 +1,6 @@
 """Places where exposures happened: one row per place of a territory, found again whatever the
 spelling of its name and address (docs/clusters.md)."""
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,11 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from agents.models import Territory
+from agents.postcodes import is_postcode
 from cases.models import Place
 from common.text import plain_text
-
-_POSTCODE = re.compile(r"^\d{5}$")
-
 
 @dataclass(frozen=True)
 class PlaceData:
@@ -42,7 +39,7 @@ def place_data(*, name: str, type: str, address: str = "", postcode: str = "") -
             if type
             else _("Choose the type of place.")
         )
-    if postcode and not _POSTCODE.match(postcode):
+    if postcode and not is_postcode(postcode):
         errors["place_postcode"] = _("A postcode has 5 digits.")
     if errors:
         raise ValidationError(errors)
