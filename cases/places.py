@@ -12,6 +12,7 @@ from agents.postcodes import is_postcode
 from cases.models import Place
 from common.text import plain_text
 
+
 @dataclass(frozen=True)
 class PlaceData:
     """A place as intake received it."""
