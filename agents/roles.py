@@ -39,6 +39,12 @@ def roles_of(user) -> set[str]:
     return cached
 
 
+def remember_roles(user, names) -> None:
+    """Give the user the role names read with them (the API token's query): roles_of() then
+    reads no more."""
+    user._role_names = set(names)
+
+
 def has_role(user, *roles: str) -> bool:
     """Say whether the user holds one of the roles; a superuser holds them all."""
     return user.is_authenticated and (user.is_superuser or bool(roles_of(user) & set(roles)))

@@ -1,6 +1,7 @@
 """API v1 of the call loop: an agent's status, the next call, its lease and its outcome (DESIGN.md
 §7)."""
 
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,7 +13,8 @@ from rest_framework.response import Response
 from agents import roles
 from agents.models import Agent
 from agents.services.staff import record_heartbeat
-from calls.models import Assignment, CallTask
+from calls.exceptions import LeaseLost
+from calls.models import Assignment
 from calls.serializers import (
     AgentStatusInputSerializer,
     AgentStatusSerializer,
@@ -22,7 +24,7 @@ from calls.serializers import (
     QueueNextSerializer,
 )
 from calls.services.dispatch import claim_next_task, renew_lease
-from calls.services.outcomes import record_outcome
+from calls.services.outcomes import lock_assignment, record_outcome
 from calls.services.presence import change_status
 from cases.services import log_person_access
 from common.api import BAD_INPUT, FORBIDDEN, NOT_AUTHENTICATED, ApiView
@@ -102,15 +104,17 @@ class ClaimNextView(ApiView):
         asked again while the lease holds, the same one."""
         assert request.user.is_authenticated  # IsAuthenticated let them in
         now = timezone.now()
-        assignment = claim_next_task(agent=request.user.agent, now=now)
-        if assignment is None:
-            # Asking is a sign of life: an API client waiting on an empty queue is not absent.
-            record_heartbeat(agent=request.user.agent, now=now)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        # The answer shows who to call: a read of that person's record.
-        log_person_access(
-            user=request.user, persons=[assignment.task.person], what="queue-next", now=now
-        )
+        # One transaction: the claim and the log of the read it answers commit together.
+        with transaction.atomic():
+            assignment = claim_next_task(agent=request.user.agent, now=now, savepoint=False)
+            if assignment is None:
+                # Asking is a sign of life: an API client waiting on an empty queue is not absent.
+                record_heartbeat(agent=request.user.agent, now=now)
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            # The answer shows who to call: a read of that person's record.
+            log_person_access(
+                user=request.user, persons=[assignment.task.person], what="queue-next", now=now
+            )
         return Response(QueueNextSerializer(assignment).data)
 
 
@@ -156,15 +160,32 @@ class RecordOutcomeView(ApiView):
         """Record the outcome of your call; the task moves on by the retry policy."""
         assert request.user.is_authenticated  # IsAuthenticated let them in
         agent = request.user.agent
-        # Looked up before the body is read: someone else's assignment reveals nothing, not even
-        # errors.
-        assignment = access_assignment(agent=agent, assignment_id=assignment_id)
         now = timezone.now()
-        task = CallTask.objects.only("reason", "deadline_at").get(pk=assignment.task_id)
-        serializer = OutcomeInputSerializer(data=request.data, context={"now": now, "task": task})
-        serializer.is_valid(raise_exception=True)
-        attempt = record_outcome(
-            assignment=assignment, agent=agent, now=now, **serializer.validated_data
-        ).attempt
-        task = CallTask.objects.only("status", "attempts", "not_before").get(pk=attempt.task_id)
+        lost = None
+        # One transaction, one read: the assignment and its task locked with what the outcome
+        # needs, looked up before the body is read (someone else's assignment reveals nothing,
+        # not even errors).
+        with transaction.atomic():
+            try:
+                assignment = lock_assignment(assignment_id=assignment_id, agent=agent)
+            except Assignment.DoesNotExist:
+                raise Http404 from None
+            task = assignment.task
+            serializer = OutcomeInputSerializer(
+                data=request.data, context={"now": now, "task": task}
+            )
+            serializer.is_valid(raise_exception=True)
+            try:
+                attempt = record_outcome(
+                    assignment=assignment,
+                    agent=agent,
+                    now=now,
+                    locked=True,
+                    **serializer.validated_data,
+                ).attempt
+            except LeaseLost as exc:
+                # The refused attempt is kept: the error is raised once it is committed.
+                lost = exc
+        if lost is not None:
+            raise lost
         return Response(OutcomeResultSerializer({"attempt": attempt, "task": task}).data)

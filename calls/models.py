@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.models import Agent, Language, Plateau, Team, Territory, scope_for_user
 from cases.models import Exposure, IndexCase, Person
+from common.refdata import ReferenceQuerySet
 
 
 class CallTaskQuerySet(models.QuerySet):
@@ -580,6 +581,9 @@ class RetryRule(models.Model):
         help_text=_("After this many attempts, an SMS goes out and the task is escalated."),
     )
 
+    # Cached in each process (calls.rules), read again after any change.
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         ordering = ["outcome"]
         verbose_name = _("retry rule")
@@ -610,6 +614,9 @@ class DurationRule(models.Model):
         blank=True,
         help_text=_("Wrap-up after such a call past this limit counts as idle, not active."),
     )
+
+    # Cached in each process (calls.rules), read again after any change.
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["reason", "outcome"]

@@ -30,6 +30,15 @@ def _jobs_beating():
     cache.set(HEARTBEAT_KEY, timezone.now(), timeout=None)
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_read_afresh():
+    """Each test reads the reference data of its own database: the rows an earlier test changed
+    were rolled back, and the process caches (common.refdata) must not keep them."""
+    from common.refdata import invalidate_all
+
+    invalidate_all()
+
+
 def pytest_runtest_logreport(report):
     if report.skipped:
         _skipped.append(report.nodeid)

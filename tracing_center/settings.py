@@ -467,6 +467,9 @@ INDEX_CASE_DEADLINE_HOURS = env_int("INDEX_CASE_DEADLINE_HOURS", 24, minimum=1)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 # How long a claimed task stays with an agent before it goes back to the queue.
 LEASE_MINUTES = env_int("LEASE_MINUTES", 20, minimum=1)
+# The claim's two reads as server-side prepared statements (calls.services.dispatch); turn off
+# behind a transaction-mode PgBouncer older than 1.21 (docs/deployment.md).
+CLAIM_PREPARED_STATEMENTS = env_bool("CLAIM_PREPARED_STATEMENTS", True)
 # The desk beats this often while it is open; an agent whose desk (or API client) has given no
 # sign of life for AGENT_ABSENT_AFTER_MINUTES is set offline, their period closed when last seen.
 DESK_HEARTBEAT_SECONDS = env_int("DESK_HEARTBEAT_SECONDS", 60, minimum=5)

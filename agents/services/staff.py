@@ -1,11 +1,12 @@
 """Writes on the workforce."""
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from agents import roles
@@ -24,7 +25,7 @@ from agents.models import (
     parse_hour,
 )
 from agents.regions import region_code_for
-from agents.services.counters import count_status_period
+from agents.services.counters import DayCounts
 
 
 def region_for_departement(code: str) -> Region | None:
@@ -120,7 +121,53 @@ def create_agent_account(
     return agent
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class CurrentStatus:
+    """An agent's status as read under its lock, with its open status period (if any)."""
+
+    status: str
+    pause_reason_id: int | None
+    period_id: int | None = None
+    period_status: str = ""
+    period_started_at: datetime | None = None
+    period_limit_seconds: int | None = None
+
+
+def lock_status(agent: Agent) -> CurrentStatus:
+    """Lock the agent and read its status and open period: two tabs changing one status must
+    not leave two open periods.
+
+    One statement in the usual case. The period is joined from the statement's snapshot, taken
+    before the lock was waited for: when a concurrent change committed meanwhile, the agent's
+    row is the new one but the joined period may be the old. The period opened with the status
+    starts at the agent's status_since; when they differ, the period is read again, now under
+    the lock (a new statement, a new snapshot).
+    """
+    open_period = FilteredRelation("status_periods", condition=Q(status_periods__ended_at=None))
+    query = (
+        Agent.objects.select_for_update(of=("self",))
+        .annotate(open=open_period)
+        .values_list(
+            "status",
+            "pause_reason_id",
+            "status_since",
+            "open__id",
+            "open__status",
+            "open__started_at",
+            "open__limit_seconds",
+        )
+    )
+    for _read in range(2):
+        status, reason_id, since, period_id, period_status, started_at, limit = query.get(
+            pk=agent.pk
+        )
+        if period_id is not None and started_at == since:
+            break
+    if period_id is None:
+        return CurrentStatus(status, reason_id)
+    return CurrentStatus(status, reason_id, period_id, period_status, started_at, limit)
+
+
 def set_agent_status(
     *,
     agent: Agent,
@@ -128,41 +175,103 @@ def set_agent_status(
     now: datetime,
     pause_reason: PauseReason | None = None,
     limit_seconds: int | None = None,
+    current: CurrentStatus | None = None,
+    counts: DayCounts | None = None,
 ) -> Agent:
     """Change an agent's live status and log the period it opens (time sheets add these up).
 
     `limit_seconds`: a wrap-up's limit; its time past the limit counts as idle, not active.
+    `current`: the agent's status as the caller read it under the agent's lock in this
+    transaction (lock_status(), or the claim's first statement), so as not to read it again.
+    `counts`: what the caller's change adds to the day counters (an attempt), written with the
+    closed period's time in the same statement.
+
+    On PostgreSQL the change is one statement after the lock: the period closed and the next one
+    opened, the agent updated, the day counters upserted.
     """
     if (status == Agent.Status.PAUSED) != (pause_reason is not None):
         raise InvalidStatus(_("A pause needs a reason, and only a pause has one."))
-    # Lock the agent: two tabs changing one status must not leave two open periods.
-    current = Agent.objects.select_for_update().only("status", "pause_reason_id").get(pk=agent.pk)
-    reason_id = pause_reason.pk if pause_reason else None
-    if current.status == status and current.pause_reason_id == reason_id:
-        return agent
-    closing = AgentStatusPeriod.objects.filter(agent=agent, ended_at__isnull=True).first()
-    if closing is not None:
-        AgentStatusPeriod.objects.filter(pk=closing.pk).update(ended_at=now)
-        count_status_period(
+    counts = counts if counts is not None else DayCounts(agent)
+    # No savepoint: nothing here is caught and retried; a failure fails the caller's transaction.
+    with transaction.atomic(savepoint=False):
+        if current is None:
+            current = lock_status(agent)
+        reason_id = pause_reason.pk if pause_reason else None
+        if current.status == status and current.pause_reason_id == reason_id:
+            counts.save()
+            return agent
+        if current.period_id is not None and current.period_started_at is not None:
+            counts.add_status_period(
+                status=current.period_status,
+                started_at=current.period_started_at,
+                ended_at=now,
+                limit_seconds=current.period_limit_seconds,
+            )
+        _write_status_change(
             agent=agent,
-            status=closing.status,
-            started_at=closing.started_at,
-            ended_at=now,
-            limit_seconds=closing.limit_seconds,
+            status=status,
+            now=now,
+            reason_id=reason_id,
+            limit_seconds=limit_seconds if status == Agent.Status.WRAP_UP else None,
+            closing_id=current.period_id,
+            counts=counts,
         )
-    AgentStatusPeriod.objects.create(
-        agent=agent,
-        status=status,
-        pause_reason=pause_reason,
-        started_at=now,
-        limit_seconds=limit_seconds if status == Agent.Status.WRAP_UP else None,
-    )
-    # A status change is a sign of life of the desk, too.
-    Agent.objects.filter(pk=agent.pk).update(
-        status=status, status_since=now, pause_reason=pause_reason, last_seen_at=now
-    )
     agent.status, agent.status_since, agent.pause_reason = status, now, pause_reason
     return agent
+
+
+def _write_status_change(
+    *,
+    agent: Agent,
+    status: str,
+    now: datetime,
+    reason_id: int | None,
+    limit_seconds: int | None,
+    closing_id: int | None,
+    counts: DayCounts,
+) -> None:
+    """Close the open period, open the next, move the agent (a status change is a sign of life
+    of the desk, too) and add to the day counters: one statement on PostgreSQL, in that order."""
+    quote = connection.ops.quote_name
+    periods = quote(AgentStatusPeriod._meta.db_table)
+    moment = AgentStatusPeriod._meta.get_field("started_at")
+    at = moment.get_db_prep_value(now, connection)
+    close = (f"UPDATE {periods} SET ended_at = %s WHERE id = %s", [at, closing_id])
+    open_sql = (
+        f"INSERT INTO {periods} (agent_id, status, pause_reason_id, started_at, ended_at,"
+        " limit_seconds) SELECT %s, %s, %s, %s, NULL, %s"
+    )
+    open_params = [agent.pk, status, reason_id, at, limit_seconds]
+    move = (
+        f"UPDATE {quote(Agent._meta.db_table)} SET status = %s, status_since = %s,"
+        " pause_reason_id = %s, last_seen_at = %s WHERE id = %s",
+        [status, at, reason_id, at, agent.pk],
+    )
+    counted = counts.statement() if counts else None
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            if closing_id is not None:
+                cursor.execute(*close)
+            cursor.execute(open_sql, open_params)
+            cursor.execute(*move)
+            if counted:
+                cursor.execute(*counted)
+            return
+        # The statements of a WITH run in no set order: the new period is inserted from the
+        # closed one's CTE, so that the open-period unique index never sees two.
+        parts, params = [], []
+        if closing_id is not None:
+            parts.append(f"closed AS ({close[0]} RETURNING 1)")
+            params += close[1]
+            open_sql += " WHERE (SELECT count(*) FROM closed) >= 0"
+        parts.append(f"opened AS ({open_sql})")
+        params += open_params
+        parts.append(f"moved AS ({move[0]})")
+        params += move[1]
+        if counted:
+            parts.append(f"counted AS ({counted[0]})")
+            params += counted[1]
+        cursor.execute(f"WITH {', '.join(parts)} SELECT 1", params)
 
 
 @transaction.atomic

@@ -19,8 +19,8 @@ from django.db.models.options import Options
 from django.utils.translation import gettext as _
 
 from agents.exceptions import AgentNotReady
-from agents.models import Agent, Territory
-from agents.services.staff import set_agent_status
+from agents.models import Agent, AgentStatusPeriod, Territory
+from agents.services.staff import CurrentStatus, set_agent_status
 from calls.exceptions import LeaseLost, TransitionRefused
 from calls.models import CLAIM_ORDER, Assignment, CallTask
 from calls.policy import may_take
@@ -139,9 +139,11 @@ SELECT {agent.select}, {territory.select},
           JOIN {lends.db_table} lt ON lt.{col(lends, "from_territory")} = b.id
          WHERE lt.{col(lends, "to_territory")} = a.territory_id),
        EXISTS (SELECT 1 FROM {Assignment._meta.db_table} s
-                WHERE s.agent_id = a.id AND s.closed_at IS NULL)
+                WHERE s.agent_id = a.id AND s.closed_at IS NULL),
+       op.id, op.status, op.started_at, op.limit_seconds
 FROM {Agent._meta.db_table} a
 JOIN {Territory._meta.db_table} tr ON tr.id = a.territory_id
+LEFT JOIN {AgentStatusPeriod._meta.db_table} op ON op.agent_id = a.id AND op.ended_at IS NULL
 WHERE a.id = %(agent)s
 FOR UPDATE OF a
 """
@@ -252,12 +254,16 @@ def _still_held(*, agent: Agent, now: datetime) -> Assignment | None:
     return None
 
 
-@transaction.atomic
-def claim_next_task(*, agent: Agent, now: datetime) -> Assignment | None:
-    """Lease the most urgent eligible call to the agent; None when nothing is eligible."""
-    if connection.vendor == "postgresql":
-        return _claim_pg(agent_id=agent.pk, now=now)
-    return _claim_orm(agent=agent, now=now)
+def claim_next_task(*, agent: Agent, now: datetime, savepoint: bool = True) -> Assignment | None:
+    """Lease the most urgent eligible call to the agent; None when nothing is eligible.
+
+    `savepoint=False`: the claim joins the caller's transaction without a savepoint of its own
+    (the API view's, which logs the read of the person in it); an exception here fails it.
+    """
+    with transaction.atomic(savepoint=savepoint):
+        if connection.vendor == "postgresql":
+            return _claim_pg(agent_id=agent.pk, now=now)
+        return _claim_orm(agent=agent, now=now)
 
 
 def _claim_orm(*, agent: Agent, now: datetime) -> Assignment | None:
@@ -348,14 +354,45 @@ def claim_task(*, agent: Agent, task_id: int, now: datetime) -> tuple[Assignment
     return assignment, task.status
 
 
+# Runs of a statement on one connection before psycopg prepares it.
+_PREPARE_AFTER = 2
+
+
+def _bound_cursor():
+    """A cursor binding its parameters on the server, so that psycopg prepares a statement run
+    often on one connection (after _PREPARE_AFTER runs): the claim's two reads are then
+    planned once per connection instead of at each call. Their plans do not depend on the
+    values (the candidates drive the join), so a generic plan is as good as a custom one.
+    Wrapped as Django wraps its own, so that the statements are logged and counted like any
+    other. With settings.CLAIM_PREPARED_STATEMENTS off (a pooler that cannot keep prepared
+    statements), Django's usual client-side binding cursor."""
+    if not settings.CLAIM_PREPARED_STATEMENTS:
+        return connection.cursor()
+    import psycopg
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    connection.ensure_connection()
+    pg_connection = connection.connection
+    if pg_connection.prepare_threshold is None:
+        # Django turns preparation off on its connections (for poolers); Django's own cursors
+        # bind on the client and never prepare, so this changes only the claim's.
+        pg_connection.prepare_threshold = _PREPARE_AFTER
+    raw = psycopg.Cursor(pg_connection)
+    loader = connection.connection.adapters.get_loader(1184, Format.TEXT)  # timestamptz
+    if connection.timezone != getattr(loader, "timezone", connection.timezone):
+        register_tzloader(connection.timezone, raw)
+    return connection._prepare_cursor(raw)
+
+
 def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
     """_claim_orm() in three statements instead of nine, before the status change (the same
     reads, writes and locks, in the same order: agent, then task, then assignment;
     bench/reference_claim.py keeps the first version for comparison)."""
     pg = claim_statements()
-    # 1. Lock the agent; read its territory, languages, lending territories and whether it holds a
-    # call.
-    with connection.cursor() as cursor:
+    # 1. Lock the agent; read its territory, languages, lending territories, whether it holds a
+    # call, and its open status period.
+    with _bound_cursor() as cursor:
         cursor.execute(pg["agent_sql"], {"agent": agent_id})
         row = cursor.fetchone()
     if row is None:
@@ -364,7 +401,7 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
     n_agent, n_territory = len(pg["agent"].fields), len(pg["territory"].fields)
     agent = pg["agent"].build(row[:n_agent])
     agent.territory = pg["territory"].build(row[n_agent : n_agent + n_territory])
-    language_codes, lenders, holds = row[n_agent + n_territory :]
+    language_codes, lenders, holds, *open_period = row[n_agent + n_territory :]
     if agent.status not in (Agent.Status.READY, Agent.Status.WRAP_UP, Agent.Status.ON_CALL):
         raise AgentNotReady
     if holds and (held := _still_held(agent=agent, now=now)) is not None:
@@ -390,7 +427,7 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         if picked is None:
             return None
         task, numbers = picked
-        phone = _phone_of(numbers, task.phone_position)
+        phone = phone_of(numbers, task.phone_position)
         if phone:
             break
         escalate(task=task, reason=CallTask.Escalation.NO_PHONE, now=now, by_id=agent.user_id)
@@ -436,9 +473,18 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
                 return None
             assignment.pk = row[0]
             assignment._state.adding, assignment._state.db = False, connection.alias
-    # 4. On call, with its status period logged (nothing to do when the agent is on call already).
+    # 4. On call, with its status period logged (nothing to do when the agent is on call already),
+    # from the status and open period read under the agent's lock in step 1.
     if agent.status != Agent.Status.ON_CALL or agent.pause_reason_id is not None:
-        set_agent_status(agent=agent, status=Agent.Status.ON_CALL, now=now)
+        # The period was joined from a snapshot taken before the agent's lock was waited for:
+        # trusted when it is the one the agent's status opened, else read again under the lock
+        # (agents.services.staff.lock_status).
+        period_id, _status, started_at, _limit = open_period
+        trusted = period_id is not None and started_at == agent.status_since
+        current = CurrentStatus(agent.status, agent.pause_reason_id, *open_period)
+        set_agent_status(
+            agent=agent, status=Agent.Status.ON_CALL, now=now, current=current if trusted else None
+        )
     return assignment
 
 
@@ -450,7 +496,7 @@ def _pick_task_pg(
     pg = claim_statements()
     candidates = _CANDIDATES
     while True:
-        with connection.cursor() as cursor:
+        with _bound_cursor() as cursor:
             cursor.execute(
                 pg["claim_sql"],
                 {
@@ -480,10 +526,10 @@ def current_phone(task: CallTask) -> str:
     numbers = list(
         task.person.phones.in_service().order_by("position").values_list("number", flat=True)
     )
-    return _phone_of(numbers, task.phone_position)
+    return phone_of(numbers, task.phone_position)
 
 
-def _phone_of(numbers: list[str], position: int) -> str:
+def phone_of(numbers: list[str], position: int) -> str:
     if not numbers:
         return ""
     return numbers[position % len(numbers)]

@@ -3,22 +3,26 @@
 from dataclasses import replace
 from datetime import datetime
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Language
-from agents.services.counters import count_attempt
+from agents.services.counters import DayCounts
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
-from calls.models import Assignment, CallAttempt, CallTask, DurationRule, RetryRule, SmsMessage
-from calls.policy import Next, falls_back, next_after, retry_not_before, wrap_up_limit
-from calls.services.dispatch import current_phone
+from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage
+from calls.policy import Next, falls_back, next_after, retry_not_before
+from calls.rules import retry_rule, wrap_up_limit_seconds
+from calls.services.dispatch import current_phone, phone_of
 from calls.services.drafts import discard_drafts
 from calls.services.fallback import CALLBACK_GRACE, escalate, queue_fallback_sms
 from calls.services.intake import add_contacts
 from calls.services.lifecycle import band_for
 from calls.services.next_steps import Kind, NextStep, RecordedCall, Sms
+from cases.models import Phone
 from cases.services import record_interview, record_notification, retire_phone, set_person_language
 from common.bounds import check_future_moment
 
@@ -60,18 +64,6 @@ def mark_connected(*, assignment: Assignment, agent: Agent, now: datetime) -> As
     return assignment
 
 
-def wrap_up_limit_seconds(*, outcome: str, reason: str) -> int | None:
-    """The wrap-up limit after a call of this outcome and reason (calls.DurationRule: the rule of
-    the reason, else the rule of every reason), or None: no limit."""
-    limits = {
-        (outcome, rule_reason): limit
-        for rule_reason, limit in DurationRule.objects.filter(
-            outcome=outcome, reason__in=(reason, "")
-        ).values_list("reason", "wrap_up_limit_seconds")
-    }
-    return wrap_up_limit(limits, outcome=outcome, reason=reason)
-
-
 def callback_time_problem(
     *,
     callback_at: datetime | None,
@@ -103,6 +95,35 @@ def callback_time_problem(
     return None
 
 
+def lock_assignment(*, assignment_id: int, agent: Agent | None = None) -> Assignment:
+    """Lock an assignment and its task for an outcome, and read what the outcome needs with
+    them in one statement: the task's person and territory, the person's numbers in service
+    (on PostgreSQL) and whether the task has drafts. With `agent`, only that agent's
+    assignment (Assignment.DoesNotExist otherwise)."""
+    drafts = CallDraft.objects.filter(assignment__task_id=OuterRef("task_id"))
+    found = (
+        Assignment.objects.select_for_update(of=("self", "task"))
+        .select_related("task__person__territory")
+        .annotate(task_has_drafts=Exists(drafts))
+    )
+    if connection.vendor == "postgresql":
+        numbers = (
+            Phone.objects.in_service()
+            .filter(person_id=OuterRef("task__person_id"))
+            .order_by("position")
+            .values("number")
+        )
+        found = found.annotate(task_numbers=ArraySubquery(numbers))
+    if agent is not None:
+        found = found.filter(agent=agent)
+    assignment = found.get(pk=assignment_id)
+    task = assignment.task
+    task.has_drafts = assignment.task_has_drafts  # type: ignore[attr-defined]
+    if connection.vendor == "postgresql":
+        task.numbers_in_service = assignment.task_numbers  # type: ignore[attr-defined]
+    return assignment
+
+
 def record_outcome(
     *,
     assignment: Assignment,
@@ -114,9 +135,13 @@ def record_outcome(
     callback_for_all: bool = False,
     language: Language | None = None,
     notification_given: bool = False,
+    locked: bool = False,
 ) -> RecordedCall:
     """Record a call's outcome and move its task on by the retry policy, returning the attempt
     and what happens next; 409 on a lost lease.
+
+    `locked`: the caller locked the assignment with lock_assignment() in its own transaction,
+    which this joins without a savepoint: an exception here fails it.
 
     The attempt is written either way: a late outcome is refused, never lost. A callback with
     the notification given counts as reached: the task is done and the callback is queued as a
@@ -125,11 +150,10 @@ def record_outcome(
     """
     if notification_given and outcome != Outcome.CALLBACK:
         raise InvalidOutcome(_("Only a callback says whether the notification was given."))
-    with transaction.atomic():
-        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        task = (
-            CallTask.objects.select_for_update().select_related("person").get(pk=assignment.task_id)
-        )
+    with transaction.atomic(savepoint=not locked):
+        if not locked:
+            assignment = lock_assignment(assignment_id=assignment.pk)
+        task = assignment.task
         if outcome == Outcome.CALLBACK and (
             problem := callback_time_problem(
                 callback_at=callback_at,
@@ -173,8 +197,8 @@ def record_outcome(
         attempt.save()
         # A second outcome for a closed assignment is a resent form, not another call; a late one
         # on an expired lease was a real call, refused.
-        count_attempt(
-            agent=attempt.agent,
+        # Written with the status change below, in one statement.
+        counts = DayCounts(agent).add_attempt(
             started_at=attempt.started_at,
             connected_at=attempt.connected_at,
             ended_at=attempt.ended_at,
@@ -215,12 +239,14 @@ def record_outcome(
                 next_step = replace(next_step, follow_up=True, at=follow_up_at)
             next_step = replace(next_step, talk_not_marked=talk_not_marked)
             # A refused outcome keeps the draft: what was typed may still have to be recorded.
-            discard_drafts(assignment=assignment, task=task)
+            if getattr(task, "has_drafts", True):
+                discard_drafts(assignment=assignment, task=task)
         set_agent_status(
             agent=agent,
             status=Agent.Status.WRAP_UP,
             now=now,
             limit_seconds=wrap_up_limit_seconds(outcome=outcome, reason=task.reason),
+            counts=counts,
         )
     if next_step is None:
         raise LeaseLost(attempt_id=attempt.pk)
@@ -240,7 +266,7 @@ def apply_retry_policy(
 ) -> NextStep:
     """Move a locked task on by the retry rule of its attempt's outcome, and say what happens
     next; with `fallback`, send the SMS and escalate after the maximum attempts."""
-    rule = RetryRule.objects.get(outcome=attempt.outcome)
+    rule = retry_rule(attempt.outcome)
     territory = task.person.territory
     step = NextStep(kind=Kind.RETRY, zone=territory.zone, now=now, region=territory.phone_region)
     task.attempts += 1
@@ -286,6 +312,7 @@ def apply_retry_policy(
     elif kind == Next.WRONG_NUMBER:
         # The number is retired, not the person: the next number takes its place in the list.
         retire_phone(person=task.person, number=attempt.phone, now=now)
+        task.numbers_in_service = None  # type: ignore[attr-defined]  # read before the retirement
         step = replace(step, retired_phone=attempt.phone)
         moved_phone = True
         if not task.person.phones.in_service().exists():
@@ -314,7 +341,7 @@ def apply_retry_policy(
     task.save(update_fields=fields)
     if step.kind == Kind.RETRY:
         # The number the next attempt dials, said when it is not the one just called.
-        next_phone = current_phone(task) if moved_phone else ""
+        next_phone = _next_phone(task) if moved_phone else ""
         step = replace(
             step,
             at=task.not_before,
@@ -342,6 +369,15 @@ def apply_retry_policy(
             sms_phone=sms_phone,
         )
     return step
+
+
+def _next_phone(task: CallTask) -> str:
+    """The number the task's next attempt dials: from the numbers read with the task's lock
+    when no number was retired since (lock_assignment()), else read now."""
+    numbers = getattr(task, "numbers_in_service", None)
+    if numbers is None:
+        return current_phone(task)
+    return phone_of(numbers, task.phone_position)
 
 
 def _sms_said(*, task: CallTask, sms: SmsMessage | None) -> tuple[str, str]:
