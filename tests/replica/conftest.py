@@ -134,8 +134,12 @@ def _build_pair(root: Path) -> Pair:
         shutil.chown(root, "postgres", "postgres")
     root.chmod(0o700)
     pg_bin = _pg_bin()
-    primary = Server("primary", root / "primary", _free_port(), pg_bin, as_postgres)
-    standby = Server("standby", root / "standby", _free_port(), pg_bin, as_postgres)
+    ports = {_free_port()}
+    while len(ports) < 2:
+        ports.add(_free_port())
+    primary_port, standby_port = sorted(ports)
+    primary = Server("primary", root / "primary", primary_port, pg_bin, as_postgres)
+    standby = Server("standby", root / "standby", standby_port, pg_bin, as_postgres)
     # initdb --auth=trust writes a pg_hba.conf that lets local replication connections in.
     primary.run(
         "initdb", "-D", str(primary.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
@@ -183,12 +187,13 @@ def _copy_schema(test_database: dict, primary: Server) -> None:
         check=True,
         env=source,
     ).stdout
-    subprocess.run(
+    loaded = subprocess.run(
         [str(primary.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", primary.url()],
         input=schema + history,
         capture_output=True,
-        check=True,
     )
+    if loaded.returncode != 0:
+        raise RuntimeError(f"loading the schema failed:\n{loaded.stderr.decode()}")
 
 
 def _forget_connection(alias: str):
