@@ -18,6 +18,7 @@ from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from common.exceptions import CsvImportError
+from common.reporting import continue_reporting, current_source, has_replica, source_header
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,14 @@ def excel_csv_response(
     *, filename: str, header: list[str], rows: Iterable[list[str]]
 ) -> StreamingHttpResponse:
     """Stream a CSV for Excel: UTF-8 with a BOM and semicolons, so French Excel opens the right
-    columns; every cell goes through neutralise_cell."""
+    columns; every cell goes through neutralise_cell.
+
+    Called inside `reporting()`, the rows are read, while they are sent, from where the block read
+    (the replica or the primary), and the X-Data-Source header says which.
+    """
     writer = csv.writer(_Echo(), delimiter=";")
+    source = current_source()
+    rows = continue_reporting(rows)
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow([neutralise_cell(cell) for cell in header])
@@ -175,4 +182,6 @@ def excel_csv_response(
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if source is not None and has_replica():
+        response["X-Data-Source"] = source_header(source)
     return response

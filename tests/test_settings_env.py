@@ -21,6 +21,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DEBUG",
             "SECRET_KEY",
             "DATABASE_URL",
+            "DATABASE_REPLICA_URL",
             "REDIS_URL",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -121,3 +122,41 @@ class RedisSettingsTests(SimpleTestCase):
             " ('SOCKET_CONNECT_TIMEOUT', 0.3), ('SOCKET_TIMEOUT', 0.3)]"
             " django.contrib.sessions.backends.db 0.3",
         )
+
+
+class ReplicaSettingsTests(SimpleTestCase):
+    """Issue 17 part 5: DATABASE_REPLICA_URL adds a `replica` alias like the primary's, that waits
+    little for a replica down; without it there is none."""
+
+    def aliases(self, **env: str) -> subprocess.CompletedProcess:
+        return run_manage(
+            "shell",
+            "-c",
+            "from django.conf import settings as s; d = s.DATABASES;"
+            " r = d.get('replica', {}); o = r.get('OPTIONS', {});"
+            " print(sorted(d), r.get('PORT'), o.get('pool', {}).get('timeout'),"
+            " o.get('connect_timeout'), r.get('TEST', {}).get('MIRROR'), s.DATABASE_ROUTERS)",
+            DEBUG="1",
+            **env,
+        )
+
+    def test_it_adds_a_replica_alias_when_configured(self):
+        result = self.aliases(
+            DATABASE_URL="postgres://postgres@127.0.0.1:5432/tc",
+            DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/tc",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(
+            result.stdout.strip().splitlines()[-1],
+            "['default', 'replica'] 5433 2 2 default ['common.reporting.ReportsRouter']",
+        )
+
+    def test_it_has_no_replica_alias_by_default(self):
+        result = self.aliases(DATABASE_URL="postgres://postgres@127.0.0.1:5432/tc")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(result.stdout.strip().splitlines()[-1].startswith("['default'] None"))
+
+    def test_it_refuses_a_replica_without_a_primary(self):
+        result = self.aliases(DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/tc")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DATABASE_REPLICA_URL needs DATABASE_URL", result.stderr)

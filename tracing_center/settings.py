@@ -95,21 +95,47 @@ TEMPLATES = [
 # PostgreSQL through psycopg 3 with Django's connection pool when DATABASE_URL is set; an
 # embedded SQLite file otherwise, so that a newcomer needs nothing installed.
 DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL)
-    if _db["ENGINE"] != "django.db.backends.postgresql":
-        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL")
+# A streaming replica of the primary for reports (common/reporting.py); none by default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# Past this lag, a report reads the primary instead, and says so (docs/deployment.md).
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 60, minimum=0)
+# A report waits this long for the replica before reading the primary (libpq's minimum is 2).
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2, minimum=2)
+
+
+def postgres_database(url: str, *, replica: bool = False) -> dict:
+    """Return the settings of a PostgreSQL alias: psycopg 3 with Django's connection pool (the
+    replica tests build their aliases with it too)."""
+    db = dj_database_url.parse(url)
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        name = "DATABASE_REPLICA_URL" if replica else "DATABASE_URL"
+        raise ImproperlyConfigured(f"{name} must be a postgres:// URL")
+    options = db.setdefault("OPTIONS", {})
     if env_bool("DB_POOL", True):
         # The pool replaces persistent connections: Django requires CONN_MAX_AGE = 0 with it.
-        _db["CONN_MAX_AGE"] = 0
-        _db.setdefault("OPTIONS", {})["pool"] = {
+        db["CONN_MAX_AGE"] = 0
+        options["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2, minimum=1),
             "max_size": env_int("DB_POOL_MAX", 20, minimum=1),
-            "timeout": 10,
+            "timeout": REPLICA_CONNECT_TIMEOUT if replica else 10,
         }
     else:
-        _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
-    DATABASES = {"default": _db}
+        db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+    if replica:
+        # A replica that is down must not hold a report for long: it then reads the primary.
+        options["connect_timeout"] = REPLICA_CONNECT_TIMEOUT
+        # Under test, the replica is the test database itself (tests that want a real standby
+        # build one: tests/replica/).
+        db["TEST"] = {"MIRROR": "default"}
+    return db
+
+
+if DATABASE_URL:
+    DATABASES = {"default": postgres_database(DATABASE_URL)}
+    if DATABASE_REPLICA_URL:
+        DATABASES["replica"] = postgres_database(DATABASE_REPLICA_URL, replica=True)
+elif DATABASE_REPLICA_URL:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: a replica of what?")
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -126,6 +152,8 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Reads inside reporting() go to the replica when there is one; everything else to the primary.
+DATABASE_ROUTERS = ["common.reporting.ReportsRouter"]
 
 # --- Redis: broker and cache ----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -6,6 +6,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 
 from tracing_center.settings import *  # noqa: E402
 
+# A replica configured in the environment is not the tests' own: the tests that need one build a
+# real standby (tests/replica/); the others read the test database, as without a replica.
+DATABASES.pop("replica", None)  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True

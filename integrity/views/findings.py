@@ -12,6 +12,7 @@ from agents import roles
 from agents.roles import role_required
 from calls.models import CallAttempt, CallTask
 from common.csv_files import excel_csv_response
+from common.reporting import reporting
 from integrity import selectors
 from integrity.forms import STATE_ACKNOWLEDGED, STATE_ALL, STATE_OPEN, FindingFilterForm
 from integrity.models import Finding
@@ -134,6 +135,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+@reporting()
 def finding_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The same findings as the page, every one of them, as a CSV for Excel."""
     _form, filters = _filters(request, selectors.agents_by_employer(user=request.user))

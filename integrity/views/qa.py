@@ -21,6 +21,7 @@ from agents.access import access_own_territory, user_today
 from agents.models import Agent, Team
 from agents.roles import role_required
 from common.csv_files import csv_number, excel_csv_response
+from common.reporting import reporting
 from integrity import qa
 from integrity.qa_forms import ReviewFilterForm, ScoreForm
 from integrity.qa_models import SCORE_MAX, Review
@@ -217,13 +218,15 @@ def _score_tables(user) -> tuple[list[date], list[ScoreRow], list[ScoreRow]]:
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def scores_report(request: HttpRequest) -> HttpResponse:
     """The average weighted total per agent and per team, week by week."""
-    weeks, agents, teams = _score_tables(request.user)
-    context = {"weeks": weeks, "agents": agents, "teams": teams}
-    return render(request, "integrity/qa/scores_report.html", context)
+    with reporting() as source:
+        weeks, agents, teams = _score_tables(request.user)
+        context = {"weeks": weeks, "agents": agents, "teams": teams, "report_source": source}
+        return render(request, "integrity/qa/scores_report.html", context)
 
 
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
+@reporting()
 def scores_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The same scores as the report, one line per agent or team and week with scored calls,
     as a CSV for Excel."""

@@ -18,6 +18,7 @@ from agents.access import user_today
 from agents.roles import role_required
 from common.charts import bar_chart
 from common.csv_files import csv_number, excel_csv_response
+from common.reporting import reporting
 from supervision.forms import DateRangeForm, ProductivityReportForm, SlaReportForm
 from supervision.selectors import reports as selectors
 from supervision.selectors.reports import ProductivityReport, ProductivityRow, SlaReport
@@ -204,58 +205,64 @@ def _productivity_chart(report: ProductivityReport) -> dict:
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def sla_report(request: HttpRequest) -> HttpResponse:
     """Show the share of contacts and patients zéro reached in time, per day and territory."""
-    form = SlaReportForm(request.GET, user=request.user, today=user_today(request.user))
-    context = {
-        "form": form,
-        "late_hours": settings.LATE_CALLABLE_HOURS,
-        "recomputed_days": days_to_recompute(),
-    }
-    if form.is_valid():
-        report = selectors.sla_report(user=request.user, **form.filters())
-        columns = _sla_columns()
-        context.update(
-            report=report,
-            headers=[(column.header, column.numeric, column.title) for column in columns],
-            rows=_page_rows(columns, report.rows),
-            chart=_sla_chart(report),
-            query=form.data.urlencode(),
-        )
-    return render(request, "supervision/sla_report.html", context)
+    with reporting() as source:
+        form = SlaReportForm(request.GET, user=request.user, today=user_today(request.user))
+        context = {
+            "form": form,
+            "late_hours": settings.LATE_CALLABLE_HOURS,
+            "recomputed_days": days_to_recompute(),
+            "report_source": source,
+        }
+        if form.is_valid():
+            report = selectors.sla_report(user=request.user, **form.filters())
+            columns = _sla_columns()
+            context.update(
+                report=report,
+                headers=[(column.header, column.numeric, column.title) for column in columns],
+                rows=_page_rows(columns, report.rows),
+                chart=_sla_chart(report),
+                query=form.data.urlencode(),
+            )
+        return render(request, "supervision/sla_report.html", context)
 
 
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def sla_report_csv(request: HttpRequest) -> HttpResponse:
     """Export the SLA report's rows, with the same scoping and filters as the page."""
-    form = SlaReportForm(request.GET, user=request.user, today=user_today(request.user))
-    if not form.is_valid():
-        return _bad_filters(form)
-    filters = form.filters()
-    report = selectors.sla_report(user=request.user, **filters)
-    filename = f"sla_{filters['start'].isoformat()}_{filters['end'].isoformat()}.csv"
-    return _csv_response(filename=filename, columns=_sla_columns(), rows=report.rows)
+    with reporting():
+        form = SlaReportForm(request.GET, user=request.user, today=user_today(request.user))
+        if not form.is_valid():
+            return _bad_filters(form)
+        filters = form.filters()
+        report = selectors.sla_report(user=request.user, **filters)
+        filename = f"sla_{filters['start'].isoformat()}_{filters['end'].isoformat()}.csv"
+        return _csv_response(filename=filename, columns=_sla_columns(), rows=report.rows)
 
 
 @require_GET
 @role_required(roles.SUPERVISEUR, roles.ADMIN_CPAM)
 def productivity_report(request: HttpRequest) -> HttpResponse:
     """Show each agent's calls, reached, talk, wrap-up and pause time and active share, per day."""
-    form = ProductivityReportForm(request.GET, user=request.user, today=user_today(request.user))
-    context = {"form": form}
-    if form.is_valid():
-        report = selectors.productivity_report(
-            user=request.user, now=timezone.now(), **form.filters()
+    with reporting() as source:
+        form = ProductivityReportForm(
+            request.GET, user=request.user, today=user_today(request.user)
         )
-        columns = _productivity_columns(report)
-        context.update(
-            report=report,
-            headers=[(column.header, column.numeric, column.title) for column in columns],
-            rows=_page_rows(columns, report.rows),
-            chart=_productivity_chart(report),
-            limit=selectors.PAGE_ROW_LIMIT,
-            query=form.data.urlencode(),
-        )
-    return render(request, "supervision/productivity_report.html", context)
+        context = {"form": form, "report_source": source}
+        if form.is_valid():
+            report = selectors.productivity_report(
+                user=request.user, now=timezone.now(), **form.filters()
+            )
+            columns = _productivity_columns(report)
+            context.update(
+                report=report,
+                headers=[(column.header, column.numeric, column.title) for column in columns],
+                rows=_page_rows(columns, report.rows),
+                chart=_productivity_chart(report),
+                limit=selectors.PAGE_ROW_LIMIT,
+                query=form.data.urlencode(),
+            )
+        return render(request, "supervision/productivity_report.html", context)
 
 
 @require_GET
@@ -263,12 +270,19 @@ def productivity_report(request: HttpRequest) -> HttpResponse:
 def productivity_report_csv(request: HttpRequest) -> HttpResponse:
     """Export every row of the productivity report, with the same scoping and filters as the
     page."""
-    form = ProductivityReportForm(request.GET, user=request.user, today=user_today(request.user))
-    if not form.is_valid():
-        return _bad_filters(form)
-    filters = form.filters()
-    report = selectors.productivity_report(
-        user=request.user, now=timezone.now(), limit=None, **filters
-    )
-    filename = f"productivity_{filters['start'].isoformat()}_{filters['end'].isoformat()}.csv"
-    return _csv_response(filename=filename, columns=_productivity_columns(report), rows=report.rows)
+    with reporting():
+        form = ProductivityReportForm(
+            request.GET, user=request.user, today=user_today(request.user)
+        )
+        if not form.is_valid():
+            return _bad_filters(form)
+        filters = form.filters()
+        report = selectors.productivity_report(
+            user=request.user, now=timezone.now(), limit=None, **filters
+        )
+        start, end = filters["start"].isoformat(), filters["end"].isoformat()
+        return _csv_response(
+            filename=f"productivity_{start}_{end}.csv",
+            columns=_productivity_columns(report),
+            rows=report.rows,
+        )

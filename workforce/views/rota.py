@@ -22,6 +22,7 @@ from agents.roles import role_required
 from agents.selectors import opening_hours_of
 from agents.services.opening_hours import save_opening_hours
 from common.csv_files import csv_number, excel_csv_response
+from common.reporting import reporting
 from workforce.exceptions import AlreadyClockedIn, NotClockedIn, PatternNotApplied, ShiftRefused
 from workforce.forms.rota import (
     AdherenceForm,
@@ -518,6 +519,7 @@ def _payroll_line(row: PayrollRow, zone, kinds: dict, employers: dict) -> list[s
 
 @require_GET
 @role_required(roles.ADMIN_CPAM)
+@reporting()
 def payroll_export(request: HttpRequest) -> HttpResponse:
     """Export one CSV row per agent and day worked in the month, Sunday and public-holiday hours
     apart, with the base and premium hours and amounts."""
