@@ -128,6 +128,8 @@ def main() -> None:
         "clients": args.clients,
         **loop_result(run, wall),
         "claims_per_cpu_s": run["claims"] / ((server_cpu + pg_cpu) or 1),
+        # The Python side alone (gunicorn's processes), per claim (+ its outcome or release).
+        "gunicorn_cpu_ms_per_claim": 1000 * server_cpu / (run["claims"] or 1),
         "cpu_share": {
             "wrk": run["wrk_cpu_s"] / capacity,
             "gunicorn": server_cpu / capacity,

@@ -311,8 +311,8 @@ def run_topology(parts: set[str], results: dict, env: dict) -> None:
         if missing:
             print(f"\n!!! {', '.join(missing)} missing (apt-get install -y …): {part} skipped")
             continue
-        if part == "nodes" and not env.get("REDIS_URL"):
-            print("\n!!! the nodes part needs REDIS_URL (their broker and cache): skipped")
+        if part == "nodes" and not (env.get("BENCH_REDIS_URL") or env.get("REDIS_URL")):
+            print("\n!!! the nodes part needs BENCH_REDIS_URL or REDIS_URL: skipped")
             continue
         step(titles[part])
         out = OUT / f"{key}.json"
@@ -513,6 +513,11 @@ def render_supervision(results: dict) -> str:
     )
 
 
+def _rate(per_s: float) -> str:
+    """Requests per second: one decimal below 10 (a loaded 2-core machine), none above."""
+    return f"{per_s:.1f}" if per_s < 10 else f"{per_s:.0f}"
+
+
 def _mark(ok: bool) -> str:
     return "✔" if ok else "✘"
 
@@ -540,11 +545,17 @@ def render_ceiling(results: dict) -> list[str]:
         )  # fmt: skip
         rows.append(
             f"| App / minimal: claim + outcome loops per second ÷ minimal claims per second | "
-            f"{api['claims_per_s']:.0f} / {ceiling['claims_per_s']:.0f} = **{ratio:.2f}** "
+            f"{_rate(api['claims_per_s'])} / {_rate(ceiling['claims_per_s'])} = **{ratio:.2f}** "
             f"(target ≥ 0.5 {_mark(ratio >= 0.5)}); queue/next p99 {api['claim_ms']['p99']:.0f} "
             f"ms ÷ minimal p99 {c['p99']:.0f} ms = **×{p99:.1f}** (target ≤ 2 {_mark(p99 <= 2)}); "
             f"errors {errors} {_mark(errors == 0)} |"
         )
+        if "gunicorn_cpu_ms_per_claim" in api and "gunicorn_cpu_ms_per_claim" in ceiling:
+            app_ms, min_ms = api["gunicorn_cpu_ms_per_claim"], ceiling["gunicorn_cpu_ms_per_claim"]
+            rows.append(
+                "| &nbsp;&nbsp;gunicorn CPU per loop, app (claim + outcome) / minimal (claim + "
+                f"release) | {app_ms:.0f} ms / {min_ms:.1f} ms (×{app_ms / (min_ms or 1):.1f}) |"
+            )
     return rows
 
 
@@ -555,7 +566,7 @@ def render_topology(results: dict) -> str:
     def claim(r: dict) -> str:
         c = r["claim_ms"]
         return (
-            f"{r['claims_per_s']:.0f} claims/s, queue/next p50 {c['p50']:.0f} ms, "
+            f"{_rate(r['claims_per_s'])} claims/s, queue/next p50 {c['p50']:.0f} ms, "
             f"**p99 {c['p99']:.0f} ms**, {r['failed']} failed, "
             f"{sum(r.get('socket_errors') or [])} socket errors"
         )
@@ -593,8 +604,8 @@ def render_topology(results: dict) -> str:
         api = results.get("api")
         direct = f"| one node, straight to gunicorn (claim part) | {claim(api)} |\n" if api else ""
         out += (
-            f"\nTwo web nodes behind one address (HAProxy), {r['celery_workers']} Celery workers and "
-            f"one beat on {r['redis_url']}\n\n{head}each node `{r['gunicorn']}`\n\n"
+            f"\nTwo web nodes behind one address (HAProxy), {r['celery_workers']} Celery workers "
+            f"and one beat on {r['redis_url']}\n\n{head}each node `{r['gunicorn']}`\n\n"
             "| layout | claim loop (64 agents) |\n| --- | --- |\n"
             + direct
             + f"| one node behind HAProxy | {claim(r['nodes_1'])} |\n"
@@ -605,7 +616,7 @@ def render_topology(results: dict) -> str:
     if r:
         out += (
             f"\ngc.freeze() in gunicorn.conf.py, off then on, {r['rounds']} rounds interleaved\n\n"
-            f"{head}`{r['gunicorn']}`, preload on in both\n\n"
+            f"{head}`{r['gunicorn']}`, preload on in both, {r.get('clients')} agents\n\n"
             "| gc.freeze() | claims/s | queue/next p50 | queue/next p99 | queue/next max "
             "| outcome p99 |\n| --- | --- | --- | --- | --- | --- |\n"
         )
@@ -614,7 +625,7 @@ def render_topology(results: dict) -> str:
                 run_ = r[setting][i]
                 c, o = run_["claim_ms"], run_["outcome_ms"]
                 out += (
-                    f"| {setting} (round {i + 1}) | {run_['claims_per_s']:.0f} | "
+                    f"| {setting} (round {i + 1}) | {_rate(run_['claims_per_s'])} | "
                     f"{c['p50']:.0f} ms | {c['p99']:.0f} ms | {c['max']:.0f} ms | "
                     f"{o['p99']:.0f} ms |\n"
                 )
