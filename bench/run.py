@@ -9,10 +9,16 @@ Environment:
   BENCH_DURATION seconds measured per load run (default 25), after BENCH_WARMUP (default 5)
   BENCH_CLAIMS   claims timed per size through the service (default 3000)
   BENCH_GUNICORN gunicorn options (default: see api_load.py)
-  BENCH_SKIP     comma-separated steps to skip: raw, api, generate (reuse the national data
-                 already loaded)
-  BENCH_PARTS    the parts to run, comma-separated: claim, supervision, integrity, simulation
-                 (default all)
+  BENCH_SKIP     comma-separated steps to skip: raw, ceiling, api, generate (reuse the national
+                 data already loaded)
+  BENCH_PARTS    the parts to run, comma-separated: claim, supervision, integrity, simulation,
+                 login (the default), nodes, gc (on request)
+  BENCH_PORT     the app's port (default 8765; the minimal endpoint +1, the proxy parts +10..+12)
+
+The login, nodes and gc parts (bench/topology.py) run on the claim database, behind HAProxy for
+the first two: BENCH_STORM_CLIENTS, BENCH_LOGIN_GUNICORN, BENCH_LOGIN_NICE, BENCH_REDIS_URL
+(nodes; default REDIS_URL, required), BENCH_CELERY_WORKERS, BENCH_GC_CLIENTS, BENCH_GC_ROUNDS
+(bench/README.md).
 
 The integrity part: the seeded-fraud month (manage.py generate_integrity_month) on its own
 database, DATABASE_URL's name + "_integrity", dropped and created afresh:
@@ -620,6 +626,16 @@ def render_topology(results: dict) -> str:
             "| gc.freeze() | claims/s | queue/next p50 | queue/next p99 | queue/next max "
             "| outcome p99 |\n| --- | --- | --- | --- | --- | --- |\n"
         )
+        inside = r.get("in_process")
+        for setting in ("off", "on") if inside else ():
+            f = inside[setting]
+            c, g = f["loop_cpu_ms"], f["full_collection_ms"]
+            out += (
+                f"| {setting}, in process ({inside['blocks']} blocks of {inside['loops']} loops "
+                f"interleaved; CPU per claim + outcome; {f['full_collections']} full "
+                f"collections, max {g['max']:.0f} ms) | — | {c['p50']:.0f} ms | {c['p99']:.0f} ms "
+                f"| {c['max']:.0f} ms | — |\n"
+            )
         for i in range(r["rounds"]):
             for setting in ("off", "on"):
                 run_ = r[setting][i]

@@ -461,6 +461,89 @@ def run_nodes(args) -> dict:
     return result
 
 
+def gc_in_process(blocks: int, loops: int) -> dict:
+    """The claim + outcome loop in this process (Django's test client, 8 agents in turn, as
+    request_cpu.py), in blocks of `loops` with the start-up objects unfrozen then frozen, `blocks`
+    times: the CPU of each loop, and every full (generation 2) collection timed through
+    gc.callbacks. What the HTTP runs hide behind the waiting for a CPU."""
+    import gc
+    import logging
+
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    logging.disable(logging.WARNING)
+
+    def post(client: Client, path: str, payload: dict | None = None):
+        return client.post(path, payload, content_type="application/json")
+
+    def loop(client: Client) -> float:
+        started = time.process_time()
+        response = post(client, "/api/v1/queue/next/")
+        if response.status_code != 200:
+            raise SystemExit(f"queue/next: {response.status_code} {response.content[:300]}")
+        assignment = response.json()["assignment"]["id"]
+        post(client, f"/api/v1/assignments/{assignment}/outcome/", {"outcome": "no_answer"})
+        return time.process_time() - started
+
+    mark = assignment_mark()
+    clients = []
+    for n in range(1, 9):
+        user = User.objects.get(username=f"bench-agent-{n:04d}")
+        token, _ = Token.objects.get_or_create(user=user)
+        client = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_HOST="127.0.0.1")
+        if post(client, "/api/v1/agents/me/status/", {"status": "ready"}).status_code == 409:
+            response = post(client, "/api/v1/queue/next/")
+            post(client, f"/api/v1/assignments/{response.json()['assignment']['id']}/outcome/",
+                 {"outcome": "no_answer"})  # fmt: skip
+        clients.append(client)
+    for i in range(16):  # every module and URL loaded, the caches warm
+        loop(clients[i % 8])
+
+    full: list[float] = []
+    started_at = [0.0]
+
+    def timer(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started_at[0] = time.perf_counter()
+            else:
+                full.append(time.perf_counter() - started_at[0])
+
+    figures = {setting: {"loop_s": [], "full_s": []} for setting in ("off", "on")}
+    gc.callbacks.append(timer)
+    try:
+        for _ in range(blocks):
+            for setting in ("off", "on"):
+                gc.unfreeze()
+                if setting == "on":
+                    gc.collect()
+                    gc.freeze()
+                full.clear()
+                figures[setting]["loop_s"] += [loop(clients[i % 8]) for i in range(loops)]
+                figures[setting]["full_s"] += full
+    finally:
+        gc.callbacks.remove(timer)
+        gc.unfreeze()
+        logging.disable(logging.NOTSET)
+        connection.close()
+    requeue_since(mark)
+    return {
+        "blocks": blocks,
+        "loops": loops,
+        **{
+            setting: {
+                "loop_cpu_ms": summary_ms(f["loop_s"]),
+                "full_collections": len(f["full_s"]),
+                "full_collection_ms": summary_ms(f["full_s"]),
+            }
+            for setting, f in figures.items()
+        },
+    }
+
+
 def run_gc(args) -> dict:
     """The app straight from gunicorn, gc.freeze() off then on, `rounds` times, interleaved.
 
@@ -470,6 +553,17 @@ def run_gc(args) -> dict:
     result: dict = {"gunicorn": args.gunicorn, "rounds": args.rounds, "off": [], "on": [],
                     "clients": args.gc_clients}  # fmt: skip
     common = {"clients": args.gc_clients, "duration": args.duration, "warmup": args.warmup}
+    result["in_process"] = gc_in_process(args.gc_blocks, args.gc_loops)
+    for setting in ("off", "on"):
+        r = result["in_process"][setting]
+        print(
+            f"in process, gc.freeze() {setting}: loop CPU p50 {r['loop_cpu_ms']['p50']:.0f} ms "
+            f"p99 {r['loop_cpu_ms']['p99']:.0f} ms max {r['loop_cpu_ms']['max']:.0f} ms; "
+            f"{r['full_collections']} full collections, "
+            f"mean {r['full_collection_ms']['mean']:.0f} ms, "
+            f"max {r['full_collection_ms']['max']:.0f} ms",
+            flush=True,
+        )
     for _ in range(args.rounds):
         for setting in ("off", "on"):
             env = pool_env(args.gunicorn)
@@ -517,6 +611,8 @@ def main() -> None:
     parser.add_argument(
         "--gc-clients", type=int, default=int(os.environ.get("BENCH_GC_CLIENTS", 6))
     )
+    parser.add_argument("--gc-blocks", type=int, default=int(os.environ.get("BENCH_GC_BLOCKS", 4)))
+    parser.add_argument("--gc-loops", type=int, default=int(os.environ.get("BENCH_GC_LOOPS", 60)))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_GC_ROUNDS", 2)))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
