@@ -54,6 +54,7 @@ messages: install
 # BENCH_PARTS=claim, supervision or integrity runs one part.
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk is missing (apt-get install -y wrk): the API run will be skipped"
+	@command -v haproxy >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq haproxy >/dev/null; } || echo "haproxy is missing (apt-get install -y haproxy): the login storm and nodes parts will be skipped"
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tracing_center_bench} $(PY) bench/run.py
 
 # Two hours of `make run` (web, worker, beat on the embedded default) under a light floor, then the

@@ -73,8 +73,8 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _tree_cpu(pid: int) -> float:
-    return proc_cpu(pid) + sum(_tree_cpu(child) for child in _children(pid))
+def tree_cpu(pid: int) -> float:
+    return proc_cpu(pid) + sum(tree_cpu(child) for child in _children(pid))
 
 
 def postgres_cpu() -> float:
@@ -99,12 +99,32 @@ def machine_cpu() -> tuple[float, float]:
 # --- gunicorn ----------------------------------------------------------------------------------
 
 
+APP = "tracing_center.wsgi:application"
+
+
 class Server:
-    def __init__(self, port: int, gunicorn_args: str, env: dict):
+    """A gunicorn serving `app` (the project by default) on 127.0.0.1:port, with gunicorn.conf.py.
+
+    `probe` is a path any answer to which (even 4xx) means the workers are up; `nice` runs the
+    whole pool at that niceness (a login pool below the claims' priority)."""
+
+    def __init__(
+        self,
+        port: int,
+        gunicorn_args: str,
+        env: dict,
+        *,
+        app: str = APP,
+        probe: str = "/api/v1/auth/token/",
+        nice: int = 0,
+    ):
         self.url = f"http://127.0.0.1:{port}"
         command = [
+            *(["nice", "-n", str(nice)] if nice else []),
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "tracing_center.wsgi:application",
+            app,
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "--backlog",
@@ -130,7 +150,7 @@ class Server:
                 )
             try:
                 # Any answer will do (405 for a GET): the workers are up.
-                urllib.request.urlopen(f"{self.url}/api/v1/auth/token/", timeout=2)
+                urllib.request.urlopen(f"{self.url}{probe}", timeout=2)
                 break
             except urllib.error.HTTPError:
                 break
@@ -185,56 +205,113 @@ def set_ready(url: str, tokens: list[str]) -> None:
         list(pool.map(one, tokens))
 
 
-def run_wrk(url: str, clients: int, duration: int, tokens_file: str) -> dict:
-    with tempfile.NamedTemporaryFile(
-        "r", prefix="bench-wrk-", suffix=".txt", delete=False
-    ) as result:
-        result_file = result.name
-    env = dict(os.environ, TOKENS_FILE=tokens_file, RESULT_FILE=result_file)
-    command = [
-        "wrk",
-        f"-t{clients}",
-        f"-c{clients}",
-        f"-d{duration}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(HERE / "claim_loop.lua"),
-        url,
-    ]
-    busy0, total0 = machine_cpu()
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    busy1, total1 = machine_cpu()
-    output = process.stdout.read()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"wrk failed ({process.returncode}):\n{output}")
-    parsed = {"claim_us": [], "empty_us": [], "outcome_us": [], "errors": [], "claims": 0,
-              "empties": 0, "outcomes": 0, "failed": 0}  # fmt: skip
-    for line in Path(result_file).read_text().splitlines():
-        key, _, rest = line.partition(" ")
-        if key in ("claim_us", "empty_us", "outcome_us"):
-            parsed[key] += [int(v) for v in rest.split()]
-        elif key == "duration_us":
-            parsed["duration"] = int(rest) / 1e6
-        elif key == "thread":
-            parts = rest.split()
-            parsed["claims"] += int(parts[2])
-            parsed["empties"] += int(parts[4])
-            parsed["outcomes"] += int(parts[6])
-            parsed["failed"] += int(parts[8])
-        elif key == "error":
-            parsed["errors"].append(rest)
-        elif key == "socket_errors":
-            parsed["socket_errors"] = [int(v) for v in rest.split()]
-    os.unlink(result_file)
-    parsed["wrk_cpu_s"] = usage.ru_utime + usage.ru_stime
-    parsed["machine_busy_s"] = busy1 - busy0
-    parsed["machine_total_s"] = total1 - total0
+class Wrk:
+    """One wrk process running a Lua script of bench/ (started at once; `finish()` waits).
+
+    The script writes its figures to RESULT_FILE: `duration_us N`, `socket_errors c r w t`,
+    `thread <i> <name> <count> <name> <count>…` (summed over the threads), `<name>_us v v v…`
+    (latencies, microseconds, concatenated) and `error <text>`."""
+
+    def __init__(self, url: str, clients: int, duration: float, script: str, env: dict):
+        with tempfile.NamedTemporaryFile(
+            "r", prefix="bench-wrk-", suffix=".txt", delete=False
+        ) as result:
+            self.result_file = result.name
+        command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{int(duration)}s",
+                   "--timeout", "30s", "-s", str(HERE / script), url]  # fmt: skip
+        self.machine0 = machine_cpu()
+        self.process = subprocess.Popen(
+            command,
+            env=dict(os.environ, RESULT_FILE=self.result_file, **env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def finish(self) -> dict:
+        _, status, usage = os.wait4(self.process.pid, 0)
+        busy1, total1 = machine_cpu()
+        output = self.process.stdout.read()
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        if self.process.returncode != 0:
+            raise SystemExit(f"wrk failed ({self.process.returncode}):\n{output}")
+        parsed: dict = {"errors": [], "counts": {}}
+        for line in Path(self.result_file).read_text().splitlines():
+            key, _, rest = line.partition(" ")
+            if key.endswith("_us") and key != "duration_us":
+                parsed.setdefault(key, []).extend(int(v) for v in rest.split())
+            elif key == "duration_us":
+                parsed["duration"] = int(rest) / 1e6
+            elif key == "thread":
+                words = rest.split()[1:]
+                for name, count in zip(words[::2], words[1::2], strict=True):
+                    parsed["counts"][name] = parsed["counts"].get(name, 0) + int(count)
+            elif key == "error":
+                parsed["errors"].append(rest)
+            elif key == "socket_errors":
+                parsed["socket_errors"] = [int(v) for v in rest.split()]
+        os.unlink(self.result_file)
+        parsed["wrk_cpu_s"] = usage.ru_utime + usage.ru_stime
+        parsed["machine_busy_s"] = busy1 - self.machine0[0]
+        parsed["machine_total_s"] = total1 - self.machine0[1]
+        return parsed
+
+
+def run_wrk(
+    url: str, clients: int, duration: float, tokens_file: str, claim_path: str | None = None
+) -> dict:
+    """The claim loop (claim_loop.lua) of `clients` agents; claim_path: another claim endpoint
+    answering 200 without an `"id"` (no outcome follows then)."""
+    env = {"TOKENS_FILE": tokens_file, **({"CLAIM_PATH": claim_path} if claim_path else {})}
+    return loop_figures(Wrk(url, clients, duration, "claim_loop.lua", env).finish())
+
+
+def loop_figures(parsed: dict) -> dict:
+    """claim_loop.lua's counts under the names the bench uses."""
+    counts = parsed["counts"]
+    for name in ("claims", "empties", "outcomes"):
+        parsed[name] = counts.get(name, 0)
+    parsed["failed"] = counts.get("errors", 0)
+    for name in ("claim_us", "empty_us", "outcome_us"):
+        parsed.setdefault(name, [])
     return parsed
+
+
+def loop_result(run: dict, wall: float) -> dict:
+    """The figures of a claim loop run, as api.json has them."""
+    return {
+        "duration_s": wall,
+        "claims": run["claims"],
+        "empties": run["empties"],
+        "outcomes": run["outcomes"],
+        "failed": run["failed"],
+        "errors": run["errors"][:5],
+        "socket_errors": run.get("socket_errors"),
+        "claims_per_s": run["claims"] / wall,
+        "requests_per_s": (run["claims"] + run["empties"] + run["outcomes"] + run["failed"]) / wall,
+        "claim_ms": summary_ms([us / 1e6 for us in run["claim_us"]]),
+        "queue_next_ms": summary_ms([us / 1e6 for us in run["claim_us"] + run["empty_us"]]),
+        "outcome_ms": summary_ms([us / 1e6 for us in run["outcome_us"]]),
+    }
+
+
+def write_tokens(tokens: list[str]) -> str:
+    with tempfile.NamedTemporaryFile("w", prefix="bench-tokens-", delete=False) as f:
+        f.write("\n".join(tokens) + "\n")
+        return f.name
+
+
+def pool_env(gunicorn_args: str, pool_max: int | None = None) -> dict:
+    """The bench environment with the psycopg pool sized to a worker's threads."""
+    threads = 1
+    split = shlex.split(gunicorn_args)
+    if "--threads" in split:
+        threads = int(split[split.index("--threads") + 1])
+    # One connection per worker thread is all a worker can use; a little headroom for the pool.
+    pool_max = pool_max or threads + 2
+    return bench_env(
+        {"DB_POOL": "1", "DB_POOL_MIN": str(min(threads, pool_max)), "DB_POOL_MAX": str(pool_max)}
+    )
 
 
 def main() -> None:
@@ -252,33 +329,23 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
 
-    threads = 1
-    split = shlex.split(args.gunicorn)
-    for flag in ("--threads",):
-        if flag in split:
-            threads = int(split[split.index(flag) + 1])
-    # One connection per worker thread is all a worker can use; a little headroom for the pool.
-    pool_max = args.pool_max or threads + 2
-    env = bench_env(
-        {"DB_POOL": "1", "DB_POOL_MIN": str(min(threads, pool_max)), "DB_POOL_MAX": str(pool_max)}
-    )
+    env = pool_env(args.gunicorn, args.pool_max)
+    pool_max = int(env["DB_POOL_MAX"])
     usernames = [f"bench-agent-{n:04d}" for n in range(1, args.clients + 1)]
 
     server = Server(args.port, args.gunicorn, env)
     try:
         tokens = obtain_tokens(server.url, usernames)
         set_ready(server.url, tokens)
-        with tempfile.NamedTemporaryFile("w", prefix="bench-tokens-", delete=False) as f:
-            f.write("\n".join(tokens) + "\n")
-            tokens_file = f.name
+        tokens_file = write_tokens(tokens)
         if args.warmup:
             run_wrk(server.url, args.clients, args.warmup, tokens_file)
             # wrk stops with requests in flight: let the server finish them, or an outcome of the
             # warm-up could land after the measured run took the same call back (a 409).
             time.sleep(3)
-        server_cpu0, pg_cpu0 = _tree_cpu(server.process.pid), postgres_cpu()
+        server_cpu0, pg_cpu0 = tree_cpu(server.process.pid), postgres_cpu()
         run = run_wrk(server.url, args.clients, args.duration, tokens_file)
-        server_cpu, pg_cpu = _tree_cpu(server.process.pid) - server_cpu0, postgres_cpu() - pg_cpu0
+        server_cpu, pg_cpu = tree_cpu(server.process.pid) - server_cpu0, postgres_cpu() - pg_cpu0
         os.unlink(tokens_file)
     finally:
         server.stop()
@@ -289,20 +356,12 @@ def main() -> None:
         "gunicorn": args.gunicorn,
         "pool_max": pool_max,
         "clients": args.clients,
-        "duration_s": wall,
-        "claims": run["claims"],
-        "empties": run["empties"],
-        "outcomes": run["outcomes"],
-        "failed": run["failed"],
-        "errors": run["errors"][:5],
-        "socket_errors": run.get("socket_errors"),
-        "claims_per_s": run["claims"] / wall,
-        "requests_per_s": (run["claims"] + run["empties"] + run["outcomes"] + run["failed"]) / wall,
-        "claim_ms": summary_ms([us / 1e6 for us in run["claim_us"]]),
-        "queue_next_ms": summary_ms([us / 1e6 for us in run["claim_us"] + run["empty_us"]]),
-        "outcome_ms": summary_ms([us / 1e6 for us in run["outcome_us"]]),
+        "gc_freeze": env.get("GUNICORN_GC_FREEZE", "1") != "0",
+        **loop_result(run, wall),
         # Less sensitive to other load on the machine than claims/s: what one core buys.
         "claims_per_cpu_s": run["claims"] / ((server_cpu + pg_cpu) or 1),
+        # The Python side alone (gunicorn's processes), per claim (+ its outcome or release).
+        "gunicorn_cpu_ms_per_claim": 1000 * server_cpu / (run["claims"] or 1),
         "cpu_share": {
             "wrk": run["wrk_cpu_s"] / capacity,
             "gunicorn": server_cpu / capacity,

@@ -2,6 +2,8 @@
 -- Loop: POST /api/v1/queue/next/ ; on 200, POST /api/v1/assignments/{id}/outcome/ {"outcome":"no_answer"}.
 -- Run as: wrk -t64 -c64 -d25s -s claim_loop.lua http://127.0.0.1:8000  (TOKENS_FILE, RESULT_FILE in the environment)
 -- Claim latency is timed here with a monotonic clock (LuaJIT FFI), apart from the outcome's.
+-- CLAIM_PATH (default /api/v1/queue/next/) points it at another claim endpoint: the minimal one of
+-- bench/ceiling/ answers 200 with no "id" key, so no outcome follows.
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -42,9 +44,11 @@ claims, empties, outcomes, errors = 0, 0, 0, 0
 last_error = ""
 
 local next_headers, outcome_headers
+local claim_path = "/api/v1/queue/next/"
 local outcome_body = '{"outcome": "no_answer"}'
 
 function init(args)
+  claim_path = os.getenv("CLAIM_PATH") or claim_path
   next_headers = { ["Authorization"] = "Token " .. token, ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
   outcome_headers = next_headers
 end
@@ -56,7 +60,7 @@ function request()
     return wrk.format("POST", "/api/v1/assignments/" .. pending .. "/outcome/", outcome_headers, outcome_body)
   end
   kind = "next"
-  return wrk.format("POST", "/api/v1/queue/next/", next_headers, "")
+  return wrk.format("POST", claim_path, next_headers, "")
 end
 
 function response(status, headers, body)

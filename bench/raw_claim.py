@@ -25,6 +25,28 @@ from bench_common import setup_django, summary_ms  # noqa: E402
 
 CANDIDATES = 8
 
+# The lease (as dispatch does: one statement), then what a no-answer does to the task and the
+# assignment. bench/ceiling/views.py runs the same.
+LEASE_SQL = (
+    "WITH taken AS (UPDATE calls_calltask SET status = 'assigned', lease_holder_id = %(agent)s,"
+    " lease_expires_at = %(expires)s"
+    " WHERE id = %(task)s AND status = 'queued' RETURNING id)"
+    " INSERT INTO calls_assignment"
+    " (task_id, agent_id, claimed_at, lease_expires_at, phone, end_reason, carrier,"
+    "  carrier_call_id, connected_source)"
+    " SELECT id, %(agent)s, %(now)s, %(expires)s, %(phone)s, '', '', '', '' FROM taken"
+    " RETURNING id"
+)
+REQUEUE_SQL = (
+    "UPDATE calls_calltask SET status = 'queued', lease_holder_id = NULL,"
+    " lease_expires_at = NULL, not_before = %(later)s"
+    " WHERE id = %(task)s AND status = 'assigned' AND lease_holder_id = %(agent)s"
+)
+CLOSE_SQL = (
+    "UPDATE calls_assignment SET closed_at = %(now)s WHERE id = %(assignment)s"
+    " AND closed_at IS NULL"
+)
+
 
 def load_agents(clients: int) -> list[dict]:
     """Each bench agent's claimable territories and languages, read once through Django."""
@@ -80,26 +102,6 @@ def main() -> None:
             f"{len(agents)} bench agents for {args.clients} clients: generate more (--agents)"
         )
 
-    lease_sql = (
-        "WITH taken AS (UPDATE calls_calltask SET status = 'assigned', lease_holder_id = %(agent)s,"
-        " lease_expires_at = %(expires)s"
-        " WHERE id = %(task)s AND status = 'queued' RETURNING id)"
-        " INSERT INTO calls_assignment"
-        " (task_id, agent_id, claimed_at, lease_expires_at, phone, end_reason, carrier,"
-        "  carrier_call_id, connected_source)"
-        " SELECT id, %(agent)s, %(now)s, %(expires)s, %(phone)s, '', '', '', '' FROM taken"
-        " RETURNING id"
-    )
-    requeue_sql = (
-        "UPDATE calls_calltask SET status = 'queued', lease_holder_id = NULL,"
-        " lease_expires_at = NULL, not_before = %(later)s"
-        " WHERE id = %(task)s AND status = 'assigned' AND lease_holder_id = %(agent)s"
-    )
-    close_sql = (
-        "UPDATE calls_assignment SET closed_at = %(now)s WHERE id = %(assignment)s"
-        " AND closed_at IS NULL"
-    )
-
     phase = {"measure": False, "stop": False}
     results = [{"claim_s": [], "empty": 0, "release_s": []} for _ in agents]
     barrier = threading.Barrier(len(agents) + 1)
@@ -139,7 +141,7 @@ def main() -> None:
                         task_id, numbers = row[0], row[-1] or []
                         phone = numbers[row[position] % len(numbers)] if numbers else ""
                         assignment_id = conn.execute(
-                            lease_sql,
+                            LEASE_SQL,
                             {"agent": agent["id"], "expires": now + timedelta(minutes=20),
                              "task": task_id, "now": now, "phone": phone},
                             prepare=True,
@@ -148,7 +150,7 @@ def main() -> None:
                     claimed = time.perf_counter()
                     if assignment_id is not None:
                         conn.execute(
-                            requeue_sql,
+                            REQUEUE_SQL,
                             {
                                 "later": now + timedelta(hours=1),
                                 "task": task_id,
@@ -157,7 +159,7 @@ def main() -> None:
                             prepare=True,
                         )
                         conn.execute(
-                            close_sql, {"now": now, "assignment": assignment_id[0]}, prepare=True
+                            CLOSE_SQL, {"now": now, "assignment": assignment_id[0]}, prepare=True
                         )
                         conn.commit()
                     released = time.perf_counter()

@@ -9,10 +9,16 @@ Environment:
   BENCH_DURATION seconds measured per load run (default 25), after BENCH_WARMUP (default 5)
   BENCH_CLAIMS   claims timed per size through the service (default 3000)
   BENCH_GUNICORN gunicorn options (default: see api_load.py)
-  BENCH_SKIP     comma-separated steps to skip: raw, api, generate (reuse the national data
-                 already loaded)
-  BENCH_PARTS    the parts to run, comma-separated: claim, supervision, integrity, simulation
-                 (default all)
+  BENCH_SKIP     comma-separated steps to skip: raw, ceiling, api, generate (reuse the national
+                 data already loaded)
+  BENCH_PARTS    the parts to run, comma-separated: claim, supervision, integrity, simulation,
+                 login (the default), nodes, gc (on request)
+  BENCH_PORT     the app's port (default 8765; the minimal endpoint +1, the proxy parts +10..+12)
+
+The login, nodes and gc parts (bench/topology.py) run on the claim database, behind HAProxy for
+the first two: BENCH_STORM_CLIENTS, BENCH_LOGIN_GUNICORN, BENCH_LOGIN_NICE, BENCH_REDIS_URL
+(nodes; default REDIS_URL, required), BENCH_CELERY_WORKERS, BENCH_GC_CLIENTS, BENCH_GC_ROUNDS
+(bench/README.md).
 
 The integrity part: the seeded-fraud month (manage.py generate_integrity_month) on its own
 database, DATABASE_URL's name + "_integrity", dropped and created afresh:
@@ -59,7 +65,10 @@ PY = (
 OUT = ROOT / "var" / "bench"
 
 
-PARTS = ("claim", "supervision", "integrity", "simulation")
+PARTS = ("claim", "supervision", "integrity", "simulation", "login", "nodes", "gc")
+# nodes (two web nodes, Celery and beat behind HAProxy) and gc (the app with gc.freeze() off and
+# on, interleaved) are opt-in: BENCH_PARTS=nodes,gc.
+DEFAULT_PARTS = ("claim", "supervision", "integrity", "simulation", "login")
 
 
 def step(title: str) -> None:
@@ -262,6 +271,61 @@ def run_supervision(database_url: str, skip: set[str]) -> dict:
     return result
 
 
+def requeue_since(database_url: str, mark: int) -> None:
+    """Put back at the head of the queue what the loads since assignment `mark` pushed an hour
+    away, so that the next run starts from the same queue."""
+    psql(
+        database_url,
+        f"UPDATE calls_calltask SET not_before = NULL WHERE status = 'queued' AND id IN "
+        f"(SELECT task_id FROM calls_assignment WHERE id > {int(mark)})",
+    )
+
+
+# The parts run by bench/topology.py on the claim database: part → (subcommand, results key).
+TOPOLOGY = {"login": ("storm", "login_storm"), "nodes": ("nodes", "nodes"), "gc": ("gc", "gc")}
+
+
+def ensure_claim_data(database_url: str, size: int, clients: int, env: dict) -> None:
+    """The claim database with its bench agents, for the topology parts run without the claim."""
+    step(f"database {database_url}")
+    ensure_database(database_url)
+    run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+    agents = psql(
+        database_url,
+        "SELECT count(*) FROM auth_user WHERE username LIKE 'bench-agent-%'"
+        " AND EXISTS (SELECT 1 FROM calls_calltask WHERE status = 'queued')",
+    )[0][0]
+    if agents < clients:
+        step(f"backlog of {size:,} queued tasks")
+        run([PY, "manage.py", "generate_backlog", "--tasks", str(size), "--agents", str(clients),
+             "--reset"], env)  # fmt: skip
+    vacuum(database_url)
+
+
+def run_topology(parts: set[str], results: dict, env: dict) -> None:
+    """The login storm, two nodes and gc.freeze() (bench/topology.py), each asked for."""
+    titles = {
+        "login": "the 8:30 login storm: logins per core, claims under a storm (HAProxy)",
+        "nodes": "two web nodes behind HAProxy, Celery workers and beat (REDIS_URL)",
+        "gc": "gc.freeze() off and on, interleaved (the app straight from gunicorn)",
+    }
+    tools = {"login": ("wrk", "haproxy"), "nodes": ("wrk", "haproxy"), "gc": ("wrk",)}
+    for part, (command, key) in TOPOLOGY.items():
+        if part not in parts:
+            continue
+        missing = [tool for tool in tools[part] if not shutil.which(tool)]
+        if missing:
+            print(f"\n!!! {', '.join(missing)} missing (apt-get install -y …): {part} skipped")
+            continue
+        if part == "nodes" and not (env.get("BENCH_REDIS_URL") or env.get("REDIS_URL")):
+            print("\n!!! the nodes part needs BENCH_REDIS_URL or REDIS_URL: skipped")
+            continue
+        step(titles[part])
+        out = OUT / f"{key}.json"
+        run([PY, str(HERE / "topology.py"), command, "--out", str(out)], env)
+        results[key] = json.loads(out.read_text())
+
+
 def main() -> None:
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     os.environ["DATABASE_URL"] = database_url
@@ -270,7 +334,9 @@ def main() -> None:
     claims = int(os.environ.get("BENCH_CLAIMS", 3000))
     skip = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
     parts = {
-        s.strip() for s in os.environ.get("BENCH_PARTS", ",".join(PARTS)).split(",") if s.strip()
+        s.strip()
+        for s in os.environ.get("BENCH_PARTS", ",".join(DEFAULT_PARTS)).split(",")
+        if s.strip()
     }
     if not parts or parts - set(PARTS):
         raise SystemExit(f"BENCH_PARTS: {', '.join(PARTS)} (comma-separated)")
@@ -286,6 +352,10 @@ def main() -> None:
             results["integrity"] = run_integrity(database_url)
         if "simulation" in parts:
             results["simulation"] = run_simulation(database_url)
+        if parts & set(TOPOLOGY):
+            ensure_claim_data(database_url, sizes[-1], clients, env)
+            results.setdefault("machine", machine(database_url))
+            run_topology(parts, results, env)
         results["runtime_s"] = time.monotonic() - started
         finish(results)
         return
@@ -346,11 +416,16 @@ def main() -> None:
         results["raw"] = json.loads(out.read_text())
         # Put back at the head of the queue what the loop pushed an hour away, so that the API run
         # starts from the same queue.
-        psql(
-            database_url,
-            f"UPDATE calls_calltask SET not_before = NULL WHERE status = 'queued' AND id IN "
-            f"(SELECT task_id FROM calls_assignment WHERE id > {int(mark)})",
-        )
+        requeue_since(database_url, mark)
+
+    if "ceiling" not in skip and "api" not in skip and shutil.which("wrk"):
+        vacuum(database_url)
+        mark = psql(database_url, "SELECT COALESCE(MAX(id), 0) FROM calls_assignment")[0][0]
+        step(f"minimal Django + DRF claim endpoint at {sizes[-1]:,}, {clients} agents (ceiling)")
+        out = OUT / "ceiling.json"
+        run([PY, str(HERE / "ceiling_load.py"), "--clients", str(clients), "--out", str(out)], env)
+        results["ceiling"] = json.loads(out.read_text())
+        requeue_since(database_url, mark)
 
     if "api" not in skip:
         if not shutil.which("wrk"):
@@ -375,6 +450,8 @@ def main() -> None:
             results["after_load"] = json.loads(out.read_text())
 
     claim_s = time.monotonic() - started
+    if parts & set(TOPOLOGY):
+        run_topology(parts, results, env)
     if "supervision" in parts:
         results["supervision"] = run_supervision(database_url, skip)
     if "integrity" in parts:
@@ -390,6 +467,7 @@ def finish(results: dict) -> None:
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
     report = (
         (render(results) if results.get("sizes") else "")
+        + render_topology(results)
         + render_supervision(results)
         + render_integrity(results)
         + render_simulation(results)
@@ -439,6 +517,135 @@ def render_supervision(results: dict) -> str:
         + supervision.render(r)
         + f"\nSupervision part: {generated}measured in {r['measure_s'] / 60:.1f} min\n"
     )
+
+
+def _rate(per_s: float) -> str:
+    """Requests per second: one decimal below 10 (a loaded 2-core machine), none above."""
+    return f"{per_s:.1f}" if per_s < 10 else f"{per_s:.0f}"
+
+
+def _mark(ok: bool) -> str:
+    return "✔" if ok else "✘"
+
+
+def render_ceiling(results: dict) -> list[str]:
+    """The app against the minimal Django + DRF claim endpoint of the same run."""
+    ceiling, api = results.get("ceiling"), results.get("api")
+    if not ceiling:
+        return []
+    c = ceiling["claim_ms"]
+    rows = [
+        f"| Minimal Django + DRF claim endpoint, {ceiling['clients']} agents, same gunicorn "
+        f"(ceiling of the API; claim + release in one request) | "
+        f"**{ceiling['claims_per_s']:.0f} claims/s**, p50 {c['p50']:.1f} ms, "
+        f"p99 {c['p99']:.1f} ms; {ceiling['empties']} empty, {ceiling['failed']} failed; "
+        f"CPU gunicorn {ceiling['cpu_share']['gunicorn']:.0%}, "
+        f"PostgreSQL {ceiling['cpu_share']['postgres']:.0%} |"
+    ]
+    if api:
+        ratio = api["claims_per_s"] / (ceiling["claims_per_s"] or 1)
+        p99 = api["claim_ms"]["p99"] / (c["p99"] or 1)
+        errors = (
+            api["failed"] + ceiling["failed"]
+            + sum(api.get("socket_errors") or []) + sum(ceiling.get("socket_errors") or [])
+        )  # fmt: skip
+        rows.append(
+            f"| App / minimal: claim + outcome loops per second ÷ minimal claims per second | "
+            f"{_rate(api['claims_per_s'])} / {_rate(ceiling['claims_per_s'])} = **{ratio:.2f}** "
+            f"(target ≥ 0.5 {_mark(ratio >= 0.5)}); queue/next p99 {api['claim_ms']['p99']:.0f} "
+            f"ms ÷ minimal p99 {c['p99']:.0f} ms = **×{p99:.1f}** (target ≤ 2 {_mark(p99 <= 2)}); "
+            f"errors {errors} {_mark(errors == 0)} |"
+        )
+        if "gunicorn_cpu_ms_per_claim" in api and "gunicorn_cpu_ms_per_claim" in ceiling:
+            app_ms, min_ms = api["gunicorn_cpu_ms_per_claim"], ceiling["gunicorn_cpu_ms_per_claim"]
+            rows.append(
+                "| &nbsp;&nbsp;gunicorn CPU per loop, app (claim + outcome) / minimal (claim + "
+                f"release) | {app_ms:.0f} ms / {min_ms:.1f} ms (×{app_ms / (min_ms or 1):.1f}) |"
+            )
+    return rows
+
+
+def render_topology(results: dict) -> str:
+    """The login storm, two nodes and gc.freeze() parts."""
+    out = ""
+
+    def claim(r: dict) -> str:
+        c = r["claim_ms"]
+        return (
+            f"{_rate(r['claims_per_s'])} claims/s, queue/next p50 {c['p50']:.0f} ms, "
+            f"**p99 {c['p99']:.0f} ms**, {r['failed']} failed, "
+            f"{sum(r.get('socket_errors') or [])} socket errors"
+        )
+
+    def storm(r: dict) -> str:
+        s = r.get("storm")
+        if not s:
+            return "—"
+        return (
+            f"{s['logins_per_s']:.1f} logins/s, p50 {s['login_ms']['p50']:.0f} ms, "
+            f"p99 {s['login_ms']['p99']:.0f} ms, {s['failed']} failed"
+        )
+
+    m = results.get("machine", {})
+    head = f"Machine: {m.get('cpu')}, {m.get('cores')} cores; " if m else ""
+    r = results.get("login_storm")
+    if r:
+        a = r["logins_alone"]
+        out += (
+            f"\nThe 8:30 login storm (POST /api/v1/auth/token/, {r['hasher']})\n\n"
+            f"{head}claim pool `{r['gunicorn']}`, login pool `{r['login_gunicorn']}` at nice "
+            f"{r['login_nice']}; storm of {r['storm_clients']} connections logging in without "
+            "pause\n\n"
+            "| run | claim loop (64 agents) | login storm |\n| --- | --- | --- |\n"
+            f"| logins alone, straight to gunicorn | — | {a['logins_per_s']:.1f} logins/s, "
+            f"**{a['cpu_ms_per_login']:.0f} ms of CPU per login, {a['logins_per_core_s']:.1f} "
+            f"logins per core-second**, p50 {a['login_ms']['p50']:.0f} ms, {a['failed']} failed |\n"
+            f"| claim loop alone (HAProxy, one pool) | {claim(r['alone'])} | — |\n"
+            f"| storm, one pool for all | {claim(r['shared'])} | {storm(r['shared'])} |\n"
+            f"| storm, login paths on their own pool | {claim(r['separate'])} | "
+            f"{storm(r['separate'])} |\n"
+        )
+    r = results.get("nodes")
+    if r:
+        api = results.get("api")
+        direct = f"| one node, straight to gunicorn (claim part) | {claim(api)} |\n" if api else ""
+        out += (
+            f"\nTwo web nodes behind one address (HAProxy), {r['celery_workers']} Celery workers "
+            f"and one beat on {r['redis_url']}\n\n{head}each node `{r['gunicorn']}`\n\n"
+            "| layout | claim loop (64 agents) |\n| --- | --- |\n"
+            + direct
+            + f"| one node behind HAProxy | {claim(r['nodes_1'])} |\n"
+            f"| two nodes behind HAProxy | {claim(r['nodes_2'])} |\n"
+            + (f"\nCelery processes that died: {r['celery_died']}\n" if r["celery_died"] else "")
+        )
+    r = results.get("gc")
+    if r:
+        out += (
+            f"\ngc.freeze() in gunicorn.conf.py, off then on, {r['rounds']} rounds interleaved\n\n"
+            f"{head}`{r['gunicorn']}`, preload on in both, {r.get('clients')} agents\n\n"
+            "| gc.freeze() | claims/s | queue/next p50 | queue/next p99 | queue/next max "
+            "| outcome p99 |\n| --- | --- | --- | --- | --- | --- |\n"
+        )
+        inside = r.get("in_process")
+        for setting in ("off", "on") if inside else ():
+            f = inside[setting]
+            c, g = f["loop_cpu_ms"], f["full_collection_ms"]
+            out += (
+                f"| {setting}, in process ({inside['blocks']} blocks of {inside['loops']} loops "
+                f"interleaved; CPU per claim + outcome; {f['full_collections']} full "
+                f"collections, max {g['max']:.0f} ms) | — | {c['p50']:.0f} ms | {c['p99']:.0f} ms "
+                f"| {c['max']:.0f} ms | — |\n"
+            )
+        for i in range(r["rounds"]):
+            for setting in ("off", "on"):
+                run_ = r[setting][i]
+                c, o = run_["claim_ms"], run_["outcome_ms"]
+                out += (
+                    f"| {setting} (round {i + 1}) | {_rate(run_['claims_per_s'])} | "
+                    f"{c['p50']:.0f} ms | {c['p99']:.0f} ms | {c['max']:.0f} ms | "
+                    f"{o['p99']:.0f} ms |\n"
+                )
+    return out
 
 
 def render(results: dict) -> str:
@@ -537,6 +744,7 @@ def render(results: dict) -> str:
         )
     if raw and api:
         lines.append(f"| API / raw | {api['claims_per_s'] / raw['claims_per_s']:.0%} |")
+    lines += render_ceiling(results)
     after = results.get("after_load")
     if after:
         c, e = after["claim"], after.get("explain", {})
