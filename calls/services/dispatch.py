@@ -9,10 +9,11 @@ the ORM version does the same things in the same order.
 
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import RawSQL
 from django.db.models.options import Options
@@ -358,7 +359,7 @@ def claim_task(*, agent: Agent, task_id: int, now: datetime) -> tuple[Assignment
 _PREPARE_AFTER = 2
 
 
-def _bound_cursor():
+def _bound_cursor() -> CursorWrapper:
     """A cursor binding its parameters on the server, so that psycopg prepares a statement run
     often on one connection (after _PREPARE_AFTER runs): the claim's two reads are then
     planned once per connection instead of at each call. Their plans do not depend on the
@@ -369,7 +370,9 @@ def _bound_cursor():
     if not settings.CLAIM_PREPARED_STATEMENTS:
         return connection.cursor()
     import psycopg
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from django.db.backends.postgresql.psycopg_any import (  # type: ignore[import-untyped]
+        register_tzloader,
+    )
     from psycopg.pq import Format
 
     connection.ensure_connection()
@@ -382,7 +385,7 @@ def _bound_cursor():
     loader = connection.connection.adapters.get_loader(1184, Format.TEXT)  # timestamptz
     if connection.timezone != getattr(loader, "timezone", connection.timezone):
         register_tzloader(connection.timezone, raw)
-    return connection._prepare_cursor(raw)
+    return cast(Any, connection)._prepare_cursor(raw)
 
 
 def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
