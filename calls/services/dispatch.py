@@ -54,32 +54,49 @@ def _claim_order(alias: str) -> str:
 
 def _candidates_sql() -> str:
     """Return the SQL of a claim's candidates: CallTask.objects.claimable() in CLAIM_ORDER, as the
-    ORM compiles it, walked once per (territory, language) pair.
+    ORM compiles it, read once per (territory, language) pair from three places that together
+    hold every claimable task of the pair:
 
-    One short index walk per pair (call_task_queue_order), never a sort of the backlog: at most
-    `candidates` rows per pair, then at most `candidates` overall. Constants (the status) are
-    bound into the text, so that a generic plan of the prepared statement still matches the
-    partial index.
+    - the head of the fresh queue (call_task_fresh_queue, a short index walk in claim order);
+    - the retries open to all that came due since the `rejoin-due-retries` sweep last ran
+      (call_task_waiting, by not_before up to now: those not due yet are never read);
+    - the agent's own callbacks and the calls handed to them (the reserved_for index).
+
+    At most `candidates` rows from each, then at most `candidates` overall, never a sort of the
+    backlog. The sweep only moves rows from the second place to the first: the task chosen is
+    the same whether it ran or not. Constants (the status) are bound into the text, so that a
+    generic plan of the prepared statement still matches the partial indexes; the parameters
+    are the same few whatever the agent (no IN list whose length changes).
     """
-    per_queue = (
-        CallTask.objects.claimable(agent_id=_AGENT_STAND_IN, now=_NOW_STAND_IN)
-        .filter(territory_id=RawSQL("terr.id", ()), language_id=RawSQL("lang.code", ()))
-        .order_by(*CLAIM_ORDER)
-        .values_list("id", *_ORDER_COLUMNS)
+    claimable = CallTask.objects.claimable(agent_id=_AGENT_STAND_IN, now=_NOW_STAND_IN).filter(
+        territory_id=RawSQL("terr.id", ()), language_id=RawSQL("lang.code", ())
     )
-    sql, params = per_queue.query.sql_with_params()
+    branches = (
+        claimable.fresh(),
+        claimable.waiting(),
+        claimable.filter(reserved_for_id=_AGENT_STAND_IN),
+    )
     ops = cast("PostgresOperations", connection.ops)  # the claim's SQL is PostgreSQL's only
-    bound = ops.compose_sql(sql, params).replace("%", "%%")
-    for stand_in, name in ((_NOW_STAND_IN, "now"), (_AGENT_STAND_IN, "agent")):
-        literal = ops.compose_sql("%s", [stand_in])
-        if bound.count(literal) != 1:
-            raise AssertionError(f"the claimable() SQL should name {name} once: {bound}")
-        bound = bound.replace(literal, f"%({name})s")
+    parts = []
+    for branch in branches:
+        sql, params = (
+            branch.order_by(*CLAIM_ORDER).values_list("id", *_ORDER_COLUMNS).query.sql_with_params()
+        )
+        bound = ops.compose_sql(sql, params).replace("%", "%%")
+        for stand_in, name in ((_NOW_STAND_IN, "now"), (_AGENT_STAND_IN, "agent")):
+            literal = ops.compose_sql("%s", [stand_in])
+            if literal not in bound:
+                raise AssertionError(f"the claimable() SQL should name {name}: {bound}")
+            bound = bound.replace(literal, f"%({name})s")
+        parts.append(f"({bound} LIMIT %(candidates)s)")
+    union = "\n      UNION ALL\n      ".join(parts)
     return f"""
     SELECT c.id, {", ".join(f"c.{name}" for name in _ORDER_COLUMNS)}
     FROM unnest(%(territories)s::bigint[]) AS terr(id)
     CROSS JOIN unnest(%(languages)s::varchar[]) AS lang(code)
-    CROSS JOIN LATERAL ({bound} LIMIT %(candidates)s) c
+    CROSS JOIN LATERAL (
+      {union}
+    ) c
     ORDER BY {_claim_order("c")}
     LIMIT %(candidates)s
 """
@@ -171,6 +188,8 @@ FOR UPDATE OF t SKIP LOCKED
         "person": person,
         "agent_sql": agent_sql,
         "claim_sql": claim_sql,
+        # Whether any task is claimable at all, locked by another claim or not.
+        "exists_sql": f"SELECT EXISTS ({_candidates_sql()})",
     }
 
 
@@ -225,17 +244,6 @@ def agent_may_take(*, agent: Agent, task: CallTask) -> bool:
             task.territory.lends_to.filter(pk=agent.territory_id).exists()
         )
     return True
-
-
-def _has_eligible(
-    agent: Agent,
-    territory_ids: list[int],
-    language_codes: list[str],
-    now: datetime,
-) -> bool:
-    return CallTask.objects.eligible_for(
-        agent=agent, territory_ids=territory_ids, language_codes=language_codes, now=now
-    ).exists()
 
 
 def _still_held(*, agent: Agent, now: datetime) -> Assignment | None:
@@ -449,18 +457,15 @@ def _pick_task_pg(
     Rows locked by concurrent claims are skipped, not waited for."""
     pg = claim_statements()
     candidates = _CANDIDATES
+    params = {
+        "territories": territory_ids,
+        "languages": language_codes,
+        "now": now,
+        "agent": agent.pk,
+    }
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(
-                pg["claim_sql"],
-                {
-                    "territories": territory_ids,
-                    "languages": language_codes,
-                    "now": now,
-                    "agent": agent.pk,
-                    "candidates": candidates,
-                },
-            )
+            cursor.execute(pg["claim_sql"], {**params, "candidates": candidates})
             row = cursor.fetchone()
         if row is not None:
             row = list(row)
@@ -468,10 +473,12 @@ def _pick_task_pg(
             task = pg["task"].build(row[:n_task])
             task.person = pg["person"].build(row[n_task : n_task + n_person])
             return task, row[-1]
-        if candidates >= _MAX_CANDIDATES or not _has_eligible(
-            agent, territory_ids, language_codes, now
-        ):
+        if candidates >= _MAX_CANDIDATES:
             return None
+        with connection.cursor() as cursor:
+            cursor.execute(pg["exists_sql"], {**params, "candidates": 1})
+            if not cursor.fetchone()[0]:
+                return None
         candidates *= 4
 
 
