@@ -320,8 +320,10 @@ class CallTask(models.Model):
                 condition=Q(status="assigned"),
                 name="call_task_lease_expiry",
             ),
+            # The owned callbacks (and the calls handed to an agent): a claim reads its agent's,
+            # the release sweep and the callbacks page all of them.
             models.Index(
-                fields=["not_before"],
+                fields=["reserved_for", "not_before"],
                 condition=Q(status="queued", reserved_for__isnull=False),
                 name="call_task_owned_callbacks",
             ),
