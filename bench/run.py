@@ -500,7 +500,7 @@ def render(results: dict) -> str:
         lines.append(
             f"| EXPLAIN ANALYZE at {int(keys[-1]):,} ({explain['agent']}, "
             f"{explain['pairs']} territory×language pairs) | "
-            f"{explain['queue_index_loops']} index walks on call_task_queue_order, "
+            f"{explain['queue_index_loops']} index walks on call_task_fresh_queue, "
             f"{scan}; "
             f"{explain['buffers']} buffers; planning {explain['planning_ms']} ms, "
             f"execution {explain['execution_ms']} ms |"

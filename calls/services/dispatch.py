@@ -9,7 +9,7 @@ the ORM version does the same things in the same order.
 
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -461,7 +461,7 @@ def _pick_task_pg(
     """Lock the most urgent eligible task; (task with its person, the person's numbers) or None.
     Rows locked by concurrent claims are skipped, not waited for."""
     pg = claim_statements()
-    params = {
+    params: dict[str, Any] = {
         "territories": territory_ids,
         "languages": language_codes,
         "now": now,
