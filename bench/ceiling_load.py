@@ -44,7 +44,7 @@ def prepare(clients: int) -> tuple[dict, list[str]]:
     from rest_framework.authtoken.models import Token
 
     from agents.models import Agent
-    from calls.services.dispatch import claim_statements
+    from calls.services.dispatch import CANDIDATE_STEPS, claim_statements
 
     statements = claim_statements()
     agents = load_agents(clients)
@@ -70,7 +70,8 @@ def prepare(clients: int) -> tuple[dict, list[str]]:
             # The token the app's own run uses (POST /api/v1/auth/token/ returns this one).
             tokens.append(Token.objects.get_or_create(user_id=users[agent["id"]])[0].key)
     spec = {
-        "claim_sql": statements["claim_sql"],
+        # One statement per number of candidates (dispatch.CANDIDATE_STEPS), tried in turn.
+        "claim_sql": [statements["claim_sql"][n] for n in CANDIDATE_STEPS],
         "phone_position": statements["task"].attnames.index("phone_position"),
         "lease_sql": LEASE_SQL,
         "requeue_sql": REQUEUE_SQL,

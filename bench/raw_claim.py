@@ -23,8 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import setup_django, summary_ms  # noqa: E402
 
-CANDIDATES = 8
-
 # The lease (as dispatch does: one statement), then what a no-answer does to the task and the
 # assignment. bench/ceiling/views.py runs the same.
 LEASE_SQL = (
@@ -85,7 +83,7 @@ def main() -> None:
     import psycopg
     from django.db import connection
 
-    from calls.services.dispatch import claim_statements
+    from calls.services.dispatch import CANDIDATE_STEPS, claim_statements
 
     statements = claim_statements()
     claim_sql = statements["claim_sql"]
@@ -128,14 +126,13 @@ def main() -> None:
                 while not phase["stop"]:
                     now = datetime.now(UTC)
                     params = {"territories": agent["territories"], "languages": agent["languages"],
-                              "now": now, "agent": agent["id"],
-                              "candidates": CANDIDATES}  # fmt: skip
+                              "now": now, "agent": agent["id"]}  # fmt: skip
                     start = time.perf_counter()
                     # As dispatch does: more candidates when all of them were locked by others.
-                    while (
-                        row := conn.execute(claim_sql, params, prepare=True).fetchone()
-                    ) is None and params["candidates"] < 512:
-                        params["candidates"] *= 4
+                    for candidates in CANDIDATE_STEPS:
+                        row = conn.execute(claim_sql[candidates], params, prepare=True).fetchone()
+                        if row is not None:
+                            break
                     assignment_id = None
                     if row is not None:
                         task_id, numbers = row[0], row[-1] or []

@@ -117,7 +117,7 @@ def explain() -> dict:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + claim_sql)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
             transaction.set_rollback(True)
-    scans = re.findall(r"Index (?:Only )?Scan using call_task_queue_order.*?loops=(\d+)\)", plan)
+    scans = re.findall(r"Index (?:Only )?Scan using call_task_fresh_queue.*?loops=(\d+)\)", plan)
     return {
         "agent": agent.user.username,
         "pairs": pairs(agent),

@@ -31,6 +31,17 @@ class CallTaskQuerySet(models.QuerySet):
             .filter(Q(reserved_for__isnull=True) | Q(reserved_for_id=agent_id))
         )
 
+    def fresh(self) -> "CallTaskQuerySet":
+        """Select the queued tasks of the fresh queue: open to all, and never held back by
+        `not_before`, or back in deadline order since the sweep saw it pass (the partial index
+        call_task_fresh_queue)."""
+        return self.filter(FRESH_QUEUE)
+
+    def waiting(self) -> "CallTaskQuerySet":
+        """Select the queued tasks open to all held back by a `not_before` the sweep has not let
+        through yet, due or not (the partial index call_task_waiting)."""
+        return self.filter(WAITING)
+
     def eligible_for(
         self, *, agent: Agent, territory_ids: list[int], language_codes: list[str], now
     ) -> "CallTaskQuerySet":
@@ -46,6 +57,24 @@ class CallTaskQuerySet(models.QuerySet):
 # past the deadline), then the earliest deadline, the highest priority, the oldest. The band
 # leads the partial index call_task_queue_order too, so that the claim stays one index walk.
 CLAIM_ORDER = ("queue_band", "deadline_at", "-priority", "created_at")
+
+# The queued tasks open to all (an owned callback or a call handed to an agent is neither) fall
+# in one of two partial indexes, whose conditions these are (docs/queue.md, "Claiming"):
+# - the fresh queue, in claim order: never held back by `not_before`, or let through by the
+#   `rejoin-due-retries` sweep once it passed (`rejoined_at` is then that `not_before`);
+# - the waiting ones, by `not_before`: a retry or a callback not due yet, or due since the sweep
+#   last ran. A new `not_before` (a later retry) takes a task out of the fresh queue by itself.
+# The claim reads the head of the first and the few due rows of the second, so that the retries
+# waiting at the head of the queue are never walked past.
+_OPEN_TO_ALL = Q(status="queued", reserved_for__isnull=True)
+FRESH_QUEUE = _OPEN_TO_ALL & (
+    Q(not_before__isnull=True) | Q(not_before__lte=models.F("rejoined_at"))
+)
+WAITING = (
+    _OPEN_TO_ALL
+    & Q(not_before__isnull=False)
+    & (Q(rejoined_at__isnull=True) | Q(not_before__gt=models.F("rejoined_at")))
+)
 
 
 class CallTask(models.Model):
@@ -115,17 +144,39 @@ class CallTask(models.Model):
         related_name="call_tasks",
         verbose_name=_("exposure"),
     )
+    # No index of their own: every query by territory is served by the composite indexes that
+    # lead with it (call_task_territory_deadline, the queue's), and none reads tasks by language
+    # alone; each would be one more entry written by every claim and outcome. Deleting a
+    # language (PROTECT) then scans the tasks once: it is rare.
     territory = models.ForeignKey(
-        Territory, on_delete=models.PROTECT, related_name="call_tasks", verbose_name=_("territory")
+        Territory,
+        on_delete=models.PROTECT,
+        related_name="call_tasks",
+        verbose_name=_("territory"),
+        db_index=False,
     )
     language = models.ForeignKey(
-        Language, on_delete=models.PROTECT, related_name="+", verbose_name=_("language")
+        Language,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("language"),
+        db_index=False,
     )
     deadline_at = models.DateTimeField(_("deadline"))
     priority = models.SmallIntegerField(
         _("priority"), default=0, help_text=_("Higher goes first among equal deadlines.")
     )
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    rejoined_at = models.DateTimeField(
+        _("rejoined the queue at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The retry time the sweep let through: from then on the task waits in deadline "
+            "order with the others."
+        ),
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     phone_position = models.PositiveSmallIntegerField(
         _("phone to dial"), default=0, help_text=_("Index among the person's numbers in service.")
@@ -228,7 +279,7 @@ class CallTask(models.Model):
             ),
         ]
         indexes = [
-            # The queue's order among queued tasks of one territory and language.
+            # The fresh queue in claim order (CLAIM_ORDER), per territory and language.
             models.Index(
                 fields=[
                     "territory",
@@ -238,8 +289,15 @@ class CallTask(models.Model):
                     "-priority",
                     "created_at",
                 ],
-                condition=Q(status="queued"),
-                name="call_task_queue_order",
+                condition=FRESH_QUEUE,
+                name="call_task_fresh_queue",
+            ),
+            # The tasks open to all waiting for their not_before, per territory and language: the
+            # claim reads those due, the sweep lets them through.
+            models.Index(
+                fields=["territory", "language", "not_before"],
+                condition=WAITING,
+                name="call_task_waiting",
             ),
             # The sweeps: open tasks by deadline, leases by expiry, late tasks by the end of their
             # late period.
@@ -263,8 +321,10 @@ class CallTask(models.Model):
                 condition=Q(status="assigned"),
                 name="call_task_lease_expiry",
             ),
+            # The owned callbacks (and the calls handed to an agent): a claim reads its agent's,
+            # the release sweep and the callbacks page all of them.
             models.Index(
-                fields=["not_before"],
+                fields=["reserved_for", "not_before"],
                 condition=Q(status="queued", reserved_for__isnull=False),
                 name="call_task_owned_callbacks",
             ),

@@ -28,6 +28,12 @@ def release_callbacks() -> int:
     return sweeps.release_callbacks(now=timezone.now())
 
 
+@shared_task(name="calls.tasks.rejoin_due_retries")
+def rejoin_due_retries() -> int:
+    """Put the retries open to all whose time has come back in the queue's deadline order."""
+    return sweeps.rejoin_due_retries(now=timezone.now())
+
+
 @shared_task(name="calls.tasks.flag_at_risk")
 def flag_at_risk() -> int:
     """Flag the queued tasks close to their deadline."""

@@ -21,6 +21,8 @@ TASK_NAMES = {
     # Added with the beat and worker heartbeat (issue 12).
     "calls.tasks.heartbeat",
     "calls.tasks.release_callbacks",
+    # Added with the fresh queue (issue 17): due retries back in deadline order.
+    "calls.tasks.rejoin_due_retries",
     # Added with the SMS outbox (issue 12): the sweep that (re)publishes what is due.
     "calls.tasks.republish_sms",
     "calls.tasks.send_sms",

@@ -277,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
     "forget-purged-finding-notes": _every("integrity.tasks.forget_purged_notes", 30 * 60),
     "expire-leases": _every("calls.tasks.expire_leases", 30),
     "release-callbacks": _every("calls.tasks.release_callbacks", 30),
+    # Due retries back in the fresh queue: the claim never walks past those not due yet.
+    "rejoin-due-retries": _every("calls.tasks.rejoin_due_retries", 30),
     "flag-at-risk": _every("calls.tasks.flag_at_risk", 60),
     "fallback-at-deadline": _every("calls.tasks.fallback_at_deadline", 30),
     "escalate-overdue": _every("calls.tasks.escalate_overdue", 60),

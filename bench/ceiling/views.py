@@ -6,7 +6,7 @@ statements, and each bench agent's claimable territories and languages, read onc
 raw_claim.py does: the bench territories are open all day). Per request:
 
 1. DRF's TokenAuthentication (one query: the token and its user) and IsAuthenticated;
-2. one transaction: the claim query (8 candidates, four times more while all of them are locked
+2. one transaction: the claim query (8 candidates, then more while all of them are locked
    by other claims, as dispatch does), then the lease UPDATE + assignment INSERT;
 3. one transaction: the task back to the queue an hour away and the assignment closed (what the
    app's no-answer outcome does to them), so that the backlog keeps its size;
@@ -38,14 +38,13 @@ class ClaimView(APIView):
             return Response({"detail": "not a bench agent"}, status=403)
         now = datetime.now(UTC)
         params = {"territories": agent["territories"], "languages": agent["languages"],
-                  "now": now, "agent": agent["id"], "candidates": 8}  # fmt: skip
+                  "now": now, "agent": agent["id"]}  # fmt: skip
         with transaction.atomic(), connection.cursor() as cursor:
-            while True:
-                cursor.execute(SPEC["claim_sql"], params)
+            for claim_sql in SPEC["claim_sql"]:
+                cursor.execute(claim_sql, params)
                 row = cursor.fetchone()
-                if row is not None or params["candidates"] >= 512:
+                if row is not None:
                     break
-                params["candidates"] *= 4
             if row is None:
                 return Response(status=204)
             task_id, numbers = row[0], row[-1] or []

@@ -31,10 +31,11 @@ from cases.models import Person, Phone
 if TYPE_CHECKING:
     from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 
-# Candidates read per (territory, language) pair before locking one; doubled when all of them
-# were taken by concurrent claims.
-_CANDIDATES = 8
-_MAX_CANDIDATES = 512
+# Candidates read per (territory, language) pair before locking one; four times more when all of
+# them were taken by concurrent claims. Each count is a statement of its own, the number written
+# in it: a LIMIT parameter would be planned generically as a tenth of the queue, and that plan
+# joins the tasks by a scan of the table.
+CANDIDATE_STEPS = (8, 32, 128, 512)
 
 # Stand-ins for the agent and the time while the claimable() queryset is compiled into the claim's
 # SQL; each becomes a named parameter there.
@@ -53,36 +54,53 @@ def _claim_order(alias: str) -> str:
     )
 
 
-def _candidates_sql() -> str:
+def _candidates_sql(limit: int) -> str:
     """Return the SQL of a claim's candidates: CallTask.objects.claimable() in CLAIM_ORDER, as the
-    ORM compiles it, walked once per (territory, language) pair.
+    ORM compiles it, read once per (territory, language) pair from three places that together
+    hold every claimable task of the pair:
 
-    One short index walk per pair (call_task_queue_order), never a sort of the backlog: at most
-    `candidates` rows per pair, then at most `candidates` overall. Constants (the status) are
-    bound into the text, so that a generic plan of the prepared statement still matches the
-    partial index.
+    - the head of the fresh queue (call_task_fresh_queue, a short index walk in claim order);
+    - the retries open to all that came due since the `rejoin-due-retries` sweep last ran
+      (call_task_waiting, by not_before up to now: those not due yet are never read);
+    - the agent's own callbacks and the calls handed to them (the reserved_for index).
+
+    At most `limit` rows from each, then at most `limit` overall, never a sort of the
+    backlog. The sweep only moves rows from the second place to the first: the task chosen is
+    the same whether it ran or not. Constants (the status) are bound into the text, so that a
+    generic plan of the prepared statement still matches the partial indexes; the parameters
+    are the same few whatever the agent (no IN list whose length changes).
     """
-    per_queue = (
-        CallTask.objects.claimable(agent_id=_AGENT_STAND_IN, now=_NOW_STAND_IN)
-        .filter(territory_id=RawSQL("terr.id", ()), language_id=RawSQL("lang.code", ()))
-        .order_by(*CLAIM_ORDER)
-        .values_list("id", *_ORDER_COLUMNS)
+    claimable = CallTask.objects.claimable(agent_id=_AGENT_STAND_IN, now=_NOW_STAND_IN).filter(
+        territory_id=RawSQL("terr.id", ()), language_id=RawSQL("lang.code", ())
     )
-    sql, params = per_queue.query.sql_with_params()
+    branches = (
+        claimable.fresh(),
+        claimable.waiting(),
+        claimable.filter(reserved_for_id=_AGENT_STAND_IN),
+    )
     ops = cast("PostgresOperations", connection.ops)  # the claim's SQL is PostgreSQL's only
-    bound = ops.compose_sql(sql, params).replace("%", "%%")
-    for stand_in, name in ((_NOW_STAND_IN, "now"), (_AGENT_STAND_IN, "agent")):
-        literal = ops.compose_sql("%s", [stand_in])
-        if bound.count(literal) != 1:
-            raise AssertionError(f"the claimable() SQL should name {name} once: {bound}")
-        bound = bound.replace(literal, f"%({name})s")
+    parts = []
+    for branch in branches:
+        sql, params = (
+            branch.order_by(*CLAIM_ORDER).values_list("id", *_ORDER_COLUMNS).query.sql_with_params()
+        )
+        bound = ops.compose_sql(sql, params).replace("%", "%%")
+        for stand_in, name in ((_NOW_STAND_IN, "now"), (_AGENT_STAND_IN, "agent")):
+            literal = ops.compose_sql("%s", [stand_in])
+            if literal not in bound:
+                raise AssertionError(f"the claimable() SQL should name {name}: {bound}")
+            bound = bound.replace(literal, f"%({name})s")
+        parts.append(f"({bound} LIMIT {limit:d})")
+    union = "\n      UNION ALL\n      ".join(parts)
     return f"""
     SELECT c.id, {", ".join(f"c.{name}" for name in _ORDER_COLUMNS)}
     FROM unnest(%(territories)s::bigint[]) AS terr(id)
     CROSS JOIN unnest(%(languages)s::varchar[]) AS lang(code)
-    CROSS JOIN LATERAL ({bound} LIMIT %(candidates)s) c
+    CROSS JOIN LATERAL (
+      {union}
+    ) c
     ORDER BY {_claim_order("c")}
-    LIMIT %(candidates)s
+    LIMIT {limit:d}
 """
 
 
@@ -148,18 +166,20 @@ LEFT JOIN {AgentStatusPeriod._meta.db_table} op ON op.agent_id = a.id AND op.end
 WHERE a.id = %(agent)s
 FOR UPDATE OF a
 """
+
     # The candidates drive the join, in their order: the first one not locked by another claim is
     # taken, and only its person and numbers in service (in their order, as current_phone()) are
     # read. This shape keeps its plan even when planned generically (a prepared statement):
     # `t.id IN (candidates) ORDER BY t.deadline_at` may then walk the whole backlog in deadline
     # order.
-    claim_sql = f"""
+    def claim_sql(limit: int) -> str:
+        return f"""
 SELECT {task.select}, {person.select},
        ARRAY(SELECT ph.{col(phones, "number")} FROM {phones.db_table} ph
               WHERE ph.{col(phones, "person")} = t.person_id
                 AND ph.{col(phones, "retired_at")} IS NULL
               ORDER BY ph.{col(phones, "position")})
-FROM ({_candidates_sql()}) AS c
+FROM ({_candidates_sql(limit)}) AS c
 JOIN calls_calltask t ON t.id = c.id
 JOIN {Person._meta.db_table} p ON p.id = t.person_id
 WHERE t.status = 'queued'
@@ -167,13 +187,17 @@ ORDER BY {_claim_order("c")}
 LIMIT 1
 FOR UPDATE OF t SKIP LOCKED
 """
+
     return {
         "agent": agent,
         "territory": territory,
         "task": task,
         "person": person,
         "agent_sql": agent_sql,
-        "claim_sql": claim_sql,
+        # By the number of candidates read per place (CANDIDATE_STEPS).
+        "claim_sql": {limit: claim_sql(limit) for limit in CANDIDATE_STEPS},
+        # Whether any task is claimable at all, locked by another claim or not.
+        "exists_sql": f"SELECT EXISTS ({_candidates_sql(1)})",
     }
 
 
@@ -228,17 +252,6 @@ def agent_may_take(*, agent: Agent, task: CallTask) -> bool:
             task.territory.lends_to.filter(pk=agent.territory_id).exists()
         )
     return True
-
-
-def _has_eligible(
-    agent: Agent,
-    territory_ids: list[int],
-    language_codes: list[str],
-    now: datetime,
-) -> bool:
-    return CallTask.objects.eligible_for(
-        agent=agent, territory_ids=territory_ids, language_codes=language_codes, now=now
-    ).exists()
 
 
 def _still_held(*, agent: Agent, now: datetime) -> Assignment | None:
@@ -497,19 +510,15 @@ def _pick_task_pg(
     """Lock the most urgent eligible task; (task with its person, the person's numbers) or None.
     Rows locked by concurrent claims are skipped, not waited for."""
     pg = claim_statements()
-    candidates = _CANDIDATES
-    while True:
+    params: dict[str, Any] = {
+        "territories": territory_ids,
+        "languages": language_codes,
+        "now": now,
+        "agent": agent.pk,
+    }
+    for candidates in CANDIDATE_STEPS:
         with _bound_cursor() as cursor:
-            cursor.execute(
-                pg["claim_sql"],
-                {
-                    "territories": territory_ids,
-                    "languages": language_codes,
-                    "now": now,
-                    "agent": agent.pk,
-                    "candidates": candidates,
-                },
-            )
+            cursor.execute(pg["claim_sql"][candidates], params)
             row = cursor.fetchone()
         if row is not None:
             row = list(row)
@@ -517,11 +526,12 @@ def _pick_task_pg(
             task = pg["task"].build(row[:n_task])
             task.person = pg["person"].build(row[n_task : n_task + n_person])
             return task, row[-1]
-        if candidates >= _MAX_CANDIDATES or not _has_eligible(
-            agent, territory_ids, language_codes, now
-        ):
-            return None
-        candidates *= 4
+        # None left, or all of them taken by concurrent claims: then read more.
+        with connection.cursor() as cursor:
+            cursor.execute(pg["exists_sql"], params)
+            if not cursor.fetchone()[0]:
+                return None
+    return None
 
 
 def current_phone(task: CallTask) -> str:

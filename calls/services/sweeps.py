@@ -170,6 +170,37 @@ def release_callbacks(*, now: datetime) -> int:
     )
 
 
+# Retries let through by one run of the rejoin sweep, at most.
+REJOIN_BATCH = 5000
+
+
+@transaction.atomic
+def rejoin_due_retries(*, now: datetime, batch_size: int = REJOIN_BATCH) -> int:
+    """Let the retries and callbacks open to all whose not_before has passed back into the fresh
+    queue, in deadline order with the others; return how many.
+
+    Only where the claim finds them changes (from call_task_waiting to call_task_fresh_queue):
+    not what it takes, nor not_before, which stays what the outcome set (the pages show it). Owned
+    callbacks are left to their owner (release_callbacks opens them to all).
+    """
+    # Rows a claim or another sweep holds are skipped, not waited for: they are taken, or come
+    # next run. The due ones are a short range of call_task_waiting per (territory, language).
+    task_ids = list(
+        CallTask.objects.waiting()
+        .select_for_update(skip_locked=True)
+        .filter(not_before__lte=now)
+        .order_by("not_before")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    if not task_ids:
+        return 0
+    return (
+        CallTask.objects.waiting()
+        .filter(pk__in=task_ids, not_before__lte=now)
+        .update(rejoined_at=F("not_before"))
+    )
+
+
 @transaction.atomic
 def flag_at_risk(*, now: datetime, batch_size: int = 5000) -> int:
     """Flag the queued tasks close to their deadline and raise their priority, once; return how

@@ -199,5 +199,5 @@ class ConcurrentClaimTests(TransactionTestCase):
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + claim_sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-        self.assertIn("call_task_queue_order", plan)
+        self.assertIn("call_task_fresh_queue", plan)
         self.assertNotIn("Seq Scan on calls_calltask", plan)

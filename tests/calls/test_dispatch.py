@@ -1,9 +1,11 @@
 """The claim (DESIGN.md §2, invariants 2, 3 and 4): who is offered which call, and leases."""
 
 import itertools
+import random
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import transaction
 
 from agents import roles
 from agents.exceptions import AgentNotReady
@@ -260,6 +262,142 @@ class EligibilityTests(QueueTestCase):
         with self.assertRaises(AgentNotReady):
             self.claim(self.alice, NOW)
         self.assertFalse(Assignment.objects.exists())
+
+
+class WaitingRetryTests(QueueTestCase):
+    """Retries open to all wait in their own index until the rejoin sweep lets them back into the
+    fresh queue (docs/queue.md, "Claiming"): the claim takes the same task either way."""
+
+    def first_offered(self, user, at: datetime) -> int | None:
+        """The task a claim would take now, the claim rolled back."""
+        with transaction.atomic():
+            assignment = self.claim(user, at)
+            transaction.set_rollback(True)
+        return assignment.task_id if assignment else None
+
+    def test_a_due_retry_is_claimed_in_deadline_order_before_and_after_the_sweep(self):
+        self.make_task(deadline_at=NOW + timedelta(hours=6))
+        second = self.make_task(deadline_at=NOW + timedelta(hours=5))
+        retry = self.make_task(
+            deadline_at=NOW + timedelta(hours=4), not_before=NOW - timedelta(minutes=5)
+        )
+        self.ready(self.alice)
+        self.assertEqual(self.first_offered(self.alice, NOW), retry.pk)
+        self.assertEqual(sweeps.rejoin_due_retries(now=NOW), 1)
+        retry.refresh_from_db()
+        # The retry time stays what the outcome set: only the index it sits in changed.
+        self.assertEqual((retry.not_before, retry.rejoined_at), (NOW - timedelta(minutes=5),) * 2)
+        self.assertEqual(self.first_offered(self.alice, NOW), retry.pk)
+        # Behind an earlier fresh deadline, in either index.
+        CallTask.objects.filter(pk=second.pk).update(deadline_at=NOW + timedelta(hours=3))
+        self.assertEqual(self.first_offered(self.alice, NOW), second.pk)
+        CallTask.objects.filter(pk=retry.pk).update(rejoined_at=None)
+        self.assertEqual(self.first_offered(self.alice, NOW), second.pk)
+
+    def test_a_retry_not_yet_due_is_never_claimed(self):
+        retry = self.make_task(
+            deadline_at=NOW + timedelta(hours=1), not_before=NOW + timedelta(minutes=30)
+        )
+        fresh = self.make_task(deadline_at=NOW + timedelta(hours=8))
+        self.ready(self.alice)
+        self.assertEqual(sweeps.rejoin_due_retries(now=NOW), 0)
+        self.assertEqual(self.first_offered(self.alice, NOW), fresh.pk)
+        CallTask.objects.filter(pk=fresh.pk).update(status=CallTask.Status.DONE)
+        self.assertIsNone(self.first_offered(self.alice, NOW + timedelta(minutes=29)))
+        self.assertEqual(self.first_offered(self.alice, NOW + timedelta(minutes=30)), retry.pk)
+
+    def test_a_new_retry_time_takes_a_rejoined_task_out_of_the_queue(self):
+        """A task the sweep let through, called again without an answer, waits for its new time:
+        nobody resets rejoined_at, the later not_before is enough."""
+        task = self.make_task(not_before=NOW - timedelta(hours=1))
+        self.ready(self.alice)
+        self.assertEqual(sweeps.rejoin_due_retries(now=NOW), 1)
+        assignment = self.claim(self.alice, NOW)
+        self.assertEqual(assignment.task_id, task.pk)
+        record_outcome(
+            assignment=assignment,
+            agent=self.alice.agent,
+            outcome=CallAttempt.Outcome.NO_ANSWER,
+            now=NOW + timedelta(minutes=1),
+        )
+        task.refresh_from_db()
+        self.assertGreater(task.not_before, NOW + timedelta(minutes=1))
+        self.assertFalse(CallTask.objects.fresh().filter(pk=task.pk).exists())
+        self.assertTrue(CallTask.objects.waiting().filter(pk=task.pk).exists())
+        self.assertIsNone(self.first_offered(self.alice, NOW + timedelta(minutes=2)))
+        self.assertEqual(self.first_offered(self.alice, task.not_before), task.pk)
+
+    def test_the_sweep_is_idempotent(self):
+        due = [self.make_task(not_before=NOW - timedelta(minutes=m)).pk for m in (1, 10, 100)]
+        later = self.make_task(not_before=NOW + timedelta(minutes=1))
+        self.assertEqual(sweeps.rejoin_due_retries(now=NOW, batch_size=2), 2)
+        self.assertEqual(sweeps.rejoin_due_retries(now=NOW, batch_size=2), 1)
+        self.assertEqual(sweeps.rejoin_due_retries(now=NOW), 0)
+        self.assertEqual(set(CallTask.objects.fresh().values_list("pk", flat=True)), set(due))
+        self.assertEqual(list(CallTask.objects.waiting().values_list("pk", flat=True)), [later.pk])
+        for task in CallTask.objects.filter(pk__in=due):
+            self.assertEqual(task.rejoined_at, task.not_before)
+
+    def test_an_owned_callback_goes_only_to_its_agent_at_its_time(self):
+        callback = self.make_task(
+            deadline_at=NOW + timedelta(hours=1), not_before=NOW + timedelta(minutes=30)
+        )
+        CallTask.objects.filter(pk=callback.pk).update(
+            reserved_for=self.anna.agent, callback_at=NOW + timedelta(minutes=30)
+        )
+        self.ready(self.anna, self.sidi)
+        due = NOW + timedelta(minutes=31)
+        self.assertIsNone(self.first_offered(self.anna, NOW))
+        # The sweep leaves an owned callback to its owner, and its promised time as it is.
+        self.assertEqual(sweeps.rejoin_due_retries(now=due), 0)
+        callback.refresh_from_db()
+        self.assertEqual(
+            (callback.not_before, callback.rejoined_at), (NOW + timedelta(minutes=30), None)
+        )
+        self.assertIsNone(self.first_offered(self.sidi, due))
+        self.assertEqual(self.first_offered(self.anna, due), callback.pk)
+
+    def test_the_claim_takes_what_the_queue_order_says_whatever_the_index(self):
+        """Against the ORM's eligible_for() (the SQLite claim): tasks fresh, waiting and due,
+        waiting and not due, let through then retried, owned by one agent or another, claimed at
+        several times with the sweep run or not."""
+        rng = random.Random(17)
+        times = [NOW + timedelta(minutes=m) for m in (0, 20, 45, 90)]
+        for i in range(40):
+            task = self.make_task(
+                language=rng.choice(("fr", "fr", "snk")),
+                deadline_at=NOW + timedelta(minutes=rng.randrange(30, 600)),
+                priority=rng.choice((0, 0, 1, 2)),
+                created_at=NOW - timedelta(minutes=i),
+                not_before=rng.choice((None, None, *(t - timedelta(minutes=10) for t in times))),
+            )
+            changes = {}
+            if task.not_before and rng.random() < 0.3:  # let through once, then retried later
+                changes["rejoined_at"] = task.not_before - timedelta(hours=2)
+            if rng.random() < 0.15:
+                changes["reserved_for"] = rng.choice((self.anna, self.sidi)).agent
+            if rng.random() < 0.2:
+                changes["queue_band"] = Band.LATE
+            CallTask.objects.filter(pk=task.pk).update(**changes)
+        self.ready(self.anna, self.sidi)
+        territory_ids = [self.t93.pk]
+        checked = 0
+        for at in times:
+            for user, languages in ((self.anna, ["fr"]), (self.sidi, ["fr", "snk"])):
+                expected = (
+                    CallTask.objects.eligible_for(
+                        agent=user.agent,
+                        territory_ids=territory_ids,
+                        language_codes=languages,
+                        now=at,
+                    )
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                self.assertEqual(self.first_offered(user, at), expected, (at, user))
+                checked += expected is not None
+            sweeps.rejoin_due_retries(now=at)
+        self.assertGreater(checked, 4)
 
 
 class LeaseTests(QueueTestCase):

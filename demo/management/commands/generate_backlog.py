@@ -14,7 +14,8 @@ What it makes (DESIGN.md §3: 34 languages, agents speaking 2–3):
 - languages: French about 85 %, then Arabic, English, Portuguese, Turkish, Romanian, Mandarin,
   Soninké, Tamil… down to a tail of rare ones (34 in all);
 - deadlines spread over the next 24 h; about 8 % retried later (not_before in the future), 4 %
-  retried and due again, 0.2 % owned callbacks;
+  retried and due again (back in the fresh queue, as the rejoin sweep leaves them), 0.2 % owned
+  callbacks;
 - agents bench-agent-0001… (password "bench-password-1"), téléconseillers speaking French and one
   or two other languages, spread over the territories.
 
@@ -243,8 +244,8 @@ class Command(BaseCommand):
         call_tasks = Table(
             CallTask,
             ["id", "person_id", "reason", "index_case_id", "exposure_id", "territory_id",
-             "language_id", "deadline_at", "priority", "not_before", "attempts", "phone_position",
-             "reserved_for_id", "status", "created_at"],
+             "language_id", "deadline_at", "priority", "not_before", "rejoined_at", "attempts",
+             "phone_position", "reserved_for_id", "status", "created_at"],
         )  # fmt: skip
         territory_ids = [territories[code].pk for code, *_ in TERRITORIES]
         regions = {
@@ -331,7 +332,7 @@ class Command(BaseCommand):
                         exposure_id,
                     )
                     exposure_id += 1
-                not_before, attempts, reserved_for = None, 0, None
+                not_before, attempts, reserved_for, rejoined_at = None, 0, None, None
                 draw = rng.random()
                 if draw < 0.08:  # retried later: not eligible yet
                     not_before, attempts = (
@@ -340,6 +341,9 @@ class Command(BaseCommand):
                     )
                 elif draw < 0.12:  # retried and due again
                     not_before, attempts = now - timedelta(seconds=rng.uniform(0, 3600)), 1
+                    # Back in the fresh queue, as the rejoin-due-retries sweep (every 30 s)
+                    # leaves the ones due before its last run.
+                    rejoined_at = not_before
                 elif draw < 0.122 and agent_ids:  # an owned callback, due now or later
                     not_before, attempts = now + timedelta(seconds=rng.uniform(-1800, 4 * 3600)), 1
                     reserved_for = rng.choice(agent_ids)
@@ -354,6 +358,7 @@ class Command(BaseCommand):
                     identified + day,
                     priority,
                     not_before,
+                    rejoined_at,
                     attempts,
                     0,
                     reserved_for,
