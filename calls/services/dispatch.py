@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import RawSQL
 from django.db.models.options import Options
@@ -398,7 +398,20 @@ def _bound_cursor() -> CursorWrapper:
     loader = connection.connection.adapters.get_loader(1184, Format.TEXT)  # timestamptz
     if connection.timezone != getattr(loader, "timezone", connection.timezone):
         register_tzloader(connection.timezone, raw)
-    return cast(Any, connection)._prepare_cursor(raw)
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return _ComposedDebugCursor(raw, connection)
+    return CursorWrapper(raw, connection)
+
+
+class _ComposedDebugCursor(CursorDebugWrapper):
+    """Logs a statement bound on the server as Django logs its own: with the values in (the
+    server cursor's own text has $1, $2…), so that a logged claim can be read or EXPLAINed."""
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        composed = self.db.ops.compose_sql(sql, params)
+        with self.debug_sql(composed, params, use_last_executed_query=False):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:

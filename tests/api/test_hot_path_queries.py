@@ -31,8 +31,7 @@ OUTCOME_STATEMENTS = 7
 
 def statements(context: CaptureQueriesContext) -> list[str]:
     """The SQL of a request less the savepoint that stands for its transaction in a test."""
-    # A statement Django cannot show with its values (server-side binding) is logged as None.
-    sqls = [(q["sql"] or "(prepared)").strip() for q in context.captured_queries]
+    sqls = [q["sql"].strip() for q in context.captured_queries]
     savepoints = [s for s in sqls if s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert len(savepoints) == 2, savepoints  # one transaction, no nested savepoint
     return [s for s in sqls if s not in savepoints]
