@@ -60,25 +60,24 @@ class ProcessCache(Generic[T]):
         self._version, self._value = version, value
         return value
 
+    def _stamp(self) -> None:
+        self._version = self._value = None
+        try:
+            cache.set(self.key, uuid.uuid4().hex, timeout=None)
+        except Exception:
+            logger.warning("Reference data %s: could not stamp", self.key, exc_info=True)
+
     def invalidate(self) -> None:
         """Stamp a new version now (this transaction sees its own change) and again once the
         change commits (a process that read the old rows meanwhile reads again)."""
-        self._version = self._value = None
-
-        def stamp() -> None:
-            try:
-                cache.set(self.key, uuid.uuid4().hex, timeout=None)
-            except Exception:
-                logger.warning("Reference data %s: could not stamp", self.key, exc_info=True)
-
-        stamp()
-        transaction.on_commit(stamp)
+        self._stamp()
+        transaction.on_commit(self._stamp)
 
 
 def invalidate_all() -> None:
     """Forget every cached reference datum (tests, after their rollback)."""
     for process_cache in _CACHES:
-        process_cache.invalidate()
+        process_cache._stamp()
 
 
 class ReferenceQuerySet(models.QuerySet):

@@ -408,7 +408,7 @@ class _ComposedDebugCursor(CursorDebugWrapper):
     """Logs a statement bound on the server as Django logs its own: with the values in (the
     server cursor's own text has $1, $2…), so that a logged claim can be read or EXPLAINed."""
 
-    def execute(self, sql: str, params: Any = None) -> Any:
+    def execute(self, sql: Any, params: Any = None) -> Any:
         composed = self.db.ops.compose_sql(sql, params)
         with self.debug_sql(composed, params, use_last_executed_query=False):
             return CursorWrapper.execute(self, sql, params)

@@ -37,7 +37,7 @@ def statements(context: CaptureQueriesContext) -> list[str]:
     return [s for s in sqls if s not in savepoints]
 
 
-class HotPathQueriesTests(CallApiTestCase):
+class CallLoopTestCase(CallApiTestCase):
     url_name = "api:claim-next"
 
     def setUp(self):
@@ -58,6 +58,12 @@ class HotPathQueriesTests(CallApiTestCase):
         self.assertEqual(response.status_code, 200, response.content)
         return response.json()
 
+
+@pytest.mark.postgres
+class HotPathQueriesTests(CallLoopTestCase):
+    """The counts on PostgreSQL, where the claim is its own SQL (SQLite runs the ORM's, locking
+    the whole database)."""
+
     def test_a_claim_and_an_outcome_run_6_and_7_statements(self):
         self.outcome(self.claim())  # the loop's second turn: coming out of wrap-up
         with CaptureQueriesContext(connection) as claim:
@@ -75,6 +81,10 @@ class HotPathQueriesTests(CallApiTestCase):
         with CaptureQueriesContext(connection) as claim:
             self.claim()
         self.assertEqual(len(statements(claim)), CLAIM_STATEMENTS, statements(claim))
+
+
+class CallLoopAnswersTests(CallLoopTestCase):
+    """What the fewer statements must not change, on both databases."""
 
     def test_the_answer_comes_from_the_service_not_read_again(self):
         body = self.outcome(self.claim())
@@ -115,7 +125,7 @@ def forget_prepared() -> None:
 
 
 @pytest.mark.postgres
-class PreparedClaimTests(HotPathQueriesTests):
+class PreparedClaimTests(CallLoopTestCase):
     def test_the_claim_reads_are_prepared_on_the_connection(self):
         forget_prepared()
         for _ in range(4):
