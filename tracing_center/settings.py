@@ -629,3 +629,5 @@ CELERY_BEAT_SCHEDULE["roll-up-sla"] = {
     "schedule": timedelta(minutes=5),
     "options": {"expires": 300},
 }
+# The queue-health chart's counters: the hours over, and the last few again for late outcomes.
+CELERY_BEAT_SCHEDULE["count-hourly-calls"] = _every("supervision.tasks.count_hourly_calls", 5 * 60)
