@@ -285,13 +285,13 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
     )
     if len(territories) == 1:
         [only] = territories.values()
-        health.calls_yesterday, health.calls_today = _calls_by_hour(
+        health.calls_yesterday, health.calls_today = calls_by_hour(
             user=user, territory=only, today=today_of[only.pk], now=now
         )
     return health
 
 
-def _calls_by_hour(
+def calls_by_hour(
     *,
     user: RequestUser,
     territory: Territory,

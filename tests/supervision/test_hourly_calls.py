@@ -11,7 +11,7 @@ from django.db.models import Sum
 from agents import roles
 from calls.models import CallAttempt
 from supervision.models import HourlyCalls
-from supervision.selectors.queue_health import _calls_by_hour, queue_health
+from supervision.selectors.queue_health import calls_by_hour, queue_health
 from supervision.services.hourly_calls import (
     KEEP_DAYS,
     count_hourly_calls,
@@ -79,7 +79,7 @@ class HourlyCallsTests(PersonasTestCase):
 
     def chart(self, user, territory, now=NOW) -> tuple[list[int], list[int]]:
         today = now.astimezone(ZoneInfo(territory.timezone)).date()
-        return _calls_by_hour(user=user, territory=territory, today=today, now=now)
+        return calls_by_hour(user=user, territory=territory, today=today, now=now)
 
     def assert_same_figures(self, now=NOW) -> None:
         attempts = list(CallAttempt.objects.select_related("agent", "task"))
@@ -142,7 +142,7 @@ class HourlyCallsTests(PersonasTestCase):
         self.chart(self.bob, self.t93)  # the user's roles and territory, cached on the user
         # The counters, then the attempts of the open hour.
         with self.assertNumQueries(2):
-            _calls_by_hour(user=self.bob, territory=self.t93, today=NOW.date(), now=NOW)
+            calls_by_hour(user=self.bob, territory=self.t93, today=NOW.date(), now=NOW)
 
     def test_it_is_idempotent(self):
         count_hourly_calls(now=NOW)
