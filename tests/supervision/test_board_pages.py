@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from agents import roles
-from agents.models import Agent, AgentDay, Plateau, Team
+from agents.models import Agent, AgentDay, Plateau, Team, Territory
 from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from supervision.services.board import refresh_boards
@@ -345,4 +345,21 @@ class NationalOverviewTests(BoardPageTestCase):
             response = self.client.get(NATIONAL)
         self.assertEqual([t.agents for t in response.context["totals"]], [1, 2, 0])
         with self.assertNumQueries(4):
+            self.client.get(NATIONAL)
+        # Three more territories (in the same time zones), with agents: the same queries.
+        for code, zone in (
+            ("01", "Europe/Paris"),
+            ("02", "Europe/Paris"),
+            ("976", "Indian/Mayotte"),
+        ):
+            territory = Territory.objects.create(code=code, name=code, timezone=zone)
+            user = make_user(f"agent{code}", roles.TELECONSEILLER, territory=territory)
+            set_agent_status(agent=user.agent, status=Status.READY, now=self.now)
+        refresh_boards(now=self.now)
+        with self.assertNumQueries(4):
+            response = self.client.get(NATIONAL)
+        self.assertEqual(len(response.context["totals"]), 6)
+        cache.clear()
+        # Mayotte is a third time zone: one more agents query, and no more.
+        with self.assertNumQueries(4 + SNAPSHOTS_QUERIES + 1 + HEARTBEAT_QUERY):
             self.client.get(NATIONAL)
