@@ -296,7 +296,7 @@ def _snapshot(
     now: datetime,
     agents: list[dict],
     languages: dict[int, list[str]],
-    held: dict[int, dict],
+    held: dict,
     rostered: dict,
 ) -> dict:
     day, midnight = _day(territory, now)
