@@ -420,7 +420,8 @@ def snapshots_for(*, territories: list[Territory], now: datetime) -> list[dict]:
     """Return the snapshots of several territories in their order: one cache read, and a
     computation only for those missing (cached for a refresh period, so that the pollers of a
     board share it until the periodic job runs)."""
-    found = cache.get_many([snapshot_key(t.pk) for t in territories])
+    # A copy: django-redis answers a cache down with one shared empty dict, not to be filled.
+    found = dict(cache.get_many([snapshot_key(t.pk) for t in territories]))
     absent = [t for t in territories if snapshot_key(t.pk) not in found]
     if absent:
         missing: dict = {}
