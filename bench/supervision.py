@@ -12,6 +12,8 @@ Measures, with p50/p95/p99 over --requests requests each (after --warmup):
   (d) refresh_boards() for every territory (the periodic job), --job-runs times;
   (e) the queue-health page of that territory;
   (f) roll_up_sla() (the periodic SLA rollup), --job-runs times;
+  (g) count_hourly_calls() (the queue-health chart's counters): its first run, which catches up
+      on the hours the chart shows, then --job-runs runs (the last hours recounted);
 and the number of SQL queries per request (CaptureQueriesContext) at two sizes, the smallest
 plateau and that one, to show that it does not grow with the agents.
 
@@ -36,6 +38,7 @@ from bench_common import setup_django, summary_ms  # noqa: E402
 
 BOARD_TARGET_MS = 50
 NATIONAL_TARGET_MS = 200
+QUEUE_HEALTH_TARGET_MS = 50
 PLATEAU_WANTED = 300
 
 
@@ -238,6 +241,7 @@ def main() -> None:
     from calls.models import CallAttempt, CallTask
     from supervision.models import Alert
     from supervision.services.board import refresh_boards, snapshot_key, totals_key
+    from supervision.services.hourly_calls import count_hourly_calls
     from supervision.services.sla import roll_up_sla
 
     logging.disable(logging.WARNING)
@@ -293,6 +297,21 @@ def main() -> None:
             name: Token.objects.get_or_create(user=s[name]["user"])[0].key
             for name in ("large", "small")
         }
+
+        # (g) the chart's counters: the first run catches up on two days (the hours the
+        # queue-health chart shows), the next ones recount the last hours.
+        t0 = time.perf_counter()
+        hours = count_hourly_calls(now=timezone.now())
+        first_ms = (time.perf_counter() - t0) * 1000
+        with CaptureQueriesContext(connection) as ctx:
+            count_hourly_calls(now=timezone.now())
+        result["count_hourly_calls"] = time_job(
+            lambda: count_hourly_calls(now=timezone.now()), max(3, args.job_runs // 2)
+        )
+        result["count_hourly_calls"].update(
+            {"first_run_ms": first_ms, "first_run_hours": hours, "queries": len(ctx)}
+        )
+        print(f"count_hourly_calls: {result['count_hourly_calls']}", flush=True)
 
         # (d) the periodic job: the first run raises the alerts, the next ones keep them.
         t0 = time.perf_counter()
@@ -505,12 +524,15 @@ def render(r: dict) -> str:
         f"{qc('api_agents')} | constant {_mark(constant('api_agents'))} |",
         f"| (e) queue-health page, one territory ({large['territory']}) | "
         f"{_ms(p['queue_health'])} | {qc('queue_health')} | "
+        f"≤ {QUEUE_HEALTH_TARGET_MS} ms p95 "
+        f"{_mark(p['queue_health']['p95'] <= QUEUE_HEALTH_TARGET_MS)}, "
         f"constant {_mark(constant('queue_health'))} |",
         f"| (d) refresh_boards(), all {d['territories']} territories "
         f"(every {r.get('refresh_seconds', 5)} s) | "
         f"median {rb['median']:.0f} ms, max {rb['max']:.0f} ms ({rb['n']} runs; "
         f"first run {rb['first_run_ms']:.0f} ms, "
-        f"raising {rb['open_alerts']:,} alerts) | {rb['queries']} per run (3 per territory) | |",
+        f"raising {rb['open_alerts']:,} alerts) | {rb['queries']} per run (one agents query "
+        "per time zone, then languages, calls held, rota and alerts) | |",
         f"| &nbsp;&nbsp;what it caches | {rb['rows']:,} board rows, "
         f"{rb['cache_bytes'] / 1e6:.1f} MB pickled (largest "
         f"territory {rb['largest_snapshot_bytes'] / 1e6:.2f} MB) | | |",
@@ -518,9 +540,21 @@ def render(r: dict) -> str:
         f"median {sla['median']:.0f} ms, "
         f"max {sla['max']:.0f} ms ({sla['n']} runs, {sla['rows']} rows) | "
         f"{sla['queries']} per run | |",
+    ]
+    if "count_hourly_calls" in r:
+        ch = r["count_hourly_calls"]
+        lines.append(
+            "| (g) count_hourly_calls(), the queue-health chart's counters (every 5 min) | "
+            f"median {ch['median']:.0f} ms, max {ch['max']:.0f} ms ({ch['n']} runs); "
+            f"first run (catching up {ch['first_run_hours']} hours) "
+            f"{ch['first_run_ms']:.0f} ms | {ch['queries']} per run | |"
+        )
+    queue_ok = p["queue_health"]["p95"] <= QUEUE_HEALTH_TARGET_MS
+    all_ok = board_ok and queue_ok and p["national"]["p95"] <= NATIONAL_TARGET_MS
+    lines += [
         "",
         "Targets: "
-        f"{'met' if board_ok and p['national']['p95'] <= NATIONAL_TARGET_MS else 'MISSED'}. "
+        f"{'met' if all_ok else 'MISSED'}. "
         "The slowest query of the "
         f"queue-health page: {q['queue_health']['large']['slowest_ms']:.0f} ms, "
         f"`{q['queue_health']['large']['slowest_sql'][:90]}…`",

@@ -614,7 +614,11 @@ class CallAttempt(models.Model):
                 name="call_attempt_inbound_has_no_assignment",
             ),
         ]
-        indexes = [models.Index(fields=["agent", "started_at"], name="call_attempt_agent_started")]
+        indexes = [
+            models.Index(fields=["agent", "started_at"], name="call_attempt_agent_started"),
+            # The hours of all territories at once: the supervision's hourly counters.
+            models.Index(fields=["started_at"], name="call_attempt_started"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} – {self.task}"

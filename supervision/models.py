@@ -200,3 +200,32 @@ class SlaDay(models.Model):
         return max(
             0, self.contacts_due - self.contacts_reached_in_time - self.contacts_notified_in_time
         )
+
+
+class HourlyCalls(models.Model):
+    """The calls the agents of a territory made in one hour (UTC), counted once the hour is over
+    by a periodic job (supervision.services.hourly_calls): the queue-health chart reads two days
+    of these rather than counting two days of attempts on every poll. Every hour counted has its
+    row, zeros included: an hour without one is counted from the attempts."""
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="+", verbose_name=_("territory")
+    )
+    hour = models.DateTimeField(_("hour (start, UTC)"))
+    calls = models.PositiveIntegerField(_("calls"), default=0)
+    # Those on the territory's own tasks: what its superviseurs and CPAM admins are shown (a
+    # superuser sees them all, the calls made for other territories included).
+    own_calls = models.PositiveIntegerField(_("calls on the territory's tasks"), default=0)
+    reached = models.PositiveIntegerField(_("reached"), default=0)
+
+    class Meta:
+        ordering = ["-hour", "territory"]
+        verbose_name = _("calls in an hour")
+        verbose_name_plural = _("calls per hour")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "hour"], name="hourly_calls_unique"),
+        ]
+        indexes = [models.Index(fields=["hour"], name="hourly_calls_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.territory} {self.hour:%Y-%m-%d %H}h"

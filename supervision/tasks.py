@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from supervision.services import actions, board, sla
+from supervision.services import actions, board, hourly_calls, sla
 
 
 @shared_task(name="supervision.tasks.refresh_boards")
@@ -16,6 +16,13 @@ def refresh_boards() -> int:
 def roll_up_sla() -> int:
     """Recompute the SLA figures of every territory for the days still open to a late reach."""
     return sla.roll_up_sla(now=timezone.now())
+
+
+@shared_task(name="supervision.tasks.count_hourly_calls")
+def count_hourly_calls() -> int:
+    """Count the calls per territory of the hours over (and recount the last few) for the
+    queue-health chart."""
+    return hourly_calls.count_hourly_calls(now=timezone.now())
 
 
 @shared_task(name="supervision.tasks.forget_purged_notes")

@@ -47,6 +47,7 @@ TASK_NAMES = {
     "intake.tasks.sweep_contact_imports",
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",
+    "supervision.tasks.count_hourly_calls",
     "supervision.tasks.forget_purged_notes",
     "integrity.tasks.forget_purged_notes",
 }

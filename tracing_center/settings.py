@@ -247,10 +247,10 @@ QUEUE_HEALTH_PROJECTION_MAX_TERRITORIES = env_int(
 # --- Composition of the apps ---------------------------------------------------------------
 # The plateau board (supervision) shows who is rostered and absent from the workforce's rota;
 # the two apps stand side by side and do not import each other: the roof wires them here. A
-# callable (territory=, now=) -> {"rota_today": bool, "now": {agent_id: {starts_at, ends_at}}};
-# empty: no roster on the board.
+# callable (territories=, now=) -> {territory_id: {"rota_today": bool, "now": {agent_id:
+# {starts_at, ends_at}}}} (one query for all the territories); empty: no roster on the board.
 SUPERVISION_ROSTER_SOURCE = env_str(
-    "SUPERVISION_ROSTER_SOURCE", "workforce.selectors.rota.roster_for_board"
+    "SUPERVISION_ROSTER_SOURCE", "workforce.selectors.rota.rosters_for_board"
 )
 
 # --- Celery (DESIGN.md §4) ------------------------------------------------------------------
@@ -662,3 +662,5 @@ CELERY_BEAT_SCHEDULE["roll-up-sla"] = {
     "schedule": timedelta(minutes=5),
     "options": {"expires": 300},
 }
+# The queue-health chart's counters: the hours over, and the last few again for late outcomes.
+CELERY_BEAT_SCHEDULE["count-hourly-calls"] = _every("supervision.tasks.count_hourly_calls", 5 * 60)

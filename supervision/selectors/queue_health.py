@@ -28,7 +28,8 @@ from django_stubs_ext import StrOrPromise
 from agents.access import RequestUser
 from agents.models import Agent, AgentDay, Language, Territory
 from calls.models import CallAttempt, CallTask
-from supervision.services import projection
+from supervision.models import HourlyCalls
+from supervision.services import hourly_calls, projection
 from supervision.services.sla import local_day_bounds
 
 Status = CallTask.Status
@@ -284,27 +285,47 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
     )
     if len(territories) == 1:
         [only] = territories.values()
-        health.calls_yesterday, health.calls_today = _calls_by_hour(
+        health.calls_yesterday, health.calls_today = calls_by_hour(
             user=user, territory=only, today=today_of[only.pk], now=now
         )
     return health
 
 
-def _calls_by_hour(
+def calls_by_hour(
     *,
     user: RequestUser,
     territory: Territory,
     today: date,
     now: datetime,
 ) -> tuple[list[int], list[int]]:
-    """Count the calls made by the territory's agents per local hour, yesterday and today."""
+    """Count the calls made by the territory's agents per local hour, yesterday and today: the
+    hours the periodic job counted from their counters (HourlyCalls), the hours since from the
+    attempts (the open hour, a short range of the started_at index)."""
     zone = territory.zone
     yesterday = today - timedelta(days=1)
     start, _end = local_day_bounds(yesterday, zone)
-    # Two days of one territory's agents: the (agent, started_at) index bounds the read.
+    series = {yesterday: [0] * 24, today: [0] * 24}
+    live_from = start
+    if hourly_calls.whole_hour_zone(zone, start, now):
+        # A superviseur or CPAM admin is shown the calls on their territory's own tasks.
+        field = "calls" if user.is_superuser else "own_calls"
+        first = hourly_calls.hour_start(start)
+        counters = dict(
+            HourlyCalls.objects.filter(territory=territory, hour__gte=first, hour__lte=now)
+            .order_by("hour")
+            .values_list("hour", field)
+        )
+        # Only hours counted without a gap from the first: otherwise (the job never ran, or not
+        # since the territory was made) every hour is counted from the attempts.
+        if counters and len(counters) == (max(counters) - first) // hourly_calls.HOUR + 1:
+            for hour, calls in counters.items():
+                local = hour.astimezone(zone)
+                if local.date() in series:
+                    series[local.date()][local.hour] += calls
+            live_from = max(counters) + hourly_calls.HOUR
     rows = (
         CallAttempt.objects.for_user(user)
-        .filter(agent__territory=territory, started_at__gte=start, started_at__lte=now)
+        .filter(agent__territory=territory, started_at__gte=live_from, started_at__lte=now)
         .annotate(
             local_day=TruncDate("started_at", tzinfo=zone),
             hour=ExtractHour("started_at", tzinfo=zone),
@@ -313,7 +334,6 @@ def _calls_by_hour(
         .annotate(n=Count("pk"))
         .order_by()
     )
-    series = {yesterday: [0] * 24, today: [0] * 24}
     for row in rows:
         if row["local_day"] in series:
             series[row["local_day"]][row["hour"]] += row["n"]

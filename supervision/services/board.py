@@ -1,8 +1,10 @@
 """The plateau boards: one snapshot per territory, computed by one periodic job into the cache.
 
 A snapshot reads the day counters (AgentDay, fed in the same transaction as each attempt and
-status change), the agents' live status and the calls they hold: three queries per territory,
-whatever the number of agents, and never a COUNT over the call history (DESIGN.md §5). Pages
+status change), the agents' live status and the calls they hold, and never a COUNT over the call
+history (DESIGN.md §5). The job computes every territory's at once: one query for the agents per
+time zone (their local day), one for the languages, one for the calls held and one for the
+rota, whatever the number of territories and agents. Pages
 and the API read the snapshot from the cache; on a miss they compute their territory's at once.
 """
 
@@ -43,6 +45,12 @@ MIN_SNAPSHOT_SECONDS = 30
 # A row's place against the rota: rostered now and not logged in; logged in with no shift now.
 ROSTER_ABSENT = "absent"
 ROSTER_OFF_ROTA = "off_rota"
+# The day counters (AgentDay) a row shows.
+COUNTERS = (
+    *("calls", "reached", "talk_seconds", "short_calls", "last_call_at", "first_login_at"),
+    *("ready_seconds", "on_call_seconds", "wrap_up_seconds", "paused_seconds"),
+    *("wrap_up_over_seconds", "talk_not_marked"),
+)
 
 
 def snapshot_key(territory_id: int) -> str:
@@ -132,11 +140,12 @@ def activity_rates(*, calls: int, active: int, on_call: int, logged_in: int) -> 
     return {"calls_per_active_hour": per_hour, "on_call_share": on_call_share, "low_rates": low}
 
 
-def roster(*, territory: Territory, now: datetime) -> dict:
-    """Return who is rostered now in the territory (SUPERVISION_ROSTER_SOURCE), or nobody."""
+def rosters(*, territories: list[Territory], now: datetime) -> dict[int, dict]:
+    """Return who is rostered now in each territory, by id (SUPERVISION_ROSTER_SOURCE, one
+    query for them all), or nobody."""
     if not settings.SUPERVISION_ROSTER_SOURCE:
-        return {"rota_today": False, "now": {}}
-    return import_string(settings.SUPERVISION_ROSTER_SOURCE)(territory=territory, now=now)
+        return {t.pk: {"rota_today": False, "now": {}} for t in territories}
+    return import_string(settings.SUPERVISION_ROSTER_SOURCE)(territories=territories, now=now)
 
 
 def _roster_state(*, status: str, agent_id: int, rostered: dict) -> str:
@@ -150,13 +159,59 @@ def _roster_state(*, status: str, agent_id: int, rostered: dict) -> str:
 def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
     """Compute one territory's board: a row per agent logged in, active today or rostered now
     (four queries)."""
+    return compute_snapshots(territories=[territory], now=now)[0]
+
+
+def compute_snapshots(*, territories: list[Territory], now: datetime) -> list[dict]:
+    """Compute the boards of several territories, in their order: one query for the agents of
+    each time zone (their local day), then one for their languages, one for the calls held and
+    one for the rota, whatever the number of territories and agents."""
+    by_zone: dict[str, list[Territory]] = {}
+    for territory in territories:
+        by_zone.setdefault(territory.timezone, []).append(territory)
+    rostered = rosters(territories=territories, now=now)
+    ids = [t.pk for t in territories]
+    agents_of: dict[int, list[dict]] = {t.pk: [] for t in territories}
+    for zone_territories in by_zone.values():
+        for a in _agents(territories=zone_territories, now=now, rostered=rostered):
+            agents_of[a["territory_id"]].append(a)
+    languages: dict[int, list[str]] = {}
+    for agent_id, code in (
+        Agent.languages.through.objects.filter(agent__territory__in=ids)
+        .order_by("agent_id", "language_id")
+        .values_list("agent_id", "language_id")
+    ):
+        languages.setdefault(agent_id, []).append(code)
+    held = {
+        a["agent_id"]: a
+        for a in Assignment.objects.filter(agent__territory__in=ids, closed_at__isnull=True).values(
+            "agent_id", "task_id", "claimed_at", "lease_expires_at"
+        )
+    }
+    return [
+        _snapshot(
+            territory=t,
+            now=now,
+            agents=agents_of[t.pk],
+            languages=languages,
+            held=held,
+            rostered=rostered.get(t.pk) or {"rota_today": False, "now": {}},
+        )
+        for t in territories
+    ]
+
+
+def _day(territory: Territory, now: datetime) -> tuple:
     zone = territory.zone
     day = timezone.localdate(now, timezone=zone)
-    midnight = datetime.combine(day, time.min, tzinfo=zone)
-    limits = settings.SUPERVISION_THRESHOLDS
-    counters = ["calls", "reached", "talk_seconds", "short_calls", "last_call_at", "first_login_at"]
-    counters += ["ready_seconds", "on_call_seconds", "wrap_up_seconds", "paused_seconds"]
-    counters += ["wrap_up_over_seconds", "talk_not_marked"]
+    return day, datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _agents(*, territories: list[Territory], now: datetime, rostered: dict) -> list[dict]:
+    """Return the board's agents of territories of one time zone, with today's counters (one
+    query)."""
+    day, midnight = _day(territories[0], now)
+    counters = COUNTERS
     open_period = AgentStatusPeriod.objects.filter(agent=OuterRef("pk"), ended_at__isnull=True)
     # Today's total of the current pause's reason (for a reason with a daily cap), and whether a
     # supervisor confirmed it past the cap: subqueries of the same query.
@@ -181,15 +236,17 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
     confirmed = PauseCapDecision.objects.filter(
         agent=OuterRef("pk"), day=day, pause_reason=OuterRef("pause_reason_id"), confirmed=True
     )
-    rostered = roster(territory=territory, now=now)
     agents = (
-        Agent.objects.filter(territory=territory)
+        Agent.objects.filter(territory__in=territories)
         .annotate(today=FilteredRelation("days", condition=Q(days__day=day)))
         .filter(
             ~Q(status=Status.OFFLINE)
             | Q(today__isnull=False)
             # Rostered and not logged in: exactly who a supervisor needs to see.
-            | Q(pk__in=list(rostered["now"]), user__is_active=True)
+            | Q(
+                pk__in=[pk for t in territories for pk in rostered.get(t.pk, {}).get("now", {})],
+                user__is_active=True,
+            )
         )
         .annotate(**{f"day_{name}": F(f"today__{name}") for name in counters})
         # The open period's limit (a wrap-up's): in the same query, not one per agent.
@@ -207,6 +264,7 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
         )
         .values(
             "pk",
+            "territory_id",
             "status",
             "status_since",
             "user__username",
@@ -229,19 +287,20 @@ def compute_snapshot(*, territory: Territory, now: datetime) -> dict:
         )
         .order_by("user__last_name", "user__first_name", "pk")
     )
-    languages: dict[int, list[str]] = {}
-    for agent_id, code in (
-        Agent.languages.through.objects.filter(agent__territory=territory)
-        .order_by("agent_id", "language_id")
-        .values_list("agent_id", "language_id")
-    ):
-        languages.setdefault(agent_id, []).append(code)
-    held = {
-        a["agent_id"]: a
-        for a in Assignment.objects.filter(
-            agent__territory=territory, closed_at__isnull=True
-        ).values("agent_id", "task_id", "claimed_at", "lease_expires_at")
-    }
+    return list(agents)
+
+
+def _snapshot(
+    *,
+    territory: Territory,
+    now: datetime,
+    agents: list[dict],
+    languages: dict[int, list[str]],
+    held: dict,
+    rostered: dict,
+) -> dict:
+    day, midnight = _day(territory, now)
+    limits = settings.SUPERVISION_THRESHOLDS
     rows = []
     for a in agents:
         status, since = a["status"], a["status_since"]
@@ -361,18 +420,16 @@ def snapshots_for(*, territories: list[Territory], now: datetime) -> list[dict]:
     """Return the snapshots of several territories in their order: one cache read, and a
     computation only for those missing (cached for a refresh period, so that the pollers of a
     board share it until the periodic job runs)."""
-    found = cache.get_many([snapshot_key(t.pk) for t in territories])
-    missing: dict = {}
-    result = []
-    for territory in territories:
-        snapshot = found.get(snapshot_key(territory.pk))
-        if snapshot is None:
-            snapshot = compute_snapshot(territory=territory, now=now)
+    # A copy: django-redis answers a cache down with one shared empty dict, not to be filled.
+    found = dict(cache.get_many([snapshot_key(t.pk) for t in territories]))
+    absent = [t for t in territories if snapshot_key(t.pk) not in found]
+    if absent:
+        missing: dict = {}
+        for snapshot in compute_snapshots(territories=absent, now=now):
+            found[snapshot_key(snapshot["territory"]["id"])] = snapshot
             missing.update(_entries(snapshot))
-        result.append(snapshot)
-    if missing:
         cache.set_many(missing, timeout=settings.BOARD_REFRESH_SECONDS)
-    return result
+    return [found[snapshot_key(t.pk)] for t in territories]
 
 
 def totals_for(*, territories: list[Territory], now: datetime) -> list[dict]:
@@ -390,7 +447,7 @@ def totals_for(*, territories: list[Territory], now: datetime) -> list[dict]:
 def refresh_boards(*, now: datetime) -> int:
     """Recompute every territory's board into the cache, then raise and clear the alerts; return
     how many territories were refreshed."""
-    snapshots = [compute_snapshot(territory=t, now=now) for t in Territory.objects.order_by("pk")]
+    snapshots = compute_snapshots(territories=list(Territory.objects.order_by("pk")), now=now)
     entries: dict = {}
     for snapshot in snapshots:
         entries.update(_entries(snapshot))

@@ -110,6 +110,7 @@ class QueueHealthApiTests(ApiTestCase, QueueHealthFixture):
         self.api.get(self.url)  # the territory's handle times, then kept in the cache
         # The token with its user and groups, the user's territory, the territory, the backlog,
         # the agents working and their day counters, the projection's inputs (calls due, agents'
-        # languages, retry and duration rules), the calls per hour.
-        with self.assertNumQueries(11):
+        # languages, retry and duration rules), the calls per hour (the hourly counters, then the
+        # attempts since the last hour counted).
+        with self.assertNumQueries(12):
             self.api.get(self.url)

@@ -81,15 +81,16 @@ class AlertRaisingTests(BoardTestCase):
         # One idle alert cleared, one raised.
         self.set_status(self.alice, Status.PAUSED, T0 + 7 * M, reason="pause")
         self.set_status(self.anna, Status.READY, T0 + 7 * M)
-        # Territories; per territory (3) the snapshot's four (with the roster); then open alerts,
-        # clear, raise, alert counts, undelivered SMS counts.
-        with self.assertNumQueries(1 + 3 * 4 + 5 + 2):
+        # Territories; the snapshots of the three: the roster, the agents of each time zone (two),
+        # the languages, the calls held; then open alerts, clear, raise, alert counts,
+        # undelivered SMS counts.
+        with self.assertNumQueries(1 + 5 + 5 + 2):
             refresh_boards(now=T0 + 13 * M)
         # One cleared, three raised.
         self.set_status(self.anna, Status.PAUSED, T0 + 14 * M, reason="pause")
         for user in (self.alice, self.sidi, self.bob):
             self.set_status(user, Status.READY, T0 + 14 * M)
-        with self.assertNumQueries(1 + 3 * 4 + 5 + 2):
+        with self.assertNumQueries(1 + 5 + 5 + 2):
             refresh_boards(now=T0 + 20 * M)
         self.assertEqual(Alert.objects.open().count(), 3)
 

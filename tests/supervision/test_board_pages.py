@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from agents import roles
-from agents.models import Agent, AgentDay, Plateau, Team
+from agents.models import Agent, AgentDay, Plateau, Team, Territory
 from agents.services.staff import set_agent_status
 from calls.models import CallAttempt
 from supervision.services.board import refresh_boards
@@ -27,6 +27,9 @@ BOARD_QUERIES = 9
 # On a cache miss, the territory's snapshot too: agents with their day, languages, calls held,
 # who is rostered now.
 SNAPSHOT_QUERIES = 4
+# The snapshots of several territories at once: the same, with a query for the agents per time
+# zone (the personas' territories are in two: Paris and La Réunion).
+SNAPSHOTS_QUERIES = 3 + 2
 # The chart of calls per hour (issue 13), once a minute per territory: on a cache miss.
 CHART_QUERIES = 1
 
@@ -335,10 +338,28 @@ class NationalOverviewTests(BoardPageTestCase):
         # cache.
         with self.assertNumQueries(4):
             self.client.get(NATIONAL)
-        # Before the periodic job runs, each territory's snapshot is computed (and cached) at once.
+        # Before the periodic job runs, the territories' snapshots are computed (and cached) at
+        # once, in queries that do not grow with them.
         cache.clear()
-        with self.assertNumQueries(4 + 3 * SNAPSHOT_QUERIES + HEARTBEAT_QUERY):
+        with self.assertNumQueries(4 + SNAPSHOTS_QUERIES + HEARTBEAT_QUERY):
             response = self.client.get(NATIONAL)
         self.assertEqual([t.agents for t in response.context["totals"]], [1, 2, 0])
         with self.assertNumQueries(4):
+            self.client.get(NATIONAL)
+        # Three more territories (in the same time zones), with agents: the same queries.
+        for code, zone in (
+            ("01", "Europe/Paris"),
+            ("02", "Europe/Paris"),
+            ("976", "Indian/Mayotte"),
+        ):
+            territory = Territory.objects.create(code=code, name=code, timezone=zone)
+            user = make_user(f"agent{code}", roles.TELECONSEILLER, territory=territory)
+            set_agent_status(agent=user.agent, status=Status.READY, now=self.now)
+        refresh_boards(now=self.now)
+        with self.assertNumQueries(4):
+            response = self.client.get(NATIONAL)
+        self.assertEqual(len(response.context["totals"]), 6)
+        cache.clear()
+        # Mayotte is a third time zone: one more agents query, and no more.
+        with self.assertNumQueries(4 + SNAPSHOTS_QUERIES + 1 + HEARTBEAT_QUERY):
             self.client.get(NATIONAL)

@@ -17,6 +17,7 @@ from calls.simulation import simulate
 from calls.tasks import HEARTBEAT_KEY
 from intake.services import register_index_case
 from supervision.selectors.queue_health import queue_health
+from supervision.services.hourly_calls import count_hourly_calls
 from tests.base import PersonasTestCase, contact, make_user, person
 
 URL = reverse("supervision:queue-health")
@@ -412,12 +413,13 @@ class QueueHealthPageTests(QueueHealthFixture):
         cache.set(HEARTBEAT_KEY, timezone.now(), timeout=None)
         # Session, user, groups, the user's territory (scoping), the territory, the backlog, the
         # agents working, their day counters, the projection's inputs (the calls due, the agents'
-        # languages, the retry and duration rules), the calls per hour, the header's agent and
-        # territory (the panel has no header) and the SMS waiting for the morning or the quota;
-        # the first time, the territory's handle times (then kept an hour in the cache).
-        with self.assertNumQueries(17):
+        # languages, the retry and duration rules), the calls per hour (the hourly counters, then
+        # the attempts since the last one counted), the header's agent and territory (the panel
+        # has no header) and the SMS waiting for the morning or the quota; the first time, the
+        # territory's handle times (then kept an hour in the cache).
+        with self.assertNumQueries(18):
             self.client.get(URL)
-        with self.assertNumQueries(13):
+        with self.assertNumQueries(14):
             self.client.get(PANEL_URL)
         now = timezone.now()
         for i in range(5):
@@ -440,10 +442,12 @@ class QueueHealthPageTests(QueueHealthFixture):
             AgentDay.objects.update_or_create(
                 agent=agent, day=timezone.localdate(now, self.t93.zone), defaults={"calls": 3}
             )
-        with self.assertNumQueries(16):
+        # The same once the periodic job has counted the hours over.
+        count_hourly_calls(now=now)
+        with self.assertNumQueries(17):
             response = self.client.get(URL)
         self.assertEqual(response.context["health"].total, 16)
-        with self.assertNumQueries(13):
+        with self.assertNumQueries(14):
             self.client.get(PANEL_URL)
 
 

@@ -220,26 +220,34 @@ def shifts_for_user(
 
 
 def roster_for_board(*, territory: Territory, now: datetime) -> dict:
-    """Say who is rostered on the territory's floors now, for the plateau board (one query).
+    """Say who is rostered on the territory's floors now (rosters_for_board of one)."""
+    return rosters_for_board(territories=[territory], now=now)[territory.pk]
 
-    Returns {"rota_today": whether any shift is planned today there, "now": {agent id: {"starts_at",
-    "ends_at"}} of the shifts running now}. The board (supervision) reads it through the
-    SUPERVISION_ROSTER_SOURCE setting, not an import: the two apps stand side by side.
+
+def rosters_for_board(*, territories: list[Territory], now: datetime) -> dict[int, dict]:
+    """Say who is rostered on each territory's floors now, for the plateau boards (one query
+    for them all).
+
+    Returns {territory id: {"rota_today": whether any shift is planned today there (its local
+    day), "now": {agent id: {"starts_at", "ends_at"}} of the shifts running now}}. The board
+    (supervision) reads it through the SUPERVISION_ROSTER_SOURCE setting, not an import: the two
+    apps stand side by side.
     """
-    today = territory_today(territory, now)
+    today = {t.pk: territory_today(t, now) for t in territories}
     shifts = (
         Shift.objects.scheduled()
-        .filter(agent__territory=territory)
-        .filter(Q(day=today) | Q(starts_at__lte=now, ends_at__gt=now))
+        .filter(agent__territory__in=list(today))
+        .filter(Q(day__in=set(today.values())) | Q(starts_at__lte=now, ends_at__gt=now))
     )
-    roster: dict = {"rota_today": False, "now": {}}
-    for agent_id, day, starts_at, ends_at in shifts.values_list(
-        "agent_id", "day", "starts_at", "ends_at"
+    rosters: dict[int, dict] = {pk: {"rota_today": False, "now": {}} for pk in today}
+    for territory_id, agent_id, day, starts_at, ends_at in shifts.values_list(
+        "agent__territory_id", "agent_id", "day", "starts_at", "ends_at"
     ):
-        roster["rota_today"] = roster["rota_today"] or day == today
+        roster = rosters[territory_id]
+        roster["rota_today"] = roster["rota_today"] or day == today[territory_id]
         if starts_at <= now < ends_at:
             roster["now"][agent_id] = {"starts_at": starts_at, "ends_at": ends_at}
-    return roster
+    return rosters
 
 
 # The rota's coverage splits a day at this local hour: a shift that starts before it covers the

@@ -943,10 +943,12 @@ class Command(BaseCommand):
                 """
                 INSERT INTO supervision_agentday (agent_id, day, calls, reached, talk_seconds,
                     short_calls, refused_outcomes, last_call_at, first_login_at, on_call_seconds,
-                    wrap_up_seconds, paused_seconds, ready_seconds)
+                    wrap_up_seconds, paused_seconds, ready_seconds, talk_not_marked,
+                    wrap_up_over_seconds)
                 SELECT agent_id, day, calls, reached, talk, short, 0, last_end,
                     first_start - interval '7 minutes',
-                    on_call, wrap_up, paused, GREATEST(0, span - on_call - wrap_up - paused)
+                    on_call, wrap_up, paused, GREATEST(0, span - on_call - wrap_up - paused),
+                    not_marked, 0
                 FROM (
                     SELECT a.agent_id, (a.ended_at AT TIME ZONE t.timezone)::date AS day,
                         count(*) AS calls,
@@ -955,6 +957,7 @@ class Command(BaseCommand):
                             FILTER (WHERE a.connected_at IS NOT NULL), 0)::int AS talk,
                         count(*) FILTER (WHERE a.connected_at IS NOT NULL
                             AND a.ended_at - a.connected_at < interval '10 seconds') AS short,
+                        count(*) FILTER (WHERE a.talk_not_marked) AS not_marked,
                         max(a.ended_at) AS last_end, min(a.started_at) AS first_start,
                         sum(floor(extract(epoch FROM a.ended_at - a.started_at)))::int AS on_call,
                         25 * count(*) AS wrap_up,
