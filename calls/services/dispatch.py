@@ -433,7 +433,12 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
     language_codes, lenders, holds, *open_period = row[n_agent + n_territory :]
     if agent.status not in (Agent.Status.READY, Agent.Status.WRAP_UP, Agent.Status.ON_CALL):
         raise AgentNotReady
-    if holds and (held := _still_held(agent=agent, now=now)) is not None:
+    # `holds` comes from the statement's snapshot, taken before the agent's lock was waited for:
+    # a claim of the same agent committed meanwhile (a second tab) is not in it, but the agent's
+    # row is the new one, on call. Then the held call is read again, under the lock.
+    if (holds or agent.status == Agent.Status.ON_CALL) and (
+        held := _still_held(agent=agent, now=now)
+    ) is not None:
         return held
     # Their own territory and those lending to it, each only inside its people's calling hours.
     territories = [agent.territory] + [

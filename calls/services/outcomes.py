@@ -6,14 +6,14 @@ from datetime import datetime
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Language
 from agents.services.counters import DayCounts
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, LeaseLost
-from calls.models import Assignment, CallAttempt, CallDraft, CallTask, SmsMessage
+from calls.models import Assignment, CallAttempt, CallTask, SmsMessage
 from calls.policy import Next, falls_back, next_after, retry_not_before
 from calls.rules import retry_rule, wrap_up_limit_seconds
 from calls.services.dispatch import current_phone, phone_of
@@ -97,14 +97,11 @@ def callback_time_problem(
 
 def lock_assignment(*, assignment_id: int, agent: Agent | None = None) -> Assignment:
     """Lock an assignment and its task for an outcome, and read what the outcome needs with
-    them in one statement: the task's person and territory, the person's numbers in service
-    (on PostgreSQL) and whether the task has drafts. With `agent`, only that agent's
-    assignment (Assignment.DoesNotExist otherwise)."""
-    drafts = CallDraft.objects.filter(assignment__task_id=OuterRef("task_id"))
-    found = (
-        Assignment.objects.select_for_update(of=("self", "task"))
-        .select_related("task__person__territory")
-        .annotate(task_has_drafts=Exists(drafts))
+    them in one statement: the task's person and territory, and the person's numbers in
+    service (on PostgreSQL). With `agent`, only that agent's assignment
+    (Assignment.DoesNotExist otherwise)."""
+    found = Assignment.objects.select_for_update(of=("self", "task")).select_related(
+        "task__person__territory"
     )
     if connection.vendor == "postgresql":
         numbers = (
@@ -118,7 +115,6 @@ def lock_assignment(*, assignment_id: int, agent: Agent | None = None) -> Assign
         found = found.filter(agent=agent)
     assignment = found.get(pk=assignment_id)
     task = assignment.task
-    task.has_drafts = assignment.task_has_drafts  # type: ignore[attr-defined]
     if connection.vendor == "postgresql":
         task.numbers_in_service = assignment.task_numbers  # type: ignore[attr-defined]
     return assignment
@@ -239,8 +235,9 @@ def record_outcome(
                 next_step = replace(next_step, follow_up=True, at=follow_up_at)
             next_step = replace(next_step, talk_not_marked=talk_not_marked)
             # A refused outcome keeps the draft: what was typed may still have to be recorded.
-            if getattr(task, "has_drafts", True):
-                discard_drafts(assignment=assignment, task=task)
+            # Always a statement: whether drafts exist cannot be read with the lock (a draft
+            # saved while the lock was waited for is not in that statement's snapshot).
+            discard_drafts(assignment=assignment, task=task)
         set_agent_status(
             agent=agent,
             status=Agent.Status.WRAP_UP,

@@ -23,10 +23,10 @@ from tests.api.test_queue import CallApiTestCase
 # the assignment; the status change with its period and day counters; the read of the person
 # logged.
 CLAIM_STATEMENTS = 6
-# Of an outcome: the token; the assignment and task locked with the person, territory, numbers
-# and drafts; the attempt; the assignment closed; the task moved on; the agent's status locked;
-# the status change with the attempt's day counters.
-OUTCOME_STATEMENTS = 7
+# Of an outcome: the token; the assignment and task locked with the person, territory and
+# numbers; the attempt; the assignment closed; the task moved on; the drafts discarded; the
+# agent's status locked; the status change with the attempt's day counters.
+OUTCOME_STATEMENTS = 8
 
 
 def statements(context: CaptureQueriesContext) -> list[str]:
@@ -64,7 +64,7 @@ class HotPathQueriesTests(CallLoopTestCase):
     """The counts on PostgreSQL, where the claim is its own SQL (SQLite runs the ORM's, locking
     the whole database)."""
 
-    def test_a_claim_and_an_outcome_run_6_and_7_statements(self):
+    def test_a_claim_and_an_outcome_run_6_and_8_statements(self):
         self.outcome(self.claim())  # the loop's second turn: coming out of wrap-up
         with CaptureQueriesContext(connection) as claim:
             assignment_id = self.claim()

@@ -108,6 +108,46 @@ class ConcurrentClaimTests(TransactionTestCase):
         leases = dict(CallTask.objects.values_list("pk", "lease_holder_id"))
         self.assertEqual(leases, {a.task_id: a.agent_id for a in claimed})
 
+    def test_one_agent_claiming_twice_at_once_gets_one_call(self):
+        """Two tabs of one agent: the claim that waited for the agent's lock gives back the call
+        the other just took (its snapshot predates it), not a second one."""
+        self.queue(5)
+        agent = self.agents[0]
+        first_holds_lock, second_started = threading.Event(), threading.Event()
+        results: dict = {}
+        errors: list = []
+
+        def first():
+            try:
+                with transaction.atomic():
+                    results["first"] = claim_next_task(agent=agent, now=NOW)
+                    first_holds_lock.set()
+                    second_started.wait(5)
+                    threading.Event().wait(0.5)  # the second is waiting for the lock now
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        def second():
+            try:
+                first_holds_lock.wait(5)
+                second_started.set()
+                results["second"] = claim_next_task(agent=agent, now=NOW)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        self.assertEqual(errors, [])
+        self.assertEqual(results["first"].pk, results["second"].pk)
+        self.assertEqual(Assignment.objects.filter(agent=agent, closed_at=None).count(), 1)
+
     def test_it_calls_each_task_once_when_agents_loop_claim_and_outcome(self):
         task_ids = self.queue(200)
 

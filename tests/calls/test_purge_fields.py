@@ -130,6 +130,8 @@ NOT_IDENTIFYING = {
             "calls.CallTask.created_at",
             "calls.CallTask.first_attempt_at",
             "calls.CallTask.closed_at",
+            # When a retry's time let it back into the fresh queue (issue 17).
+            "calls.CallTask.rejoined_at",
             "calls.SmsMessage.created_at",
             "calls.SmsMessage.sent_at",
             # The outbox's retries (issue 12): when the next send is due, when one was taken.
