@@ -1,17 +1,16 @@
 """A status change that waited for the agent's lock reads the open period as it is once it holds
 the lock, not as it was when it started waiting (PostgreSQL, real threads)."""
 
-import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.test import TransactionTestCase
 
 from agents import roles
 from agents.models import Agent, AgentStatusPeriod, PauseReason, Territory
 from agents.services.staff import set_agent_status
 from tests.base import make_user
+from tests.threads import second_waits_for_first
 
 NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 
@@ -33,46 +32,23 @@ class StatusChangeUnderLockTests(TransactionTestCase):
 
     def test_the_second_change_closes_the_period_the_first_opened(self):
         pause = PauseReason.objects.first()
-        first_holds_lock, second_started = threading.Event(), threading.Event()
-        errors: list[BaseException] = []
 
         def first():
-            try:
-                with transaction.atomic():
-                    agent = Agent.objects.get(pk=self.agent.pk)
-                    set_agent_status(
-                        agent=agent,
-                        status=Agent.Status.PAUSED,
-                        pause_reason=pause,
-                        now=NOW + timedelta(minutes=1),
-                    )
-                    first_holds_lock.set()
-                    # Commit only once the second change is waiting for the agent's lock.
-                    second_started.wait(5)
-                    threading.Event().wait(0.5)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                connection.close()
+            set_agent_status(
+                agent=Agent.objects.get(pk=self.agent.pk),
+                status=Agent.Status.PAUSED,
+                pause_reason=pause,
+                now=NOW + timedelta(minutes=1),
+            )
 
         def second():
-            try:
-                first_holds_lock.wait(5)
-                second_started.set()
-                agent = Agent.objects.get(pk=self.agent.pk)
-                set_agent_status(
-                    agent=agent, status=Agent.Status.READY, now=NOW + timedelta(minutes=2)
-                )
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                connection.close()
+            set_agent_status(
+                agent=Agent.objects.get(pk=self.agent.pk),
+                status=Agent.Status.READY,
+                now=NOW + timedelta(minutes=2),
+            )
 
-        threads = [threading.Thread(target=first), threading.Thread(target=second)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
+        _results, errors = second_waits_for_first(first, second)
         self.assertEqual(errors, [])
         periods = list(
             AgentStatusPeriod.objects.filter(agent=self.agent).values_list(

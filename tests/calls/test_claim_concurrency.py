@@ -21,6 +21,7 @@ from calls.services.lifecycle import call_task_now, requeue_task
 from calls.services.outcomes import record_outcome
 from cases.models import Person, Phone
 from tests.base import make_user
+from tests.threads import second_waits_for_first
 
 THREADS = 32
 NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
@@ -113,37 +114,10 @@ class ConcurrentClaimTests(TransactionTestCase):
         the other just took (its snapshot predates it), not a second one."""
         self.queue(5)
         agent = self.agents[0]
-        first_holds_lock, second_started = threading.Event(), threading.Event()
-        results: dict = {}
-        errors: list = []
-
-        def first():
-            try:
-                with transaction.atomic():
-                    results["first"] = claim_next_task(agent=agent, now=NOW)
-                    first_holds_lock.set()
-                    second_started.wait(5)
-                    threading.Event().wait(0.5)  # the second is waiting for the lock now
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        def second():
-            try:
-                first_holds_lock.wait(5)
-                second_started.set()
-                results["second"] = claim_next_task(agent=agent, now=NOW)
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=first), threading.Thread(target=second)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
+        results, errors = second_waits_for_first(
+            lambda: claim_next_task(agent=agent, now=NOW),
+            lambda: claim_next_task(agent=agent, now=NOW),
+        )
         self.assertEqual(errors, [])
         self.assertEqual(results["first"].pk, results["second"].pk)
         self.assertEqual(Assignment.objects.filter(agent=agent, closed_at=None).count(), 1)
