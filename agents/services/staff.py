@@ -133,6 +133,26 @@ class CurrentStatus:
     period_limit_seconds: int | None = None
 
 
+def period_matches(
+    *,
+    status: str,
+    reason_id: int | None,
+    since: datetime | None,
+    period: tuple[int | None, str | None, datetime | None, int | None],
+) -> bool:
+    """Whether an open period joined to a locked agent row is the one its status opened: the
+    same status and pause reason, started at the agent's status_since. A concurrent change
+    committed while the lock was waited for leaves the old period in the statement's snapshot
+    and the new status on the agent's row."""
+    period_id, period_status, started_at, period_reason = period
+    return (
+        period_id is not None
+        and period_status == status
+        and period_reason == reason_id
+        and started_at == since
+    )
+
+
 def lock_status(agent: Agent) -> CurrentStatus:
     """Lock the agent and read its status and open period: two tabs changing one status must
     not leave two open periods.
@@ -140,8 +160,9 @@ def lock_status(agent: Agent) -> CurrentStatus:
     One statement in the usual case. The period is joined from the statement's snapshot, taken
     before the lock was waited for: when a concurrent change committed meanwhile, the agent's
     row is the new one but the joined period may be the old. The period opened with the status
-    starts at the agent's status_since; when they differ, the period is read again, now under
-    the lock (a new statement, a new snapshot).
+    has the agent's status and pause reason and starts at its status_since (period_matches());
+    when they differ, the period is read again, now under the lock (a new statement, a new
+    snapshot).
     """
     open_period = FilteredRelation("status_periods", condition=Q(status_periods__ended_at=None))
     query = (
@@ -155,13 +176,18 @@ def lock_status(agent: Agent) -> CurrentStatus:
             "open__status",
             "open__started_at",
             "open__limit_seconds",
+            "open__pause_reason_id",
         )
     )
     for _read in range(2):
-        status, reason_id, since, period_id, period_status, started_at, limit = query.get(
-            pk=agent.pk
-        )
-        if period_id is not None and started_at == since:
+        row = query.get(pk=agent.pk)
+        status, reason_id, since, period_id, period_status, started_at, limit, period_reason = row
+        if period_matches(
+            status=status,
+            reason_id=reason_id,
+            since=since,
+            period=(period_id, period_status, started_at, period_reason),
+        ):
             break
     if period_id is None:
         return CurrentStatus(status, reason_id)

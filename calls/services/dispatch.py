@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from agents.exceptions import AgentNotReady
 from agents.models import Agent, AgentStatusPeriod, Territory
-from agents.services.staff import CurrentStatus, set_agent_status
+from agents.services.staff import CurrentStatus, period_matches, set_agent_status
 from calls.exceptions import LeaseLost, TransitionRefused
 from calls.models import CLAIM_ORDER, Assignment, CallTask
 from calls.policy import may_take
@@ -159,7 +159,7 @@ SELECT {agent.select}, {territory.select},
          WHERE lt.{col(lends, "to_territory")} = a.territory_id),
        EXISTS (SELECT 1 FROM {Assignment._meta.db_table} s
                 WHERE s.agent_id = a.id AND s.closed_at IS NULL),
-       op.id, op.status, op.started_at, op.limit_seconds
+       op.id, op.status, op.started_at, op.limit_seconds, op.pause_reason_id
 FROM {Agent._meta.db_table} a
 JOIN {Territory._meta.db_table} tr ON tr.id = a.territory_id
 LEFT JOIN {AgentStatusPeriod._meta.db_table} op ON op.agent_id = a.id AND op.ended_at IS NULL
@@ -513,9 +513,16 @@ def _claim_pg(*, agent_id: int, now: datetime) -> Assignment | None:
         # The period was joined from a snapshot taken before the agent's lock was waited for:
         # trusted when it is the one the agent's status opened, else read again under the lock
         # (agents.services.staff.lock_status).
-        period_id, _status, started_at, _limit = open_period
-        trusted = period_id is not None and started_at == agent.status_since
-        current = CurrentStatus(agent.status, agent.pause_reason_id, *open_period)
+        period_id, period_status, started_at, limit, period_reason = open_period
+        trusted = period_matches(
+            status=agent.status,
+            reason_id=agent.pause_reason_id,
+            since=agent.status_since,
+            period=(period_id, period_status, started_at, period_reason),
+        )
+        current = CurrentStatus(
+            agent.status, agent.pause_reason_id, period_id, period_status, started_at, limit
+        )
         set_agent_status(
             agent=agent, status=Agent.Status.ON_CALL, now=now, current=current if trusted else None
         )
