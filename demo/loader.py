@@ -446,11 +446,13 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
     # The last seven days of Seine-Saint-Denis (carrier records, a provider's invoice, two agents
     # cheating) and the integrity jobs run over them: the integrity page has findings to open.
     integrity_month.demo_week(territory=territories["93"], now=now)
-    # Quality review: beat draws last week's calls on Mondays; the demo has only this morning's,
-    # so this week's sample is drawn now, for the supervisors' review list.
+    # Quality review: beat drew last week's sample on Monday (the seven days above can start in
+    # it), and this week's is drawn now, for the supervisors' review list. Without last week's,
+    # an agent who worked only before Monday, with no morning on a floor closed now, had none.
     for territory in territories.values():
-        week = qa.week_start(territory_today(territory, now))
-        qa.draw_territory_sample(territory=territory, week=week, now=now)
+        this_week = qa.week_start(territory_today(territory, now))
+        for week in (this_week - timedelta(days=7), this_week):
+            qa.draw_territory_sample(territory=territory, week=week, now=now)
     # A doctor of Seine-Saint-Denis and the patients she declared (issue 16).
     doctors.create_demo_doctor(
         territory=territories["93"],

@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 
@@ -11,7 +12,7 @@ from django.contrib.auth.password_validation import (
 )
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db.models import Count, F
+from django.db.models import F
 from django.test import RequestFactory, TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from cases.models import Cluster, DuplicateCandidate, IndexCase, Person, Phone, 
 from common.passwords import FrenchCommonPasswordValidator
 from demo import doctors
 from demo import loader as demo
-from integrity import invoices
+from integrity import invoices, qa
 from integrity.invoice_models import ProviderInvoice
 from integrity.models import Finding, Review
 from workforce.models.contracts import Contract
@@ -310,18 +311,18 @@ class LoadDemoWorkforceTests(TestCase):
         self.assertContains(response, f'data-testid="pair-{pair.pk}"')
 
     def test_it_puts_this_weeks_sample_in_the_quality_review_list(self):
-        # The morning is played only on floors open now: every agent with connected calls has
-        # her sample, of at most QA_SAMPLE_PER_AGENT calls, all hers.
-        connected = (
-            CallAttempt.objects.filter(connected_at__isnull=False, ended_at__isnull=False)
-            .values("agent_id")
-            .annotate(n=Count("pk"))
+        # The morning is played only on floors open now and the demo's week of Seine-Saint-Denis
+        # can start in last week: every agent with connected calls in a week has her sample of
+        # that week (beat drew last week's on Monday), of at most QA_SAMPLE_PER_AGENT calls.
+        attempts = CallAttempt.objects.filter(
+            connected_at__isnull=False, ended_at__isnull=False
+        ).select_related("task__territory")
+        connected = Counter(
+            (a.agent_id, qa.week_start(timezone.localdate(a.started_at, a.task.territory.zone)))
+            for a in attempts
         )
-        expected = {
-            row["agent_id"]: min(row["n"], settings.QA_SAMPLE_PER_AGENT) for row in connected
-        }
-        drawn = dict(
-            Review.objects.values("agent_id").annotate(n=Count("pk")).values_list("agent_id", "n")
-        )
-        self.assertEqual(drawn, expected)
+        expected = {key: min(n, settings.QA_SAMPLE_PER_AGENT) for key, n in connected.items()}
+        drawn = Counter(Review.objects.values_list("agent_id", "week"))
+        self.assertEqual(dict(drawn), expected)
+        self.assertTrue(drawn)
         self.assertFalse(Review.objects.exclude(attempt__agent_id=F("agent_id")).exists())
