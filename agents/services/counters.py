@@ -158,29 +158,6 @@ class DayCounts:
             cursor.execute(sql, params)
 
 
-def count_attempt(
-    *,
-    agent: Agent,
-    started_at: datetime,
-    connected_at: datetime | None,
-    ended_at: datetime | None,
-    reached: bool,
-    accepted: bool,
-    is_new_call: bool = True,
-    talk_not_marked: bool = False,
-) -> None:
-    """Add one call attempt to its agent's day counters (same transaction as the attempt)."""
-    DayCounts(agent).add_attempt(
-        started_at=started_at,
-        connected_at=connected_at,
-        ended_at=ended_at,
-        reached=reached,
-        accepted=accepted,
-        is_new_call=is_new_call,
-        talk_not_marked=talk_not_marked,
-    ).save()
-
-
 def count_status_period(
     *,
     agent: Agent,

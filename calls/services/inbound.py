@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Language
-from agents.services.counters import count_attempt
+from agents.services.counters import DayCounts
 from agents.services.staff import set_agent_status
 from calls.exceptions import InvalidOutcome, TaskHeld, TaskNotOpen
 from calls.models import Assignment, CallAttempt, CallTask
@@ -107,14 +107,13 @@ def record_inbound_call(
         outcome=outcome,
         notes=notes,
     )
-    count_attempt(
-        agent=agent,
+    DayCounts(agent).add_attempt(
         started_at=attempt.started_at,
         connected_at=attempt.connected_at,
         ended_at=attempt.ended_at,
         reached=outcome == Outcome.REACHED,
         accepted=True,
-    )
+    ).save()
     # The person called us: the fallback (SMS, escalation after the maximum attempts) is moot.
     next_step = apply_retry_policy(
         task=task,

@@ -933,7 +933,7 @@ class Command(BaseCommand):
 
     def _agent_days(self) -> None:
         """AgentDay from the attempts themselves, by local day of the agent's territory, as
-        agents.services.counters.count_attempt() counts them; the time in each status is
+        agents.services.counters.DayCounts counts them; the time in each status is
         derived from the calls (on call = their length, wrap-up 25 s each, pauses 12 % of the
         span between first login and last call, ready the rest)."""
         with transaction.atomic(), connection.cursor() as cursor:
