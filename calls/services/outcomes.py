@@ -6,7 +6,7 @@ from datetime import datetime
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef
+from django.db.models import OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from agents.models import Agent, Language
@@ -25,6 +25,7 @@ from calls.services.next_steps import Kind, NextStep, RecordedCall, Sms
 from cases.models import Phone
 from cases.services import record_interview, record_notification, retire_phone, set_person_language
 from common.bounds import check_future_moment
+from common.compiled_query import CompiledQuery
 
 Outcome = CallAttempt.Outcome
 
@@ -95,11 +96,7 @@ def callback_time_problem(
     return None
 
 
-def lock_assignment(*, assignment_id: int, agent: Agent | None = None) -> Assignment:
-    """Lock an assignment and its task for an outcome, and read what the outcome needs with
-    them in one statement: the task's person and territory, and the person's numbers in
-    service (on PostgreSQL). With `agent`, only that agent's assignment
-    (Assignment.DoesNotExist otherwise)."""
+def _assignment_to_lock(assignment_id: int) -> QuerySet[Assignment]:
     found = Assignment.objects.select_for_update(of=("self", "task")).select_related(
         "task__person__territory"
     )
@@ -111,9 +108,27 @@ def lock_assignment(*, assignment_id: int, agent: Agent | None = None) -> Assign
             .values("number")
         )
         found = found.annotate(task_numbers=ArraySubquery(numbers))
-    if agent is not None:
-        found = found.filter(agent=agent)
-    assignment = found.get(pk=assignment_id)
+    return found.filter(pk=assignment_id)
+
+
+def _agents_assignment_to_lock(assignment_id: int, agent_id: int) -> QuerySet[Assignment]:
+    return _assignment_to_lock(assignment_id).filter(agent_id=agent_id)
+
+
+# Compiled once per process: this read runs at every outcome (common/compiled_query.py).
+_ASSIGNMENT_TO_LOCK = CompiledQuery(_assignment_to_lock, int)
+_AGENTS_ASSIGNMENT_TO_LOCK = CompiledQuery(_agents_assignment_to_lock, int, int)
+
+
+def lock_assignment(*, assignment_id: int, agent: Agent | None = None) -> Assignment:
+    """Lock an assignment and its task for an outcome, and read what the outcome needs with
+    them in one statement: the task's person and territory, and the person's numbers in
+    service (on PostgreSQL). With `agent`, only that agent's assignment
+    (Assignment.DoesNotExist otherwise)."""
+    if agent is None:
+        assignment = _ASSIGNMENT_TO_LOCK.get(assignment_id)
+    else:
+        assignment = _AGENTS_ASSIGNMENT_TO_LOCK.get(assignment_id, agent.pk)
     task = assignment.task
     if connection.vendor == "postgresql":
         task.numbers_in_service = assignment.task_numbers  # type: ignore[attr-defined]
