@@ -295,6 +295,41 @@ def loop_result(run: dict, wall: float) -> dict:
     }
 
 
+def measure_loop(
+    server: "Server",
+    clients: int,
+    duration: float,
+    warmup: float,
+    tokens_file: str,
+    claim_path: str | None = None,
+) -> dict:
+    """A warm-up, then the measured claim loop of `clients` agents on `server`, with the CPU of
+    its processes and of PostgreSQL: the figures as api.json has them."""
+    if warmup:
+        run_wrk(server.url, clients, warmup, tokens_file, claim_path)
+        # wrk stops with requests in flight: let the server finish them, or an outcome of the
+        # warm-up could land after the measured run took the same call back (a 409).
+        time.sleep(3)
+    server_cpu0, pg_cpu0 = tree_cpu(server.process.pid), postgres_cpu()
+    run = run_wrk(server.url, clients, duration, tokens_file, claim_path)
+    server_cpu, pg_cpu = tree_cpu(server.process.pid) - server_cpu0, postgres_cpu() - pg_cpu0
+    wall = run["duration"]
+    capacity = run["machine_total_s"] or wall * os.cpu_count()
+    return {
+        **loop_result(run, wall),
+        # Less sensitive to other load on the machine than claims/s: what one core buys.
+        "claims_per_cpu_s": run["claims"] / ((server_cpu + pg_cpu) or 1),
+        # The Python side alone (gunicorn's processes), per claim (+ its outcome or release).
+        "gunicorn_cpu_ms_per_claim": 1000 * server_cpu / (run["claims"] or 1),
+        "cpu_share": {
+            "wrk": run["wrk_cpu_s"] / capacity,
+            "gunicorn": server_cpu / capacity,
+            "postgres": pg_cpu / capacity,
+            "machine": run["machine_busy_s"] / capacity,
+        },
+    }
+
+
 def write_tokens(tokens: list[str]) -> str:
     with tempfile.NamedTemporaryFile("w", prefix="bench-tokens-", delete=False) as f:
         f.write("\n".join(tokens) + "\n")
@@ -338,47 +373,28 @@ def main() -> None:
         tokens = obtain_tokens(server.url, usernames)
         set_ready(server.url, tokens)
         tokens_file = write_tokens(tokens)
-        if args.warmup:
-            run_wrk(server.url, args.clients, args.warmup, tokens_file)
-            # wrk stops with requests in flight: let the server finish them, or an outcome of the
-            # warm-up could land after the measured run took the same call back (a 409).
-            time.sleep(3)
-        server_cpu0, pg_cpu0 = tree_cpu(server.process.pid), postgres_cpu()
-        run = run_wrk(server.url, args.clients, args.duration, tokens_file)
-        server_cpu, pg_cpu = tree_cpu(server.process.pid) - server_cpu0, postgres_cpu() - pg_cpu0
+        figures = measure_loop(server, args.clients, args.duration, args.warmup, tokens_file)
         os.unlink(tokens_file)
     finally:
         server.stop()
 
-    wall = run["duration"]
-    capacity = run["machine_total_s"] or wall * os.cpu_count()
     result = {
         "gunicorn": args.gunicorn,
         "pool_max": pool_max,
         "clients": args.clients,
         "gc_freeze": env.get("GUNICORN_GC_FREEZE", "1") != "0",
-        **loop_result(run, wall),
-        # Less sensitive to other load on the machine than claims/s: what one core buys.
-        "claims_per_cpu_s": run["claims"] / ((server_cpu + pg_cpu) or 1),
-        # The Python side alone (gunicorn's processes), per claim (+ its outcome or release).
-        "gunicorn_cpu_ms_per_claim": 1000 * server_cpu / (run["claims"] or 1),
-        "cpu_share": {
-            "wrk": run["wrk_cpu_s"] / capacity,
-            "gunicorn": server_cpu / capacity,
-            "postgres": pg_cpu / capacity,
-            "machine": run["machine_busy_s"] / capacity,
-        },
+        **figures,
     }
-    claim = result["claim_ms"]
+    claim, share = result["claim_ms"], result["cpu_share"]
     print(
-        f"API ({args.gunicorn}, pool max {pool_max}, {args.clients} agents, {wall:.0f} s): "
+        f"API ({args.gunicorn}, pool max {pool_max}, {args.clients} agents, "
+        f"{result['duration_s']:.0f} s): "
         f"{result['claims_per_s']:.0f} claims/s, queue/next p50 {claim['p50']:.1f} ms "
         f"p95 {claim['p95']:.1f} ms "
         f"p99 {claim['p99']:.1f} ms; outcome p50 {result['outcome_ms']['p50']:.1f} ms; "
-        f"{run['empties']} empty, {run['failed']} failed; CPU wrk {result['cpu_share']['wrk']:.0%} "
-        f"gunicorn {result['cpu_share']['gunicorn']:.0%} "
-        f"postgres {result['cpu_share']['postgres']:.0%} "
-        f"machine {result['cpu_share']['machine']:.0%}"
+        f"{result['empties']} empty, {result['failed']} failed; CPU wrk {share['wrk']:.0%} "
+        f"gunicorn {share['gunicorn']:.0%} postgres {share['postgres']:.0%} "
+        f"machine {share['machine']:.0%}"
     )
     for error in result["errors"]:
         print(f"  error: {error}")

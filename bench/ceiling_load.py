@@ -19,18 +19,14 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api_load import (  # noqa: E402
     DEFAULT_GUNICORN,
     Server,
-    loop_result,
+    measure_loop,
     pool_env,
-    postgres_cpu,
-    run_wrk,
-    tree_cpu,
     write_tokens,
 )
 from bench_common import ROOT, setup_django  # noqa: E402
@@ -111,36 +107,19 @@ def main() -> None:
     )
     server = Server(args.port, args.gunicorn, env, app="ceiling.wsgi:application", probe="/claim/")
     try:
-        if args.warmup:
-            run_wrk(server.url, args.clients, args.warmup, tokens_file, claim_path="/claim/")
-            time.sleep(3)
-        server_cpu0, pg_cpu0 = tree_cpu(server.process.pid), postgres_cpu()
-        run = run_wrk(server.url, args.clients, args.duration, tokens_file, claim_path="/claim/")
-        server_cpu, pg_cpu = tree_cpu(server.process.pid) - server_cpu0, postgres_cpu() - pg_cpu0
+        figures = measure_loop(
+            server, args.clients, args.duration, args.warmup, tokens_file, claim_path="/claim/"
+        )
     finally:
         server.stop()
         os.unlink(tokens_file)
         os.unlink(spec_file)
 
-    wall = run["duration"]
-    capacity = run["machine_total_s"] or wall * os.cpu_count()
-    result = {
-        "gunicorn": args.gunicorn,
-        "clients": args.clients,
-        **loop_result(run, wall),
-        "claims_per_cpu_s": run["claims"] / ((server_cpu + pg_cpu) or 1),
-        # The Python side alone (gunicorn's processes), per claim (+ its outcome or release).
-        "gunicorn_cpu_ms_per_claim": 1000 * server_cpu / (run["claims"] or 1),
-        "cpu_share": {
-            "wrk": run["wrk_cpu_s"] / capacity,
-            "gunicorn": server_cpu / capacity,
-            "postgres": pg_cpu / capacity,
-            "machine": run["machine_busy_s"] / capacity,
-        },
-    }
+    result = {"gunicorn": args.gunicorn, "clients": args.clients, **figures}
     claim, share = result["claim_ms"], result["cpu_share"]
     print(
-        f"minimal Django + DRF claim ({args.gunicorn}, {args.clients} agents, {wall:.0f} s): "
+        f"minimal Django + DRF claim ({args.gunicorn}, {args.clients} agents, "
+        f"{result['duration_s']:.0f} s): "
         f"{result['claims_per_s']:.0f} claims/s, p50 {claim['p50']:.1f} ms "
         f"p99 {claim['p99']:.1f} ms; {result['empties']} empty, {result['failed']} failed; "
         f"CPU gunicorn {share['gunicorn']:.0%} postgres {share['postgres']:.0%} "

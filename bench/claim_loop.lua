@@ -5,33 +5,14 @@
 -- CLAIM_PATH (default /api/v1/queue/next/) points it at another claim endpoint: the minimal one of
 -- bench/ceiling/ answers 200 with no "id" key, so no outcome follows.
 
-local ffi = require("ffi")
-ffi.cdef [[
-  typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
-  int clock_gettime(int clk_id, bench_timespec *tp);
-]]
-local ts = ffi.new("bench_timespec[1]")
-local function now_us()
-  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
-  return tonumber(ts[0].tv_sec) * 1000000 + tonumber(ts[0].tv_nsec) / 1000
-end
+-- The shared clock, hand-out and result file, from this script's own folder.
+package.path = debug.getinfo(1, "S").source:match("^@(.*/)") .. "?.lua;" .. package.path
+local common = require("wrk_common")
+local now_us = common.now_us
 
 -- Main state: hand one token to each thread.
-local tokens = {}
 local threads = {}
-local next_index = 1
-
-function setup(thread)
-  if #tokens == 0 then
-    for line in io.lines(os.getenv("TOKENS_FILE")) do
-      if #line > 0 then table.insert(tokens, line) end
-    end
-  end
-  thread:set("token", tokens[((next_index - 1) % #tokens) + 1])
-  thread:set("thread_index", next_index)
-  next_index = next_index + 1
-  table.insert(threads, thread)
-end
+setup = common.hand_out("TOKENS_FILE", "token", threads)
 
 -- Thread state.
 local pending = nil     -- assignment id waiting for its outcome
@@ -90,22 +71,6 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local out = io.open(os.getenv("RESULT_FILE"), "w")
-  out:write(string.format("duration_us %d\n", summary.duration))
-  out:write(string.format("requests %d\n", summary.requests))
-  out:write(string.format("socket_errors %d %d %d %d\n", summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.timeout))
-  for _, thread in ipairs(threads) do
-    out:write(string.format("thread %d claims %d empties %d outcomes %d errors %d\n", thread:get("thread_index"),
-      thread:get("claims"), thread:get("empties"), thread:get("outcomes"), thread:get("errors")))
-    local err = thread:get("last_error")
-    if err ~= nil and #err > 0 then out:write("error " .. string.gsub(err, "\n", " ") .. "\n") end
-    for _, name in ipairs({ "claim_us", "empty_us", "outcome_us" }) do
-      local values = thread:get(name)
-      local parts = {}
-      for i = 1, #values do parts[i] = string.format("%d", values[i]) end
-      if #parts > 0 then out:write(name .. " " .. table.concat(parts, " ") .. "\n") end
-    end
-  end
-  out:close()
+  common.write_results(summary, threads, { "claims", "empties", "outcomes", "errors" },
+    { "claim_us", "empty_us", "outcome_us" })
 end
