@@ -14,6 +14,8 @@ Measures, with p50/p95/p99 over --requests requests each (after --warmup):
   (f) roll_up_sla() (the periodic SLA rollup), --job-runs times;
   (g) count_hourly_calls() (the queue-health chart's counters): its first run, which catches up
       on the hours the chart shows, then --job-runs runs (the last hours recounted);
+  (h) refresh_projections() (the queue-health projection, every minute): its first run, which
+      simulates every territory with calls due, then a run with nothing changed;
 and the number of SQL queries per request (CaptureQueriesContext) at two sizes, the smallest
 plateau and that one, to show that it does not grow with the agents.
 
@@ -242,6 +244,7 @@ def main() -> None:
     from supervision.models import Alert
     from supervision.services.board import refresh_boards, snapshot_key, totals_key
     from supervision.services.hourly_calls import count_hourly_calls
+    from supervision.services.projection import refresh_projections
     from supervision.services.sla import roll_up_sla
 
     logging.disable(logging.WARNING)
@@ -312,6 +315,29 @@ def main() -> None:
             {"first_run_ms": first_ms, "first_run_hours": hours, "queries": len(ctx)}
         )
         print(f"count_hourly_calls: {result['count_hourly_calls']}", flush=True)
+
+        # (h) the projection job: the page reads its rows and never runs the simulator. Its
+        # first run simulates every territory with calls due; a run within the same minute with
+        # nothing changed simulates none (a busy floor changes some inputs every minute: the
+        # first run is the cost of a minute where all changed).
+        from supervision.models import QueueProjection
+
+        QueueProjection.objects.all().delete()
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        simulated = refresh_projections(now=timezone.now())
+        first_ms = (time.perf_counter() - t0) * 1000
+        first_cpu_ms = (time.process_time() - cpu0) * 1000
+        t0 = time.perf_counter()
+        again = refresh_projections(now=timezone.now())
+        result["refresh_projections"] = {
+            "first_run_ms": first_ms,
+            "first_run_cpu_ms": first_cpu_ms,
+            "simulated": simulated,
+            "second_run_ms": (time.perf_counter() - t0) * 1000,
+            "second_run_simulated": again,
+            "period_seconds": settings.QUEUE_HEALTH_PROJECTION_SECONDS,
+        }
+        print(f"refresh_projections: {result['refresh_projections']}", flush=True)
 
         # (d) the periodic job: the first run raises the alerts, the next ones keep them.
         t0 = time.perf_counter()
@@ -548,6 +574,15 @@ def render(r: dict) -> str:
             f"median {ch['median']:.0f} ms, max {ch['max']:.0f} ms ({ch['n']} runs); "
             f"first run (catching up {ch['first_run_hours']} hours) "
             f"{ch['first_run_ms']:.0f} ms | {ch['queries']} per run | |"
+        )
+    if "refresh_projections" in r:
+        rp = r["refresh_projections"]
+        lines.append(
+            "| (h) refresh_projections(), the queue-health projection "
+            f"(every {rp['period_seconds']} s) | all {rp['simulated']} territories with calls "
+            f"due simulated: {rp['first_run_ms'] / 1000:.1f} s ({rp['first_run_cpu_ms'] / 1000:.1f}"
+            f" s CPU); again with nothing changed: {rp['second_run_ms']:.0f} ms, "
+            f"{rp['second_run_simulated']} simulated | | |"
         )
     queue_ok = p["queue_health"]["p95"] <= QUEUE_HEALTH_TARGET_MS
     all_ok = board_ok and queue_ok and p["national"]["p95"] <= NATIONAL_TARGET_MS

@@ -30,6 +30,7 @@ from demo.morning import WINDOW as MORNING_WINDOW
 from demo.morning import settle_the_floor, simulate_morning
 from intake.services import add_contacts_later, register_index_case
 from integrity import qa
+from supervision.services.projection import refresh_projections
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import TrainingSession
 from workforce.services.contracts import alert_contract_ends
@@ -453,6 +454,8 @@ def load_demo(*, now: datetime) -> DemoSummary | None:
         this_week = qa.week_start(territory_today(territory, now))
         for week in (this_week - timedelta(days=7), this_week):
             qa.draw_territory_sample(territory=territory, week=week, now=now)
+    # What the projection job would have made within a minute: queue health's projected misses.
+    refresh_projections(now=now)
     # A doctor of Seine-Saint-Denis and the patients she declared (issue 16).
     doctors.create_demo_doctor(
         territory=territories["93"],

@@ -229,3 +229,34 @@ class HourlyCalls(models.Model):
 
     def __str__(self) -> str:
         return f"{self.territory} {self.hour:%Y-%m-%d %H}h"
+
+
+class QueueProjection(models.Model):
+    """A territory's latest projection of misses (supervision.services.projection): its open
+    calls due within 24 h and the agents working then, run through the queue simulator by a
+    periodic job. The queue-health page reads it; it never runs the simulator itself."""
+
+    territory = models.OneToOneField(
+        Territory,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("territory"),
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+    # What the projection was computed from (projection._fingerprint): unchanged inputs within a
+    # period are not simulated again.
+    inputs = models.CharField(_("inputs"), max_length=40)
+    # Per language code: the people due within 24 h, those reached or notified in time, misses.
+    due = models.JSONField(_("due within 24 h"), default=dict)
+    within = models.JSONField(_("reached or notified in time"), default=dict)
+    misses = models.JSONField(_("projected misses"), default=dict)
+    events = models.PositiveIntegerField(_("simulated events"), default=0)
+    wall_seconds = models.FloatField(_("simulation time (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("queue projection")
+        verbose_name_plural = _("queue projections")
+
+    def __str__(self) -> str:
+        return f"{self.territory} {self.computed_at:%Y-%m-%d %H:%M}"

@@ -49,7 +49,7 @@ class LanguageHealthSerializer(serializers.Serializer):
     projected_misses = serializers.IntegerField(
         allow_null=True,
         help_text="Calls due within 24 h the queue simulator does not reach or notify in time; "
-        "null across too many territories at once.",
+        "null while a territory with calls due in this language has no projection yet.",
     )
 
 
@@ -72,6 +72,16 @@ class QueueHealthSerializer(serializers.Serializer):
     backlog_by_reason = ReasonBacklogSerializer(source="by_reason", many=True)
     callbacks_due = CallbacksSerializer(source="*")
     escalations_waiting = serializers.IntegerField(source="escalations")
+    projection_computed_at = serializers.DateTimeField(
+        source="projection_at",
+        allow_null=True,
+        help_text="When the oldest projection summed here was computed (a periodic job); null "
+        "before the first.",
+    )
+    projection_late = serializers.BooleanField(
+        help_text="The projection is older than 5 periods of its job: its figures are those of "
+        "then."
+    )
 
 
 # --- Clusters (issue 16): the list, and the export (version 1, docs/api.md) -------------------

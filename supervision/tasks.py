@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from supervision.services import actions, board, hourly_calls, sla
+from supervision.services import actions, board, hourly_calls, projection, sla
 
 
 @shared_task(name="supervision.tasks.refresh_boards")
@@ -29,3 +29,10 @@ def count_hourly_calls() -> int:
 def forget_purged_notes() -> int:
     """Blank the supervisors' notes about calls whose person the purge has forgotten."""
     return actions.forget_notes_of_purged_persons()
+
+
+@shared_task(name="supervision.tasks.project_queues")
+def project_queues() -> int:
+    """Run the backlog of every territory with calls due within 24 h through the queue simulator
+    again where its inputs changed, for the queue-health page."""
+    return projection.refresh_projections(now=timezone.now())

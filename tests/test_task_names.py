@@ -48,6 +48,8 @@ TASK_NAMES = {
     "supervision.tasks.refresh_boards",
     "supervision.tasks.roll_up_sla",
     "supervision.tasks.count_hourly_calls",
+    # Added with the projection out of the request (issue 17): queue health's projected misses.
+    "supervision.tasks.project_queues",
     "supervision.tasks.forget_purged_notes",
     "integrity.tasks.forget_purged_notes",
 }

@@ -236,13 +236,10 @@ else:
 # Queue health extrapolates a rate of calls per active hour only from this much of today's work.
 QUEUE_HEALTH_MIN_CALLS = env_int("QUEUE_HEALTH_MIN_CALLS", 5, minimum=1)
 QUEUE_HEALTH_MIN_ACTIVE_MINUTES = env_int("QUEUE_HEALTH_MIN_ACTIVE_MINUTES", 15, minimum=1)
-# The projection of misses runs the territory's backlog through the queue simulator
-# (supervision.services.projection): at most once per territory in this many seconds (the page
-# polls far more often), and not at all when a page shows more territories than this at once.
+# The projection of misses runs each territory's backlog through the queue simulator
+# (supervision.services.projection) in a job every this many seconds, for the territories whose
+# calls or agents changed; the page reads the result.
 QUEUE_HEALTH_PROJECTION_SECONDS = env_int("QUEUE_HEALTH_PROJECTION_SECONDS", 60, minimum=5)
-QUEUE_HEALTH_PROJECTION_MAX_TERRITORIES = env_int(
-    "QUEUE_HEALTH_PROJECTION_MAX_TERRITORIES", 10, minimum=1
-)
 
 # --- Composition of the apps ---------------------------------------------------------------
 # The plateau board (supervision) shows who is rostered and absent from the workforce's rota;
@@ -664,3 +661,7 @@ CELERY_BEAT_SCHEDULE["roll-up-sla"] = {
 }
 # The queue-health chart's counters: the hours over, and the last few again for late outcomes.
 CELERY_BEAT_SCHEDULE["count-hourly-calls"] = _every("supervision.tasks.count_hourly_calls", 5 * 60)
+# Queue health's projected misses (supervision.services.projection), read by the page.
+CELERY_BEAT_SCHEDULE["project-queues"] = _every(
+    "supervision.tasks.project_queues", QUEUE_HEALTH_PROJECTION_SECONDS
+)

@@ -1,18 +1,12 @@
 """Queue health: the open backlog against the agents able to work it, in a constant number of
-GROUP BY queries whatever the size of the backlog or the workforce.
+queries whatever the size of the backlog or the workforce.
 
-Projected misses, per territory and language, then summed per language (also written on the page):
-- demand(h): open calls (queued or assigned; escalated ones are out of the agents' queue) whose
-  deadline falls within the next h hours, for h = 2, 6 and 24;
-- rate: the calls per active hour (on call + wrap-up) of today's day counters of the agents
-  working now (ready, on call or in wrap-up) who speak the language, pooled;
-- supply(h) = working agents × rate × calling hours of the territory within the next h hours
-  (as if today's staffing held, and one call per task: an optimistic capacity);
-- projected misses = max(0, max over h of demand(h) − supply(h)); unknown ("not enough data")
-  while the agents working have fewer than QUEUE_HEALTH_MIN_CALLS calls or
-  QUEUE_HEALTH_MIN_ACTIVE_MINUTES of active time today: one 20-second call is not a rate. An
-  agent speaking several languages counts in each of them, and agents a territory borrows are
-  left out.
+The projected misses are not computed here: a periodic job runs each territory's calls due
+within 24 h and its agents working through the queue simulator (supervision.services.projection)
+and keeps the result in a QueueProjection row; the page sums the rows of the territories it
+shows, per language, and says when they were computed. The observed calls per active hour are
+shown once the sample means something (QUEUE_HEALTH_MIN_CALLS, QUEUE_HEALTH_MIN_ACTIVE_MINUTES),
+never extrapolated.
 """
 
 from collections import defaultdict
@@ -28,8 +22,8 @@ from django_stubs_ext import StrOrPromise
 from agents.access import RequestUser
 from agents.models import Agent, AgentDay, Language, Territory
 from calls.models import CallAttempt, CallTask
-from supervision.models import HourlyCalls
-from supervision.services import hourly_calls, projection
+from supervision.models import HourlyCalls, QueueProjection
+from supervision.services import hourly_calls
 from supervision.services.sla import local_day_bounds
 
 Status = CallTask.Status
@@ -47,6 +41,9 @@ BUCKET_KEYS = tuple(key for key, _label in BUCKETS)
 HORIZONS = (("lt_2h", 2), ("lt_6h", 6), ("lt_24h", 24))
 WORKING = (Agent.Status.READY, Agent.Status.ON_CALL, Agent.Status.WRAP_UP)
 REASONS = (Reason.INDEX_INTERVIEW, Reason.CONTACT_NOTIFICATION, Reason.FOLLOW_UP)
+# A projection older than this many of the job's periods is shown as late: the job is not running
+# (or failing for the territory), and the figures are those of then.
+PROJECTION_LATE_PERIODS = 5
 
 
 def enough_sample(*, calls: int, active_seconds: int) -> bool:
@@ -113,6 +110,11 @@ class QueueHealth:
     callbacks_owned: int
     callbacks_open: int
     escalations: int
+    # When the oldest projection shown was computed (None: none yet), whether the periodic job
+    # is late with it, and the territories with calls due whose projection is not made yet.
+    projection_at: datetime | None = None
+    projection_late: bool = False
+    projection_pending: list[str] = field(default_factory=list)
     # Calls per local hour (0–23), today and yesterday; None across several territories.
     calls_today: list[int] | None = None
     calls_yesterday: list[int] | None = None
@@ -253,21 +255,22 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
         lang.calls += calls
         lang.active_seconds += active
         lang.due_within_24h += sum(buckets[bucket] for bucket, _hours in HORIZONS)
-    # The projection: each territory's backlog and agents through the queue simulator
-    # (supervision.services.projection); across too many territories at once, none.
-    with_demand = sorted({territory_id for territory_id, _code in demand})
-    if len(with_demand) <= settings.QUEUE_HEALTH_PROJECTION_MAX_TERRITORIES:
-        for territory_id in with_demand:
-            found = projection.project(territory=territories[territory_id], now=now)
-            for code, misses in found.misses.items():
-                if code in languages:
-                    lang = languages[code]
-                    lang.projected_misses = (lang.projected_misses or 0) + misses
-                    lang.capacity_24h = (lang.capacity_24h or 0) + found.within.get(code, 0)
-    else:
-        for lang in languages.values():
+    # The projections the periodic job keeps, one row per territory with calls due within 24 h
+    # (supervision.services.projection), summed per language. A language with calls due in a
+    # territory not projected yet shows none rather than a partial sum.
+    due_in = {key for key, buckets in demand.items() if any(buckets[b] for b, _h in HORIZONS)}
+    projections = {
+        p.territory_id: p
+        for p in QueueProjection.objects.filter(territory_id__in={t for t, _c in due_in})
+    }
+    for territory_id, code in sorted(due_in):
+        lang, found = languages[code], projections.get(territory_id)
+        if found is None:
             lang.projected_misses = lang.capacity_24h = None
-
+        elif lang.projected_misses is not None and lang.capacity_24h is not None:
+            lang.projected_misses += found.misses.get(code, 0)
+            lang.capacity_24h += found.within.get(code, 0)
+    pending = sorted({territories[t].code for t, _c in due_in if t not in projections})
     ordered = sorted(
         languages.values(),
         key=lambda lang: (-lang.buckets["overdue"] - lang.buckets["lt_2h"], -lang.total, lang.code),
@@ -282,7 +285,14 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
         callbacks_owned=owned,
         callbacks_open=open_,
         escalations=escalations,
+        projection_pending=pending,
     )
+    if projections:
+        health.projection_at = min(p.computed_at for p in projections.values())
+        late_after = timedelta(
+            seconds=PROJECTION_LATE_PERIODS * settings.QUEUE_HEALTH_PROJECTION_SECONDS
+        )
+        health.projection_late = now - health.projection_at > late_after
     if len(territories) == 1:
         [only] = territories.values()
         health.calls_yesterday, health.calls_today = calls_by_hour(

@@ -5,13 +5,16 @@ from the calls made so far today (one call of 20 s no longer reads "180 calls an
 
 The assumptions, said on the page: the agents working now stay until the territory's calling
 hours close today; no new case arrives (the projection is of the backlog); handle times are the
-territory's own where it has the history, the defaults elsewhere. The inputs are read on each
-request; the simulation runs when they changed or once per QUEUE_HEALTH_PROJECTION_SECONDS, so a
-poll storm runs almost none."""
+territory's own where it has the history, the defaults elsewhere.
+
+A periodic job (supervision.tasks.project_queues, every QUEUE_HEALTH_PROJECTION_SECONDS) keeps
+each territory's latest projection in a QueueProjection row, simulating again only a territory
+whose inputs changed; the page reads the rows. At national scale one simulation costs up to a
+second and a half of CPU: in the request it made the page miss its 50 ms (issue 17)."""
 
 import hashlib
+import logging
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,23 +25,14 @@ from agents.models import Agent, Territory
 from calls.models import CallTask
 from calls.simulation import Scenario, ShiftSpec, TerritorySpec, simulate
 from calls.simulation.scenario import handle_times_from_history
+from supervision.models import QueueProjection
+
+logger = logging.getLogger(__name__)
 
 WORKING = (Agent.Status.READY, Agent.Status.ON_CALL, Agent.Status.WRAP_UP)
 # The history the handle times are read from, and how long they are kept.
 HISTORY_DAYS = 14
 HANDLE_TIMES_CACHE_SECONDS = 3600
-
-
-@dataclass(frozen=True)
-class Projection:
-    """Per language code: the people due within 24 h, those the simulation reaches or notifies
-    before their deadline, and the misses; and the simulation's cost."""
-
-    due: dict[str, int]
-    within: dict[str, int]
-    misses: dict[str, int]
-    events: int
-    wall_seconds: float
 
 
 def _handle_times(territory: Territory, now: datetime) -> dict:
@@ -128,11 +122,14 @@ def _fingerprint(scenario: Scenario, bucket: int) -> str:
     due = Counter(
         (a[2], a[3], a[4], int(a[0]) // 15, int(a[6]) // 15) for a in scenario.arrivals or ()
     )
+    # The hours left to work, to the quarter hour too: to the second, they changed the inputs at
+    # every run and the projection was simulated again each time.
+    shifts = sorted((s.languages, s.count, int(s.end * 4)) for s in scenario.shifts)
     signature = repr(
         (
             bucket,
             sorted(due.items()),
-            scenario.shifts,
+            shifts,
             sorted(scenario.retry_rules),
             scenario.channel_mode,
         )
@@ -140,23 +137,48 @@ def _fingerprint(scenario: Scenario, bucket: int) -> str:
     return hashlib.sha1(signature.encode(), usedforsecurity=False).hexdigest()
 
 
-def project(*, territory: Territory, now: datetime) -> Projection:
-    """Return the territory's projection: the scenario is read each time (a few queries), the
-    simulation runs only when its inputs changed or the period is over."""
+def refresh_projection(*, territory: Territory, now: datetime) -> bool:
+    """Project the territory's backlog again unless its inputs are those of its projection in
+    this period; return whether the simulator ran."""
     period = settings.QUEUE_HEALTH_PROJECTION_SECONDS
     scenario = backlog_scenario(territory=territory, now=now)
     fingerprint = _fingerprint(scenario, int(now.timestamp()) // period)
-    key = f"queue-health:projection:{territory.pk}:{fingerprint}"
-    found = cache.get(key)
-    if found is not None:
-        return found
+    if QueueProjection.objects.filter(territory=territory, inputs=fingerprint).exists():
+        return False
     result = simulate(scenario)
-    projection = Projection(
-        due={code: f.people for code, f in result.by_language.items()},
-        within={code: f.within_24h for code, f in result.by_language.items()},
-        misses={code: f.misses for code, f in result.by_language.items()},
-        events=result.events,
-        wall_seconds=result.wall_seconds,
+    QueueProjection.objects.update_or_create(
+        territory=territory,
+        defaults={
+            "computed_at": now,
+            "inputs": fingerprint,
+            "due": {code: f.people for code, f in result.by_language.items()},
+            "within": {code: f.within_24h for code, f in result.by_language.items()},
+            "misses": {code: f.misses for code, f in result.by_language.items()},
+            "events": result.events,
+            "wall_seconds": result.wall_seconds,
+        },
     )
-    cache.set(key, projection, period)
-    return projection
+    return True
+
+
+def territories_with_calls_due(*, now: datetime) -> list[Territory]:
+    """The territories with open calls due within the next 24 h: those the page projects."""
+    due = CallTask.objects.filter(
+        status__in=(CallTask.Status.QUEUED, CallTask.Status.ASSIGNED),
+        deadline_at__gt=now,
+        deadline_at__lte=now + timedelta(hours=24),
+    ).values("territory_id")
+    return list(Territory.objects.filter(pk__in=due).order_by("code"))
+
+
+def refresh_projections(*, now: datetime) -> int:
+    """Refresh the projection of every territory with calls due within 24 h; return how many
+    were simulated. A territory whose simulation fails keeps its last projection, which the
+    page shows with its time, and the others are still projected."""
+    simulated = 0
+    for territory in territories_with_calls_due(now=now):
+        try:
+            simulated += refresh_projection(territory=territory, now=now)
+        except Exception:
+            logger.exception("Queue projection of territory %s failed", territory.code)
+    return simulated

@@ -1,5 +1,6 @@
 from unittest import mock
 
+from supervision.services.projection import refresh_projections
 from tests.api.base import ApiTestCase
 from tests.supervision.test_queue_health import NOW, QueueHealthFixture
 
@@ -39,6 +40,7 @@ class QueueHealthApiTests(ApiTestCase, QueueHealthFixture):
         self.assertEqual(self.api.post(self.url, {}, format="json").status_code, 405)
 
     def test_it_returns_the_queue_health_of_the_territory(self):
+        refresh_projections(now=NOW)  # the periodic job, as beat runs it
         for authenticate in (self.as_token, self.as_session):
             authenticate(self.bob)
             with self.subTest(auth=authenticate.__name__):
@@ -85,6 +87,18 @@ class QueueHealthApiTests(ApiTestCase, QueueHealthFixture):
                 self.assertEqual(body["callbacks_due"], {"owned": 1, "open": 1, "total": 2})
                 self.assertEqual(body["escalations_waiting"], 1)
                 self.assertIn("computed_at", body)
+                self.assertEqual(
+                    (body["projection_computed_at"], body["projection_late"]),
+                    ("2026-01-15T10:00:00+01:00", False),
+                )
+
+    def test_before_the_first_projection_it_says_so(self):
+        body = self.get(self.bob).json()
+        self.assertEqual((body["projection_computed_at"], body["projection_late"]), (None, False))
+        languages = {row["language"]: row for row in body["languages"]}
+        self.assertEqual(
+            (languages["fr"]["projected_misses"], languages["fr"]["capacity_24h"]), (None, None)
+        )
 
     def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
         for params in ({}, {"territory": "93"}):
@@ -107,10 +121,11 @@ class QueueHealthApiTests(ApiTestCase, QueueHealthFixture):
 
     def test_its_query_count_is_constant(self):
         self.as_token(self.bob)
-        self.api.get(self.url)  # the territory's handle times, then kept in the cache
         # The token with its user and groups, the user's territory, the territory, the backlog,
-        # the agents working and their day counters, the projection's inputs (calls due, agents'
-        # languages, retry and duration rules), the calls per hour (the hourly counters, then the
-        # attempts since the last hour counted).
-        with self.assertNumQueries(12):
+        # the agents working and their day counters, the projections the periodic job made, the
+        # calls per hour (the hourly counters, then the attempts since the last hour counted).
+        with self.assertNumQueries(9):
+            self.api.get(self.url)
+        refresh_projections(now=NOW)
+        with self.assertNumQueries(9):
             self.api.get(self.url)

@@ -27,6 +27,8 @@ from demo import loader as demo
 from integrity import invoices, qa
 from integrity.invoice_models import ProviderInvoice
 from integrity.models import Finding, Review
+from supervision.models import QueueProjection
+from supervision.services.projection import territories_with_calls_due
 from workforce.models.contracts import Contract
 from workforce.models.recruitment import Candidate, TrainingSession
 from workforce.models.rota import Shift
@@ -108,6 +110,12 @@ class LoadDemoTests(TestCase):
             .count(),
             66,
         )
+
+    def test_queue_health_has_its_projection_without_waiting_for_the_job(self):
+        projected = set(QueueProjection.objects.values_list("territory__code", flat=True))
+        due = {t.code for t in territories_with_calls_due(now=timezone.now())}
+        self.assertTrue(due)
+        self.assertLessEqual(due, projected)
 
     def test_a_doctor_declared_three_patients_at_different_stages(self):
         # Issue 16: the doctor of Seine-Saint-Denis logs in with the demo's password.

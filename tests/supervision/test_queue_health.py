@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 from unittest import mock
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 from django.urls import reverse
@@ -16,8 +17,11 @@ from calls.services.outcomes import record_outcome
 from calls.simulation import simulate
 from calls.tasks import HEARTBEAT_KEY
 from intake.services import register_index_case
+from supervision.models import QueueProjection
 from supervision.selectors.queue_health import queue_health
 from supervision.services.hourly_calls import count_hourly_calls
+from supervision.services.projection import refresh_projections
+from supervision.tasks import project_queues
 from tests.base import PersonasTestCase, contact, make_user, person
 
 URL = reverse("supervision:queue-health")
@@ -143,6 +147,8 @@ class QueueHealthFiguresTests(QueueHealthFixture):
         )
 
     def health(self, user=None, territory=None):
+        # The page reads the projections the periodic job made: make them first, as beat does.
+        refresh_projections(now=NOW)
         return queue_health(user=user or self.bob, territory=territory, now=NOW)
 
     def test_it_counts_the_backlog_by_language_and_deadline(self):
@@ -250,21 +256,94 @@ class QueueHealthFiguresTests(QueueHealthFixture):
         self.assertEqual((after.capacity_24h, after.projected_misses), (0, 0))
 
     def test_the_projection_is_simulated_once_until_its_inputs_change(self):
-        cache.clear()  # no projection left by another test
+        # A minute past the hour: the deadlines, whole hours from NOW, are off the quarter-hour
+        # steps the inputs are rounded to.
+        start = NOW + timedelta(minutes=1)
         with mock.patch("supervision.services.projection.simulate", wraps=simulate) as run:
-            self.health()
-            self.health()
-            self.assertEqual(run.call_count, 1)
-            register(self.t93, at=due_in(2, NOW), name="Nouveau", phone="0612121212")
-            self.health()
+            self.assertEqual(refresh_projections(now=start), 2)  # 93 and 75
+            self.assertEqual(refresh_projections(now=start + timedelta(seconds=20)), 0)
             self.assertEqual(run.call_count, 2)
-            queue_health(user=self.bob, territory=None, now=NOW + timedelta(minutes=2))
-            self.assertEqual(run.call_count, 3)
+            register(self.t93, at=due_in(2, NOW), name="Nouveau", phone="0612121212")
+            self.assertEqual(refresh_projections(now=start + timedelta(seconds=30)), 1)
+            # The next period projects again even with nothing changed (the clock moves on).
+            self.assertEqual(refresh_projections(now=start + timedelta(minutes=2)), 2)
+            self.assertEqual(run.call_count, 5)
 
-    def test_across_too_many_territories_there_is_no_projection(self):
-        with self.settings(QUEUE_HEALTH_PROJECTION_MAX_TERRITORIES=1):
-            health = self.health(self.root)
-        self.assertTrue(all(lang.projected_misses is None for lang in health.languages))
+    def test_the_page_reads_the_projection_and_never_runs_the_simulator(self):
+        refresh_projections(now=NOW)
+        with mock.patch("supervision.services.projection.simulate") as run:
+            health = queue_health(user=self.bob, territory=None, now=NOW + timedelta(seconds=30))
+            self.client.force_login(self.bob)
+            self.assertEqual(self.client.get(URL).status_code, 200)
+        run.assert_not_called()
+        self.assertEqual(health.projection_at, NOW)
+        self.assertFalse(health.projection_late)
+        self.assertEqual(health.projection_pending, [])
+
+    def test_before_the_first_projection_a_language_with_calls_due_shows_none(self):
+        health = queue_health(user=self.bob, territory=None, now=NOW)
+        by_language = {lang.code: lang for lang in health.languages}
+        self.assertEqual(health.projection_pending, ["93"])
+        self.assertIsNone(health.projection_at)
+        self.assertEqual(
+            (by_language["fr"].projected_misses, by_language["tr"].capacity_24h), (None, None)
+        )
+        self.assertEqual(health.projected_misses, 0)
+
+    def test_a_projection_the_job_left_behind_is_shown_as_late_with_its_time(self):
+        refresh_projections(now=NOW - timedelta(minutes=10))
+        health = queue_health(user=self.bob, territory=None, now=NOW)
+        self.assertEqual(health.projection_at, NOW - timedelta(minutes=10))
+        self.assertTrue(health.projection_late)
+        # Its figures are still shown: those of ten minutes ago.
+        self.assertEqual({lang.code: lang for lang in health.languages}["tr"].capacity_24h, 2)
+        refresh_projections(now=NOW - timedelta(minutes=4))
+        self.assertFalse(queue_health(user=self.bob, territory=None, now=NOW).projection_late)
+
+    def test_a_territory_whose_simulation_fails_keeps_its_last_projection(self):
+        refresh_projections(now=NOW - timedelta(minutes=10))
+        register(self.t93, at=due_in(2, NOW), name="Nouveau", phone="0612121212")
+        register(self.t75, at=due_in(2, NOW), name="Nouvelle", phone="0613131313")
+
+        def broken_in_93(scenario):
+            if scenario.territories[0].code == "93":
+                raise RuntimeError("simulator down")
+            return simulate(scenario)
+
+        with (
+            mock.patch("supervision.services.projection.simulate", side_effect=broken_in_93),
+            self.assertLogs("supervision.services.projection", "ERROR"),
+        ):
+            # 93 fails and is logged; 75 (after it in order) is still projected.
+            self.assertEqual(refresh_projections(now=NOW), 1)
+        projected = dict(QueueProjection.objects.values_list("territory__code", "computed_at"))
+        self.assertEqual(projected, {"93": NOW - timedelta(minutes=10), "75": NOW})
+        self.assertTrue(queue_health(user=self.bob, territory=None, now=NOW).projection_late)
+
+    def test_the_national_view_sums_the_projection_of_every_territory(self):
+        national = {lang.code: lang for lang in self.health(self.root).languages}
+        by_territory = [
+            {lang.code: lang for lang in self.health(self.root, territory).languages}
+            for territory in (self.t93, self.t75)
+        ]
+        for code in ("fr", "tr"):
+            with self.subTest(language=code):
+                self.assertEqual(
+                    national[code].capacity_24h,
+                    sum(t[code].capacity_24h for t in by_territory if code in t),
+                )
+                self.assertEqual(
+                    national[code].due_within_24h,
+                    sum(t[code].due_within_24h for t in by_territory if code in t),
+                )
+        self.assertGreater(national["fr"].capacity_24h, by_territory[0]["fr"].capacity_24h)
+
+    def test_the_job_is_on_beats_schedule(self):
+        entry = settings.CELERY_BEAT_SCHEDULE["project-queues"]
+        self.assertEqual(entry["task"], project_queues.name)
+        self.assertEqual(
+            entry["schedule"], timedelta(seconds=settings.QUEUE_HEALTH_PROJECTION_SECONDS)
+        )
 
     def test_it_shows_nothing_of_93_to_a_supervisor_of_75(self):
         health = self.health(self.erin)
@@ -408,23 +487,17 @@ class QueueHealthPageTests(QueueHealthFixture):
         self.assertNotIn("health", response.context)
 
     def test_its_query_count_does_not_grow_with_the_backlog_or_the_agents(self):
-        # Open all day: after calling hours close, the projection reads no agents' languages
-        # (one query fewer), and the count would depend on the hour the test runs.
-        Territory.objects.filter(pk=self.t93.pk).update(
-            calling_hours_start=time(0, 0), calling_hours_end=time(23, 59, 59)
-        )
         self.client.force_login(self.bob)
         cache.clear()
         cache.set(HEARTBEAT_KEY, timezone.now(), timeout=None)
         # Session, user, groups, the user's territory (scoping), the territory, the backlog, the
-        # agents working, their day counters, the projection's inputs (the calls due, the agents'
-        # languages, the retry and duration rules), the calls per hour (the hourly counters, then
-        # the attempts since the last one counted), the header's agent and territory (the panel
-        # has no header) and the SMS waiting for the morning or the quota; the first time, the
-        # territory's handle times (then kept an hour in the cache).
-        with self.assertNumQueries(18):
-            self.client.get(URL)
+        # agents working, their day counters, the projections the periodic job made (the page
+        # runs no simulation), the calls per hour (the hourly counters, then the attempts since
+        # the last one counted), the SMS waiting for the morning or the quota and the header's
+        # agent and territory (the panel has no header).
         with self.assertNumQueries(14):
+            self.client.get(URL)
+        with self.assertNumQueries(11):
             self.client.get(PANEL_URL)
         now = timezone.now()
         for i in range(5):
@@ -447,12 +520,14 @@ class QueueHealthPageTests(QueueHealthFixture):
             AgentDay.objects.update_or_create(
                 agent=agent, day=timezone.localdate(now, self.t93.zone), defaults={"calls": 3}
             )
-        # The same once the periodic job has counted the hours over.
+        # The same once the periodic jobs have counted the hours over and made the projections.
         count_hourly_calls(now=now)
-        with self.assertNumQueries(17):
+        refresh_projections(now=now)
+        with self.assertNumQueries(14):
             response = self.client.get(URL)
         self.assertEqual(response.context["health"].total, 16)
-        with self.assertNumQueries(14):
+        self.assertIsNotNone(response.context["health"].projection_at)
+        with self.assertNumQueries(11):
             self.client.get(PANEL_URL)
 
 
@@ -474,6 +549,8 @@ class QueueHealthSampleTests(QueueHealthFixture):
         )
 
     def turkish(self):
+        QueueProjection.objects.all().delete()  # simulated afresh from the counters of now
+        refresh_projections(now=NOW)
         health = queue_health(user=self.bob, territory=None, now=NOW)
         return {lang.code: lang for lang in health.languages}["tr"]
 
