@@ -22,6 +22,8 @@ from calls.serializers import (
     OutcomeInputSerializer,
     OutcomeResultSerializer,
     QueueNextSerializer,
+    outcome_answer,
+    queue_next_answer,
 )
 from calls.services.dispatch import claim_next_task, renew_lease
 from calls.services.outcomes import lock_assignment, record_outcome
@@ -115,7 +117,7 @@ class ClaimNextView(ApiView):
             log_person_access(
                 user=request.user, persons=[assignment.task.person], what="queue-next", now=now
             )
-        return Response(QueueNextSerializer(assignment).data)
+        return Response(queue_next_answer(assignment))
 
 
 class RenewLeaseView(ApiView):
@@ -188,4 +190,4 @@ class RecordOutcomeView(ApiView):
                 lost = exc
         if lost is not None:
             raise lost
-        return Response(OutcomeResultSerializer({"attempt": attempt, "task": task}).data)
+        return Response(outcome_answer(attempt=attempt, task=task))
