@@ -330,6 +330,14 @@ class CallTask(models.Model):
             ),
             # SLA rollups and reports read a territory's tasks, of any status, by deadline.
             models.Index(fields=["territory", "deadline_at"], name="call_task_territory_deadline"),
+            # Queue health's backlog (every poll of the page) reads a territory's open tasks:
+            # through the index above it walked every task the territory ever had (199,322 for
+            # Paris at national scale, for its 4,093 open ones).
+            models.Index(
+                fields=["territory", "language"],
+                condition=Q(status__in=("queued", "assigned", "escalated")),
+                name="call_task_open_by_territory",
+            ),
         ]
 
     def __str__(self) -> str:
