@@ -38,7 +38,7 @@ def _role_names():
 
 # Compiled once per process: at every request of the call loop, Django compiling this four-table
 # read cost more CPU than running it.
-_TOKEN_WITH_ALL = CompiledQuery(
+_TOKEN_WITH_ALL: CompiledQuery[Token] = CompiledQuery(
     lambda key: Token.objects.select_related("user__agent__territory")
     .annotate(role_names=_role_names())
     .filter(key=key),

@@ -12,10 +12,14 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.db.transaction import TransactionManagementError
 
-M = TypeVar("M", bound=Model)
+M = TypeVar("M")
 
 # What stands for each parameter while Django compiles the queryset: values no call passes,
 # found again among the compiled parameters by equality.
@@ -39,15 +43,18 @@ class _Plan:
     fields_end: int
     related_populators: tuple
     annotation_col_map: dict[str, int]
+    # values_list(): tuples of the selected columns (Django 5.2 selects them in the order the
+    # queryset names them) rather than instances.
+    values: bool = False
 
 
 class CompiledQuery(Generic[M]):
     """`build(*markers)` returns the queryset, with the parameters in it; `types` are their
     types (str or int). `all(*values)` runs it with those values. The queryset may use
-    select_related, annotations and select_for_update, but not prefetch_related (nothing more
-    than its one statement is run)."""
+    select_related, annotations, select_for_update and values_list() (tuples), but not
+    prefetch_related (nothing more than its one statement is run)."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], *types: type) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *types: type) -> None:
         self.build = build
         self.types = types
         self._plans: dict[str, _Plan] = {}
@@ -76,17 +83,34 @@ class CompiledQuery(Generic[M]):
                 raise ValueError(f"A parameter of {self.build} appears {len(found)} times.")
             positions.append(found[0])
         select, klass_info = compiler.select, compiler.klass_info
+        converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        common = {
+            "sql": sql,
+            "params": tuple(params),
+            "positions": tuple(positions),
+            "locks": queryset.query.select_for_update,
+            "col_count": compiler.col_count,
+            "converters": tuple(converters.items()),
+            "model": queryset.model,
+        }
+        if queryset._iterable_class is not ModelIterable:
+            if queryset._iterable_class is not ValuesListIterable:
+                raise ValueError(
+                    "A CompiledQuery gives instances or values_list() tuples, no other."
+                )
+            return _Plan(
+                **common,
+                init_list=(),
+                fields_start=0,
+                fields_end=0,
+                related_populators=(),
+                annotation_col_map={},
+                values=True,
+            )
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
-        converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
         return _Plan(
-            sql=sql,
-            params=tuple(params),
-            positions=tuple(positions),
-            locks=queryset.query.select_for_update,
-            col_count=compiler.col_count,
-            converters=tuple(converters.items()),
-            model=klass_info["model"],
+            **common,
             init_list=tuple(f[0].target.attname for f in select[start:end]),
             fields_start=start,
             fields_end=end,
@@ -113,6 +137,9 @@ class CompiledQuery(Generic[M]):
                 for converter in convs:
                     value = converter(value, expression, connection)
                 row[position] = value
+            if plan.values:
+                found.append(tuple(row))  # type: ignore[arg-type]
+                continue
             obj: Any = plan.model.from_db(
                 using, plan.init_list, row[plan.fields_start : plan.fields_end]
             )

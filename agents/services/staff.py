@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from agents import roles
@@ -26,6 +26,7 @@ from agents.models import (
 )
 from agents.regions import region_code_for
 from agents.services.counters import DayCounts
+from common.compiled_query import CompiledQuery
 
 
 def region_for_departement(code: str) -> Region | None:
@@ -153,21 +154,12 @@ def period_matches(
     )
 
 
-def lock_status(agent: Agent) -> CurrentStatus:
-    """Lock the agent and read its status and open period: two tabs changing one status must
-    not leave two open periods.
-
-    One statement in the usual case. The period is joined from the statement's snapshot, taken
-    before the lock was waited for: when a concurrent change committed meanwhile, the agent's
-    row is the new one but the joined period may be the old. The period opened with the status
-    has the agent's status and pause reason and starts at its status_since (period_matches());
-    when they differ, the period is read again, now under the lock (a new statement, a new
-    snapshot).
-    """
+def _status_to_lock(agent_id: int) -> QuerySet:
     open_period = FilteredRelation("status_periods", condition=Q(status_periods__ended_at=None))
-    query = (
+    return (
         Agent.objects.select_for_update(of=("self",))
         .annotate(open=open_period)
+        .filter(pk=agent_id)
         .values_list(
             "status",
             "pause_reason_id",
@@ -179,8 +171,25 @@ def lock_status(agent: Agent) -> CurrentStatus:
             "open__pause_reason_id",
         )
     )
+
+
+# Compiled once per process: every status change reads it (common/compiled_query.py).
+_STATUS_TO_LOCK: CompiledQuery[tuple] = CompiledQuery(_status_to_lock, int)
+
+
+def lock_status(agent: Agent) -> CurrentStatus:
+    """Lock the agent and read its status and open period: two tabs changing one status must
+    not leave two open periods.
+
+    One statement in the usual case. The period is joined from the statement's snapshot, taken
+    before the lock was waited for: when a concurrent change committed meanwhile, the agent's
+    row is the new one but the joined period may be the old. The period opened with the status
+    has the agent's status and pause reason and starts at its status_since (period_matches());
+    when they differ, the period is read again, now under the lock (a new statement, a new
+    snapshot).
+    """
     for _read in range(2):
-        row = query.get(pk=agent.pk)
+        row = _STATUS_TO_LOCK.get(agent.pk)
         status, reason_id, since, period_id, period_status, started_at, limit, period_reason = row
         if period_matches(
             status=status,

@@ -116,8 +116,10 @@ def _agents_assignment_to_lock(assignment_id: int, agent_id: int) -> QuerySet[As
 
 
 # Compiled once per process: this read runs at every outcome (common/compiled_query.py).
-_ASSIGNMENT_TO_LOCK = CompiledQuery(_assignment_to_lock, int)
-_AGENTS_ASSIGNMENT_TO_LOCK = CompiledQuery(_agents_assignment_to_lock, int, int)
+_ASSIGNMENT_TO_LOCK: CompiledQuery[Assignment] = CompiledQuery(_assignment_to_lock, int)
+_AGENTS_ASSIGNMENT_TO_LOCK: CompiledQuery[Assignment] = CompiledQuery(
+    _agents_assignment_to_lock, int, int
+)
 
 
 def lock_assignment(*, assignment_id: int, agent: Agent | None = None) -> Assignment:

@@ -21,6 +21,14 @@ AGENTS_OF_TERRITORY_FROM = CompiledQuery(
     int,
 )
 AGENT_TO_LOCK = CompiledQuery(lambda pk: Agent.objects.select_for_update().filter(pk=pk), int)
+# values_list() with an annotation named before a field: the tuple keeps the order asked for.
+AGENT_ROWS = CompiledQuery(
+    lambda code: Agent.objects.filter(territory__code=code)
+    .annotate(language_count=Count("languages"))
+    .order_by("pk")
+    .values_list("language_count", "user__username", "status_since"),
+    str,
+)
 
 
 class CompiledQueryTests(PersonasTestCase):
@@ -96,3 +104,21 @@ class CompiledQueryTests(PersonasTestCase):
         twice = CompiledQuery(lambda pk: Agent.objects.filter(pk=pk, user_id=pk), int)
         with self.assertRaisesMessage(ValueError, "appears 2 times"):
             twice.get(1)
+
+    def test_it_gives_values_list_tuples_as_the_queryset_does(self):
+        for code in ("93", "974", "2A"):
+            with self.subTest(territory=code):
+                expected = list(
+                    Agent.objects.filter(territory__code=code)
+                    .annotate(language_count=Count("languages"))
+                    .order_by("pk")
+                    .values_list("language_count", "user__username", "status_since")
+                )
+                self.assertEqual(AGENT_ROWS.all(code), expected)
+        self.assertEqual(AGENT_ROWS.all("974"), [(2, "zoe", self.zoe.agent.status_since)])
+        # Neither flat nor named rows: what they give differs from a tuple.
+        flat = CompiledQuery(
+            lambda pk: Agent.objects.filter(pk=pk).values_list("status", flat=True), int
+        )
+        with self.assertRaisesMessage(ValueError, "values_list() tuples"):
+            flat.get(self.alice.agent.pk)
