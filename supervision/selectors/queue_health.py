@@ -110,10 +110,9 @@ class QueueHealth:
     callbacks_owned: int
     callbacks_open: int
     escalations: int
-    # When the oldest projection shown was computed (None: none yet), whether the periodic job
-    # is late with it, and the territories with calls due whose projection is not made yet.
+    # When the oldest projection shown was computed (None: none yet), and the territories with
+    # calls due whose projection is not made yet.
     projection_at: datetime | None = None
-    projection_late: bool = False
     projection_pending: list[str] = field(default_factory=list)
     # Calls per local hour (0–23), today and yesterday; None across several territories.
     calls_today: list[int] | None = None
@@ -136,6 +135,19 @@ class QueueHealth:
     def projected_misses(self) -> int:
         """Return the misses projected in the languages where they are known."""
         return sum(lang.projected_misses or 0 for lang in self.languages)
+
+    @property
+    def projection_late(self) -> bool:
+        """Whether the periodic job is late with the oldest projection shown."""
+        if self.projection_at is None:
+            return False
+        periods = PROJECTION_LATE_PERIODS * settings.QUEUE_HEALTH_PROJECTION_SECONDS
+        return self.now - self.projection_at > timedelta(seconds=periods)
+
+    @property
+    def zone(self) -> str:
+        """The time zone its times are shown in: the territory's, else the default."""
+        return self.territory.timezone if self.territory else settings.TIME_ZONE
 
 
 def _bucket(now: datetime) -> Case:
@@ -285,14 +297,9 @@ def queue_health(*, user: RequestUser, territory: Territory | None, now: datetim
         callbacks_owned=owned,
         callbacks_open=open_,
         escalations=escalations,
+        projection_at=min((p.computed_at for p in projections.values()), default=None),
         projection_pending=pending,
     )
-    if projections:
-        health.projection_at = min(p.computed_at for p in projections.values())
-        late_after = timedelta(
-            seconds=PROJECTION_LATE_PERIODS * settings.QUEUE_HEALTH_PROJECTION_SECONDS
-        )
-        health.projection_late = now - health.projection_at > late_after
     if len(territories) == 1:
         [only] = territories.values()
         health.calls_yesterday, health.calls_today = calls_by_hour(
